@@ -1,0 +1,64 @@
+//! Staff: agents, their roles and the reporting line that escalations follow.
+
+use crate::named_enum;
+
+named_enum! {
+    /// What a staff member may do. Each role includes everything the roles below it may do.
+    Role, "role" {
+        Agent => "agent",
+        Supervisor => "supervisor",
+        Admin => "admin",
+    }
+}
+
+impl Role {
+    fn rank(self) -> u8 {
+        match self {
+            Role::Agent => 0,
+            Role::Supervisor => 1,
+            Role::Admin => 2,
+        }
+    }
+
+    /// Whether this role includes `needed` (an admin may do what a supervisor may).
+    pub fn includes(self, needed: Role) -> bool {
+        self.rank() >= needed.rank()
+    }
+
+    /// The roles that include `needed`, for error messages: "supervisor or admin".
+    pub fn describe_at_least(needed: Role) -> String {
+        let roles: Vec<&str> = Role::ALL
+            .iter()
+            .filter(|role| role.includes(needed))
+            .map(|role| role.as_str())
+            .collect();
+        roles.join(" or ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_include_the_ones_below() {
+        assert!(Role::Admin.includes(Role::Supervisor));
+        assert!(Role::Supervisor.includes(Role::Agent));
+        assert!(!Role::Agent.includes(Role::Supervisor));
+        assert!(!Role::Supervisor.includes(Role::Admin));
+    }
+
+    #[test]
+    fn role_names_parse_and_explain() {
+        assert_eq!("supervisor".parse::<Role>(), Ok(Role::Supervisor));
+        let err = "boss".parse::<Role>().expect_err("unknown role");
+        assert_eq!(
+            err.message,
+            "`boss` is not a role; use one of: agent, supervisor, admin"
+        );
+        assert_eq!(
+            Role::describe_at_least(Role::Supervisor),
+            "supervisor or admin"
+        );
+    }
+}

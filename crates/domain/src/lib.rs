@@ -1,0 +1,64 @@
+//! Rapport's domain: the names from DESIGN.md section 3, their states and the rules that move
+//! them. Nothing here does I/O, so every rule can be tested directly and reused by the web app,
+//! the worker and the command line alike.
+
+pub mod agent;
+pub mod customer;
+pub mod message;
+pub mod ticket;
+pub mod validate;
+
+pub use agent::Role;
+pub use customer::RelationshipKind;
+pub use message::{AuthorKind, Channel, Visibility};
+pub use ticket::{Conversation, Priority, Problem, TransitionError};
+pub use validate::Invalid;
+
+/// Declares a closed set of snake_case names, with parsing that tells the reader which names
+/// are allowed. Every enum stored as text or sent over the API is declared this way, so the
+/// spelling in the database, the JSON and the error messages is one and the same.
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::validate::Invalid;
+
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err($crate::validate::Invalid::new(
+                        $what,
+                        format!(
+                            "`{text}` is not a {}; use one of: {}",
+                            $what,
+                            [$($text),+].join(", ")
+                        ),
+                    )),
+                }
+            }
+        }
+    };
+}
+pub(crate) use named_enum;

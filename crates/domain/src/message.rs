@@ -1,0 +1,88 @@
+//! Messages: the entries of a ticket's timeline.
+
+use crate::named_enum;
+
+named_enum! {
+    /// Who wrote a message.
+    AuthorKind, "author kind" {
+        Customer => "customer",
+        Agent => "agent",
+        System => "system",
+    }
+}
+
+named_enum! {
+    /// How a message reached us, or how it leaves.
+    Channel, "channel" {
+        Email => "email",
+        Portal => "portal",
+        Phone => "phone",
+        Chat => "chat",
+        Api => "api",
+        Note => "note",
+    }
+}
+
+named_enum! {
+    /// Whether the customer sees a message (`public`) or only staff do (`internal`).
+    Visibility, "visibility" {
+        Public => "public",
+        Internal => "internal",
+    }
+}
+
+/// Turns plain text into HTML that is safe to show as-is: every special character is escaped,
+/// blank lines separate paragraphs and single line breaks are kept.
+pub fn text_to_html(text: &str) -> String {
+    let mut html = String::with_capacity(text.len() + 16);
+    for (index, paragraph) in text
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .enumerate()
+    {
+        if index > 0 {
+            html.push('\n');
+        }
+        html.push_str("<p>");
+        for (line_index, line) in paragraph.trim_matches('\n').lines().enumerate() {
+            if line_index > 0 {
+                html.push_str("<br>\n");
+            }
+            escape_into(line, &mut html);
+        }
+        html.push_str("</p>");
+    }
+    html
+}
+
+fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_becomes_escaped_paragraphs() {
+        let html = text_to_html("Hi <b>Ana</b> & co,\nthanks.\n\n\nBye 'now'");
+        assert_eq!(
+            html,
+            "<p>Hi &lt;b&gt;Ana&lt;/b&gt; &amp; co,<br>\nthanks.</p>\n<p>Bye &#39;now&#39;</p>"
+        );
+    }
+
+    #[test]
+    fn script_never_survives() {
+        assert!(!text_to_html("<script>alert(1)</script>").contains("<script"));
+    }
+}
