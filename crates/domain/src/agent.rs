@@ -62,3 +62,22 @@ mod tests {
         );
     }
 }
+
+/// A member of staff. `reports_to` is the next person up the escalation chain.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Agent {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub reports_to: Option<i64>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
+    pub member_ids: Vec<i64>,
+    pub created_at: String,
+}

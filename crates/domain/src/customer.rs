@@ -10,3 +10,25 @@ named_enum! {
         Partnership => "partnership",
     }
 }
+
+/// A person we serve. The first address in `emails` is the one we write to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Customer {
+    pub id: i64,
+    pub name: String,
+    pub emails: Vec<String>,
+    pub organization_id: Option<i64>,
+    pub created_at: String,
+}
+
+/// A company. Customers whose address is at one of its `domains` join it when they are created.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Organization {
+    pub id: i64,
+    pub name: String,
+    pub domains: Vec<String>,
+    pub relationship_kind: RelationshipKind,
+    /// The agent who owns the relationship, separate from whoever handles a given ticket.
+    pub owner_id: Option<i64>,
+    pub created_at: String,
+}

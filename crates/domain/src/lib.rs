@@ -4,14 +4,17 @@
 
 pub mod agent;
 pub mod customer;
+pub mod event;
 pub mod message;
 pub mod ticket;
 pub mod validate;
 
 pub use agent::Role;
-pub use customer::RelationshipKind;
-pub use message::{AuthorKind, Channel, Visibility};
-pub use ticket::{Conversation, Priority, Problem, TransitionError};
+pub use agent::{Agent, Team};
+pub use customer::{Customer, Organization, RelationshipKind};
+pub use event::{Actor, ActorKind, Event, EventActor};
+pub use message::{Author, AuthorKind, Channel, Message, Visibility};
+pub use ticket::{Conversation, Priority, Problem, Ticket, TransitionError};
 pub use validate::Invalid;
 
 /// Declares a closed set of snake_case names, with parsing that tells the reader which names

@@ -86,3 +86,25 @@ mod tests {
         assert!(!text_to_html("<script>alert(1)</script>").contains("<script"));
     }
 }
+
+/// One entry of a ticket's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Message {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub author: Author,
+    pub channel: Channel,
+    pub visibility: Visibility,
+    /// The message as plain text.
+    pub text: String,
+    /// The message as HTML that is safe to display.
+    pub html: String,
+    pub created_at: String,
+}
+
+/// Who wrote a message: `id` is an agent id or a customer id depending on `kind`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Author {
+    pub kind: AuthorKind,
+    pub id: Option<i64>,
+}

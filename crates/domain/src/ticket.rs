@@ -299,3 +299,22 @@ mod tests {
         );
     }
 }
+
+/// A customer's request: one episode in a relationship.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Ticket {
+    pub id: i64,
+    pub subject: String,
+    pub customer_id: i64,
+    pub organization_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub priority: Priority,
+    pub conversation: Conversation,
+    pub problem: Problem,
+    /// The channel the ticket arrived through.
+    pub channel: crate::Channel,
+    pub tags: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}

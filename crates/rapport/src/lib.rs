@@ -1,1 +1,21 @@
+//! The `rapport` server: HTTP API, command line, and the wiring between them and the store.
+//! `main.rs` only parses flags and calls [`cli::run`].
 
+mod agents;
+pub mod app;
+pub mod cli;
+pub mod config;
+mod customers;
+pub mod demo;
+pub mod error;
+pub mod extract;
+mod health;
+mod home;
+mod openapi;
+mod organizations;
+pub mod router;
+mod teams;
+mod tickets;
+
+pub use app::{App, serve};
+pub use config::Config;

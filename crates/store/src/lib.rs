@@ -1,1 +1,178 @@
+//! Rapport's storage: one set of plain SQL queries over SQLite (the embedded default) or
+//! PostgreSQL (the scale backend), through sqlx's `Any` driver.
+//!
+//! Queries are written once in the SQL both dialects share: `$1` placeholders, `RETURNING`,
+//! `BIGINT` ids, and times as fixed-format UTC text (see [`clock`]). Where the dialects must
+//! differ (how a write transaction starts, later full-text search and job claiming) the code
+//! matches on [`Backend`] in plain sight.
+//!
+//! Errors: functions here return [`StoreError`]; the web layer turns it into HTTP responses and
+//! the command line into sentences.
 
+pub mod agents;
+pub mod auth;
+pub mod clock;
+pub mod customers;
+mod error;
+pub mod events;
+mod migrate;
+pub mod organizations;
+mod rows;
+pub mod secrets;
+pub mod settings;
+pub mod teams;
+pub mod tickets;
+
+pub use error::{StoreError, StoreResult};
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which database is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A write transaction. Everything a change writes (the row and its audit event) goes through
+/// one of these, so either all of it is committed or none of it.
+pub type Tx = Transaction<'static, Any>;
+
+/// The SQLite database URL for a data directory.
+pub fn sqlite_url(data_dir: &Path) -> String {
+    format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("rapport.db").display()
+    )
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://...` or `postgres://...`) and prepares each connection.
+    /// Does not apply migrations; call [`Store::migrate`].
+    pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Config(format!(
+                "the database URL must start with sqlite:// or postgres://, not `{}`",
+                redact_url(url)
+            )));
+        };
+        let options = AnyConnectOptions::from_str(url).map_err(|err| {
+            StoreError::Config(format!(
+                "the database URL `{}` is not valid: {err}",
+                redact_url(url)
+            ))
+        })?;
+        let pool_options = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30));
+        let pool_options = match backend {
+            Backend::Sqlite => pool_options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL lets readers work while one writer commits; synchronous=FULL makes
+                    // every commit durable before it is acknowledged, so a crash or a power cut
+                    // loses nothing that was accepted. The busy timeout makes writers queue
+                    // instead of failing when another holds the write lock.
+                    conn.execute(sqlx::raw_sql(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    ))
+                    .await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => pool_options,
+        };
+        let pool = pool_options.connect_with(options).await.map_err(|err| {
+            StoreError::Config(format!(
+                "could not open the database at `{}`: {err}",
+                redact_url(url)
+            ))
+        })?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a transaction that reads first and upgrades later can fail with
+    /// "database is locked" when another writer commits in between, whatever the busy timeout.
+    pub async fn begin_write(&self) -> StoreResult<Tx> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// Answers whether the database responds, for `/healthz`.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Applies every migration not yet applied, in order.
+    pub async fn migrate(&self) -> StoreResult<Vec<&'static str>> {
+        migrate::run(self).await
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A database URL with any password replaced, safe to print in a message or a log.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/rapport"),
+            "postgres://app:***@db:5432/rapport"
+        );
+        assert_eq!(
+            redact_url("postgres://app@db/rapport"),
+            "postgres://app@db/rapport"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/rapport.db"),
+            "sqlite://data/rapport.db"
+        );
+    }
+}

@@ -1,0 +1,48 @@
+//! Building the application from its configuration, and serving it.
+
+use crate::config::Config;
+use crate::router;
+use anyhow::Context;
+use rapport_store::Store;
+use std::future::Future;
+use tokio::net::TcpListener;
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub config: Config,
+}
+
+impl App {
+    /// Opens (and for SQLite creates) the database and applies pending migrations.
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        if config.database_url.is_none() {
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!(
+                    "could not create the data directory {}",
+                    config.data_dir.display()
+                )
+            })?;
+        }
+        let store = Store::connect(&config.database_url(), config.max_connections).await?;
+        store
+            .migrate()
+            .await
+            .context("could not apply the database migrations")?;
+        Ok(App { store, config })
+    }
+}
+
+/// Serves HTTP on `listener` until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (router, _openapi) = router::router(app);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the HTTP server failed")
+}

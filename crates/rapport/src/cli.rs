@@ -1,0 +1,240 @@
+//! The command line: `rapport serve | migrate | admin ...`. Each command is a small function
+//! over the library; failures come back as sentences and a non-zero exit.
+
+use crate::app::{App, serve};
+use crate::config::{Config, FileConfig};
+use crate::demo;
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use rapport_domain::{Actor, Role};
+use rapport_store::agents::NewAgent;
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio::net::TcpListener;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rapport",
+    version,
+    about = "Rapport: a help desk with a relationship memory."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// A TOML configuration file.
+    #[arg(long, global = true, env = "RAPPORT_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Where Rapport keeps its SQLite database and files [default: ./rapport-data].
+    #[arg(long, global = true, env = "RAPPORT_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Use PostgreSQL instead of SQLite, e.g. postgres://rapport@localhost/rapport.
+    #[arg(long, global = true, env = "RAPPORT_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (and, later, the agent workspace and the portal).
+    Serve {
+        /// The address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, env = "RAPPORT_LISTEN")]
+        listen: Option<SocketAddr>,
+        /// Seed a small demo workspace (once) and print how to sign in.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Administration: agents and tokens.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a staff account.
+    CreateAgent {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, supervisor or agent.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The email of the agent this one reports to (the escalation chain).
+        #[arg(long)]
+        reports_to: Option<String>,
+        /// Read a password from the first line of standard input (for signing in to the web UI).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Create an API token for an agent; prints the token alone on standard output.
+    CreateToken {
+        #[arg(long)]
+        email: String,
+        /// What the token is for, e.g. "CRM sync".
+        #[arg(long, default_value = "command line")]
+        label: String,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    text.parse()
+        .map_err(|err: rapport_domain::Invalid| err.message)
+}
+
+impl GlobalArgs {
+    /// Defaults, then the file, then environment and flags (clap has merged those two).
+    fn config(&self) -> anyhow::Result<Config> {
+        let mut config = Config::default();
+        if let Some(path) = &self.config {
+            config = config.with_file(FileConfig::load(path)?);
+        }
+        if let Some(data_dir) = &self.data_dir {
+            config.data_dir = data_dir.clone();
+        }
+        if let Some(url) = &self.database_url {
+            config.database_url = Some(url.clone());
+        }
+        Ok(config)
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = cli.global.config()?;
+    match cli.command {
+        Command::Serve { listen, demo } => {
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            run_serve(config, demo).await
+        }
+        Command::Migrate => {
+            let app = App::build(config).await?;
+            eprintln!("The database is up to date.");
+            app.store.close().await;
+            Ok(())
+        }
+        Command::Admin(command) => {
+            let app = App::build(config).await?;
+            let result = run_admin(&app, command).await;
+            app.store.close().await;
+            result
+        }
+    }
+}
+
+async fn run_serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
+    let listen = config.listen;
+    let app = App::build(config).await?;
+    if seed_demo {
+        demo::seed(&app.store).await?.print(listen);
+    } else if app.store.agent_count().await? == 0 {
+        eprintln!(
+            "No agents exist yet. Create the first admin and a token with:\n\
+             \n    rapport admin create-agent --email you@example.com --name \"Your Name\" --role admin --password-stdin\
+             \n    rapport admin create-token --email you@example.com\n\
+             \nor start with --demo to explore a ready-made workspace.\n"
+        );
+    }
+    let listener = TcpListener::bind(listen).await.with_context(|| {
+        format!("could not listen on {listen}; is another server using it? Choose another address with --listen")
+    })?;
+    tracing::info!(address = %listen, "listening");
+    eprintln!("Rapport is running at http://{listen}/ (Ctrl-C to stop).");
+    serve(listener, app, shutdown_signal()).await
+}
+
+async fn run_admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::CreateAgent {
+            email,
+            name,
+            role,
+            reports_to,
+            password_stdin,
+        } => {
+            let password = if password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
+            let new = NewAgent {
+                email: &email,
+                name: &name,
+                role,
+                reports_to: reports_to.as_deref(),
+                password: password.as_deref(),
+            };
+            let agent = app.store.create_agent(new, Actor::System).await?;
+            eprintln!(
+                "Created {} {} <{}> with id {}.",
+                agent.role, agent.name, agent.email, agent.id
+            );
+            Ok(())
+        }
+        AdminCommand::CreateToken { email, label } => {
+            let agent = app.store.agent_by_email(&email).await.map_err(|err| match err {
+                rapport_store::StoreError::NotFound { .. } => {
+                    anyhow::anyhow!("there is no agent with the email {email}; create one with `rapport admin create-agent`")
+                }
+                other => other.into(),
+            })?;
+            let issued = app.store.create_token(agent.id, &label).await?;
+            eprintln!(
+                "Created a token for {}. It is shown only this once; keep it somewhere safe.",
+                agent.email
+            );
+            println!("{}", issued.token);
+            Ok(())
+        }
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("could not read the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        bail!("--password-stdin was given but standard input held no password");
+    }
+    Ok(password)
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "could not listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

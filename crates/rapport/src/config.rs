@@ -1,0 +1,99 @@
+//! Configuration, in rising order of precedence: built-in defaults, a TOML file
+//! (`--config FILE` or `RAPPORT_CONFIG`), environment variables `RAPPORT_*`, then command-line
+//! flags. With no configuration at all Rapport runs on SQLite in `./rapport-data`.
+
+use anyhow::Context;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_DATA_DIR: &str = "./rapport-data";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the SQLite database and (later) attachments live.
+    pub data_dir: PathBuf,
+    /// `postgres://...` to use PostgreSQL; `None` for SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    pub listen: SocketAddr,
+    pub max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            database_url: None,
+            listen: DEFAULT_LISTEN
+                .parse()
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            max_connections: 10,
+        }
+    }
+}
+
+/// The settings a TOML file may hold; every one is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<SocketAddr>,
+    pub max_connections: Option<u32>,
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> anyhow::Result<FileConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("could not read the configuration file {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("the configuration file {} is not valid", path.display()))
+    }
+}
+
+impl Config {
+    /// Layers a file's settings over the defaults.
+    pub fn with_file(mut self, file: FileConfig) -> Config {
+        if let Some(data_dir) = file.data_dir {
+            self.data_dir = data_dir;
+        }
+        if file.database_url.is_some() {
+            self.database_url = file.database_url;
+        }
+        if let Some(listen) = file.listen {
+            self.listen = listen;
+        }
+        if let Some(max_connections) = file.max_connections {
+            self.max_connections = max_connections;
+        }
+        self
+    }
+
+    /// The URL to connect to: the configured one, or SQLite inside the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => rapport_store::sqlite_url(&self.data_dir),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_overrides_defaults_only_where_it_speaks() {
+        let file: FileConfig = toml::from_str("listen = \"0.0.0.0:9000\"").expect("valid toml");
+        let config = Config::default().with_file(file);
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert!(config.database_url().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn unknown_settings_are_refused() {
+        assert!(toml::from_str::<FileConfig>("lisen = \"0.0.0.0:9000\"").is_err());
+    }
+}

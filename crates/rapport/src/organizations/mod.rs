@@ -1,0 +1,14 @@
+//! Organizations: the companies customers belong to.
+
+mod create;
+mod show;
+
+use crate::app::App;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(create::create_organization))
+        .routes(routes!(show::show_organization))
+}

@@ -1,0 +1,61 @@
+//! All routes in one place: each domain contributes its `router()`, and the middleware is
+//! applied here, once. The OpenAPI document is collected from the same route declarations, so
+//! a route cannot exist without being documented.
+
+use crate::app::App;
+use crate::error::ApiError;
+use crate::{agents, customers, health, home, openapi, organizations, teams, tickets};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::StatusCode;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Requests larger than this are refused with 413 before they are read.
+const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
+
+pub fn router(app: App) -> (Router, OpenApi) {
+    let (api, openapi) = OpenApiRouter::with_openapi(openapi::base())
+        .merge(health::router())
+        .merge(customers::router())
+        .merge(organizations::router())
+        .merge(tickets::router())
+        .merge(teams::router())
+        .merge(agents::router())
+        .split_for_parts();
+
+    let router = api
+        .merge(openapi::router(openapi.clone()))
+        .merge(home::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(MatchedPath::as_str)
+                    .unwrap_or("unmatched");
+                tracing::info_span!("request", method = %request.method(), route)
+            }),
+        )
+        .with_state(app);
+    (router, openapi)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found(
+        "route_not_found",
+        "There is no such endpoint. The API is described at /api/v1/openapi.json.",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This endpoint does not accept that HTTP method. The API is described at /api/v1/openapi.json.",
+    )
+}

@@ -1,0 +1,12 @@
+//! Teams of agents.
+
+mod create;
+mod list;
+
+use crate::app::App;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<App> {
+    OpenApiRouter::new().routes(routes!(create::create_team, list::list_teams))
+}

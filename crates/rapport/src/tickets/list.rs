@@ -1,0 +1,106 @@
+use crate::app::App;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{AuthAgent, Json, Query};
+use axum::extract::State;
+use rapport_domain::{Conversation, Problem, Ticket};
+use rapport_store::tickets::TicketFilter;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+const DEFAULT_LIMIT: u32 = 25;
+const MAX_LIMIT: u32 = 100;
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TicketQuery {
+    /// `new`, `waiting_on_us`, `waiting_on_customer` or `on_hold`.
+    conversation: Option<String>,
+    /// `open`, `resolution_proposed`, `resolved` or `closed_unresolved`.
+    problem: Option<String>,
+    assignee_id: Option<i64>,
+    customer_id: Option<i64>,
+    tag: Option<String>,
+    /// 1 to 100; 25 unless given.
+    limit: Option<u32>,
+    /// `next_cursor` from the previous page.
+    cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TicketList {
+    items: Vec<Ticket>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    next_cursor: Option<String>,
+}
+
+/// Tickets, newest first, a page at a time. Pages are stable while new tickets arrive.
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
+    params(TicketQuery),
+    responses((status = 200, body = TicketList), (status = 400, body = ErrorBody)))]
+pub async fn list_tickets(
+    State(app): State<App>,
+    _auth: AuthAgent,
+    Query(query): Query<TicketQuery>,
+) -> ApiResult<Json<TicketList>> {
+    let invalid_query = |message: String| ApiError::bad_request("invalid_query", message);
+    let conversation = query
+        .conversation
+        .as_deref()
+        .map(str::parse::<Conversation>)
+        .transpose()
+        .map_err(|err| invalid_query(format!("`conversation`: {err}.")))?;
+    let problem = query
+        .problem
+        .as_deref()
+        .map(str::parse::<Problem>)
+        .transpose()
+        .map_err(|err| invalid_query(format!("`problem`: {err}.")))?;
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(invalid_query(format!(
+            "`limit` must be between 1 and {MAX_LIMIT}, not {limit}."
+        )));
+    }
+    let before_id = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let filter = TicketFilter {
+        conversation,
+        problem,
+        assignee_id: query.assignee_id,
+        customer_id: query.customer_id,
+        tag: query.tag,
+        before_id,
+        limit,
+    };
+    let page = app.store.list_tickets(&filter).await?;
+    Ok(Json(TicketList {
+        items: page.items,
+        next_cursor: page.next_before_id.map(encode_cursor),
+    }))
+}
+
+/// Cursors are opaque to clients; today they carry the id the next page starts below.
+fn encode_cursor(before_id: i64) -> String {
+    format!("t{before_id}")
+}
+
+fn decode_cursor(cursor: &str) -> ApiResult<i64> {
+    cursor.strip_prefix('t').and_then(|id| id.parse::<i64>().ok()).filter(|id| *id > 0).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_cursor",
+            "`cursor` is not one this server handed out; use `next_cursor` from the previous page as it is.",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        assert_eq!(decode_cursor(&encode_cursor(42)).ok(), Some(42));
+        for bad in ["", "42", "tx", "t-1", "t0"] {
+            assert!(decode_cursor(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,53 @@
+use crate::app::App;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{AuthAgent, Json, Path};
+use axum::extract::State;
+use rapport_domain::{Priority, Ticket};
+use rapport_store::tickets::TicketPatch;
+use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
+
+/// Fields left out stay as they are; `null` clears `assignee_id` or `team_id`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTicket {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    assignee_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    team_id: Option<Option<i64>>,
+    priority: Option<Priority>,
+    /// Replaces the ticket's tags.
+    tags: Option<Vec<String>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from a field left out (`None`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Change who handles a ticket and how: assignee, team, priority, tags. Each change is recorded
+/// in the ticket's audit trail.
+#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Ticket id")),
+    request_body = UpdateTicket,
+    responses((status = 200, body = Ticket), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_ticket(
+    State(app): State<App>,
+    auth: AuthAgent,
+    Path(id): Path<i64>,
+    Json(input): Json<UpdateTicket>,
+) -> ApiResult<Json<Ticket>> {
+    let patch = TicketPatch {
+        assignee_id: input.assignee_id,
+        team_id: input.team_id,
+        priority: input.priority,
+        tags: input.tags,
+    };
+    Ok(Json(
+        app.store.update_ticket(id, patch, auth.actor()).await?,
+    ))
+}

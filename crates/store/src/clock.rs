@@ -1,0 +1,39 @@
+//! Times are stored as UTC text in one fixed format, `2026-11-23T12:25:15.123456Z`: valid
+//! RFC 3339 for the API, and ordered the same way as text and as time, on both backends.
+
+use time::format_description::FormatItem;
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
+
+const FORMAT: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+
+/// Now, in the stored format.
+pub fn now() -> String {
+    format(OffsetDateTime::now_utc())
+}
+
+pub fn format(at: OffsetDateTime) -> String {
+    at.to_offset(UtcOffset::UTC)
+        .format(FORMAT)
+        .unwrap_or_else(|_| String::from("1970-01-01T00:00:00.000000Z"))
+}
+
+/// The stored text `seconds` from now (negative for the past).
+pub fn from_now(seconds: i64) -> String {
+    format(OffsetDateTime::now_utc() + time::Duration::seconds(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_times_sort_as_text() {
+        let earlier = format(time::macros::datetime!(2026-01-02 03:04:05.5 UTC));
+        let later = format(time::macros::datetime!(2026-11-23 12:00:00 UTC));
+        assert_eq!(earlier, "2026-01-02T03:04:05.500000Z");
+        assert!(earlier < later);
+        assert!(from_now(-60) < now());
+    }
+}

@@ -1,0 +1,53 @@
+use rapport_domain::{Invalid, TransitionError};
+
+/// What can go wrong in storage, in terms the callers can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing named in the request path does not exist.
+    #[error("{entity} {id} does not exist")]
+    NotFound { entity: &'static str, id: String },
+    /// The request refers to something that does not exist (an assignee, a team).
+    #[error("{message}")]
+    UnknownReference {
+        entity: &'static str,
+        message: String,
+    },
+    /// The change collides with existing data, such as an email that belongs to someone else.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// The configuration (usually the database URL) is wrong.
+    #[error("{0}")]
+    Config(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The data in the database is not what the code expects.
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl StoreError {
+    pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
+        StoreError::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+
+    pub fn unknown(entity: &'static str, field: &str, id: i64) -> Self {
+        StoreError::UnknownReference {
+            entity,
+            message: format!("`{field}`: there is no {entity} with id {id}"),
+        }
+    }
+
+    /// Whether the database refused the write because of a unique constraint.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(err)) if err.is_unique_violation())
+    }
+}

@@ -1,0 +1,69 @@
+//! The audit trail. Every change writes its event inside the change's own transaction.
+
+use crate::rows::{int, named, opt_int, text};
+use crate::{Store, StoreError, StoreResult, Tx, clock};
+use rapport_domain::{Actor, Event, EventActor};
+use serde_json::{Value, json};
+
+/// Appends one event.
+pub async fn record(
+    tx: &mut Tx,
+    actor: Actor,
+    entity: &str,
+    entity_id: i64,
+    action: &str,
+    changes: Value,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO events (at, actor_kind, actor_id, entity, entity_id, action, changes) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(clock::now())
+    .bind(actor.kind().as_str())
+    .bind(actor.id())
+    .bind(entity)
+    .bind(entity_id)
+    .bind(action)
+    .bind(changes.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// `{"before": .., "after": ..}` for one field.
+pub fn change(before: impl serde::Serialize, after: impl serde::Serialize) -> Value {
+    json!({ "before": before, "after": after })
+}
+
+impl Store {
+    /// The events about one entity, oldest first.
+    pub async fn events_for(&self, entity: &str, entity_id: i64) -> StoreResult<Vec<Event>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor_kind, actor_id, entity, entity_id, action, changes \
+             FROM events WHERE entity = $1 AND entity_id = $2 ORDER BY id",
+        )
+        .bind(entity)
+        .bind(entity_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let changes = text(row, "changes")?;
+                Ok(Event {
+                    id: int(row, "id")?,
+                    at: text(row, "at")?,
+                    actor: EventActor {
+                        kind: named(row, "actor_kind")?,
+                        id: opt_int(row, "actor_id")?,
+                    },
+                    entity: text(row, "entity")?,
+                    entity_id: int(row, "entity_id")?,
+                    action: text(row, "action")?,
+                    changes: serde_json::from_str(&changes).map_err(|err| {
+                        StoreError::Corrupt(format!("event changes are not JSON: {err}"))
+                    })?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,40 @@
+//! Reading columns out of `Any` rows, with a clear error when stored text is not a known name.
+
+use crate::{StoreError, StoreResult};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::str::FromStr;
+
+pub(crate) fn int(row: &AnyRow, column: &str) -> StoreResult<i64> {
+    Ok(row.try_get::<i64, _>(column)?)
+}
+
+pub(crate) fn opt_int(row: &AnyRow, column: &str) -> StoreResult<Option<i64>> {
+    Ok(row.try_get::<Option<i64>, _>(column)?)
+}
+
+pub(crate) fn text(row: &AnyRow, column: &str) -> StoreResult<String> {
+    Ok(row.try_get::<String, _>(column)?)
+}
+
+pub(crate) fn opt_text(row: &AnyRow, column: &str) -> StoreResult<Option<String>> {
+    Ok(row.try_get::<Option<String>, _>(column)?)
+}
+
+/// A column holding one of the domain's names (a role, a state).
+pub(crate) fn named<T: FromStr>(row: &AnyRow, column: &str) -> StoreResult<T> {
+    let value = text(row, column)?;
+    value.parse().map_err(|_| {
+        StoreError::Corrupt(format!(
+            "column `{column}` holds the unknown value `{value}`"
+        ))
+    })
+}
+
+/// `$first, $first+1, ...` for an `IN (...)` list of `count` values.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,604 @@
+//! Tickets and their messages. Every change to a ticket writes its event in the same
+//! transaction, and every state change goes through the domain's transition functions.
+
+use crate::customers::{customer_id_by_email, insert_customer};
+use crate::events::{self, change};
+use crate::organizations::ensure_agent;
+use crate::rows::{int, named, opt_int, placeholders, text};
+use crate::{Store, StoreError, StoreResult, Tx, clock};
+use rapport_domain::message::text_to_html;
+use rapport_domain::{
+    Actor, Author, AuthorKind, Channel, Conversation, Message, Priority, Problem, Ticket,
+    Visibility, validate,
+};
+use serde_json::{Map, Value, json};
+use sqlx::any::AnyRow;
+
+/// Who a new ticket is for.
+pub enum CustomerRef<'a> {
+    Id(i64),
+    /// Found by address, or created (with `name`, or the address's local part) when unknown.
+    Email {
+        email: &'a str,
+        name: Option<&'a str>,
+    },
+}
+
+pub struct NewTicket<'a> {
+    pub subject: &'a str,
+    /// The customer's first message.
+    pub body: &'a str,
+    pub customer: CustomerRef<'a>,
+    pub channel: Channel,
+    pub priority: Priority,
+    pub tags: &'a [String],
+}
+
+/// A change to a ticket's handling. `None` leaves a field alone; `Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct TicketPatch {
+    pub assignee_id: Option<Option<i64>>,
+    pub team_id: Option<Option<i64>>,
+    pub priority: Option<Priority>,
+    pub tags: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default)]
+pub struct TicketFilter {
+    pub conversation: Option<Conversation>,
+    pub problem: Option<Problem>,
+    pub assignee_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub tag: Option<String>,
+    /// Only tickets older than this id (the previous page's cursor).
+    pub before_id: Option<i64>,
+    pub limit: u32,
+}
+
+pub struct TicketPage {
+    pub items: Vec<Ticket>,
+    /// The id to pass as `before_id` for the next page; `None` on the last page.
+    pub next_before_id: Option<i64>,
+}
+
+const TICKET_COLUMNS: &str = "id, subject, customer_id, organization_id, team_id, assignee_id, priority, \
+     conversation, problem, channel, created_at, updated_at";
+const MESSAGE_COLUMNS: &str = "id, ticket_id, author_kind, author_agent_id, author_customer_id, channel, visibility, body_text, body_html, created_at";
+
+fn ticket_from(row: &AnyRow, tags: Vec<String>) -> StoreResult<Ticket> {
+    Ok(Ticket {
+        id: int(row, "id")?,
+        subject: text(row, "subject")?,
+        customer_id: int(row, "customer_id")?,
+        organization_id: opt_int(row, "organization_id")?,
+        team_id: opt_int(row, "team_id")?,
+        assignee_id: opt_int(row, "assignee_id")?,
+        priority: named(row, "priority")?,
+        conversation: named(row, "conversation")?,
+        problem: named(row, "problem")?,
+        channel: named(row, "channel")?,
+        tags,
+        created_at: text(row, "created_at")?,
+        updated_at: text(row, "updated_at")?,
+    })
+}
+
+fn message_from(row: &AnyRow) -> StoreResult<Message> {
+    let kind: AuthorKind = named(row, "author_kind")?;
+    let id = match kind {
+        AuthorKind::Agent => opt_int(row, "author_agent_id")?,
+        AuthorKind::Customer => opt_int(row, "author_customer_id")?,
+        AuthorKind::System => None,
+    };
+    Ok(Message {
+        id: int(row, "id")?,
+        ticket_id: int(row, "ticket_id")?,
+        author: Author { kind, id },
+        channel: named(row, "channel")?,
+        visibility: named(row, "visibility")?,
+        text: text(row, "body_text")?,
+        html: text(row, "body_html")?,
+        created_at: text(row, "created_at")?,
+    })
+}
+
+impl Store {
+    /// Opens a ticket with the customer's first message. An unknown customer address creates
+    /// the customer in the same transaction.
+    pub async fn create_ticket(
+        &self,
+        new: NewTicket<'_>,
+        actor: Actor,
+    ) -> StoreResult<(Ticket, Vec<Message>)> {
+        let subject = validate::line("subject", new.subject, validate::MAX_SUBJECT_CHARS)?;
+        let body = validate::body(new.body)?;
+        let tags = validate::tags(new.tags)?;
+        let email = match &new.customer {
+            CustomerRef::Email { email, name } => {
+                let email = validate::email(email)?;
+                let name = match name {
+                    Some(name) => validate::line("customer.name", name, validate::MAX_NAME_CHARS)?,
+                    None => email.split('@').next().unwrap_or_default().to_owned(),
+                };
+                Some((email, name))
+            }
+            CustomerRef::Id(_) => None,
+        };
+
+        let mut tx = self.begin_write().await?;
+        let customer_id = match (&new.customer, email) {
+            (CustomerRef::Id(id), _) => {
+                let found: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM customers WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                found.ok_or_else(|| StoreError::unknown("customer", "customer_id", *id))?
+            }
+            (CustomerRef::Email { .. }, Some((email, name))) => {
+                match customer_id_by_email(&mut tx, &email).await? {
+                    Some(id) => id,
+                    None => insert_customer(&mut tx, &name, &email, actor).await?,
+                }
+            }
+            (CustomerRef::Email { .. }, None) => {
+                unreachable!("an email reference always has a validated address")
+            }
+        };
+        let organization_id: Option<i64> =
+            sqlx::query_scalar("SELECT organization_id FROM customers WHERE id = $1")
+                .bind(customer_id)
+                .fetch_one(&mut *tx)
+                .await?;
+
+        let now = clock::now();
+        let row = sqlx::query(&format!(
+            "INSERT INTO tickets (subject, customer_id, organization_id, priority, conversation, problem, channel, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {TICKET_COLUMNS}"
+        ))
+        .bind(&subject)
+        .bind(customer_id)
+        .bind(organization_id)
+        .bind(new.priority.as_str())
+        .bind(Conversation::New.as_str())
+        .bind(Problem::Open.as_str())
+        .bind(new.channel.as_str())
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let ticket = ticket_from(&row, tags)?;
+        write_tags(&mut tx, ticket.id, &ticket.tags).await?;
+        let message = insert_message(
+            &mut tx,
+            ticket.id,
+            Actor::Customer(customer_id),
+            new.channel,
+            Visibility::Public,
+            &body,
+        )
+        .await?;
+        events::record(
+            &mut tx,
+            actor,
+            "ticket",
+            ticket.id,
+            "ticket.created",
+            json!({
+                "subject": change(None::<String>, &ticket.subject),
+                "customer_id": change(None::<i64>, ticket.customer_id),
+                "priority": change(None::<String>, ticket.priority),
+                "conversation": change(None::<String>, ticket.conversation),
+                "problem": change(None::<String>, ticket.problem),
+                "channel": change(None::<String>, ticket.channel),
+                "tags": change(None::<Vec<String>>, &ticket.tags),
+                "message_id": change(None::<i64>, message.id),
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((ticket, vec![message]))
+    }
+
+    pub async fn ticket(&self, id: i64) -> StoreResult<Ticket> {
+        let mut conn = self.pool().acquire().await?;
+        load_ticket(&mut conn, id).await
+    }
+
+    /// A ticket's messages, oldest first.
+    pub async fn ticket_messages(&self, ticket_id: i64) -> StoreResult<Vec<Message>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = $1 ORDER BY id"
+        ))
+        .bind(ticket_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(message_from).collect()
+    }
+
+    /// Newest tickets first, `filter.limit` at a time. Paging by id keeps pages stable while
+    /// new tickets arrive: they have higher ids and never push older ones onto the next page.
+    pub async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<TicketPage> {
+        // Each condition appends its clause and its value; `$n` is the value's position.
+        enum Arg {
+            Int(i64),
+            Text(String),
+        }
+        let mut sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE 1 = 1");
+        let mut args: Vec<Arg> = Vec::new();
+        let mut push = |sql: &mut String, clause: &str, arg: Arg| {
+            args.push(arg);
+            sql.push_str(&clause.replace("$?", &format!("${}", args.len())));
+        };
+        if let Some(state) = filter.conversation {
+            push(
+                &mut sql,
+                " AND t.conversation = $?",
+                Arg::Text(state.as_str().to_owned()),
+            );
+        }
+        if let Some(state) = filter.problem {
+            push(
+                &mut sql,
+                " AND t.problem = $?",
+                Arg::Text(state.as_str().to_owned()),
+            );
+        }
+        if let Some(id) = filter.assignee_id {
+            push(&mut sql, " AND t.assignee_id = $?", Arg::Int(id));
+        }
+        if let Some(id) = filter.customer_id {
+            push(&mut sql, " AND t.customer_id = $?", Arg::Int(id));
+        }
+        if let Some(tag) = &filter.tag {
+            let clause = " AND EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND tt.tag = $?)";
+            push(&mut sql, clause, Arg::Text(tag.trim().to_lowercase()));
+        }
+        if let Some(id) = filter.before_id {
+            push(&mut sql, " AND t.id < $?", Arg::Int(id));
+        }
+        let limit = i64::from(filter.limit.clamp(1, 100));
+        // One more than asked tells whether there is a next page.
+        push(
+            &mut sql,
+            " ORDER BY t.id DESC LIMIT $?",
+            Arg::Int(limit + 1),
+        );
+
+        let mut query = sqlx::query(&sql);
+        for arg in args {
+            query = match arg {
+                Arg::Int(value) => query.bind(value),
+                Arg::Text(value) => query.bind(value),
+            };
+        }
+        let mut rows = query.fetch_all(self.pool()).await?;
+        let has_more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+
+        let ids: Vec<i64> = rows
+            .iter()
+            .map(|row| int(row, "id"))
+            .collect::<StoreResult<_>>()?;
+        let mut tags = tags_for(self.pool(), &ids).await?;
+        let items: Vec<Ticket> = rows
+            .iter()
+            .map(|row| {
+                let id = int(row, "id")?;
+                ticket_from(row, tags.remove(&id).unwrap_or_default())
+            })
+            .collect::<StoreResult<_>>()?;
+        let next_before_id = if has_more {
+            items.last().map(|ticket| ticket.id)
+        } else {
+            None
+        };
+        Ok(TicketPage {
+            items,
+            next_before_id,
+        })
+    }
+
+    /// Changes how a ticket is handled (assignee, team, priority, tags), recording what changed.
+    pub async fn update_ticket(
+        &self,
+        id: i64,
+        patch: TicketPatch,
+        actor: Actor,
+    ) -> StoreResult<Ticket> {
+        let tags = patch.tags.as_deref().map(validate::tags).transpose()?;
+        let mut tx = self.begin_write().await?;
+        let before = load_ticket(&mut tx, id).await?;
+        let mut after = before.clone();
+        if let Some(assignee_id) = patch.assignee_id {
+            if let Some(agent_id) = assignee_id {
+                ensure_agent(&mut tx, "assignee_id", agent_id).await?;
+            }
+            after.assignee_id = assignee_id;
+        }
+        if let Some(team_id) = patch.team_id {
+            if let Some(team_id) = team_id {
+                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
+                    .bind(team_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                found.ok_or_else(|| StoreError::unknown("team", "team_id", team_id))?;
+            }
+            after.team_id = team_id;
+        }
+        if let Some(priority) = patch.priority {
+            after.priority = priority;
+        }
+        if let Some(tags) = tags {
+            after.tags = tags;
+        }
+
+        let mut changes = Map::new();
+        if before.assignee_id != after.assignee_id {
+            changes.insert(
+                "assignee_id".into(),
+                change(before.assignee_id, after.assignee_id),
+            );
+        }
+        if before.team_id != after.team_id {
+            changes.insert("team_id".into(), change(before.team_id, after.team_id));
+        }
+        if before.priority != after.priority {
+            changes.insert("priority".into(), change(before.priority, after.priority));
+        }
+        if before.tags != after.tags {
+            changes.insert("tags".into(), change(&before.tags, &after.tags));
+            write_tags(&mut tx, id, &after.tags).await?;
+        }
+        if changes.is_empty() {
+            return Ok(before);
+        }
+        after.updated_at = clock::now();
+        sqlx::query("UPDATE tickets SET assignee_id = $1, team_id = $2, priority = $3, updated_at = $4 WHERE id = $5")
+            .bind(after.assignee_id)
+            .bind(after.team_id)
+            .bind(after.priority.as_str())
+            .bind(&after.updated_at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        events::record(
+            &mut tx,
+            actor,
+            "ticket",
+            id,
+            "ticket.updated",
+            Value::Object(changes),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Adds a message to a ticket and moves its states as the domain says: a customer's
+    /// message puts the turn on us and reopens a settled problem; an agent's public reply puts
+    /// the turn on the customer; an internal note changes nothing.
+    pub async fn add_message(
+        &self,
+        ticket_id: i64,
+        author: Actor,
+        channel: Channel,
+        visibility: Visibility,
+        body: &str,
+    ) -> StoreResult<Message> {
+        let body = validate::body(body)?;
+        let mut tx = self.begin_write().await?;
+        let ticket = load_ticket(&mut tx, ticket_id).await?;
+        let message =
+            insert_message(&mut tx, ticket_id, author, channel, visibility, &body).await?;
+
+        let author_kind = message.author.kind;
+        let conversation = ticket.conversation.after_message(author_kind, visibility);
+        let problem = if author_kind == AuthorKind::Customer && visibility == Visibility::Public {
+            ticket.problem.after_customer_message()
+        } else {
+            ticket.problem
+        };
+        let mut changes = Map::new();
+        changes.insert("message_id".into(), change(None::<i64>, message.id));
+        changes.insert("visibility".into(), change(None::<String>, visibility));
+        if conversation != ticket.conversation {
+            changes.insert(
+                "conversation".into(),
+                change(ticket.conversation, conversation),
+            );
+        }
+        if problem != ticket.problem {
+            changes.insert("problem".into(), change(ticket.problem, problem));
+        }
+        sqlx::query(
+            "UPDATE tickets SET conversation = $1, problem = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(conversation.as_str())
+        .bind(problem.as_str())
+        .bind(&message.created_at)
+        .bind(ticket_id)
+        .execute(&mut *tx)
+        .await?;
+        events::record(
+            &mut tx,
+            author,
+            "ticket",
+            ticket_id,
+            "message.added",
+            Value::Object(changes),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+}
+
+async fn load_ticket(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<Ticket> {
+    let row = sqlx::query(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::not_found("ticket", id))?;
+    let tags: Vec<String> =
+        sqlx::query_scalar("SELECT tag FROM ticket_tags WHERE ticket_id = $1 ORDER BY tag")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    ticket_from(&row, tags)
+}
+
+async fn tags_for(
+    pool: &sqlx::AnyPool,
+    ids: &[i64],
+) -> StoreResult<std::collections::HashMap<i64, Vec<String>>> {
+    let mut tags: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(tags);
+    }
+    let sql = format!(
+        "SELECT ticket_id, tag FROM ticket_tags WHERE ticket_id IN ({}) ORDER BY tag",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    for row in query.fetch_all(pool).await? {
+        tags.entry(int(&row, "ticket_id")?)
+            .or_default()
+            .push(text(&row, "tag")?);
+    }
+    Ok(tags)
+}
+
+async fn write_tags(tx: &mut Tx, ticket_id: i64, tags: &[String]) -> StoreResult<()> {
+    sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1")
+        .bind(ticket_id)
+        .execute(&mut **tx)
+        .await?;
+    for tag in tags {
+        sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)")
+            .bind(ticket_id)
+            .bind(tag)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert_message(
+    tx: &mut Tx,
+    ticket_id: i64,
+    author: Actor,
+    channel: Channel,
+    visibility: Visibility,
+    body: &str,
+) -> StoreResult<Message> {
+    let (agent_id, customer_id, kind) = match author {
+        Actor::Agent(id) => (Some(id), None, AuthorKind::Agent),
+        Actor::Customer(id) => (None, Some(id), AuthorKind::Customer),
+        Actor::System => (None, None, AuthorKind::System),
+    };
+    let row = sqlx::query(&format!(
+        "INSERT INTO messages (ticket_id, author_kind, author_agent_id, author_customer_id, channel, visibility, body_text, body_html, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {MESSAGE_COLUMNS}"
+    ))
+    .bind(ticket_id)
+    .bind(kind.as_str())
+    .bind(agent_id)
+    .bind(customer_id)
+    .bind(channel.as_str())
+    .bind(visibility.as_str())
+    .bind(body)
+    .bind(text_to_html(body))
+    .bind(clock::now())
+    .fetch_one(&mut **tx)
+    .await?;
+    message_from(&row)
+}
+
+/// A deliberate move of a ticket's conversation or problem state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketMove {
+    Hold,
+    Release,
+    ProposeResolution,
+    ConfirmResolution,
+    RejectResolution,
+    Reopen,
+    CloseUnresolved { reason: String },
+}
+
+impl TicketMove {
+    fn action(&self) -> &'static str {
+        match self {
+            TicketMove::Hold => "ticket.held",
+            TicketMove::Release => "ticket.released",
+            TicketMove::ProposeResolution => "resolution.proposed",
+            TicketMove::ConfirmResolution => "resolution.confirmed",
+            TicketMove::RejectResolution => "resolution.rejected",
+            TicketMove::Reopen => "problem.reopened",
+            TicketMove::CloseUnresolved { .. } => "problem.closed_unresolved",
+        }
+    }
+}
+
+impl Store {
+    /// Applies a state move through the domain's rules; a move that makes no sense from the
+    /// ticket's current state is refused with the domain's explanation.
+    pub async fn move_ticket(
+        &self,
+        id: i64,
+        ticket_move: TicketMove,
+        actor: Actor,
+    ) -> StoreResult<Ticket> {
+        let mut tx = self.begin_write().await?;
+        let before = load_ticket(&mut tx, id).await?;
+        let mut after = before.clone();
+        let mut changes = Map::new();
+        match &ticket_move {
+            TicketMove::Hold => after.conversation = before.conversation.hold()?,
+            TicketMove::Release => after.conversation = before.conversation.release()?,
+            TicketMove::ProposeResolution => after.problem = before.problem.propose_resolution()?,
+            TicketMove::ConfirmResolution => after.problem = before.problem.confirm_resolution()?,
+            TicketMove::RejectResolution => after.problem = before.problem.reject_resolution()?,
+            TicketMove::Reopen => after.problem = before.problem.reopen()?,
+            TicketMove::CloseUnresolved { reason } => {
+                after.problem = before.problem.close_unresolved(reason)?;
+                changes.insert("reason".into(), change(None::<String>, reason.trim()));
+            }
+        }
+        if before.conversation != after.conversation {
+            changes.insert(
+                "conversation".into(),
+                change(before.conversation, after.conversation),
+            );
+        }
+        if before.problem != after.problem {
+            changes.insert("problem".into(), change(before.problem, after.problem));
+        }
+        after.updated_at = clock::now();
+        sqlx::query(
+            "UPDATE tickets SET conversation = $1, problem = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(after.conversation.as_str())
+        .bind(after.problem.as_str())
+        .bind(&after.updated_at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        events::record(
+            &mut tx,
+            actor,
+            "ticket",
+            id,
+            ticket_move.action(),
+            Value::Object(changes),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}
