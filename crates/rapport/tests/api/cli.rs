@@ -1,0 +1,528 @@
+//! The `rapport` binary, driven as an operator would from a shell script.
+
+use crate::helpers::{TestDatabase, error_code};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn rapport(db: &TestDatabase, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rapport"));
+    command
+        .args(args)
+        .arg("--data-dir")
+        .arg(db.data_dir())
+        .args(db.url_args())
+        .env("RUST_LOG", "warn");
+    command
+        .env_remove("RAPPORT_DATABASE_URL")
+        .env_remove("RAPPORT_CONFIG")
+        .env_remove("RAPPORT_LISTEN");
+    command
+}
+
+pub fn run(mut command: Command, stdin: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn rapport");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("rapport finishes")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A `rapport serve` process on a free port, killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub base_url: String,
+}
+
+impl Server {
+    pub async fn start(db: &TestDatabase) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("a free port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let child = rapport(db, &["serve", "--listen", &listen])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn rapport serve");
+        let server = Server {
+            child,
+            base_url: format!("http://{listen}"),
+        };
+        server.wait_until_healthy().await;
+        server
+    }
+
+    async fn wait_until_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(response) = reqwest::get(format!("{}/healthz", self.base_url)).await {
+                if response.status() == StatusCode::OK {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("rapport serve did not become healthy at {}", self.base_url);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn create_admin_and_token(db: &TestDatabase) -> String {
+    let created = run(
+        rapport(
+            db,
+            &[
+                "admin",
+                "create-agent",
+                "--email",
+                "ops@example.com",
+                "--name",
+                "Olu Ops",
+                "--role",
+                "admin",
+                "--password-stdin",
+            ],
+        ),
+        "a very good password\n",
+    );
+    assert!(
+        created.status.success(),
+        "create-agent: {}",
+        stderr(&created)
+    );
+    let token = run(
+        rapport(
+            db,
+            &[
+                "admin",
+                "create-token",
+                "--email",
+                "ops@example.com",
+                "--label",
+                "script",
+            ],
+        ),
+        "",
+    );
+    assert!(token.status.success(), "create-token: {}", stderr(&token));
+    let stdout = String::from_utf8(token.stdout).expect("utf-8");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "the token alone on stdout: {stdout:?}");
+    assert!(lines[0].starts_with("rpt_"));
+    lines[0].to_owned()
+}
+
+async fn call(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = client.request(method, url).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    crate::helpers::Api::send(request).await
+}
+
+#[tokio::test]
+async fn a_script_round_trip_from_admin_to_audit_trail() {
+    use reqwest::Method;
+    let db = TestDatabase::create().await;
+    let token = create_admin_and_token(&db);
+    let server = Server::start(&db).await;
+    let client = reqwest::Client::new();
+    let url = |path: &str| format!("{}{path}", server.base_url);
+
+    let (status, customer) = call(
+        &client,
+        Method::POST,
+        url("/api/v1/customers"),
+        &token,
+        Some(json!({"name": "Ana", "email": "ana@example.com"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{customer}");
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let (status, ticket) = call(
+            &client,
+            Method::POST,
+            url("/api/v1/tickets"),
+            &token,
+            Some(json!({"subject": format!("Problem {n}"), "body": "Help", "customer_id": customer["id"]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{ticket}");
+        ids.push(ticket["id"].as_i64().expect("id"));
+    }
+    let id = ids[0];
+    for visibility in ["public", "internal"] {
+        let (status, _) = call(
+            &client,
+            Method::POST,
+            url(&format!("/api/v1/tickets/{id}/messages")),
+            &token,
+            Some(json!({"body": "Working on it", "visibility": visibility})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, patched) = call(
+        &client,
+        Method::PATCH,
+        url(&format!("/api/v1/tickets/{id}")),
+        &token,
+        Some(json!({"priority": "high", "tags": ["vip"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(patched["tags"], json!(["vip"]));
+
+    let (_, page) = call(
+        &client,
+        Method::GET,
+        url("/api/v1/tickets?limit=2"),
+        &token,
+        None,
+    )
+    .await;
+    let cursor = page["next_cursor"].as_str().expect("a second page");
+    let (_, last) = call(
+        &client,
+        Method::GET,
+        url(&format!("/api/v1/tickets?limit=2&cursor={cursor}")),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(last["items"][0]["id"], id);
+
+    let (_, events) = call(
+        &client,
+        Method::GET,
+        url(&format!("/api/v1/tickets/{id}/events")),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(events["items"].as_array().map(Vec::len), Some(4));
+
+    let (status, body) = call(
+        &client,
+        Method::POST,
+        url("/api/v1/tickets"),
+        &token,
+        Some(json!({"subject": "x"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(&body), "invalid_request");
+}
+
+#[tokio::test]
+async fn a_restarted_server_keeps_everything() {
+    let db = TestDatabase::create().await;
+    let token = create_admin_and_token(&db);
+    let client = reqwest::Client::new();
+    let created = {
+        let server = Server::start(&db).await;
+        let (status, ticket) = call(
+            &client,
+            reqwest::Method::POST,
+            format!("{}/api/v1/tickets", server.base_url),
+            &token,
+            Some(json!({"subject": "Keep me", "body": "Across restarts", "customer": {"email": "k@example.com"}})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        ticket
+    };
+
+    let server = Server::start(&db).await;
+    let (status, fetched) = call(
+        &client,
+        reqwest::Method::GET,
+        format!("{}/api/v1/tickets/{}", server.base_url, created["id"]),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(fetched, created);
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly() {
+    let db = TestDatabase::create().await;
+    let mut server = Server::start(&db).await;
+
+    let killed = Command::new("kill")
+        .arg("-TERM")
+        .arg(server.child.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = server.child.try_wait().expect("wait") {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop on SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn command_line_mistakes_get_a_sentence_and_a_non_zero_exit() {
+    let db = TestDatabase::create().await;
+    create_admin_and_token(&db);
+
+    let unknown = run(
+        rapport(
+            &db,
+            &["admin", "create-token", "--email", "nobody@example.com"],
+        ),
+        "",
+    );
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("there is no agent with the email nobody@example.com"),
+        "{}",
+        stderr(&unknown)
+    );
+
+    let duplicate = run(
+        rapport(
+            &db,
+            &[
+                "admin",
+                "create-agent",
+                "--email",
+                "OPS@example.com",
+                "--name",
+                "Again",
+                "--role",
+                "agent",
+            ],
+        ),
+        "",
+    );
+    assert!(!duplicate.status.success());
+    assert!(
+        stderr(&duplicate).contains("already exists"),
+        "{}",
+        stderr(&duplicate)
+    );
+
+    let bad_role = run(
+        rapport(
+            &db,
+            &[
+                "admin",
+                "create-agent",
+                "--email",
+                "x@example.com",
+                "--name",
+                "X",
+                "--role",
+                "boss",
+            ],
+        ),
+        "",
+    );
+    assert!(!bad_role.status.success());
+    assert!(
+        stderr(&bad_role).contains("use one of: agent, supervisor, admin"),
+        "{}",
+        stderr(&bad_role)
+    );
+
+    let no_boss = run(
+        rapport(
+            &db,
+            &[
+                "admin",
+                "create-agent",
+                "--email",
+                "x@example.com",
+                "--name",
+                "X",
+                "--role",
+                "agent",
+                "--reports-to",
+                "ghost@example.com",
+            ],
+        ),
+        "",
+    );
+    assert!(!no_boss.status.success());
+    assert!(
+        stderr(&no_boss).contains("no agent with the email ghost@example.com"),
+        "{}",
+        stderr(&no_boss)
+    );
+
+    let empty_password = run(
+        rapport(
+            &db,
+            &[
+                "admin",
+                "create-agent",
+                "--email",
+                "y@example.com",
+                "--name",
+                "Y",
+                "--role",
+                "agent",
+                "--password-stdin",
+            ],
+        ),
+        "",
+    );
+    assert!(!empty_password.status.success());
+    assert!(
+        stderr(&empty_password).contains("held no password"),
+        "{}",
+        stderr(&empty_password)
+    );
+
+    let mut bad_url = Command::new(env!("CARGO_BIN_EXE_rapport"));
+    bad_url.args(["migrate", "--database-url", "mysql://localhost/x"]);
+    let bad_url = run(bad_url, "");
+    assert!(!bad_url.status.success());
+    assert!(
+        stderr(&bad_url).contains("must start with sqlite:// or postgres://"),
+        "{}",
+        stderr(&bad_url)
+    );
+}
+
+#[tokio::test]
+async fn a_first_start_explains_how_to_create_the_first_admin() {
+    let db = TestDatabase::create().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut child = rapport(&db, &["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+
+    let banner = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut seen = String::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            seen.push_str(&line);
+            seen.push('\n');
+            if line.contains("Rapport is running") {
+                break;
+            }
+        }
+        seen
+    })
+    .join()
+    .expect("read stderr");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    assert!(banner.contains("No agents exist yet"), "{banner}");
+    assert!(banner.contains("rapport admin create-agent"), "{banner}");
+    assert!(
+        banner.contains(&format!("http://127.0.0.1:{port}/")),
+        "{banner}"
+    );
+}
+
+#[tokio::test]
+async fn migrate_is_idempotent() {
+    let db = TestDatabase::create().await;
+    for _ in 0..2 {
+        let output = run(rapport(&db, &["migrate"]), "");
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(stderr(&output).contains("up to date"));
+    }
+    if db.postgres.is_none() {
+        assert!(Path::new(&db.data_dir()).join("rapport.db").exists());
+    }
+}
+
+#[tokio::test]
+async fn the_demo_workspace_is_seeded_once() {
+    let db = TestDatabase::create().await;
+    let app = rapport::App::build(db.config()).await.expect("app");
+
+    rapport::demo::seed(&app.store).await.expect("seed");
+    rapport::demo::seed(&app.store).await.expect("second start");
+
+    let agents = app.store.agents().await.expect("agents");
+    assert_eq!(agents.len(), 3, "seeding twice does not duplicate");
+    let sam = agents
+        .iter()
+        .find(|a| a.email == "sam@rapport.example")
+        .expect("sam");
+    let priya = agents
+        .iter()
+        .find(|a| a.email == "priya@rapport.example")
+        .expect("priya");
+    assert_eq!(sam.reports_to, Some(priya.id), "a reporting chain");
+    let page = app
+        .store
+        .list_tickets(&rapport_store::tickets::TicketFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .expect("tickets");
+    assert_eq!(page.items.len(), 5);
+    let problems: std::collections::BTreeSet<_> =
+        page.items.iter().map(|t| t.problem.as_str()).collect();
+    assert!(
+        problems.len() >= 3,
+        "tickets in various states: {problems:?}"
+    );
+    assert!(
+        app.store
+            .verify_agent_password("maya@rapport.example", "maya-demo-2026")
+            .await
+            .expect("query")
+            .is_some()
+    );
+}

@@ -1,0 +1,332 @@
+//! The test harness: boots the real server on a fresh database for each test, SQLite by
+//! default and PostgreSQL when `RAPPORT_TEST_DATABASE_URL` names a server, e.g.
+//! `postgres://postgres@127.0.0.1:5432/postgres` (each test gets its own database there).
+
+use rapport::{App, Config};
+use rapport_domain::{Actor, Agent, Role};
+use rapport_store::agents::NewAgent;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use sqlx::Connection;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub app: App,
+    pub base_url: String,
+    /// The token of the admin every test app starts with.
+    pub admin_token: String,
+    pub admin: Agent,
+    /// Held so the database lives as long as the app; dropping it removes the database.
+    _db: TestDatabase,
+    client: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let db = TestDatabase::create().await;
+        let config = db.config();
+        let app = App::build(config)
+            .await
+            .expect("the app builds on a fresh database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a free port");
+        let base_url = format!("http://{}", listener.local_addr().expect("local address"));
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        tokio::spawn(rapport::serve(listener, app.clone(), async {
+            let _ = stopped.await;
+        }));
+
+        let admin = app
+            .store
+            .create_agent(
+                NewAgent {
+                    email: "admin@rapport.test",
+                    name: "Ada Admin",
+                    role: Role::Admin,
+                    reports_to: None,
+                    password: None,
+                },
+                Actor::System,
+            )
+            .await
+            .expect("create the admin");
+        let admin_token = app
+            .store
+            .create_token(admin.id, "tests")
+            .await
+            .expect("token")
+            .token;
+        TestApp {
+            app,
+            base_url,
+            admin_token,
+            admin,
+            _db: db,
+            client: reqwest::Client::new(),
+            shutdown: Some(shutdown),
+        }
+    }
+
+    /// A new agent with `role`, reporting to `reports_to` if given, and their token.
+    pub async fn agent(
+        &self,
+        email: &str,
+        role: Role,
+        reports_to: Option<&str>,
+    ) -> (Agent, String) {
+        let agent = self
+            .app
+            .store
+            .create_agent(
+                NewAgent {
+                    email,
+                    name: email,
+                    role,
+                    reports_to,
+                    password: None,
+                },
+                Actor::System,
+            )
+            .await
+            .expect("create agent");
+        let token = self
+            .app
+            .store
+            .create_token(agent.id, "tests")
+            .await
+            .expect("token")
+            .token;
+        (agent, token)
+    }
+
+    /// Requests as the admin.
+    pub fn api(&self) -> Api<'_> {
+        Api {
+            app: self,
+            token: Some(self.admin_token.clone()),
+        }
+    }
+
+    /// Requests with another token, or none.
+    pub fn api_as(&self, token: Option<&str>) -> Api<'_> {
+        Api {
+            app: self,
+            token: token.map(str::to_owned),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Creates a ticket for a customer address and returns its JSON.
+    pub async fn ticket(&self, subject: &str, email: &str) -> Value {
+        let (status, body) = self
+            .api()
+            .post("/api/v1/tickets", serde_json::json!({"subject": subject, "body": "Please help.", "customer": {"email": email}}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// Typed request helpers; each returns the status and the JSON body (`null` when empty).
+pub struct Api<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
+}
+
+impl Api<'_> {
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.app.client.request(method, self.app.url(path));
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    pub async fn send(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let text = response.text().await.expect("a body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("a JSON body, got: {text}"))
+        };
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        Self::send(self.request(Method::GET, path)).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        Self::send(self.request(Method::POST, path).json(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        Self::send(self.request(Method::PATCH, path).json(&body)).await
+    }
+
+    /// Sends `raw` as the body with the JSON content type, for malformed-input tests.
+    pub async fn post_raw(&self, path: &str, raw: &str) -> (StatusCode, Value) {
+        let request = self
+            .request(Method::POST, path)
+            .header("content-type", "application/json")
+            .body(raw.to_owned());
+        Self::send(request).await
+    }
+}
+
+/// Asserts the error envelope and its code, and returns the message.
+pub fn error_code(body: &Value) -> &str {
+    let error = body
+        .get("error")
+        .unwrap_or_else(|| panic!("an error envelope, got {body}"));
+    assert!(
+        error["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "a message in {body}"
+    );
+    error["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a code in {body}"))
+}
+
+pub fn error_message(body: &Value) -> &str {
+    body["error"]["message"].as_str().unwrap_or_default()
+}
+
+/// A fresh, empty database for one test.
+pub struct TestDatabase {
+    pub data_dir: TempDir,
+    pub postgres: Option<PostgresDatabase>,
+}
+
+pub struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDatabase {
+    pub async fn create() -> TestDatabase {
+        let data_dir = tempfile::tempdir().expect("a temporary directory");
+        let postgres = match std::env::var("RAPPORT_TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                Some(PostgresDatabase::create(admin_url).await)
+            }
+            _ => None,
+        };
+        TestDatabase { data_dir, postgres }
+    }
+
+    pub fn config(&self) -> Config {
+        Config {
+            data_dir: self.data_dir.path().to_path_buf(),
+            database_url: self.postgres.as_ref().map(|pg| pg.url.clone()),
+            listen: "127.0.0.1:0".parse().expect("address"),
+            max_connections: 5,
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.path().to_path_buf()
+    }
+
+    /// The `--database-url` flag for the binary, when on PostgreSQL.
+    pub fn url_args(&self) -> Vec<String> {
+        match &self.postgres {
+            Some(pg) => vec!["--database-url".into(), pg.url.clone()],
+            None => vec![],
+        }
+    }
+}
+
+impl PostgresDatabase {
+    async fn create(admin_url: String) -> PostgresDatabase {
+        sqlx::any::install_default_drivers();
+        let name = format!(
+            "rapport_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
+        );
+        let mut conn = sqlx::AnyConnection::connect(&admin_url)
+            .await
+            .expect("connect to RAPPORT_TEST_DATABASE_URL");
+        sqlx::raw_sql(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .await
+            .expect("create a test database");
+        conn.close().await.ok();
+        let url = replace_database(&admin_url, &name);
+        PostgresDatabase {
+            admin_url,
+            name,
+            url,
+        }
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs outside async code; a short-lived runtime on its own thread does the work.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut conn = sqlx::AnyConnection::connect(&admin_url).await.ok()?;
+                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await
+                    .ok()?;
+                conn.close().await.ok()
+            })
+        });
+        let _ = dropped.join();
+    }
+}
+
+/// `postgres://u@h:5432/postgres?x=y` with the database name replaced.
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_and_path = &base[scheme_end..];
+    let host = host_and_path.split('/').next().unwrap_or(host_and_path);
+    let mut result = format!("{}{}/{}", &base[..scheme_end], host, name);
+    if let Some(query) = query {
+        result.push('?');
+        result.push_str(query);
+    }
+    result
+}

@@ -1,0 +1,16 @@
+//! Integration tests: the real server on a real database (see `helpers.rs`). Modules mirror
+//! the routes; `cli` and `durability` drive the `rapport` binary itself.
+
+mod helpers;
+
+mod agents;
+mod auth;
+mod cli;
+mod customers;
+mod durability;
+mod errors;
+mod health;
+mod openapi;
+mod organizations;
+mod teams;
+mod tickets;

@@ -1,0 +1,71 @@
+use crate::helpers::{Api, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+#[tokio::test]
+async fn the_document_describes_every_route_and_every_described_route_exists() {
+    let app = TestApp::spawn().await;
+
+    let (status, doc) = app.api_as(None).get("/api/v1/openapi.json").await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut expected = vec![
+        "/healthz",
+        "/api/v1/openapi.json",
+        "/api/v1/agents",
+        "/api/v1/agents/me",
+        "/api/v1/customers",
+        "/api/v1/customers/{id}",
+        "/api/v1/organizations",
+        "/api/v1/organizations/{id}",
+        "/api/v1/teams",
+        "/api/v1/tickets",
+        "/api/v1/tickets/{id}",
+        "/api/v1/tickets/{id}/events",
+        "/api/v1/tickets/{id}/messages",
+    ];
+    expected.sort_unstable();
+    let mut documented: Vec<&str> = paths.keys().map(String::as_str).collect();
+    documented.sort_unstable();
+    assert_eq!(documented, expected);
+
+    // Every documented operation is served (never the 404/405 fallbacks) and documents a success.
+    for (path, item) in paths {
+        let concrete = path.replace("{id}", "1");
+        for (method, operation) in item.as_object().expect("path item") {
+            let Ok(method) = method.to_uppercase().parse::<Method>() else {
+                continue;
+            };
+            let responses = operation["responses"].as_object().expect("responses");
+            assert!(
+                responses.keys().any(|code| code.starts_with('2')),
+                "{method} {path} documents a success"
+            );
+            let (status, body) = Api::send(app.api().request(method.clone(), &concrete)).await;
+            let code = body["error"]["code"].as_str().unwrap_or_default();
+            assert!(
+                code != "route_not_found" && code != "method_not_allowed",
+                "{method} {path} is documented but not served: {status} {body}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn error_responses_and_the_token_scheme_are_documented() {
+    let app = TestApp::spawn().await;
+
+    let (_, doc) = app.api_as(None).get("/api/v1/openapi.json").await;
+
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let error_schema: &Value = &doc["components"]["schemas"]["ErrorBody"];
+    assert!(error_schema.is_object(), "the error envelope is a schema");
+    let create = &doc["paths"]["/api/v1/tickets"]["post"];
+    assert!(create["responses"]["422"].is_object());
+    assert!(create["requestBody"].is_object());
+}

@@ -1,0 +1,95 @@
+use crate::helpers::{TestApp, error_code, error_message};
+use rapport_domain::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn patch_priority_tags_assignee_and_team() {
+    let app = TestApp::spawn().await;
+    let (sam, _) = app.agent("sam@rapport.test", Role::Agent, None).await;
+    let (_, team) = app
+        .api()
+        .post("/api/v1/teams", json!({"name": "Support"}))
+        .await;
+    let ticket = app.ticket("Backup fails", "dan@example.com").await;
+    let path = format!("/api/v1/tickets/{}", ticket["id"]);
+
+    let (status, updated) = app
+        .api()
+        .patch(&path, json!({"priority": "high", "tags": ["Backup", "network"], "assignee_id": sam.id, "team_id": team["id"]}))
+        .await;
+
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["priority"], "high");
+    assert_eq!(updated["tags"], json!(["backup", "network"]));
+    assert_eq!(updated["assignee_id"], sam.id);
+    assert_eq!(updated["team_id"], team["id"]);
+    let (_, fetched) = app.api().get(&path).await;
+    assert_eq!(fetched["tags"], json!(["backup", "network"]));
+    assert_eq!(fetched["assignee_id"], sam.id);
+}
+
+#[tokio::test]
+async fn null_clears_and_absent_keeps() {
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Backup fails", "dan@example.com").await;
+    let path = format!("/api/v1/tickets/{}", ticket["id"]);
+    app.api()
+        .patch(&path, json!({"assignee_id": app.admin.id, "tags": ["a"]}))
+        .await;
+
+    let (_, kept) = app.api().patch(&path, json!({"priority": "low"})).await;
+    assert_eq!(kept["assignee_id"], app.admin.id);
+    assert_eq!(kept["tags"], json!(["a"]));
+
+    let (_, cleared) = app
+        .api()
+        .patch(&path, json!({"assignee_id": null, "tags": []}))
+        .await;
+    assert_eq!(cleared["assignee_id"], json!(null));
+    assert_eq!(cleared["tags"], json!([]));
+}
+
+#[tokio::test]
+async fn unknown_references_and_bad_values_are_refused() {
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Backup fails", "dan@example.com").await;
+    let path = format!("/api/v1/tickets/{}", ticket["id"]);
+
+    let (status, body) = app.api().patch(&path, json!({"assignee_id": 999})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(&body), "unknown_agent");
+    assert!(error_message(&body).contains("assignee_id"));
+
+    let (status, body) = app.api().patch(&path, json!({"team_id": 999})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(&body), "unknown_team");
+
+    let (status, body) = app.api().patch(&path, json!({"priority": "asap"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        error_message(&body).contains("`low`, `normal`, `high`, `urgent`"),
+        "{body}"
+    );
+
+    let (status, body) = app
+        .api()
+        .patch(&path, json!({"conversation": "on_hold"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        error_message(&body).contains("unknown field `conversation`"),
+        "{body}"
+    );
+
+    let (status, body) = app
+        .api()
+        .patch("/api/v1/tickets/999", json!({"priority": "low"}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error_code(&body), "ticket_not_found");
+
+    let (_, unchanged) = app.api().get(&path).await;
+    assert_eq!(unchanged["priority"], "normal");
+    assert_eq!(unchanged["assignee_id"], json!(null));
+}
