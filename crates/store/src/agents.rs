@@ -31,14 +31,9 @@ impl Store {
     pub async fn create_agent(&self, new: NewAgent<'_>, actor: Actor) -> StoreResult<Agent> {
         let email = validate::email(new.email)?;
         let name = validate::line("name", new.name, validate::MAX_NAME_CHARS)?;
-        if let Some(password) = new.password {
-            if password.chars().count() < 10 {
-                return Err(validate::Invalid::new(
-                    "password",
-                    "the password must have at least 10 characters",
-                )
-                .into());
-            }
+        if new.password.is_some_and(|password| password.chars().count() < 10) {
+            let message = "the password must have at least 10 characters";
+            return Err(validate::Invalid::new("password", message).into());
         }
         let mut tx = self.begin_write().await?;
         let reports_to = match new.reports_to {

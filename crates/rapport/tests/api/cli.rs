@@ -73,10 +73,9 @@ impl Server {
     async fn wait_until_healthy(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if let Ok(response) = reqwest::get(format!("{}/healthz", self.base_url)).await {
-                if response.status() == StatusCode::OK {
-                    return;
-                }
+            let answer = reqwest::get(format!("{}/healthz", self.base_url)).await;
+            if answer.is_ok_and(|response| response.status() == StatusCode::OK) {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
