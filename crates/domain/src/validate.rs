@@ -130,6 +130,10 @@ pub fn body(raw: &str) -> Result<String, Invalid> {
             format!("`body` is larger than {MAX_BODY_BYTES} bytes"),
         ));
     }
+    if raw.contains('\0') {
+        let message = "`body` contains a NUL character, which text cannot hold";
+        return Err(Invalid::new("body", message));
+    }
     Ok(raw.trim_end().to_owned())
 }
 

@@ -2,7 +2,7 @@ use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json, Query};
 use axum::extract::State;
-use rapport_domain::{Conversation, Problem, Ticket};
+use rapport_domain::{Conversation, Problem, Ticket, validate};
 use rapport_store::tickets::TicketFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -61,13 +61,19 @@ pub async fn list_tickets(
             "`limit` must be between 1 and {MAX_LIMIT}, not {limit}."
         )));
     }
+    let tag = match query.tag {
+        Some(tag) => validate::tags(&[tag])
+            .map_err(|err| invalid_query(format!("`tag`: {err}.")))?
+            .pop(),
+        None => None,
+    };
     let before_id = query.cursor.as_deref().map(decode_cursor).transpose()?;
     let filter = TicketFilter {
         conversation,
         problem,
         assignee_id: query.assignee_id,
         customer_id: query.customer_id,
-        tag: query.tag,
+        tag,
         before_id,
         limit,
     };

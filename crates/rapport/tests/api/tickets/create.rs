@@ -155,6 +155,18 @@ async fn bad_ticket_input_gets_a_message_that_says_what_is_wrong() {
             json!({"subject": "s", "body": "x", "customer": customer, "tags": ["<b>"]}),
             "contains `<`",
         ),
+        (
+            json!({"subject": "s", "body": "a\0b", "customer": customer}),
+            "NUL character",
+        ),
+        (
+            json!({"subject": "a\0b", "body": "x", "customer": customer}),
+            "single line",
+        ),
+        (
+            json!({"subject": "s", "body": "x", "customer": {"email": "a@b.example", "name": "A\0"}}),
+            "single line",
+        ),
     ];
 
     for (input, expected) in cases {

@@ -121,6 +121,10 @@ async fn bad_list_parameters_say_what_is_allowed() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "invalid_query");
 
+    let (status, body) = app.api().get("/api/v1/tickets?tag=a%00b").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&body), "invalid_query");
+
     let (status, body) = app.api().get("/api/v1/tickets?cursor=garbage").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&body), "invalid_cursor");
