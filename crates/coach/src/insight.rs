@@ -1,0 +1,202 @@
+//! What a customer's message says beyond its words: sentiment, frustration, intents (wanting
+//! a manager, wanting to cancel...) and the distinct problems it raises.
+
+use crate::lexicons::{INSIGHT, KNOWN_ACRONYMS, STOPWORDS};
+use crate::patterns::Matches;
+use crate::text::{Text, char_offset};
+use crate::{Language, Span};
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+use utoipa::ToSchema;
+use vader_parity::SentimentIntensityAnalyzer;
+
+static VADER: LazyLock<SentimentIntensityAnalyzer> = LazyLock::new(SentimentIntensityAnalyzer::new);
+
+/// What the customer wants, beyond the problem itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    WantsManager,
+    WantsToCancel,
+    Complaint,
+    Praise,
+    LegalThreat,
+    Urgent,
+}
+
+const INTENT_LISTS: &[(Intent, &str)] = &[
+    (Intent::WantsManager, "wants_manager"),
+    (Intent::WantsToCancel, "wants_to_cancel"),
+    (Intent::Complaint, "complaint"),
+    (Intent::Praise, "praise"),
+    (Intent::LegalThreat, "legal_threat"),
+    (Intent::Urgent, "urgent"),
+];
+
+/// One distinct problem raised in a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Concern {
+    pub span: Span,
+    pub text: String,
+    /// The words that say what the concern is about; a reply that mentions none of them has
+    /// probably not answered it.
+    pub keywords: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Insight {
+    /// From -1 (very negative) to 1 (very positive), by VADER.
+    pub sentiment: f32,
+    /// From 0 (calm) to 1 (exasperated): repetition ("again", "third time"), shouting,
+    /// punctuation and strongly negative wording.
+    pub frustration: f32,
+    pub intents: Vec<Intent>,
+    pub concerns: Vec<Concern>,
+    #[serde(flatten)]
+    pub language: Language,
+}
+
+/// Analyses one customer message (plain text).
+pub fn analyze_message(text: &str) -> Insight {
+    let parsed = Text::new(text);
+    let language = Language::detect(&parsed);
+    if !language.analysed {
+        return Insight {
+            sentiment: 0.0,
+            frustration: 0.0,
+            intents: vec![],
+            concerns: vec![],
+            language,
+        };
+    }
+    let matches = INSIGHT.find(&parsed);
+    let sentiment = VADER.polarity_scores(text).compound as f32;
+    let frustration = frustration(&parsed, &matches, sentiment);
+    let mut intents: Vec<Intent> = INTENT_LISTS
+        .iter()
+        .filter(|(_, list)| !matches.by_lexicon[INSIGHT.position(list)].is_empty())
+        .map(|(intent, _)| *intent)
+        .collect();
+    if frustration >= 0.75 && !intents.contains(&Intent::Complaint) {
+        intents.push(Intent::Complaint);
+    }
+    let concerns = concerns(&parsed, &matches);
+    Insight {
+        sentiment: round(sentiment),
+        frustration: round(frustration),
+        intents,
+        concerns,
+        language,
+    }
+}
+
+fn round(value: f32) -> f32 {
+    (value * 1000.0).round() / 1000.0
+}
+
+fn frustration(text: &Text<'_>, matches: &Matches, sentiment: f32) -> f32 {
+    let lexicon = INSIGHT.position("frustration");
+    let mut calm = 1.0_f32;
+    for m in &matches.by_lexicon[lexicon] {
+        calm *= 1.0
+            - INSIGHT.lexicons[lexicon].phrases[m.phrase]
+                .weight
+                .clamp(0.0, 1.0);
+    }
+    let long_words = text
+        .tokens
+        .iter()
+        .filter(|t| t.norm.chars().count() >= 3 && !t.number)
+        .count();
+    let shouted = text
+        .tokens
+        .iter()
+        .filter(|t| t.upper && t.norm.chars().count() >= 3 && !KNOWN_ACRONYMS.contains(&t.norm))
+        .count();
+    if long_words >= 3 && shouted * 10 >= long_words * 3 {
+        calm *= 0.5;
+    } else if shouted >= 2 {
+        calm *= 0.75;
+    }
+    let bursts = text
+        .sentences
+        .iter()
+        .filter(|s| s.exclamations >= 2 || (s.question && s.exclamations >= 1))
+        .count();
+    let repeated_questions = text.raw.matches("??").count();
+    if bursts + repeated_questions > 0 {
+        calm *= 0.7_f32.powi((bursts + repeated_questions).min(3) as i32);
+    }
+    if sentiment < -0.5 {
+        calm *= 1.0 - 0.3 * (-sentiment);
+    }
+    (1.0 - calm).clamp(0.0, 1.0)
+}
+
+/// The sentences that describe problems, grouped into distinct concerns. A new concern starts
+/// at a marker ("also", "another thing", "in addition") or a new list item.
+fn concerns(text: &Text<'_>, matches: &Matches) -> Vec<Concern> {
+    let problems = &matches.by_lexicon[INSIGHT.position("problem_signals")];
+    let markers = &matches.by_lexicon[INSIGHT.position("concern_markers")];
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (number, sentence) in text.sentences.iter().enumerate() {
+        let in_sentence = |m: &&crate::patterns::Match| {
+            m.start >= sentence.first_token && m.start < sentence.end_token
+        };
+        let is_problem = sentence.question || problems.iter().any(|m| in_sentence(&m));
+        if !is_problem {
+            continue;
+        }
+        let opens_new = markers.iter().any(|m| in_sentence(&m))
+            || starts_list_item(&text.raw[sentence.start..sentence.end]);
+        match groups.last_mut() {
+            Some(group) if !opens_new => group.push(number),
+            _ => groups.push(vec![number]),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|group| {
+            let first = &text.sentences[group[0]];
+            let last = &text.sentences[group[group.len() - 1]];
+            let start = first.start
+                + (text.raw[first.start..].len() - text.raw[first.start..].trim_start().len());
+            let end = last.end;
+            let mut keywords: Vec<String> = Vec::new();
+            for &s in &group {
+                for token in text.sentence_tokens(s) {
+                    let word = &token.norm;
+                    if token.number
+                        || word.chars().count() < 3
+                        || STOPWORDS.contains(word)
+                        || keywords.contains(word)
+                    {
+                        continue;
+                    }
+                    keywords.push(word.clone());
+                }
+            }
+            Concern {
+                span: Span {
+                    start: char_offset(text.raw, start),
+                    end: char_offset(text.raw, end),
+                },
+                text: text.raw[start..end].trim().to_owned(),
+                keywords,
+            }
+        })
+        .collect()
+}
+
+fn starts_list_item(sentence: &str) -> bool {
+    let trimmed = sentence.trim_start();
+    let mut chars = trimmed.chars();
+    match chars.next() {
+        Some('-' | '*' | '\u{2022}') => true,
+        Some(c) if c.is_ascii_digit() => {
+            let rest: String = chars.take_while(|c| !c.is_whitespace()).collect();
+            rest.ends_with('.') || rest.ends_with(')')
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,126 @@
+//! Every data file, embedded at build time and parsed once on first use.
+
+use crate::patterns::{Lexicon, Library};
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+macro_rules! lexicons {
+    ($dir:literal: $($name:literal),+ $(,)?) => {
+        vec![$(($name, include_str!(concat!("../data/", $dir, "/", $name, ".txt")))),+]
+    };
+}
+
+fn library(files: Vec<(&'static str, &'static str)>) -> Library {
+    let lexicons = files
+        .into_iter()
+        .map(|(name, source)| {
+            Lexicon::parse(name, source).unwrap_or_else(|error| panic!("{error}"))
+        })
+        .collect();
+    Library::new(lexicons)
+}
+
+pub static REPLY: LazyLock<Library> = LazyLock::new(|| {
+    library(lexicons!["reply":
+        "closure_threat", "blame", "policy_wall", "deflection", "condescension", "jargon",
+        "ownership_taken", "apology", "empathy_shown", "alternative_offered", "personal_touch",
+        "offer_to_act", "reason", "greeting", "gratitude", "please", "hedges", "no_next_step",
+        "no_empathy_when_upset", "unanswered_concern", "no_personal_address", "imperative_verbs",
+    ])
+});
+
+pub static INSIGHT: LazyLock<Library> = LazyLock::new(|| {
+    library(lexicons!["insight":
+        "wants_manager", "wants_to_cancel", "complaint", "praise", "legal_threat", "urgent",
+        "frustration", "problem_signals", "concern_markers",
+    ])
+});
+
+/// Plain word lists: every whitespace-separated word, skipping `#` comments.
+fn words(source: &str) -> HashSet<String> {
+    source
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .flat_map(str::split_whitespace)
+        .map(str::to_owned)
+        .collect()
+}
+
+pub static STOPWORDS: LazyLock<HashSet<String>> =
+    LazyLock::new(|| words(include_str!("../data/insight/stopwords.txt")));
+
+pub static KNOWN_ACRONYMS: LazyLock<HashSet<String>> =
+    LazyLock::new(|| words(include_str!("../data/reply/acronyms_known.txt")));
+
+/// Language code to its common words.
+pub static LANGUAGES: LazyLock<Vec<(String, HashSet<String>)>> = LazyLock::new(|| {
+    include_str!("../data/languages.txt")
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#') && !line.trim().is_empty())
+        .filter_map(|line| {
+            let mut parts = line.split_whitespace();
+            let code = parts.next()?.to_owned();
+            Some((code, parts.map(str::to_owned).collect()))
+        })
+        .collect()
+});
+
+/// The language whose common words make up most of `tokens`, with its share.
+pub fn guess_language<'a>(
+    tokens: impl Iterator<Item = &'a str>,
+) -> (Option<&'static str>, f32, usize) {
+    let mut counts: HashMap<&'static str, usize> = HashMap::new();
+    let mut total = 0;
+    for token in tokens {
+        total += 1;
+        for (code, common) in LANGUAGES.iter() {
+            if common.contains(token) {
+                *counts.entry(code.as_str()).or_default() += 1;
+            }
+        }
+    }
+    let best = counts
+        .into_iter()
+        .max_by_key(|&(code, count)| (count, code == "en"));
+    match best {
+        Some((code, count)) if total > 0 => (Some(code), count as f32 / total as f32, total),
+        _ => (None, 0.0, total),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_data_file_parses() {
+        assert!(REPLY.lexicons.len() > 20);
+        assert!(INSIGHT.lexicons.len() > 8);
+        assert!(STOPWORDS.contains("the"));
+        assert!(KNOWN_ACRONYMS.contains("faq"));
+        assert!(LANGUAGES.iter().any(|(code, _)| code == "en"));
+    }
+
+    #[test]
+    fn every_finding_list_explains_itself() {
+        for lexicon in &REPLY.lexicons {
+            if lexicon.kind.is_some() {
+                assert!(
+                    !lexicon.explain.is_empty(),
+                    "{} needs @explain",
+                    lexicon.name
+                );
+                assert!(
+                    !lexicon.suggest.is_empty(),
+                    "{} needs @suggest",
+                    lexicon.name
+                );
+                assert!(
+                    lexicon.severity.is_some(),
+                    "{} needs @severity",
+                    lexicon.name
+                );
+            }
+        }
+    }
+}
