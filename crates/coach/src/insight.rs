@@ -143,8 +143,17 @@ fn concerns(text: &Text<'_>, matches: &Matches) -> Vec<Concern> {
         let in_sentence = |m: &&crate::patterns::Match| {
             m.start >= sentence.first_token && m.start < sentence.end_token
         };
-        let is_problem = sentence.question || problems.iter().any(|m| in_sentence(&m));
-        if !is_problem {
+        // A sentence says something about a problem when it has a problem word, asks a
+        // question, or carries at least three content words; greetings, thanks and
+        // signatures carry fewer and are left out.
+        let content_words = text
+            .sentence_tokens(number)
+            .iter()
+            .filter(|t| !t.number && t.norm.chars().count() >= 3 && !STOPWORDS.contains(&t.norm))
+            .count();
+        let is_problem =
+            sentence.question || problems.iter().any(|m| in_sentence(&m)) || content_words >= 3;
+        if !is_problem || praise_only(number, matches, text) {
             continue;
         }
         let opens_new = markers.iter().any(|m| in_sentence(&m))
@@ -186,6 +195,18 @@ fn concerns(text: &Text<'_>, matches: &Matches) -> Vec<Concern> {
             }
         })
         .collect()
+}
+
+/// A sentence of thanks or praise with no problem word in it ("Great job, thanks so much!").
+fn praise_only(sentence: usize, matches: &Matches, text: &Text<'_>) -> bool {
+    let in_sentence = |m: &crate::patterns::Match| text.tokens[m.start].sentence == sentence;
+    let praise = matches.by_lexicon[INSIGHT.position("praise")]
+        .iter()
+        .any(in_sentence);
+    let problem = matches.by_lexicon[INSIGHT.position("problem_signals")]
+        .iter()
+        .any(in_sentence);
+    praise && !problem
 }
 
 fn starts_list_item(sentence: &str) -> bool {

@@ -52,38 +52,53 @@ pub static STOPWORDS: LazyLock<HashSet<String>> =
 pub static KNOWN_ACRONYMS: LazyLock<HashSet<String>> =
     LazyLock::new(|| words(include_str!("../data/reply/acronyms_known.txt")));
 
-/// Language code to its common words.
-pub static LANGUAGES: LazyLock<Vec<(String, HashSet<String>)>> = LazyLock::new(|| {
-    include_str!("../data/languages.txt")
-        .lines()
-        .filter(|line| !line.trim_start().starts_with('#') && !line.trim().is_empty())
-        .filter_map(|line| {
-            let mut parts = line.split_whitespace();
-            let code = parts.next()?.to_owned();
-            Some((code, parts.map(str::to_owned).collect()))
-        })
-        .collect()
+/// Each common word with the languages it belongs to (bit `i` is `LANGUAGE_CODES[i]`), so a
+/// word is looked up once, not once per language.
+static LANGUAGE_WORDS: LazyLock<(Vec<String>, HashMap<String, u32>)> = LazyLock::new(|| {
+    let mut codes = Vec::new();
+    let mut words: HashMap<String, u32> = HashMap::new();
+    let lines = include_str!("../data/languages.txt").lines();
+    for line in lines.filter(|line| !line.trim_start().starts_with('#') && !line.trim().is_empty())
+    {
+        let mut parts = line.split_whitespace();
+        let Some(code) = parts.next() else { continue };
+        let bit = 1u32 << codes.len();
+        codes.push(code.to_owned());
+        for word in parts {
+            *words.entry(word.to_owned()).or_default() |= bit;
+        }
+    }
+    (codes, words)
 });
 
-/// The language whose common words make up most of `tokens`, with its share.
+/// The language whose common words make up most of `tokens`, with its share and the number
+/// of tokens seen.
 pub fn guess_language<'a>(
     tokens: impl Iterator<Item = &'a str>,
 ) -> (Option<&'static str>, f32, usize) {
-    let mut counts: HashMap<&'static str, usize> = HashMap::new();
+    let (codes, words) = &*LANGUAGE_WORDS;
+    let mut counts = vec![0usize; codes.len()];
     let mut total = 0;
     for token in tokens {
         total += 1;
-        for (code, common) in LANGUAGES.iter() {
-            if common.contains(token) {
-                *counts.entry(code.as_str()).or_default() += 1;
+        if let Some(&bits) = words.get(token) {
+            for (index, count) in counts.iter_mut().enumerate() {
+                *count += ((bits >> index) & 1) as usize;
             }
         }
     }
+    // English wins ties: it is the first line of the file.
     let best = counts
-        .into_iter()
-        .max_by_key(|&(code, count)| (count, code == "en"));
+        .iter()
+        .enumerate()
+        .rev()
+        .max_by_key(|&(index, count)| (*count, usize::MAX - index));
     match best {
-        Some((code, count)) if total > 0 => (Some(code), count as f32 / total as f32, total),
+        Some((index, &count)) if total > 0 && count > 0 => (
+            Some(codes[index].as_str()),
+            count as f32 / total as f32,
+            total,
+        ),
         _ => (None, 0.0, total),
     }
 }
@@ -98,7 +113,7 @@ mod tests {
         assert!(INSIGHT.lexicons.len() > 8);
         assert!(STOPWORDS.contains("the"));
         assert!(KNOWN_ACRONYMS.contains("faq"));
-        assert!(LANGUAGES.iter().any(|(code, _)| code == "en"));
+        assert_eq!(LANGUAGE_WORDS.0.first().map(String::as_str), Some("en"));
     }
 
     #[test]

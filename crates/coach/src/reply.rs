@@ -335,8 +335,14 @@ impl<'t> Reviewer<'t> {
             let (_, found) = self.lexicon(lexicon.name);
             let mut kept: Vec<(usize, usize)> = Vec::new();
             let mut seen_terms: Vec<&str> = Vec::new();
+            let mut flagged_sentences: Vec<usize> = Vec::new();
             for m in found {
                 let sentence = sentence_of(m);
+                // One finding of a kind per sentence: "If you don't reply, the ticket will
+                // close" is one threat, not two. Jargon is per term instead.
+                if kind != FindingKind::Jargon && flagged_sentences.contains(&sentence) {
+                    continue;
+                }
                 let bytes = self.bytes_of(m);
                 let keep = match kind {
                     FindingKind::PolicyWall => !explained_sentences
@@ -354,6 +360,7 @@ impl<'t> Reviewer<'t> {
                 let limit = if kind.is_positive() { 1 } else { MAX_PER_KIND };
                 if keep && kept.len() < limit {
                     kept.push(bytes);
+                    flagged_sentences.push(sentence);
                 }
             }
             for bytes in kept {

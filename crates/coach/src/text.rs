@@ -94,7 +94,10 @@ impl<'a> Text<'a> {
                     }
                 }
                 let word = &raw[start..end];
-                let norm = word.to_lowercase().replace('\u{2019}', "'");
+                let mut norm = word.to_lowercase();
+                if norm.contains('\u{2019}') {
+                    norm = norm.replace('\u{2019}', "'");
+                }
                 tokens.push(Token {
                     norm,
                     start,

@@ -88,7 +88,7 @@ mod tests {
 }
 
 /// One entry of a ticket's timeline.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Message {
     pub id: i64,
     pub ticket_id: i64,
@@ -99,6 +99,10 @@ pub struct Message {
     pub text: String,
     /// The message as HTML that is safe to display.
     pub html: String,
+    /// For a customer's public message: what Rapport read in it.
+    pub insight: Option<rapport_coach::Insight>,
+    /// For an agent's public reply: the coach's review of it as sent.
+    pub review: Option<rapport_coach::Review>,
     pub created_at: String,
 }
 

@@ -301,7 +301,7 @@ mod tests {
 }
 
 /// A customer's request: one episode in a relationship.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Ticket {
     pub id: i64,
     pub subject: String,
@@ -315,6 +315,8 @@ pub struct Ticket {
     /// The channel the ticket arrived through.
     pub channel: crate::Channel,
     pub tags: Vec<String>,
+    /// What Rapport read in the customer's latest message.
+    pub insight: Option<rapport_coach::Insight>,
     pub created_at: String,
     pub updated_at: String,
 }

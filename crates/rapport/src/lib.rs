@@ -4,6 +4,7 @@
 mod agents;
 pub mod app;
 pub mod cli;
+mod coach;
 pub mod config;
 mod customers;
 pub mod demo;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod extract;
 mod health;
 mod home;
+mod insight;
 mod openapi;
 mod organizations;
 pub mod router;

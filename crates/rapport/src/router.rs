@@ -4,7 +4,9 @@
 
 use crate::app::App;
 use crate::error::ApiError;
-use crate::{agents, customers, health, home, openapi, organizations, teams, tickets};
+use crate::{
+    agents, coach, customers, health, home, insight, openapi, organizations, teams, tickets,
+};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::StatusCode;
@@ -23,6 +25,8 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(tickets::router())
         .merge(teams::router())
         .merge(agents::router())
+        .merge(coach::router())
+        .merge(insight::router())
         .split_for_parts();
 
     let router = api

@@ -12,6 +12,7 @@
 pub mod agents;
 pub mod auth;
 pub mod clock;
+pub mod coaching;
 pub mod customers;
 mod error;
 pub mod events;

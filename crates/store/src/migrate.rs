@@ -20,7 +20,7 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS: &[Migration] = migrations!["0001_foundation"];
+const MIGRATIONS: &[Migration] = migrations!["0001_foundation", "0002_coach"];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<Vec<&'static str>> {
     sqlx::query(

@@ -6,6 +6,7 @@ use crate::events::{self, change};
 use crate::organizations::ensure_agent;
 use crate::rows::{int, named, opt_int, placeholders, text};
 use crate::{Store, StoreError, StoreResult, Tx, clock};
+use rapport_coach::{ReplyContext, Review, analyze_message, analyze_reply};
 use rapport_domain::message::text_to_html;
 use rapport_domain::{
     Actor, Author, AuthorKind, Channel, Conversation, Message, Priority, Problem, Ticket,
@@ -62,8 +63,24 @@ pub struct TicketPage {
 }
 
 const TICKET_COLUMNS: &str = "id, subject, customer_id, organization_id, team_id, assignee_id, priority, \
-     conversation, problem, channel, created_at, updated_at";
-const MESSAGE_COLUMNS: &str = "id, ticket_id, author_kind, author_agent_id, author_customer_id, channel, visibility, body_text, body_html, created_at";
+     conversation, problem, channel, insight, created_at, updated_at";
+const MESSAGE_COLUMNS: &str = "id, ticket_id, author_kind, author_agent_id, author_customer_id, channel, visibility, \
+     body_text, body_html, insight, review, created_at";
+
+/// A JSON column (an insight or a review), `None` when empty.
+fn json_column<T: serde::de::DeserializeOwned>(
+    row: &AnyRow,
+    column: &str,
+) -> StoreResult<Option<T>> {
+    match crate::rows::opt_text(row, column)? {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(&text).map(Some).map_err(|err| {
+            StoreError::Corrupt(format!(
+                "column `{column}` does not hold what it should: {err}"
+            ))
+        }),
+    }
+}
 
 fn ticket_from(row: &AnyRow, tags: Vec<String>) -> StoreResult<Ticket> {
     Ok(Ticket {
@@ -78,6 +95,7 @@ fn ticket_from(row: &AnyRow, tags: Vec<String>) -> StoreResult<Ticket> {
         problem: named(row, "problem")?,
         channel: named(row, "channel")?,
         tags,
+        insight: json_column(row, "insight")?,
         created_at: text(row, "created_at")?,
         updated_at: text(row, "updated_at")?,
     })
@@ -98,6 +116,8 @@ fn message_from(row: &AnyRow) -> StoreResult<Message> {
         visibility: named(row, "visibility")?,
         text: text(row, "body_text")?,
         html: text(row, "body_html")?,
+        insight: json_column(row, "insight")?,
+        review: json_column(row, "review")?,
         created_at: text(row, "created_at")?,
     })
 }
@@ -166,7 +186,7 @@ impl Store {
         .bind(&now)
         .fetch_one(&mut *tx)
         .await?;
-        let ticket = ticket_from(&row, tags)?;
+        let mut ticket = ticket_from(&row, tags)?;
         write_tags(&mut tx, ticket.id, &ticket.tags).await?;
         let message = insert_message(
             &mut tx,
@@ -177,6 +197,7 @@ impl Store {
             &body,
         )
         .await?;
+        ticket.insight = message.insight.clone();
         events::record(
             &mut tx,
             actor,
@@ -488,6 +509,10 @@ async fn write_tags(tx: &mut Tx, ticket_id: i64, tags: &[String]) -> StoreResult
     Ok(())
 }
 
+/// Inserts a message with what Rapport reads in it: a customer's public message gets its
+/// insight (also kept on the ticket as the latest), an agent's public reply gets the coach's
+/// review (also kept in countable form for coaching trends). Doing it here means every channel
+/// gets it, whatever path the message arrives by.
 async fn insert_message(
     tx: &mut Tx,
     ticket_id: i64,
@@ -501,9 +526,17 @@ async fn insert_message(
         Actor::Customer(id) => (None, Some(id), AuthorKind::Customer),
         Actor::System => (None, None, AuthorKind::System),
     };
+    let insight = (kind == AuthorKind::Customer && visibility == Visibility::Public)
+        .then(|| analyze_message(body));
+    let review = match (agent_id, visibility) {
+        (Some(_), Visibility::Public) => Some(review_reply(tx, ticket_id, body).await?),
+        _ => None,
+    };
+    let insight_json = insight.as_ref().map(to_json).transpose()?;
+    let review_json = review.as_ref().map(to_json).transpose()?;
     let row = sqlx::query(&format!(
-        "INSERT INTO messages (ticket_id, author_kind, author_agent_id, author_customer_id, channel, visibility, body_text, body_html, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {MESSAGE_COLUMNS}"
+        "INSERT INTO messages (ticket_id, author_kind, author_agent_id, author_customer_id, channel, visibility, body_text, body_html, insight, review, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {MESSAGE_COLUMNS}"
     ))
     .bind(ticket_id)
     .bind(kind.as_str())
@@ -513,10 +546,60 @@ async fn insert_message(
     .bind(visibility.as_str())
     .bind(body)
     .bind(text_to_html(body))
+    .bind(&insight_json)
+    .bind(&review_json)
     .bind(clock::now())
     .fetch_one(&mut **tx)
     .await?;
-    message_from(&row)
+    let message = message_from(&row)?;
+    if let Some(insight_json) = &insight_json {
+        sqlx::query("UPDATE tickets SET insight = $1 WHERE id = $2")
+            .bind(insight_json)
+            .bind(ticket_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    if let (Some(review), Some(agent_id)) = (&review, agent_id) {
+        crate::coaching::record_review(tx, message.id, agent_id, review, &message.created_at)
+            .await?;
+    }
+    Ok(message)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value)
+        .map_err(|err| StoreError::Corrupt(format!("could not encode as JSON: {err}")))
+}
+
+/// Reviews an agent's reply with what the ticket knows: the customer's latest message, their
+/// name, and whether the ticket is tagged as a complaint.
+async fn review_reply(tx: &mut Tx, ticket_id: i64, body: &str) -> StoreResult<Review> {
+    let customer_message: Option<String> = sqlx::query_scalar(
+        "SELECT body_text FROM messages WHERE ticket_id = $1 AND author_kind = 'customer' AND visibility = 'public' \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(ticket_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let customer_name: Option<String> = sqlx::query_scalar(
+        "SELECT c.name FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE t.id = $1",
+    )
+    .bind(ticket_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let complaint: Option<i64> = sqlx::query_scalar(
+        "SELECT ticket_id FROM ticket_tags WHERE ticket_id = $1 AND tag = 'complaint'",
+    )
+    .bind(ticket_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let context = ReplyContext {
+        customer_message,
+        customer_name,
+        complaint: complaint.is_some(),
+        ..ReplyContext::default()
+    };
+    Ok(analyze_reply(body, &context))
 }
 
 /// A deliberate move of a ticket's conversation or problem state.

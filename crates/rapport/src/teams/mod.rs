@@ -1,5 +1,6 @@
 //! Teams of agents.
 
+mod coaching;
 mod create;
 mod list;
 
@@ -8,5 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<App> {
-    OpenApiRouter::new().routes(routes!(create::create_team, list::list_teams))
+    OpenApiRouter::new()
+        .routes(routes!(create::create_team, list::list_teams))
+        .routes(routes!(coaching::team_coaching))
 }

@@ -525,3 +525,43 @@ async fn the_demo_workspace_is_seeded_once() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn coach_and_insight_in_bulk_from_the_command_line() {
+    let db = TestDatabase::create().await;
+    let input = "{\"text\": \"As I already said, the ticket will be closed.\"}\n{\"text\": \"Hi Ana, I'll call you at 3.\", \"customer_name\": \"Ana\"}\n";
+
+    let output = run(rapport(&db, &["coach", "--jsonl"]), input);
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines[0]["findings"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|f| f["kind"] == "blame"))
+    );
+
+    let insight = run(
+        rapport(&db, &["insight", "--jsonl"]),
+        "{\"text\": \"Cancel my subscription.\"}\n",
+    );
+    assert!(insight.status.success());
+    assert!(String::from_utf8_lossy(&insight.stdout).contains("wants_to_cancel"));
+
+    let bad = run(rapport(&db, &["coach", "--jsonl"]), "{\"text\": 5}\n");
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("1 of 1 lines were not valid"),
+        "{}",
+        stderr(&bad)
+    );
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("\"line\":1"));
+
+    let empty = run(rapport(&db, &["coach"]), "");
+    assert!(!empty.status.success());
+    assert!(stderr(&empty).contains("standard input was empty"));
+}

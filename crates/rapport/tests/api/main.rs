@@ -6,6 +6,7 @@ mod helpers;
 mod agents;
 mod auth;
 mod cli;
+mod coach;
 mod customers;
 mod durability;
 mod errors;

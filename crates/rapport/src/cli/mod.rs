@@ -1,6 +1,8 @@
 //! The command line: `rapport serve | migrate | admin ...`. Each command is a small function
 //! over the library; failures come back as sentences and a non-zero exit.
 
+mod coach;
+
 use crate::app::{App, serve};
 use crate::config::{Config, FileConfig};
 use crate::demo;
@@ -55,6 +57,22 @@ pub enum Command {
     /// Administration: agents and tokens.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Review agent replies with the coach: one draft from standard input, or one JSON object
+    /// per line with --jsonl (`{"text": ..., "customer_message": ..., "customer_name": ...}`).
+    Coach {
+        /// Read one JSON object per line and write one review per line.
+        #[arg(long)]
+        jsonl: bool,
+        /// Print the coach's speed: latency per 1 KB draft and JSON-lines throughput.
+        #[arg(long, conflicts_with = "jsonl")]
+        bench: bool,
+    },
+    /// Read customer messages: one from standard input, or one JSON object per line with
+    /// --jsonl (`{"text": ...}`).
+    Insight {
+        #[arg(long)]
+        jsonl: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -122,6 +140,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.store.close().await;
             Ok(())
         }
+        Command::Coach { bench: true, .. } => coach::bench(),
+        Command::Coach { jsonl, .. } => coach::run(coach::Analysis::Reply, jsonl),
+        Command::Insight { jsonl } => coach::run(coach::Analysis::Message, jsonl),
         Command::Admin(command) => {
             let app = App::build(config).await?;
             let result = run_admin(&app, command).await;

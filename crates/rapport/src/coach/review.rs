@@ -1,0 +1,77 @@
+use crate::app::App;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{AuthAgent, Json};
+use axum::extract::State;
+use axum::http::StatusCode;
+use rapport_coach::{ReplyContext, Review, analyze_reply};
+use rapport_domain::{AuthorKind, Visibility};
+use rapport_store::StoreError;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    /// The draft, as plain text or HTML.
+    text: String,
+    /// The customer's message the draft answers. Taken from the ticket when `ticket_id` is given.
+    customer_message: Option<String>,
+    /// Taken from the ticket when `ticket_id` is given.
+    customer_name: Option<String>,
+    /// Fill in what the ticket knows: the customer's latest message, their name, whether the
+    /// ticket is tagged `complaint`.
+    ticket_id: Option<i64>,
+}
+
+/// Review a draft reply: facets, findings with spans and explanations, and a score. Nothing is
+/// stored and nothing is blocked.
+#[utoipa::path(post, path = "/api/v1/coach/reply", tag = "coach", security(("bearer" = [])),
+    request_body = ReviewRequest,
+    responses((status = 200, body = Review), (status = 422, body = ErrorBody)))]
+pub async fn review_reply(
+    State(app): State<App>,
+    _auth: AuthAgent,
+    Json(input): Json<ReviewRequest>,
+) -> ApiResult<Json<Review>> {
+    if input.text.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "`text`: the draft is empty; there is nothing to review.",
+        ));
+    }
+    if input.text.len() > super::MAX_TEXT_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "text_too_large",
+            format!(
+                "`text` is larger than {} bytes; the coach reviews replies, not documents.",
+                super::MAX_TEXT_BYTES
+            ),
+        ));
+    }
+    let mut context = ReplyContext {
+        customer_message: input.customer_message,
+        customer_name: input.customer_name,
+        ..ReplyContext::default()
+    };
+    if let Some(ticket_id) = input.ticket_id {
+        let ticket = app.store.ticket(ticket_id).await.map_err(|err| match err {
+            StoreError::NotFound { .. } => StoreError::unknown("ticket", "ticket_id", ticket_id),
+            other => other,
+        })?;
+        if context.customer_message.is_none() {
+            let messages = app.store.ticket_messages(ticket_id).await?;
+            context.customer_message = messages
+                .into_iter()
+                .rev()
+                .find(|m| {
+                    m.author.kind == AuthorKind::Customer && m.visibility == Visibility::Public
+                })
+                .map(|m| m.text);
+        }
+        if context.customer_name.is_none() {
+            context.customer_name = Some(app.store.customer(ticket.customer_id).await?.name);
+        }
+        context.complaint = ticket.tags.iter().any(|tag| tag == "complaint");
+    }
+    Ok(Json(analyze_reply(&input.text, &context)))
+}
