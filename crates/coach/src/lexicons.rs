@@ -26,6 +26,7 @@ pub static REPLY: LazyLock<Library> = LazyLock::new(|| {
         "ownership_taken", "apology", "empathy_shown", "alternative_offered", "personal_touch",
         "offer_to_act", "reason", "greeting", "gratitude", "please", "hedges", "no_next_step",
         "no_empathy_when_upset", "unanswered_concern", "no_personal_address", "imperative_verbs",
+        "deference", "direct_start", "factuality", "harsh_words", "warm_words", "exploration",
     ])
 });
 

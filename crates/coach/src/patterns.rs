@@ -10,6 +10,7 @@
 //! @suggest What to write instead.
 //! @mode absent                  raise the finding when none of the phrases occur
 //! @sentence-needs close|closed  a match counts only in a sentence with one of these words
+//! @position start               a match counts only where a sentence begins
 //! will be closed                a phrase; words match whole, in any case
 //! if you don't reply|respond    `a|b` is either word
 //! close this ticket =2          `=N` weighs a phrase (default 1)
@@ -51,6 +52,8 @@ pub struct Lexicon {
     pub absent: bool,
     /// A match counts only if its sentence has one of these words (`@sentence-needs a|b|c`).
     pub sentence_needs: Vec<String>,
+    /// A match counts only at the start of a sentence (`@position start`).
+    pub at_sentence_start: bool,
     pub phrases: Vec<Phrase>,
 }
 
@@ -107,6 +110,7 @@ impl Lexicon {
                     }
                     "explain" => lexicon.explain = value.to_owned(),
                     "mode" if value == "absent" => lexicon.absent = true,
+                    "position" if value == "start" => lexicon.at_sentence_start = true,
                     "sentence-needs" => {
                         lexicon.sentence_needs = value.split('|').map(str::to_owned).collect()
                     }
@@ -223,6 +227,14 @@ impl Library {
             }
         }
         for ((matches, near), lexicon) in found.iter_mut().zip(&misses).zip(&self.lexicons) {
+            if lexicon.at_sentence_start {
+                matches.retain(|m| {
+                    let sentence = text.tokens[m.start].sentence;
+                    text.sentences
+                        .get(sentence)
+                        .is_some_and(|s| s.first_token == m.start)
+                });
+            }
             if !lexicon.sentence_needs.is_empty() {
                 matches.retain(|m| {
                     let sentence = text.tokens[m.start].sentence;

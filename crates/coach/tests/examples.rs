@@ -454,3 +454,77 @@ fn empty_and_odd_input_never_panics() {
         let _ = rapport_coach::analyze_message(draft);
     }
 }
+
+fn facets(draft: &str) -> rapport_coach::Facets {
+    review(draft).facets.expect("analysed")
+}
+
+#[test]
+fn politeness_orders_requests_the_way_people_do() {
+    let pairs = [
+        (
+            "Could you please take a look at the edit history when you have a moment? Thanks!",
+            "Why did you revert my edit?",
+        ),
+        (
+            "Great question, thank you for raising it. I think the setting might be off; would you mind checking it?",
+            "So what is the setting? You changed it.",
+        ),
+        (
+            "Hi Dan, sorry for the delay. Could you send the log file?",
+            "Send the log file.",
+        ),
+        (
+            "Thanks for flagging this, I'm glad you caught it.",
+            "Actually, the fact is this was never supported.",
+        ),
+        (
+            "I appreciate your patience while we sort this out.",
+            "Whatever, deal with it.",
+        ),
+    ];
+    for (polite, blunt) in pairs {
+        let (p, b) = (facets(polite).politeness, facets(blunt).politeness);
+        assert!(p > b, "{p} for {polite:?} should exceed {b} for {blunt:?}");
+    }
+}
+
+#[test]
+fn empathy_orders_replies_the_way_people_do() {
+    let pairs = [
+        (
+            "I'm so sorry you're going through this; that must be really hard. How are you feeling today?",
+            "You should contact your provider.",
+        ),
+        (
+            "I can imagine how stressful a failed backup is the night before a deadline.",
+            "Backups fail sometimes.",
+        ),
+        (
+            "That sounds frustrating, and you're right that it shouldn't have happened.",
+            "Calm down, it is only a test environment.",
+        ),
+    ];
+    for (warm, cold) in pairs {
+        let (w, c) = (facets(warm).empathy, facets(cold).empathy);
+        assert!(w > c, "{w} for {warm:?} should exceed {c} for {cold:?}");
+    }
+}
+
+#[test]
+fn ownership_and_clarity() {
+    assert!(
+        facets("I'll fix the invoice today and send you the corrected copy by 5 pm.").ownership
+            > facets("You'll need to contact the billing department about the invoice.").ownership
+    );
+    let plain =
+        facets("I'll restart the server tonight. It takes five minutes. You won't lose any data.")
+            .clarity;
+    let dense = facets(
+        "Subsequent to the reconfiguration of the authentication infrastructure, intermittent synchronization \
+         irregularities necessitated comprehensive reinitialization of the organizational directory hierarchy, \
+         consequently temporarily invalidating previously authenticated administrative credentials.",
+    )
+    .clarity;
+    assert!(plain > dense + 20, "plain {plain}, dense {dense}");
+}
