@@ -1,7 +1,7 @@
 //! Staff accounts.
 
 use crate::rows::{int, named, opt_int, text};
-use crate::{Store, StoreError, StoreResult, clock, events, secrets};
+use crate::{Store, StoreError, StoreResult, events, secrets};
 use rapport_domain::{Actor, Agent, Role, validate};
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -38,6 +38,7 @@ impl Store {
             let message = "the password must have at least 10 characters";
             return Err(validate::Invalid::new("password", message).into());
         }
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         let reports_to = match new.reports_to {
             None => None,
@@ -72,12 +73,13 @@ impl Store {
         .bind(new.role.as_str())
         .bind(reports_to)
         .bind(new.password.map(secrets::hash_password))
-        .bind(clock::now())
+        .bind(&now)
         .fetch_one(&mut *tx)
         .await?;
         let agent = agent_from(&row)?;
         events::record(
             &mut tx,
+            &now,
             actor,
             "agent",
             agent.id,

@@ -2,7 +2,7 @@
 //! once and stored only as digests.
 
 use crate::agents::agent_from;
-use crate::{Store, StoreError, StoreResult, clock, secrets};
+use crate::{Store, StoreError, StoreResult, secrets};
 use rapport_domain::Agent;
 
 /// How long a browser session lasts without use.
@@ -24,7 +24,7 @@ impl Store {
         .bind(agent_id)
         .bind(label)
         .bind(secrets::digest(&token))
-        .bind(clock::now())
+        .bind(self.now())
         .fetch_one(self.pool())
         .await?;
         Ok(IssuedToken { id, token })
@@ -45,9 +45,9 @@ impl Store {
         };
         // Record use at most once a minute, so that reads do not turn into writes.
         let last_used = crate::rows::opt_text(&row, "last_used_at")?;
-        if last_used.is_none_or(|at| at < clock::from_now(-60)) {
+        if last_used.is_none_or(|at| at < self.from_now(-60)) {
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-                .bind(clock::now())
+                .bind(self.now())
                 .bind(crate::rows::int(&row, "token_id")?)
                 .execute(self.pool())
                 .await?;
@@ -59,7 +59,7 @@ impl Store {
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
         )
-        .bind(clock::now())
+        .bind(self.now())
         .bind(token_id)
         .execute(self.pool())
         .await?;
@@ -72,7 +72,7 @@ impl Store {
     /// Starts a browser session for an agent and returns its secret id (for the cookie).
     pub async fn create_session(&self, agent_id: i64) -> StoreResult<String> {
         let session = secrets::generate("");
-        let now = clock::now();
+        let now = self.now();
         sqlx::query(
             "INSERT INTO sessions (id_hash, agent_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -80,7 +80,7 @@ impl Store {
         .bind(agent_id)
         .bind(&now)
         .bind(&now)
-        .bind(clock::from_now(SESSION_IDLE_SECONDS))
+        .bind(self.from_now(SESSION_IDLE_SECONDS))
         .execute(self.pool())
         .await?;
         Ok(session)
@@ -95,19 +95,19 @@ impl Store {
              WHERE s.id_hash = $1 AND s.expires_at > $2 AND a.deactivated_at IS NULL",
         )
         .bind(&digest)
-        .bind(clock::now())
+        .bind(self.now())
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else {
             return Ok(None);
         };
         let last_seen = crate::rows::text(&row, "last_seen_at")?;
-        if last_seen < clock::from_now(-60) {
+        if last_seen < self.from_now(-60) {
             sqlx::query(
                 "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3",
             )
-            .bind(clock::now())
-            .bind(clock::from_now(SESSION_IDLE_SECONDS))
+            .bind(self.now())
+            .bind(self.from_now(SESSION_IDLE_SECONDS))
             .bind(&digest)
             .execute(self.pool())
             .await?;

@@ -1,7 +1,7 @@
 //! Customers and their email addresses.
 
 use crate::rows::{int, opt_int, text};
-use crate::{Store, StoreError, StoreResult, Tx, clock, events};
+use crate::{Store, StoreError, StoreResult, Tx, events};
 use rapport_domain::{Actor, Customer, validate};
 use serde_json::json;
 
@@ -23,7 +23,7 @@ impl Store {
                 message: format!("{email} already belongs to customer {existing}"),
             });
         }
-        let id = insert_customer(&mut tx, &name, &email, actor).await?;
+        let id = insert_customer(&mut tx, &self.now(), &name, &email, actor).await?;
         let customer = load(&mut tx, id).await?;
         tx.commit().await?;
         Ok(customer)
@@ -62,6 +62,7 @@ pub(crate) async fn customer_id_by_email(tx: &mut Tx, email: &str) -> StoreResul
 /// Inserts a customer whose email is known to be free and records the event.
 pub(crate) async fn insert_customer(
     tx: &mut Tx,
+    now: &str,
     name: &str,
     email: &str,
     actor: Actor,
@@ -71,22 +72,22 @@ pub(crate) async fn insert_customer(
             .bind(validate::email_domain(email))
             .fetch_optional(&mut **tx)
             .await?;
-    let now = clock::now();
     let id: i64 =
         sqlx::query_scalar("INSERT INTO customers (name, organization_id, created_at) VALUES ($1, $2, $3) RETURNING id")
             .bind(name)
             .bind(organization_id)
-            .bind(&now)
+            .bind(now)
             .fetch_one(&mut **tx)
             .await?;
     sqlx::query("INSERT INTO customer_emails (email, customer_id, created_at) VALUES ($1, $2, $3)")
         .bind(email)
         .bind(id)
-        .bind(&now)
+        .bind(now)
         .execute(&mut **tx)
         .await?;
     events::record(
         tx,
+        now,
         actor,
         "customer",
         id,

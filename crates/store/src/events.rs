@@ -1,13 +1,14 @@
 //! The audit trail. Every change writes its event inside the change's own transaction.
 
 use crate::rows::{int, named, opt_int, text};
-use crate::{Store, StoreError, StoreResult, Tx, clock};
+use crate::{Store, StoreError, StoreResult, Tx};
 use rapport_domain::{Actor, Event, EventActor};
 use serde_json::{Value, json};
 
 /// Appends one event.
 pub async fn record(
     tx: &mut Tx,
+    at: &str,
     actor: Actor,
     entity: &str,
     entity_id: i64,
@@ -18,7 +19,7 @@ pub async fn record(
         "INSERT INTO events (at, actor_kind, actor_id, entity, entity_id, action, changes) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(clock::now())
+    .bind(at)
     .bind(actor.kind().as_str())
     .bind(actor.id())
     .bind(entity)

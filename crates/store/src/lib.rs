@@ -44,6 +44,7 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    clock: clock::Clock,
 }
 
 /// A write transaction. Everything a change writes (the row and its audit event) goes through
@@ -105,7 +106,27 @@ impl Store {
                 redact_url(url)
             ))
         })?;
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, clock: clock::Clock::System })
+    }
+
+    /// The same store with another clock (tests use a manual one).
+    pub fn with_clock(mut self, clock: clock::Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> &clock::Clock {
+        &self.clock
+    }
+
+    /// Now, in the stored format, by this store's clock.
+    pub fn now(&self) -> String {
+        clock::format(self.clock.now())
+    }
+
+    /// `seconds` from now by this store's clock, in the stored format.
+    pub fn from_now(&self, seconds: i64) -> String {
+        clock::format(self.clock.now() + time::Duration::seconds(seconds))
     }
 
     pub fn backend(&self) -> Backend {

@@ -1,7 +1,7 @@
 //! Organizations: the companies customers belong to.
 
 use crate::rows::{int, named, opt_int, text};
-use crate::{Store, StoreError, StoreResult, Tx, clock, events};
+use crate::{Store, StoreError, StoreResult, Tx, events};
 use rapport_domain::{Actor, Organization, RelationshipKind, validate};
 use serde_json::json;
 
@@ -44,7 +44,7 @@ impl Store {
                 });
             }
         }
-        let now = clock::now();
+        let now = self.now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO organizations (name, relationship_kind, owner_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -65,6 +65,7 @@ impl Store {
         }
         events::record(
             &mut tx,
+            &now,
             actor,
             "organization",
             id,

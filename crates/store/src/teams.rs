@@ -1,7 +1,7 @@
 //! Teams of agents.
 
 use crate::rows::{int, placeholders, text};
-use crate::{Store, StoreError, StoreResult, clock, events};
+use crate::{Store, StoreError, StoreResult, events};
 use rapport_domain::{Actor, Team, validate};
 use serde_json::json;
 
@@ -36,7 +36,7 @@ impl Store {
                 return Err(StoreError::unknown("agent", "member_ids", agent_id));
             }
         }
-        let now = clock::now();
+        let now = self.now();
         let id: i64 =
             sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
                 .bind(&name)
@@ -52,6 +52,7 @@ impl Store {
         }
         events::record(
             &mut tx,
+            &now,
             actor,
             "team",
             id,

@@ -5,7 +5,7 @@ use crate::customers::{customer_id_by_email, insert_customer};
 use crate::events::{self, change};
 use crate::organizations::ensure_agent;
 use crate::rows::{int, named, opt_int, placeholders, text};
-use crate::{Store, StoreError, StoreResult, Tx, clock};
+use crate::{Store, StoreError, StoreResult, Tx};
 use rapport_coach::{ReplyContext, Review, analyze_message, analyze_reply};
 use rapport_domain::message::text_to_html;
 use rapport_domain::{
@@ -145,6 +145,7 @@ impl Store {
             CustomerRef::Id(_) => None,
         };
 
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         let customer_id = match (&new.customer, email) {
             (CustomerRef::Id(id), _) => {
@@ -158,7 +159,7 @@ impl Store {
             (CustomerRef::Email { .. }, Some((email, name))) => {
                 match customer_id_by_email(&mut tx, &email).await? {
                     Some(id) => id,
-                    None => insert_customer(&mut tx, &name, &email, actor).await?,
+                    None => insert_customer(&mut tx, &now, &name, &email, actor).await?,
                 }
             }
             (CustomerRef::Email { .. }, None) => {
@@ -171,7 +172,6 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
 
-        let now = clock::now();
         let row = sqlx::query(&format!(
             "INSERT INTO tickets (subject, customer_id, organization_id, priority, conversation, problem, channel, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {TICKET_COLUMNS}"
@@ -190,6 +190,7 @@ impl Store {
         write_tags(&mut tx, ticket.id, &ticket.tags).await?;
         let message = insert_message(
             &mut tx,
+            &now,
             ticket.id,
             Actor::Customer(customer_id),
             new.channel,
@@ -200,6 +201,7 @@ impl Store {
         ticket.insight = message.insight.clone();
         events::record(
             &mut tx,
+            &now,
             actor,
             "ticket",
             ticket.id,
@@ -327,6 +329,7 @@ impl Store {
         actor: Actor,
     ) -> StoreResult<Ticket> {
         let tags = patch.tags.as_deref().map(validate::tags).transpose()?;
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         let before = load_ticket(&mut tx, id).await?;
         let mut after = before.clone();
@@ -373,7 +376,7 @@ impl Store {
         if changes.is_empty() {
             return Ok(before);
         }
-        after.updated_at = clock::now();
+        after.updated_at = now.clone();
         sqlx::query("UPDATE tickets SET assignee_id = $1, team_id = $2, priority = $3, updated_at = $4 WHERE id = $5")
             .bind(after.assignee_id)
             .bind(after.team_id)
@@ -384,6 +387,7 @@ impl Store {
             .await?;
         events::record(
             &mut tx,
+            &now,
             actor,
             "ticket",
             id,
@@ -407,10 +411,11 @@ impl Store {
         body: &str,
     ) -> StoreResult<Message> {
         let body = validate::body(body)?;
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         let ticket = load_ticket(&mut tx, ticket_id).await?;
         let message =
-            insert_message(&mut tx, ticket_id, author, channel, visibility, &body).await?;
+            insert_message(&mut tx, &now, ticket_id, author, channel, visibility, &body).await?;
 
         let author_kind = message.author.kind;
         let conversation = ticket.conversation.after_message(author_kind, visibility);
@@ -442,6 +447,7 @@ impl Store {
         .await?;
         events::record(
             &mut tx,
+            &now,
             author,
             "ticket",
             ticket_id,
@@ -515,6 +521,7 @@ async fn write_tags(tx: &mut Tx, ticket_id: i64, tags: &[String]) -> StoreResult
 /// gets it, whatever path the message arrives by.
 async fn insert_message(
     tx: &mut Tx,
+    now: &str,
     ticket_id: i64,
     author: Actor,
     channel: Channel,
@@ -548,7 +555,7 @@ async fn insert_message(
     .bind(text_to_html(body))
     .bind(&insight_json)
     .bind(&review_json)
-    .bind(clock::now())
+    .bind(now)
     .fetch_one(&mut **tx)
     .await?;
     let message = message_from(&row)?;
@@ -637,6 +644,7 @@ impl Store {
         ticket_move: TicketMove,
         actor: Actor,
     ) -> StoreResult<Ticket> {
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         let before = load_ticket(&mut tx, id).await?;
         let mut after = before.clone();
@@ -662,7 +670,7 @@ impl Store {
         if before.problem != after.problem {
             changes.insert("problem".into(), change(before.problem, after.problem));
         }
-        after.updated_at = clock::now();
+        after.updated_at = now.clone();
         sqlx::query(
             "UPDATE tickets SET conversation = $1, problem = $2, updated_at = $3 WHERE id = $4",
         )
@@ -674,6 +682,7 @@ impl Store {
         .await?;
         events::record(
             &mut tx,
+            &now,
             actor,
             "ticket",
             id,
