@@ -18,6 +18,10 @@ pub struct Customer {
     pub name: String,
     pub emails: Vec<String>,
     pub organization_id: Option<i64>,
+    /// The agent who owns the relationship, separate from whoever handles a given ticket.
+    pub owner_id: Option<i64>,
+    /// Set when this record was a duplicate merged into another customer.
+    pub merged_into: Option<i64>,
     pub created_at: String,
 }
 

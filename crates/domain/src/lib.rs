@@ -20,6 +20,7 @@ pub use validate::Invalid;
 /// Declares a closed set of snake_case names, with parsing that tells the reader which names
 /// are allowed. Every enum stored as text or sent over the API is declared this way, so the
 /// spelling in the database, the JSON and the error messages is one and the same.
+#[macro_export]
 macro_rules! named_enum {
     ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -64,4 +65,3 @@ macro_rules! named_enum {
         }
     };
 }
-pub(crate) use named_enum;

@@ -317,6 +317,11 @@ pub struct Ticket {
     pub tags: Vec<String>,
     /// What Rapport read in the customer's latest message.
     pub insight: Option<rapport_coach::Insight>,
+    /// For a resolved problem: `true` when the customer confirmed the fix, `false` when it was
+    /// marked resolved after the customer stayed silent (still reopened by any reply).
+    pub resolution_confirmed: Option<bool>,
+    /// Why an agent closed the problem unresolved; shown in the customer's history.
+    pub closed_reason: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }

@@ -4,6 +4,7 @@ use crate::config::Config;
 use crate::router;
 use anyhow::Context;
 use rapport_store::Store;
+use rapport_store::clock::Clock;
 use std::future::Future;
 use tokio::net::TcpListener;
 
@@ -17,6 +18,11 @@ pub struct App {
 impl App {
     /// Opens (and for SQLite creates) the database and applies pending migrations.
     pub async fn build(config: Config) -> anyhow::Result<App> {
+        App::build_with_clock(config, Clock::System).await
+    }
+
+    /// The same, with a given clock (tests move a manual clock to drive timers).
+    pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<App> {
         if config.database_url.is_none() {
             std::fs::create_dir_all(&config.data_dir).with_context(|| {
                 format!(
@@ -25,7 +31,10 @@ impl App {
                 )
             })?;
         }
-        let store = Store::connect(&config.database_url(), config.max_connections).await?;
+        let store = Store::connect(&config.database_url(), config.max_connections)
+            .await?
+            .with_clock(clock)
+            .with_public_url(&config.public_url);
         store
             .migrate()
             .await
@@ -45,4 +54,28 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
         .context("the HTTP server failed")
+}
+
+/// Runs due jobs (check-ins, promise deadlines, follow-ups, surveys, health) every
+/// `interval` until `shutdown` completes. Jobs live in the database, so nothing is lost when
+/// the process stops; they run when it comes back.
+pub async fn work(
+    app: App,
+    interval: std::time::Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        match app.store.run_due_jobs().await {
+            Ok(0) => {}
+            Ok(ran) => tracing::debug!(ran, "ran due jobs"),
+            Err(error) => {
+                tracing::error!(%error, "the worker could not run jobs; it will try again")
+            }
+        }
+        tokio::select! {
+            () = &mut shutdown => break,
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
 }

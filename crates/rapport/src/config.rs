@@ -18,6 +18,10 @@ pub struct Config {
     pub database_url: Option<String>,
     pub listen: SocketAddr,
     pub max_connections: u32,
+    /// The address customers reach Rapport at, used in the links we send them.
+    pub public_url: String,
+    /// How often the worker looks for due jobs (timers, follow-ups).
+    pub worker_interval_seconds: u64,
 }
 
 impl Default for Config {
@@ -29,6 +33,8 @@ impl Default for Config {
                 .parse()
                 .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080))),
             max_connections: 10,
+            public_url: rapport_store::DEFAULT_PUBLIC_URL.to_owned(),
+            worker_interval_seconds: 5,
         }
     }
 }
@@ -41,6 +47,8 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub listen: Option<SocketAddr>,
     pub max_connections: Option<u32>,
+    pub public_url: Option<String>,
+    pub worker_interval_seconds: Option<u64>,
 }
 
 impl FileConfig {
@@ -66,6 +74,12 @@ impl Config {
         }
         if let Some(max_connections) = file.max_connections {
             self.max_connections = max_connections;
+        }
+        if let Some(public_url) = file.public_url {
+            self.public_url = public_url;
+        }
+        if let Some(seconds) = file.worker_interval_seconds {
+            self.worker_interval_seconds = seconds.max(1);
         }
         self
     }

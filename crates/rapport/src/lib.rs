@@ -15,9 +15,12 @@ mod home;
 mod insight;
 mod openapi;
 mod organizations;
+mod promises;
+mod public;
 pub mod router;
+mod tasks;
 mod teams;
 mod tickets;
 
-pub use app::{App, serve};
+pub use app::{App, serve, work};
 pub use config::Config;

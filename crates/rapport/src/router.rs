@@ -5,7 +5,8 @@
 use crate::app::App;
 use crate::error::ApiError;
 use crate::{
-    agents, coach, customers, health, home, insight, openapi, organizations, teams, tickets,
+    agents, coach, customers, health, home, insight, openapi, organizations, promises, public,
+    tasks, teams, tickets,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -27,11 +28,15 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(agents::router())
         .merge(coach::router())
         .merge(insight::router())
+        .merge(promises::router())
+        .merge(tasks::router())
+        .merge(public::api_router())
         .split_for_parts();
 
     let router = api
         .merge(openapi::router(openapi.clone()))
         .merge(home::router())
+        .merge(public::page_router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))

@@ -104,7 +104,7 @@ pub(crate) async fn insert_customer(
 
 pub(crate) async fn load(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<Customer> {
     let row =
-        sqlx::query("SELECT id, name, organization_id, created_at FROM customers WHERE id = $1")
+        sqlx::query("SELECT id, name, organization_id, owner_id, merged_into, created_at FROM customers WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
@@ -120,6 +120,166 @@ pub(crate) async fn load(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult
         name: text(&row, "name")?,
         emails,
         organization_id: opt_int(&row, "organization_id")?,
+        owner_id: opt_int(&row, "owner_id")?,
+        merged_into: opt_int(&row, "merged_into")?,
         created_at: text(&row, "created_at")?,
     })
+}
+
+impl Store {
+    /// Names the relationship owner. Replacing an owner needs a hand-over note, which stays in
+    /// the customer's history: the relationship outlives the staff.
+    pub async fn set_customer_owner(
+        &self,
+        id: i64,
+        owner_id: Option<i64>,
+        note: Option<&str>,
+        actor: Actor,
+    ) -> StoreResult<Customer> {
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let before = load(&mut tx, id).await?;
+        if let Some(owner) = owner_id {
+            crate::organizations::ensure_agent(&mut tx, "owner_id", owner).await?;
+        }
+        if before.owner_id == owner_id {
+            return Ok(before);
+        }
+        if before.owner_id.is_some() && note.is_none() {
+            return Err(validate::Invalid::new(
+                "handover_note",
+                "changing the relationship owner needs a hand-over note for the next person: what matters to this customer, \
+                 what was promised, what is in progress",
+            )
+            .into());
+        }
+        sqlx::query("UPDATE customers SET owner_id = $1 WHERE id = $2")
+            .bind(owner_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        events::record(
+            &mut tx,
+            &now,
+            actor,
+            "customer",
+            id,
+            "customer.owner_changed",
+            json!({ "owner_id": events::change(before.owner_id, owner_id), "note": events::change(None::<String>, note) }),
+        )
+        .await?;
+        let customer = load(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(customer)
+    }
+
+    /// Merges a duplicate identity into `keep`: addresses, tickets, messages, calls, promises,
+    /// moments, surveys and tasks all move; the duplicate stays as a record pointing at `keep`.
+    /// Nothing is deleted, and the merge is audited on both.
+    pub async fn merge_customers(
+        &self,
+        keep: i64,
+        duplicate: i64,
+        actor: Actor,
+    ) -> StoreResult<Customer> {
+        if keep == duplicate {
+            return Err(validate::Invalid::new(
+                "duplicate_id",
+                "a customer cannot be merged into itself",
+            )
+            .into());
+        }
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let kept = load(&mut tx, keep).await?;
+        let dup = load(&mut tx, duplicate).await.map_err(|err| match err {
+            StoreError::NotFound { .. } => {
+                StoreError::unknown("customer", "duplicate_id", duplicate)
+            }
+            other => other,
+        })?;
+        if kept.merged_into.is_some() {
+            return Err(StoreError::Conflict {
+                code: "customer_merged",
+                message: format!(
+                    "customer {keep} was itself merged into {}",
+                    kept.merged_into.unwrap_or_default()
+                ),
+            });
+        }
+        if dup.merged_into.is_some() {
+            return Err(StoreError::Conflict {
+                code: "customer_merged",
+                message: format!("customer {duplicate} was already merged"),
+            });
+        }
+        for (table, column) in [
+            ("customer_emails", "customer_id"),
+            ("tickets", "customer_id"),
+            ("messages", "author_customer_id"),
+            ("calls", "customer_id"),
+            ("promises", "customer_id"),
+            ("moments", "customer_id"),
+            ("surveys", "customer_id"),
+            ("tasks", "customer_id"),
+        ] {
+            sqlx::query(&format!(
+                "UPDATE {table} SET {column} = $1 WHERE {column} = $2"
+            ))
+            .bind(keep)
+            .bind(duplicate)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // The kept record's own history wins on days both have a health point.
+        sqlx::query("DELETE FROM health_points WHERE entity = 'customer' AND entity_id = $1")
+            .bind(duplicate)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE customers SET owner_id = COALESCE(owner_id, $1), organization_id = COALESCE(organization_id, $2) WHERE id = $3",
+        )
+        .bind(dup.owner_id)
+        .bind(dup.organization_id)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE customers SET merged_into = $1 WHERE id = $2")
+            .bind(keep)
+            .bind(duplicate)
+            .execute(&mut *tx)
+            .await?;
+        let moved = json!({ "emails": events::change(None::<Vec<String>>, &dup.emails), "merged_from": events::change(None::<i64>, duplicate) });
+        events::record(
+            &mut tx,
+            &now,
+            actor,
+            "customer",
+            keep,
+            "customer.merged",
+            moved,
+        )
+        .await?;
+        events::record(
+            &mut tx,
+            &now,
+            actor,
+            "customer",
+            duplicate,
+            "customer.merged_into",
+            json!({ "merged_into": events::change(None::<i64>, keep) }),
+        )
+        .await?;
+        crate::jobs::enqueue_once(
+            &mut tx,
+            &now,
+            crate::jobs::kind::HEALTH,
+            json!({ "customer_id": keep }),
+        )
+        .await?;
+        let customer = load(&mut tx, keep).await?;
+        tx.commit().await?;
+        Ok(customer)
+    }
 }

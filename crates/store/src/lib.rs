@@ -16,13 +16,21 @@ pub mod coaching;
 pub mod customers;
 mod error;
 pub mod events;
+pub mod health;
+pub mod jobs;
+pub mod lifecycle;
 mod migrate;
+pub mod moments;
 pub mod organizations;
+pub mod promises;
 mod rows;
 pub mod secrets;
 pub mod settings;
+pub mod surveys;
+pub mod tasks;
 pub mod teams;
 pub mod tickets;
+pub mod timeline;
 
 pub use error::{StoreError, StoreResult};
 
@@ -45,11 +53,15 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     clock: clock::Clock,
+    public_url: String,
 }
 
 /// A write transaction. Everything a change writes (the row and its audit event) goes through
 /// one of these, so either all of it is committed or none of it.
 pub type Tx = Transaction<'static, Any>;
+
+/// Where customers reach Rapport unless configured otherwise.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// The SQLite database URL for a data directory.
 pub fn sqlite_url(data_dir: &Path) -> String {
@@ -106,13 +118,28 @@ impl Store {
                 redact_url(url)
             ))
         })?;
-        Ok(Store { pool, backend, clock: clock::Clock::System })
+        Ok(Store {
+            pool,
+            backend,
+            clock: clock::Clock::System,
+            public_url: DEFAULT_PUBLIC_URL.to_owned(),
+        })
     }
 
     /// The same store with another clock (tests use a manual one).
     pub fn with_clock(mut self, clock: clock::Clock) -> Store {
         self.clock = clock;
         self
+    }
+
+    /// The address customers reach Rapport at, for the links in messages to them.
+    pub fn with_public_url(mut self, url: &str) -> Store {
+        self.public_url = url.trim_end_matches('/').to_owned();
+        self
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     pub fn clock(&self) -> &clock::Clock {

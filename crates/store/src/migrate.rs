@@ -20,7 +20,7 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS: &[Migration] = migrations!["0001_foundation", "0002_coach"];
+const MIGRATIONS: &[Migration] = migrations!["0001_foundation", "0002_coach", "0003_relationships"];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<Vec<&'static str>> {
     sqlx::query(

@@ -4,6 +4,7 @@
 use crate::customers::{customer_id_by_email, insert_customer};
 use crate::events::{self, change};
 use crate::organizations::ensure_agent;
+use crate::promises::PromiseKind;
 use crate::rows::{int, named, opt_int, placeholders, text};
 use crate::{Store, StoreError, StoreResult, Tx};
 use rapport_coach::{ReplyContext, Review, analyze_message, analyze_reply};
@@ -42,6 +43,8 @@ pub struct TicketPatch {
     pub team_id: Option<Option<i64>>,
     pub priority: Option<Priority>,
     pub tags: Option<Vec<String>>,
+    /// Required when the ticket moves from one assignee to another (or to nobody).
+    pub handover_note: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -63,7 +66,7 @@ pub struct TicketPage {
 }
 
 const TICKET_COLUMNS: &str = "id, subject, customer_id, organization_id, team_id, assignee_id, priority, \
-     conversation, problem, channel, insight, created_at, updated_at";
+     conversation, problem, channel, insight, resolution_confirmed, closed_reason, created_at, updated_at";
 const MESSAGE_COLUMNS: &str = "id, ticket_id, author_kind, author_agent_id, author_customer_id, channel, visibility, \
      body_text, body_html, insight, review, created_at";
 
@@ -96,6 +99,8 @@ fn ticket_from(row: &AnyRow, tags: Vec<String>) -> StoreResult<Ticket> {
         channel: named(row, "channel")?,
         tags,
         insight: json_column(row, "insight")?,
+        resolution_confirmed: opt_int(row, "resolution_confirmed")?.map(|v| v != 0),
+        closed_reason: crate::rows::opt_text(row, "closed_reason")?,
         created_at: text(row, "created_at")?,
         updated_at: text(row, "updated_at")?,
     })
@@ -339,6 +344,20 @@ impl Store {
             }
             after.assignee_id = assignee_id;
         }
+        let handover_note = patch
+            .handover_note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        let handed_over = before.assignee_id.is_some() && before.assignee_id != after.assignee_id;
+        if handed_over && handover_note.is_none() {
+            return Err(validate::Invalid::new(
+                "handover_note",
+                "reassigning a ticket needs a hand-over note for the next person: what has been done, what was promised, \
+                 what matters to this customer",
+            )
+            .into());
+        }
         if let Some(team_id) = patch.team_id {
             if let Some(team_id) = team_id {
                 let found: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
@@ -395,6 +414,33 @@ impl Store {
             Value::Object(changes),
         )
         .await?;
+        if let (true, Some(note)) = (handed_over, handover_note) {
+            let body = format!("Hand-over: {note}");
+            insert_message(
+                &mut tx,
+                &now,
+                id,
+                actor,
+                Channel::Note,
+                Visibility::Internal,
+                &body,
+            )
+            .await?;
+            let handover = json!({
+                "assignee_id": change(before.assignee_id, after.assignee_id),
+                "note": change(None::<String>, note),
+            });
+            events::record(
+                &mut tx,
+                &now,
+                actor,
+                "ticket",
+                id,
+                "ticket.handed_over",
+                handover,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(after)
     }
@@ -455,12 +501,39 @@ impl Store {
             Value::Object(changes),
         )
         .await?;
+        if problem != ticket.problem && problem == Problem::Open {
+            sqlx::query("UPDATE tickets SET resolution_confirmed = NULL, closed_reason = NULL WHERE id = $1")
+                .bind(ticket_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if author_kind == AuthorKind::Agent && visibility == Visibility::Public {
+            let after = Ticket {
+                conversation,
+                problem,
+                ..ticket.clone()
+            };
+            crate::lifecycle::schedule_waiting_check_ins(&mut tx, &now, &after).await?;
+            let act = "a public reply was sent";
+            crate::promises::keep_by_act(
+                &mut tx,
+                &now,
+                ticket.customer_id,
+                Some(ticket_id),
+                PromiseKind::Reply,
+                author,
+                act,
+            )
+            .await?;
+        }
+        let customer = json!({ "customer_id": ticket.customer_id });
+        crate::jobs::enqueue_once(&mut tx, &now, crate::jobs::kind::HEALTH, customer).await?;
         tx.commit().await?;
         Ok(message)
     }
 }
 
-async fn load_ticket(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<Ticket> {
+pub(crate) async fn load_ticket(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<Ticket> {
     let row = sqlx::query(&format!(
         "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"
     ))
@@ -519,7 +592,7 @@ async fn write_tags(tx: &mut Tx, ticket_id: i64, tags: &[String]) -> StoreResult
 /// insight (also kept on the ticket as the latest), an agent's public reply gets the coach's
 /// review (also kept in countable form for coaching trends). Doing it here means every channel
 /// gets it, whatever path the message arrives by.
-async fn insert_message(
+pub(crate) async fn insert_message(
     tx: &mut Tx,
     now: &str,
     ticket_id: i64,
@@ -622,7 +695,7 @@ pub enum TicketMove {
 }
 
 impl TicketMove {
-    fn action(&self) -> &'static str {
+    pub(crate) fn action(&self) -> &'static str {
         match self {
             TicketMove::Hold => "ticket.held",
             TicketMove::Release => "ticket.released",
@@ -632,65 +705,5 @@ impl TicketMove {
             TicketMove::Reopen => "problem.reopened",
             TicketMove::CloseUnresolved { .. } => "problem.closed_unresolved",
         }
-    }
-}
-
-impl Store {
-    /// Applies a state move through the domain's rules; a move that makes no sense from the
-    /// ticket's current state is refused with the domain's explanation.
-    pub async fn move_ticket(
-        &self,
-        id: i64,
-        ticket_move: TicketMove,
-        actor: Actor,
-    ) -> StoreResult<Ticket> {
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        let before = load_ticket(&mut tx, id).await?;
-        let mut after = before.clone();
-        let mut changes = Map::new();
-        match &ticket_move {
-            TicketMove::Hold => after.conversation = before.conversation.hold()?,
-            TicketMove::Release => after.conversation = before.conversation.release()?,
-            TicketMove::ProposeResolution => after.problem = before.problem.propose_resolution()?,
-            TicketMove::ConfirmResolution => after.problem = before.problem.confirm_resolution()?,
-            TicketMove::RejectResolution => after.problem = before.problem.reject_resolution()?,
-            TicketMove::Reopen => after.problem = before.problem.reopen()?,
-            TicketMove::CloseUnresolved { reason } => {
-                after.problem = before.problem.close_unresolved(reason)?;
-                changes.insert("reason".into(), change(None::<String>, reason.trim()));
-            }
-        }
-        if before.conversation != after.conversation {
-            changes.insert(
-                "conversation".into(),
-                change(before.conversation, after.conversation),
-            );
-        }
-        if before.problem != after.problem {
-            changes.insert("problem".into(), change(before.problem, after.problem));
-        }
-        after.updated_at = now.clone();
-        sqlx::query(
-            "UPDATE tickets SET conversation = $1, problem = $2, updated_at = $3 WHERE id = $4",
-        )
-        .bind(after.conversation.as_str())
-        .bind(after.problem.as_str())
-        .bind(&after.updated_at)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        events::record(
-            &mut tx,
-            &now,
-            actor,
-            "ticket",
-            id,
-            ticket_move.action(),
-            Value::Object(changes),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
     }
 }

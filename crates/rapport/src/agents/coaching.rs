@@ -26,7 +26,8 @@ pub struct Range {
 }
 
 impl CoachingQuery {
-    pub fn range(&self) -> ApiResult<Range> {
+    /// The range asked for; the defaults count from `today`.
+    pub fn range(&self, today: time::Date) -> ApiResult<Range> {
         let day = |field: &str, value: &str| {
             parse_day(value).map_err(|_| {
                 ApiError::bad_request(
@@ -37,7 +38,7 @@ impl CoachingQuery {
         };
         let to = match &self.to {
             Some(value) => day("to", value)?,
-            None => time::OffsetDateTime::now_utc().date() + time::Duration::days(1),
+            None => today + time::Duration::days(1),
         };
         let from = match &self.from {
             Some(value) => day("from", value)?,
@@ -77,7 +78,7 @@ pub async fn agent_coaching(
     if auth.0.id != id {
         auth.require(Role::Supervisor, "Reading another agent's coaching report")?;
     }
-    let range = query.range()?;
+    let range = query.range(app.store.clock().now().date())?;
     app.store.agent(id).await?;
     Ok(Json(
         app.store

@@ -54,6 +54,9 @@ pub enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run the background worker alone (timers, follow-ups, surveys, health), for a deployment
+    /// with several servers; `serve` runs one too.
+    Worker,
     /// Administration: agents and tokens.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -134,6 +137,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             run_serve(config, demo).await
         }
+        Command::Worker => {
+            let interval = std::time::Duration::from_secs(config.worker_interval_seconds);
+            let app = App::build(config).await?;
+            eprintln!("Rapport's worker is running (Ctrl-C to stop).");
+            crate::app::work(app, interval, shutdown_signal()).await;
+            Ok(())
+        }
         Command::Migrate => {
             let app = App::build(config).await?;
             eprintln!("The database is up to date.");
@@ -170,7 +180,15 @@ async fn run_serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     })?;
     tracing::info!(address = %listen, "listening");
     eprintln!("Rapport is running at http://{listen}/ (Ctrl-C to stop).");
-    serve(listener, app, shutdown_signal()).await
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let interval = std::time::Duration::from_secs(app.config.worker_interval_seconds);
+    let worker = tokio::spawn(crate::app::work(app.clone(), interval, async {
+        let _ = worker_stopped.await;
+    }));
+    let served = serve(listener, app, shutdown_signal()).await;
+    let _ = stop_worker.send(());
+    let _ = worker.await;
+    served
 }
 
 async fn run_admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {

@@ -1,8 +1,13 @@
 //! Customers: the people we serve.
 
 mod create;
+pub(crate) mod health;
 mod list;
+mod merge;
+mod moments;
 mod show;
+pub(crate) mod timeline;
+mod update;
 
 use crate::app::App;
 use utoipa_axum::router::OpenApiRouter;
@@ -11,5 +16,9 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(create::create_customer, list::list_customers))
-        .routes(routes!(show::show_customer))
+        .routes(routes!(show::show_customer, update::update_customer))
+        .routes(routes!(merge::merge_customer))
+        .routes(routes!(moments::note_moment, moments::list_moments))
+        .routes(routes!(timeline::customer_timeline))
+        .routes(routes!(health::customer_health))
 }

@@ -11,4 +11,6 @@ pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(create::create_organization))
         .routes(routes!(show::show_organization))
+        .routes(routes!(crate::customers::timeline::organization_timeline))
+        .routes(routes!(crate::customers::health::organization_health))
 }

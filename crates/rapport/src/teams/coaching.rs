@@ -18,7 +18,7 @@ pub async fn team_coaching(
     Query(query): Query<CoachingQuery>,
 ) -> ApiResult<Json<CoachingReport>> {
     auth.require(Role::Supervisor, "Reading a team's coaching report")?;
-    let range = query.range()?;
+    let range = query.range(app.store.clock().now().date())?;
     let members = app.store.team_member_ids(id).await?;
     Ok(Json(
         app.store

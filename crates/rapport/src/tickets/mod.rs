@@ -1,6 +1,8 @@
 //! Tickets: a customer's request and the conversation about it.
 
 mod add_message;
+mod calls;
+mod change_state;
 mod create;
 mod events;
 mod list;
@@ -20,6 +22,8 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(show::show_ticket, update::update_ticket))
         .routes(routes!(add_message::add_message))
         .routes(routes!(events::list_ticket_events))
+        .routes(routes!(change_state::change_state))
+        .routes(routes!(calls::log_call))
 }
 
 /// A ticket with its timeline, oldest message first.

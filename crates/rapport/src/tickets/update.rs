@@ -20,6 +20,9 @@ pub struct UpdateTicket {
     priority: Option<Priority>,
     /// Replaces the ticket's tags.
     tags: Option<Vec<String>>,
+    /// Required when moving the ticket from one assignee to another: what the next person
+    /// needs to know. Kept as an internal note and in the audit trail.
+    handover_note: Option<String>,
 }
 
 /// Tells a field sent as `null` (`Some(None)`) from a field left out (`None`).
@@ -46,6 +49,7 @@ pub async fn update_ticket(
         team_id: input.team_id,
         priority: input.priority,
         tags: input.tags,
+        handover_note: input.handover_note,
     };
     Ok(Json(
         app.store.update_ticket(id, patch, auth.actor()).await?,

@@ -3,6 +3,11 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres` (each test gets its own database there).
 
 use rapport::{App, Config};
+use rapport_store::clock::Clock;
+
+/// Every test app starts on Monday 23 November 2026, 09:00 UTC, so business days are the same
+/// on every run.
+pub const START: time::OffsetDateTime = time::macros::datetime!(2026-11-23 09:00 UTC);
 use rapport_domain::{Actor, Agent, Role};
 use rapport_store::agents::NewAgent;
 use reqwest::{Method, StatusCode};
@@ -19,6 +24,8 @@ pub struct TestApp {
     /// The token of the admin every test app starts with.
     pub admin_token: String,
     pub admin: Agent,
+    /// The app's clock, moved by hand: see [`TestApp::advance`].
+    pub clock: Clock,
     /// Held so the database lives as long as the app; dropping it removes the database.
     _db: TestDatabase,
     client: reqwest::Client,
@@ -29,7 +36,8 @@ impl TestApp {
     pub async fn spawn() -> TestApp {
         let db = TestDatabase::create().await;
         let config = db.config();
-        let app = App::build(config)
+        let clock = Clock::manual(START);
+        let app = App::build_with_clock(config, clock.clone())
             .await
             .expect("the app builds on a fresh database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -66,6 +74,7 @@ impl TestApp {
             base_url,
             admin_token,
             admin,
+            clock,
             _db: db,
             client: reqwest::Client::new(),
             shutdown: Some(shutdown),
@@ -102,6 +111,17 @@ impl TestApp {
             .expect("token")
             .token;
         (agent, token)
+    }
+
+    /// Moves time forward and runs every job that has fallen due, as the worker would.
+    pub async fn advance(&self, by: time::Duration) -> usize {
+        self.clock.advance(by);
+        self.app.store.run_due_jobs().await.expect("jobs run")
+    }
+
+    /// Runs the jobs due now.
+    pub async fn run_jobs(&self) -> usize {
+        self.app.store.run_due_jobs().await.expect("jobs run")
     }
 
     /// Requests as the admin.
@@ -246,6 +266,7 @@ impl TestDatabase {
             database_url: self.postgres.as_ref().map(|pg| pg.url.clone()),
             listen: "127.0.0.1:0".parse().expect("address"),
             max_connections: 5,
+            ..Config::default()
         }
     }
 

@@ -44,7 +44,10 @@ async fn null_clears_and_absent_keeps() {
 
     let (_, cleared) = app
         .api()
-        .patch(&path, json!({"assignee_id": null, "tags": []}))
+        .patch(
+            &path,
+            json!({"assignee_id": null, "tags": [], "handover_note": "Back to the queue."}),
+        )
         .await;
     assert_eq!(cleared["assignee_id"], json!(null));
     assert_eq!(cleared["tags"], json!([]));
@@ -92,4 +95,43 @@ async fn unknown_references_and_bad_values_are_refused() {
     let (_, unchanged) = app.api().get(&path).await;
     assert_eq!(unchanged["priority"], "normal");
     assert_eq!(unchanged["assignee_id"], json!(null));
+}
+
+#[tokio::test]
+async fn reassigning_needs_a_handover_note_that_stays_in_the_history() {
+    let app = TestApp::spawn().await;
+    let (sam, _) = app.agent("sam@rapport.test", Role::Agent, None).await;
+    let ticket = app.ticket("Backup fails", "dan@example.com").await;
+    let path = format!("/api/v1/tickets/{}", ticket["id"]);
+    let (status, _) = app
+        .api()
+        .patch(&path, json!({"assignee_id": app.admin.id}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "a first assignment needs no note");
+
+    let (status, body) = app.api().patch(&path, json!({"assignee_id": sam.id})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_message(&body).contains("hand-over note"), "{body}");
+
+    let note = "Dan's second backup job fails nightly; I promised a call before Friday.";
+    let (status, updated) = app
+        .api()
+        .patch(&path, json!({"assignee_id": sam.id, "handover_note": note}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    let (_, fetched) = app.api().get(&path).await;
+    let last = fetched["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .expect("a message");
+    assert_eq!(last["visibility"], "internal");
+    assert_eq!(last["text"], format!("Hand-over: {note}"));
+    let (_, events) = app.api().get(&format!("{path}/events")).await;
+    let handover = events["items"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["action"] == "ticket.handed_over")
+        .expect("event");
+    assert_eq!(handover["changes"]["note"]["after"], note);
 }

@@ -1,0 +1,87 @@
+use crate::app::App;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{AuthAgent, Json, Path, Query};
+use axum::extract::State;
+use rapport_store::timeline::TimelineItem;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineQuery {
+    /// 1 to 100; 50 unless given.
+    limit: Option<usize>,
+    /// `next_cursor` from the previous page.
+    cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Timeline {
+    items: Vec<TimelineItem>,
+    next_cursor: Option<String>,
+}
+
+impl TimelineQuery {
+    pub fn limit(&self) -> ApiResult<usize> {
+        match self.limit {
+            None => Ok(50),
+            Some(limit @ 1..=100) => Ok(limit),
+            Some(other) => Err(ApiError::bad_request(
+                "invalid_query",
+                format!("`limit` must be between 1 and 100, not {other}."),
+            )),
+        }
+    }
+}
+
+/// Everything that happened with a customer, across tickets, channels and agents, newest
+/// first: messages, notes, calls, promises, moments, survey answers and closings.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/timeline", tag = "customers", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Customer id"), TimelineQuery),
+    responses((status = 200, body = Timeline), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn customer_timeline(
+    State(app): State<App>,
+    _auth: AuthAgent,
+    Path(id): Path<i64>,
+    Query(query): Query<TimelineQuery>,
+) -> ApiResult<Json<Timeline>> {
+    let page = app
+        .store
+        .customer_timeline(id, query.cursor.as_deref(), query.limit()?)
+        .await
+        .map_err(cursor_error)?;
+    Ok(Json(Timeline {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// The same for every customer of an organization.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/timeline", tag = "organizations", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Organization id"), TimelineQuery),
+    responses((status = 200, body = Timeline), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn organization_timeline(
+    State(app): State<App>,
+    _auth: AuthAgent,
+    Path(id): Path<i64>,
+    Query(query): Query<TimelineQuery>,
+) -> ApiResult<Json<Timeline>> {
+    let page = app
+        .store
+        .organization_timeline(id, query.cursor.as_deref(), query.limit()?)
+        .await
+        .map_err(cursor_error)?;
+    Ok(Json(Timeline {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+fn cursor_error(error: rapport_store::StoreError) -> ApiError {
+    match error {
+        rapport_store::StoreError::Invalid(invalid) if invalid.field == "cursor" => {
+            ApiError::bad_request("invalid_cursor", format!("`cursor`: {invalid}."))
+        }
+        other => other.into(),
+    }
+}

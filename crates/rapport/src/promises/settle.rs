@@ -1,0 +1,32 @@
+use crate::app::App;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{AuthAgent, Json, Path};
+use axum::extract::State;
+use rapport_store::promises::{Promise, PromiseStatus};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettlePromise {
+    /// `kept`, or `renegotiated` when a new promise replaces it (make the new one separately).
+    status: PromiseStatus,
+}
+
+/// Mark an open promise kept or renegotiated.
+#[utoipa::path(post, path = "/api/v1/promises/{id}/settle", tag = "promises", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Promise id")),
+    request_body = SettlePromise,
+    responses((status = 200, body = Promise), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn settle_promise(
+    State(app): State<App>,
+    auth: AuthAgent,
+    Path(id): Path<i64>,
+    Json(input): Json<SettlePromise>,
+) -> ApiResult<Json<Promise>> {
+    Ok(Json(
+        app.store
+            .settle_promise(id, input.status, auth.actor())
+            .await?,
+    ))
+}

@@ -1,0 +1,52 @@
+//! What customers reach without an account: the "did this fix it?" links and the survey links
+//! in the messages we send them. Each link is a single-use secret; the pages work without
+//! JavaScript, and the same actions exist as JSON under `/api/v1/public`.
+//!
+//! Opening a link never changes anything (mail scanners open links); the answer is given with
+//! a button, which posts.
+
+mod resolution;
+mod survey;
+
+use crate::app::App;
+use axum::Router;
+use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api_router() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(resolution::answer_resolution))
+        .routes(routes!(survey::answer_survey))
+}
+
+pub fn page_router() -> Router<App> {
+    Router::new()
+        .route(
+            "/resolution/{token}",
+            get(resolution::page).post(resolution::submit_page),
+        )
+        .route(
+            "/survey/{token}",
+            get(survey::page).post(survey::submit_page),
+        )
+}
+
+/// A small, self-contained page for customers.
+fn page(title: &str, body: &str) -> axum::response::Html<String> {
+    axum::response::Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
+         <style>body{{font:17px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1f2933}}\
+         button{{font:inherit;padding:.6rem 1rem;margin:.2rem;border-radius:6px;border:1px solid #9aa5b1;background:#f5f7fa;cursor:pointer}}\
+         textarea{{width:100%;font:inherit}}</style></head><body>{body}</body></html>",
+        title = escape(title)
+    ))
+}
+
+fn escape(text: &str) -> String {
+    rapport_domain::message::text_to_html(text)
+        .trim_start_matches("<p>")
+        .trim_end_matches("</p>")
+        .to_owned()
+}

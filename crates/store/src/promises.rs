@@ -1,0 +1,399 @@
+//! Promises: a promise is a debt. Who promised what to which customer, by when, through which
+//! channel. Reminded before it is due; broken automatically when it is not kept in time, which
+//! alerts the promiser and their supervisor; kept automatically by the act itself (a public
+//! reply keeps a "reply" promise, a logged call a "call back" promise).
+
+use crate::events::{self, change};
+use crate::jobs::{self, kind};
+use crate::rows::{int, named, opt_int, opt_text, text};
+use crate::tasks::{self, NewTask};
+use crate::{Store, StoreError, StoreResult, Tx, clock};
+use rapport_domain::{Actor, validate};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::any::AnyRow;
+use utoipa::ToSchema;
+
+rapport_domain::named_enum! {
+    /// What kind of promise: some are kept by the act itself.
+    PromiseKind, "promise kind" {
+        Reply => "reply",
+        CallBack => "call_back",
+        Other => "other",
+    }
+}
+
+rapport_domain::named_enum! {
+    PromiseStatus, "promise status" {
+        Open => "open",
+        Kept => "kept",
+        Broken => "broken",
+        Renegotiated => "renegotiated",
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Promise {
+    pub id: i64,
+    pub customer_id: i64,
+    pub ticket_id: Option<i64>,
+    /// The agent who made the promise.
+    pub agent_id: i64,
+    pub kind: PromiseKind,
+    pub what: String,
+    /// How it will be kept: `phone`, `email`, ...
+    pub channel: String,
+    /// For a call-back: the number to call.
+    pub phone: Option<String>,
+    /// For a call-back: the start of the window the customer chose; `due_at` is its end.
+    pub window_start: Option<String>,
+    pub due_at: String,
+    pub status: PromiseStatus,
+    pub settled_at: Option<String>,
+    pub created_at: String,
+}
+
+pub struct NewPromise<'a> {
+    pub customer_id: i64,
+    pub ticket_id: Option<i64>,
+    pub agent_id: i64,
+    pub kind: PromiseKind,
+    pub what: &'a str,
+    pub channel: &'a str,
+    pub phone: Option<&'a str>,
+    pub window_start: Option<&'a str>,
+    pub due_at: &'a str,
+}
+
+/// Reminders go out this long before a promise is due.
+const REMINDER_SECONDS: i64 = 60 * 60;
+
+const COLUMNS: &str = "id, customer_id, ticket_id, agent_id, kind, what, channel, phone, window_start, due_at, status, settled_at, created_at";
+
+fn promise_from(row: &AnyRow) -> StoreResult<Promise> {
+    Ok(Promise {
+        id: int(row, "id")?,
+        customer_id: int(row, "customer_id")?,
+        ticket_id: opt_int(row, "ticket_id")?,
+        agent_id: int(row, "agent_id")?,
+        kind: named(row, "kind")?,
+        what: text(row, "what")?,
+        channel: text(row, "channel")?,
+        phone: opt_text(row, "phone")?,
+        window_start: opt_text(row, "window_start")?,
+        due_at: text(row, "due_at")?,
+        status: named(row, "status")?,
+        settled_at: opt_text(row, "settled_at")?,
+        created_at: text(row, "created_at")?,
+    })
+}
+
+/// A time a person typed, normalized to the stored format.
+pub fn parse_time(field: &'static str, value: &str) -> StoreResult<String> {
+    clock::parse(value.trim())
+        .map(clock::format)
+        .ok_or_else(|| {
+            validate::Invalid::new(
+                field,
+                format!("`{value}` is not a time such as 2026-11-24T15:00:00Z"),
+            )
+            .into()
+        })
+}
+
+async fn load(tx: &mut Tx, id: i64) -> StoreResult<Promise> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM promises WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::not_found("promise", id))?;
+    promise_from(&row)
+}
+
+async fn settle(
+    tx: &mut Tx,
+    now: &str,
+    promise: &Promise,
+    status: PromiseStatus,
+    actor: Actor,
+    why: &str,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE promises SET status = $1, settled_at = $2 WHERE id = $3")
+        .bind(status.as_str())
+        .bind(now)
+        .bind(promise.id)
+        .execute(&mut **tx)
+        .await?;
+    events::record(
+        tx,
+        now,
+        actor,
+        "promise",
+        promise.id,
+        &format!("promise.{}", status.as_str()),
+        json!({ "status": change(promise.status, status), "why": change(None::<String>, why) }),
+    )
+    .await?;
+    jobs::enqueue_once(
+        tx,
+        now,
+        kind::HEALTH,
+        json!({ "customer_id": promise.customer_id }),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Keeps the open promises of `kind` to a customer (on a ticket, when given) by the act itself.
+pub(crate) async fn keep_by_act(
+    tx: &mut Tx,
+    now: &str,
+    customer_id: i64,
+    ticket_id: Option<i64>,
+    kind: PromiseKind,
+    actor: Actor,
+    act: &str,
+) -> StoreResult<()> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM promises WHERE customer_id = $1 AND kind = $2 AND status = 'open' AND ($3 IS NULL OR ticket_id = $3)"
+    ))
+    .bind(customer_id)
+    .bind(kind.as_str())
+    .bind(ticket_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in rows {
+        let promise = promise_from(&row)?;
+        settle(tx, now, &promise, PromiseStatus::Kept, actor, act).await?;
+    }
+    Ok(())
+}
+
+/// Shortly before the due time: remind the promiser.
+pub(crate) async fn remind(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
+    let promise = load(tx, id).await?;
+    if promise.status != PromiseStatus::Open {
+        return Ok(());
+    }
+    let name = crate::lifecycle::customer_first_name(tx, promise.customer_id).await?;
+    tasks::create(
+        tx,
+        now,
+        NewTask {
+            agent_id: promise.agent_id,
+            kind: "promise_reminder",
+            ticket_id: promise.ticket_id,
+            customer_id: Some(promise.customer_id),
+            title: format!("Due soon: your promise to {name}"),
+            detail: format!(
+                "You promised {name}: \"{}\", by {}.",
+                promise.what, promise.due_at
+            ),
+            due_at: &promise.due_at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// At the due time: a promise still open is broken. The promiser and their supervisor hear of it.
+pub(crate) async fn settle_if_overdue(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
+    let promise = load(tx, id).await?;
+    if promise.status != PromiseStatus::Open || promise.due_at.as_str() > now {
+        return Ok(());
+    }
+    settle(
+        tx,
+        now,
+        &promise,
+        PromiseStatus::Broken,
+        Actor::System,
+        "not kept by its due time",
+    )
+    .await?;
+    let name = crate::lifecycle::customer_first_name(tx, promise.customer_id).await?;
+    let (agent_name, supervisor): (String, Option<i64>) = {
+        let row = sqlx::query("SELECT name, reports_to FROM agents WHERE id = $1")
+            .bind(promise.agent_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        (text(&row, "name")?, opt_int(&row, "reports_to")?)
+    };
+    tasks::create(
+        tx,
+        now,
+        NewTask {
+            agent_id: promise.agent_id,
+            kind: "promise_broken",
+            ticket_id: promise.ticket_id,
+            customer_id: Some(promise.customer_id),
+            title: format!("Broken promise to {name}"),
+            detail: format!(
+                "You promised {name} \"{}\" by {}, and it was not kept. Tell {name} where things stand and make a new \
+                 promise you can keep.",
+                promise.what, promise.due_at
+            ),
+            due_at: now,
+        },
+    )
+    .await?;
+    if let Some(supervisor) = supervisor {
+        tasks::create(
+            tx,
+            now,
+            NewTask {
+                agent_id: supervisor,
+                kind: "promise_broken",
+                ticket_id: promise.ticket_id,
+                customer_id: Some(promise.customer_id),
+                title: format!("{agent_name}'s promise to {name} was broken"),
+                detail: format!(
+                    "{agent_name} promised {name} \"{}\" by {}; it was not kept. Check that {name} has heard from us.",
+                    promise.what, promise.due_at
+                ),
+                due_at: now,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    pub async fn create_promise(&self, new: NewPromise<'_>, actor: Actor) -> StoreResult<Promise> {
+        let what = validate::line("what", new.what, 500)?;
+        let channel = validate::line("channel", new.channel, 50)?;
+        let due_at = parse_time("due_at", new.due_at)?;
+        let window_start = new
+            .window_start
+            .map(|w| parse_time("window_start", w))
+            .transpose()?;
+        if window_start.as_ref().is_some_and(|start| *start >= due_at) {
+            return Err(validate::Invalid::new(
+                "window_start",
+                "the window must start before `due_at`, its end",
+            )
+            .into());
+        }
+        if new.kind == PromiseKind::CallBack && new.phone.is_none_or(|p| p.trim().is_empty()) {
+            return Err(validate::Invalid::new(
+                "phone",
+                "a call-back promise needs the number to call",
+            )
+            .into());
+        }
+        let now = self.now();
+        if due_at <= now {
+            return Err(
+                validate::Invalid::new("due_at", "a promise must be due in the future").into(),
+            );
+        }
+        let mut tx = self.begin_write().await?;
+        let customer: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = $1")
+            .bind(new.customer_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        customer.ok_or_else(|| StoreError::unknown("customer", "customer_id", new.customer_id))?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO promises (customer_id, ticket_id, agent_id, kind, what, channel, phone, window_start, due_at, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10) RETURNING {COLUMNS}"
+        ))
+        .bind(new.customer_id)
+        .bind(new.ticket_id)
+        .bind(new.agent_id)
+        .bind(new.kind.as_str())
+        .bind(&what)
+        .bind(&channel)
+        .bind(new.phone.map(str::trim))
+        .bind(&window_start)
+        .bind(&due_at)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let promise = promise_from(&row)?;
+        let due = clock::parse(&due_at).ok_or_else(|| StoreError::Corrupt("due_at".into()))?;
+        let remind_at = clock::format(due - time::Duration::seconds(REMINDER_SECONDS));
+        if remind_at > now {
+            jobs::enqueue(
+                &mut tx,
+                &now,
+                kind::PROMISE_REMINDER,
+                json!({ "promise_id": promise.id }),
+                &remind_at,
+            )
+            .await?;
+        }
+        jobs::enqueue(
+            &mut tx,
+            &now,
+            kind::PROMISE_DUE,
+            json!({ "promise_id": promise.id }),
+            &due_at,
+        )
+        .await?;
+        events::record(
+            &mut tx,
+            &now,
+            actor,
+            "promise",
+            promise.id,
+            "promise.made",
+            json!({ "what": change(None::<String>, &what), "due_at": change(None::<String>, &due_at), "kind": change(None::<String>, promise.kind) }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(promise)
+    }
+
+    pub async fn promise(&self, id: i64) -> StoreResult<Promise> {
+        let mut tx = self.pool().begin().await?;
+        let promise = load(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(promise)
+    }
+
+    /// A customer's promises, soonest due first; only open ones when `open_only`.
+    pub async fn promises_for(
+        &self,
+        customer_id: i64,
+        open_only: bool,
+    ) -> StoreResult<Vec<Promise>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM promises WHERE customer_id = $1 AND ($2 = 0 OR status = 'open') ORDER BY due_at, id"
+        ))
+        .bind(customer_id)
+        .bind(i64::from(open_only))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(promise_from).collect()
+    }
+
+    /// Marks a promise kept (or renegotiated, with a new promise made separately).
+    pub async fn settle_promise(
+        &self,
+        id: i64,
+        status: PromiseStatus,
+        actor: Actor,
+    ) -> StoreResult<Promise> {
+        if !matches!(status, PromiseStatus::Kept | PromiseStatus::Renegotiated) {
+            return Err(validate::Invalid::new(
+                "status",
+                "a promise can be marked `kept` or `renegotiated`",
+            )
+            .into());
+        }
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let promise = load(&mut tx, id).await?;
+        if promise.status != PromiseStatus::Open {
+            return Err(StoreError::Conflict {
+                code: "promise_settled",
+                message: format!("promise {id} is already {}", promise.status),
+            });
+        }
+        settle(&mut tx, &now, &promise, status, actor, "marked by an agent").await?;
+        let promise = load(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(promise)
+    }
+}
