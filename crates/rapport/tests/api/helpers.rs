@@ -119,9 +119,35 @@ impl TestApp {
         self.app.store.run_due_jobs().await.expect("jobs run")
     }
 
+    /// A second app on the same database and clock, as after a restart.
+    pub async fn restarted(&self) -> App {
+        App::build_with_clock(self._db.config(), self.clock.clone())
+            .await
+            .expect("the app builds again")
+    }
+
+    /// Open tasks of an agent (all, whatever their due time).
+    pub async fn tasks_of(&self, agent_id: i64) -> Vec<rapport_store::tasks::Task> {
+        self.app
+            .store
+            .tasks_for(agent_id, None)
+            .await
+            .expect("tasks")
+    }
+
     /// Runs the jobs due now.
     pub async fn run_jobs(&self) -> usize {
         self.app.store.run_due_jobs().await.expect("jobs run")
+    }
+
+    /// A fresh token for an existing agent.
+    pub async fn agent_token(&self, agent_id: i64) -> String {
+        self.app
+            .store
+            .create_token(agent_id, "tests")
+            .await
+            .expect("token")
+            .token
     }
 
     /// Requests as the admin.

@@ -13,5 +13,6 @@ mod errors;
 mod health;
 mod openapi;
 mod organizations;
+mod relationship;
 mod teams;
 mod tickets;
