@@ -345,11 +345,9 @@ async fn median_response_hours(
     for row in &rows {
         let ticket = int(row, "ticket_id")?;
         let at = clock::parse(&text(row, "created_at")?).unwrap_or(now);
-        if let Some((open_ticket, since)) = waiting {
-            if open_ticket != ticket {
-                waits.push((now - since).as_seconds_f64());
-                waiting = None;
-            }
+        if let Some((_, since)) = waiting.filter(|(open_ticket, _)| *open_ticket != ticket) {
+            waits.push((now - since).as_seconds_f64());
+            waiting = None;
         }
         match text(row, "author_kind")?.as_str() {
             "customer" => {

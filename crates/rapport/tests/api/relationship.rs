@@ -880,3 +880,194 @@ async fn timers_survive_a_restart() {
         "the check-in scheduled before the restart came due after it"
     );
 }
+
+#[tokio::test]
+async fn health_falls_with_broken_promises_and_rises_with_a_complaint_made_right() {
+    let app = TestApp::spawn().await;
+    let (priya, _) = app
+        .agent("priya@rapport.test", Role::Supervisor, None)
+        .await;
+
+    // Neglected: promises broken, the problem closed unresolved, the customer upset.
+    let neglected = app.ticket("Backups fail", "neglected@example.com").await;
+    let neglected_id = neglected["id"].as_i64().expect("id");
+    let neglected_customer = neglected["customer_id"].as_i64().expect("customer");
+    app.api()
+        .patch(
+            &format!("/api/v1/customers/{neglected_customer}"),
+            json!({"owner_id": priya.id}),
+        )
+        .await;
+    let (_, baseline) = app
+        .api()
+        .get(&format!("/api/v1/customers/{neglected_customer}/health"))
+        .await;
+    assert_eq!(
+        baseline["band"], "steady",
+        "a new relationship starts steady: {baseline}"
+    );
+    for hours in [3, 5] {
+        let due = rapport_store::clock::format(START + Duration::hours(hours));
+        app.api().post("/api/v1/promises", json!({"ticket_id": neglected_id, "kind": "other", "what": "Send the fix", "due_at": due})).await;
+    }
+    customer_says(
+        &app,
+        neglected_id,
+        "This is the third time I write. Still broken!! I want to speak to your manager.",
+    )
+    .await;
+    app.advance(Duration::hours(6)).await;
+    app.api()
+        .post(
+            &format!("/api/v1/tickets/{neglected_id}/state"),
+            json!({"action": "close_unresolved", "reason": "Could not reproduce."}),
+        )
+        .await;
+    app.run_jobs().await;
+
+    // Made right: a complaint owned, a promise kept, the fix confirmed, a good rating.
+    let recovered = app
+        .ticket("Complaint: billed twice", "recovered@example.com")
+        .await;
+    let recovered_id = recovered["id"].as_i64().expect("id");
+    let recovered_customer = recovered["customer_id"].as_i64().expect("customer");
+    let due = rapport_store::clock::format(START + Duration::days(2));
+    app.api().post("/api/v1/promises", json!({"ticket_id": recovered_id, "kind": "reply", "what": "Explain the refund", "due_at": due})).await;
+    reply(
+        &app,
+        None,
+        recovered_id,
+        "I'm so sorry about the double charge. I've refunded it today and added a credit.",
+    )
+    .await;
+    customer_says(
+        &app,
+        recovered_id,
+        "Thank you so much, that was quick and really appreciated!",
+    )
+    .await;
+    app.api()
+        .post(
+            &format!("/api/v1/tickets/{recovered_id}/state"),
+            json!({"action": "propose_resolution"}),
+        )
+        .await;
+    let yes = links(&last_message(&app, recovered_id).await)[0].clone();
+    app.api_as(None)
+        .post(&format!("/api/v1/public/resolution/{yes}"), json!({}))
+        .await;
+    app.run_jobs().await;
+    let csat = links(&last_message(&app, recovered_id).await)[0].clone();
+    app.api_as(None)
+        .post(
+            &format!("/api/v1/public/surveys/{csat}"),
+            json!({"score": 5}),
+        )
+        .await;
+    app.run_jobs().await;
+
+    let (status, low) = app
+        .api()
+        .get(&format!("/api/v1/customers/{neglected_customer}/health"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{low}");
+    let (_, high) = app
+        .api()
+        .get(&format!("/api/v1/customers/{recovered_customer}/health"))
+        .await;
+    let (low_score, high_score) = (
+        low["score"].as_i64().expect("score"),
+        high["score"].as_i64().expect("score"),
+    );
+    assert!(
+        high_score >= low_score + 40,
+        "recovered {high_score} vs neglected {low_score}: {low} {high}"
+    );
+    assert!(
+        matches!(low["band"].as_str(), Some("at_risk" | "critical")),
+        "{low}"
+    );
+    assert!(
+        matches!(high["band"].as_str(), Some("thriving" | "steady")),
+        "{high}"
+    );
+
+    let factor_keys = |health: &Value| -> Vec<String> {
+        health["factors"]
+            .as_array()
+            .expect("factors")
+            .iter()
+            .filter_map(|f| f["key"].as_str().map(str::to_owned))
+            .collect()
+    };
+    for key in [
+        "promises_broken",
+        "problems_closed_unresolved",
+        "asked_for_manager",
+    ] {
+        assert!(factor_keys(&low).iter().any(|k| k == key), "{key} in {low}");
+    }
+    for key in ["promises_kept", "problems_confirmed_resolved", "csat"] {
+        assert!(
+            factor_keys(&high).iter().any(|k| k == key),
+            "{key} in {high}"
+        );
+    }
+    for factor in low["factors"].as_array().expect("factors") {
+        assert!(
+            factor["explanation"]
+                .as_str()
+                .is_some_and(|e| e.ends_with('.')),
+            "one sentence each: {factor}"
+        );
+    }
+    assert!(
+        low["history"].as_array().is_some_and(|h| !h.is_empty()),
+        "the history is kept"
+    );
+
+    // The drop into at-risk reached the owner.
+    let alerts: Vec<_> = app
+        .tasks_of(priya.id)
+        .await
+        .into_iter()
+        .filter(|t| t.kind == "health_at_risk")
+        .collect();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+
+    let (status, _) = app.api().get("/api/v1/customers/999/health").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn organization_health_and_timeline_cover_its_customers() {
+    let app = TestApp::spawn().await;
+    let (_, org) = app
+        .api()
+        .post("/api/v1/organizations", json!({"name": "Harbor & Pine", "domains": ["harborpine.example"], "relationship_kind": "partnership"}))
+        .await;
+    app.ticket("Plotter driver", "ana@harborpine.example").await;
+    app.ticket("VPN drops", "lee@harborpine.example").await;
+
+    let (status, health) = app
+        .api()
+        .get(&format!("/api/v1/organizations/{}/health", org["id"]))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{health}");
+    assert_eq!(
+        health["factors"].as_array().map(Vec::len),
+        Some(2),
+        "one factor per customer"
+    );
+    let (_, timeline) = app
+        .api()
+        .get(&format!("/api/v1/organizations/{}/timeline", org["id"]))
+        .await;
+    let tickets = timeline["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["kind"] == "ticket")
+        .count();
+    assert_eq!(tickets, 2);
+}
