@@ -4,7 +4,9 @@
 
 use rapport_domain::{Actor, Channel, Priority, RelationshipKind, Role, Visibility};
 use rapport_store::agents::NewAgent;
+use rapport_store::moments::{CallDirection, NewCall};
 use rapport_store::organizations::NewOrganization;
+use rapport_store::promises::{NewPromise, PromiseKind};
 use rapport_store::tickets::{CustomerRef, NewTicket, TicketMove, TicketPatch};
 use rapport_store::{Store, StoreResult};
 use std::net::SocketAddr;
@@ -280,6 +282,54 @@ pub async fn seed(store: &Store) -> StoreResult<DemoLogin> {
         .await?;
     store
         .move_ticket(vendor.id, TicketMove::Hold, as_sam)
+        .await?;
+
+    // The relationship memory: an owner, a promise, a personal moment and a call.
+    let ana = store.customer_by_email("ana@harborpine.example").await?;
+    if let Some(ana) = &ana {
+        store
+            .set_customer_owner(ana.id, Some(priya.id), None, system)
+            .await?;
+        let trip = (store.clock().now() + time::Duration::days(21)).date();
+        store
+            .create_moment(
+                ana.id,
+                sam.id,
+                "Flying to Lisbon for her sister's wedding; back the week after.",
+                Some(&trip.to_string()),
+            )
+            .await?;
+    }
+    let dan = store.customer_by_email("dan@lumenbakery.example").await?;
+    if let Some(dan) = &dan {
+        let due = rapport_store::clock::format(store.clock().now() + time::Duration::hours(26));
+        store
+            .create_promise(
+                NewPromise {
+                    customer_id: dan.id,
+                    ticket_id: Some(backup.id),
+                    agent_id: sam.id,
+                    kind: PromiseKind::CallBack,
+                    what: "Call Dan with what the network team found",
+                    channel: "phone",
+                    phone: Some("+1 828 555 0147"),
+                    window_start: None,
+                    due_at: &due,
+                },
+                as_sam,
+            )
+            .await?;
+    }
+    store
+        .log_call(NewCall {
+            ticket_id: spam.id,
+            agent_id: sam.id,
+            direction: CallDirection::Outbound,
+            started_at: &store.now(),
+            duration_seconds: 540,
+            summary: "Went through the SpamAssassin settings with Ana; she'd rather turn it off than keep tuning it.",
+            agreed: Some("Turn SpamAssassin off for her domain; Ana forwards any spam that gets through."),
+        })
         .await?;
 
     let token = store.create_token(maya.id, "demo").await?;

@@ -59,7 +59,7 @@ pub async fn enqueue_once(tx: &mut Tx, now: &str, kind: &str, payload: Value) ->
 /// How long to wait before retrying a job that failed `attempts` times: a minute, doubling, at
 /// most a day.
 fn backoff_seconds(attempts: i64) -> i64 {
-    (60_i64 << attempts.clamp(0, 10)).min(24 * 60 * 60)
+    (60_i64 << attempts.clamp(0, 11)).min(24 * 60 * 60)
 }
 
 /// A job that failed this many times stops being retried; its error stays on the row.
