@@ -18,6 +18,7 @@ mod organizations;
 mod promises;
 mod public;
 pub mod router;
+mod settings;
 mod tasks;
 mod teams;
 mod tickets;

@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::{
     agents, coach, customers, health, home, insight, openapi, organizations, promises, public,
-    tasks, teams, tickets,
+    settings, tasks, teams, tickets,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -30,6 +30,7 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(insight::router())
         .merge(promises::router())
         .merge(tasks::router())
+        .merge(settings::router())
         .merge(public::api_router())
         .split_for_parts();
 

@@ -366,6 +366,27 @@ pub enum Answer {
 }
 
 impl Store {
+    /// What a "did this fix it?" link would answer, and whether it can still be used, without
+    /// using it (for the page the link opens).
+    pub async fn peek_resolution_link(&self, token: &str) -> StoreResult<Option<(Answer, bool)>> {
+        let row = sqlx::query("SELECT answer, used_at FROM resolution_links WHERE token_hash = $1")
+            .bind(secrets::digest(token))
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let answer = if crate::rows::text(&row, "answer")? == "yes" {
+            Answer::Fixed
+        } else {
+            Answer::NotFixed
+        };
+        Ok(Some((
+            answer,
+            crate::rows::opt_text(&row, "used_at")?.is_none(),
+        )))
+    }
+
     /// Applies a state move through the domain's rules; a move that makes no sense from the
     /// ticket's current state is refused with the domain's explanation.
     pub async fn move_ticket(

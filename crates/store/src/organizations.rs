@@ -122,3 +122,54 @@ pub(crate) async fn ensure_agent(tx: &mut Tx, field: &str, id: i64) -> StoreResu
         .map(|_| ())
         .ok_or_else(|| StoreError::unknown("agent", field, id))
 }
+
+impl Store {
+    /// Names an organization's relationship owner; replacing one needs a hand-over note, kept
+    /// in the audit trail.
+    pub async fn set_organization_owner(
+        &self,
+        id: i64,
+        owner_id: Option<i64>,
+        note: Option<&str>,
+        actor: Actor,
+    ) -> StoreResult<Organization> {
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let before: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT owner_id FROM organizations WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let before = before.ok_or_else(|| StoreError::not_found("organization", id))?;
+        if let Some(owner) = owner_id {
+            ensure_agent(&mut tx, "owner_id", owner).await?;
+        }
+        if before != owner_id {
+            if before.is_some() && note.is_none() {
+                return Err(validate::Invalid::new(
+                    "handover_note",
+                    "changing the relationship owner needs a hand-over note for the next person",
+                )
+                .into());
+            }
+            sqlx::query("UPDATE organizations SET owner_id = $1 WHERE id = $2")
+                .bind(owner_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            events::record(
+                &mut tx,
+                &now,
+                actor,
+                "organization",
+                id,
+                "organization.owner_changed",
+                json!({ "owner_id": events::change(before, owner_id), "note": events::change(None::<String>, note) }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.organization(id).await
+    }
+}

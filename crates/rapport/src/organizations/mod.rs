@@ -2,6 +2,7 @@
 
 mod create;
 mod show;
+mod update;
 
 use crate::app::App;
 use utoipa_axum::router::OpenApiRouter;
@@ -10,7 +11,10 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(create::create_organization))
-        .routes(routes!(show::show_organization))
+        .routes(routes!(
+            show::show_organization,
+            update::update_organization
+        ))
         .routes(routes!(crate::customers::timeline::organization_timeline))
         .routes(routes!(crate::customers::health::organization_health))
 }

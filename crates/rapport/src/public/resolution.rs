@@ -55,13 +55,39 @@ fn link_error(error: rapport_store::StoreError) -> ApiError {
     }
 }
 
-pub async fn page(Path(token): Path<String>) -> Html<String> {
-    let _ = token;
+pub async fn page(State(app): State<App>, Path(token): Path<String>) -> Html<String> {
+    let (heading, button) = match app.store.peek_resolution_link(&token).await {
+        Ok(Some((_, false))) => {
+            return render(
+                "This link",
+                "<h1>This link has already been used</h1><p>If the problem is back, simply reply to our last message.</p>",
+            );
+        }
+        Ok(Some((Answer::Fixed, true))) => ("Great: is it fixed?", "Yes, it's fixed"),
+        Ok(Some((Answer::NotFixed, true))) => {
+            ("Sorry it's not fixed yet", "No, it's not fixed yet")
+        }
+        Ok(None) => {
+            return render(
+                "This link",
+                "<h1>This link is not valid</h1><p>Try copying the whole address from the message.</p>",
+            );
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not read a resolution link");
+            return render(
+                "Sorry",
+                "<h1>Something went wrong on our side</h1><p>Please try again in a moment.</p>",
+            );
+        }
+    };
     render(
         "Did this fix it?",
-        "<h1>Did this fix it?</h1><p>Tell us in one click. Anything you add goes straight to the person handling your case.</p>\
-         <form method=\"post\"><textarea name=\"comment\" rows=\"4\" placeholder=\"Anything to add? (optional)\"></textarea>\
-         <p><button type=\"submit\">Send my answer</button></p></form>",
+        &format!(
+            "<h1>{heading}</h1><p>Anything you add goes straight to the person handling your case.</p>\
+             <form method=\"post\"><textarea name=\"comment\" rows=\"4\" placeholder=\"Anything to add? (optional)\"></textarea>\
+             <p><button type=\"submit\">{button}</button></p></form>"
+        ),
     )
 }
 

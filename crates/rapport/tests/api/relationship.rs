@@ -183,20 +183,9 @@ async fn did_this_fix_it_yes_confirms_and_each_link_works_once() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(error_code(&body), "link_not_found");
 
-    // The page behind the link shows a button and changes nothing by being opened.
-    let page = app
-        .client()
-        .get(app.url(&format!("/resolution/{}", tokens[1])))
-        .send()
-        .await
-        .expect("page");
-    assert_eq!(page.status(), StatusCode::OK);
-    assert!(
-        page.text()
-            .await
-            .expect("html")
-            .contains("<form method=\"post\"")
-    );
+    // Answering used up the other link of the same question too.
+    let page = page(&app, &tokens[1]).await;
+    assert!(page.contains("already been used"), "{page}");
 }
 
 #[tokio::test]
@@ -1070,4 +1059,129 @@ async fn organization_health_and_timeline_cover_its_customers() {
         .filter(|i| i["kind"] == "ticket")
         .count();
     assert_eq!(tickets, 2);
+}
+
+#[tokio::test]
+async fn admins_set_the_lifecycle_timings() {
+    let app = TestApp::spawn().await;
+    let (_, defaults) = app.api().get("/api/v1/settings").await;
+    assert_eq!(
+        defaults,
+        json!({"waiting_check_in_business_days": [2, 5], "resolution_check_in_days": [3, 7]})
+    );
+
+    let (status, body) = app
+        .api()
+        .patch(
+            "/api/v1/settings",
+            json!({"waiting_check_in_business_days": [5, 2]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_message(&body).contains("increasing order"));
+    let (_, sam_token) = app.agent("sam@rapport.test", Role::Agent, None).await;
+    let (status, _) = app
+        .api_as(Some(&sam_token))
+        .patch("/api/v1/settings", json!({"resolution_check_in_days": [1]}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, changed) = app
+        .api()
+        .patch(
+            "/api/v1/settings",
+            json!({"waiting_check_in_business_days": [1]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(changed["waiting_check_in_business_days"], json!([1]));
+    assert_eq!(changed["resolution_check_in_days"], json!([3, 7]));
+
+    let id = app.ticket("Backup fails", "dan@example.com").await["id"]
+        .as_i64()
+        .expect("id");
+    reply(&app, None, id, "Dan, could you try tonight's backup?").await;
+    app.advance(Duration::days(1)).await;
+    assert_eq!(
+        app.tasks_of(app.admin.id).await.len(),
+        1,
+        "a check-in after one business day"
+    );
+}
+
+#[tokio::test]
+async fn an_organizations_owner_changes_with_a_handover_note() {
+    let app = TestApp::spawn().await;
+    let (sam, _) = app.agent("sam@rapport.test", Role::Agent, None).await;
+    let (_, org) = app
+        .api()
+        .post(
+            "/api/v1/organizations",
+            json!({"name": "Lumen Bakery", "owner_id": app.admin.id}),
+        )
+        .await;
+    let path = format!("/api/v1/organizations/{}", org["id"]);
+
+    let (status, body) = app.api().patch(&path, json!({"owner_id": sam.id})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_message(&body).contains("hand-over note"));
+    let (status, updated) = app
+        .api()
+        .patch(
+            &path,
+            json!({"owner_id": sam.id, "handover_note": "Dan runs the shop; prefers phone."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["owner_id"], sam.id);
+}
+
+#[tokio::test]
+async fn the_link_page_says_which_answer_it_gives() {
+    let app = TestApp::spawn().await;
+    let id = app.ticket("Printer", "ana@example.com").await["id"]
+        .as_i64()
+        .expect("id");
+    app.api()
+        .post(
+            &format!("/api/v1/tickets/{id}/state"),
+            json!({"action": "propose_resolution"}),
+        )
+        .await;
+    let tokens = links(&last_message(&app, id).await);
+    let yes_page = page(&app, &tokens[0]).await;
+    assert!(yes_page.contains("Yes, it's fixed</button>"), "{yes_page}");
+    assert!(
+        yes_page.contains("<form method=\"post\""),
+        "opening the page changes nothing; the button posts"
+    );
+    assert!(
+        page(&app, &tokens[1])
+            .await
+            .contains("No, it's not fixed yet</button>")
+    );
+    assert!(page(&app, "unknown").await.contains("not valid"));
+
+    let answered = app
+        .client()
+        .post(app.url(&format!("/resolution/{}", tokens[1])))
+        .form(&[("comment", "Still jams.")])
+        .send()
+        .await
+        .expect("post");
+    assert!(answered.text().await.expect("html").contains("open again"));
+    assert!(page(&app, &tokens[0]).await.contains("already been used"));
+    assert_eq!(last_message(&app, id).await["text"], "Still jams.");
+}
+
+async fn page(app: &TestApp, token: &str) -> String {
+    let url = app.url(&format!("/resolution/{token}"));
+    app.client()
+        .get(url)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html")
 }

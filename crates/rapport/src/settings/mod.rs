@@ -1,0 +1,105 @@
+//! Workspace settings: the timings of the problem lifecycle. Admins change them.
+
+use crate::app::App;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{AuthAgent, Json};
+use axum::extract::State;
+use rapport_domain::Role;
+use rapport_store::lifecycle::{RESOLUTION_CHECK_INS, WAITING_CHECK_INS};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<App> {
+    OpenApiRouter::new().routes(routes!(show_settings, update_settings))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Business days of customer silence after which the agent gets a check-in task, while the
+    /// problem is open (default 2 and 5).
+    waiting_check_in_business_days: Vec<i64>,
+    /// Days after a proposed resolution on which the customer gets a gentle check-in; after the
+    /// last, the problem is resolved unconfirmed (default 3 and 7).
+    resolution_check_in_days: Vec<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsChange {
+    waiting_check_in_business_days: Option<Vec<i64>>,
+    resolution_check_in_days: Option<Vec<i64>>,
+}
+
+async fn days(app: &App, (key, default): (&str, &str)) -> ApiResult<Vec<i64>> {
+    let value = app
+        .store
+        .setting(key)
+        .await?
+        .unwrap_or_else(|| default.to_owned());
+    Ok(value
+        .split(',')
+        .filter_map(|d| d.trim().parse().ok())
+        .collect())
+}
+
+fn check(field: &str, days: &[i64]) -> ApiResult<String> {
+    let increasing = days.windows(2).all(|pair| pair[0] < pair[1]);
+    if days.is_empty()
+        || days.len() > 10
+        || !increasing
+        || days.iter().any(|d| !(1..=90).contains(d))
+    {
+        return Err(ApiError::invalid(format!(
+            "`{field}` must list 1 to 10 days from 1 to 90, in increasing order, such as [2, 5]."
+        )));
+    }
+    Ok(days
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(","))
+}
+
+/// The lifecycle timings in force.
+#[utoipa::path(get, path = "/api/v1/settings", tag = "settings", security(("bearer" = [])),
+    responses((status = 200, body = Settings)))]
+pub async fn show_settings(State(app): State<App>, _auth: AuthAgent) -> ApiResult<Json<Settings>> {
+    Ok(Json(Settings {
+        waiting_check_in_business_days: days(&app, WAITING_CHECK_INS).await?,
+        resolution_check_in_days: days(&app, RESOLUTION_CHECK_INS).await?,
+    }))
+}
+
+/// Change the lifecycle timings; they apply to timers scheduled from now on. Needs the admin role.
+#[utoipa::path(patch, path = "/api/v1/settings", tag = "settings", security(("bearer" = [])),
+    request_body = SettingsChange,
+    responses((status = 200, body = Settings), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_settings(
+    State(app): State<App>,
+    auth: AuthAgent,
+    Json(input): Json<SettingsChange>,
+) -> ApiResult<Json<Settings>> {
+    auth.require(Role::Admin, "Changing workspace settings")?;
+    let waiting = input
+        .waiting_check_in_business_days
+        .as_deref()
+        .map(|d| check("waiting_check_in_business_days", d))
+        .transpose()?;
+    let resolution = input
+        .resolution_check_in_days
+        .as_deref()
+        .map(|d| check("resolution_check_in_days", d))
+        .transpose()?;
+    if let Some(value) = waiting {
+        app.store.set_setting(WAITING_CHECK_INS.0, &value).await?;
+    }
+    if let Some(value) = resolution {
+        app.store
+            .set_setting(RESOLUTION_CHECK_INS.0, &value)
+            .await?;
+    }
+    show_settings(State(app), auth).await
+}
