@@ -16,16 +16,16 @@ pub fn router() -> OpenApiRouter<App> {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Health {
+pub struct HealthCheck {
     status: &'static str,
 }
 
 /// Whether the server and its database are up.
 #[utoipa::path(get, path = "/healthz", tag = "meta",
-    responses((status = 200, body = Health), (status = 503, body = crate::error::ErrorBody)))]
-async fn check_health(State(app): State<App>) -> ApiResult<Json<Health>> {
+    responses((status = 200, body = HealthCheck), (status = 503, body = crate::error::ErrorBody)))]
+async fn check_health(State(app): State<App>) -> ApiResult<Json<HealthCheck>> {
     match app.store.ping().await {
-        Ok(()) => Ok(Json(Health { status: "ok" })),
+        Ok(()) => Ok(Json(HealthCheck { status: "ok" })),
         Err(error) => {
             tracing::error!(%error, "health check failed: the database does not answer");
             Err(ApiError::new(

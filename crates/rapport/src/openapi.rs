@@ -36,6 +36,63 @@ pub fn base() -> OpenApi {
     ApiDoc::openapi()
 }
 
+/// Documents the errors every operation can answer with, so the document lists them even
+/// where a handler's own declaration does not: 400 (unreadable request), 401 (no or bad token,
+/// on secured operations), 415 (a body that is not JSON), 422 (a body that does not fit), and
+/// 500 (our failure, with nothing leaked).
+pub fn add_common_errors(openapi: &mut OpenApi) {
+    use utoipa::openapi::{RefOr, ResponseBuilder, content::ContentBuilder};
+    let error = |description: &str| -> RefOr<utoipa::openapi::Response> {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for item in openapi.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.patch,
+            &mut item.put,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let responses = &mut operation.responses.responses;
+            responses.entry("400".into()).or_insert_with(|| {
+                error("The request could not be read (query, path or JSON syntax)")
+            });
+            responses
+                .entry("500".into())
+                .or_insert_with(|| error("Something failed on our side; nothing is leaked"));
+            if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                responses
+                    .entry("401".into())
+                    .or_insert_with(|| error("No API token, or not a valid one"));
+            }
+            if operation.request_body.is_some() {
+                responses
+                    .entry("413".into())
+                    .or_insert_with(|| error("The body is too large"));
+                responses
+                    .entry("415".into())
+                    .or_insert_with(|| error("The body is not sent as JSON"));
+                responses.entry("422".into()).or_insert_with(|| {
+                    error("The body does not fit: a field is missing, unknown or invalid")
+                });
+            }
+        }
+    }
+}
+
 /// Serves the finished document at `/api/v1/openapi.json` (it describes itself too).
 pub fn router(mut openapi: OpenApi) -> Router<App> {
     let document = utoipa::openapi::path::PathItem::new(

@@ -33,6 +33,8 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(settings::router())
         .merge(public::api_router())
         .split_for_parts();
+    let mut openapi = openapi;
+    openapi::add_common_errors(&mut openapi);
 
     let router = api
         .merge(openapi::router(openapi.clone()))

@@ -56,3 +56,14 @@ async fn unknown_routes_and_methods_get_the_envelope() {
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(error_code(&body), "method_not_allowed");
 }
+
+#[tokio::test]
+async fn a_body_that_is_json_but_not_an_object_is_422() {
+    let app = TestApp::spawn().await;
+
+    for raw in ["[null, null]", "\"text\"", "42", "null"] {
+        let (status, body) = app.api().post_raw("/api/v1/customers", raw).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{raw}: {body}");
+        assert!(error_message(&body).contains("JSON object"), "{body}");
+    }
+}

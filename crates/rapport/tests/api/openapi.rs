@@ -88,4 +88,18 @@ async fn error_responses_and_the_token_scheme_are_documented() {
     let create = &doc["paths"]["/api/v1/tickets"]["post"];
     assert!(create["responses"]["422"].is_object());
     assert!(create["requestBody"].is_object());
+    for code in ["400", "401", "415", "500"] {
+        assert!(
+            create["responses"][code].is_object(),
+            "{code} is documented on POST /api/v1/tickets"
+        );
+    }
+    assert!(
+        doc["paths"]["/healthz"]["get"]["responses"]["401"].is_null(),
+        "no token needed, so no 401"
+    );
+    // Schemas with the same name would overwrite each other: the health check and the
+    // relationship health are different things.
+    assert!(doc["components"]["schemas"]["Health"]["properties"]["band"].is_object());
+    assert!(doc["components"]["schemas"]["HealthCheck"]["properties"]["status"].is_object());
 }
