@@ -1,0 +1,382 @@
+//! Reading email: one raw RFC 5322 message in, the parts Rapport needs out: who wrote it, to
+//! whom, the threading headers, the text (with quoted history split off), sanitized HTML,
+//! attachments, and whether it is an auto-reply, a bounce or bulk mail that must never open a
+//! ticket or get an answer. Pure functions, no I/O. MIME decoding (RFC 2047/2231, any charset)
+//! is done by the maintained `mail-parser` crate; HTML is sanitized by `ammonia`.
+
+use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
+use sha2::{Digest, Sha256};
+
+/// A sender or recipient. The address is lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    pub address: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+    /// An inline image referenced from the HTML, rather than a file the sender attached.
+    pub inline: bool,
+}
+
+/// What kind of mail this is, for deciding whether it may open a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Written by a person.
+    Personal,
+    /// An out-of-office or other automatic answer.
+    AutoReply,
+    /// A delivery failure report.
+    Bounce,
+    /// Newsletters and lists (`Precedence: bulk|junk|list`).
+    Bulk,
+}
+
+#[derive(Debug, Clone)]
+pub struct Email {
+    /// Without angle brackets.
+    pub message_id: Option<String>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    pub from: Option<Mailbox>,
+    pub reply_to: Option<Mailbox>,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    pub subject: String,
+    /// The new part of the text: what the sender wrote this time.
+    pub text: String,
+    /// The quoted history below it, kept to be shown collapsed.
+    pub quoted: String,
+    /// Sanitized HTML, safe to display, when the mail had an HTML body.
+    pub html: Option<String>,
+    pub attachments: Vec<Attachment>,
+    pub kind: Kind,
+    /// For a bounce: the Message-IDs found in the report, one of which is the mail that bounced.
+    pub bounced_ids: Vec<String>,
+}
+
+/// Why some bytes could not be read as an email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAMessage(pub String);
+
+impl std::fmt::Display for NotAMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotAMessage {}
+
+/// Reads a raw message.
+pub fn read(raw: &[u8]) -> Result<Email, NotAMessage> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(NotAMessage("the input is empty".into()));
+    }
+    let message = MessageParser::default()
+        .parse(raw)
+        .ok_or_else(|| NotAMessage("the input could not be parsed as an email".into()))?;
+    let has_header = |name: &str| {
+        message
+            .headers()
+            .iter()
+            .any(|h| h.name().eq_ignore_ascii_case(name))
+    };
+    if !["From", "Message-ID", "Subject", "To", "Date"]
+        .iter()
+        .any(|name| has_header(name))
+    {
+        return Err(NotAMessage(
+            "the input has none of the headers an email has (From, To, Subject, Date, Message-ID)"
+                .into(),
+        ));
+    }
+
+    let header_text = |name: &str| -> Option<String> {
+        message
+            .headers()
+            .iter()
+            .find(|h| h.name().eq_ignore_ascii_case(name))
+            .and_then(|h| h.value().as_text().map(str::to_owned))
+    };
+    let from = first_mailbox(message.from());
+    let kind = classify(&message, from.as_ref(), &header_text);
+    let text_body = message
+        .body_text(0)
+        .map(|t| t.into_owned())
+        .unwrap_or_default();
+    let (text, quoted) = split_quoted(&text_body);
+    let html = message
+        .body_html(0)
+        .filter(|_| message.html_body_count() > 0)
+        .map(|h| sanitize_html(&h));
+
+    // A bounce's parts are the delivery report, not files anyone sent.
+    let attachments = message
+        .attachments()
+        .filter(|_| kind != Kind::Bounce)
+        .map(|part| {
+            let content_type = part
+                .content_type()
+                .map(|ct| match ct.subtype() {
+                    Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                    None => ct.ctype().to_owned(),
+                })
+                .unwrap_or_else(|| "application/octet-stream".to_owned())
+                .to_ascii_lowercase();
+            let inline = part
+                .content_disposition()
+                .is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline"))
+                || part.content_id().is_some();
+            Attachment {
+                filename: part
+                    .attachment_name()
+                    .map(clean_filename)
+                    .unwrap_or_else(|| "attachment".to_owned()),
+                content_type,
+                data: part.contents().to_vec(),
+                inline,
+            }
+        })
+        .collect();
+
+    let bounced_ids = if kind == Kind::Bounce {
+        message_ids_in(raw)
+    } else {
+        Vec::new()
+    };
+    Ok(Email {
+        message_id: message.message_id().map(str::to_owned),
+        in_reply_to: ids(message.in_reply_to()),
+        references: ids(message.references()),
+        reply_to: first_mailbox(message.reply_to()),
+        to: mailboxes(message.to()),
+        cc: mailboxes(message.cc()),
+        subject: message.subject().unwrap_or_default().trim().to_owned(),
+        from,
+        text,
+        quoted,
+        html,
+        attachments,
+        kind,
+        bounced_ids,
+    })
+}
+
+fn ids(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(id) => vec![id.to_string()],
+        HeaderValue::TextList(list) => list.iter().map(|id| id.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn mailboxes(address: Option<&Address<'_>>) -> Vec<Mailbox> {
+    let Some(address) = address else {
+        return Vec::new();
+    };
+    address
+        .iter()
+        .filter_map(|addr| {
+            let email = addr.address()?.trim().to_lowercase();
+            email.contains('@').then(|| Mailbox {
+                address: email,
+                name: addr
+                    .name()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned),
+            })
+        })
+        .collect()
+}
+
+fn first_mailbox(address: Option<&Address<'_>>) -> Option<Mailbox> {
+    mailboxes(address).into_iter().next()
+}
+
+fn classify(
+    message: &mail_parser::Message<'_>,
+    from: Option<&Mailbox>,
+    header: &dyn Fn(&str) -> Option<String>,
+) -> Kind {
+    let is_report = message.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    });
+    let from_daemon = from.is_some_and(|f| {
+        let local = f.address.split('@').next().unwrap_or_default();
+        local == "mailer-daemon" || local == "postmaster"
+    });
+    if is_report || from_daemon {
+        return Kind::Bounce;
+    }
+    let auto_submitted =
+        header("Auto-Submitted").is_some_and(|v| !v.trim().eq_ignore_ascii_case("no"));
+    let precedence = header("Precedence").map(|v| v.trim().to_ascii_lowercase());
+    if auto_submitted
+        || header("X-Autoreply").is_some()
+        || header("X-Autorespond").is_some()
+        || header("X-Auto-Response-Suppress")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("all"))
+        || precedence.as_deref() == Some("auto_reply")
+    {
+        return Kind::AutoReply;
+    }
+    if matches!(precedence.as_deref(), Some("bulk" | "junk" | "list")) {
+        return Kind::Bulk;
+    }
+    Kind::Personal
+}
+
+/// Every `Message-ID:` value in the raw text, for finding which of our mails bounced: the
+/// report embeds the original's headers.
+fn message_ids_in(raw: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(raw);
+    text.lines()
+        .filter_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.trim().eq_ignore_ascii_case("message-id").then(|| {
+                value
+                    .trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_owned()
+            })
+        })
+        .filter(|id| !id.is_empty())
+        .collect()
+}
+
+fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() {
+        "attachment".to_owned()
+    } else {
+        cleaned.chars().take(200).collect()
+    }
+}
+
+/// Splits a reply into what the sender wrote now and the quoted history below it: the first
+/// line that starts a quote (`> `, "On ... wrote:", an Outlook "-----Original Message-----" or
+/// "From: ... Sent:" block) begins the history.
+pub fn split_quoted(text: &str) -> (String, String) {
+    let lines: Vec<&str> = text.lines().collect();
+    let starts_quote = |index: usize| {
+        let line = lines[index].trim();
+        let next = lines.get(index + 1).map(|l| l.trim()).unwrap_or_default();
+        line.starts_with('>')
+            || (line.starts_with("On ") && (line.ends_with("wrote:") || next.ends_with("wrote:")))
+            || line.starts_with("-----Original Message-----")
+            || (line.starts_with("From:")
+                && lines
+                    .iter()
+                    .skip(index + 1)
+                    .take(4)
+                    .any(|l| l.trim_start().starts_with("Sent:")))
+    };
+    match (0..lines.len()).find(|&index| starts_quote(index)) {
+        Some(index) if index > 0 => (
+            lines[..index].join("\n").trim().to_owned(),
+            lines[index..].join("\n").trim().to_owned(),
+        ),
+        // All quote, or no quote: keep everything as the text.
+        _ => (text.trim().to_owned(), String::new()),
+    }
+}
+
+/// HTML safe to show in the agent's browser: no scripts, no event handlers, no styles that
+/// could hide or overlay content, links opened safely.
+pub fn sanitize_html(html: &str) -> String {
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .clean(html)
+        .to_string()
+}
+
+/// The ticket a reply names, from a plus address (`support+t1234@...`) or the subject (`[#1234]`).
+pub fn ticket_token(recipients: &[Mailbox], subject: &str) -> Option<i64> {
+    let from_address = recipients.iter().find_map(|mailbox| {
+        let local = mailbox.address.split('@').next()?;
+        let (_, tag) = local.split_once('+')?;
+        tag.strip_prefix('t')?.parse::<i64>().ok()
+    });
+    from_address.or_else(|| {
+        let start = subject.find("[#")?;
+        let rest = &subject[start + 2..];
+        let end = rest.find(']')?;
+        rest[..end].trim().parse::<i64>().ok()
+    })
+}
+
+/// The key that makes ingestion idempotent: the Message-ID, or the bytes' digest without one.
+pub fn dedupe_key(message_id: Option<&str>, raw: &[u8]) -> String {
+    match message_id.map(str::trim).filter(|id| !id.is_empty()) {
+        Some(id) => format!("id:{id}"),
+        None => format!("sha256:{}", sha256_hex(raw)),
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_history_is_split_off() {
+        let (new, quoted) =
+            split_quoted("Still broken.\n\nOn Mon, 23 Nov 2026, Sam wrote:\n> Try again?");
+        assert_eq!(new, "Still broken.");
+        assert!(quoted.starts_with("On Mon"));
+        let (new, quoted) = split_quoted("Thanks!\n-----Original Message-----\nFrom: Sam");
+        assert_eq!((new.as_str(), quoted.is_empty()), ("Thanks!", false));
+        assert_eq!(split_quoted("No quotes here.").1, "");
+    }
+
+    #[test]
+    fn tokens_from_addresses_and_subjects() {
+        let to = vec![Mailbox {
+            address: "support+t42@rapport.example".into(),
+            name: None,
+        }];
+        assert_eq!(ticket_token(&to, "Re: hello"), Some(42));
+        assert_eq!(ticket_token(&[], "Re: Printer [#1234]"), Some(1234));
+        assert_eq!(ticket_token(&[], "Re: Printer"), None);
+        assert_eq!(ticket_token(&[], "[#abc]"), None);
+    }
+
+    #[test]
+    fn html_is_sanitized() {
+        let clean = sanitize_html(
+            "<p onclick=\"x()\">Hi<script>alert(1)</script><a href=\"https://e.example\">x</a></p>",
+        );
+        assert!(!clean.contains("script") && !clean.contains("onclick"));
+        assert!(clean.contains("noopener"));
+    }
+
+    #[test]
+    fn filenames_lose_paths() {
+        assert_eq!(clean_filename("../../etc/passwd"), "passwd");
+        assert_eq!(clean_filename("C:\\Users\\ana\\report.pdf"), "report.pdf");
+        assert_eq!(clean_filename(".."), "attachment");
+    }
+
+    #[test]
+    fn not_messages() {
+        assert!(read(b"").is_err());
+        assert!(read(b"hello world, this is not an email").is_err());
+    }
+}
