@@ -135,96 +135,11 @@ impl Store {
         new: NewTicket<'_>,
         actor: Actor,
     ) -> StoreResult<(Ticket, Vec<Message>)> {
-        let subject = validate::line("subject", new.subject, validate::MAX_SUBJECT_CHARS)?;
-        let body = validate::body(new.body)?;
-        let tags = validate::tags(new.tags)?;
-        let email = match &new.customer {
-            CustomerRef::Email { email, name } => {
-                let email = validate::email(email)?;
-                let name = match name {
-                    Some(name) => validate::line("customer.name", name, validate::MAX_NAME_CHARS)?,
-                    None => email.split('@').next().unwrap_or_default().to_owned(),
-                };
-                Some((email, name))
-            }
-            CustomerRef::Id(_) => None,
-        };
-
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let customer_id = match (&new.customer, email) {
-            (CustomerRef::Id(id), _) => {
-                let found: Option<i64> =
-                    sqlx::query_scalar("SELECT id FROM customers WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                found.ok_or_else(|| StoreError::unknown("customer", "customer_id", *id))?
-            }
-            (CustomerRef::Email { .. }, Some((email, name))) => {
-                match customer_id_by_email(&mut tx, &email).await? {
-                    Some(id) => id,
-                    None => insert_customer(&mut tx, &now, &name, &email, actor).await?,
-                }
-            }
-            (CustomerRef::Email { .. }, None) => {
-                unreachable!("an email reference always has a validated address")
-            }
-        };
-        let organization_id: Option<i64> =
-            sqlx::query_scalar("SELECT organization_id FROM customers WHERE id = $1")
-                .bind(customer_id)
-                .fetch_one(&mut *tx)
-                .await?;
-
-        let row = sqlx::query(&format!(
-            "INSERT INTO tickets (subject, customer_id, organization_id, priority, conversation, problem, channel, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {TICKET_COLUMNS}"
-        ))
-        .bind(&subject)
-        .bind(customer_id)
-        .bind(organization_id)
-        .bind(new.priority.as_str())
-        .bind(Conversation::New.as_str())
-        .bind(Problem::Open.as_str())
-        .bind(new.channel.as_str())
-        .bind(&now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let mut ticket = ticket_from(&row, tags)?;
-        write_tags(&mut tx, ticket.id, &ticket.tags).await?;
-        let message = insert_message(
-            &mut tx,
-            &now,
-            ticket.id,
-            Actor::Customer(customer_id),
-            new.channel,
-            Visibility::Public,
-            &body,
-        )
-        .await?;
-        ticket.insight = message.insight.clone();
-        events::record(
-            &mut tx,
-            &now,
-            actor,
-            "ticket",
-            ticket.id,
-            "ticket.created",
-            json!({
-                "subject": change(None::<String>, &ticket.subject),
-                "customer_id": change(None::<i64>, ticket.customer_id),
-                "priority": change(None::<String>, ticket.priority),
-                "conversation": change(None::<String>, ticket.conversation),
-                "problem": change(None::<String>, ticket.problem),
-                "channel": change(None::<String>, ticket.channel),
-                "tags": change(None::<Vec<String>>, &ticket.tags),
-                "message_id": change(None::<i64>, message.id),
-            }),
-        )
-        .await?;
+        let created = create_ticket_in(&mut tx, &now, new, actor).await?;
         tx.commit().await?;
-        Ok((ticket, vec![message]))
+        Ok(created)
     }
 
     pub async fn ticket(&self, id: i64) -> StoreResult<Ticket> {
@@ -456,81 +371,192 @@ impl Store {
         visibility: Visibility,
         body: &str,
     ) -> StoreResult<Message> {
-        let body = validate::body(body)?;
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let ticket = load_ticket(&mut tx, ticket_id).await?;
         let message =
-            insert_message(&mut tx, &now, ticket_id, author, channel, visibility, &body).await?;
-
-        let author_kind = message.author.kind;
-        let conversation = ticket.conversation.after_message(author_kind, visibility);
-        let problem = if author_kind == AuthorKind::Customer && visibility == Visibility::Public {
-            ticket.problem.after_customer_message()
-        } else {
-            ticket.problem
-        };
-        let mut changes = Map::new();
-        changes.insert("message_id".into(), change(None::<i64>, message.id));
-        changes.insert("visibility".into(), change(None::<String>, visibility));
-        if conversation != ticket.conversation {
-            changes.insert(
-                "conversation".into(),
-                change(ticket.conversation, conversation),
-            );
-        }
-        if problem != ticket.problem {
-            changes.insert("problem".into(), change(ticket.problem, problem));
-        }
-        sqlx::query(
-            "UPDATE tickets SET conversation = $1, problem = $2, updated_at = $3 WHERE id = $4",
-        )
-        .bind(conversation.as_str())
-        .bind(problem.as_str())
-        .bind(&message.created_at)
-        .bind(ticket_id)
-        .execute(&mut *tx)
-        .await?;
-        events::record(
-            &mut tx,
-            &now,
-            author,
-            "ticket",
-            ticket_id,
-            "message.added",
-            Value::Object(changes),
-        )
-        .await?;
-        if problem != ticket.problem && problem == Problem::Open {
-            sqlx::query("UPDATE tickets SET resolution_confirmed = NULL, closed_reason = NULL WHERE id = $1")
-                .bind(ticket_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if author_kind == AuthorKind::Agent && visibility == Visibility::Public {
-            let after = Ticket {
-                conversation,
-                problem,
-                ..ticket.clone()
-            };
-            crate::lifecycle::schedule_waiting_check_ins(&mut tx, &now, &after).await?;
-            let act = "a public reply was sent";
-            crate::promises::keep_by_act(
-                &mut tx,
-                &now,
-                ticket.customer_id,
-                Some(ticket_id),
-                PromiseKind::Reply,
-                author,
-                act,
-            )
-            .await?;
-        }
-        let customer = json!({ "customer_id": ticket.customer_id });
-        crate::jobs::enqueue_once(&mut tx, &now, crate::jobs::kind::HEALTH, customer).await?;
+            add_message_in(&mut tx, &now, ticket_id, author, channel, visibility, body).await?;
         tx.commit().await?;
         Ok(message)
     }
+}
+
+/// Opens a ticket inside the caller's transaction (see [`Store::create_ticket`]).
+pub(crate) async fn create_ticket_in(
+    tx: &mut Tx,
+    now: &str,
+    new: NewTicket<'_>,
+    actor: Actor,
+) -> StoreResult<(Ticket, Vec<Message>)> {
+    let subject = validate::line("subject", new.subject, validate::MAX_SUBJECT_CHARS)?;
+    let body = validate::body(new.body)?;
+    let tags = validate::tags(new.tags)?;
+    let email = match &new.customer {
+        CustomerRef::Email { email, name } => {
+            let email = validate::email(email)?;
+            let name = match name {
+                Some(name) => validate::line("customer.name", name, validate::MAX_NAME_CHARS)?,
+                None => email.split('@').next().unwrap_or_default().to_owned(),
+            };
+            Some((email, name))
+        }
+        CustomerRef::Id(_) => None,
+    };
+
+    let customer_id = match (&new.customer, email) {
+        (CustomerRef::Id(id), _) => {
+            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            found.ok_or_else(|| StoreError::unknown("customer", "customer_id", *id))?
+        }
+        (CustomerRef::Email { .. }, Some((email, name))) => {
+            match customer_id_by_email(tx, &email).await? {
+                Some(id) => id,
+                None => insert_customer(tx, now, &name, &email, actor).await?,
+            }
+        }
+        (CustomerRef::Email { .. }, None) => {
+            unreachable!("an email reference always has a validated address")
+        }
+    };
+    let organization_id: Option<i64> =
+        sqlx::query_scalar("SELECT organization_id FROM customers WHERE id = $1")
+            .bind(customer_id)
+            .fetch_one(&mut **tx)
+            .await?;
+
+    let row = sqlx::query(&format!(
+            "INSERT INTO tickets (subject, customer_id, organization_id, priority, conversation, problem, channel, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {TICKET_COLUMNS}"
+        ))
+        .bind(&subject)
+        .bind(customer_id)
+        .bind(organization_id)
+        .bind(new.priority.as_str())
+        .bind(Conversation::New.as_str())
+        .bind(Problem::Open.as_str())
+        .bind(new.channel.as_str())
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut ticket = ticket_from(&row, tags)?;
+    write_tags(tx, ticket.id, &ticket.tags).await?;
+    let message = insert_message(
+        tx,
+        now,
+        ticket.id,
+        Actor::Customer(customer_id),
+        new.channel,
+        Visibility::Public,
+        &body,
+    )
+    .await?;
+    ticket.insight = message.insight.clone();
+    events::record(
+        tx,
+        now,
+        actor,
+        "ticket",
+        ticket.id,
+        "ticket.created",
+        json!({
+            "subject": change(None::<String>, &ticket.subject),
+            "customer_id": change(None::<i64>, ticket.customer_id),
+            "priority": change(None::<String>, ticket.priority),
+            "conversation": change(None::<String>, ticket.conversation),
+            "problem": change(None::<String>, ticket.problem),
+            "channel": change(None::<String>, ticket.channel),
+            "tags": change(None::<Vec<String>>, &ticket.tags),
+            "message_id": change(None::<i64>, message.id),
+        }),
+    )
+    .await?;
+    Ok((ticket, vec![message]))
+}
+
+/// Adds a message inside the caller's transaction (see [`Store::add_message`]).
+pub(crate) async fn add_message_in(
+    tx: &mut Tx,
+    now: &str,
+    ticket_id: i64,
+    author: Actor,
+    channel: Channel,
+    visibility: Visibility,
+    body: &str,
+) -> StoreResult<Message> {
+    let body = validate::body(body)?;
+    let ticket = load_ticket(tx, ticket_id).await?;
+    let message = insert_message(tx, now, ticket_id, author, channel, visibility, &body).await?;
+
+    let author_kind = message.author.kind;
+    let conversation = ticket.conversation.after_message(author_kind, visibility);
+    let problem = if author_kind == AuthorKind::Customer && visibility == Visibility::Public {
+        ticket.problem.after_customer_message()
+    } else {
+        ticket.problem
+    };
+    let mut changes = Map::new();
+    changes.insert("message_id".into(), change(None::<i64>, message.id));
+    changes.insert("visibility".into(), change(None::<String>, visibility));
+    if conversation != ticket.conversation {
+        changes.insert(
+            "conversation".into(),
+            change(ticket.conversation, conversation),
+        );
+    }
+    if problem != ticket.problem {
+        changes.insert("problem".into(), change(ticket.problem, problem));
+    }
+    sqlx::query(
+        "UPDATE tickets SET conversation = $1, problem = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(conversation.as_str())
+    .bind(problem.as_str())
+    .bind(&message.created_at)
+    .bind(ticket_id)
+    .execute(&mut **tx)
+    .await?;
+    events::record(
+        tx,
+        now,
+        author,
+        "ticket",
+        ticket_id,
+        "message.added",
+        Value::Object(changes),
+    )
+    .await?;
+    if problem != ticket.problem && problem == Problem::Open {
+        sqlx::query(
+            "UPDATE tickets SET resolution_confirmed = NULL, closed_reason = NULL WHERE id = $1",
+        )
+        .bind(ticket_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    if author_kind == AuthorKind::Agent && visibility == Visibility::Public {
+        let after = Ticket {
+            conversation,
+            problem,
+            ..ticket.clone()
+        };
+        crate::lifecycle::schedule_waiting_check_ins(tx, now, &after).await?;
+        let act = "a public reply was sent";
+        crate::promises::keep_by_act(
+            tx,
+            now,
+            ticket.customer_id,
+            Some(ticket_id),
+            PromiseKind::Reply,
+            author,
+            act,
+        )
+        .await?;
+    }
+    let customer = json!({ "customer_id": ticket.customer_id });
+    crate::jobs::enqueue_once(tx, now, crate::jobs::kind::HEALTH, customer).await?;
+    Ok(message)
 }
 
 pub(crate) async fn load_ticket(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<Ticket> {
