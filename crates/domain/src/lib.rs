@@ -13,7 +13,7 @@ pub use agent::Role;
 pub use agent::{Agent, Team};
 pub use customer::{Customer, Organization, RelationshipKind};
 pub use event::{Actor, ActorKind, Event, EventActor};
-pub use message::{Author, AuthorKind, Channel, Message, Visibility};
+pub use message::{AttachmentInfo, Author, AuthorKind, Channel, EmailInfo, Message, Visibility};
 pub use ticket::{Conversation, Priority, Problem, Ticket, TransitionError};
 pub use validate::Invalid;
 

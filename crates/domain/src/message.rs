@@ -103,7 +103,34 @@ pub struct Message {
     pub insight: Option<rapport_coach::Insight>,
     /// For an agent's public reply: the coach's review of it as sent.
     pub review: Option<rapport_coach::Review>,
+    /// For a message that came or went by email.
+    pub email: Option<EmailInfo>,
+    /// The quoted history of an emailed reply, to be shown collapsed.
+    pub quoted_text: Option<String>,
+    pub attachments: Vec<AttachmentInfo>,
     pub created_at: String,
+}
+
+/// A message as an email.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct EmailInfo {
+    /// The Message-ID, without angle brackets.
+    pub message_id: Option<String>,
+    pub from: Option<String>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// For mail we send: `queued`, `sent` or `bounced`.
+    pub delivery: Option<String>,
+    /// Why a delivery is delayed or failed, for people.
+    pub delivery_detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
 }
 
 /// Who wrote a message: `id` is an agent id or a customer id depending on `kind`.

@@ -39,6 +39,12 @@ impl App {
             .migrate()
             .await
             .context("could not apply the database migrations")?;
+        // Messages queued for sending take their sender address from the workspace settings.
+        let from = rapport_domain::validate::email(&config.mail_from)
+            .map_err(|err| anyhow::anyhow!("`mail_from` in the configuration: {err}"))?;
+        store
+            .set_setting(rapport_store::email::MAIL_FROM_SETTING, &from)
+            .await?;
         Ok(App { store, config })
     }
 }

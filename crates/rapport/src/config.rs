@@ -22,6 +22,35 @@ pub struct Config {
     pub public_url: String,
     /// How often the worker looks for due jobs (timers, follow-ups).
     pub worker_interval_seconds: u64,
+    /// The address our mail comes from; replies go to its plus-address per ticket.
+    pub mail_from: String,
+    /// Mail larger than this is kept raw for admins but opens nothing.
+    pub max_email_bytes: usize,
+    /// Where outbound mail goes; `None` keeps it queued until a server is configured.
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// The SMTP server for outbound mail.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// `none`, `starttls` (default) or `tls`.
+    #[serde(default = "default_smtp_security")]
+    pub security: String,
+    pub username: Option<String>,
+    /// Better given as `RAPPORT_SMTP_PASSWORD` than written in the file.
+    pub password: Option<String>,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+fn default_smtp_security() -> String {
+    "starttls".to_owned()
 }
 
 impl Default for Config {
@@ -35,6 +64,9 @@ impl Default for Config {
             max_connections: 10,
             public_url: rapport_store::DEFAULT_PUBLIC_URL.to_owned(),
             worker_interval_seconds: 5,
+            mail_from: rapport_store::email::DEFAULT_MAIL_FROM.to_owned(),
+            max_email_bytes: 25 * 1024 * 1024,
+            smtp: None,
         }
     }
 }
@@ -49,6 +81,9 @@ pub struct FileConfig {
     pub max_connections: Option<u32>,
     pub public_url: Option<String>,
     pub worker_interval_seconds: Option<u64>,
+    pub mail_from: Option<String>,
+    pub max_email_bytes: Option<usize>,
+    pub smtp: Option<SmtpConfig>,
 }
 
 impl FileConfig {
@@ -80,6 +115,15 @@ impl Config {
         }
         if let Some(seconds) = file.worker_interval_seconds {
             self.worker_interval_seconds = seconds.max(1);
+        }
+        if let Some(from) = file.mail_from {
+            self.mail_from = from;
+        }
+        if let Some(bytes) = file.max_email_bytes {
+            self.max_email_bytes = bytes;
+        }
+        if file.smtp.is_some() {
+            self.smtp = file.smtp;
         }
         self
     }

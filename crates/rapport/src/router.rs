@@ -5,8 +5,8 @@
 use crate::app::App;
 use crate::error::ApiError;
 use crate::{
-    agents, coach, customers, health, home, insight, openapi, organizations, promises, public,
-    settings, tasks, teams, tickets,
+    agents, coach, customers, health, home, inbound, insight, openapi, organizations, promises,
+    public, settings, tasks, teams, tickets,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -30,6 +30,7 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(insight::router())
         .merge(promises::router())
         .merge(tasks::router())
+        .merge(inbound::router(app.config.max_email_bytes))
         .merge(settings::router())
         .merge(public::api_router())
         .split_for_parts();

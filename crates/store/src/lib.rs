@@ -14,6 +14,7 @@ pub mod auth;
 pub mod clock;
 pub mod coaching;
 pub mod customers;
+pub mod email;
 mod error;
 pub mod events;
 pub mod health;
@@ -112,6 +113,17 @@ impl Store {
             }),
             Backend::Postgres => pool_options,
         };
+        // One direct connection first: a database that is down or misnamed is reported at
+        // once, instead of after the pool's acquire timeout.
+        let probe = <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options)
+            .await
+            .map_err(|err| {
+                StoreError::Config(format!(
+                    "could not open the database at `{}`: {err}",
+                    redact_url(url)
+                ))
+            })?;
+        sqlx::Connection::close(probe).await.ok();
         let pool = pool_options.connect_with(options).await.map_err(|err| {
             StoreError::Config(format!(
                 "could not open the database at `{}`: {err}",

@@ -20,7 +20,12 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS: &[Migration] = migrations!["0001_foundation", "0002_coach", "0003_relationships"];
+const MIGRATIONS: &[Migration] = migrations![
+    "0001_foundation",
+    "0002_coach",
+    "0003_relationships",
+    "0004_email"
+];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<Vec<&'static str>> {
     sqlx::query(

@@ -67,8 +67,9 @@ pub struct TicketPage {
 
 const TICKET_COLUMNS: &str = "id, subject, customer_id, organization_id, team_id, assignee_id, priority, \
      conversation, problem, channel, insight, resolution_confirmed, closed_reason, created_at, updated_at";
-const MESSAGE_COLUMNS: &str = "id, ticket_id, author_kind, author_agent_id, author_customer_id, channel, visibility, \
-     body_text, body_html, insight, review, created_at";
+pub(crate) const MESSAGE_COLUMNS: &str = "id, ticket_id, author_kind, author_agent_id, author_customer_id, channel, visibility, \
+     body_text, body_html, insight, review, email_message_id, email_from, email_to, email_cc, quoted_text, delivery, \
+     delivery_detail, created_at";
 
 /// A JSON column (an insight or a review), `None` when empty.
 fn json_column<T: serde::de::DeserializeOwned>(
@@ -106,7 +107,23 @@ fn ticket_from(row: &AnyRow, tags: Vec<String>) -> StoreResult<Ticket> {
     })
 }
 
-fn message_from(row: &AnyRow) -> StoreResult<Message> {
+fn email_info(row: &AnyRow) -> StoreResult<Option<rapport_domain::EmailInfo>> {
+    let message_id = crate::rows::opt_text(row, "email_message_id")?;
+    let from = crate::rows::opt_text(row, "email_from")?;
+    if message_id.is_none() && from.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(rapport_domain::EmailInfo {
+        message_id,
+        from,
+        to: json_column::<Vec<String>>(row, "email_to")?.unwrap_or_default(),
+        cc: json_column::<Vec<String>>(row, "email_cc")?.unwrap_or_default(),
+        delivery: crate::rows::opt_text(row, "delivery")?,
+        delivery_detail: crate::rows::opt_text(row, "delivery_detail")?,
+    }))
+}
+
+pub(crate) fn message_from(row: &AnyRow) -> StoreResult<Message> {
     let kind: AuthorKind = named(row, "author_kind")?;
     let id = match kind {
         AuthorKind::Agent => opt_int(row, "author_agent_id")?,
@@ -123,6 +140,9 @@ fn message_from(row: &AnyRow) -> StoreResult<Message> {
         html: text(row, "body_html")?,
         insight: json_column(row, "insight")?,
         review: json_column(row, "review")?,
+        email: email_info(row)?,
+        quoted_text: crate::rows::opt_text(row, "quoted_text")?,
+        attachments: Vec::new(),
         created_at: text(row, "created_at")?,
     })
 }
@@ -147,7 +167,7 @@ impl Store {
         load_ticket(&mut conn, id).await
     }
 
-    /// A ticket's messages, oldest first.
+    /// A ticket's messages, oldest first, with their attachments.
     pub async fn ticket_messages(&self, ticket_id: i64) -> StoreResult<Vec<Message>> {
         let rows = sqlx::query(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = $1 ORDER BY id"
@@ -155,7 +175,27 @@ impl Store {
         .bind(ticket_id)
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(message_from).collect()
+        let mut messages: Vec<Message> =
+            rows.iter().map(message_from).collect::<StoreResult<_>>()?;
+        let attachments = sqlx::query(
+            "SELECT a.id, a.message_id, a.filename, a.content_type, a.size FROM attachments a \
+             JOIN messages m ON m.id = a.message_id WHERE m.ticket_id = $1 ORDER BY a.id",
+        )
+        .bind(ticket_id)
+        .fetch_all(self.pool())
+        .await?;
+        for row in attachments {
+            let message_id = int(&row, "message_id")?;
+            if let Some(message) = messages.iter_mut().find(|m| m.id == message_id) {
+                message.attachments.push(rapport_domain::AttachmentInfo {
+                    id: int(&row, "id")?,
+                    filename: text(&row, "filename")?,
+                    content_type: text(&row, "content_type")?,
+                    size: int(&row, "size")?,
+                });
+            }
+        }
+        Ok(messages)
     }
 
     /// Newest tickets first, `filter.limit` at a time. Paging by id keeps pages stable while
@@ -668,6 +708,10 @@ pub(crate) async fn insert_message(
     if let (Some(review), Some(agent_id)) = (&review, agent_id) {
         crate::coaching::record_review(tx, message.id, agent_id, review, &message.created_at)
             .await?;
+    }
+    // Whatever we say publicly reaches the customer by email.
+    if kind != AuthorKind::Customer && visibility == Visibility::Public {
+        return crate::email::queue_outbound(tx, now, message).await;
     }
     Ok(message)
 }

@@ -60,6 +60,13 @@ pub enum Command {
     /// Administration: agents and tokens.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Take one raw email on standard input, for an MTA pipe. Exits 0 once it is stored,
+    /// 75 (try again later) when it could not be stored, 65 when the input is not an email.
+    Ingest {
+        /// Which mailbox the mail arrived at, for the record.
+        #[arg(long)]
+        mailbox: Option<String>,
+    },
     /// Review agent replies with the coach: one draft from standard input, or one JSON object
     /// per line with --jsonl (`{"text": ..., "customer_message": ..., "customer_name": ...}`).
     Coach {
@@ -150,6 +157,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.store.close().await;
             Ok(())
         }
+        Command::Ingest { mailbox } => ingest(config, mailbox.as_deref()).await,
         Command::Coach { bench: true, .. } => coach::bench(),
         Command::Coach { jsonl, .. } => coach::run(coach::Analysis::Reply, jsonl),
         Command::Insight { jsonl } => coach::run(coach::Analysis::Message, jsonl),
@@ -232,6 +240,83 @@ async fn run_admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
                 agent.email
             );
             println!("{}", issued.token);
+            Ok(())
+        }
+    }
+}
+
+/// A failure with the exit code an MTA understands (sysexits.h).
+#[derive(Debug)]
+pub struct Exit {
+    pub code: u8,
+    pub message: String,
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// EX_DATAERR: the input was not an email.
+const EX_DATAERR: u8 = 65;
+/// EX_TEMPFAIL: the MTA should keep the mail and try again.
+const EX_TEMPFAIL: u8 = 75;
+
+async fn ingest(config: Config, mailbox: Option<&str>) -> anyhow::Result<()> {
+    use std::io::Read;
+    let temporary = |message: String| Exit {
+        code: EX_TEMPFAIL,
+        message,
+    };
+    let mut raw = Vec::new();
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut raw)
+        .map_err(|err| {
+            temporary(format!(
+                "could not read the mail from standard input ({err}); it was not stored"
+            ))
+        })?;
+    let max = config.max_email_bytes;
+    let app = App::build(config).await.map_err(|err| {
+        temporary(format!(
+            "could not open the database ({err:#}); the mail was not stored, try again later"
+        ))
+    })?;
+    let ingested = app.store.ingest_email(&raw, mailbox, max).await;
+    app.store.close().await;
+    let ingested = ingested.map_err(|err| {
+        temporary(format!(
+            "could not store the mail ({err}); it was not stored, try again later"
+        ))
+    })?;
+    use rapport_store::email::Outcome;
+    match ingested.outcome {
+        Outcome::Rejected if raw.len() <= max => Err(Exit {
+            code: EX_DATAERR,
+            message: format!(
+                "{}; it was kept as inbound mail {} for an admin to look at",
+                ingested.reason.unwrap_or_default(),
+                ingested.inbound_id
+            ),
+        }
+        .into()),
+        outcome => {
+            let what = match (outcome, ingested.duplicate) {
+                (_, true) => "a mail already received; nothing new was stored".to_owned(),
+                (Outcome::NewTicket, _) => {
+                    format!("a new ticket, {}", ingested.ticket_id.unwrap_or_default())
+                }
+                (Outcome::Reply, _) => format!(
+                    "a reply on ticket {}",
+                    ingested.ticket_id.unwrap_or_default()
+                ),
+                (_, _) => ingested.reason.unwrap_or_default(),
+            };
+            eprintln!("Stored: {what}.");
             Ok(())
         }
     }

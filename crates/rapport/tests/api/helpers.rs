@@ -34,8 +34,14 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// A test app whose configuration `adjust` changes first (an SMTP server, a mail limit).
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDatabase::create().await;
-        let config = db.config();
+        let mut config = db.config();
+        adjust(&mut config);
         let clock = Clock::manual(START);
         let app = App::build_with_clock(config, clock.clone())
             .await

@@ -9,6 +9,7 @@ mod cli;
 mod coach;
 mod customers;
 mod durability;
+mod email;
 mod errors;
 mod health;
 mod openapi;

@@ -1,0 +1,20 @@
+//! Inbound email over HTTP, for mail gateways and providers that post raw messages, and the
+//! admin's view of what came in (including what was rejected and why).
+
+mod list;
+mod receive;
+
+use crate::app::App;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router(max_email_bytes: usize) -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(receive::receive_email))
+        // The handler reads the body itself, up to twice the configured mail limit.
+        .layer(axum::extract::DefaultBodyLimit::max(receive::hard_limit(
+            max_email_bytes,
+        )))
+        .routes(routes!(list::list_inbound))
+        .routes(routes!(list::raw_inbound))
+}

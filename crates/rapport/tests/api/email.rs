@@ -1,0 +1,573 @@
+//! The email channel with real parts: raw messages through the HTTP endpoint and the
+//! `rapport ingest` pipe, and replies delivered to a real SMTP server (aiosmtpd).
+
+use crate::cli::{rapport, run};
+use crate::helpers::{Api, TestApp, TestDatabase, error_code, error_message};
+use rapport::config::SmtpConfig;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const OUTLOOK: &[u8] = include_bytes!("../../../mail/tests/fixtures/outlook_attachments.eml");
+const OUT_OF_OFFICE: &[u8] = include_bytes!("../../../mail/tests/fixtures/out_of_office.eml");
+const NEWSLETTER: &[u8] = include_bytes!("../../../mail/tests/fixtures/newsletter_bulk.eml");
+
+async fn post_mail(app: &TestApp, raw: &[u8]) -> (StatusCode, Value) {
+    let request = app
+        .api()
+        .request(Method::POST, "/api/v1/inbound/email")
+        .header("content-type", "message/rfc822")
+        .body(raw.to_vec());
+    Api::send(request).await
+}
+
+fn mail(from: &str, subject: &str, message_id: &str, extra_headers: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: support@rapport.localhost\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n\
+         Date: Mon, 23 Nov 2026 09:00:00 +0000\r\n{extra_headers}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn a_mail_becomes_a_ticket_with_its_customer_text_and_attachments() {
+    let app = TestApp::spawn().await;
+
+    let (status, ingested) = post_mail(&app, OUTLOOK).await;
+
+    assert_eq!(status, StatusCode::ACCEPTED, "{ingested}");
+    assert_eq!(ingested["outcome"], "new_ticket");
+    assert_eq!(ingested["duplicate"], false);
+    let (_, ticket) = app
+        .api()
+        .get(&format!("/api/v1/tickets/{}", ingested["ticket_id"]))
+        .await;
+    assert_eq!(ticket["subject"], "USB port again");
+    assert_eq!(ticket["channel"], "email");
+    let message = &ticket["messages"][0];
+    assert_eq!(message["id"], ingested["message_id"]);
+    assert!(
+        message["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("drops again"))
+    );
+    assert!(
+        !message["html"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("script"),
+        "HTML is sanitized"
+    );
+    assert_eq!(
+        message["email"]["message_id"],
+        "outlook-1@harborpine.example"
+    );
+    assert_eq!(message["email"]["from"], "lee@harborpine.example");
+    assert_eq!(
+        message["attachments"],
+        json!([
+            {"id": message["attachments"][0]["id"], "filename": "usb port.png", "content_type": "image/png", "size": 70},
+            {"id": message["attachments"][1]["id"], "filename": "Rechnung März.pdf", "content_type": "application/pdf", "size": 16},
+        ])
+    );
+    let (_, customers) = app
+        .api()
+        .get("/api/v1/customers?email=lee@harborpine.example")
+        .await;
+    assert_eq!(customers["items"][0]["name"], "Lee Chen");
+    assert_eq!(customers["items"][0]["id"], ticket["customer_id"]);
+}
+
+#[tokio::test]
+async fn the_same_mail_twice_is_stored_once() {
+    let app = TestApp::spawn().await;
+    let (_, first) = post_mail(&app, OUTLOOK).await;
+
+    let (status, second) = post_mail(&app, OUTLOOK).await;
+
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(second["duplicate"], true);
+    assert_eq!(second["ticket_id"], first["ticket_id"]);
+    assert_eq!(second["message_id"], first["message_id"]);
+    let (_, tickets) = app.api().get("/api/v1/tickets").await;
+    assert_eq!(tickets["items"].as_array().map(Vec::len), Some(1));
+
+    // Without a Message-ID, the same bytes are the same mail.
+    let bare =
+        b"From: kim@example.com\r\nSubject: No id\r\n\r\nHello there, my printer is broken.\r\n";
+    let (_, a) = post_mail(&app, bare).await;
+    let (_, b) = post_mail(&app, bare).await;
+    assert_eq!(a["ticket_id"], b["ticket_id"]);
+    assert_eq!(b["duplicate"], true);
+}
+
+#[tokio::test]
+async fn replies_thread_by_headers_or_token_and_reopen_a_resolved_problem() {
+    let app = TestApp::spawn().await;
+    let (_, first) = post_mail(
+        &app,
+        &mail(
+            "Dan <dan@example.com>",
+            "Backup fails",
+            "d1@example.com",
+            "",
+            "The backup failed.",
+        ),
+    )
+    .await;
+    let ticket_id = first["ticket_id"].as_i64().expect("ticket");
+    let (_, reply) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{ticket_id}/messages"),
+            json!({"body": "Dan, could you try tonight?", "visibility": "public"}),
+        )
+        .await;
+    let our_id = reply["email"]["message_id"]
+        .as_str()
+        .expect("our reply has a Message-ID")
+        .to_owned();
+    assert_eq!(reply["email"]["delivery"], "queued");
+    app.api()
+        .post(
+            &format!("/api/v1/tickets/{ticket_id}/state"),
+            json!({"action": "propose_resolution"}),
+        )
+        .await;
+
+    let headers = format!("In-Reply-To: <{our_id}>\r\nReferences: <d1@example.com> <{our_id}>\r\n");
+    let body = "It failed again.\r\n\r\nOn Mon, Sam wrote:\r\n> Dan, could you try tonight?";
+    let (status, threaded) = post_mail(
+        &app,
+        &mail(
+            "Dan <dan@example.com>",
+            "Re: Backup fails",
+            "d2@example.com",
+            &headers,
+            body,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{threaded}");
+    assert_eq!(threaded["outcome"], "reply");
+    assert_eq!(threaded["ticket_id"], ticket_id);
+    let (_, ticket) = app.api().get(&format!("/api/v1/tickets/{ticket_id}")).await;
+    assert_eq!(
+        ticket["problem"], "open",
+        "the reply reopened the proposed resolution"
+    );
+    let last = ticket["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .cloned()
+        .expect("message");
+    assert_eq!(last["text"], "It failed again.");
+    assert!(
+        last["quoted_text"]
+            .as_str()
+            .is_some_and(|q| q.contains("could you try tonight"))
+    );
+
+    let subject = format!("Re: Backup fails [#{ticket_id}]");
+    let (_, by_token) = post_mail(
+        &app,
+        &mail(
+            "dan@example.com",
+            &subject,
+            "d3@example.com",
+            "",
+            "And again.",
+        ),
+    )
+    .await;
+    assert_eq!(
+        by_token["ticket_id"], ticket_id,
+        "the subject token threads the customer's mail"
+    );
+
+    let (_, stranger) = post_mail(
+        &app,
+        &mail(
+            "eve@example.com",
+            &subject,
+            "e1@example.com",
+            "",
+            "Let me in.",
+        ),
+    )
+    .await;
+    assert_eq!(
+        stranger["outcome"], "new_ticket",
+        "a token does not let a stranger into someone else's case"
+    );
+    assert_ne!(stranger["ticket_id"], ticket_id);
+}
+
+#[tokio::test]
+async fn auto_replies_and_bulk_mail_open_nothing_and_bounces_are_recorded() {
+    let app = TestApp::spawn().await;
+    for raw in [OUT_OF_OFFICE, NEWSLETTER] {
+        let (status, ingested) = post_mail(&app, raw).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{ingested}");
+        assert_eq!(ingested["ticket_id"], Value::Null, "{ingested}");
+    }
+    let (_, tickets) = app.api().get("/api/v1/tickets").await;
+    assert_eq!(tickets["items"], json!([]));
+
+    let (_, first) = post_mail(
+        &app,
+        &mail(
+            "gone@example.com",
+            "Hello",
+            "g1@example.com",
+            "",
+            "Please help with my order.",
+        ),
+    )
+    .await;
+    let ticket_id = first["ticket_id"].as_i64().expect("ticket");
+    let (_, reply) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{ticket_id}/messages"),
+            json!({"body": "Here is your answer.", "visibility": "public"}),
+        )
+        .await;
+    let our_id = reply["email"]["message_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let bounce = format!(
+        "From: MAILER-DAEMON@mx.example\r\nTo: support@rapport.localhost\r\nSubject: Undelivered Mail\r\nMessage-ID: <b1@mx.example>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\
+         Could not deliver.\r\n--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{our_id}>\r\nTo: gone@example.com\r\n--b--\r\n"
+    );
+    let (status, bounced) = post_mail(&app, bounce.as_bytes()).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(bounced["outcome"], "bounce");
+    assert_eq!(bounced["ticket_id"], Value::Null);
+    let (_, ticket) = app.api().get(&format!("/api/v1/tickets/{ticket_id}")).await;
+    let ours = ticket["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .find(|m| m["id"] == reply["id"])
+        .cloned()
+        .expect("reply");
+    assert_eq!(ours["email"]["delivery"], "bounced");
+    assert_eq!(
+        ticket["messages"].as_array().map(Vec::len),
+        Some(2),
+        "the bounce is no message on the ticket"
+    );
+}
+
+#[tokio::test]
+async fn what_is_not_an_email_is_refused_but_kept_for_admins() {
+    let app = TestApp::spawn_with(|config| config.max_email_bytes = 2_000).await;
+
+    let (status, body) = post_mail(&app, b"this is not an email at all").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(&body), "not_an_email");
+    assert!(
+        error_message(&body).contains("kept as inbound mail"),
+        "{body}"
+    );
+
+    let big = mail(
+        "ana@example.com",
+        "Big",
+        "big1@example.com",
+        "",
+        &"x".repeat(3_000),
+    );
+    let (status, body) = post_mail(&app, &big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_code(&body), "email_too_large");
+
+    let (_, rejected) = app
+        .api()
+        .get("/api/v1/inbound/emails?outcome=rejected")
+        .await;
+    let items = rejected["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().any(|i| {
+        i["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("more than the limit"))
+    }));
+    let raw = app
+        .api()
+        .request(
+            Method::GET,
+            &format!("/api/v1/inbound/emails/{}/raw", items[1]["id"]),
+        )
+        .send()
+        .await
+        .expect("raw");
+    assert_eq!(
+        raw.bytes().await.expect("bytes").as_ref(),
+        b"this is not an email at all"
+    );
+
+    let request = app
+        .api()
+        .request(Method::POST, "/api/v1/inbound/email")
+        .header("content-type", "text/plain")
+        .body("x");
+    assert_eq!(
+        Api::send(request).await.0,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let request = app
+        .api_as(None)
+        .request(Method::POST, "/api/v1/inbound/email")
+        .header("content-type", "message/rfc822")
+        .body("x");
+    assert_eq!(Api::send(request).await.0, StatusCode::UNAUTHORIZED);
+    let (_, agent) = app
+        .agent("sam@rapport.test", rapport_domain::Role::Agent, None)
+        .await;
+    let _ = agent;
+}
+
+#[tokio::test]
+async fn the_mta_pipe_answers_with_the_exit_codes_an_mta_understands() {
+    let db = TestDatabase::create().await;
+
+    let stored = run(
+        rapport(&db, &["ingest", "--mailbox", "support"]),
+        &String::from_utf8_lossy(OUTLOOK),
+    );
+    assert_eq!(
+        stored.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&stored.stderr)
+    );
+    assert!(String::from_utf8_lossy(&stored.stderr).contains("a new ticket"));
+    let again = run(rapport(&db, &["ingest"]), &String::from_utf8_lossy(OUTLOOK));
+    assert_eq!(again.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already received"));
+
+    let garbage = run(rapport(&db, &["ingest"]), "not an email\n");
+    assert_eq!(garbage.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&garbage.stderr).contains("kept as inbound mail"));
+
+    let mut unreachable = Command::new(env!("CARGO_BIN_EXE_rapport"));
+    unreachable.args([
+        "ingest",
+        "--database-url",
+        "postgres://nobody@127.0.0.1:1/none",
+    ]);
+    let later = run(unreachable, &String::from_utf8_lossy(OUTLOOK));
+    assert_eq!(
+        later.status.code(),
+        Some(75),
+        "{}",
+        String::from_utf8_lossy(&later.stderr)
+    );
+    assert!(String::from_utf8_lossy(&later.stderr).contains("try again later"));
+}
+
+/// A real SMTP server (aiosmtpd from PyPI) writing what it receives into a Maildir.
+struct SmtpServer {
+    child: Option<Child>,
+    port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("addr")
+            .port()
+    }
+
+    fn new(port: u16) -> SmtpServer {
+        SmtpServer {
+            child: None,
+            port,
+            maildir: tempfile::tempdir().expect("maildir"),
+        }
+    }
+
+    fn start(&mut self) {
+        for folder in ["tmp", "new", "cur"] {
+            std::fs::create_dir_all(self.maildir.path().join(folder)).expect("maildir");
+        }
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{}", self.port),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(self.maildir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python3 runs (aiosmtpd is installed by scripts/test: pip install aiosmtpd)");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if let Some(Some(status)) = self.child.as_mut().map(|c| c.try_wait().ok().flatten()) {
+                panic!(
+                    "aiosmtpd exited ({status}); install it with `python3 -m pip install aiosmtpd` or run scripts/test"
+                );
+            }
+            assert!(Instant::now() < deadline, "aiosmtpd did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn received(&self) -> Vec<Vec<u8>> {
+        let dir: PathBuf = self.maildir.path().join("new");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return vec![];
+        };
+        entries
+            .filter_map(|e| e.ok())
+            .map(|e| std::fs::read(e.path()).expect("mail"))
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    raw.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+#[tokio::test]
+async fn replies_reach_a_real_smtp_server_threaded_and_once_even_when_it_was_down() {
+    let port = SmtpServer::free_port();
+    let mut smtp = SmtpServer::new(port);
+    let app = TestApp::spawn_with(|config| {
+        config.mail_from = "help@rapport.example".into();
+        config.smtp = Some(SmtpConfig {
+            host: "127.0.0.1".into(),
+            port,
+            security: "none".into(),
+            username: None,
+            password: None,
+        });
+    })
+    .await;
+    let headers = "Cc: Maria <maria@example.es>\r\n";
+    let (_, first) = post_mail(
+        &app,
+        &mail(
+            "Ana <ana@example.com>",
+            "Printer jams",
+            "a1@example.com",
+            headers,
+            "It jams every morning.",
+        ),
+    )
+    .await;
+    let ticket_id = first["ticket_id"].as_i64().expect("ticket");
+    let (_, reply) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{ticket_id}/messages"),
+            json!({"body": "Hi Ana, I'll send a technician tomorrow.", "visibility": "public"}),
+        )
+        .await;
+    let our_id = reply["email"]["message_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    // The server is down: nothing is lost, the mail waits.
+    assert_eq!(
+        rapport::mail::send_due_emails(&app.app)
+            .await
+            .expect("sender runs"),
+        0
+    );
+    let (_, ticket) = app.api().get(&format!("/api/v1/tickets/{ticket_id}")).await;
+    let queued = &ticket["messages"][1]["email"];
+    assert_eq!(queued["delivery"], "queued");
+    assert!(
+        queued["delivery_detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("will retry")),
+        "{queued}"
+    );
+
+    smtp.start();
+    assert_eq!(
+        rapport::mail::send_due_emails(&app.app)
+            .await
+            .expect("sender runs"),
+        0,
+        "it waits for its retry time"
+    );
+    app.clock.advance(time::Duration::seconds(61));
+    let sent = rapport::mail::send_due_emails(&app.app)
+        .await
+        .expect("sender runs");
+    let (_, ticket) = app.api().get(&format!("/api/v1/tickets/{ticket_id}")).await;
+    assert_eq!(sent, 1, "{}", ticket["messages"][1]["email"]);
+    assert_eq!(
+        rapport::mail::send_due_emails(&app.app)
+            .await
+            .expect("sender runs"),
+        0,
+        "sent once"
+    );
+
+    let received = smtp.received();
+    assert_eq!(received.len(), 1);
+    let raw = String::from_utf8_lossy(&received[0]).into_owned();
+    assert_eq!(
+        header(&raw, "Message-ID"),
+        Some(format!("<{our_id}>").as_str())
+    );
+    assert_eq!(header(&raw, "In-Reply-To"), Some("<a1@example.com>"));
+    assert!(header(&raw, "References").is_some_and(|r| r.contains("<a1@example.com>")));
+    assert!(
+        header(&raw, "Reply-To")
+            .is_some_and(|r| r.contains(&format!("help+t{ticket_id}@rapport.example"))),
+        "{raw}"
+    );
+    assert!(header(&raw, "To").is_some_and(|t| t.contains("ana@example.com")));
+    assert!(
+        header(&raw, "Cc").is_some_and(|c| c.contains("maria@example.es")),
+        "the CC stays on the thread: {raw}"
+    );
+    assert!(header(&raw, "Subject").is_some_and(|s| s.contains(&format!("[#{ticket_id}]"))));
+    assert!(raw.contains("I'll send a technician tomorrow."));
+    let (_, ticket) = app.api().get(&format!("/api/v1/tickets/{ticket_id}")).await;
+    assert_eq!(ticket["messages"][1]["email"]["delivery"], "sent");
+
+    // The customer's answer to it threads back onto the ticket.
+    let answer = mail(
+        "ana@example.com",
+        "Re: Printer jams",
+        "a2@example.com",
+        &format!("In-Reply-To: <{our_id}>\r\n"),
+        "Thanks!",
+    );
+    let (_, threaded) = post_mail(&app, &answer).await;
+    assert_eq!(threaded["ticket_id"], ticket_id);
+    let _ = Path::new("");
+}

@@ -1,0 +1,733 @@
+//! The email channel in storage: ingesting raw mail (idempotent, threaded, never dropped) and
+//! queueing our public messages as outbound mail for the sender in the web crate.
+//!
+//! Ingestion runs in one transaction: the inbound record (with the raw message), the customer,
+//! the ticket or reply, the attachments. It is committed before the caller acknowledges the
+//! mail, and the same mail delivered twice (same Message-ID, or same bytes without one) is
+//! recognised by its key and stored once.
+
+use crate::jobs;
+use crate::rows::{int, opt_int, opt_text, text};
+use crate::tickets::{
+    CustomerRef, NewTicket, add_message_in, create_ticket_in, load_ticket, message_from,
+};
+use crate::{Backend, Store, StoreError, StoreResult, Tx, secrets};
+use rapport_domain::{Actor, Channel, Message, Priority, Visibility, validate};
+use rapport_mail::{Email, Kind};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+/// The job that sends one outbound message; run by the web crate's mail sender, not the
+/// in-database job runner, because it talks to an SMTP server.
+pub const SEND_JOB: &str = "email.send";
+
+/// The setting that holds the workspace's mail address (written from the configuration at start).
+pub const MAIL_FROM_SETTING: &str = "mail_from";
+pub const DEFAULT_MAIL_FROM: &str = "support@rapport.localhost";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    NewTicket,
+    Reply,
+    AutoReply,
+    Bounce,
+    Bulk,
+    Rejected,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::NewTicket => "new_ticket",
+            Outcome::Reply => "reply",
+            Outcome::AutoReply => "auto_reply",
+            Outcome::Bounce => "bounce",
+            Outcome::Bulk => "bulk",
+            Outcome::Rejected => "rejected",
+        }
+    }
+
+    fn parse(text: &str) -> Outcome {
+        match text {
+            "new_ticket" => Outcome::NewTicket,
+            "reply" => Outcome::Reply,
+            "auto_reply" => Outcome::AutoReply,
+            "bounce" => Outcome::Bounce,
+            "bulk" => Outcome::Bulk,
+            _ => Outcome::Rejected,
+        }
+    }
+}
+
+/// What became of one inbound mail.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Ingested {
+    pub inbound_id: i64,
+    pub outcome: Outcome,
+    /// `null` for auto-replies, bounces, bulk mail and rejected input: they open nothing.
+    pub ticket_id: Option<i64>,
+    pub message_id: Option<i64>,
+    /// The same mail had been ingested before; nothing new was stored.
+    pub duplicate: bool,
+    /// Why the mail was rejected (kept raw for admins), or what it was recognised as.
+    pub reason: Option<String>,
+}
+
+/// One inbound mail as admins see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InboundEmail {
+    pub id: i64,
+    pub received_at: String,
+    pub mailbox: Option<String>,
+    pub size: i64,
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    pub ticket_id: Option<i64>,
+    pub message_id: Option<i64>,
+}
+
+async fn store_blob(tx: &mut Tx, now: &str, data: &[u8]) -> StoreResult<String> {
+    let sha = rapport_mail::sha256_hex(data);
+    sqlx::query("INSERT INTO blobs (sha256, size, data, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING")
+        .bind(&sha)
+        .bind(data.len() as i64)
+        .bind(data.to_vec())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(sha)
+}
+
+struct Record<'a> {
+    key: &'a str,
+    mailbox: Option<&'a str>,
+    raw: &'a [u8],
+    outcome: Outcome,
+    reason: Option<String>,
+    ticket_id: Option<i64>,
+    message_id: Option<i64>,
+}
+
+async fn record_inbound(tx: &mut Tx, now: &str, record: Record<'_>) -> StoreResult<Ingested> {
+    let raw_sha = store_blob(tx, now, record.raw).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO inbound_emails (dedupe_key, mailbox, received_at, size, raw_sha256, outcome, reason, ticket_id, message_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(record.key)
+    .bind(record.mailbox)
+    .bind(now)
+    .bind(record.raw.len() as i64)
+    .bind(&raw_sha)
+    .bind(record.outcome.as_str())
+    .bind(&record.reason)
+    .bind(record.ticket_id)
+    .bind(record.message_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Ingested {
+        inbound_id: id,
+        outcome: record.outcome,
+        ticket_id: record.ticket_id,
+        message_id: record.message_id,
+        duplicate: false,
+        reason: record.reason,
+    })
+}
+
+async fn already_ingested(tx: &mut Tx, key: &str) -> StoreResult<Option<Ingested>> {
+    let row = sqlx::query("SELECT id, outcome, reason, ticket_id, message_id FROM inbound_emails WHERE dedupe_key = $1")
+        .bind(key)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|row| {
+        Ok(Ingested {
+            inbound_id: int(&row, "id")?,
+            outcome: Outcome::parse(&text(&row, "outcome")?),
+            reason: opt_text(&row, "reason")?,
+            ticket_id: opt_int(&row, "ticket_id")?,
+            message_id: opt_int(&row, "message_id")?,
+            duplicate: true,
+        })
+    })
+    .transpose()
+}
+
+impl Store {
+    /// Ingests one raw mail. Returns what became of it; an error means nothing was committed
+    /// and the sender should try again later.
+    pub async fn ingest_email(
+        &self,
+        raw: &[u8],
+        mailbox: Option<&str>,
+        max_bytes: usize,
+    ) -> StoreResult<Ingested> {
+        let parsed = if raw.len() > max_bytes {
+            Err(format!(
+                "the message is {} bytes, more than the limit of {max_bytes}",
+                raw.len()
+            ))
+        } else {
+            rapport_mail::read(raw).map_err(|err| err.to_string())
+        };
+        let key = rapport_mail::dedupe_key(
+            parsed.as_ref().ok().and_then(|e| e.message_id.as_deref()),
+            raw,
+        );
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        if let Some(existing) = already_ingested(&mut tx, &key).await? {
+            return Ok(existing);
+        }
+        let result = match parsed {
+            Err(reason) => {
+                let record = Record {
+                    key: &key,
+                    mailbox,
+                    raw,
+                    outcome: Outcome::Rejected,
+                    reason: Some(reason),
+                    ticket_id: None,
+                    message_id: None,
+                };
+                record_inbound(&mut tx, &now, record).await
+            }
+            Ok(email) => {
+                self.ingest_parsed(&mut tx, &now, &key, mailbox, raw, &email)
+                    .await
+            }
+        };
+        match result {
+            Ok(ingested) => {
+                tx.commit().await?;
+                Ok(ingested)
+            }
+            // The same mail delivered twice at once on PostgreSQL: the other delivery won.
+            Err(error) if error.is_unique_violation() => {
+                tx.rollback().await?;
+                let mut tx = self.pool().begin().await?;
+                let existing = already_ingested(&mut tx, &key).await?;
+                tx.commit().await?;
+                existing.ok_or(error)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn ingest_parsed(
+        &self,
+        tx: &mut Tx,
+        now: &str,
+        key: &str,
+        mailbox: Option<&str>,
+        raw: &[u8],
+        email: &Email,
+    ) -> StoreResult<Ingested> {
+        let record = |outcome, reason: Option<String>, ticket_id, message_id| Record {
+            key,
+            mailbox,
+            raw,
+            outcome,
+            reason,
+            ticket_id,
+            message_id,
+        };
+        match email.kind {
+            Kind::AutoReply => {
+                return record_inbound(
+                    tx,
+                    now,
+                    record(
+                        Outcome::AutoReply,
+                        Some("an automatic reply: it opens nothing and gets no answer".into()),
+                        None,
+                        None,
+                    ),
+                )
+                .await;
+            }
+            Kind::Bulk => {
+                return record_inbound(
+                    tx,
+                    now,
+                    record(
+                        Outcome::Bulk,
+                        Some("bulk or list mail: it opens nothing and gets no answer".into()),
+                        None,
+                        None,
+                    ),
+                )
+                .await;
+            }
+            Kind::Bounce => {
+                let bounced = mark_bounced(tx, email).await?;
+                let reason = match bounced {
+                    Some(id) => format!("a delivery failure report for our message {id}"),
+                    None => "a delivery failure report that matches none of our messages".into(),
+                };
+                return record_inbound(
+                    tx,
+                    now,
+                    record(Outcome::Bounce, Some(reason), None, bounced),
+                )
+                .await;
+            }
+            Kind::Personal => {}
+        }
+        let Some(from) = email.from.as_ref().or(email.reply_to.as_ref()) else {
+            return record_inbound(
+                tx,
+                now,
+                record(
+                    Outcome::Rejected,
+                    Some("the message has no sender address".into()),
+                    None,
+                    None,
+                ),
+            )
+            .await;
+        };
+        let Ok(address) = validate::email(&from.address) else {
+            let reason = format!("the sender address `{}` is not usable", from.address);
+            return record_inbound(tx, now, record(Outcome::Rejected, Some(reason), None, None))
+                .await;
+        };
+        let customer_id = match crate::customers::customer_id_by_email(tx, &address).await? {
+            Some(id) => id,
+            None => {
+                let name = from
+                    .name
+                    .as_deref()
+                    .and_then(|n| validate::line("name", n, validate::MAX_NAME_CHARS).ok())
+                    .unwrap_or_else(|| address.split('@').next().unwrap_or_default().to_owned());
+                crate::customers::insert_customer(tx, now, &name, &address, Actor::System).await?
+            }
+        };
+        let body = if email.text.trim().is_empty() {
+            if email.attachments.is_empty() {
+                "(The message has no text.)".to_owned()
+            } else {
+                "(Attachments only.)".to_owned()
+            }
+        } else {
+            email.text.replace('\0', "")
+        };
+        let body: String = body.chars().take(validate::MAX_BODY_BYTES / 4).collect();
+
+        let (outcome, message) = match thread(tx, email, customer_id).await? {
+            Some(ticket_id) => {
+                let message = add_message_in(
+                    tx,
+                    now,
+                    ticket_id,
+                    Actor::Customer(customer_id),
+                    Channel::Email,
+                    Visibility::Public,
+                    &body,
+                )
+                .await?;
+                (Outcome::Reply, message)
+            }
+            None => {
+                let subject = validate::line(
+                    "subject",
+                    &email.subject.replace(['\r', '\n', '\t', '\0'], " "),
+                    validate::MAX_SUBJECT_CHARS,
+                )
+                .unwrap_or_else(|_| {
+                    let cut: String = email
+                        .subject
+                        .chars()
+                        .filter(|c| !c.is_control())
+                        .take(validate::MAX_SUBJECT_CHARS)
+                        .collect();
+                    if cut.trim().is_empty() {
+                        "(no subject)".to_owned()
+                    } else {
+                        cut.trim().to_owned()
+                    }
+                });
+                let new = NewTicket {
+                    subject: &subject,
+                    body: &body,
+                    customer: CustomerRef::Id(customer_id),
+                    channel: Channel::Email,
+                    priority: Priority::Normal,
+                    tags: &[],
+                };
+                let (_, mut messages) =
+                    create_ticket_in(tx, now, new, Actor::Customer(customer_id)).await?;
+                (Outcome::NewTicket, messages.remove(0))
+            }
+        };
+        let cc: Vec<&str> = email.cc.iter().map(|m| m.address.as_str()).collect();
+        let to: Vec<&str> = email.to.iter().map(|m| m.address.as_str()).collect();
+        sqlx::query(
+            "UPDATE messages SET email_message_id = $1, email_from = $2, email_to = $3, email_cc = $4, quoted_text = $5, \
+             body_html = COALESCE($6, body_html) WHERE id = $7",
+        )
+        .bind(email.message_id.as_deref())
+        .bind(&address)
+        .bind(json!(to).to_string())
+        .bind(json!(cc).to_string())
+        .bind(Some(email.quoted.as_str()).filter(|q| !q.is_empty()))
+        .bind(email.html.as_deref())
+        .bind(message.id)
+        .execute(&mut **tx)
+        .await?;
+        for attachment in &email.attachments {
+            let sha = store_blob(tx, now, &attachment.data).await?;
+            sqlx::query(
+                "INSERT INTO attachments (message_id, filename, content_type, size, sha256, inline, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(message.id)
+            .bind(&attachment.filename)
+            .bind(&attachment.content_type)
+            .bind(attachment.data.len() as i64)
+            .bind(&sha)
+            .bind(i64::from(attachment.inline))
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        record_inbound(
+            tx,
+            now,
+            record(outcome, None, Some(message.ticket_id), Some(message.id)),
+        )
+        .await
+    }
+
+    /// Inbound mail, newest first, optionally only of one outcome (admins look at `rejected`).
+    pub async fn inbound_emails(
+        &self,
+        outcome: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<InboundEmail>> {
+        let rows = sqlx::query(
+            "SELECT id, received_at, mailbox, size, outcome, reason, ticket_id, message_id FROM inbound_emails \
+             WHERE ($1 IS NULL OR outcome = $1) ORDER BY id DESC LIMIT $2",
+        )
+        .bind(outcome)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(InboundEmail {
+                    id: int(row, "id")?,
+                    received_at: text(row, "received_at")?,
+                    mailbox: opt_text(row, "mailbox")?,
+                    size: int(row, "size")?,
+                    outcome: Outcome::parse(&text(row, "outcome")?),
+                    reason: opt_text(row, "reason")?,
+                    ticket_id: opt_int(row, "ticket_id")?,
+                    message_id: opt_int(row, "message_id")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The raw bytes of an inbound mail, as received.
+    pub async fn inbound_raw(&self, id: i64) -> StoreResult<Vec<u8>> {
+        let data: Option<Vec<u8>> = sqlx::query_scalar(
+            "SELECT b.data FROM inbound_emails i JOIN blobs b ON b.sha256 = i.raw_sha256 WHERE i.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        data.ok_or_else(|| StoreError::not_found("inbound email", id))
+    }
+}
+
+/// The ticket a mail belongs to: a stored Message-ID in In-Reply-To or References first, then
+/// a ticket token in a recipient address or the subject (only for that ticket's customer, so a
+/// stranger cannot write into someone else's case), else none: a new ticket.
+async fn thread(tx: &mut Tx, email: &Email, customer_id: i64) -> StoreResult<Option<i64>> {
+    for id in email
+        .in_reply_to
+        .iter()
+        .chain(email.references.iter().rev())
+    {
+        let ticket: Option<i64> = sqlx::query_scalar(
+            "SELECT ticket_id FROM messages WHERE email_message_id = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if ticket.is_some() {
+            return Ok(ticket);
+        }
+    }
+    let recipients: Vec<rapport_mail::Mailbox> =
+        email.to.iter().chain(email.cc.iter()).cloned().collect();
+    if let Some(ticket_id) = rapport_mail::ticket_token(&recipients, &email.subject) {
+        let owner: Option<i64> =
+            sqlx::query_scalar("SELECT customer_id FROM tickets WHERE id = $1")
+                .bind(ticket_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if owner == Some(customer_id) {
+            return Ok(Some(ticket_id));
+        }
+    }
+    Ok(None)
+}
+
+/// Records a bounce on the message of ours it reports, if it names one.
+async fn mark_bounced(tx: &mut Tx, email: &Email) -> StoreResult<Option<i64>> {
+    for id in email.bounced_ids.iter().chain(email.in_reply_to.iter()) {
+        let message: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM messages WHERE email_message_id = $1 AND author_kind <> 'customer' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(message) = message {
+            let detail = format!("bounced: {}", email.subject);
+            sqlx::query(
+                "UPDATE messages SET delivery = 'bounced', delivery_detail = $1 WHERE id = $2",
+            )
+            .bind(detail)
+            .bind(message)
+            .execute(&mut **tx)
+            .await?;
+            return Ok(Some(message));
+        }
+    }
+    Ok(None)
+}
+
+/// Gives a public message of ours an email identity and queues it for sending: to the
+/// customer, keeping the CCs of their last mail on the thread.
+pub(crate) async fn queue_outbound(
+    tx: &mut Tx,
+    now: &str,
+    message: Message,
+) -> StoreResult<Message> {
+    let ticket = load_ticket(tx, message.ticket_id).await?;
+    let to: Option<String> = sqlx::query_scalar(
+        "SELECT email FROM customer_emails WHERE customer_id = $1 ORDER BY created_at, email LIMIT 1",
+    )
+    .bind(ticket.customer_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(to) = to else {
+        return Ok(message);
+    };
+    let from: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(MAIL_FROM_SETTING)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let from = from.unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned());
+    let domain = from
+        .rsplit_once('@')
+        .map_or("rapport.localhost", |(_, d)| d)
+        .to_owned();
+    let last_cc: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT email_cc FROM messages WHERE ticket_id = $1 AND author_kind = 'customer' AND email_cc IS NOT NULL ORDER BY id DESC LIMIT 1",
+    )
+    .bind(message.ticket_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let cc: Vec<String> = last_cc
+        .flatten()
+        .and_then(|json| serde_json::from_str::<Vec<String>>(&json).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|address| {
+            *address != to && !address.eq_ignore_ascii_case(&from) && !is_ours(address, &from)
+        })
+        .collect();
+    let nonce = &secrets::generate("")[..12];
+    let message_id = format!(
+        "rapport-{}-{}-{nonce}@{domain}",
+        message.ticket_id, message.id
+    );
+    sqlx::query(
+        "UPDATE messages SET email_message_id = $1, email_from = $2, email_to = $3, email_cc = $4, delivery = 'queued' WHERE id = $5",
+    )
+    .bind(&message_id)
+    .bind(&from)
+    .bind(json!([to]).to_string())
+    .bind(json!(cc).to_string())
+    .bind(message.id)
+    .execute(&mut **tx)
+    .await?;
+    jobs::enqueue(tx, now, SEND_JOB, json!({ "message_id": message.id }), now).await?;
+    let row = sqlx::query(&format!(
+        "SELECT {} FROM messages WHERE id = $1",
+        crate::tickets::MESSAGE_COLUMNS
+    ))
+    .bind(message.id)
+    .fetch_one(&mut **tx)
+    .await?;
+    message_from(&row)
+}
+
+/// Our own plus-addresses (support+t12@...) never get a copy.
+fn is_ours(address: &str, from: &str) -> bool {
+    let (Some((local, domain)), Some((our_local, our_domain))) =
+        (address.split_once('@'), from.split_once('@'))
+    else {
+        return false;
+    };
+    domain.eq_ignore_ascii_case(our_domain)
+        && local
+            .split('+')
+            .next()
+            .is_some_and(|l| l.eq_ignore_ascii_case(our_local))
+}
+
+/// Everything the sender needs to put one message on the wire.
+#[derive(Debug, Clone)]
+pub struct OutboundEmail {
+    pub job_id: i64,
+    pub message_id: i64,
+    pub ticket_id: i64,
+    /// The Message-ID, stable across retries.
+    pub rfc_message_id: String,
+    pub from: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub subject: String,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    /// `support+t<ticket>@domain`: replies come back to the ticket.
+    pub reply_to: String,
+    pub text: String,
+    /// Set for messages the system wrote (check-ins, surveys): `Auto-Submitted: auto-generated`.
+    pub automatic: bool,
+}
+
+impl Store {
+    /// Takes the next due outbound mail for sending, leasing it for `lease_seconds` so no
+    /// other sender takes it meanwhile; if the sender dies, the lease runs out and the mail is
+    /// sent again with the same Message-ID.
+    pub async fn claim_outbound_email(
+        &self,
+        lease_seconds: i64,
+    ) -> StoreResult<Option<OutboundEmail>> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let claim = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT id, payload FROM jobs WHERE kind = $1 AND done_at IS NULL AND run_at <= $2 ORDER BY run_at, id LIMIT 1"
+            }
+            Backend::Postgres => {
+                "SELECT id, payload FROM jobs WHERE kind = $1 AND done_at IS NULL AND run_at <= $2 ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+            }
+        };
+        let Some(row) = sqlx::query(claim)
+            .bind(SEND_JOB)
+            .bind(&now)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let job_id = int(&row, "id")?;
+        let payload: serde_json::Value =
+            serde_json::from_str(&text(&row, "payload")?).unwrap_or_default();
+        let message_id = payload["message_id"]
+            .as_i64()
+            .ok_or_else(|| StoreError::Corrupt(format!("job {job_id} lacks message_id")))?;
+        sqlx::query("UPDATE jobs SET run_at = $1, attempts = attempts + 1 WHERE id = $2")
+            .bind(self.from_now(lease_seconds))
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM messages WHERE id = $1",
+            crate::tickets::MESSAGE_COLUMNS
+        ))
+        .bind(message_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let message = message_from(&row)?;
+        let ticket = load_ticket(&mut tx, message.ticket_id).await?;
+        let earlier: Vec<String> = sqlx::query_scalar(
+            "SELECT email_message_id FROM messages WHERE ticket_id = $1 AND id < $2 AND email_message_id IS NOT NULL ORDER BY id",
+        )
+        .bind(message.ticket_id)
+        .bind(message.id)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let email = message.email.clone().unwrap_or(rapport_domain::EmailInfo {
+            message_id: None,
+            from: None,
+            to: vec![],
+            cc: vec![],
+            delivery: None,
+            delivery_detail: None,
+        });
+        let from = email.from.unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned());
+        let (local, domain) = from
+            .split_once('@')
+            .unwrap_or(("support", "rapport.localhost"));
+        let subject = if ticket.subject.to_lowercase().starts_with("re:") {
+            format!("{} [#{}]", ticket.subject, ticket.id)
+        } else {
+            format!("Re: {} [#{}]", ticket.subject, ticket.id)
+        };
+        let references: Vec<String> = earlier.iter().rev().take(20).rev().cloned().collect();
+        Ok(Some(OutboundEmail {
+            job_id,
+            message_id,
+            ticket_id: ticket.id,
+            rfc_message_id: email.message_id.unwrap_or_default(),
+            reply_to: format!("{local}+t{}@{domain}", ticket.id),
+            from,
+            to: email.to,
+            cc: email.cc,
+            subject,
+            in_reply_to: references.last().cloned(),
+            references,
+            text: message.text,
+            automatic: message.author.kind == rapport_domain::AuthorKind::System,
+        }))
+    }
+
+    /// The SMTP server accepted the mail.
+    pub async fn outbound_sent(&self, mail: &OutboundEmail) -> StoreResult<()> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE jobs SET done_at = $1 WHERE id = $2")
+            .bind(&now)
+            .bind(mail.job_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE messages SET delivery = 'sent', delivery_detail = NULL WHERE id = $1 AND delivery <> 'bounced'")
+            .bind(mail.message_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sending failed: try again after `retry_seconds`, and say why on the message.
+    pub async fn outbound_failed(
+        &self,
+        mail: &OutboundEmail,
+        error: &str,
+        retry_seconds: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE jobs SET run_at = $1, last_error = $2 WHERE id = $3")
+            .bind(self.from_now(retry_seconds))
+            .bind(error)
+            .bind(mail.job_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE messages SET delivery_detail = $1 WHERE id = $2")
+            .bind(format!("not sent yet, will retry: {error}"))
+            .bind(mail.message_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
