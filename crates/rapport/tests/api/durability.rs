@@ -110,3 +110,103 @@ async fn sigkill_in_the_middle_of_writes_loses_nothing_acknowledged() {
         );
     }
 }
+
+/// A stream of mails through the inbound endpoint; the server is killed mid-stream, restarted,
+/// and the whole stream is delivered again: every acknowledged mail is there, and none twice.
+#[tokio::test]
+async fn sigkill_during_mail_ingestion_loses_nothing_and_redelivery_duplicates_nothing() {
+    let db = TestDatabase::create().await;
+    let token = create_admin_and_token(&db);
+    let mut server = Server::start(&db).await;
+    let total = 600;
+    let mails: Arc<Vec<Vec<u8>>> = Arc::new(
+        (0..total)
+            .map(|n| {
+                format!(
+                    "From: sender{}@example.com\r\nTo: support@rapport.localhost\r\nSubject: Stream {n}\r\n\
+                     Message-ID: <stream-{n}@example.com>\r\nContent-Type: text/plain\r\n\r\nMail number {n} needs help.\r\n",
+                    n % 13
+                )
+                .into_bytes()
+            })
+            .collect(),
+    );
+    let acknowledged: Arc<Mutex<Vec<usize>>> = Arc::default();
+    let deliver = |base_url: String,
+                   from: usize,
+                   step: usize,
+                   acknowledged: Option<Arc<Mutex<Vec<usize>>>>| {
+        let (token, mails) = (token.clone(), mails.clone());
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            for n in (from..mails.len()).step_by(step) {
+                let sent = client
+                    .post(format!("{base_url}/api/v1/inbound/email"))
+                    .bearer_auth(&token)
+                    .header("content-type", "message/rfc822")
+                    .body(mails[n].clone())
+                    .send()
+                    .await;
+                match sent {
+                    Ok(response) if response.status() == StatusCode::ACCEPTED => {
+                        if let Some(acknowledged) = &acknowledged {
+                            acknowledged.lock().expect("lock").push(n);
+                        }
+                    }
+                    _ => return,
+                }
+            }
+        })
+    };
+
+    let senders: Vec<_> = (0..4)
+        .map(|i| deliver(server.base_url.clone(), i, 4, Some(acknowledged.clone())))
+        .collect();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while acknowledged.lock().expect("lock").len() < 100 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().expect("reaped");
+    for sender in senders {
+        sender.await.expect("sender");
+    }
+    let acknowledged = acknowledged.lock().expect("lock").clone();
+    assert!(
+        acknowledged.len() >= 100 && acknowledged.len() < total,
+        "killed mid-stream ({})",
+        acknowledged.len()
+    );
+
+    // The MTA delivers the whole stream again, as it would after a failure.
+    let server = Server::start(&db).await;
+    let redelivery: Vec<_> = (0..4)
+        .map(|i| deliver(server.base_url.clone(), i, 4, None))
+        .collect();
+    for sender in redelivery {
+        sender.await.expect("sender");
+    }
+
+    let app = rapport::App::build(db.config()).await.expect("reopen");
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets")
+        .fetch_one(app.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(count, total as i64, "every mail once, none twice");
+    let distinct: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT email_message_id) FROM messages WHERE author_kind = 'customer'",
+    )
+    .fetch_one(app.store.pool())
+    .await
+    .expect("count");
+    assert_eq!(distinct, total as i64);
+    for n in acknowledged {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM messages WHERE email_message_id = $1")
+                .bind(format!("stream-{n}@example.com"))
+                .fetch_optional(app.store.pool())
+                .await
+                .expect("query");
+        assert!(found.is_some(), "acknowledged mail {n} was lost");
+    }
+}
