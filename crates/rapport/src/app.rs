@@ -13,6 +13,8 @@ use tokio::net::TcpListener;
 pub struct App {
     pub store: Store,
     pub config: Config,
+    /// Stores inbound mail from concurrent deliveries in shared transactions.
+    pub intake: crate::intake::MailIntake,
 }
 
 impl App {
@@ -45,7 +47,12 @@ impl App {
         store
             .set_setting(rapport_store::email::MAIL_FROM_SETTING, &from)
             .await?;
-        Ok(App { store, config })
+        let intake = crate::intake::MailIntake::start(store.clone(), config.max_email_bytes);
+        Ok(App {
+            store,
+            config,
+            intake,
+        })
     }
 }
 

@@ -14,6 +14,7 @@ mod health;
 mod home;
 mod inbound;
 mod insight;
+pub mod intake;
 pub mod mail;
 mod openapi;
 mod organizations;

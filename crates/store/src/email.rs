@@ -88,6 +88,37 @@ pub struct InboundEmail {
     pub message_id: Option<i64>,
 }
 
+/// A mail read before its transaction starts, so parsing does not hold the write lock.
+struct ParsedMail<'a> {
+    raw: &'a [u8],
+    mailbox: Option<&'a str>,
+    parsed: Result<Email, String>,
+    key: String,
+}
+
+impl<'a> ParsedMail<'a> {
+    fn read(raw: &'a [u8], mailbox: Option<&'a str>, max_bytes: usize) -> ParsedMail<'a> {
+        let parsed = if raw.len() > max_bytes {
+            Err(format!(
+                "the message is {} bytes, more than the limit of {max_bytes}",
+                raw.len()
+            ))
+        } else {
+            rapport_mail::read(raw).map_err(|err| err.to_string())
+        };
+        let key = rapport_mail::dedupe_key(
+            parsed.as_ref().ok().and_then(|e| e.message_id.as_deref()),
+            raw,
+        );
+        ParsedMail {
+            raw,
+            mailbox,
+            parsed,
+            key,
+        }
+    }
+}
+
 async fn store_blob(tx: &mut Tx, now: &str, data: &[u8]) -> StoreResult<String> {
     let sha = rapport_mail::sha256_hex(data);
     sqlx::query("INSERT INTO blobs (sha256, size, data, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING")
@@ -164,42 +195,10 @@ impl Store {
         mailbox: Option<&str>,
         max_bytes: usize,
     ) -> StoreResult<Ingested> {
-        let parsed = if raw.len() > max_bytes {
-            Err(format!(
-                "the message is {} bytes, more than the limit of {max_bytes}",
-                raw.len()
-            ))
-        } else {
-            rapport_mail::read(raw).map_err(|err| err.to_string())
-        };
-        let key = rapport_mail::dedupe_key(
-            parsed.as_ref().ok().and_then(|e| e.message_id.as_deref()),
-            raw,
-        );
+        let mail = ParsedMail::read(raw, mailbox, max_bytes);
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        if let Some(existing) = already_ingested(&mut tx, &key).await? {
-            return Ok(existing);
-        }
-        let result = match parsed {
-            Err(reason) => {
-                let record = Record {
-                    key: &key,
-                    mailbox,
-                    raw,
-                    outcome: Outcome::Rejected,
-                    reason: Some(reason),
-                    ticket_id: None,
-                    message_id: None,
-                };
-                record_inbound(&mut tx, &now, record).await
-            }
-            Ok(email) => {
-                self.ingest_parsed(&mut tx, &now, &key, mailbox, raw, &email)
-                    .await
-            }
-        };
-        match result {
+        match self.ingest_in(&mut tx, &now, &mail).await {
             Ok(ingested) => {
                 tx.commit().await?;
                 Ok(ingested)
@@ -208,11 +207,75 @@ impl Store {
             Err(error) if error.is_unique_violation() => {
                 tx.rollback().await?;
                 let mut tx = self.pool().begin().await?;
-                let existing = already_ingested(&mut tx, &key).await?;
+                let existing = already_ingested(&mut tx, &mail.key).await?;
                 tx.commit().await?;
                 existing.ok_or(error)
             }
             Err(error) => Err(error),
+        }
+    }
+
+    /// Ingests several mails in one transaction, so that concurrent deliveries share one
+    /// commit (and one disk sync). Each mail gets its own result. If the batch fails as a
+    /// whole, each mail is tried again on its own, so one bad mail cannot sink the others.
+    pub async fn ingest_emails(
+        &self,
+        batch: &[(&[u8], Option<&str>)],
+        max_bytes: usize,
+    ) -> Vec<StoreResult<Ingested>> {
+        let mails: Vec<ParsedMail<'_>> = batch
+            .iter()
+            .map(|(raw, mailbox)| ParsedMail::read(raw, *mailbox, max_bytes))
+            .collect();
+        let together = async {
+            let now = self.now();
+            let mut tx = self.begin_write().await?;
+            let mut results = Vec::with_capacity(mails.len());
+            for mail in &mails {
+                results.push(self.ingest_in(&mut tx, &now, mail).await?);
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(results)
+        };
+        match together.await {
+            Ok(results) => results.into_iter().map(Ok).collect(),
+            Err(error) => {
+                tracing::warn!(%error, mails = batch.len(), "a batch of mail failed; storing each on its own");
+                let mut results = Vec::with_capacity(batch.len());
+                for (raw, mailbox) in batch {
+                    results.push(self.ingest_email(raw, *mailbox, max_bytes).await);
+                }
+                results
+            }
+        }
+    }
+
+    async fn ingest_in(
+        &self,
+        tx: &mut Tx,
+        now: &str,
+        mail: &ParsedMail<'_>,
+    ) -> StoreResult<Ingested> {
+        if let Some(existing) = already_ingested(tx, &mail.key).await? {
+            return Ok(existing);
+        }
+        match &mail.parsed {
+            Err(reason) => {
+                let record = Record {
+                    key: &mail.key,
+                    mailbox: mail.mailbox,
+                    raw: mail.raw,
+                    outcome: Outcome::Rejected,
+                    reason: Some(reason.clone()),
+                    ticket_id: None,
+                    message_id: None,
+                };
+                record_inbound(tx, now, record).await
+            }
+            Ok(email) => {
+                self.ingest_parsed(tx, now, &mail.key, mail.mailbox, mail.raw, email)
+                    .await
+            }
         }
     }
 

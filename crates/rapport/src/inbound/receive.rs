@@ -62,13 +62,11 @@ pub async fn receive_email(
                 ),
             )
         })?;
-    let ingested = app
-        .store
-        .ingest_email(&raw, query.mailbox.as_deref(), max)
-        .await?;
+    let size = raw.len();
+    let ingested = app.intake.deliver(raw, query.mailbox).await?;
     if ingested.outcome == Outcome::Rejected {
         let reason = ingested.reason.clone().unwrap_or_default();
-        let (status, code) = if raw.len() > max {
+        let (status, code) = if size > max {
             (StatusCode::PAYLOAD_TOO_LARGE, "email_too_large")
         } else {
             (StatusCode::UNPROCESSABLE_ENTITY, "not_an_email")

@@ -43,3 +43,6 @@ CREATE TABLE inbound_emails (
     message_id  BIGINT REFERENCES messages (id)
 );
 CREATE INDEX inbound_emails_by_outcome ON inbound_emails (outcome, id);
+
+-- Finding a waiting job of the same kind and payload (recomputations are queued once).
+CREATE INDEX jobs_waiting_by_kind ON jobs (kind, payload) WHERE done_at IS NULL;

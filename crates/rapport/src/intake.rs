@@ -1,0 +1,70 @@
+//! Mail intake: inbound mail from concurrent HTTP deliveries is stored in batches, one
+//! transaction (and one disk sync) for all the mails waiting at that moment, instead of one
+//! each. Every delivery still gets its own answer, and only after its batch is committed.
+
+use rapport_store::email::Ingested;
+use rapport_store::{Store, StoreError, StoreResult};
+use tokio::sync::{mpsc, oneshot};
+
+/// At most this many mails share one transaction.
+const MAX_BATCH: usize = 64;
+
+struct Delivery {
+    raw: axum::body::Bytes,
+    mailbox: Option<String>,
+    answer: oneshot::Sender<StoreResult<Ingested>>,
+}
+
+/// A handle on the intake task; cheap to clone.
+#[derive(Clone)]
+pub struct MailIntake {
+    deliveries: mpsc::Sender<Delivery>,
+}
+
+impl MailIntake {
+    /// Starts the task that stores batches for `store`.
+    pub fn start(store: Store, max_bytes: usize) -> MailIntake {
+        let (deliveries, mut waiting) = mpsc::channel::<Delivery>(1024);
+        tokio::spawn(async move {
+            while let Some(first) = waiting.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match waiting.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let mails: Vec<(&[u8], Option<&str>)> = batch
+                    .iter()
+                    .map(|d| (d.raw.as_ref(), d.mailbox.as_deref()))
+                    .collect();
+                let results = store.ingest_emails(&mails, max_bytes).await;
+                for (delivery, result) in batch.into_iter().zip(results) {
+                    // The sender may have gone (a closed connection); the mail is stored anyway.
+                    let _ = delivery.answer.send(result);
+                }
+            }
+        });
+        MailIntake { deliveries }
+    }
+
+    /// Stores one mail; returns once it is committed.
+    pub async fn deliver(
+        &self,
+        raw: axum::body::Bytes,
+        mailbox: Option<String>,
+    ) -> StoreResult<Ingested> {
+        let (answer, answered) = oneshot::channel();
+        let stopped =
+            || StoreError::Config("the mail intake has stopped; the mail was not stored".into());
+        self.deliveries
+            .send(Delivery {
+                raw,
+                mailbox,
+                answer,
+            })
+            .await
+            .map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
+    }
+}
