@@ -28,6 +28,41 @@ pub struct Config {
     pub max_email_bytes: usize,
     /// Where outbound mail goes; `None` keeps it queued until a server is configured.
     pub smtp: Option<SmtpConfig>,
+    /// IMAP mailboxes the worker polls for inbound mail.
+    pub imap: Vec<ImapConfig>,
+    /// How often each IMAP mailbox is polled.
+    pub imap_poll_seconds: u64,
+}
+
+/// One IMAP mailbox to take inbound mail from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapConfig {
+    /// A name for the mailbox, recorded with each mail.
+    pub name: String,
+    pub host: String,
+    #[serde(default = "default_imap_port")]
+    pub port: u16,
+    /// `tls` (default) or `none`.
+    #[serde(default = "default_imap_security")]
+    pub security: String,
+    pub username: String,
+    /// Better given as `RAPPORT_IMAP_PASSWORD` than written in the file.
+    pub password: Option<String>,
+    #[serde(default = "default_imap_folder")]
+    pub folder: String,
+}
+
+fn default_imap_port() -> u16 {
+    993
+}
+
+fn default_imap_security() -> String {
+    "tls".to_owned()
+}
+
+fn default_imap_folder() -> String {
+    "INBOX".to_owned()
 }
 
 /// The SMTP server for outbound mail.
@@ -67,6 +102,8 @@ impl Default for Config {
             mail_from: rapport_store::email::DEFAULT_MAIL_FROM.to_owned(),
             max_email_bytes: 25 * 1024 * 1024,
             smtp: None,
+            imap: Vec::new(),
+            imap_poll_seconds: 30,
         }
     }
 }
@@ -84,6 +121,9 @@ pub struct FileConfig {
     pub mail_from: Option<String>,
     pub max_email_bytes: Option<usize>,
     pub smtp: Option<SmtpConfig>,
+    #[serde(default)]
+    pub imap: Vec<ImapConfig>,
+    pub imap_poll_seconds: Option<u64>,
 }
 
 impl FileConfig {
@@ -124,6 +164,12 @@ impl Config {
         }
         if file.smtp.is_some() {
             self.smtp = file.smtp;
+        }
+        if !file.imap.is_empty() {
+            self.imap = file.imap;
+        }
+        if let Some(seconds) = file.imap_poll_seconds {
+            self.imap_poll_seconds = seconds.max(1);
         }
         self
     }

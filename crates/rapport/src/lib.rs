@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 mod health;
 mod home;
+pub mod imap;
 mod inbound;
 mod insight;
 pub mod intake;

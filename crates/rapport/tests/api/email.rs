@@ -571,3 +571,181 @@ async fn replies_reach_a_real_smtp_server_threaded_and_once_even_when_it_was_dow
     assert_eq!(threaded["ticket_id"], ticket_id);
     let _ = Path::new("");
 }
+
+/// A real IMAP server (Dovecot from Debian, installed by scripts/test) on a free port, with
+/// one mailbox `support` / `secret`, in a directory of its own.
+struct ImapServer {
+    dir: PathBuf,
+    port: u16,
+}
+
+impl ImapServer {
+    fn start() -> ImapServer {
+        let port = SmtpServer::free_port();
+        let dir =
+            std::env::temp_dir().join(format!("rapport-dovecot-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for sub in ["mail", "home", "run", "state"] {
+            std::fs::create_dir_all(dir.join(sub)).expect("dovecot dirs");
+        }
+        let config = format!(
+            "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\n\
+             ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\nmail_location = maildir:{d}/mail/%u\n\
+             first_valid_uid = 1\npassdb {{\n  driver = static\n  args = password=secret\n}}\nuserdb {{\n  driver = static\n  \
+             args = uid=dovecot gid=dovecot home={d}/home/%u\n}}\nservice imap-login {{\n  chroot =\n  inet_listener imap {{\n    \
+             address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\nservice anvil {{\n  chroot =\n}}\n\
+             default_internal_user = dovecot\ndefault_login_user = dovenull\n",
+            d = dir.display()
+        );
+        std::fs::write(dir.join("dovecot.conf"), config).expect("config");
+        let status = Command::new("chown")
+            .args(["-R", "dovecot:dovecot"])
+            .arg(dir.join("mail"))
+            .arg(dir.join("home"))
+            .status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "chown for dovecot (the tests run as root in CI)"
+        );
+        let mut perms = std::fs::metadata(&dir).expect("dir").permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        std::fs::set_permissions(&dir, perms).expect("chmod");
+        let started = Command::new("/usr/sbin/dovecot")
+            .arg("-c")
+            .arg(dir.join("dovecot.conf"))
+            .status();
+        assert!(
+            started.is_ok_and(|s| s.success()),
+            "Dovecot did not start; scripts/test installs it (apt-get install dovecot-imapd)"
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "Dovecot did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        ImapServer { dir, port }
+    }
+
+    /// Runs a few lines of Python's imaplib against the mailbox; prints what `code` prints.
+    fn python(&self, code: &str) -> String {
+        let script = format!(
+            "import imaplib\nm = imaplib.IMAP4('127.0.0.1', {})\nm.login('support', 'secret')\n{code}\n",
+            self.port
+        );
+        let output = Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .output()
+            .expect("python3");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
+    fn append(&self, raw: &[u8]) {
+        let literal: String = raw.iter().map(|b| format!("\\x{b:02x}")).collect();
+        self.python(&format!("m.append('INBOX', None, None, b'{literal}')"));
+    }
+
+    fn unseen(&self) -> String {
+        self.python("m.select('INBOX')\nprint(m.search(None, 'UNSEEN')[1][0].decode())")
+    }
+}
+
+impl Drop for ImapServer {
+    fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(self.dir.join("run/master.pid")) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[tokio::test]
+async fn mail_from_a_real_imap_mailbox_becomes_tickets_and_is_marked_seen_once_stored() {
+    let imap = ImapServer::start();
+    let mailbox = rapport::config::ImapConfig {
+        name: "support".into(),
+        host: "127.0.0.1".into(),
+        port: imap.port,
+        security: "none".into(),
+        username: "support".into(),
+        password: Some("secret".into()),
+        folder: "INBOX".into(),
+    };
+    let app = TestApp::spawn_with(|config| config.imap = vec![mailbox.clone()]).await;
+    imap.append(OUTLOOK);
+    imap.append(&mail(
+        "Rosa <rosa@example.com>",
+        "Invoice VAT",
+        "imap-2@example.com",
+        "",
+        "The VAT number is wrong.",
+    ));
+    imap.append(OUT_OF_OFFICE);
+    assert_eq!(imap.unseen(), "1 2 3");
+
+    let stored = rapport::imap::poll_mailbox(&app.app, &mailbox)
+        .await
+        .expect("poll");
+
+    assert_eq!(stored, 3);
+    assert_eq!(imap.unseen(), "", "every stored message is marked seen");
+    let (_, tickets) = app.api().get("/api/v1/tickets").await;
+    let subjects: Vec<&str> = tickets["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|t| t["subject"].as_str())
+        .collect();
+    assert_eq!(
+        subjects,
+        ["Invoice VAT", "USB port again"],
+        "the out-of-office reply opened nothing"
+    );
+    let lee = tickets["items"][1].clone();
+    let (_, ticket) = app
+        .api()
+        .get(&format!("/api/v1/tickets/{}", lee["id"]))
+        .await;
+    assert_eq!(
+        ticket["messages"][0]["attachments"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+
+    // A message marked unseen again (or re-delivered) is not stored twice.
+    imap.python("m.select('INBOX')\nm.store('1', '-FLAGS', '\\\\Seen')");
+    assert_eq!(
+        rapport::imap::poll_mailbox(&app.app, &mailbox)
+            .await
+            .expect("poll"),
+        0
+    );
+    let (_, again) = app.api().get("/api/v1/tickets").await;
+    assert_eq!(again["items"].as_array().map(Vec::len), Some(2));
+    let (_, inbound) = app.api().get("/api/v1/inbound/emails").await;
+    assert!(
+        inbound["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|i| i["mailbox"] == "support")
+    );
+
+    let wrong = rapport::config::ImapConfig {
+        password: Some("nope".into()),
+        ..mailbox
+    };
+    let refused = rapport::imap::poll_mailbox(&app.app, &wrong)
+        .await
+        .expect_err("a wrong password is refused");
+    assert!(
+        format!("{refused:#}").contains("refused the login"),
+        "{refused:#}"
+    );
+}
