@@ -794,3 +794,72 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// An attachment's metadata and bytes.
+    pub async fn attachment(
+        &self,
+        id: i64,
+    ) -> StoreResult<(rapport_domain::AttachmentInfo, Vec<u8>)> {
+        let row = sqlx::query(
+            "SELECT a.id, a.filename, a.content_type, a.size, b.data FROM attachments a JOIN blobs b ON b.sha256 = a.sha256 WHERE a.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::not_found("attachment", id))?;
+        let info = rapport_domain::AttachmentInfo {
+            id: int(&row, "id")?,
+            filename: text(&row, "filename")?,
+            content_type: text(&row, "content_type")?,
+            size: int(&row, "size")?,
+        };
+        let data: Vec<u8> = sqlx::Row::try_get(&row, "data")?;
+        Ok((info, data))
+    }
+
+    /// Adds a public reply whose email goes to these CC recipients instead of the ones the
+    /// customer's last mail had: the agent removed (or added) someone.
+    pub async fn add_reply_with_cc(
+        &self,
+        ticket_id: i64,
+        author: Actor,
+        body: &str,
+        cc: &[String],
+    ) -> StoreResult<Message> {
+        let cc = cc
+            .iter()
+            .map(|address| validate::email(address))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| validate::Invalid::new("cc", err.message))?;
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let message = add_message_in(
+            &mut tx,
+            &now,
+            ticket_id,
+            author,
+            Channel::Api,
+            Visibility::Public,
+            body,
+        )
+        .await?;
+        sqlx::query(
+            "UPDATE messages SET email_cc = $1 WHERE id = $2 AND email_message_id IS NOT NULL",
+        )
+        .bind(json!(cc).to_string())
+        .bind(message.id)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM messages WHERE id = $1",
+            crate::tickets::MESSAGE_COLUMNS
+        ))
+        .bind(message.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let message = message_from(&row)?;
+        tx.commit().await?;
+        Ok(message)
+    }
+}

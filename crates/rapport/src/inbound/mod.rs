@@ -1,6 +1,7 @@
 //! Inbound email over HTTP, for mail gateways and providers that post raw messages, and the
 //! admin's view of what came in (including what was rejected and why).
 
+mod attachment;
 mod list;
 mod receive;
 
@@ -17,4 +18,5 @@ pub fn router(max_email_bytes: usize) -> OpenApiRouter<App> {
         )))
         .routes(routes!(list::list_inbound))
         .routes(routes!(list::raw_inbound))
+        .routes(routes!(attachment::download_attachment))
 }

@@ -13,6 +13,9 @@ pub struct AddMessage {
     body: String,
     /// `public` (a reply the customer sees) or `internal` (a note for staff).
     visibility: Visibility,
+    /// For a public reply: who gets a copy of the email. Left out, the CCs of the customer's
+    /// last mail stay on the thread; `[]` removes them all.
+    cc: Option<Vec<String>>,
 }
 
 /// Add a reply or an internal note, written by the calling agent. A public reply hands the
@@ -31,9 +34,22 @@ pub async fn add_message(
         Visibility::Public => Channel::Api,
         Visibility::Internal => Channel::Note,
     };
-    let message = app
-        .store
-        .add_message(id, auth.actor(), channel, input.visibility, &input.body)
-        .await?;
+    let message = match (&input.cc, input.visibility) {
+        (Some(cc), Visibility::Public) => {
+            app.store
+                .add_reply_with_cc(id, auth.actor(), &input.body, cc)
+                .await?
+        }
+        (Some(_), Visibility::Internal) => {
+            return Err(crate::error::ApiError::invalid(
+                "`cc` is for public replies; an internal note is not emailed.",
+            ));
+        }
+        (None, _) => {
+            app.store
+                .add_message(id, auth.actor(), channel, input.visibility, &input.body)
+                .await?
+        }
+    };
     Ok((StatusCode::CREATED, Json(message)))
 }

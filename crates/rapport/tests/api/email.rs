@@ -559,6 +559,25 @@ async fn replies_reach_a_real_smtp_server_threaded_and_once_even_when_it_was_dow
     let (_, ticket) = app.api().get(&format!("/api/v1/tickets/{ticket_id}")).await;
     assert_eq!(ticket["messages"][1]["email"]["delivery"], "sent");
 
+    // The agent can take a CC off the thread.
+    let (status, without) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{ticket_id}/messages"),
+            json!({"body": "Just between us, Ana.", "visibility": "public", "cc": []}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{without}");
+    assert_eq!(without["email"]["cc"], json!([]));
+    let (status, body) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{ticket_id}/messages"),
+            json!({"body": "x", "visibility": "public", "cc": ["not an address"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
     // The customer's answer to it threads back onto the ticket.
     let answer = mail(
         "ana@example.com",

@@ -1,0 +1,55 @@
+use crate::app::App;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{AuthAgent, Path};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+
+/// An attachment's bytes, as a download. The content type is served as sent, with
+/// `nosniff` and as an attachment, so a browser never runs what a customer attached.
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "email", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Attachment id")),
+    responses((status = 200, content_type = "application/octet-stream", body = String), (status = 404, body = ErrorBody)))]
+pub async fn download_attachment(
+    State(app): State<App>,
+    _auth: AuthAgent,
+    Path(id): Path<i64>,
+) -> ApiResult<impl IntoResponse> {
+    let (info, data) = app.store.attachment(id).await?;
+    let filename: String = info
+        .filename
+        .chars()
+        .map(|c| {
+            if c == '"' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let ascii: String = filename
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '_' })
+        .collect();
+    let encoded: String = filename
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, info.content_type),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        data,
+    ))
+}
