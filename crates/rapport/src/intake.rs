@@ -2,7 +2,7 @@
 //! transaction (and one disk sync) for all the mails waiting at that moment, instead of one
 //! each. Every delivery still gets its own answer, and only after its batch is committed.
 
-use rapport_store::email::Ingested;
+use rapport_store::email::{Ingested, ParsedMail};
 use rapport_store::{Store, StoreError, StoreResult};
 use tokio::sync::{mpsc, oneshot};
 
@@ -10,8 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 const MAX_BATCH: usize = 64;
 
 struct Delivery {
-    raw: axum::body::Bytes,
-    mailbox: Option<String>,
+    mail: ParsedMail,
     answer: oneshot::Sender<StoreResult<Ingested>>,
 }
 
@@ -19,6 +18,7 @@ struct Delivery {
 #[derive(Clone)]
 pub struct MailIntake {
     deliveries: mpsc::Sender<Delivery>,
+    max_bytes: usize,
 }
 
 impl MailIntake {
@@ -34,35 +34,34 @@ impl MailIntake {
                         Err(_) => break,
                     }
                 }
-                let mails: Vec<(&[u8], Option<&str>)> = batch
-                    .iter()
-                    .map(|d| (d.raw.as_ref(), d.mailbox.as_deref()))
-                    .collect();
-                let results = store.ingest_emails(&mails, max_bytes).await;
-                for (delivery, result) in batch.into_iter().zip(results) {
+                let (mails, answers): (Vec<ParsedMail>, Vec<_>) =
+                    batch.into_iter().map(|d| (d.mail, d.answer)).unzip();
+                let results = store.ingest_emails(&mails).await;
+                for (answer, result) in answers.into_iter().zip(results) {
                     // The sender may have gone (a closed connection); the mail is stored anyway.
-                    let _ = delivery.answer.send(result);
+                    let _ = answer.send(result);
                 }
             }
         });
-        MailIntake { deliveries }
+        MailIntake {
+            deliveries,
+            max_bytes,
+        }
     }
 
-    /// Stores one mail; returns once it is committed.
+    /// Stores one mail; returns once it is committed. The mail is parsed here, in the
+    /// caller's task, so the writer only writes.
     pub async fn deliver(
         &self,
         raw: axum::body::Bytes,
         mailbox: Option<String>,
     ) -> StoreResult<Ingested> {
+        let mail = ParsedMail::read(raw.to_vec(), mailbox, self.max_bytes);
         let (answer, answered) = oneshot::channel();
         let stopped =
             || StoreError::Config("the mail intake has stopped; the mail was not stored".into());
         self.deliveries
-            .send(Delivery {
-                raw,
-                mailbox,
-                answer,
-            })
+            .send(Delivery { mail, answer })
             .await
             .map_err(|_| stopped())?;
         answered.await.map_err(|_| stopped())?

@@ -88,27 +88,28 @@ pub struct InboundEmail {
     pub message_id: Option<i64>,
 }
 
-/// A mail read before its transaction starts, so parsing does not hold the write lock.
-struct ParsedMail<'a> {
-    raw: &'a [u8],
-    mailbox: Option<&'a str>,
+/// A mail read before its transaction starts, so parsing does not hold the write lock: the
+/// HTTP intake reads each mail in its own request task and hands the writer only what to store.
+pub struct ParsedMail {
+    raw: Vec<u8>,
+    mailbox: Option<String>,
     parsed: Result<Email, String>,
     key: String,
 }
 
-impl<'a> ParsedMail<'a> {
-    fn read(raw: &'a [u8], mailbox: Option<&'a str>, max_bytes: usize) -> ParsedMail<'a> {
+impl ParsedMail {
+    pub fn read(raw: Vec<u8>, mailbox: Option<String>, max_bytes: usize) -> ParsedMail {
         let parsed = if raw.len() > max_bytes {
             Err(format!(
                 "the message is {} bytes, more than the limit of {max_bytes}",
                 raw.len()
             ))
         } else {
-            rapport_mail::read(raw).map_err(|err| err.to_string())
+            rapport_mail::read(&raw).map_err(|err| err.to_string())
         };
         let key = rapport_mail::dedupe_key(
             parsed.as_ref().ok().and_then(|e| e.message_id.as_deref()),
-            raw,
+            &raw,
         );
         ParsedMail {
             raw,
@@ -195,10 +196,18 @@ impl Store {
         mailbox: Option<&str>,
         max_bytes: usize,
     ) -> StoreResult<Ingested> {
-        let mail = ParsedMail::read(raw, mailbox, max_bytes);
+        self.ingest_one(&ParsedMail::read(
+            raw.to_vec(),
+            mailbox.map(str::to_owned),
+            max_bytes,
+        ))
+        .await
+    }
+
+    async fn ingest_one(&self, mail: &ParsedMail) -> StoreResult<Ingested> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        match self.ingest_in(&mut tx, &now, &mail).await {
+        match self.ingest_in(&mut tx, &now, mail).await {
             Ok(ingested) => {
                 tx.commit().await?;
                 Ok(ingested)
@@ -218,20 +227,12 @@ impl Store {
     /// Ingests several mails in one transaction, so that concurrent deliveries share one
     /// commit (and one disk sync). Each mail gets its own result. If the batch fails as a
     /// whole, each mail is tried again on its own, so one bad mail cannot sink the others.
-    pub async fn ingest_emails(
-        &self,
-        batch: &[(&[u8], Option<&str>)],
-        max_bytes: usize,
-    ) -> Vec<StoreResult<Ingested>> {
-        let mails: Vec<ParsedMail<'_>> = batch
-            .iter()
-            .map(|(raw, mailbox)| ParsedMail::read(raw, *mailbox, max_bytes))
-            .collect();
+    pub async fn ingest_emails(&self, mails: &[ParsedMail]) -> Vec<StoreResult<Ingested>> {
         let together = async {
             let now = self.now();
             let mut tx = self.begin_write().await?;
             let mut results = Vec::with_capacity(mails.len());
-            for mail in &mails {
+            for mail in mails {
                 results.push(self.ingest_in(&mut tx, &now, mail).await?);
             }
             tx.commit().await?;
@@ -240,22 +241,17 @@ impl Store {
         match together.await {
             Ok(results) => results.into_iter().map(Ok).collect(),
             Err(error) => {
-                tracing::warn!(%error, mails = batch.len(), "a batch of mail failed; storing each on its own");
-                let mut results = Vec::with_capacity(batch.len());
-                for (raw, mailbox) in batch {
-                    results.push(self.ingest_email(raw, *mailbox, max_bytes).await);
+                tracing::warn!(%error, mails = mails.len(), "a batch of mail failed; storing each on its own");
+                let mut results = Vec::with_capacity(mails.len());
+                for mail in mails {
+                    results.push(self.ingest_one(mail).await);
                 }
                 results
             }
         }
     }
 
-    async fn ingest_in(
-        &self,
-        tx: &mut Tx,
-        now: &str,
-        mail: &ParsedMail<'_>,
-    ) -> StoreResult<Ingested> {
+    async fn ingest_in(&self, tx: &mut Tx, now: &str, mail: &ParsedMail) -> StoreResult<Ingested> {
         if let Some(existing) = already_ingested(tx, &mail.key).await? {
             return Ok(existing);
         }
@@ -263,8 +259,8 @@ impl Store {
             Err(reason) => {
                 let record = Record {
                     key: &mail.key,
-                    mailbox: mail.mailbox,
-                    raw: mail.raw,
+                    mailbox: mail.mailbox.as_deref(),
+                    raw: &mail.raw,
                     outcome: Outcome::Rejected,
                     reason: Some(reason.clone()),
                     ticket_id: None,
@@ -273,8 +269,15 @@ impl Store {
                 record_inbound(tx, now, record).await
             }
             Ok(email) => {
-                self.ingest_parsed(tx, now, &mail.key, mail.mailbox, mail.raw, email)
-                    .await
+                self.ingest_parsed(
+                    tx,
+                    now,
+                    &mail.key,
+                    mail.mailbox.as_deref(),
+                    &mail.raw,
+                    email,
+                )
+                .await
             }
         }
     }

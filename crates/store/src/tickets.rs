@@ -481,7 +481,8 @@ pub(crate) async fn create_ticket_in(
         .fetch_one(&mut **tx)
         .await?;
     let mut ticket = ticket_from(&row, tags)?;
-    write_tags(tx, ticket.id, &ticket.tags).await?;
+    // A new ticket has no tags to clear.
+    insert_tags(tx, ticket.id, &ticket.tags).await?;
     let message = insert_message(
         tx,
         now,
@@ -644,6 +645,10 @@ async fn write_tags(tx: &mut Tx, ticket_id: i64, tags: &[String]) -> StoreResult
         .bind(ticket_id)
         .execute(&mut **tx)
         .await?;
+    insert_tags(tx, ticket_id, tags).await
+}
+
+async fn insert_tags(tx: &mut Tx, ticket_id: i64, tags: &[String]) -> StoreResult<()> {
     for tag in tags {
         sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)")
             .bind(ticket_id)
