@@ -78,17 +78,13 @@ pub async fn work(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     tokio::pin!(shutdown);
-    let mut last_imap_poll: Option<std::time::Instant> = None;
+    let watchers: Vec<_> = app
+        .config
+        .imap
+        .iter()
+        .map(|mailbox| tokio::spawn(crate::imap::watch(app.clone(), mailbox.clone())))
+        .collect();
     loop {
-        let imap_due =
-            last_imap_poll.is_none_or(|at| at.elapsed().as_secs() >= app.config.imap_poll_seconds);
-        if !app.config.imap.is_empty() && imap_due {
-            last_imap_poll = Some(std::time::Instant::now());
-            let stored = crate::imap::poll_all(&app).await;
-            if stored > 0 {
-                tracing::info!(stored, "stored mail from IMAP");
-            }
-        }
         match app.store.run_due_jobs().await {
             Ok(0) => {}
             Ok(ran) => tracing::debug!(ran, "ran due jobs"),
@@ -100,5 +96,8 @@ pub async fn work(
             () = &mut shutdown => break,
             () = tokio::time::sleep(interval) => {}
         }
+    }
+    for watcher in watchers {
+        watcher.abort();
     }
 }

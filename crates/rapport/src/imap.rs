@@ -1,6 +1,6 @@
-//! Inbound mail from IMAP mailboxes: the worker polls each configured mailbox, stores every
-//! unseen message through the same ingestion path as the HTTP endpoint, and marks a message
-//! seen only after it is committed. A message that could not be stored stays unseen and is
+//! Inbound mail from IMAP mailboxes: the worker watches each configured mailbox (IDLE where the
+//! server offers it, polling otherwise), stores every unseen message through the same
+//! ingestion path as the HTTP endpoint, and marks a message seen only after it is committed. A message that could not be stored stays unseen and is
 //! fetched again on the next poll; ingestion is idempotent, so a message stored just before a
 //! crash is not stored twice.
 
@@ -65,6 +65,17 @@ async fn poll_stream<S>(app: &App, mailbox: &ImapConfig, stream: S) -> anyhow::R
 where
     S: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
 {
+    let mut session = open(mailbox, stream).await?;
+    let stored = store_unseen(app, mailbox, &mut session).await?;
+    session.logout().await.ok();
+    Ok(stored)
+}
+
+/// Logs in and opens the folder.
+async fn open<S>(mailbox: &ImapConfig, stream: S) -> anyhow::Result<async_imap::Session<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
+{
     let mut client = async_imap::Client::new(stream);
     client
         .read_response()
@@ -87,6 +98,18 @@ where
         .select(&mailbox.folder)
         .await
         .with_context(|| format!("could not open the folder `{}`", mailbox.folder))?;
+    Ok(session)
+}
+
+/// Stores every unseen message, marking each seen once it is committed.
+async fn store_unseen<S>(
+    app: &App,
+    mailbox: &ImapConfig,
+    session: &mut async_imap::Session<S>,
+) -> anyhow::Result<usize>
+where
+    S: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
+{
     let mut unseen: Vec<u32> = session
         .uid_search("UNSEEN")
         .await
@@ -129,6 +152,80 @@ where
             result.context("could not mark a message seen")?;
         }
     }
-    session.logout().await.ok();
     Ok(stored)
+}
+
+/// Watches one mailbox for as long as the task runs: stores what is unseen, then waits for new
+/// mail with IDLE when the server offers it (so mail arrives in seconds), or polls every
+/// `imap_poll_seconds` when it does not. Connection failures are retried after that interval.
+pub async fn watch(app: App, mailbox: ImapConfig) {
+    let interval = std::time::Duration::from_secs(app.config.imap_poll_seconds);
+    loop {
+        if let Err(error) = watch_connection(&app, &mailbox, interval).await {
+            tracing::warn!(mailbox = %mailbox.name, error = %format!("{error:#}"), "IMAP mailbox unavailable; will try again");
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+async fn watch_connection(
+    app: &App,
+    mailbox: &ImapConfig,
+    interval: std::time::Duration,
+) -> anyhow::Result<()> {
+    let tcp = TcpStream::connect((mailbox.host.as_str(), mailbox.port))
+        .await
+        .with_context(|| {
+            format!(
+                "could not connect to the IMAP server {}:{}",
+                mailbox.host, mailbox.port
+            )
+        })?;
+    match mailbox.security.as_str() {
+        "none" => watch_stream(app, mailbox, tcp, interval).await,
+        _ => {
+            // TLS watching reuses the one-shot poll on each interval.
+            loop {
+                let stored = poll_mailbox(app, mailbox).await?;
+                if stored > 0 {
+                    tracing::info!(mailbox = %mailbox.name, stored, "stored mail from IMAP");
+                }
+                tokio::time::sleep(interval).await;
+            }
+        }
+    }
+}
+
+async fn watch_stream<S>(
+    app: &App,
+    mailbox: &ImapConfig,
+    stream: S,
+    interval: std::time::Duration,
+) -> anyhow::Result<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
+{
+    let mut session = open(mailbox, stream).await?;
+    let idle = session
+        .capabilities()
+        .await
+        .context("could not ask for the server's capabilities")?
+        .has_str("IDLE");
+    loop {
+        let stored = store_unseen(app, mailbox, &mut session).await?;
+        if stored > 0 {
+            tracing::info!(mailbox = %mailbox.name, stored, "stored mail from IMAP");
+        }
+        if idle {
+            // Servers drop an IDLE after 30 minutes; renew it well before.
+            let mut handle = session.idle();
+            handle.init().await.context("could not start IDLE")?;
+            let (wait, _interrupt) =
+                handle.wait_with_timeout(std::time::Duration::from_secs(25 * 60));
+            wait.await.context("IDLE failed")?;
+            session = handle.done().await.context("could not end IDLE")?;
+        } else {
+            tokio::time::sleep(interval).await;
+        }
+    }
 }

@@ -768,3 +768,48 @@ async fn mail_from_a_real_imap_mailbox_becomes_tickets_and_is_marked_seen_once_s
         "{refused:#}"
     );
 }
+
+#[tokio::test]
+async fn a_watched_mailbox_delivers_new_mail_within_seconds_through_idle() {
+    let imap = ImapServer::start();
+    let mailbox = rapport::config::ImapConfig {
+        name: "support".into(),
+        host: "127.0.0.1".into(),
+        port: imap.port,
+        security: "none".into(),
+        username: "support".into(),
+        password: Some("secret".into()),
+        folder: "INBOX".into(),
+    };
+    // An hour between polls: only IDLE can bring the mail in time.
+    let app = TestApp::spawn_with(|config| config.imap_poll_seconds = 3600).await;
+    let watcher = tokio::spawn(rapport::imap::watch(app.app.clone(), mailbox));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    imap.append(&mail(
+        "Lee <lee@example.com>",
+        "VPN drops",
+        "idle-1@example.com",
+        "",
+        "The VPN drops every hour.",
+    ));
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, tickets) = app.api().get("/api/v1/tickets").await;
+        if tickets["items"]
+            .as_array()
+            .is_some_and(|items| items.len() == 1)
+        {
+            assert_eq!(tickets["items"][0]["subject"], "VPN drops");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the mail did not arrive through IDLE"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    watcher.abort();
+    assert_eq!(imap.unseen(), "");
+}
