@@ -16,7 +16,8 @@ use std::time::Duration;
 /// How long a claimed mail is reserved for one sender before another may try.
 const LEASE_SECONDS: i64 = 300;
 
-/// How long a mail waits after the server refused or could not be reached.
+/// How long a mail first waits after the server refused or could not be reached; each
+/// further failure doubles it, up to an hour.
 const RETRY_SECONDS: i64 = 60;
 
 /// Sends every outbound mail that is due. Returns how many were accepted by the server.

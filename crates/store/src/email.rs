@@ -774,16 +774,23 @@ impl Store {
         Ok(())
     }
 
-    /// Sending failed: try again after `retry_seconds`, and say why on the message.
+    /// Sending failed: try again later, and say why on the message.
     pub async fn outbound_failed(
         &self,
         mail: &OutboundEmail,
         error: &str,
-        retry_seconds: i64,
+        first_retry_seconds: i64,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
+        // Back off while the server stays down: the first wait, doubled with each attempt,
+        // at most an hour.
+        let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM jobs WHERE id = $1")
+            .bind(mail.job_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let wait = (first_retry_seconds << (attempts - 1).clamp(0, 12)).min(60 * 60);
         sqlx::query("UPDATE jobs SET run_at = $1, last_error = $2 WHERE id = $3")
-            .bind(self.from_now(retry_seconds))
+            .bind(self.from_now(wait))
             .bind(error)
             .bind(mail.job_id)
             .execute(&mut *tx)
