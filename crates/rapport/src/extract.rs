@@ -203,3 +203,13 @@ impl FromRequestParts<App> for AuthAgent {
         }
     }
 }
+
+/// For optional fields that can also be cleared: tells a field sent as `null` (`Some(None)`)
+/// from a field left out (`None`). Use with `#[serde(default, deserialize_with = "present")]`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}

@@ -16,15 +16,3 @@ pub async fn customer_health(
 ) -> ApiResult<Json<Health>> {
     Ok(Json(app.store.customer_health(id).await?))
 }
-
-/// An organization's relationship health: the average of its customers'.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/health", tag = "organizations", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Organization id")),
-    responses((status = 200, body = Health), (status = 404, body = ErrorBody)))]
-pub async fn organization_health(
-    State(app): State<App>,
-    _auth: AuthAgent,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<Health>> {
-    Ok(Json(app.store.organization_health(id).await?))
-}

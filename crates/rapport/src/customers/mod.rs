@@ -1,7 +1,7 @@
 //! Customers: the people we serve.
 
 mod create;
-pub(crate) mod health;
+mod health;
 mod list;
 mod merge;
 mod moments;

@@ -12,13 +12,13 @@ pub struct TimelineQuery {
     /// 1 to 100; 50 unless given.
     limit: Option<usize>,
     /// `next_cursor` from the previous page.
-    cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct Timeline {
-    items: Vec<TimelineItem>,
-    next_cursor: Option<String>,
+    pub(crate) items: Vec<TimelineItem>,
+    pub(crate) next_cursor: Option<String>,
 }
 
 impl TimelineQuery {
@@ -56,28 +56,7 @@ pub async fn customer_timeline(
     }))
 }
 
-/// The same for every customer of an organization.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/timeline", tag = "organizations", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Organization id"), TimelineQuery),
-    responses((status = 200, body = Timeline), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn organization_timeline(
-    State(app): State<App>,
-    _auth: AuthAgent,
-    Path(id): Path<i64>,
-    Query(query): Query<TimelineQuery>,
-) -> ApiResult<Json<Timeline>> {
-    let page = app
-        .store
-        .organization_timeline(id, query.cursor.as_deref(), query.limit()?)
-        .await
-        .map_err(cursor_error)?;
-    Ok(Json(Timeline {
-        items: page.items,
-        next_cursor: page.next_cursor,
-    }))
-}
-
-fn cursor_error(error: rapport_store::StoreError) -> ApiError {
+pub(crate) fn cursor_error(error: rapport_store::StoreError) -> ApiError {
     match error {
         rapport_store::StoreError::Invalid(invalid) if invalid.field == "cursor" => {
             ApiError::bad_request("invalid_cursor", format!("`cursor`: {invalid}."))

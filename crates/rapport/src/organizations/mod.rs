@@ -1,7 +1,9 @@
 //! Organizations: the companies customers belong to.
 
 mod create;
+mod health;
 mod show;
+mod timeline;
 mod update;
 
 use crate::app::App;
@@ -15,6 +17,6 @@ pub fn router() -> OpenApiRouter<App> {
             show::show_organization,
             update::update_organization
         ))
-        .routes(routes!(crate::customers::timeline::organization_timeline))
-        .routes(routes!(crate::customers::health::organization_health))
+        .routes(routes!(timeline::organization_timeline))
+        .routes(routes!(health::organization_health))
 }

@@ -3,22 +3,18 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json, Path};
 use axum::extract::State;
 use rapport_domain::{Organization, Role};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
     /// The relationship owner; `null` for none.
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "crate::extract::present")]
     #[schema(value_type = Option<i64>)]
     owner_id: Option<Option<i64>>,
     /// Required when replacing an owner: what the next person needs to know.
     handover_note: Option<String>,
-}
-
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<i64>>, D::Error> {
-    Option::<i64>::deserialize(deserializer).map(Some)
 }
 
 /// Name an organization's relationship owner. Needs the supervisor or admin role; replacing an

@@ -4,17 +4,17 @@ use crate::extract::{AuthAgent, Json, Path};
 use axum::extract::State;
 use rapport_domain::{Priority, Ticket};
 use rapport_store::tickets::TicketPatch;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 /// Fields left out stay as they are; `null` clears `assignee_id` or `team_id`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTicket {
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::extract::present")]
     #[schema(value_type = Option<i64>)]
     assignee_id: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::extract::present")]
     #[schema(value_type = Option<i64>)]
     team_id: Option<Option<i64>>,
     priority: Option<Priority>,
@@ -23,13 +23,6 @@ pub struct UpdateTicket {
     /// Required when moving the ticket from one assignee to another: what the next person
     /// needs to know. Kept as an internal note and in the audit trail.
     handover_note: Option<String>,
-}
-
-/// Tells a field sent as `null` (`Some(None)`) from a field left out (`None`).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Change who handles a ticket and how: assignee, team, priority, tags. Each change is recorded

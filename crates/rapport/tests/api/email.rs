@@ -6,7 +6,7 @@ use crate::helpers::{Api, TestApp, TestDatabase, error_code, error_message};
 use rapport::config::SmtpConfig;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -588,7 +588,6 @@ async fn replies_reach_a_real_smtp_server_threaded_and_once_even_when_it_was_dow
     );
     let (_, threaded) = post_mail(&app, &answer).await;
     assert_eq!(threaded["ticket_id"], ticket_id);
-    let _ = Path::new("");
 }
 
 /// A real IMAP server (Dovecot from Debian, installed by scripts/test) on a free port, with

@@ -1,0 +1,26 @@
+use crate::app::App;
+use crate::customers::timeline::{Timeline, TimelineQuery, cursor_error};
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{AuthAgent, Json, Path, Query};
+use axum::extract::State;
+
+/// Everything that happened with every customer of an organization, newest first.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/timeline", tag = "organizations", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Organization id"), TimelineQuery),
+    responses((status = 200, body = Timeline), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn organization_timeline(
+    State(app): State<App>,
+    _auth: AuthAgent,
+    Path(id): Path<i64>,
+    Query(query): Query<TimelineQuery>,
+) -> ApiResult<Json<Timeline>> {
+    let page = app
+        .store
+        .organization_timeline(id, query.cursor.as_deref(), query.limit()?)
+        .await
+        .map_err(cursor_error)?;
+    Ok(Json(Timeline {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
