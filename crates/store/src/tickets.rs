@@ -430,34 +430,24 @@ pub(crate) async fn create_ticket_in(
     let subject = validate::line("subject", new.subject, validate::MAX_SUBJECT_CHARS)?;
     let body = validate::body(new.body)?;
     let tags = validate::tags(new.tags)?;
-    let email = match &new.customer {
-        CustomerRef::Email { email, name } => {
-            let email = validate::email(email)?;
-            let name = match name {
-                Some(name) => validate::line("customer.name", name, validate::MAX_NAME_CHARS)?,
-                None => email.split('@').next().unwrap_or_default().to_owned(),
-            };
-            Some((email, name))
-        }
-        CustomerRef::Id(_) => None,
-    };
-
-    let customer_id = match (&new.customer, email) {
-        (CustomerRef::Id(id), _) => {
+    let customer_id = match &new.customer {
+        CustomerRef::Id(id) => {
             let found: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut **tx)
                 .await?;
             found.ok_or_else(|| StoreError::unknown("customer", "customer_id", *id))?
         }
-        (CustomerRef::Email { .. }, Some((email, name))) => {
+        CustomerRef::Email { email, name } => {
+            let email = validate::email(email)?;
+            let name = match name {
+                Some(name) => validate::line("customer.name", name, validate::MAX_NAME_CHARS)?,
+                None => email.split('@').next().unwrap_or_default().to_owned(),
+            };
             match customer_id_by_email(tx, &email).await? {
                 Some(id) => id,
                 None => insert_customer(tx, now, &name, &email, actor).await?,
             }
-        }
-        (CustomerRef::Email { .. }, None) => {
-            unreachable!("an email reference always has a validated address")
         }
     };
     let organization_id: Option<i64> =
