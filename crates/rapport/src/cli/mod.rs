@@ -188,6 +188,20 @@ async fn run_serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     })?;
     tracing::info!(address = %listen, "listening");
     eprintln!("Rapport is running at http://{listen}/ (Ctrl-C to stop).");
+    match &app.config.smtp {
+        Some(smtp) => eprintln!(
+            "Outbound mail goes through {}:{} from {}.",
+            smtp.host, smtp.port, app.config.mail_from
+        ),
+        None => eprintln!(
+            "No SMTP server is configured: replies to customers are kept queued and go out once one is \
+             (see \"Email\" in README.md)."
+        ),
+    }
+    if !app.config.imap.is_empty() {
+        let names: Vec<&str> = app.config.imap.iter().map(|m| m.name.as_str()).collect();
+        eprintln!("Watching IMAP mailboxes: {}.", names.join(", "));
+    }
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let interval = std::time::Duration::from_secs(app.config.worker_interval_seconds);
     let worker = tokio::spawn(crate::app::work(app.clone(), interval, async {
