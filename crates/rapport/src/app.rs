@@ -15,6 +15,8 @@ pub struct App {
     pub config: Config,
     /// Stores inbound mail from concurrent deliveries in shared transactions.
     pub intake: crate::intake::MailIntake,
+    /// Failed sign-ins per address, to slow down password guessing.
+    pub sign_ins: std::sync::Arc<crate::session::SignInLimiter>,
 }
 
 impl App {
@@ -52,6 +54,7 @@ impl App {
             store,
             config,
             intake,
+            sign_ins: Default::default(),
         })
     }
 }

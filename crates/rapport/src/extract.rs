@@ -172,11 +172,7 @@ impl FromRequestParts<App> for AuthAgent {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
         let Some(header) = parts.headers.get(AUTHORIZATION) else {
-            return Err(ApiError::unauthenticated(
-                "unauthenticated",
-                "This endpoint needs an API token: send the header `Authorization: Bearer <token>`. \
-                 An admin can create one with `rapport admin create-token`.",
-            ));
+            return agent_from_session(parts, app).await;
         };
         let token = header
             .to_str()
@@ -202,6 +198,39 @@ impl FromRequestParts<App> for AuthAgent {
             )),
         }
     }
+}
+
+/// A browser's session cookie. Anything but reading also needs the session's CSRF token in
+/// `X-CSRF-Token`, so another site cannot make the browser act for the agent.
+async fn agent_from_session(parts: &Parts, app: &App) -> Result<AuthAgent, ApiError> {
+    let Some(session) = crate::session::session_from(&parts.headers) else {
+        return Err(ApiError::unauthenticated(
+            "unauthenticated",
+            "This endpoint needs an API token: send the header `Authorization: Bearer <token>`. \
+             An admin can create one with `rapport admin create-token`.",
+        ));
+    };
+    let Some(agent) = app.store.agent_for_session(&session).await? else {
+        return Err(ApiError::unauthenticated(
+            "session_expired",
+            "Your session has ended; please sign in again.",
+        ));
+    };
+    let reading = matches!(
+        parts.method,
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    let csrf = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !reading && csrf != crate::session::csrf_token(&session) {
+        return Err(ApiError::forbidden(
+            "This request comes with a session cookie but without its CSRF token in `X-CSRF-Token`; reload the page and try again.",
+        ));
+    }
+    Ok(AuthAgent(agent))
 }
 
 /// For optional fields that can also be cleared: tells a field sent as `null` (`Some(None)`)

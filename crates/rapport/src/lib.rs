@@ -22,6 +22,7 @@ mod organizations;
 mod promises;
 mod public;
 pub mod router;
+mod session;
 mod settings;
 mod tasks;
 mod teams;

@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::{
     agents, coach, customers, health, home, inbound, insight, openapi, organizations, promises,
-    public, settings, tasks, teams, tickets,
+    public, session, settings, tasks, teams, tickets,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -32,6 +32,7 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(tasks::router())
         .merge(inbound::router(app.config.max_email_bytes))
         .merge(settings::router())
+        .merge(session::router())
         .merge(public::api_router())
         .split_for_parts();
     let mut openapi = openapi;

@@ -15,5 +15,6 @@ mod health;
 mod openapi;
 mod organizations;
 mod relationship;
+mod session;
 mod teams;
 mod tickets;

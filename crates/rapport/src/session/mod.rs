@@ -1,0 +1,54 @@
+//! Browser sessions for agents: sign in with email and password, get an HttpOnly session
+//! cookie and a CSRF token; sign out. Requests carrying the cookie instead of a bearer token
+//! must send the CSRF token in `X-CSRF-Token` for anything but reading. The agent workspace
+//! builds on this.
+
+mod limiter;
+mod sign_in;
+mod sign_out;
+
+pub use limiter::SignInLimiter;
+
+use crate::app::App;
+use axum::http::HeaderMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub const COOKIE: &str = "rapport_session";
+
+pub fn router() -> OpenApiRouter<App> {
+    OpenApiRouter::new().routes(routes!(
+        sign_in::sign_in,
+        sign_out::sign_out,
+        sign_in::show_session
+    ))
+}
+
+/// The CSRF token of a session: derived from its secret, so only someone holding the cookie's
+/// value (which scripts cannot read) can compute it.
+pub fn csrf_token(session: &str) -> String {
+    rapport_store::secrets::digest(&format!("csrf:{session}"))
+}
+
+/// The session secret from the request's cookies, if any.
+pub fn session_from(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+/// Whether the browser reached us over HTTPS (directly, or through a proxy that says so), so
+/// the cookie must be marked Secure.
+pub fn over_https(app: &App, headers: &HeaderMap) -> bool {
+    let forwarded = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    forwarded || app.config.public_url.starts_with("https://")
+}

@@ -1,0 +1,94 @@
+use super::{COOKIE, csrf_token, over_https, session_from};
+use crate::app::App;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{AuthAgent, Json};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rapport_domain::Agent;
+use rapport_store::auth::SESSION_IDLE_SECONDS;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Session {
+    agent: Agent,
+    /// Send as `X-CSRF-Token` with every request that changes something.
+    csrf_token: String,
+}
+
+/// Sign in with email and password. Sets an HttpOnly, SameSite session cookie (Secure over
+/// HTTPS) and returns the CSRF token. Repeated failures for one address are refused for a while.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session",
+    request_body = SignIn,
+    responses((status = 200, body = Session), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn sign_in(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Json(input): Json<SignIn>,
+) -> ApiResult<Response> {
+    if let Err(seconds) = app.sign_ins.check(&input.email) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!(
+                "Too many failed sign-ins for this address; try again in {} minutes.",
+                seconds.div_ceil(60)
+            ),
+        ));
+    }
+    let Some(agent) = app
+        .store
+        .verify_agent_password(&input.email, &input.password)
+        .await?
+    else {
+        app.sign_ins.failed(&input.email);
+        return Err(ApiError::unauthenticated(
+            "sign_in_failed",
+            "That email and password do not match an agent.",
+        ));
+    };
+    app.sign_ins.succeeded(&input.email);
+    let session = app.store.create_session(agent.id).await?;
+    let secure = if over_https(&app, &headers) {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{COOKIE}={session}; HttpOnly; SameSite=Lax; Path=/; Max-Age={SESSION_IDLE_SECONDS}{secure}"
+    );
+    let mut response = Json(Session {
+        csrf_token: csrf_token(&session),
+        agent,
+    })
+    .into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(ApiError::internal)?,
+    );
+    Ok(response)
+}
+
+/// The signed-in agent and the session's CSRF token.
+#[utoipa::path(get, path = "/api/v1/session", tag = "session",
+    responses((status = 200, body = Session), (status = 401, body = ErrorBody)))]
+pub async fn show_session(headers: HeaderMap, auth: AuthAgent) -> ApiResult<Json<Session>> {
+    let session = session_from(&headers).ok_or_else(|| {
+        ApiError::unauthenticated(
+            "unauthenticated",
+            "There is no browser session; sign in first.",
+        )
+    })?;
+    Ok(Json(Session {
+        agent: auth.0,
+        csrf_token: csrf_token(&session),
+    }))
+}

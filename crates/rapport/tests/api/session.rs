@@ -1,0 +1,183 @@
+//! Browser sessions: the cookie, its flags, the CSRF token, signing out, and the brake on
+//! password guessing.
+
+use crate::helpers::{Api, TestApp, error_code, error_message};
+use rapport_domain::{Actor, Role};
+use rapport_store::agents::NewAgent;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+async fn agent_with_password(app: &TestApp) {
+    app.app
+        .store
+        .create_agent(
+            NewAgent {
+                email: "pat@rapport.test",
+                name: "Pat",
+                role: Role::Agent,
+                reports_to: None,
+                password: Some("a long enough password"),
+            },
+            Actor::System,
+        )
+        .await
+        .expect("agent");
+}
+
+fn cookie_of(response: &reqwest::Response) -> String {
+    let header = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    header.split(';').next().expect("pair").to_owned()
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_safe_cookie_that_works_with_its_csrf_token() {
+    let app = TestApp::spawn().await;
+    agent_with_password(&app).await;
+    let client = app.client();
+
+    let response = client
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"email": "PAT@rapport.test", "password": "a long enough password"}))
+        .send()
+        .await
+        .expect("answer");
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set_cookie.contains(flag), "{flag} in {set_cookie}");
+    }
+    assert!(!set_cookie.contains("Secure"), "plain HTTP on localhost");
+    let cookie = cookie_of(&response);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["agent"]["email"], "pat@rapport.test");
+    let csrf = body["csrf_token"].as_str().expect("csrf").to_owned();
+
+    let me = client
+        .get(app.url("/api/v1/agents/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(me.status(), StatusCode::OK, "reading needs only the cookie");
+
+    let ticket = json!({"subject": "From the browser", "body": "Hello", "customer": {"email": "ana@example.com"}});
+    let (status, body) = Api::send(
+        client
+            .post(app.url("/api/v1/tickets"))
+            .header("cookie", &cookie)
+            .json(&ticket),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "changing something needs the CSRF token"
+    );
+    assert!(error_message(&body).contains("X-CSRF-Token"));
+    let (status, _) = Api::send(
+        client
+            .post(app.url("/api/v1/tickets"))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", "forged")
+            .json(&ticket),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, created) = Api::send(
+        client
+            .post(app.url("/api/v1/tickets"))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf)
+            .json(&ticket),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+
+    let (status, session) = Api::send(
+        client
+            .get(app.url("/api/v1/session"))
+            .header("cookie", &cookie),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(session["csrf_token"], csrf);
+
+    let signed_out = client
+        .delete(app.url("/api/v1/session"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .expect("sign out");
+    assert_eq!(signed_out.status(), StatusCode::NO_CONTENT);
+    assert!(
+        signed_out.headers()["set-cookie"]
+            .to_str()
+            .expect("ascii")
+            .contains("Max-Age=0")
+    );
+    let (status, body) = Api::send(
+        client
+            .get(app.url("/api/v1/agents/me"))
+            .header("cookie", &cookie),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(&body), "session_expired");
+}
+
+#[tokio::test]
+async fn the_cookie_is_secure_behind_https() {
+    let app = TestApp::spawn().await;
+    agent_with_password(&app).await;
+
+    let response = app
+        .client()
+        .post(app.url("/api/v1/session"))
+        .header("x-forwarded-proto", "https")
+        .json(&json!({"email": "pat@rapport.test", "password": "a long enough password"}))
+        .send()
+        .await
+        .expect("answer");
+
+    assert!(
+        response.headers()["set-cookie"]
+            .to_str()
+            .expect("ascii")
+            .contains("Secure")
+    );
+}
+
+#[tokio::test]
+async fn wrong_passwords_say_nothing_about_who_exists_and_repeated_guesses_are_refused() {
+    let app = TestApp::spawn().await;
+    agent_with_password(&app).await;
+    let sign_in = |email: &'static str, password: &'static str| {
+        app.api_as(None)
+            .request(Method::POST, "/api/v1/session")
+            .json(&json!({"email": email, "password": password}))
+    };
+
+    let (status, unknown) = Api::send(sign_in("nobody@rapport.test", "whatever")).await;
+    let (_, wrong) = Api::send(sign_in("pat@rapport.test", "wrong password")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        unknown, wrong,
+        "the same answer whether or not the address exists"
+    );
+
+    for _ in 0..4 {
+        Api::send(sign_in("pat@rapport.test", "wrong password")).await;
+    }
+    let (status, body) = Api::send(sign_in("pat@rapport.test", "a long enough password")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_code(&body), "too_many_attempts");
+    assert!(error_message(&body).contains("minutes"));
+}
