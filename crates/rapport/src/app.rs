@@ -72,6 +72,9 @@ pub async fn serve(
         .context("the HTTP server failed")
 }
 
+/// Finished jobs are kept this long, for looking into what happened, then forgotten.
+const JOBS_KEPT_DAYS: i64 = 30;
+
 /// Runs due jobs (check-ins, promise deadlines, follow-ups, surveys, health) every
 /// `interval` until `shutdown` completes. Jobs live in the database, so nothing is lost when
 /// the process stops; they run when it comes back.
@@ -87,7 +90,16 @@ pub async fn work(
         .iter()
         .map(|mailbox| tokio::spawn(crate::imap::watch(app.clone(), mailbox.clone())))
         .collect();
+    let mut last_prune: Option<std::time::Instant> = None;
     loop {
+        if last_prune.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(3600)) {
+            last_prune = Some(std::time::Instant::now());
+            match app.store.prune_jobs(JOBS_KEPT_DAYS).await {
+                Ok(0) => {}
+                Ok(pruned) => tracing::info!(pruned, "forgot finished jobs"),
+                Err(error) => tracing::error!(%error, "could not prune finished jobs"),
+            }
+        }
         match app.store.run_due_jobs().await {
             Ok(0) => {}
             Ok(ran) => tracing::debug!(ran, "ran due jobs"),

@@ -76,6 +76,17 @@ impl Store {
         Ok(ran)
     }
 
+    /// Forgets jobs finished more than `keep_days` ago; returns how many. (What they did is in
+    /// the tables they changed and in the audit trail.)
+    pub async fn prune_jobs(&self, keep_days: i64) -> StoreResult<u64> {
+        let before = crate::clock::format(self.clock().now() - time::Duration::days(keep_days));
+        let done = sqlx::query("DELETE FROM jobs WHERE done_at IS NOT NULL AND done_at < $1")
+            .bind(before)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Jobs not yet done, for tests and for operators.
     pub async fn pending_jobs(&self) -> StoreResult<Vec<(String, String)>> {
         let rows =

@@ -1185,3 +1185,30 @@ async fn page(app: &TestApp, token: &str) -> String {
         .await
         .expect("html")
 }
+
+#[tokio::test]
+async fn finished_jobs_are_forgotten_after_thirty_days_and_waiting_ones_never() {
+    let app = TestApp::spawn().await;
+    let id = app.ticket("Backup fails", "dan@example.com").await["id"]
+        .as_i64()
+        .expect("id");
+    reply(&app, None, id, "Dan, could you try tonight's backup?").await;
+    app.advance(Duration::days(3)).await; // the first check-in has run; the second waits
+    let waiting = app.app.store.pending_jobs().await.expect("jobs").len();
+    assert!(waiting >= 1);
+
+    assert_eq!(
+        app.app.store.prune_jobs(30).await.expect("prune"),
+        0,
+        "nothing is old enough yet"
+    );
+    app.clock.advance(Duration::days(31));
+    let pruned = app.app.store.prune_jobs(30).await.expect("prune");
+
+    assert!(pruned >= 1, "the finished check-in was forgotten");
+    assert_eq!(
+        app.app.store.pending_jobs().await.expect("jobs").len(),
+        waiting,
+        "waiting jobs are kept"
+    );
+}
