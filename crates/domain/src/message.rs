@@ -55,6 +55,13 @@ pub fn text_to_html(text: &str) -> String {
     html
 }
 
+/// Text made safe to place inside HTML.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(text, &mut out);
+    out
+}
+
 fn escape_into(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {

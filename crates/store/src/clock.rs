@@ -62,11 +62,6 @@ pub fn format(at: OffsetDateTime) -> String {
         .unwrap_or_else(|_| String::from("1970-01-01T00:00:00.000000Z"))
 }
 
-/// The stored text `seconds` from now (negative for the past).
-pub fn from_now(seconds: i64) -> String {
-    format(OffsetDateTime::now_utc() + time::Duration::seconds(seconds))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +72,5 @@ mod tests {
         let later = format(time::macros::datetime!(2026-11-23 12:00:00 UTC));
         assert_eq!(earlier, "2026-01-02T03:04:05.500000Z");
         assert!(earlier < later);
-        assert!(from_now(-60) < now());
     }
 }

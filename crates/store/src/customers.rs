@@ -136,37 +136,18 @@ impl Store {
         note: Option<&str>,
         actor: Actor,
     ) -> StoreResult<Customer> {
-        let note = note.map(str::trim).filter(|n| !n.is_empty());
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let before = load(&mut tx, id).await?;
-        if let Some(owner) = owner_id {
-            crate::organizations::ensure_agent(&mut tx, "owner_id", owner).await?;
-        }
-        if before.owner_id == owner_id {
-            return Ok(before);
-        }
-        if before.owner_id.is_some() && note.is_none() {
-            return Err(validate::Invalid::new(
-                "handover_note",
-                "changing the relationship owner needs a hand-over note for the next person: what matters to this customer, \
-                 what was promised, what is in progress",
-            )
-            .into());
-        }
-        sqlx::query("UPDATE customers SET owner_id = $1 WHERE id = $2")
-            .bind(owner_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        events::record(
+        change_owner(
             &mut tx,
             &now,
-            actor,
             "customer",
             id,
-            "customer.owner_changed",
-            json!({ "owner_id": events::change(before.owner_id, owner_id), "note": events::change(None::<String>, note) }),
+            before.owner_id,
+            owner_id,
+            note,
+            actor,
         )
         .await?;
         let customer = load(&mut tx, id).await?;
@@ -282,4 +263,58 @@ impl Store {
         tx.commit().await?;
         Ok(customer)
     }
+}
+
+/// Changes the relationship owner of a customer or an organization (`entity`, which is also
+/// its table's singular name). Replacing an owner needs a hand-over note, which the audit
+/// trail keeps: the relationship outlives the staff.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one plain step shared by two callers"
+)]
+pub(crate) async fn change_owner(
+    tx: &mut Tx,
+    now: &str,
+    entity: &'static str,
+    id: i64,
+    before: Option<i64>,
+    owner_id: Option<i64>,
+    note: Option<&str>,
+    actor: Actor,
+) -> StoreResult<()> {
+    if let Some(owner) = owner_id {
+        crate::organizations::ensure_agent(tx, "owner_id", owner).await?;
+    }
+    if before == owner_id {
+        return Ok(());
+    }
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if before.is_some() && note.is_none() {
+        return Err(validate::Invalid::new(
+            "handover_note",
+            "changing the relationship owner needs a hand-over note for the next person: what matters to this customer, \
+             what was promised, what is in progress",
+        )
+        .into());
+    }
+    let table = match entity {
+        "customer" => "customers",
+        _ => "organizations",
+    };
+    sqlx::query(&format!("UPDATE {table} SET owner_id = $1 WHERE id = $2"))
+        .bind(owner_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    let changes = json!({ "owner_id": events::change(before, owner_id), "note": events::change(None::<String>, note) });
+    events::record(
+        tx,
+        now,
+        actor,
+        entity,
+        id,
+        &format!("{entity}.owner_changed"),
+        changes,
+    )
+    .await
 }

@@ -623,14 +623,18 @@ pub(crate) async fn queue_outbound(
     .execute(&mut **tx)
     .await?;
     jobs::enqueue(tx, now, SEND_JOB, json!({ "message_id": message.id }), now).await?;
-    let row = sqlx::query(&format!(
-        "SELECT {} FROM messages WHERE id = $1",
-        crate::tickets::MESSAGE_COLUMNS
-    ))
-    .bind(message.id)
-    .fetch_one(&mut **tx)
-    .await?;
-    message_from(&row)
+    let email = rapport_domain::EmailInfo {
+        message_id: Some(message_id),
+        from: Some(from),
+        to: vec![to],
+        cc,
+        delivery: Some("queued".to_owned()),
+        delivery_detail: None,
+    };
+    Ok(Message {
+        email: Some(email),
+        ..message
+    })
 }
 
 /// Our own plus-addresses (support+t12@...) never get a copy.

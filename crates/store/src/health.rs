@@ -31,6 +31,15 @@ impl Band {
         }
     }
 
+    fn parse(text: &str) -> Band {
+        match text {
+            "thriving" => Band::Thriving,
+            "steady" => Band::Steady,
+            "at_risk" => Band::AtRisk,
+            _ => Band::Critical,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Band::Critical => "critical",
@@ -373,20 +382,21 @@ async fn median_response_hours(
 }
 
 /// Recomputes a customer's health, keeps today's point, and tells the owner when the
-/// relationship has just dropped into `at_risk` or below.
+/// relationship has just dropped into `at_risk` or below. Returns what it computed, or `None`
+/// for a customer merged into another (its history lives there).
 pub(crate) async fn recompute(
     store: &Store,
     tx: &mut Tx,
     now: &str,
     customer_id: i64,
-) -> StoreResult<()> {
+) -> StoreResult<Option<(i64, Band, Vec<Factor>)>> {
     let merged: Option<Option<i64>> =
         sqlx::query_scalar("SELECT merged_into FROM customers WHERE id = $1")
             .bind(customer_id)
             .fetch_optional(&mut **tx)
             .await?;
     if !matches!(merged, Some(None)) {
-        return Ok(()); // Gone or merged: its history lives on the customer it was merged into.
+        return Ok(None);
     }
     let (score, band, factors) = compute(tx, store.clock().now(), customer_id).await?;
     let day = &now[..10];
@@ -404,23 +414,7 @@ pub(crate) async fn recompute(
     .bind(day)
     .fetch_optional(&mut **tx)
     .await?;
-    let factors_json =
-        serde_json::to_string(&factors).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-    sqlx::query(
-        "DELETE FROM health_points WHERE entity = 'customer' AND entity_id = $1 AND day = $2",
-    )
-    .bind(customer_id)
-    .bind(day)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("INSERT INTO health_points (entity, entity_id, day, score, band, factors) VALUES ('customer', $1, $2, $3, $4, $5)")
-        .bind(customer_id)
-        .bind(day)
-        .bind(score)
-        .bind(band.as_str())
-        .bind(factors_json)
-        .execute(&mut **tx)
-        .await?;
+    keep_point(tx, "customer", customer_id, day, score, band, &factors).await?;
     let was_healthy = |b: Option<&str>| matches!(b, None | Some("steady") | Some("thriving"));
     let dropped = band <= Band::AtRisk
         && was_healthy(today.as_deref())
@@ -452,6 +446,36 @@ pub(crate) async fn recompute(
         )
         .await?;
     }
+    Ok(Some((score, band, factors)))
+}
+
+/// Keeps one day's point of the history (the latest computation of the day wins).
+async fn keep_point(
+    tx: &mut Tx,
+    entity: &str,
+    id: i64,
+    day: &str,
+    score: i64,
+    band: Band,
+    factors: &[Factor],
+) -> StoreResult<()> {
+    let factors =
+        serde_json::to_string(factors).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    sqlx::query("DELETE FROM health_points WHERE entity = $1 AND entity_id = $2 AND day = $3")
+        .bind(entity)
+        .bind(id)
+        .bind(day)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO health_points (entity, entity_id, day, score, band, factors) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(entity)
+        .bind(id)
+        .bind(day)
+        .bind(score)
+        .bind(band.as_str())
+        .bind(factors)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -460,8 +484,10 @@ impl Store {
     pub async fn customer_health(&self, customer_id: i64) -> StoreResult<Health> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        recompute(self, &mut tx, &now, customer_id).await?;
-        let (score, band, factors) = compute(&mut tx, self.clock().now(), customer_id).await?;
+        let (score, band, factors) = match recompute(self, &mut tx, &now, customer_id).await? {
+            Some(computed) => computed,
+            None => compute(&mut tx, self.clock().now(), customer_id).await?,
+        };
         let history = history(&mut tx, "customer", customer_id).await?;
         tx.commit().await?;
         Ok(Health {
@@ -508,21 +534,16 @@ impl Store {
             total / customers.len() as i64
         };
         let band = Band::of(score);
-        let factors_json =
-            serde_json::to_string(&factors).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        sqlx::query("DELETE FROM health_points WHERE entity = 'organization' AND entity_id = $1 AND day = $2")
-            .bind(organization_id)
-            .bind(&now[..10])
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO health_points (entity, entity_id, day, score, band, factors) VALUES ('organization', $1, $2, $3, $4, $5)")
-            .bind(organization_id)
-            .bind(&now[..10])
-            .bind(score)
-            .bind(band.as_str())
-            .bind(factors_json)
-            .execute(&mut *tx)
-            .await?;
+        keep_point(
+            &mut tx,
+            "organization",
+            organization_id,
+            &now[..10],
+            score,
+            band,
+            &factors,
+        )
+        .await?;
         let history = history(&mut tx, "organization", organization_id).await?;
         tx.commit().await?;
         factors.sort_by_key(|f| f.points);
@@ -544,12 +565,7 @@ async fn history(tx: &mut Tx, entity: &str, id: i64) -> StoreResult<Vec<HealthPo
     let mut points: Vec<HealthPoint> = rows
         .iter()
         .map(|row| {
-            let band = match text(row, "band")?.as_str() {
-                "thriving" => Band::Thriving,
-                "steady" => Band::Steady,
-                "at_risk" => Band::AtRisk,
-                _ => Band::Critical,
-            };
+            let band = Band::parse(&text(row, "band")?);
             Ok(HealthPoint {
                 day: text(row, "day")?,
                 score: int(row, "score")?,

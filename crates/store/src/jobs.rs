@@ -200,7 +200,9 @@ impl Store {
             }
             kind::MOMENT_FOLLOW_UP => crate::moments::follow_up(tx, now, id("moment_id")?).await,
             kind::SURVEYS => crate::surveys::send(self, tx, now, id("ticket_id")?).await,
-            kind::HEALTH => crate::health::recompute(self, tx, now, id("customer_id")?).await,
+            kind::HEALTH => crate::health::recompute(self, tx, now, id("customer_id")?)
+                .await
+                .map(drop),
             other => Err(StoreError::Corrupt(format!("unknown job kind `{other}`"))),
         }
     }

@@ -133,7 +133,6 @@ impl Store {
         note: Option<&str>,
         actor: Actor,
     ) -> StoreResult<Organization> {
-        let note = note.map(str::trim).filter(|n| !n.is_empty());
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let before: Option<Option<i64>> =
@@ -142,33 +141,17 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         let before = before.ok_or_else(|| StoreError::not_found("organization", id))?;
-        if let Some(owner) = owner_id {
-            ensure_agent(&mut tx, "owner_id", owner).await?;
-        }
-        if before != owner_id {
-            if before.is_some() && note.is_none() {
-                return Err(validate::Invalid::new(
-                    "handover_note",
-                    "changing the relationship owner needs a hand-over note for the next person",
-                )
-                .into());
-            }
-            sqlx::query("UPDATE organizations SET owner_id = $1 WHERE id = $2")
-                .bind(owner_id)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            events::record(
-                &mut tx,
-                &now,
-                actor,
-                "organization",
-                id,
-                "organization.owner_changed",
-                json!({ "owner_id": events::change(before, owner_id), "note": events::change(None::<String>, note) }),
-            )
-            .await?;
-        }
+        crate::customers::change_owner(
+            &mut tx,
+            &now,
+            "organization",
+            id,
+            before,
+            owner_id,
+            note,
+            actor,
+        )
+        .await?;
         tx.commit().await?;
         self.organization(id).await
     }

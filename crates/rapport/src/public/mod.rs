@@ -40,13 +40,6 @@ fn page(title: &str, body: &str) -> axum::response::Html<String> {
          <style>body{{font:17px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1f2933}}\
          button{{font:inherit;padding:.6rem 1rem;margin:.2rem;border-radius:6px;border:1px solid #9aa5b1;background:#f5f7fa;cursor:pointer}}\
          textarea{{width:100%;font:inherit}}</style></head><body>{body}</body></html>",
-        title = escape(title)
+        title = rapport_domain::message::escape_html(title)
     ))
-}
-
-fn escape(text: &str) -> String {
-    rapport_domain::message::text_to_html(text)
-        .trim_start_matches("<p>")
-        .trim_end_matches("</p>")
-        .to_owned()
 }

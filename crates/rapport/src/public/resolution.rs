@@ -114,7 +114,7 @@ pub async fn submit_page(
             "This link",
             &format!(
                 "<h1>This link can't be used</h1><p>{}</p>",
-                super::escape(&error.message)
+                rapport_domain::message::escape_html(&error.message)
             ),
         ),
     }

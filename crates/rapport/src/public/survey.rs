@@ -78,7 +78,7 @@ pub async fn submit_page(
             "This survey",
             &format!(
                 "<h1>That didn't work</h1><p>{}</p>",
-                super::escape(&error.message)
+                rapport_domain::message::escape_html(&error.message)
             ),
         ),
     }

@@ -27,7 +27,7 @@ pub struct TestApp {
     /// The app's clock, moved by hand: see [`TestApp::advance`].
     pub clock: Clock,
     /// Held so the database lives as long as the app; dropping it removes the database.
-    _db: TestDatabase,
+    db: TestDatabase,
     client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
 }
@@ -81,7 +81,7 @@ impl TestApp {
             admin_token,
             admin,
             clock,
-            _db: db,
+            db,
             client: reqwest::Client::new(),
             shutdown: Some(shutdown),
         }
@@ -127,7 +127,7 @@ impl TestApp {
 
     /// A second app on the same database and clock, as after a restart.
     pub async fn restarted(&self) -> App {
-        App::build_with_clock(self._db.config(), self.clock.clone())
+        App::build_with_clock(self.db.config(), self.clock.clone())
             .await
             .expect("the app builds again")
     }
