@@ -782,7 +782,17 @@ async fn a_watched_mailbox_delivers_new_mail_within_seconds_through_idle() {
     };
     // An hour between polls: only IDLE can bring the mail in time.
     let app = TestApp::spawn_with(|config| config.imap_poll_seconds = 3600).await;
+    // The first mail is there before the watcher starts: its first sweep stores it.
+    imap.append(&mail(
+        "Ana <ana@example.com>",
+        "Printer jams",
+        "idle-0@example.com",
+        "",
+        "The printer jams.",
+    ));
     let watcher = tokio::spawn(rapport::imap::watch(app.app.clone(), mailbox));
+    wait_for_tickets(&app, 1).await;
+    // Now the watcher waits in IDLE; with an hour between polls, only IDLE can wake it.
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     imap.append(&mail(
@@ -793,22 +803,27 @@ async fn a_watched_mailbox_delivers_new_mail_within_seconds_through_idle() {
         "The VPN drops every hour.",
     ));
 
+    let tickets = wait_for_tickets(&app, 2).await;
+    assert_eq!(tickets["items"][0]["subject"], "VPN drops");
+    watcher.abort();
+    assert_eq!(imap.unseen(), "");
+}
+
+/// Waits (at most 15 s) until `count` tickets exist, and returns the list.
+async fn wait_for_tickets(app: &TestApp, count: usize) -> Value {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let (_, tickets) = app.api().get("/api/v1/tickets").await;
         if tickets["items"]
             .as_array()
-            .is_some_and(|items| items.len() == 1)
+            .is_some_and(|items| items.len() == count)
         {
-            assert_eq!(tickets["items"][0]["subject"], "VPN drops");
-            break;
+            return tickets;
         }
         assert!(
             Instant::now() < deadline,
-            "the mail did not arrive through IDLE"
+            "{count} tickets did not arrive: {tickets}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    watcher.abort();
-    assert_eq!(imap.unseen(), "");
 }
