@@ -79,5 +79,7 @@ pub struct Team {
     pub id: i64,
     pub name: String,
     pub member_ids: Vec<i64>,
+    /// A restricted team's tickets are seen only by its members and admins.
+    pub restricted: bool,
     pub created_at: String,
 }

@@ -17,6 +17,8 @@ pub struct App {
     pub intake: crate::intake::MailIntake,
     /// Failed sign-ins per address, to slow down password guessing.
     pub sign_ins: std::sync::Arc<crate::session::SignInLimiter>,
+    /// Live updates and presence for open pages.
+    pub live: crate::live::Live,
 }
 
 impl App {
@@ -55,6 +57,7 @@ impl App {
             config,
             intake,
             sign_ins: Default::default(),
+            live: Default::default(),
         })
     }
 }
@@ -65,10 +68,19 @@ pub async fn serve(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let live = app.live.clone();
+    let tail = tokio::spawn(live.clone().tail(app.store.clone()));
     let (router, _openapi) = router::router(app);
-    axum::serve(listener, router)
+    // Open live streams never end by themselves; closing them lets the server stop.
+    let shutdown = async move {
+        shutdown.await;
+        live.close();
+    };
+    let served = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    tail.abort();
+    served
         .context("the HTTP server failed")
 }
 

@@ -89,7 +89,7 @@ pub async fn seed(store: &Store) -> StoreResult<DemoLogin> {
         )
         .await?;
     let support = store
-        .create_team("Support", &[priya.id, sam.id], system)
+        .create_team("Support", &[priya.id, sam.id], false, system)
         .await?;
 
     store

@@ -42,7 +42,7 @@ pub async fn send_due_emails(app: &App) -> anyhow::Result<usize> {
                 sent += 1;
             }
             Err(error) => {
-                tracing::warn!(message = mail.message_id, %error, "could not send mail; it stays queued");
+                tracing::warn!(message = ?mail.message_id, %error, "could not send mail; it stays queued");
                 app.store
                     .outbound_failed(&mail, &error, RETRY_SECONDS)
                     .await?;

@@ -5,8 +5,8 @@
 use crate::app::App;
 use crate::error::ApiError;
 use crate::{
-    agents, coach, customers, health, home, inbound, insight, openapi, organizations, promises,
-    public, session, settings, tasks, teams, tickets,
+    agents, coach, customers, health, inbound, insight, openapi, organizations, promises,
+    pages, portal, public, session, settings, tasks, teams, tickets, workspace,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -40,11 +40,14 @@ pub fn router(app: App) -> (Router, OpenApi) {
 
     let router = api
         .merge(openapi::router(openapi.clone()))
-        .merge(home::router())
+        .merge(workspace::router())
+        .merge(portal::router())
         .merge(public::page_router())
+        .route("/assets/{name}", axum::routing::get(pages::assets::serve))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(axum::middleware::from_fn(pages::security_headers))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
                 let route = request

@@ -21,6 +21,8 @@ use utoipa::ToSchema;
 /// The job that sends one outbound message; run by the web crate's mail sender, not the
 /// in-database job runner, because it talks to an SMTP server.
 pub const SEND_JOB: &str = "email.send";
+/// A mail that belongs to no ticket (a portal sign-in link): its whole content is in the job.
+pub const NOTICE_JOB: &str = "email.notice";
 
 /// The setting that holds the workspace's mail address (written from the configuration at start).
 pub const MAIL_FROM_SETTING: &str = "mail_from";
@@ -118,6 +120,32 @@ impl ParsedMail {
             key,
         }
     }
+}
+
+/// Stores a file as an attachment of a message (its bytes once, by content).
+pub(crate) async fn attach(
+    tx: &mut Tx,
+    now: &str,
+    message_id: i64,
+    filename: &str,
+    content_type: &str,
+    data: &[u8],
+    inline: bool,
+) -> StoreResult<()> {
+    let sha = store_blob(tx, now, data).await?;
+    sqlx::query(
+        "INSERT INTO attachments (message_id, filename, content_type, size, sha256, inline, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(message_id)
+    .bind(filename)
+    .bind(content_type)
+    .bind(data.len() as i64)
+    .bind(&sha)
+    .bind(i64::from(inline))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 async fn store_blob(tx: &mut Tx, now: &str, data: &[u8]) -> StoreResult<String> {
@@ -444,18 +472,15 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         for attachment in &email.attachments {
-            let sha = store_blob(tx, now, &attachment.data).await?;
-            sqlx::query(
-                "INSERT INTO attachments (message_id, filename, content_type, size, sha256, inline, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            attach(
+                tx,
+                now,
+                message.id,
+                &attachment.filename,
+                &attachment.content_type,
+                &attachment.data,
+                attachment.inline,
             )
-            .bind(message.id)
-            .bind(&attachment.filename)
-            .bind(&attachment.content_type)
-            .bind(attachment.data.len() as i64)
-            .bind(&sha)
-            .bind(i64::from(attachment.inline))
-            .bind(now)
-            .execute(&mut **tx)
             .await?;
         }
         record_inbound(
@@ -583,15 +608,8 @@ pub(crate) async fn queue_outbound(
     let Some(to) = to else {
         return Ok(message);
     };
-    let from: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-        .bind(MAIL_FROM_SETTING)
-        .fetch_optional(&mut **tx)
-        .await?;
-    let from = from.unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned());
-    let domain = from
-        .rsplit_once('@')
-        .map_or("rapport.localhost", |(_, d)| d)
-        .to_owned();
+    let from = mail_from(tx).await?;
+    let domain = domain_of(&from);
     let last_cc: Option<Option<String>> = sqlx::query_scalar(
         "SELECT email_cc FROM messages WHERE ticket_id = $1 AND author_kind = 'customer' AND email_cc IS NOT NULL ORDER BY id DESC LIMIT 1",
     )
@@ -637,6 +655,40 @@ pub(crate) async fn queue_outbound(
     })
 }
 
+/// The address our mail comes from (the `mail_from` setting).
+async fn mail_from(tx: &mut Tx) -> StoreResult<String> {
+    let from: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(MAIL_FROM_SETTING)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(from.unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()))
+}
+
+fn domain_of(address: &str) -> String {
+    address
+        .rsplit_once('@')
+        .map_or("rapport.localhost", |(_, d)| d)
+        .to_owned()
+}
+
+/// Queues a mail that belongs to no ticket, such as a portal sign-in link.
+pub(crate) async fn queue_notice(
+    tx: &mut Tx,
+    now: &str,
+    to: &str,
+    subject: &str,
+    text: &str,
+) -> StoreResult<()> {
+    let from = mail_from(tx).await?;
+    let message_id = format!(
+        "rapport-notice-{}@{}",
+        &secrets::generate("")[..16],
+        domain_of(&from)
+    );
+    let payload = json!({ "to": to, "from": from, "subject": subject, "text": text, "message_id": message_id });
+    jobs::enqueue(tx, now, NOTICE_JOB, payload, now).await
+}
+
 /// Our own plus-addresses (support+t12@...) never get a copy.
 fn is_ours(address: &str, from: &str) -> bool {
     let (Some((local, domain)), Some((our_local, our_domain))) =
@@ -655,8 +707,8 @@ fn is_ours(address: &str, from: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct OutboundEmail {
     pub job_id: i64,
-    pub message_id: i64,
-    pub ticket_id: i64,
+    /// The ticket message this mail carries; `None` for a notice such as a sign-in link.
+    pub message_id: Option<i64>,
     /// The Message-ID, stable across retries.
     pub rfc_message_id: String,
     pub from: String,
@@ -684,15 +736,16 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let claim = match self.backend() {
             Backend::Sqlite => {
-                "SELECT id, payload FROM jobs WHERE kind = $1 AND done_at IS NULL AND run_at <= $2 ORDER BY run_at, id LIMIT 1"
+                "SELECT id, kind, payload FROM jobs WHERE kind IN ($1, $3) AND done_at IS NULL AND run_at <= $2 ORDER BY run_at, id LIMIT 1"
             }
             Backend::Postgres => {
-                "SELECT id, payload FROM jobs WHERE kind = $1 AND done_at IS NULL AND run_at <= $2 ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+                "SELECT id, kind, payload FROM jobs WHERE kind IN ($1, $3) AND done_at IS NULL AND run_at <= $2 ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
             }
         };
         let Some(row) = sqlx::query(claim)
             .bind(SEND_JOB)
             .bind(&now)
+            .bind(NOTICE_JOB)
             .fetch_optional(&mut *tx)
             .await?
         else {
@@ -701,14 +754,32 @@ impl Store {
         let job_id = int(&row, "id")?;
         let payload: serde_json::Value =
             serde_json::from_str(&text(&row, "payload")?).unwrap_or_default();
-        let message_id = payload["message_id"]
-            .as_i64()
-            .ok_or_else(|| StoreError::Corrupt(format!("job {job_id} lacks message_id")))?;
         sqlx::query("UPDATE jobs SET run_at = $1, attempts = attempts + 1 WHERE id = $2")
             .bind(self.from_now(lease_seconds))
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
+        if text(&row, "kind")? == NOTICE_JOB {
+            tx.commit().await?;
+            let field = |name: &str| payload[name].as_str().unwrap_or_default().to_owned();
+            return Ok(Some(OutboundEmail {
+                job_id,
+                message_id: None,
+                rfc_message_id: field("message_id"),
+                reply_to: field("from"),
+                from: field("from"),
+                to: vec![field("to")],
+                cc: vec![],
+                subject: field("subject"),
+                in_reply_to: None,
+                references: vec![],
+                text: field("text"),
+                automatic: true,
+            }));
+        }
+        let message_id = payload["message_id"]
+            .as_i64()
+            .ok_or_else(|| StoreError::Corrupt(format!("job {job_id} lacks message_id")))?;
         let row = sqlx::query(&format!(
             "SELECT {} FROM messages WHERE id = $1",
             crate::tickets::MESSAGE_COLUMNS
@@ -746,8 +817,7 @@ impl Store {
         let references: Vec<String> = earlier.iter().rev().take(20).rev().cloned().collect();
         Ok(Some(OutboundEmail {
             job_id,
-            message_id,
-            ticket_id: ticket.id,
+            message_id: Some(message_id),
             rfc_message_id: email.message_id.unwrap_or_default(),
             reply_to: format!("{local}+t{}@{domain}", ticket.id),
             from,
@@ -765,9 +835,11 @@ impl Store {
     pub async fn outbound_sent(&self, mail: &OutboundEmail) -> StoreResult<()> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE jobs SET done_at = $1 WHERE id = $2")
+        // A notice's content (a sign-in link) is not kept once it has left.
+        sqlx::query("UPDATE jobs SET done_at = $1, payload = CASE WHEN kind = $3 THEN '{}' ELSE payload END WHERE id = $2")
             .bind(&now)
             .bind(mail.job_id)
+            .bind(NOTICE_JOB)
             .execute(&mut *tx)
             .await?;
         sqlx::query("UPDATE messages SET delivery = 'sent', delivery_detail = NULL WHERE id = $1 AND delivery <> 'bounced'")

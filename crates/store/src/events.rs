@@ -67,4 +67,31 @@ impl Store {
             })
             .collect()
     }
+
+    /// The newest event's id (0 when there is none).
+    pub async fn last_event_id(&self) -> StoreResult<i64> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(id.unwrap_or(0))
+    }
+
+    /// Ticket events after an id, oldest first: `(event id, ticket id, action)`.
+    pub async fn ticket_events_after(&self, after: i64) -> StoreResult<Vec<(i64, i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, entity_id, action FROM events WHERE id > $1 AND entity = 'ticket' ORDER BY id LIMIT 1000",
+        )
+        .bind(after)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    crate::rows::int(row, "id")?,
+                    crate::rows::int(row, "entity_id")?,
+                    crate::rows::text(row, "action")?,
+                ))
+            })
+            .collect()
+    }
 }

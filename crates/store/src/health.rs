@@ -40,7 +40,7 @@ impl Band {
         }
     }
 
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Band::Critical => "critical",
             Band::AtRisk => "at_risk",

@@ -103,12 +103,12 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let claim = match self.backend() {
             Backend::Sqlite => {
-                "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind <> 'email.send' \
+                "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind NOT IN ('email.send', 'email.notice') \
                  ORDER BY run_at, id LIMIT 1"
             }
             // Several workers can run against one PostgreSQL: each takes a different job.
             Backend::Postgres => {
-                "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind <> 'email.send' \
+                "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind NOT IN ('email.send', 'email.notice') \
                  ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
             }
         };

@@ -481,40 +481,94 @@ impl Store {
                 ticket
             }
             Answer::NotFixed => {
-                apply_move(
-                    self,
-                    &mut tx,
-                    &now,
-                    ticket_id,
-                    &TicketMove::RejectResolution,
-                    customer,
-                )
-                .await?;
                 let words = comment
                     .map(str::trim)
                     .filter(|c| !c.is_empty())
                     .unwrap_or("The customer says it is not fixed yet.");
-                insert_message(
-                    &mut tx,
-                    &now,
-                    ticket_id,
-                    customer,
-                    Channel::Portal,
-                    Visibility::Public,
-                    words,
-                )
-                .await?;
-                let conversation = Conversation::WaitingOnUs;
-                sqlx::query("UPDATE tickets SET conversation = $1 WHERE id = $2")
-                    .bind(conversation.as_str())
-                    .bind(ticket_id)
-                    .execute(&mut *tx)
-                    .await?;
-                load_ticket(&mut tx, ticket_id).await?
+                not_fixed_in(self, &mut tx, &now, ticket_id, customer, words).await?
             }
         };
         tx.commit().await?;
         Ok((answer, ticket))
+    }
+}
+
+/// The customer says the problem is not fixed: a proposed resolution is rejected, a resolved
+/// or closed problem reopens, and their words join the ticket; the turn is ours.
+async fn not_fixed_in(
+    store: &Store,
+    tx: &mut Tx,
+    now: &str,
+    ticket_id: i64,
+    customer: Actor,
+    words: &str,
+) -> StoreResult<Ticket> {
+    let ticket = load_ticket(tx, ticket_id).await?;
+    if ticket.problem != Problem::ResolutionProposed {
+        // A customer's message reopens a resolved or closed problem by itself.
+        crate::tickets::add_message_in(
+            tx,
+            now,
+            ticket_id,
+            customer,
+            Channel::Portal,
+            Visibility::Public,
+            words,
+        )
+        .await?;
+        return load_ticket(tx, ticket_id).await;
+    }
+    apply_move(store, tx, now, ticket_id, &TicketMove::RejectResolution, customer).await?;
+    insert_message(
+        tx,
+        now,
+        ticket_id,
+        customer,
+        Channel::Portal,
+        Visibility::Public,
+        words,
+    )
+    .await?;
+    sqlx::query("UPDATE tickets SET conversation = $1 WHERE id = $2")
+        .bind(Conversation::WaitingOnUs.as_str())
+        .bind(ticket_id)
+        .execute(&mut **tx)
+        .await?;
+    load_ticket(tx, ticket_id).await
+}
+
+impl Store {
+    /// "This is not fixed yet", from the portal.
+    pub async fn customer_not_fixed(
+        &self,
+        ticket_id: i64,
+        customer_id: i64,
+        words: &str,
+    ) -> StoreResult<Ticket> {
+        let words = rapport_domain::validate::body(words)?;
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let ticket = not_fixed_in(
+            self,
+            &mut tx,
+            &now,
+            ticket_id,
+            Actor::Customer(customer_id),
+            &words,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ticket)
+    }
+
+    /// The customer confirms, in the portal, that the proposed resolution fixed it.
+    pub async fn customer_confirms(&self, ticket_id: i64, customer_id: i64) -> StoreResult<Ticket> {
+        self.move_ticket(
+            ticket_id,
+            TicketMove::ConfirmResolution,
+            Actor::Customer(customer_id),
+        )
+        .await
     }
 }
 

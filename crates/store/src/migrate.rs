@@ -24,7 +24,8 @@ const MIGRATIONS: &[Migration] = migrations![
     "0001_foundation",
     "0002_coach",
     "0003_relationships",
-    "0004_email"
+    "0004_email",
+    "0005_portal"
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<Vec<&'static str>> {

@@ -103,10 +103,71 @@ impl Store {
         score: i64,
         comment: Option<&str>,
     ) -> StoreResult<SurveyAnswer> {
+        self.answer_survey_by_hash(&secrets::digest(token), score, comment)
+            .await
+    }
+
+    /// The customer rates a resolved ticket in the portal: answers the ticket's open CSAT,
+    /// or records a new one.
+    pub async fn rate_ticket(
+        &self,
+        ticket_id: i64,
+        score: i64,
+        comment: Option<&str>,
+    ) -> StoreResult<SurveyAnswer> {
+        let ticket = self.ticket(ticket_id).await?;
+        if !matches!(ticket.problem, Problem::Resolved | Problem::ClosedUnresolved) {
+            return Err(StoreError::Conflict {
+                code: "not_resolved",
+                message: "You can rate this ticket once it is resolved.".into(),
+            });
+        }
+        if self.ticket_rating(ticket_id).await?.is_some() {
+            return Err(StoreError::Conflict {
+                code: "survey_answered",
+                message: "You have already rated this ticket. Thank you!".into(),
+            });
+        }
+        let open: Option<String> = sqlx::query_scalar(
+            "SELECT token_hash FROM surveys WHERE ticket_id = $1 AND kind = 'csat' AND answered_at IS NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(ticket_id)
+        .fetch_optional(self.pool())
+        .await?;
+        let hash = match open {
+            Some(hash) => hash,
+            None => {
+                let mut tx = self.begin_write().await?;
+                let now = self.now();
+                let token = create(&mut tx, &now, ticket.customer_id, Some(ticket_id), "csat").await?;
+                tx.commit().await?;
+                secrets::digest(&token)
+            }
+        };
+        self.answer_survey_by_hash(&hash, score, comment).await
+    }
+
+    /// The customer's CSAT score for a ticket, once they have given one.
+    pub async fn ticket_rating(&self, ticket_id: i64) -> StoreResult<Option<i64>> {
+        let score: Option<Option<i64>> = sqlx::query_scalar(
+            "SELECT score FROM surveys WHERE ticket_id = $1 AND kind = 'csat' AND answered_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(ticket_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(score.flatten())
+    }
+
+    async fn answer_survey_by_hash(
+        &self,
+        token_hash: &str,
+        score: i64,
+        comment: Option<&str>,
+    ) -> StoreResult<SurveyAnswer> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let row = sqlx::query("SELECT id, customer_id, ticket_id, kind, answered_at FROM surveys WHERE token_hash = $1")
-            .bind(secrets::digest(token))
+            .bind(token_hash)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| StoreError::not_found("survey", "given"))?;
@@ -197,5 +258,77 @@ impl Store {
             score,
             follow_up_task_id,
         })
+    }
+}
+
+/// A survey the customer answered, for the relationship panel.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnsweredSurvey {
+    pub kind: String,
+    pub score: i64,
+    pub comment: Option<String>,
+    pub ticket_id: Option<i64>,
+    pub answered_at: String,
+}
+
+/// A message in which the customer complained, for the relationship panel.
+#[derive(Debug, Clone, Serialize)]
+pub struct Complaint {
+    pub ticket_id: i64,
+    pub subject: String,
+    pub excerpt: String,
+    pub at: String,
+}
+
+impl Store {
+    /// The customer's survey answers, newest first.
+    pub async fn answered_surveys(&self, customer_id: i64) -> StoreResult<Vec<AnsweredSurvey>> {
+        let rows = sqlx::query(
+            "SELECT kind, score, comment, ticket_id, answered_at FROM surveys \
+             WHERE customer_id = $1 AND answered_at IS NOT NULL ORDER BY answered_at DESC LIMIT 20",
+        )
+        .bind(customer_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AnsweredSurvey {
+                    kind: text(row, "kind")?,
+                    score: int(row, "score")?,
+                    comment: crate::rows::opt_text(row, "comment")?,
+                    ticket_id: opt_int(row, "ticket_id")?,
+                    answered_at: text(row, "answered_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The customer's messages read as complaints (by the insight on each message), newest
+    /// first.
+    pub async fn complaints(&self, customer_id: i64) -> StoreResult<Vec<Complaint>> {
+        let rows = sqlx::query(
+            "SELECT m.ticket_id, t.subject, m.body_text, m.created_at FROM messages m JOIN tickets t ON t.id = m.ticket_id \
+             WHERE m.author_customer_id = $1 AND m.insight LIKE '%\"complaint\"%' ORDER BY m.id DESC LIMIT 10",
+        )
+        .bind(customer_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let body = text(row, "body_text")?;
+                let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
+                let excerpt = if flat.chars().count() > 140 {
+                    format!("{}...", flat.chars().take(140).collect::<String>())
+                } else {
+                    flat
+                };
+                Ok(Complaint {
+                    ticket_id: int(row, "ticket_id")?,
+                    subject: text(row, "subject")?,
+                    excerpt,
+                    at: text(row, "created_at")?,
+                })
+            })
+            .collect()
     }
 }

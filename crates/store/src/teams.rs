@@ -10,6 +10,7 @@ impl Store {
         &self,
         name: &str,
         member_ids: &[i64],
+        restricted: bool,
         actor: Actor,
     ) -> StoreResult<Team> {
         let name = validate::line("name", name, validate::MAX_NAME_CHARS)?;
@@ -38,8 +39,9 @@ impl Store {
         }
         let now = self.now();
         let id: i64 =
-            sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
+            sqlx::query_scalar("INSERT INTO teams (name, restricted, created_at) VALUES ($1, $2, $3) RETURNING id")
                 .bind(&name)
+                .bind(i64::from(restricted))
                 .bind(&now)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -57,7 +59,11 @@ impl Store {
             "team",
             id,
             "team.created",
-            json!({ "name": events::change(None::<String>, &name), "member_ids": events::change(None::<Vec<i64>>, &member_ids) }),
+            json!({
+                "name": events::change(None::<String>, &name),
+                "member_ids": events::change(None::<Vec<i64>>, &member_ids),
+                "restricted": events::change(None::<bool>, restricted),
+            }),
         )
         .await?;
         tx.commit().await?;
@@ -65,12 +71,13 @@ impl Store {
             id,
             name,
             member_ids,
+            restricted,
             created_at: now,
         })
     }
 
     pub async fn teams(&self) -> StoreResult<Vec<Team>> {
-        let rows = sqlx::query("SELECT id, name, created_at FROM teams ORDER BY name")
+        let rows = sqlx::query("SELECT id, name, restricted, created_at FROM teams ORDER BY name")
             .fetch_all(self.pool())
             .await?;
         let mut teams: Vec<Team> = rows
@@ -80,6 +87,7 @@ impl Store {
                     id: int(row, "id")?,
                     name: text(row, "name")?,
                     member_ids: vec![],
+                    restricted: int(row, "restricted")? != 0,
                     created_at: text(row, "created_at")?,
                 })
             })

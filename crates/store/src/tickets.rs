@@ -54,6 +54,8 @@ pub struct TicketFilter {
     pub assignee_id: Option<i64>,
     pub customer_id: Option<i64>,
     pub tag: Option<String>,
+    /// Only what this agent may see (restricted teams' tickets are for their members).
+    pub viewer: Option<rapport_domain::Agent>,
     /// Only tickets older than this id (the previous page's cursor).
     pub before_id: Option<i64>,
     pub limit: u32,
@@ -235,6 +237,15 @@ impl Store {
         if let Some(tag) = &filter.tag {
             let clause = " AND EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND tt.tag = $?)";
             push(&mut sql, clause, Arg::Text(tag.trim().to_lowercase()));
+        }
+        if let Some(agent) = filter
+            .viewer
+            .as_ref()
+            .filter(|agent| agent.role != rapport_domain::Role::Admin)
+        {
+            let clause = " AND (t.team_id IS NULL OR t.team_id NOT IN (SELECT id FROM teams WHERE restricted = 1) \
+                 OR t.team_id IN (SELECT team_id FROM team_members WHERE agent_id = $?))";
+            push(&mut sql, clause, Arg::Int(agent.id));
         }
         if let Some(id) = filter.before_id {
             push(&mut sql, " AND t.id < $?", Arg::Int(id));
@@ -573,6 +584,9 @@ pub(crate) async fn add_message_in(
             ..ticket.clone()
         };
         crate::lifecycle::schedule_waiting_check_ins(tx, now, &after).await?;
+        if let Actor::Agent(agent_id) = author {
+            crate::escalations::answered_by_reply(tx, now, ticket_id, agent_id).await?;
+        }
         let act = "a public reply was sent";
         crate::promises::keep_by_act(
             tx,

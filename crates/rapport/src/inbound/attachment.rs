@@ -3,19 +3,27 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Path};
 use axum::extract::State;
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 
 /// An attachment's bytes, as a download. The content type is served as sent, with
 /// `nosniff` and as an attachment, so a browser never runs what a customer attached.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "email", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Attachment id")),
-    responses((status = 200, content_type = "application/octet-stream", body = String), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content_type = "application/octet-stream", body = String), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn download_attachment(
     State(app): State<App>,
-    _auth: AuthAgent,
+    auth: AuthAgent,
     Path(id): Path<i64>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Response> {
+    let (ticket_id, _) = app.store.attachment_place(id).await?;
+    crate::tickets::visible_to(&app, &auth, ticket_id).await?;
     let (info, data) = app.store.attachment(id).await?;
+    Ok(download(info, data))
+}
+
+/// A file as a download. Served as an attachment with `nosniff`, whatever its type, so the
+/// browser never renders or runs it.
+pub(crate) fn download(info: rapport_domain::AttachmentInfo, data: Vec<u8>) -> Response {
     let filename: String = info
         .filename
         .chars()
@@ -41,7 +49,7 @@ pub async fn download_attachment(
             }
         })
         .collect();
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, info.content_type),
             (
@@ -51,5 +59,6 @@ pub async fn download_attachment(
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         ],
         data,
-    ))
+    )
+        .into_response()
 }

@@ -2,6 +2,8 @@
 //! admin's view of what came in (including what was rejected and why).
 
 mod attachment;
+
+pub(crate) use attachment::download;
 mod list;
 mod receive;
 

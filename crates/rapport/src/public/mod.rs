@@ -32,14 +32,14 @@ pub fn page_router() -> Router<App> {
         )
 }
 
-/// A small, self-contained page for customers.
+/// A small page for customers, styled by the shared stylesheet (no inline styles: the
+/// Content-Security-Policy allows none).
 fn page(title: &str, body: &str) -> axum::response::Html<String> {
     axum::response::Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
-         <style>body{{font:17px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1f2933}}\
-         button{{font:inherit;padding:.6rem 1rem;margin:.2rem;border-radius:6px;border:1px solid #9aa5b1;background:#f5f7fa;cursor:pointer}}\
-         textarea{{width:100%;font:inherit}}</style></head><body>{body}</body></html>",
+         <link rel=\"stylesheet\" href=\"/assets/rapport.css\"></head>\
+         <body class=\"portal\"><main class=\"narrow\"><div class=\"card\">{body}</div></main></body></html>",
         title = rapport_domain::message::escape_html(title)
     ))
 }

@@ -52,3 +52,23 @@ pub fn over_https(app: &App, headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
     forwarded || app.config.public_url.starts_with("https://")
 }
+
+/// A `Set-Cookie` value for a session: HttpOnly (scripts cannot read it), SameSite=Lax (other
+/// sites' forms do not carry it), Secure over HTTPS. `max_age` 0 removes the cookie.
+pub fn session_cookie(
+    app: &App,
+    headers: &HeaderMap,
+    name: &str,
+    value: &str,
+    max_age: i64,
+) -> axum::http::HeaderValue {
+    let secure = if over_https(app, headers) {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!("{name}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}");
+    // Names and values are ours (letters, digits, `_`), so this cannot fail.
+    axum::http::HeaderValue::from_str(&cookie)
+        .unwrap_or_else(|_| axum::http::HeaderValue::from_static("rapport_invalid=; Max-Age=0"))
+}

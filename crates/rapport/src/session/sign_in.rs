@@ -1,9 +1,9 @@
-use super::{COOKIE, csrf_token, over_https, session_from};
+use super::{COOKIE, csrf_token, session_from};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rapport_domain::Agent;
 use rapport_store::auth::SESSION_IDLE_SECONDS;
@@ -57,23 +57,13 @@ pub async fn sign_in(
     };
     app.sign_ins.succeeded(&input.email);
     let session = app.store.create_session(agent.id).await?;
-    let secure = if over_https(&app, &headers) {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{COOKIE}={session}; HttpOnly; SameSite=Lax; Path=/; Max-Age={SESSION_IDLE_SECONDS}{secure}"
-    );
     let mut response = Json(Session {
         csrf_token: csrf_token(&session),
         agent,
     })
     .into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(ApiError::internal)?,
-    );
+    let cookie = super::session_cookie(&app, &headers, COOKIE, &session, SESSION_IDLE_SECONDS);
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
 }
 

@@ -13,6 +13,9 @@ pub struct CreateTeam {
     name: String,
     #[serde(default)]
     member_ids: Vec<i64>,
+    /// Only the team's members (and admins) see its tickets.
+    #[serde(default)]
+    restricted: bool,
 }
 
 /// Create a team. Needs the admin role.
@@ -27,7 +30,7 @@ pub async fn create_team(
     auth.require(Role::Admin, "Creating a team")?;
     let team = app
         .store
-        .create_team(&input.name, &input.member_ids, auth.actor())
+        .create_team(&input.name, &input.member_ids, input.restricted, auth.actor())
         .await?;
     Ok((StatusCode::CREATED, Json(team)))
 }

@@ -23,13 +23,14 @@ pub struct AddMessage {
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Ticket id")),
     request_body = AddMessage,
-    responses((status = 201, body = Message), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_message(
     State(app): State<App>,
     auth: AuthAgent,
     Path(id): Path<i64>,
     Json(input): Json<AddMessage>,
 ) -> ApiResult<(StatusCode, Json<Message>)> {
+    super::visible_to(&app, &auth, id).await?;
     let channel = match input.visibility {
         Visibility::Public => Channel::Api,
         Visibility::Internal => Channel::Note,

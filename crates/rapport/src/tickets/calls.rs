@@ -23,13 +23,14 @@ pub struct LogCall {
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/calls", tag = "tickets", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Ticket id")),
     request_body = LogCall,
-    responses((status = 201, body = Call), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Call), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn log_call(
     State(app): State<App>,
     auth: AuthAgent,
     Path(id): Path<i64>,
     Json(input): Json<LogCall>,
 ) -> ApiResult<(StatusCode, Json<Call>)> {
+    super::visible_to(&app, &auth, id).await?;
     let call = app
         .store
         .log_call(NewCall {

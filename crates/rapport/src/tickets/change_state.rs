@@ -33,13 +33,14 @@ pub struct ChangeState {
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/state", tag = "tickets", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Ticket id")),
     request_body = ChangeState,
-    responses((status = 200, body = Ticket), (status = 404, body = ErrorBody), (status = 409, description = "Not possible from the ticket's state", body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Ticket), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "Not possible from the ticket's state", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn change_state(
     State(app): State<App>,
     auth: AuthAgent,
     Path(id): Path<i64>,
     Json(input): Json<ChangeState>,
 ) -> ApiResult<Json<Ticket>> {
+    super::visible_to(&app, &auth, id).await?;
     let ticket_move = match input.action {
         StateAction::ProposeResolution => TicketMove::ProposeResolution,
         StateAction::Reopen => TicketMove::Reopen,

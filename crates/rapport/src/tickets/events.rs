@@ -14,13 +14,13 @@ pub struct EventList {
 /// A ticket's audit trail, oldest first: who changed what, when, before and after.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/events", tag = "tickets", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Ticket id")),
-    responses((status = 200, body = EventList), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = EventList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_ticket_events(
     State(app): State<App>,
-    _auth: AuthAgent,
+    auth: AuthAgent,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<EventList>> {
-    app.store.ticket(id).await?;
+    super::visible_to(&app, &auth, id).await?;
     Ok(Json(EventList {
         items: app.store.events_for("ticket", id).await?,
     }))

@@ -39,7 +39,7 @@ pub struct TicketList {
     responses((status = 200, body = TicketList), (status = 400, body = ErrorBody)))]
 pub async fn list_tickets(
     State(app): State<App>,
-    _auth: AuthAgent,
+    auth: AuthAgent,
     Query(query): Query<TicketQuery>,
 ) -> ApiResult<Json<TicketList>> {
     let invalid_query = |message: String| ApiError::bad_request("invalid_query", message);
@@ -74,6 +74,7 @@ pub async fn list_tickets(
         assignee_id: query.assignee_id,
         customer_id: query.customer_id,
         tag,
+        viewer: Some(auth.0),
         before_id,
         limit,
     };

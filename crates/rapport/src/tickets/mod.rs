@@ -26,6 +26,23 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(calls::log_call))
 }
 
+/// The ticket, when this agent may see it: a restricted team's tickets are for its members
+/// and admins, and answer 403 to everyone else.
+pub(crate) async fn visible_to(
+    app: &App,
+    auth: &crate::extract::AuthAgent,
+    id: i64,
+) -> crate::error::ApiResult<Ticket> {
+    let ticket = app.store.ticket(id).await?;
+    if !app.store.agent_may_see(&auth.0, &ticket).await? {
+        return Err(crate::error::ApiError::forbidden(format!(
+            "Ticket {id} belongs to a restricted team that {} is not in.",
+            auth.0.email
+        )));
+    }
+    Ok(ticket)
+}
+
 /// A ticket with its timeline, oldest message first.
 #[derive(Serialize, ToSchema)]
 pub struct TicketDetail {

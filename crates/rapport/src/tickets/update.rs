@@ -30,13 +30,14 @@ pub struct UpdateTicket {
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Ticket id")),
     request_body = UpdateTicket,
-    responses((status = 200, body = Ticket), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Ticket), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_ticket(
     State(app): State<App>,
     auth: AuthAgent,
     Path(id): Path<i64>,
     Json(input): Json<UpdateTicket>,
 ) -> ApiResult<Json<Ticket>> {
+    super::visible_to(&app, &auth, id).await?;
     let patch = TicketPatch {
         assignee_id: input.assignee_id,
         team_id: input.team_id,

@@ -1,0 +1,207 @@
+//! Live updates for open pages. Every change writes an event row in the same transaction, so
+//! one task per process tails the `events` table and broadcasts each new ticket event to the
+//! pages that listen (server-sent events). Tailing the table rather than signalling from the
+//! handlers means every writer is seen (the API, inbound mail, the worker, another `serve` node
+//! on the same PostgreSQL), at the price of a short polling delay.
+//!
+//! Presence (who has a ticket open, who is writing on it) lives in the process: agents
+//! connected to another node are not seen.
+
+use rapport_store::Store;
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::{broadcast, watch};
+
+/// How often the events table is read.
+const TAIL_EVERY: Duration = Duration::from_millis(300);
+
+/// On PostgreSQL, ids are taken before commit, so a later id can become visible before an
+/// earlier one; the tail looks back this many ids and skips those it already sent.
+const POSTGRES_LOOKBACK: i64 = 200;
+
+/// Something happened to a ticket.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub ticket_id: i64,
+    pub action: String,
+}
+
+/// Who is looking at a ticket.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Viewer {
+    pub agent_id: i64,
+    pub name: String,
+    /// Writing in the composer.
+    pub composing: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Signal {
+    Change(Change),
+    Presence { ticket_id: i64 },
+}
+
+#[derive(Clone)]
+pub struct Live {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    signals: broadcast::Sender<Signal>,
+    /// ticket id -> connection id -> viewer.
+    viewers: Mutex<HashMap<i64, HashMap<u64, Viewer>>>,
+    next_connection: AtomicU64,
+    closed: watch::Sender<bool>,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        let (signals, _) = broadcast::channel(1024);
+        let (closed, _) = watch::channel(false);
+        Live {
+            inner: Arc::new(Inner {
+                signals,
+                viewers: Mutex::default(),
+                next_connection: AtomicU64::new(1),
+                closed,
+            }),
+        }
+    }
+}
+
+impl Live {
+    pub fn subscribe(&self) -> broadcast::Receiver<Signal> {
+        self.inner.signals.subscribe()
+    }
+
+    /// Completes when the server shuts down, so open streams end and let it stop.
+    pub fn closed(&self) -> watch::Receiver<bool> {
+        self.inner.closed.subscribe()
+    }
+
+    pub fn close(&self) {
+        self.inner.closed.send_replace(true);
+    }
+
+    fn viewers_map(&self) -> std::sync::MutexGuard<'_, HashMap<i64, HashMap<u64, Viewer>>> {
+        self.inner
+            .viewers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Registers a page showing a ticket; the returned guard removes it when dropped.
+    pub fn join(&self, ticket_id: i64, agent_id: i64, name: &str) -> Presence {
+        let connection = self.inner.next_connection.fetch_add(1, Ordering::Relaxed);
+        self.viewers_map().entry(ticket_id).or_default().insert(
+            connection,
+            Viewer {
+                agent_id,
+                name: name.to_owned(),
+                composing: false,
+            },
+        );
+        let _ = self.inner.signals.send(Signal::Presence { ticket_id });
+        Presence {
+            live: self.clone(),
+            ticket_id,
+            connection,
+        }
+    }
+
+    /// An agent starts or stops writing on a ticket.
+    pub fn composing(&self, ticket_id: i64, agent_id: i64, composing: bool) {
+        let mut changed = false;
+        if let Some(viewers) = self.viewers_map().get_mut(&ticket_id) {
+            for viewer in viewers.values_mut().filter(|v| v.agent_id == agent_id) {
+                changed |= viewer.composing != composing;
+                viewer.composing = composing;
+            }
+        }
+        if changed {
+            let _ = self.inner.signals.send(Signal::Presence { ticket_id });
+        }
+    }
+
+    /// Everyone on a ticket, one entry per agent (an agent with two tabs is one viewer,
+    /// composing if either tab is).
+    pub fn viewers(&self, ticket_id: i64) -> Vec<Viewer> {
+        let map = self.viewers_map();
+        let mut by_agent: Vec<Viewer> = Vec::new();
+        for viewer in map.get(&ticket_id).into_iter().flat_map(|v| v.values()) {
+            match by_agent.iter_mut().find(|v| v.agent_id == viewer.agent_id) {
+                Some(seen) => seen.composing |= viewer.composing,
+                None => by_agent.push(viewer.clone()),
+            }
+        }
+        by_agent.sort_by_key(|v| v.agent_id);
+        by_agent
+    }
+
+    /// Reads new events and broadcasts them, until the server shuts down.
+    pub async fn tail(self, store: Store) {
+        let mut closed = self.closed();
+        let lookback = match store.backend() {
+            rapport_store::Backend::Sqlite => 0,
+            rapport_store::Backend::Postgres => POSTGRES_LOOKBACK,
+        };
+        let mut last = match store.last_event_id().await {
+            Ok(id) => id,
+            Err(error) => {
+                tracing::error!(%error, "live updates are off: could not read the events");
+                return;
+            }
+        };
+        let started_at = last;
+        let mut sent: BTreeSet<i64> = BTreeSet::new();
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(TAIL_EVERY) => {}
+                _ = closed.changed() => return,
+            }
+            let events = match store.ticket_events_after(last - lookback).await {
+                Ok(events) => events,
+                Err(error) => {
+                    tracing::warn!(%error, "could not read new events; trying again");
+                    continue;
+                }
+            };
+            for (id, ticket_id, action) in events {
+                if id <= started_at || !sent.insert(id) {
+                    continue;
+                }
+                last = last.max(id);
+                let change = Change { ticket_id, action };
+                let _ = self.inner.signals.send(Signal::Change(change));
+            }
+            // Only ids the next read can return need remembering.
+            sent = sent.split_off(&(last - lookback + 1));
+        }
+    }
+}
+
+/// A page's place among a ticket's viewers.
+pub struct Presence {
+    live: Live,
+    ticket_id: i64,
+    connection: u64,
+}
+
+impl Drop for Presence {
+    fn drop(&mut self) {
+        let mut map = self.live.viewers_map();
+        if let Some(viewers) = map.get_mut(&self.ticket_id) {
+            viewers.remove(&self.connection);
+            if viewers.is_empty() {
+                map.remove(&self.ticket_id);
+            }
+        }
+        drop(map);
+        let _ = self.live.inner.signals.send(Signal::Presence {
+            ticket_id: self.ticket_id,
+        });
+    }
+}

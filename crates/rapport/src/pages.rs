@@ -1,0 +1,335 @@
+//! What every HTML page shares: rendering templates (askama, which escapes everything it is
+//! given unless told otherwise), the error page, the signed-in agent, CSRF checks on forms,
+//! the security headers (a Content-Security-Policy that allows no inline script at all), the
+//! static assets served from the binary, and how times are shown.
+//!
+//! The agent workspace is in `workspace/`, the customer portal in `portal/`.
+
+use crate::app::App;
+use crate::error::ApiError;
+use askama::Template;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use rapport_domain::Agent;
+use rapport_store::StoreError;
+use serde::de::DeserializeOwned;
+
+/// Renders a template into a page.
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => PageError::internal(error).into_response(),
+    }
+}
+
+/// Renders a template with a status other than 200 (a form with mistakes, a conflict).
+pub fn render_with(status: StatusCode, template: &impl Template) -> Response {
+    let mut response = render(template);
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = status;
+    }
+    response
+}
+
+/// A failure shown as a page: the status, and a sentence for the person reading it.
+#[derive(Debug)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        PageError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, message)
+    }
+
+    pub fn internal(error: impl std::fmt::Display) -> Self {
+        ApiError::internal(error).into()
+    }
+}
+
+impl From<ApiError> for PageError {
+    fn from(error: ApiError) -> Self {
+        PageError::new(error.status, error.message)
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(error: StoreError) -> Self {
+        ApiError::from(error).into()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let title = self.status.canonical_reason().unwrap_or("Error");
+        let page = ErrorPage {
+            title,
+            message: &self.message,
+        };
+        let html = page
+            .render()
+            .unwrap_or_else(|_| "Something went wrong.".to_owned());
+        (self.status, Html(html)).into_response()
+    }
+}
+
+pub type PageResult<T = Response> = Result<T, PageError>;
+
+/// The agent behind a page request (by the session cookie). Without a live session the
+/// browser is sent to the sign-in page and brought back afterwards.
+pub struct SignedIn {
+    pub agent: Agent,
+    /// Put in every form as `csrf`, and sent by scripts as `X-CSRF-Token`.
+    pub csrf: String,
+}
+
+impl FromRequestParts<App> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
+        let to_sign_in = || {
+            let next = parts
+                .uri
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_owned();
+            let reading = parts.method == axum::http::Method::GET;
+            let target = if reading && next != "/" {
+                format!("/sign-in?next={}", url_escape(&next))
+            } else {
+                "/sign-in".to_owned()
+            };
+            Redirect::to(&target).into_response()
+        };
+        let Some(session) = crate::session::session_from(&parts.headers) else {
+            return Err(to_sign_in());
+        };
+        match app.store.agent_for_session(&session).await {
+            Ok(Some(agent)) => Ok(SignedIn {
+                agent,
+                csrf: crate::session::csrf_token(&session),
+            }),
+            Ok(None) => Err(to_sign_in()),
+            Err(error) => Err(PageError::from(error).into_response()),
+        }
+    }
+}
+
+/// Percent-encodes a value for a query string.
+pub fn url_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// A local path to go back to after signing in; anything else (another site) becomes `/`.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// A submitted form whose `csrf` field matches the session it came with: the agent's
+/// session for workspace pages, the customer's for `/portal`. Anything else is refused, so
+/// another site cannot make a signed-in browser act.
+pub struct Submitted<T>(pub T);
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<App> for Submitted<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, app: &App) -> Result<Self, Response> {
+        let portal = request.uri().path().starts_with("/portal");
+        let session = if portal {
+            crate::portal::session_from(request.headers())
+        } else {
+            crate::session::session_from(request.headers())
+        };
+        let bytes = axum::body::Bytes::from_request(request, app)
+            .await
+            .map_err(|rejection| {
+                PageError::new(rejection.status(), rejection.body_text()).into_response()
+            })?;
+        let field: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or(CsrfField {
+            csrf: String::new(),
+        });
+        let Some(session) = session else {
+            return Err(expired(portal));
+        };
+        if field.csrf.is_empty() || field.csrf != crate::session::csrf_token(&session) {
+            return Err(PageError::forbidden(
+                "This form has expired or did not come from this site. Go back, reload the page and try again.",
+            )
+            .into_response());
+        }
+        serde_urlencoded::from_bytes(&bytes)
+            .map(Submitted)
+            .map_err(|error| {
+                PageError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("The form could not be read: {error}. Go back and check what you entered."),
+                )
+                .into_response()
+            })
+    }
+}
+
+fn expired(portal: bool) -> Response {
+    if portal {
+        Redirect::to("/portal").into_response()
+    } else {
+        Redirect::to("/sign-in").into_response()
+    }
+}
+
+/// Security headers on every response. The policy allows scripts, styles and images from
+/// this server only: nothing inline, so a stored message can never run script.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Sign-in links carry a secret in the path; never send it to another site.
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}
+
+/// The stylesheet and scripts, built into the binary.
+pub mod assets {
+    use super::*;
+    use axum::extract::Path;
+
+    const FILES: &[(&str, &str, &str)] = &[
+        (
+            "rapport.css",
+            "text/css; charset=utf-8",
+            include_str!("../assets/rapport.css"),
+        ),
+        (
+            "workspace.js",
+            "text/javascript; charset=utf-8",
+            include_str!("../assets/workspace.js"),
+        ),
+        (
+            "portal.js",
+            "text/javascript; charset=utf-8",
+            include_str!("../assets/portal.js"),
+        ),
+    ];
+
+    pub async fn serve(Path(name): Path<String>, headers: HeaderMap) -> Response {
+        let Some((_, content_type, body)) = FILES.iter().find(|(file, _, _)| *file == name) else {
+            return PageError::not_found("There is no such file.").into_response();
+        };
+        let etag = format!("\"{}\"", &rapport_store::secrets::digest(body)[..16]);
+        let cached = headers
+            .get(header::IF_NONE_MATCH)
+            .is_some_and(|value| value.as_bytes() == etag.as_bytes());
+        let mut response = if cached {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            (
+                [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+                *body,
+            )
+                .into_response()
+        };
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            response.headers_mut().insert(header::ETAG, value);
+        }
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        response
+    }
+}
+
+/// A moment shown to people: the exact time for machines (and the script that turns it into
+/// the viewer's own time zone), and a readable UTC time for everyone else.
+#[derive(Debug, Clone)]
+pub struct When {
+    pub iso: String,
+    pub text: String,
+}
+
+impl When {
+    pub fn of(at: &str) -> When {
+        let text = match rapport_store::clock::parse(at) {
+            Some(t) => format!(
+                "{} {} {}, {:02}:{:02} UTC",
+                &t.weekday().to_string()[..3],
+                t.day(),
+                &t.month().to_string()[..3],
+                t.hour(),
+                t.minute()
+            ),
+            None => at.to_owned(),
+        };
+        When {
+            iso: at.to_owned(),
+            text,
+        }
+    }
+}
+
+/// The end of today (UTC) in the store's time format, for "due today" views.
+pub fn end_of_today(app: &App) -> String {
+    let now = app.store.clock().now();
+    let tomorrow = now.date().next_day().unwrap_or(now.date());
+    rapport_store::clock::format(tomorrow.midnight().assume_utc())
+}
+
+/// A state's name as people say it: `waiting_on_us` becomes "waiting on us".
+pub fn words(name: &str) -> String {
+    name.replace('_', " ")
+}

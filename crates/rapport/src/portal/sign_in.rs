@@ -1,0 +1,119 @@
+//! Signing in by link: the customer gives their address, we mail a single-use link; opening
+//! it shows a button (mail scanners open links, and must not use them up), which signs in.
+
+use super::{COOKIE, PortalCustomer, session_from};
+use crate::app::App;
+use crate::pages::{PageError, PageResult, Submitted, render, render_with};
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use rapport_store::StoreError;
+use rapport_store::portal::CUSTOMER_SESSION_IDLE_SECONDS;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "portal/sign_in.html")]
+pub struct SignInPage {
+    pub signed_in_as: Option<String>,
+    pub csrf: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/notice.html")]
+pub struct Notice {
+    pub signed_in_as: Option<String>,
+    pub csrf: String,
+    pub heading: String,
+    pub lines: Vec<String>,
+    pub action: Option<String>,
+    pub action_label: String,
+}
+
+#[derive(Deserialize)]
+pub struct LinkRequest {
+    email: String,
+}
+
+pub async fn send_link(State(app): State<App>, Form(form): Form<LinkRequest>) -> PageResult {
+    match app.store.send_portal_link(&form.email).await {
+        Ok(_) => {}
+        Err(StoreError::Invalid(invalid)) => {
+            let page = SignInPage {
+                signed_in_as: None,
+                csrf: String::new(),
+                error: Some(format!("That does not look like an email address: {}.", invalid.message)),
+            };
+            return Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+        Err(other) => return Err(other.into()),
+    }
+    // The same answer whether or not we know the address.
+    Ok(render(&Notice {
+        signed_in_as: None,
+        csrf: String::new(),
+        heading: "Check your email".to_owned(),
+        lines: vec![
+            format!(
+                "If {} is an address we know, a sign-in link is on its way to it.",
+                form.email.trim()
+            ),
+            "The link works once, within 30 minutes.".to_owned(),
+        ],
+        action: None,
+        action_label: String::new(),
+    }))
+}
+
+pub async fn link_page(Path(token): Path<String>) -> PageResult {
+    let action = format!("/portal/link/{}", crate::pages::url_escape(&token));
+    Ok(render(&Notice {
+        signed_in_as: None,
+        csrf: String::new(),
+        heading: "Sign in to your support requests".to_owned(),
+        lines: vec!["Press the button to sign in on this device.".to_owned()],
+        action: Some(action),
+        action_label: "Sign in".to_owned(),
+    }))
+}
+
+pub async fn use_link(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> PageResult<Response> {
+    match app.store.redeem_portal_link(&token).await {
+        Ok((session, _customer_id)) => {
+            let cookie = crate::session::session_cookie(
+                &app,
+                &headers,
+                COOKIE,
+                &session,
+                CUSTOMER_SESSION_IDLE_SECONDS,
+            );
+            Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/portal")).into_response())
+        }
+        Err(StoreError::NotFound { .. }) => Err(PageError::not_found(
+            "This sign-in link is not valid. Ask for a new one at /portal.",
+        )),
+        Err(StoreError::Conflict { message, .. }) => Err(PageError::new(StatusCode::GONE, message)),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn sign_out(
+    State(app): State<App>,
+    headers: HeaderMap,
+    _customer: PortalCustomer,
+    Submitted(Empty {}): Submitted<Empty>,
+) -> PageResult<Response> {
+    if let Some(session) = session_from(&headers) {
+        app.store.end_customer_session(&session).await?;
+    }
+    let cookie = crate::session::session_cookie(&app, &headers, COOKIE, "", 0);
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/portal")).into_response())
+}

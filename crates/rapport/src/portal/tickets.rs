@@ -1,0 +1,449 @@
+//! The customer's requests: the list, one request with its public messages and what the
+//! customer can do next, opening one (with files), replying, "not fixed yet", confirming a
+//! resolution, rating, and downloading attachments.
+
+use super::PortalCustomer;
+use super::sign_in::SignInPage;
+use crate::app::App;
+use crate::pages::{PageError, PageResult, Submitted, When, render, render_with};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use rapport_domain::{AttachmentInfo, AuthorKind, Problem, Ticket, Visibility};
+use rapport_store::portal::UploadedFile;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// What the customer sees of a problem's state.
+fn status(ticket: &Ticket) -> (&'static str, String) {
+    match ticket.problem {
+        Problem::Open => ("open", "We are working on it".to_owned()),
+        Problem::ResolutionProposed => (
+            "open",
+            "We think it is fixed: please tell us if it is".to_owned(),
+        ),
+        Problem::Resolved => ("resolved", "Solved".to_owned()),
+        Problem::ClosedUnresolved => (
+            "closed",
+            match &ticket.closed_reason {
+                Some(reason) => format!("Closed without a fix: {reason}"),
+                None => "Closed without a fix".to_owned(),
+            },
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/tickets.html")]
+struct TicketsPage {
+    signed_in_as: Option<String>,
+    csrf: String,
+    tickets: Vec<TicketLine>,
+}
+
+struct TicketLine {
+    id: i64,
+    subject: String,
+    status: String,
+    problem_class: &'static str,
+    updated: When,
+    mine: bool,
+    customer_name: String,
+}
+
+/// `/portal`: the customer's requests, or the sign-in form.
+pub async fn home(State(app): State<App>, headers: HeaderMap) -> PageResult {
+    let Some(me) = PortalCustomer::from_headers(&app, &headers).await? else {
+        return Ok(render(&SignInPage {
+            signed_in_as: None,
+            csrf: String::new(),
+            error: None,
+        }));
+    };
+    let tickets = app.store.portal_tickets(&me.customer).await?;
+    let mut names: HashMap<i64, String> = HashMap::new();
+    let mut lines = Vec::with_capacity(tickets.len());
+    for ticket in tickets {
+        let mine = ticket.customer_id == me.customer.id;
+        if !mine && !names.contains_key(&ticket.customer_id) {
+            let name = app.store.customer(ticket.customer_id).await?.name;
+            names.insert(ticket.customer_id, name);
+        }
+        let (problem_class, status) = status(&ticket);
+        lines.push(TicketLine {
+            id: ticket.id,
+            subject: ticket.subject,
+            status,
+            problem_class,
+            updated: When::of(&ticket.updated_at),
+            mine,
+            customer_name: names.get(&ticket.customer_id).cloned().unwrap_or_default(),
+        });
+    }
+    Ok(render(&TicketsPage {
+        signed_in_as: Some(me.customer.name),
+        csrf: me.csrf,
+        tickets: lines,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "portal/new.html")]
+struct NewTicketPage {
+    signed_in_as: Option<String>,
+    csrf: String,
+    error: Option<String>,
+    subject: String,
+    body: String,
+}
+
+pub async fn new_ticket_page(me: PortalCustomer) -> PageResult {
+    Ok(render(&NewTicketPage {
+        signed_in_as: Some(me.customer.name),
+        csrf: me.csrf,
+        error: None,
+        subject: String::new(),
+        body: String::new(),
+    }))
+}
+
+/// A form sent as `multipart/form-data`: its text fields and its files.
+struct Upload {
+    fields: HashMap<String, String>,
+    files: Vec<UploadedFile>,
+}
+
+impl Upload {
+    fn field(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+}
+
+/// Reads a multipart form and checks its CSRF token against the customer's session.
+async fn read_upload(me: &PortalCustomer, mut multipart: Multipart) -> PageResult<Upload> {
+    let unreadable = |error: axum::extract::multipart::MultipartError| {
+        PageError::new(
+            error.status(),
+            format!("The form could not be read ({}). If you attached large files, attach fewer or smaller ones (10 MB in all).", error.body_text()),
+        )
+    };
+    let mut upload = Upload {
+        fields: HashMap::new(),
+        files: Vec::new(),
+    };
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match field.file_name().map(str::to_owned) {
+            Some(filename) => {
+                let content_type = field
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_owned();
+                let data = field.bytes().await.map_err(unreadable)?;
+                // An empty file input still sends a part with no name and no bytes.
+                if !filename.is_empty() && !data.is_empty() {
+                    upload.files.push(UploadedFile {
+                        filename: sanitize_filename(&filename),
+                        content_type,
+                        data: data.to_vec(),
+                    });
+                }
+            }
+            None => {
+                let value = field.text().await.map_err(unreadable)?;
+                upload.fields.insert(name, value);
+            }
+        }
+    }
+    if upload.field("csrf") != me.csrf {
+        return Err(PageError::forbidden(
+            "This form has expired or did not come from this site. Go back, reload the page and try again.",
+        ));
+    }
+    Ok(upload)
+}
+
+/// Keeps the last path component and drops control characters.
+fn sanitize_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if clean.trim().is_empty() {
+        "attachment".to_owned()
+    } else {
+        clean
+    }
+}
+
+pub async fn open_ticket(
+    State(app): State<App>,
+    me: PortalCustomer,
+    multipart: Multipart,
+) -> PageResult<Response> {
+    let upload = read_upload(&me, multipart).await?;
+    let (subject, body) = (upload.field("subject"), upload.field("body"));
+    match app
+        .store
+        .open_portal_ticket(me.customer.id, &subject, &body, &upload.files)
+        .await
+    {
+        Ok(ticket) => Ok(Redirect::to(&format!(
+            "/portal/tickets/{}?done={}",
+            ticket.id,
+            crate::pages::url_escape("Thank you. We have your request and will answer soon.")
+        ))
+        .into_response()),
+        Err(rapport_store::StoreError::Invalid(invalid)) => Ok(render_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &NewTicketPage {
+                signed_in_as: Some(me.customer.name),
+                csrf: me.csrf,
+                error: Some(format!("Please check the {}: {}.", invalid.field, invalid.message)),
+                subject,
+                body,
+            },
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/ticket.html")]
+struct TicketPage {
+    signed_in_as: Option<String>,
+    csrf: String,
+    id: i64,
+    subject: String,
+    status: String,
+    problem_class: &'static str,
+    proposed: bool,
+    finished: bool,
+    rating: Option<i64>,
+    handler: Option<Person>,
+    supervisor: Option<Person>,
+    escalated: Option<String>,
+    call_backs: Vec<String>,
+    messages: Vec<MessageView>,
+    flash: Option<String>,
+    open_manager: bool,
+}
+
+struct Person {
+    name: String,
+    email: String,
+}
+
+struct MessageView {
+    author: String,
+    when: When,
+    html: String,
+    attachments: Vec<AttachmentInfo>,
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+pub async fn show_ticket(
+    State(app): State<App>,
+    me: PortalCustomer,
+    Path(id): Path<i64>,
+    Query(query): Query<Done>,
+) -> PageResult {
+    let ticket = app.store.portal_ticket(&me.customer, id).await?;
+    let store = &app.store;
+    let contacts = store.case_contacts(id).await?;
+    let person = |agent: Option<rapport_domain::Agent>| {
+        agent.map(|a| Person {
+            name: a.name,
+            email: a.email,
+        })
+    };
+    let names: HashMap<i64, String> = store
+        .agents()
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let mut customer_names: HashMap<i64, String> = HashMap::new();
+    let mut messages = Vec::new();
+    for message in store.ticket_messages(id).await? {
+        if message.visibility != Visibility::Public {
+            continue;
+        }
+        let author = match message.author.kind {
+            AuthorKind::Agent => message
+                .author
+                .id
+                .and_then(|a| names.get(&a).cloned())
+                .unwrap_or_else(|| "Support".to_owned()),
+            AuthorKind::System => "Support".to_owned(),
+            AuthorKind::Customer => {
+                let customer_id = message.author.id.unwrap_or(ticket.customer_id);
+                if customer_id == me.customer.id {
+                    "You".to_owned()
+                } else {
+                    if !customer_names.contains_key(&customer_id) {
+                        let name = store.customer(customer_id).await?.name;
+                        customer_names.insert(customer_id, name);
+                    }
+                    customer_names.get(&customer_id).cloned().unwrap_or_default()
+                }
+            }
+        };
+        messages.push(MessageView {
+            author,
+            when: When::of(&message.created_at),
+            html: message.html,
+            attachments: message.attachments,
+        });
+    }
+    let escalated = store.open_escalation(id).await?.map(|e| {
+        let to = e
+            .manager_id
+            .and_then(|m| names.get(&m).cloned())
+            .unwrap_or_else(|| "a manager".to_owned());
+        format!(
+            "You asked for a manager on {}. {to} has been told and will get back to you.",
+            When::of(&e.created_at).text
+        )
+    });
+    let call_backs = store
+        .promises_for(ticket.customer_id, true)
+        .await?
+        .into_iter()
+        .filter(|p| p.ticket_id == Some(id))
+        .map(|p| {
+            let who = names.get(&p.agent_id).cloned().unwrap_or_default();
+            format!("{who} promised: {} (by {}).", p.what, When::of(&p.due_at).text)
+        })
+        .collect();
+    let (problem_class, status) = status(&ticket);
+    let finished = matches!(ticket.problem, Problem::Resolved | Problem::ClosedUnresolved);
+    Ok(render(&TicketPage {
+        signed_in_as: Some(me.customer.name),
+        csrf: me.csrf,
+        id,
+        subject: ticket.subject.clone(),
+        status,
+        problem_class,
+        proposed: ticket.problem == Problem::ResolutionProposed,
+        finished,
+        rating: if finished {
+            store.ticket_rating(id).await?
+        } else {
+            None
+        },
+        handler: person(contacts.handler),
+        supervisor: person(contacts.supervisor),
+        escalated,
+        call_backs,
+        messages,
+        flash: query.done.filter(|d| !d.is_empty() && d.len() < 200),
+        open_manager: false,
+    }))
+}
+
+/// Back to the request with a note of what happened.
+pub fn back(id: i64, done: &str) -> Response {
+    Redirect::to(&format!(
+        "/portal/tickets/{id}?done={}",
+        crate::pages::url_escape(done)
+    ))
+    .into_response()
+}
+
+pub async fn reply(
+    State(app): State<App>,
+    me: PortalCustomer,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> PageResult<Response> {
+    app.store.portal_ticket(&me.customer, id).await?;
+    let upload = read_upload(&me, multipart).await?;
+    app.store
+        .add_portal_reply(id, me.customer.id, &upload.field("body"), &upload.files)
+        .await?;
+    Ok(back(id, "Your reply has been sent."))
+}
+
+#[derive(Deserialize)]
+pub struct NotFixed {
+    words: String,
+}
+
+pub async fn not_fixed(
+    State(app): State<App>,
+    me: PortalCustomer,
+    Path(id): Path<i64>,
+    Submitted(form): Submitted<NotFixed>,
+) -> PageResult<Response> {
+    app.store.portal_ticket(&me.customer, id).await?;
+    app.store
+        .customer_not_fixed(id, me.customer.id, &form.words)
+        .await?;
+    Ok(back(id, "Thank you for telling us. The request is open again and we are on it."))
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn confirm(
+    State(app): State<App>,
+    me: PortalCustomer,
+    Path(id): Path<i64>,
+    Submitted(Empty {}): Submitted<Empty>,
+) -> PageResult<Response> {
+    app.store.portal_ticket(&me.customer, id).await?;
+    app.store.customer_confirms(id, me.customer.id).await?;
+    Ok(back(id, "Thank you for confirming. We are glad it is fixed."))
+}
+
+#[derive(Deserialize)]
+pub struct Rating {
+    score: String,
+    comment: Option<String>,
+}
+
+pub async fn rate(
+    State(app): State<App>,
+    me: PortalCustomer,
+    Path(id): Path<i64>,
+    Submitted(form): Submitted<Rating>,
+) -> PageResult<Response> {
+    app.store.portal_ticket(&me.customer, id).await?;
+    let score: i64 = form.score.trim().parse().map_err(|_| {
+        PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Choose a score from 1 to 5.",
+        )
+    })?;
+    app.store
+        .rate_ticket(id, score, form.comment.as_deref())
+        .await?;
+    Ok(back(id, "Thank you for rating us."))
+}
+
+/// An attachment of a message the customer can see.
+pub async fn download(
+    State(app): State<App>,
+    me: PortalCustomer,
+    Path(id): Path<i64>,
+) -> PageResult<Response> {
+    let not_found = || PageError::not_found("There is no such file.");
+    let (ticket_id, public) = app
+        .store
+        .attachment_place(id)
+        .await
+        .map_err(|_| not_found())?;
+    if !public {
+        return Err(not_found());
+    }
+    app.store
+        .portal_ticket(&me.customer, ticket_id)
+        .await
+        .map_err(|_| not_found())?;
+    let (info, data) = app.store.attachment(id).await?;
+    Ok(crate::inbound::download(info, data))
+}

@@ -1,0 +1,117 @@
+//! `GET /live`: server-sent events for an open inbox or ticket page. Every ticket change is
+//! sent as `change` (the page fetches itself again and swaps in the parts that changed); on a
+//! ticket page, `presence` says who else has it open and who is writing.
+//! `POST /live/composing` tells the others this agent started or stopped writing.
+
+use crate::app::App;
+use crate::error::ApiError;
+use crate::extract::{AuthAgent, Json};
+use crate::live::Signal;
+use crate::pages::{PageResult, SignedIn};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream};
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::time::Duration;
+
+#[derive(Deserialize)]
+pub struct LiveQuery {
+    ticket: Option<i64>,
+}
+
+pub async fn stream(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Query(query): Query<LiveQuery>,
+) -> PageResult<Response> {
+    let presence = match query.ticket {
+        Some(id) => {
+            super::visible_ticket(&app, &signed_in.agent, id).await?;
+            Some(
+                app.live
+                    .join(id, signed_in.agent.id, &signed_in.agent.name),
+            )
+        }
+        None => None,
+    };
+    let events = events(app, query.ticket, presence);
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+        .into_response())
+}
+
+fn events(
+    app: App,
+    ticket: Option<i64>,
+    presence: Option<crate::live::Presence>,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    let signals = app.live.subscribe();
+    let closed = app.live.closed();
+    // The first event says who is here already.
+    let first = ticket.map(|id| presence_event(&app, id));
+    stream::unfold(
+        (app, signals, closed, presence, first),
+        move |(app, mut signals, mut closed, presence, first)| async move {
+            if let Some(event) = first {
+                return Some((Ok(event), (app, signals, closed, presence, None)));
+            }
+            loop {
+                let signal = tokio::select! {
+                    signal = signals.recv() => signal,
+                    _ = closed.changed() => return None,
+                };
+                let event = match signal {
+                    Ok(Signal::Change(change)) => Event::default()
+                        .event("change")
+                        .json_data(&change)
+                        .ok(),
+                    Ok(Signal::Presence { ticket_id }) if Some(ticket_id) == ticket => {
+                        Some(presence_event(&app, ticket_id))
+                    }
+                    Ok(Signal::Presence { .. }) => None,
+                    // Missed some: tell the page to refresh itself.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        Some(Event::default().event("change").data("{}"))
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                };
+                if let Some(event) = event {
+                    return Some((Ok(event), (app, signals, closed, presence, None)));
+                }
+            }
+        },
+    )
+}
+
+fn presence_event(app: &App, ticket_id: i64) -> Event {
+    let viewers = app.live.viewers(ticket_id);
+    Event::default()
+        .event("presence")
+        .json_data(serde_json::json!({ "ticket_id": ticket_id, "viewers": viewers }))
+        .unwrap_or_default()
+}
+
+#[derive(Deserialize)]
+pub struct Composing {
+    ticket_id: i64,
+    composing: bool,
+}
+
+/// The page's script says the agent started (or stopped) writing. Takes the session cookie
+/// and the CSRF token in `X-CSRF-Token`, like the JSON API.
+pub async fn composing(
+    State(app): State<App>,
+    auth: AuthAgent,
+    Json(input): Json<Composing>,
+) -> Result<StatusCode, ApiError> {
+    let ticket = app.store.ticket(input.ticket_id).await?;
+    if !app.store.agent_may_see(&auth.0, &ticket).await? {
+        return Err(ApiError::forbidden("This ticket belongs to a restricted team you are not in."));
+    }
+    app.live
+        .composing(input.ticket_id, auth.0.id, input.composing);
+    Ok(StatusCode::NO_CONTENT)
+}

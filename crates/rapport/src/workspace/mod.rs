@@ -1,0 +1,69 @@
+//! The agent workspace: server-rendered pages from the same binary, usable without
+//! JavaScript for reading; `assets/workspace.js` adds the live coach, live updates, presence
+//! and keyboard shortcuts. Every form carries the session's CSRF token ([`Submitted`]).
+//!
+//! [`Submitted`]: crate::pages::Submitted
+
+mod customer;
+mod handling;
+mod inbox;
+mod live;
+mod panel;
+mod relationship;
+mod reply;
+mod sign_in;
+mod ticket;
+
+use crate::app::App;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/", get(inbox::show_inbox))
+        .route(
+            "/sign-in",
+            get(sign_in::sign_in_page).post(sign_in::sign_in),
+        )
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/tickets/{id}", get(ticket::show_ticket))
+        .route("/tickets/{id}/reply", post(reply::reply))
+        .route("/tickets/{id}/assign", post(handling::assign))
+        .route("/tickets/{id}/details", post(handling::change_details))
+        .route("/tickets/{id}/state", post(handling::change_state))
+        .route(
+            "/tickets/{id}/escalation/answered",
+            post(handling::answer_escalation),
+        )
+        .route("/tickets/{id}/call", post(relationship::log_call))
+        .route("/tickets/{id}/promise", post(relationship::make_promise))
+        .route("/tickets/{id}/moment", post(relationship::note_moment))
+        .route("/customers/{id}", get(customer::show_customer))
+        .route("/live", get(live::stream))
+        .route("/live/composing", post(live::composing))
+}
+
+/// A ticket the agent may see, or a page saying why not.
+async fn visible_ticket(
+    app: &App,
+    agent: &rapport_domain::Agent,
+    id: i64,
+) -> crate::pages::PageResult<rapport_domain::Ticket> {
+    let ticket = app.store.ticket(id).await?;
+    if !app.store.agent_may_see(agent, &ticket).await? {
+        return Err(crate::pages::PageError::forbidden(format!(
+            "Ticket #{id} belongs to a restricted team you are not in. Ask an admin or the team if you need it."
+        )));
+    }
+    Ok(ticket)
+}
+
+/// After a change, back to the ticket with a note of what happened.
+fn back_to_ticket(id: i64, done: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    axum::response::Redirect::to(&format!(
+        "/tickets/{id}?done={}",
+        crate::pages::url_escape(done)
+    ))
+    .into_response()
+}

@@ -1,0 +1,168 @@
+//! The relationship panel beside every ticket and on the customer page: who the customer is,
+//! for how long, who owns the relationship, how healthy it is and why, what we promised, what
+//! matters to them, their other open tickets, past complaints and survey answers.
+
+use crate::app::App;
+use crate::pages::When;
+use rapport_domain::{Customer, Problem};
+use rapport_store::StoreResult;
+use rapport_store::tickets::TicketFilter;
+use std::collections::HashMap;
+
+pub struct Panel {
+    pub customer_id: i64,
+    pub customer_name: String,
+    pub emails: String,
+    pub organization: Option<String>,
+    pub tenure: String,
+    pub kind: String,
+    pub owner: Option<String>,
+    pub health: Option<HealthView>,
+    pub promises: Vec<PromiseLine>,
+    pub moments: Vec<String>,
+    /// `(id, subject)`.
+    pub other_tickets: Vec<(i64, String)>,
+    pub complaints: Vec<rapport_store::surveys::Complaint>,
+    pub surveys: Vec<String>,
+}
+
+pub struct HealthView {
+    pub score: i64,
+    pub band: String,
+    pub band_words: String,
+    pub factors: Vec<String>,
+}
+
+pub struct PromiseLine {
+    pub what: String,
+    pub due: When,
+    pub who: String,
+}
+
+/// Names of agents by id, for showing who did what.
+pub async fn agent_names(app: &App) -> StoreResult<HashMap<i64, String>> {
+    Ok(app
+        .store
+        .agents()
+        .await?
+        .into_iter()
+        .map(|agent| (agent.id, agent.name))
+        .collect())
+}
+
+fn tenure(app: &App, since: &str) -> String {
+    let Some(since) = rapport_store::clock::parse(since) else {
+        return since.to_owned();
+    };
+    let days = (app.store.clock().now() - since).whole_days();
+    match days {
+        ..=0 => "since today".to_owned(),
+        1 => "1 day".to_owned(),
+        2..=60 => format!("{days} days"),
+        61..=730 => format!("{} months", days / 30),
+        _ => format!("{} years", days / 365),
+    }
+}
+
+pub async fn load(
+    app: &App,
+    viewer: &rapport_domain::Agent,
+    customer: &Customer,
+    this_ticket: Option<i64>,
+    names: &HashMap<i64, String>,
+) -> StoreResult<Panel> {
+    let store = &app.store;
+    let organization = match customer.organization_id {
+        Some(id) => Some(store.organization(id).await?),
+        None => None,
+    };
+    let kind = organization
+        .as_ref()
+        .map_or("transactional".to_owned(), |o| {
+            o.relationship_kind.to_string()
+        });
+    let owner_id = customer
+        .owner_id
+        .or(organization.as_ref().and_then(|o| o.owner_id));
+    let health = store.customer_health(customer.id).await?;
+    let promises = store
+        .promises_for(customer.id, true)
+        .await?
+        .into_iter()
+        .map(|p| PromiseLine {
+            what: p.what,
+            due: When::of(&p.due_at),
+            who: names.get(&p.agent_id).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let mut moments: Vec<String> = store
+        .moments_for(customer.id)
+        .await?
+        .into_iter()
+        .rev()
+        .take(5)
+        .map(|m| match m.follow_up_on {
+            Some(day) => format!("{} (follow up {day})", m.note),
+            None => m.note,
+        })
+        .collect();
+    moments.truncate(5);
+    let open = store
+        .list_tickets(&TicketFilter {
+            customer_id: Some(customer.id),
+            viewer: Some(viewer.clone()),
+            limit: 20,
+            ..TicketFilter::default()
+        })
+        .await?;
+    let other_tickets = open
+        .items
+        .into_iter()
+        .filter(|t| Some(t.id) != this_ticket)
+        .filter(|t| matches!(t.problem, Problem::Open | Problem::ResolutionProposed))
+        .map(|t| (t.id, t.subject))
+        .collect();
+    let surveys = store
+        .answered_surveys(customer.id)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let out_of = if s.kind == "nps" { 10 } else { 5 };
+            let said = s
+                .comment
+                .map(|c| format!(": “{c}”"))
+                .unwrap_or_default();
+            format!(
+                "{} {}/{out_of}{said} ({})",
+                s.kind.to_uppercase(),
+                s.score,
+                When::of(&s.answered_at).text
+            )
+        })
+        .collect();
+    Ok(Panel {
+        customer_id: customer.id,
+        customer_name: customer.name.clone(),
+        emails: customer.emails.join(", "),
+        organization: organization.map(|o| o.name),
+        tenure: tenure(app, &customer.created_at),
+        kind,
+        owner: owner_id.and_then(|id| names.get(&id).cloned()),
+        health: Some(HealthView {
+            score: health.score,
+            band: health.band.as_str().to_owned(),
+            band_words: crate::pages::words(&health.band.as_str()),
+            factors: health
+                .factors
+                .into_iter()
+                .filter(|f| f.points != 0)
+                .map(|f| format!("{:+} {}", f.points, f.explanation))
+                .collect(),
+        }),
+        promises,
+        moments,
+        other_tickets,
+        complaints: store.complaints(customer.id).await?,
+        surveys,
+    })
+}

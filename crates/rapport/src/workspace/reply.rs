@@ -1,0 +1,105 @@
+//! Sending a reply or an internal note from the ticket page, with the collision check: if
+//! someone else wrote on the ticket since the page was loaded, or another agent is writing a
+//! reply right now, the draft comes back with a warning instead of going out twice.
+
+use crate::app::App;
+use crate::pages::{PageResult, SignedIn, Submitted};
+use axum::extract::{Path, State};
+use axum::response::Response;
+use rapport_domain::{Actor, AuthorKind, Channel, Visibility};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    body: String,
+    visibility: Option<String>,
+    /// The newest message the agent had seen when they started writing.
+    #[serde(default)]
+    seen_message_id: i64,
+    send_anyway: Option<String>,
+}
+
+pub async fn reply(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    Submitted(form): Submitted<ReplyForm>,
+) -> PageResult<Response> {
+    let ticket = super::visible_ticket(&app, &signed_in.agent, id).await?;
+    let internal = form.visibility.as_deref() == Some("internal");
+    if form.body.trim().is_empty() {
+        let why = "The message is empty; write something first.".to_owned();
+        return super::ticket::show_with_draft(&app, signed_in, id, form.body, internal, why)
+            .await;
+    }
+    if !internal && form.send_anyway.is_none() {
+        if let Some(warning) = collision(&app, &signed_in, id, form.seen_message_id).await? {
+            return super::ticket::show_with_draft(&app, signed_in, id, form.body, internal, warning)
+                .await;
+        }
+    }
+    let (visibility, channel) = if internal {
+        (Visibility::Internal, Channel::Note)
+    } else if ticket.channel == Channel::Portal {
+        (Visibility::Public, Channel::Portal)
+    } else {
+        (Visibility::Public, Channel::Email)
+    };
+    let agent_id = signed_in.agent.id;
+    app.store
+        .add_message(id, Actor::Agent(agent_id), channel, visibility, &form.body)
+        .await?;
+    app.live.composing(id, agent_id, false);
+    let done = if internal { "Note added." } else { "Reply sent." };
+    Ok(super::back_to_ticket(id, done))
+}
+
+/// Why sending now could cross someone else's message, if it could.
+async fn collision(
+    app: &App,
+    signed_in: &SignedIn,
+    ticket_id: i64,
+    seen_message_id: i64,
+) -> PageResult<Option<String>> {
+    let me = signed_in.agent.id;
+    let names = super::panel::agent_names(app).await?;
+    let newer: Vec<_> = app
+        .store
+        .ticket_messages(ticket_id)
+        .await?
+        .into_iter()
+        .filter(|m| m.id > seen_message_id)
+        .filter(|m| !(m.author.kind == AuthorKind::Agent && m.author.id == Some(me)))
+        .collect();
+    if let Some(message) = newer.last() {
+        let who = match message.author.kind {
+            AuthorKind::Customer => "The customer".to_owned(),
+            AuthorKind::Agent => message
+                .author
+                .id
+                .and_then(|id| names.get(&id).cloned())
+                .unwrap_or_else(|| "Another agent".to_owned()),
+            AuthorKind::System => "Rapport".to_owned(),
+        };
+        return Ok(Some(format!(
+            "{who} wrote on this ticket while you were writing ({} new message{}). Read it above; \
+             your draft is kept below. Tick “Send anyway” to send it as it is.",
+            newer.len(),
+            if newer.len() == 1 { "" } else { "s" }
+        )));
+    }
+    let others: Vec<String> = app
+        .live
+        .viewers(ticket_id)
+        .into_iter()
+        .filter(|v| v.agent_id != me && v.composing)
+        .map(|v| v.name)
+        .collect();
+    if !others.is_empty() {
+        return Ok(Some(format!(
+            "{} is writing a reply on this ticket right now. Agree who answers, or tick “Send anyway”.",
+            others.join(" and ")
+        )));
+    }
+    Ok(None)
+}

@@ -1,0 +1,323 @@
+//! The customer portal's side of the store: sign-in by a single-use link sent by email,
+//! customer sessions, and which tickets a customer may see (their own, and their
+//! organization's where the admin allows it).
+
+use crate::customers::load as load_customer;
+use crate::rows::{int, text};
+use crate::tickets::load_ticket;
+use crate::{Store, StoreError, StoreResult, events, secrets};
+use crate::tickets::{CustomerRef, NewTicket, add_message_in, create_ticket_in};
+use rapport_domain::{Actor, Channel, Customer, Message, Priority, Ticket, Visibility, validate};
+use serde_json::json;
+
+/// A sign-in link works this long, once.
+pub const LINK_SECONDS: i64 = 30 * 60;
+/// A customer session lasts this long without use.
+pub const CUSTOMER_SESSION_IDLE_SECONDS: i64 = 7 * 24 * 60 * 60;
+
+impl Store {
+    /// Sends a sign-in link to a known customer address. Says nothing about whether the
+    /// address is known (returns `Ok(false)` when it is not), so the form cannot be used to
+    /// find out who our customers are.
+    pub async fn send_portal_link(&self, email: &str) -> StoreResult<bool> {
+        let email = validate::email(email)?;
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let Some(customer_id) = crate::customers::customer_id_by_email(&mut tx, &email).await?
+        else {
+            return Ok(false);
+        };
+        let customer = load_customer(&mut tx, customer_id).await?;
+        let token = secrets::generate("");
+        sqlx::query(
+            "INSERT INTO portal_links (token_hash, customer_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(secrets::digest(&token))
+        .bind(customer_id)
+        .bind(&now)
+        .bind(self.from_now(LINK_SECONDS))
+        .execute(&mut *tx)
+        .await?;
+        let first = customer.name.split_whitespace().next().unwrap_or("there");
+        let link = format!("{}/portal/link/{token}", self.public_url());
+        let text = format!(
+            "Hello {first},\n\nHere is your link to sign in to our support portal:\n\n{link}\n\n\
+             It works once, within the next 30 minutes. If you did not ask for it, you can ignore \
+             this mail; nobody can sign in without it.\n"
+        );
+        crate::email::queue_notice(&mut tx, &now, &email, "Your sign-in link", &text).await?;
+        events::record(
+            &mut tx,
+            &now,
+            Actor::Customer(customer_id),
+            "customer",
+            customer_id,
+            "portal.link_sent",
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Uses a sign-in link: starts a customer session and returns its secret (for the cookie)
+    /// and the customer. A link works once and only until it expires.
+    pub async fn redeem_portal_link(&self, token: &str) -> StoreResult<(String, i64)> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT customer_id, expires_at, used_at FROM portal_links WHERE token_hash = $1",
+        )
+        .bind(secrets::digest(token))
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::not_found("sign-in link", "given"))?;
+        if crate::rows::opt_text(&row, "used_at")?.is_some() {
+            return Err(StoreError::Conflict {
+                code: "link_used",
+                message: "This sign-in link has already been used. Ask for a new one below.".into(),
+            });
+        }
+        if text(&row, "expires_at")? <= now {
+            return Err(StoreError::Conflict {
+                code: "link_expired",
+                message: "This sign-in link has expired. Ask for a new one below.".into(),
+            });
+        }
+        let customer_id = int(&row, "customer_id")?;
+        sqlx::query("UPDATE portal_links SET used_at = $1 WHERE token_hash = $2")
+            .bind(&now)
+            .bind(secrets::digest(token))
+            .execute(&mut *tx)
+            .await?;
+        let session = secrets::generate("");
+        sqlx::query(
+            "INSERT INTO customer_sessions (id_hash, customer_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)",
+        )
+        .bind(secrets::digest(&session))
+        .bind(customer_id)
+        .bind(&now)
+        .bind(self.from_now(CUSTOMER_SESSION_IDLE_SECONDS))
+        .execute(&mut *tx)
+        .await?;
+        events::record(
+            &mut tx,
+            &now,
+            Actor::Customer(customer_id),
+            "customer",
+            customer_id,
+            "portal.signed_in",
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((session, customer_id))
+    }
+
+    /// The customer of a live portal session; `None` when unknown or expired.
+    pub async fn customer_for_session(&self, session: &str) -> StoreResult<Option<Customer>> {
+        let digest = secrets::digest(session);
+        let row = sqlx::query(
+            "SELECT customer_id, last_seen_at FROM customer_sessions WHERE id_hash = $1 AND expires_at > $2",
+        )
+        .bind(&digest)
+        .bind(self.now())
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        if text(&row, "last_seen_at")? < self.from_now(-60) {
+            sqlx::query(
+                "UPDATE customer_sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3",
+            )
+            .bind(self.now())
+            .bind(self.from_now(CUSTOMER_SESSION_IDLE_SECONDS))
+            .bind(&digest)
+            .execute(self.pool())
+            .await?;
+        }
+        let customer = self.customer(int(&row, "customer_id")?).await?;
+        Ok(Some(customer))
+    }
+
+    pub async fn end_customer_session(&self, session: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM customer_sessions WHERE id_hash = $1")
+            .bind(secrets::digest(session))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The tickets a customer sees in the portal, newest first: their own, plus their
+    /// organization's when the organization shares tickets.
+    pub async fn portal_tickets(&self, customer: &Customer) -> StoreResult<Vec<Ticket>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT t.id FROM tickets t WHERE t.customer_id = $1 \
+             OR (t.organization_id = $2 AND EXISTS (SELECT 1 FROM organizations o WHERE o.id = t.organization_id AND o.portal_shared = 1)) \
+             ORDER BY t.id DESC LIMIT 200",
+        )
+        .bind(customer.id)
+        .bind(customer.organization_id.unwrap_or(-1))
+        .fetch_all(self.pool())
+        .await?;
+        let mut tickets = Vec::with_capacity(ids.len());
+        let mut conn = self.pool().acquire().await?;
+        for id in ids {
+            tickets.push(load_ticket(&mut conn, id).await?);
+        }
+        Ok(tickets)
+    }
+
+    /// A ticket the customer may see, or not found (the same answer whether it exists or
+    /// not, so ids cannot be probed).
+    pub async fn portal_ticket(&self, customer: &Customer, ticket_id: i64) -> StoreResult<Ticket> {
+        let not_found = || StoreError::not_found("ticket", ticket_id);
+        let ticket = self.ticket(ticket_id).await.map_err(|_| not_found())?;
+        if ticket.customer_id == customer.id {
+            return Ok(ticket);
+        }
+        let shared: Option<i64> = sqlx::query_scalar(
+            "SELECT portal_shared FROM organizations WHERE id = $1",
+        )
+        .bind(ticket.organization_id.unwrap_or(-1))
+        .fetch_optional(self.pool())
+        .await?;
+        let same_org = ticket.organization_id.is_some()
+            && ticket.organization_id == customer.organization_id;
+        if same_org && shared == Some(1) {
+            return Ok(ticket);
+        }
+        Err(not_found())
+    }
+
+    /// Lets the customers of an organization see each other's tickets in the portal.
+    pub async fn set_portal_shared(
+        &self,
+        organization_id: i64,
+        shared: bool,
+        actor: Actor,
+    ) -> StoreResult<()> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE organizations SET portal_shared = $1 WHERE id = $2")
+            .bind(i64::from(shared))
+            .bind(organization_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::not_found("organization", organization_id));
+        }
+        events::record(
+            &mut tx,
+            &now,
+            actor,
+            "organization",
+            organization_id,
+            "organization.portal_sharing",
+            json!({ "portal_shared": shared }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A customer opens a ticket in the portal, with files.
+    pub async fn open_portal_ticket(
+        &self,
+        customer_id: i64,
+        subject: &str,
+        body: &str,
+        files: &[UploadedFile],
+    ) -> StoreResult<Ticket> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let (ticket, messages) = create_ticket_in(
+            &mut tx,
+            &now,
+            NewTicket {
+                subject,
+                body,
+                customer: CustomerRef::Id(customer_id),
+                channel: Channel::Portal,
+                priority: Priority::Normal,
+                tags: &[],
+            },
+            Actor::Customer(customer_id),
+        )
+        .await?;
+        if let Some(message) = messages.first() {
+            attach_all(&mut tx, &now, message.id, files).await?;
+        }
+        tx.commit().await?;
+        Ok(ticket)
+    }
+
+    /// A customer replies in the portal, with files.
+    pub async fn add_portal_reply(
+        &self,
+        ticket_id: i64,
+        customer_id: i64,
+        body: &str,
+        files: &[UploadedFile],
+    ) -> StoreResult<Message> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let message = add_message_in(
+            &mut tx,
+            &now,
+            ticket_id,
+            Actor::Customer(customer_id),
+            Channel::Portal,
+            Visibility::Public,
+            body,
+        )
+        .await?;
+        attach_all(&mut tx, &now, message.id, files).await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+}
+
+/// A file a customer uploaded.
+pub struct UploadedFile {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+async fn attach_all(
+    tx: &mut crate::Tx,
+    now: &str,
+    message_id: i64,
+    files: &[UploadedFile],
+) -> StoreResult<()> {
+    for file in files {
+        crate::email::attach(
+            tx,
+            now,
+            message_id,
+            &file.filename,
+            &file.content_type,
+            &file.data,
+            false,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The ticket an attachment belongs to, and whether the customer can see it (it is on a
+    /// public message).
+    pub async fn attachment_place(&self, attachment_id: i64) -> StoreResult<(i64, bool)> {
+        let row = sqlx::query(
+            "SELECT m.ticket_id, m.visibility FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id = $1",
+        )
+        .bind(attachment_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::not_found("attachment", attachment_id))?;
+        Ok((int(&row, "ticket_id")?, text(&row, "visibility")? == "public"))
+    }
+}
