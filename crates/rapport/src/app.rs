@@ -87,7 +87,8 @@ pub async fn serve(
 /// Finished jobs are kept this long, for looking into what happened, then forgotten.
 const JOBS_KEPT_DAYS: i64 = 30;
 
-/// Runs due jobs (check-ins, promise deadlines, follow-ups, surveys, health) every
+/// Runs due jobs (check-ins, promise deadlines, follow-ups, surveys, health) and sends due
+/// mail every
 /// `interval` until `shutdown` completes. Jobs live in the database, so nothing is lost when
 /// the process stops; they run when it comes back.
 pub async fn work(
@@ -118,6 +119,12 @@ pub async fn work(
             Err(error) => {
                 tracing::error!(%error, "the worker could not run jobs; it will try again")
             }
+        }
+        // Outbound mail: replies, check-ins, surveys, sign-in links.
+        match crate::mail::send_due_emails(&app).await {
+            Ok(0) => {}
+            Ok(sent) => tracing::debug!(sent, "sent mail"),
+            Err(error) => tracing::warn!(%error, "could not send mail; it stays queued"),
         }
         tokio::select! {
             () = &mut shutdown => break,
