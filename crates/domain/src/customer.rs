@@ -34,5 +34,7 @@ pub struct Organization {
     pub relationship_kind: RelationshipKind,
     /// The agent who owns the relationship, separate from whoever handles a given ticket.
     pub owner_id: Option<i64>,
+    /// Whether its customers see each other's tickets in the portal.
+    pub portal_shared: bool,
     pub created_at: String,
 }

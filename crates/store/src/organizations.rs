@@ -85,12 +85,13 @@ impl Store {
             domains,
             relationship_kind: new.relationship_kind,
             owner_id: new.owner_id,
+            portal_shared: false,
             created_at: now,
         })
     }
 
     pub async fn organization(&self, id: i64) -> StoreResult<Organization> {
-        let row = sqlx::query("SELECT id, name, relationship_kind, owner_id, created_at FROM organizations WHERE id = $1")
+        let row = sqlx::query("SELECT id, name, relationship_kind, owner_id, portal_shared, created_at FROM organizations WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -107,6 +108,7 @@ impl Store {
             domains,
             relationship_kind: named(&row, "relationship_kind")?,
             owner_id: opt_int(&row, "owner_id")?,
+            portal_shared: int(&row, "portal_shared")? != 0,
             created_at: text(&row, "created_at")?,
         })
     }

@@ -9,16 +9,18 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
-    /// The relationship owner; `null` for none.
-    #[serde(deserialize_with = "crate::extract::present")]
+    /// The relationship owner; `null` for none. Left alone when absent.
+    #[serde(default, deserialize_with = "crate::extract::present")]
     #[schema(value_type = Option<i64>)]
     owner_id: Option<Option<i64>>,
     /// Required when replacing an owner: what the next person needs to know.
     handover_note: Option<String>,
+    /// Let the organization's customers see each other's tickets in the portal (admin only).
+    portal_shared: Option<bool>,
 }
 
-/// Name an organization's relationship owner. Needs the supervisor or admin role; replacing an
-/// owner needs a hand-over note.
+/// Name an organization's relationship owner (supervisor or admin; replacing an owner needs a
+/// hand-over note), or let its customers see each other's tickets in the portal (admin).
 #[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "organizations", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Organization id")),
     request_body = UpdateOrganization,
@@ -29,11 +31,15 @@ pub async fn update_organization(
     Path(id): Path<i64>,
     Json(input): Json<UpdateOrganization>,
 ) -> ApiResult<Json<Organization>> {
-    auth.require(Role::Supervisor, "Changing an organization's owner")?;
-    let owner = input.owner_id.flatten();
-    Ok(Json(
+    if let Some(shared) = input.portal_shared {
+        auth.require(Role::Admin, "Sharing an organization's tickets in the portal")?;
+        app.store.set_portal_shared(id, shared, auth.actor()).await?;
+    }
+    if let Some(owner) = input.owner_id {
+        auth.require(Role::Supervisor, "Changing an organization's owner")?;
         app.store
             .set_organization_owner(id, owner, input.handover_note.as_deref(), auth.actor())
-            .await?,
-    ))
+            .await?;
+    }
+    Ok(Json(app.store.organization(id).await?))
 }

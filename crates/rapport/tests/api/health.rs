@@ -12,13 +12,15 @@ async fn healthz_answers_without_a_token_when_the_database_does() {
 }
 
 #[tokio::test]
-async fn the_home_page_tells_a_newcomer_where_to_start() {
+async fn the_start_page_leads_to_signing_in_the_portal_and_the_api() {
     let app = TestApp::spawn().await;
 
     let response = app.client().get(app.url("/")).send().await.expect("answer");
 
     assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.url().path().ends_with("/sign-in"));
     let page = response.text().await.expect("text");
-    assert!(page.contains("rapport admin create-token"));
+    assert!(page.contains("Sign in to Rapport"));
+    assert!(page.contains("/portal"));
     assert!(page.contains("/api/v1/openapi.json"));
 }

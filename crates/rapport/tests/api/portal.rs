@@ -1,0 +1,320 @@
+//! The customer portal over HTTP: the single-use sign-in link, what a customer may see (their
+//! own tickets, and their organization's only where allowed), opening a ticket with files,
+//! and asking for a manager, a call back or writing to management.
+
+use crate::helpers::TestApp;
+use rapport_domain::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The token in the newest sign-in mail queued for sending.
+async fn link_token(app: &TestApp) -> Option<String> {
+    let payload: Option<String> = sqlx::query_scalar(
+        "SELECT payload FROM jobs WHERE kind = 'email.notice' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(app.app.store.pool())
+    .await
+    .expect("jobs");
+    let payload: serde_json::Value = serde_json::from_str(&payload?).expect("json");
+    let text = payload["text"].as_str().expect("text");
+    let start = text.find("/portal/link/").expect("a link") + "/portal/link/".len();
+    Some(
+        text[start..]
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect(),
+    )
+}
+
+async fn ask_for_link(app: &TestApp, email: &str) -> (StatusCode, String) {
+    let response = browser()
+        .post(app.url("/portal/sign-in"))
+        .form(&[("email", email)])
+        .send()
+        .await
+        .expect("answer");
+    (response.status(), response.text().await.expect("text"))
+}
+
+async fn use_link(app: &TestApp, token: &str) -> reqwest::Response {
+    browser()
+        .post(app.url(&format!("/portal/link/{token}")))
+        .send()
+        .await
+        .expect("answer")
+}
+
+/// A customer signed in to the portal: `(cookie, csrf token)`.
+async fn customer_session(app: &TestApp, email: &str) -> (String, String) {
+    let (status, _) = ask_for_link(app, email).await;
+    assert_eq!(status, StatusCode::OK);
+    let token = link_token(app).await.expect("a link was queued");
+    let response = use_link(app, &token).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let page = get(app, &cookie, "/portal").await.1;
+    let from = page.find("name=\"csrf\" value=\"").expect("csrf") + 19;
+    let csrf = page[from..].split('"').next().expect("value").to_owned();
+    (cookie, csrf)
+}
+
+async fn get(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
+    let response = browser()
+        .get(app.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("answer");
+    (response.status(), response.text().await.expect("text"))
+}
+
+async fn post(app: &TestApp, cookie: &str, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+    let response = browser()
+        .post(app.url(path))
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .expect("answer");
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().expect("ascii").to_owned());
+    let status = response.status();
+    let body = response.text().await.expect("text");
+    (status, location.unwrap_or(body))
+}
+
+/// A `multipart/form-data` body, as a browser sends a form with files.
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "rapport-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    for (filename, data) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{filename}\"\r\nContent-Type: text/plain\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn a_sign_in_link_works_once_within_half_an_hour_and_strangers_learn_nothing() {
+    let app = TestApp::spawn().await;
+    app.ticket("Printer jam", "ana@example.com").await;
+
+    let (known_status, known_page) = ask_for_link(&app, "ana@example.com").await;
+    let token = link_token(&app).await.expect("a link for Ana");
+    let (unknown_status, unknown_page) = ask_for_link(&app, "nobody@example.com").await;
+
+    assert_eq!(known_status, StatusCode::OK);
+    assert_eq!(unknown_status, StatusCode::OK);
+    let strip = |page: &str, email: &str| page.replace(email, "ADDRESS");
+    assert_eq!(
+        strip(&known_page, "ana@example.com"),
+        strip(&unknown_page, "nobody@example.com"),
+        "the same answer whether the address is known or not"
+    );
+    assert_eq!(link_token(&app).await.as_deref(), Some(token.as_str()), "no mail for strangers");
+    // Opening the link changes nothing (mail scanners open links); the button signs in.
+    let (status, page) = get(&app, "", &format!("/portal/link/{token}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Sign in"));
+    let first = use_link(&app, &token).await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let cookie = first.headers()["set-cookie"].to_str().expect("ascii").to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert_eq!(use_link(&app, &token).await.status(), StatusCode::GONE, "used once");
+
+    ask_for_link(&app, "ana@example.com").await;
+    let late = link_token(&app).await.expect("a second link");
+    app.advance(time::Duration::minutes(31)).await;
+    let expired = use_link(&app, &late).await;
+    assert_eq!(expired.status(), StatusCode::GONE);
+    assert!(expired.text().await.expect("text").contains("expired"));
+    assert_eq!(use_link(&app, "made-up").await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_customer_sees_only_their_own_tickets_unless_their_organization_shares_them() {
+    let app = TestApp::spawn().await;
+    let (status, org) = app
+        .api()
+        .post(
+            "/api/v1/organizations",
+            json!({"name": "Harbor & Pine", "domains": ["harbor.example"], "relationship_kind": "partnership"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{org}");
+    let ana = app.ticket("Ana's plotter", "ana@harbor.example").await;
+    let ben = app.ticket("Ben's laptop", "ben@harbor.example").await;
+    let stranger = app.ticket("Someone else's invoice", "zoe@elsewhere.example").await;
+    let (cookie, csrf) = customer_session(&app, "ana@harbor.example").await;
+
+    let (_, list) = get(&app, &cookie, "/portal").await;
+    let (own, _) = get(&app, &cookie, &format!("/portal/tickets/{}", ana["id"])).await;
+    let (colleague, _) = get(&app, &cookie, &format!("/portal/tickets/{}", ben["id"])).await;
+    let (other, _) = get(&app, &cookie, &format!("/portal/tickets/{}", stranger["id"])).await;
+    let (reply, _) = post(
+        &app,
+        &cookie,
+        &format!("/portal/tickets/{}/not-fixed", stranger["id"]),
+        &[("words", "let me in"), ("csrf", &csrf)],
+    )
+    .await;
+
+    assert!(list.contains("Ana&#39;s plotter") || list.contains("Ana's plotter"), "{list}");
+    assert!(!list.contains("laptop"));
+    assert_eq!(own, StatusCode::OK);
+    assert_eq!(colleague, StatusCode::NOT_FOUND);
+    assert_eq!(other, StatusCode::NOT_FOUND);
+    assert_eq!(reply, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.app.store.ticket_messages(stranger["id"].as_i64().expect("id")).await.expect("messages").len(),
+        1,
+        "nothing was added to another customer's ticket"
+    );
+
+    let (status, shared) = app
+        .api()
+        .patch(&format!("/api/v1/organizations/{}", org["id"]), json!({"portal_shared": true}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{shared}");
+    assert_eq!(shared["portal_shared"], true);
+    let (colleague, _) = get(&app, &cookie, &format!("/portal/tickets/{}", ben["id"])).await;
+    let (other, _) = get(&app, &cookie, &format!("/portal/tickets/{}", stranger["id"])).await;
+    assert_eq!(colleague, StatusCode::OK);
+    assert_eq!(other, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_customer_opens_a_ticket_with_a_file_that_only_they_and_agents_can_download() {
+    let app = TestApp::spawn().await;
+    app.ticket("Earlier question", "ana@example.com").await;
+    app.ticket("Other", "zoe@example.com").await;
+    let (cookie, csrf) = customer_session(&app, "ana@example.com").await;
+    let (zoe_cookie, _) = customer_session(&app, "zoe@example.com").await;
+    let (content_type, body) = multipart(
+        &[("csrf", &csrf), ("subject", "Scanner error"), ("body", "The scanner shows this.")],
+        &[("error.txt", b"E-17 lamp failure")],
+    );
+
+    let response = browser()
+        .post(app.url("/portal/tickets"))
+        .header("cookie", &cookie)
+        .header("content-type", &content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("answer");
+
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"].to_str().expect("ascii").to_owned();
+    let (_, page) = get(&app, &cookie, &location).await;
+    assert!(page.contains("Scanner error"));
+    let from = page.find("/portal/attachments/").expect("attachment link");
+    let href = page[from..].split('"').next().expect("href").to_owned();
+    let (status, file) = get(&app, &cookie, &href).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(file, "E-17 lamp failure");
+    let (status, _) = get(&app, &zoe_cookie, &href).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another customer cannot fetch it");
+
+    // Without the CSRF token nothing is created.
+    let (content_type, body) = multipart(&[("subject", "Forged"), ("body", "x")], &[]);
+    let forged = browser()
+        .post(app.url("/portal/tickets"))
+        .header("cookie", &cookie)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let (_, list) = get(&app, &cookie, "/portal").await;
+    assert!(!list.contains("Forged"));
+}
+
+#[tokio::test]
+async fn asking_for_a_manager_names_the_supervisor_and_tells_the_chain() {
+    let app = TestApp::spawn().await;
+    let (priya, _) = app.agent("priya@rapport.test", Role::Supervisor, Some("admin@rapport.test")).await;
+    let (sam, _) = app.agent("sam@rapport.test", Role::Agent, Some("priya@rapport.test")).await;
+    let ticket = app.ticket("Plotter", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let (status, _) = app
+        .api()
+        .patch(&format!("/api/v1/tickets/{id}"), json!({"assignee_id": sam.id}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (cookie, csrf) = customer_session(&app, "ana@example.com").await;
+
+    let (_, page) = get(&app, &cookie, &format!("/portal/tickets/{id}")).await;
+    assert!(page.contains("sam@rapport.test") && page.contains("priya@rapport.test"), "both names and contacts");
+    let (status, location) = post(
+        &app,
+        &cookie,
+        &format!("/portal/tickets/{id}/manager"),
+        &[("reason", "A week without printing."), ("csrf", &csrf)],
+    )
+    .await;
+
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = get(&app, &cookie, &location).await;
+    assert!(page.contains("You asked for a manager"));
+    assert!(page.contains("has your request for a manager"));
+    let sam_tasks = app.tasks_of(sam.id).await;
+    let priya_tasks = app.tasks_of(priya.id).await;
+    assert!(sam_tasks.iter().any(|t| t.kind == "escalation"), "the handler knows");
+    assert!(priya_tasks.iter().any(|t| t.kind == "escalation" && t.detail.contains("A week without printing")));
+
+    // A call back in a window becomes Sam's promise.
+    let (status, _) = post(
+        &app,
+        &cookie,
+        &format!("/portal/tickets/{id}/call-back"),
+        &[("phone", "+44 20 7946 0000"), ("day", "2026-11-24"), ("window", "12"), ("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let promises = app.app.store.promises_for(ticket["customer_id"].as_i64().expect("customer"), true).await.expect("promises");
+    assert_eq!(promises.len(), 1);
+    assert_eq!(promises[0].agent_id, sam.id);
+    assert_eq!(promises[0].window_start.as_deref(), Some("2026-11-24T12:00:00.000000Z"));
+    assert_eq!(promises[0].due_at, "2026-11-24T15:00:00.000000Z");
+
+    // A letter goes to the top of Sam's chain: the admin.
+    let (status, _) = post(
+        &app,
+        &cookie,
+        "/portal/letter",
+        &[("ticket_id", &id.to_string()), ("subject", "Praise for Sam"), ("body", "Sam stayed with it."), ("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let admin_tasks = app.tasks_of(app.admin.id).await;
+    assert!(admin_tasks.iter().any(|t| t.kind == "letter" && t.title.contains("Praise for Sam")));
+}

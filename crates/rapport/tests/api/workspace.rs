@@ -1,0 +1,328 @@
+//! The agent workspace as HTML over HTTP: signing in with a form, the CSRF token on every
+//! form, restricted teams, the collision check, the inbox views and the security headers.
+//! (What needs a browser, such as live updates and the coach as one types, is in
+//! `tests/browser`.)
+
+use crate::helpers::TestApp;
+use rapport_domain::{Actor, Role};
+use rapport_store::agents::NewAgent;
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// A client that shows redirects instead of following them.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// An agent with a password, signed in through the form: `(cookie, csrf token)`.
+async fn signed_in(app: &TestApp, email: &str, role: Role) -> (i64, String, String) {
+    let agent = app
+        .app
+        .store
+        .create_agent(
+            NewAgent {
+                email,
+                name: email,
+                role,
+                reports_to: None,
+                password: Some("a long enough password"),
+            },
+            Actor::System,
+        )
+        .await
+        .expect("agent");
+    let response = browser()
+        .post(app.url("/sign-in"))
+        .form(&[("email", email), ("password", "a long enough password")])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let page = page(app, &cookie, "/").await.1;
+    let csrf = between(&page, "name=\"csrf\" value=\"", "\"").to_owned();
+    (agent.id, cookie, csrf)
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).unwrap_or_else(|| panic!("{start} in the page")) + start.len();
+    let to = text[from..].find(end).expect("end") + from;
+    &text[from..to]
+}
+
+async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
+    let response = browser()
+        .get(app.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("answer");
+    (response.status(), response.text().await.expect("text"))
+}
+
+async fn post_form(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let response = browser()
+        .post(app.url(path))
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .expect("answer");
+    (response.status(), response.text().await.expect("text"))
+}
+
+#[tokio::test]
+async fn the_start_page_sends_a_stranger_to_sign_in_and_every_page_forbids_inline_script() {
+    let app = TestApp::spawn().await;
+
+    let response = browser().get(app.url("/")).send().await.expect("answer");
+
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/sign-in");
+    let response = browser()
+        .get(app.url("/tickets/1"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.headers()["location"], "/sign-in?next=/tickets/1");
+    let response = browser()
+        .get(app.url("/sign-in"))
+        .send()
+        .await
+        .expect("answer");
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+    let page = response.text().await.expect("text");
+    assert!(page.contains("Sign in to Rapport"));
+    assert!(page.contains("/portal"));
+    assert!(!page.contains("<script>"), "no inline script anywhere");
+}
+
+#[tokio::test]
+async fn signing_in_with_the_form_opens_the_inbox_and_wrong_passwords_are_slowed_down() {
+    let app = TestApp::spawn().await;
+    let (_, cookie, _) = signed_in(&app, "pat@rapport.test", Role::Agent).await;
+
+    let (status, inbox) = page(&app, &cookie, "/").await;
+
+    assert_eq!(status, StatusCode::OK);
+    for view in ["Mine", "Unassigned", "My team", "Waiting on us", "Waiting on the customer", "Promises due today", "Moments to follow up", "Escalated"] {
+        assert!(inbox.contains(view), "{view} in the inbox");
+    }
+    for attempt in 1..=6 {
+        let (status, page) = post_form(
+            &app,
+            "",
+            "/sign-in",
+            &[("email", "pat@rapport.test"), ("password", "wrong")],
+        )
+        .await;
+        if attempt <= 5 {
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+            assert!(page.contains("do not match"));
+        } else {
+            assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+            assert!(page.contains("Too many failed sign-ins"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_form_without_the_csrf_token_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, cookie, csrf) = signed_in(&app, "pat@rapport.test", Role::Agent).await;
+    let ticket = app.ticket("Printer jam", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let path = format!("/tickets/{id}/reply");
+
+    let (status, page) = post_form(
+        &app,
+        &cookie,
+        &path,
+        &[("body", "Hello Ana"), ("visibility", "public")],
+    )
+    .await;
+    let (forged, _) = post_form(
+        &app,
+        &cookie,
+        &path,
+        &[("body", "Hello Ana"), ("visibility", "public"), ("csrf", "guess")],
+    )
+    .await;
+
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(page.contains("did not come from this site"));
+    assert_eq!(forged, StatusCode::FORBIDDEN);
+    assert_eq!(app.app.store.ticket_messages(id).await.expect("messages").len(), 1);
+    let (sent, _) = post_form(
+        &app,
+        &cookie,
+        &path,
+        &[("body", "Hello Ana"), ("visibility", "public"), ("csrf", &csrf), ("seen_message_id", "999999")],
+    )
+    .await;
+    assert_eq!(sent, StatusCode::SEE_OTHER);
+    assert_eq!(app.app.store.ticket_messages(id).await.expect("messages").len(), 2);
+}
+
+#[tokio::test]
+async fn a_restricted_teams_ticket_is_closed_to_other_agents_in_pages_and_the_api() {
+    let app = TestApp::spawn().await;
+    let (member, member_token) = app.agent("lee@rapport.test", Role::Agent, None).await;
+    let (_, outsider_token) = app.agent("kim@rapport.test", Role::Agent, None).await;
+    let (_, cookie, _) = signed_in(&app, "pat@rapport.test", Role::Supervisor).await;
+    let (status, team) = app
+        .api()
+        .post(
+            "/api/v1/teams",
+            json!({"name": "Legal", "member_ids": [member.id], "restricted": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{team}");
+    assert_eq!(team["restricted"], true);
+    let ticket = app.ticket("Subpoena for our records", "counsel@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let (status, _) = app
+        .api()
+        .patch(&format!("/api/v1/tickets/{id}"), json!({"team_id": team["id"]}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (page_status, page_body) = page(&app, &cookie, &format!("/tickets/{id}")).await;
+    let (api_status, _) = app
+        .api_as(Some(&outsider_token))
+        .get(&format!("/api/v1/tickets/{id}"))
+        .await;
+    let (_, outsider_list) = app.api_as(Some(&outsider_token)).get("/api/v1/tickets").await;
+    let (member_status, _) = app
+        .api_as(Some(&member_token))
+        .get(&format!("/api/v1/tickets/{id}"))
+        .await;
+    let (admin_status, _) = app.api().get(&format!("/api/v1/tickets/{id}")).await;
+    let (_, search) = page(&app, &cookie, "/?q=subpoena").await;
+
+    assert_eq!(page_status, StatusCode::FORBIDDEN);
+    assert!(page_body.contains("restricted team"));
+    assert_eq!(api_status, StatusCode::FORBIDDEN);
+    assert!(
+        outsider_list["items"].as_array().expect("items").iter().all(|t| t["id"] != id),
+        "the list leaves it out"
+    );
+    assert!(search.contains("Nothing matches"), "search leaves it out");
+    assert_eq!(member_status, StatusCode::OK);
+    assert_eq!(admin_status, StatusCode::OK);
+    let (reply_status, _) = app
+        .api_as(Some(&outsider_token))
+        .post(
+            &format!("/api/v1/tickets/{id}/messages"),
+            json!({"body": "hi", "visibility": "internal"}),
+        )
+        .await;
+    assert_eq!(reply_status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_reply_crossing_someone_elses_message_comes_back_with_a_warning_and_the_draft() {
+    let app = TestApp::spawn().await;
+    let (_, cookie, csrf) = signed_in(&app, "pat@rapport.test", Role::Agent).await;
+    let ticket = app.ticket("Invoice twice", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let (_, ticket_page) = page(&app, &cookie, &format!("/tickets/{id}")).await;
+    let seen = between(&ticket_page, "name=\"seen_message_id\" value=\"", "\"").to_owned();
+    // While Pat writes, a colleague adds a note.
+    let (status, _) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{id}/messages"),
+            json!({"body": "She was charged a third time this morning.", "visibility": "internal"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let path = format!("/tickets/{id}/reply");
+    let draft = "Hi Ana, I have refunded the second charge.";
+
+    let (status, warned) = post_form(
+        &app,
+        &cookie,
+        &path,
+        &[("body", draft), ("visibility", "public"), ("csrf", &csrf), ("seen_message_id", &seen)],
+    )
+    .await;
+
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(warned.contains("wrote on this ticket while you were writing"));
+    assert!(warned.contains(draft), "the draft is kept");
+    assert_eq!(app.app.store.ticket_messages(id).await.expect("messages").len(), 2);
+    let (status, _) = post_form(
+        &app,
+        &cookie,
+        &path,
+        &[("body", draft), ("visibility", "public"), ("csrf", &csrf), ("seen_message_id", &seen), ("send_anyway", "yes")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.app.store.ticket_messages(id).await.expect("messages").len(), 3);
+}
+
+#[tokio::test]
+async fn the_inbox_views_hold_what_is_due_today() {
+    let app = TestApp::spawn().await;
+    let (agent_id, cookie, csrf) = signed_in(&app, "pat@rapport.test", Role::Agent).await;
+    let ticket = app.ticket("Call me about the renewal", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let (status, _) = post_form(
+        &app,
+        &cookie,
+        &format!("/tickets/{id}/assign"),
+        &[("assignee", &agent_id.to_string()), ("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // The test clock stands at 09:00 UTC: a promise at 15:00 is due today.
+    let (status, _) = post_form(
+        &app,
+        &cookie,
+        &format!("/tickets/{id}/promise"),
+        &[("kind", "call_back"), ("what", "Call about the renewal"), ("due", "2026-11-23T15:00"), ("phone", "+44 20 7946 0000"), ("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = post_form(
+        &app,
+        &cookie,
+        &format!("/tickets/{id}/moment"),
+        &[("note", "Her daughter starts school today"), ("follow_up_on", "2026-11-23"), ("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    let (_, mine) = page(&app, &cookie, "/?view=mine").await;
+    let (_, promises) = page(&app, &cookie, "/?view=promises").await;
+    let (_, moments) = page(&app, &cookie, "/?view=moments").await;
+    let (_, ticket_page) = page(&app, &cookie, &format!("/tickets/{id}")).await;
+
+    assert!(mine.contains("Call me about the renewal"));
+    assert!(promises.contains("Call about the renewal"));
+    assert!(moments.contains("Her daughter starts school today"));
+    assert!(ticket_page.contains("Promised: Call about the renewal"), "the promise is in the timeline");
+    assert!(ticket_page.contains("Her daughter starts school today"), "the moment is in the panel");
+}
