@@ -144,6 +144,7 @@ export async function startRapport() {
   return {
     base,
     api,
+    token,
     log: () => log,
     /** The newest mail to `to` whose text matches `pattern`, waiting for it to arrive. */
     async mail(to, pattern) {

@@ -239,8 +239,12 @@
         // Warn before sending over someone else's reply; the server checks again.
         const writing = others.filter((v) => v.composing).map((v) => v.name);
         const anyway = composer.querySelector("input[name=send_anyway]");
-        if (!isInternal() && writing.length && !anyway) {
+        if (!isInternal() && writing.length && !(anyway && anyway.checked)) {
           event.preventDefault();
+          if (anyway) {
+            anyway.focus();
+            return;
+          }
           const box = document.createElement("div");
           box.id = "collision";
           box.className = "flash warn";

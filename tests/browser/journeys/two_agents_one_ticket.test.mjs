@@ -1,0 +1,69 @@
+// Two agents on one ticket see each other; the one about to send over the other's reply is
+// warned first, and can still send.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { DESKTOP, launchBrowser, openPage, screenshot, signIn, startRapport, waitLive } from "../support.mjs";
+
+let rapport;
+let browser;
+
+before(async () => {
+  rapport = await startRapport();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await rapport?.stop();
+});
+
+test("agents on the same ticket see each other and are warned before a collision", async () => {
+  const { base, api } = rapport;
+  const ticket = await api("POST", "/api/v1/tickets", {
+    subject: "Charged twice for November", body: "Two charges of 49 EUR on my card.", customer: { email: "lee@example.com", name: "Lee Chen" },
+  });
+
+  const sam = await openPage(browser, DESKTOP);
+  await signIn(sam, base, "sam@rapport.test", "sam-browser-2026");
+  await sam.goto(`${base}/tickets/${ticket.id}`);
+  await waitLive(sam);
+  const priya = await openPage(browser, DESKTOP);
+  await signIn(priya, base, "priya@rapport.test", "priya-browser-2026");
+  await priya.goto(`${base}/tickets/${ticket.id}`);
+  await waitLive(priya);
+
+  // Each sees the other.
+  await sam.locator("#presence").getByText("Priya Raman is also looking at this ticket.").waitFor();
+  await priya.locator("#presence").getByText("Sam Lindqvist is also looking at this ticket.").waitFor();
+
+  // Priya starts writing; Sam sees it.
+  await priya.click("#draft");
+  await priya.keyboard.type("Hi Lee, I have refunded the second charge");
+  await sam.locator("#presence").getByText("Priya Raman is writing on this ticket right now.").waitFor();
+  await screenshot(sam, "presence-desktop");
+
+  // Sam tries to send anyway: warned first, nothing sent.
+  await sam.fill("#draft", "Hi Lee, I'm sorry about the double charge. I will refund it today and write to you once it is done.");
+  await sam.click("#send");
+  await sam.locator("#collision").getByText("Priya Raman is writing a reply").waitFor();
+  assert.equal((await api("GET", `/api/v1/tickets/${ticket.id}`)).messages.length, 1, "nothing sent yet");
+  await screenshot(sam, "collision-warning-desktop");
+
+  // Priya, warned in turn that Sam is writing, sends first; Sam's page shows her reply live.
+  await priya.keyboard.press("Control+Enter");
+  await priya.locator("#collision").getByText("Sam Lindqvist is writing a reply").waitFor();
+  await priya.check("input[name=send_anyway]");
+  await priya.click("#send");
+  await priya.getByText("Reply sent.").waitFor();
+  await sam.locator("#timeline").getByText("I have refunded the second charge").waitFor({ timeout: 10000 });
+  await sam.locator("#arrived").waitFor();
+  await sam.check("input[name=send_anyway]");
+  await sam.click("#send");
+  await sam.getByText("Reply sent.").waitFor();
+  assert.equal((await api("GET", `/api/v1/tickets/${ticket.id}`)).messages.length, 3);
+  for (const page of [sam, priya]) {
+    assert.deepEqual(page.problems, []);
+    assert.deepEqual(page.dialogs, []);
+  }
+});
