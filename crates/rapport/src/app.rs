@@ -80,8 +80,7 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await;
     tail.abort();
-    served
-        .context("the HTTP server failed")
+    served.context("the HTTP server failed")
 }
 
 /// Finished jobs are kept this long, for looking into what happened, then forgotten.

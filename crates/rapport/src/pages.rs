@@ -204,7 +204,9 @@ impl<T: DeserializeOwned + Send> FromRequest<App> for Submitted<T> {
             .map_err(|error| {
                 PageError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("The form could not be read: {error}. Go back and check what you entered."),
+                    format!(
+                        "The form could not be read: {error}. Go back and check what you entered."
+                    ),
                 )
                 .into_response()
             })

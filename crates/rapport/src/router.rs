@@ -5,8 +5,8 @@
 use crate::app::App;
 use crate::error::ApiError;
 use crate::{
-    agents, coach, customers, health, inbound, insight, openapi, organizations, promises,
-    pages, portal, public, session, settings, tasks, teams, tickets, workspace,
+    agents, coach, customers, health, inbound, insight, openapi, organizations, pages, portal,
+    promises, public, session, settings, tasks, teams, tickets, workspace,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};

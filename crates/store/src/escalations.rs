@@ -129,7 +129,10 @@ impl Store {
         let escalation = escalation_from(&row)?;
         let name = crate::lifecycle::customer_first_name(&mut tx, customer_id).await?;
         let mut notified = Vec::new();
-        for agent in [&contacts.handler, &contacts.supervisor].into_iter().flatten() {
+        for agent in [&contacts.handler, &contacts.supervisor]
+            .into_iter()
+            .flatten()
+        {
             if notified.contains(&agent.id) {
                 continue;
             }
@@ -277,7 +280,11 @@ impl Store {
 
     /// Who should act for a customer on a ticket (assignee, else relationship owner, else
     /// the first admin).
-    pub async fn responsible_for(&self, ticket_id: Option<i64>, customer_id: i64) -> StoreResult<i64> {
+    pub async fn responsible_for(
+        &self,
+        ticket_id: Option<i64>,
+        customer_id: i64,
+    ) -> StoreResult<i64> {
         let mut tx = self.pool().begin().await?;
         tasks::responsible_agent(&mut tx, ticket_id, customer_id).await
     }

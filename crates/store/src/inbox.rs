@@ -216,18 +216,17 @@ impl Store {
     ) -> StoreResult<Vec<(View, i64)>> {
         let mut counts = Vec::with_capacity(View::ALL.len());
         for &view in View::ALL {
-            let count: i64 = match ticket_condition(view) {
-                Some(condition) => {
-                    sqlx::query_scalar(&format!(
+            let count: i64 =
+                match ticket_condition(view) {
+                    Some(condition) => sqlx::query_scalar(&format!(
                         "SELECT COUNT(*) FROM tickets t WHERE {UNFINISHED} AND {condition} AND {}",
                         visible(agent)
                     ))
                     .bind(agent.id)
                     .fetch_one(self.pool())
-                    .await?
-                }
-                None => self.inbox(agent, view, today_end).await?.len() as i64,
-            };
+                    .await?,
+                    None => self.inbox(agent, view, today_end).await?.len() as i64,
+                };
             counts.push((view, count));
         }
         Ok(counts)

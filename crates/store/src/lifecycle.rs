@@ -518,7 +518,15 @@ async fn not_fixed_in(
         .await?;
         return load_ticket(tx, ticket_id).await;
     }
-    apply_move(store, tx, now, ticket_id, &TicketMove::RejectResolution, customer).await?;
+    apply_move(
+        store,
+        tx,
+        now,
+        ticket_id,
+        &TicketMove::RejectResolution,
+        customer,
+    )
+    .await?;
     insert_message(
         tx,
         now,

@@ -5,8 +5,8 @@
 use crate::customers::load as load_customer;
 use crate::rows::{int, text};
 use crate::tickets::load_ticket;
-use crate::{Store, StoreError, StoreResult, events, secrets};
 use crate::tickets::{CustomerRef, NewTicket, add_message_in, create_ticket_in};
+use crate::{Store, StoreError, StoreResult, events, secrets};
 use rapport_domain::{Actor, Channel, Customer, Message, Priority, Ticket, Visibility, validate};
 use serde_json::json;
 
@@ -177,14 +177,13 @@ impl Store {
         if ticket.customer_id == customer.id {
             return Ok(ticket);
         }
-        let shared: Option<i64> = sqlx::query_scalar(
-            "SELECT portal_shared FROM organizations WHERE id = $1",
-        )
-        .bind(ticket.organization_id.unwrap_or(-1))
-        .fetch_optional(self.pool())
-        .await?;
-        let same_org = ticket.organization_id.is_some()
-            && ticket.organization_id == customer.organization_id;
+        let shared: Option<i64> =
+            sqlx::query_scalar("SELECT portal_shared FROM organizations WHERE id = $1")
+                .bind(ticket.organization_id.unwrap_or(-1))
+                .fetch_optional(self.pool())
+                .await?;
+        let same_org =
+            ticket.organization_id.is_some() && ticket.organization_id == customer.organization_id;
         if same_org && shared == Some(1) {
             return Ok(ticket);
         }
@@ -318,6 +317,9 @@ impl Store {
         .fetch_optional(self.pool())
         .await?
         .ok_or_else(|| StoreError::not_found("attachment", attachment_id))?;
-        Ok((int(&row, "ticket_id")?, text(&row, "visibility")? == "public"))
+        Ok((
+            int(&row, "ticket_id")?,
+            text(&row, "visibility")? == "public",
+        ))
     }
 }

@@ -116,7 +116,10 @@ impl Store {
         comment: Option<&str>,
     ) -> StoreResult<SurveyAnswer> {
         let ticket = self.ticket(ticket_id).await?;
-        if !matches!(ticket.problem, Problem::Resolved | Problem::ClosedUnresolved) {
+        if !matches!(
+            ticket.problem,
+            Problem::Resolved | Problem::ClosedUnresolved
+        ) {
             return Err(StoreError::Conflict {
                 code: "not_resolved",
                 message: "You can rate this ticket once it is resolved.".into(),
@@ -139,7 +142,8 @@ impl Store {
             None => {
                 let mut tx = self.begin_write().await?;
                 let now = self.now();
-                let token = create(&mut tx, &now, ticket.customer_id, Some(ticket_id), "csat").await?;
+                let token =
+                    create(&mut tx, &now, ticket.customer_id, Some(ticket_id), "csat").await?;
                 tx.commit().await?;
                 secrets::digest(&token)
             }

@@ -38,13 +38,14 @@ impl Store {
             }
         }
         let now = self.now();
-        let id: i64 =
-            sqlx::query_scalar("INSERT INTO teams (name, restricted, created_at) VALUES ($1, $2, $3) RETURNING id")
-                .bind(&name)
-                .bind(i64::from(restricted))
-                .bind(&now)
-                .fetch_one(&mut *tx)
-                .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO teams (name, restricted, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(&name)
+        .bind(i64::from(restricted))
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await?;
         for &agent_id in &member_ids {
             sqlx::query("INSERT INTO team_members (team_id, agent_id) VALUES ($1, $2)")
                 .bind(id)

@@ -32,8 +32,13 @@ pub async fn update_organization(
     Json(input): Json<UpdateOrganization>,
 ) -> ApiResult<Json<Organization>> {
     if let Some(shared) = input.portal_shared {
-        auth.require(Role::Admin, "Sharing an organization's tickets in the portal")?;
-        app.store.set_portal_shared(id, shared, auth.actor()).await?;
+        auth.require(
+            Role::Admin,
+            "Sharing an organization's tickets in the portal",
+        )?;
+        app.store
+            .set_portal_shared(id, shared, auth.actor())
+            .await?;
     }
     if let Some(owner) = input.owner_id {
         auth.require(Role::Supervisor, "Changing an organization's owner")?;

@@ -67,7 +67,9 @@ pub async fn ask_for_call(
         .ok_or_else(|| unprocessable("Choose the day you would like the call."))?;
     let end = start + time::Duration::hours(3);
     if end <= app.store.clock().now() {
-        return Err(unprocessable("That time has passed; choose a later day or window."));
+        return Err(unprocessable(
+            "That time has passed; choose a later day or window.",
+        ));
     }
     let agent_id = app
         .store
@@ -94,7 +96,13 @@ pub async fn ask_for_call(
             Actor::Customer(me.customer.id),
         )
         .await?;
-    Ok(back(id, &format!("Thank you. We will call you {day} between {start_hour:02}:00 and {:02}:00 UTC.", start_hour + 3)))
+    Ok(back(
+        id,
+        &format!(
+            "Thank you. We will call you {day} between {start_hour:02}:00 and {:02}:00 UTC.",
+            start_hour + 3
+        ),
+    ))
 }
 
 #[derive(Template)]
@@ -150,7 +158,9 @@ pub async fn letter_page(
     me: PortalCustomer,
     Query(query): Query<LetterQuery>,
 ) -> PageResult {
-    Ok(render(&letter_page_for(&app, me, query.ticket, None).await?))
+    Ok(render(
+        &letter_page_for(&app, me, query.ticket, None).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -168,9 +178,12 @@ pub async fn send_letter(
     let ticket_id = match form.ticket_id.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(id) => {
-            let id: i64 = id
-                .parse()
-                .map_err(|_| PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "Choose a request from the list."))?;
+            let id: i64 = id.parse().map_err(|_| {
+                PageError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Choose a request from the list.",
+                )
+            })?;
             app.store.portal_ticket(&me.customer, id).await?;
             Some(id)
         }
@@ -182,11 +195,10 @@ pub async fn send_letter(
     {
         Ok((_, to)) => {
             let to = to.map_or("management".to_owned(), |a| a.name);
-            Ok(Redirect::to(&format!(
-                "/portal?letter={}",
-                crate::pages::url_escape(&to)
-            ))
-            .into_response())
+            Ok(
+                Redirect::to(&format!("/portal?letter={}", crate::pages::url_escape(&to)))
+                    .into_response(),
+            )
         }
         Err(rapport_store::StoreError::Invalid(invalid)) => {
             let error = format!("Please check the {}: {}.", invalid.field, invalid.message);

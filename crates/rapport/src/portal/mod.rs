@@ -48,8 +48,14 @@ pub fn router() -> Router<App> {
         .route("/portal/tickets/{id}/not-fixed", post(tickets::not_fixed))
         .route("/portal/tickets/{id}/confirm", post(tickets::confirm))
         .route("/portal/tickets/{id}/rate", post(tickets::rate))
-        .route("/portal/tickets/{id}/manager", post(escalate::ask_for_manager))
-        .route("/portal/tickets/{id}/call-back", post(escalate::ask_for_call))
+        .route(
+            "/portal/tickets/{id}/manager",
+            post(escalate::ask_for_manager),
+        )
+        .route(
+            "/portal/tickets/{id}/call-back",
+            post(escalate::ask_for_call),
+        )
         .route(
             "/portal/letter",
             get(escalate::letter_page).post(escalate::send_letter),

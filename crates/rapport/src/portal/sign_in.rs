@@ -43,7 +43,10 @@ pub async fn send_link(State(app): State<App>, Form(form): Form<LinkRequest>) ->
             let page = SignInPage {
                 signed_in_as: None,
                 csrf: String::new(),
-                error: Some(format!("That does not look like an email address: {}.", invalid.message)),
+                error: Some(format!(
+                    "That does not look like an email address: {}.",
+                    invalid.message
+                )),
             };
             return Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }

@@ -125,7 +125,10 @@ async fn read_upload(me: &PortalCustomer, mut multipart: Multipart) -> PageResul
     let unreadable = |error: axum::extract::multipart::MultipartError| {
         PageError::new(
             error.status(),
-            format!("The form could not be read ({}). If you attached large files, attach fewer or smaller ones (10 MB in all).", error.body_text()),
+            format!(
+                "The form could not be read ({}). If you attached large files, attach fewer or smaller ones (10 MB in all).",
+                error.body_text()
+            ),
         )
     };
     let mut upload = Upload {
@@ -198,7 +201,10 @@ pub async fn open_ticket(
             &NewTicketPage {
                 signed_in_as: Some(me.customer.name),
                 csrf: me.csrf,
-                error: Some(format!("Please check the {}: {}.", invalid.field, invalid.message)),
+                error: Some(format!(
+                    "Please check the {}: {}.",
+                    invalid.field, invalid.message
+                )),
                 subject,
                 body,
             },
@@ -284,11 +290,14 @@ pub async fn show_ticket(
                 if customer_id == me.customer.id {
                     "You".to_owned()
                 } else {
-                    if !customer_names.contains_key(&customer_id) {
-                        let name = store.customer(customer_id).await?.name;
-                        customer_names.insert(customer_id, name);
+                    match customer_names.get(&customer_id) {
+                        Some(name) => name.clone(),
+                        None => {
+                            let name = store.customer(customer_id).await?.name;
+                            customer_names.insert(customer_id, name.clone());
+                            name
+                        }
                     }
-                    customer_names.get(&customer_id).cloned().unwrap_or_default()
                 }
             }
         };
@@ -316,11 +325,18 @@ pub async fn show_ticket(
         .filter(|p| p.ticket_id == Some(id))
         .map(|p| {
             let who = names.get(&p.agent_id).cloned().unwrap_or_default();
-            format!("{who} promised: {} (by {}).", p.what, When::of(&p.due_at).text)
+            format!(
+                "{who} promised: {} (by {}).",
+                p.what,
+                When::of(&p.due_at).text
+            )
         })
         .collect();
     let (problem_class, status) = status(&ticket);
-    let finished = matches!(ticket.problem, Problem::Resolved | Problem::ClosedUnresolved);
+    let finished = matches!(
+        ticket.problem,
+        Problem::Resolved | Problem::ClosedUnresolved
+    );
     Ok(render(&TicketPage {
         signed_in_as: Some(me.customer.name),
         csrf: me.csrf,
@@ -383,7 +399,10 @@ pub async fn not_fixed(
     app.store
         .customer_not_fixed(id, me.customer.id, &form.words)
         .await?;
-    Ok(back(id, "Thank you for telling us. The request is open again and we are on it."))
+    Ok(back(
+        id,
+        "Thank you for telling us. The request is open again and we are on it.",
+    ))
 }
 
 #[derive(Deserialize)]
@@ -397,7 +416,10 @@ pub async fn confirm(
 ) -> PageResult<Response> {
     app.store.portal_ticket(&me.customer, id).await?;
     app.store.customer_confirms(id, me.customer.id).await?;
-    Ok(back(id, "Thank you for confirming. We are glad it is fixed."))
+    Ok(back(
+        id,
+        "Thank you for confirming. We are glad it is fixed.",
+    ))
 }
 
 #[derive(Deserialize)]

@@ -67,7 +67,8 @@ pub fn session_cookie(
     } else {
         ""
     };
-    let cookie = format!("{name}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}");
+    let cookie =
+        format!("{name}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}");
     // Names and values are ours (letters, digits, `_`), so this cannot fail.
     axum::http::HeaderValue::from_str(&cookie)
         .unwrap_or_else(|_| axum::http::HeaderValue::from_static("rapport_invalid=; Max-Age=0"))

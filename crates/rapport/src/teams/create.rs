@@ -30,7 +30,12 @@ pub async fn create_team(
     auth.require(Role::Admin, "Creating a team")?;
     let team = app
         .store
-        .create_team(&input.name, &input.member_ids, input.restricted, auth.actor())
+        .create_team(
+            &input.name,
+            &input.member_ids,
+            input.restricted,
+            auth.actor(),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(team)))
 }

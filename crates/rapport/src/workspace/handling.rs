@@ -47,9 +47,7 @@ pub async fn assign(
     let patch = TicketPatch {
         assignee_id: Some(assignee_id),
         team_id,
-        handover_note: form
-            .handover_note
-            .filter(|note| !note.trim().is_empty()),
+        handover_note: form.handover_note.filter(|note| !note.trim().is_empty()),
         ..TicketPatch::default()
     };
     app.store
@@ -154,5 +152,8 @@ pub async fn answer_escalation(
     app.store
         .resolve_escalation(id, Actor::Agent(signed_in.agent.id))
         .await?;
-    Ok(super::back_to_ticket(id, "The request for a manager is marked answered."))
+    Ok(super::back_to_ticket(
+        id,
+        "The request for a manager is marked answered.",
+    ))
 }

@@ -30,10 +30,7 @@ pub async fn stream(
     let presence = match query.ticket {
         Some(id) => {
             super::visible_ticket(&app, &signed_in.agent, id).await?;
-            Some(
-                app.live
-                    .join(id, signed_in.agent.id, &signed_in.agent.name),
-            )
+            Some(app.live.join(id, signed_in.agent.id, &signed_in.agent.name))
         }
         None => None,
     };
@@ -64,10 +61,9 @@ fn events(
                     _ = closed.changed() => return None,
                 };
                 let event = match signal {
-                    Ok(Signal::Change(change)) => Event::default()
-                        .event("change")
-                        .json_data(&change)
-                        .ok(),
+                    Ok(Signal::Change(change)) => {
+                        Event::default().event("change").json_data(&change).ok()
+                    }
                     Ok(Signal::Presence { ticket_id }) if Some(ticket_id) == ticket => {
                         Some(presence_event(&app, ticket_id))
                     }
@@ -109,7 +105,9 @@ pub async fn composing(
 ) -> Result<StatusCode, ApiError> {
     let ticket = app.store.ticket(input.ticket_id).await?;
     if !app.store.agent_may_see(&auth.0, &ticket).await? {
-        return Err(ApiError::forbidden("This ticket belongs to a restricted team you are not in."));
+        return Err(ApiError::forbidden(
+            "This ticket belongs to a restricted team you are not in.",
+        ));
     }
     app.live
         .composing(input.ticket_id, auth.0.id, input.composing);

@@ -128,10 +128,7 @@ pub async fn load(
         .into_iter()
         .map(|s| {
             let out_of = if s.kind == "nps" { 10 } else { 5 };
-            let said = s
-                .comment
-                .map(|c| format!(": “{c}”"))
-                .unwrap_or_default();
+            let said = s.comment.map(|c| format!(": “{c}”")).unwrap_or_default();
             format!(
                 "{} {}/{out_of}{said} ({})",
                 s.kind.to_uppercase(),
@@ -151,7 +148,7 @@ pub async fn load(
         health: Some(HealthView {
             score: health.score,
             band: health.band.as_str().to_owned(),
-            band_words: crate::pages::words(&health.band.as_str()),
+            band_words: crate::pages::words(health.band.as_str()),
             factors: health
                 .factors
                 .into_iter()

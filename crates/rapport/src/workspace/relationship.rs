@@ -109,7 +109,10 @@ pub async fn make_promise(
             Actor::Agent(signed_in.agent.id),
         )
         .await?;
-    Ok(super::back_to_ticket(id, "Promise recorded; you will be reminded an hour before."))
+    Ok(super::back_to_ticket(
+        id,
+        "Promise recorded; you will be reminded an hour before.",
+    ))
 }
 
 #[derive(Deserialize)]
@@ -130,7 +133,9 @@ pub async fn note_moment(
             ticket.customer_id,
             signed_in.agent.id,
             &form.note,
-            form.follow_up_on.as_deref().filter(|d| !d.trim().is_empty()),
+            form.follow_up_on
+                .as_deref()
+                .filter(|d| !d.trim().is_empty()),
         )
         .await?;
     Ok(super::back_to_ticket(id, "Moment noted."))

@@ -29,14 +29,12 @@ pub async fn reply(
     let internal = form.visibility.as_deref() == Some("internal");
     if form.body.trim().is_empty() {
         let why = "The message is empty; write something first.".to_owned();
-        return super::ticket::show_with_draft(&app, signed_in, id, form.body, internal, why)
-            .await;
+        return super::ticket::show_with_draft(&app, signed_in, id, form.body, internal, why).await;
     }
-    if !internal && form.send_anyway.is_none() {
-        if let Some(warning) = collision(&app, &signed_in, id, form.seen_message_id).await? {
-            return super::ticket::show_with_draft(&app, signed_in, id, form.body, internal, warning)
-                .await;
-        }
+    let check = !internal && form.send_anyway.is_none();
+    if check && let Some(warning) = collision(&app, &signed_in, id, form.seen_message_id).await? {
+        return super::ticket::show_with_draft(&app, signed_in, id, form.body, internal, warning)
+            .await;
     }
     let (visibility, channel) = if internal {
         (Visibility::Internal, Channel::Note)
@@ -50,7 +48,11 @@ pub async fn reply(
         .add_message(id, Actor::Agent(agent_id), channel, visibility, &form.body)
         .await?;
     app.live.composing(id, agent_id, false);
-    let done = if internal { "Note added." } else { "Reply sent." };
+    let done = if internal {
+        "Note added."
+    } else {
+        "Reply sent."
+    };
     Ok(super::back_to_ticket(id, done))
 }
 

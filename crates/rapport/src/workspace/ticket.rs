@@ -159,7 +159,11 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
             class: "call",
             message_id: None,
             author: name_of(Some(call.agent_id)),
-            label: format!("{} call, {} min", call.direction, call.duration_seconds / 60),
+            label: format!(
+                "{} call, {} min",
+                call.direction,
+                call.duration_seconds / 60
+            ),
             when: When::of(&call.started_at),
             html: String::new(),
             line: format!("{}{agreed}", call.summary),
@@ -337,10 +341,9 @@ fn describe(event: &Event, names: &HashMap<i64, String>) -> Option<String> {
                 .unwrap_or_default()
         ),
         "escalation.answered" => "marked the request for a manager answered".to_owned(),
-        "problem.closed_unresolved" => format!(
-            "closed the problem unresolved: “{}”",
-            text(after("reason"))
-        ),
+        "problem.closed_unresolved" => {
+            format!("closed the problem unresolved: “{}”", text(after("reason")))
+        }
         other => {
             let mut line = words(&other.replace('.', " "));
             if let Some(problem) = after("problem") {

@@ -81,7 +81,12 @@ async fn get(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
     (response.status(), response.text().await.expect("text"))
 }
 
-async fn post(app: &TestApp, cookie: &str, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+async fn post(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
     let response = browser()
         .post(app.url(path))
         .header("cookie", cookie)
@@ -104,7 +109,10 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
         );
     }
     for (filename, data) in files {
@@ -138,16 +146,30 @@ async fn a_sign_in_link_works_once_within_half_an_hour_and_strangers_learn_nothi
         strip(&unknown_page, "nobody@example.com"),
         "the same answer whether the address is known or not"
     );
-    assert_eq!(link_token(&app).await.as_deref(), Some(token.as_str()), "no mail for strangers");
+    assert_eq!(
+        link_token(&app).await.as_deref(),
+        Some(token.as_str()),
+        "no mail for strangers"
+    );
     // Opening the link changes nothing (mail scanners open links); the button signs in.
     let (status, page) = get(&app, "", &format!("/portal/link/{token}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Sign in"));
     let first = use_link(&app, &token).await;
     assert_eq!(first.status(), StatusCode::SEE_OTHER);
-    let cookie = first.headers()["set-cookie"].to_str().expect("ascii").to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
-    assert_eq!(use_link(&app, &token).await.status(), StatusCode::GONE, "used once");
+    let cookie = first.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert_eq!(
+        use_link(&app, &token).await.status(),
+        StatusCode::GONE,
+        "used once"
+    );
 
     ask_for_link(&app, "ana@example.com").await;
     let late = link_token(&app).await.expect("a second link");
@@ -155,7 +177,10 @@ async fn a_sign_in_link_works_once_within_half_an_hour_and_strangers_learn_nothi
     let expired = use_link(&app, &late).await;
     assert_eq!(expired.status(), StatusCode::GONE);
     assert!(expired.text().await.expect("text").contains("expired"));
-    assert_eq!(use_link(&app, "made-up").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        use_link(&app, "made-up").await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -171,13 +196,20 @@ async fn a_customer_sees_only_their_own_tickets_unless_their_organization_shares
     assert_eq!(status, StatusCode::CREATED, "{org}");
     let ana = app.ticket("Ana's plotter", "ana@harbor.example").await;
     let ben = app.ticket("Ben's laptop", "ben@harbor.example").await;
-    let stranger = app.ticket("Someone else's invoice", "zoe@elsewhere.example").await;
+    let stranger = app
+        .ticket("Someone else's invoice", "zoe@elsewhere.example")
+        .await;
     let (cookie, csrf) = customer_session(&app, "ana@harbor.example").await;
 
     let (_, list) = get(&app, &cookie, "/portal").await;
     let (own, _) = get(&app, &cookie, &format!("/portal/tickets/{}", ana["id"])).await;
     let (colleague, _) = get(&app, &cookie, &format!("/portal/tickets/{}", ben["id"])).await;
-    let (other, _) = get(&app, &cookie, &format!("/portal/tickets/{}", stranger["id"])).await;
+    let (other, _) = get(
+        &app,
+        &cookie,
+        &format!("/portal/tickets/{}", stranger["id"]),
+    )
+    .await;
     let (reply, _) = post(
         &app,
         &cookie,
@@ -186,26 +218,42 @@ async fn a_customer_sees_only_their_own_tickets_unless_their_organization_shares
     )
     .await;
 
-    assert!(list.contains("Ana&#39;s plotter") || list.contains("Ana's plotter"), "{list}");
+    assert!(
+        list.contains("Ana&#39;s plotter") || list.contains("Ana's plotter"),
+        "{list}"
+    );
     assert!(!list.contains("laptop"));
     assert_eq!(own, StatusCode::OK);
     assert_eq!(colleague, StatusCode::NOT_FOUND);
     assert_eq!(other, StatusCode::NOT_FOUND);
     assert_eq!(reply, StatusCode::NOT_FOUND);
     assert_eq!(
-        app.app.store.ticket_messages(stranger["id"].as_i64().expect("id")).await.expect("messages").len(),
+        app.app
+            .store
+            .ticket_messages(stranger["id"].as_i64().expect("id"))
+            .await
+            .expect("messages")
+            .len(),
         1,
         "nothing was added to another customer's ticket"
     );
 
     let (status, shared) = app
         .api()
-        .patch(&format!("/api/v1/organizations/{}", org["id"]), json!({"portal_shared": true}))
+        .patch(
+            &format!("/api/v1/organizations/{}", org["id"]),
+            json!({"portal_shared": true}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{shared}");
     assert_eq!(shared["portal_shared"], true);
     let (colleague, _) = get(&app, &cookie, &format!("/portal/tickets/{}", ben["id"])).await;
-    let (other, _) = get(&app, &cookie, &format!("/portal/tickets/{}", stranger["id"])).await;
+    let (other, _) = get(
+        &app,
+        &cookie,
+        &format!("/portal/tickets/{}", stranger["id"]),
+    )
+    .await;
     assert_eq!(colleague, StatusCode::OK);
     assert_eq!(other, StatusCode::NOT_FOUND);
 }
@@ -218,7 +266,11 @@ async fn a_customer_opens_a_ticket_with_a_file_that_only_they_and_agents_can_dow
     let (cookie, csrf) = customer_session(&app, "ana@example.com").await;
     let (zoe_cookie, _) = customer_session(&app, "zoe@example.com").await;
     let (content_type, body) = multipart(
-        &[("csrf", &csrf), ("subject", "Scanner error"), ("body", "The scanner shows this.")],
+        &[
+            ("csrf", &csrf),
+            ("subject", "Scanner error"),
+            ("body", "The scanner shows this."),
+        ],
         &[("error.txt", b"E-17 lamp failure")],
     );
 
@@ -232,7 +284,10 @@ async fn a_customer_opens_a_ticket_with_a_file_that_only_they_and_agents_can_dow
         .expect("answer");
 
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let location = response.headers()["location"].to_str().expect("ascii").to_owned();
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     let (_, page) = get(&app, &cookie, &location).await;
     assert!(page.contains("Scanner error"));
     let from = page.find("/portal/attachments/").expect("attachment link");
@@ -241,7 +296,11 @@ async fn a_customer_opens_a_ticket_with_a_file_that_only_they_and_agents_can_dow
     assert_eq!(status, StatusCode::OK);
     assert_eq!(file, "E-17 lamp failure");
     let (status, _) = get(&app, &zoe_cookie, &href).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "another customer cannot fetch it");
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another customer cannot fetch it"
+    );
 
     // Without the CSRF token nothing is created.
     let (content_type, body) = multipart(&[("subject", "Forged"), ("body", "x")], &[]);
@@ -261,19 +320,33 @@ async fn a_customer_opens_a_ticket_with_a_file_that_only_they_and_agents_can_dow
 #[tokio::test]
 async fn asking_for_a_manager_names_the_supervisor_and_tells_the_chain() {
     let app = TestApp::spawn().await;
-    let (priya, _) = app.agent("priya@rapport.test", Role::Supervisor, Some("admin@rapport.test")).await;
-    let (sam, _) = app.agent("sam@rapport.test", Role::Agent, Some("priya@rapport.test")).await;
+    let (priya, _) = app
+        .agent(
+            "priya@rapport.test",
+            Role::Supervisor,
+            Some("admin@rapport.test"),
+        )
+        .await;
+    let (sam, _) = app
+        .agent("sam@rapport.test", Role::Agent, Some("priya@rapport.test"))
+        .await;
     let ticket = app.ticket("Plotter", "ana@example.com").await;
     let id = ticket["id"].as_i64().expect("id");
     let (status, _) = app
         .api()
-        .patch(&format!("/api/v1/tickets/{id}"), json!({"assignee_id": sam.id}))
+        .patch(
+            &format!("/api/v1/tickets/{id}"),
+            json!({"assignee_id": sam.id}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let (cookie, csrf) = customer_session(&app, "ana@example.com").await;
 
     let (_, page) = get(&app, &cookie, &format!("/portal/tickets/{id}")).await;
-    assert!(page.contains("sam@rapport.test") && page.contains("priya@rapport.test"), "both names and contacts");
+    assert!(
+        page.contains("sam@rapport.test") && page.contains("priya@rapport.test"),
+        "both names and contacts"
+    );
     let (status, location) = post(
         &app,
         &cookie,
@@ -288,22 +361,42 @@ async fn asking_for_a_manager_names_the_supervisor_and_tells_the_chain() {
     assert!(page.contains("has your request for a manager"));
     let sam_tasks = app.tasks_of(sam.id).await;
     let priya_tasks = app.tasks_of(priya.id).await;
-    assert!(sam_tasks.iter().any(|t| t.kind == "escalation"), "the handler knows");
-    assert!(priya_tasks.iter().any(|t| t.kind == "escalation" && t.detail.contains("A week without printing")));
+    assert!(
+        sam_tasks.iter().any(|t| t.kind == "escalation"),
+        "the handler knows"
+    );
+    assert!(
+        priya_tasks
+            .iter()
+            .any(|t| t.kind == "escalation" && t.detail.contains("A week without printing"))
+    );
 
     // A call back in a window becomes Sam's promise.
     let (status, _) = post(
         &app,
         &cookie,
         &format!("/portal/tickets/{id}/call-back"),
-        &[("phone", "+44 20 7946 0000"), ("day", "2026-11-24"), ("window", "12"), ("csrf", &csrf)],
+        &[
+            ("phone", "+44 20 7946 0000"),
+            ("day", "2026-11-24"),
+            ("window", "12"),
+            ("csrf", &csrf),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let promises = app.app.store.promises_for(ticket["customer_id"].as_i64().expect("customer"), true).await.expect("promises");
+    let promises = app
+        .app
+        .store
+        .promises_for(ticket["customer_id"].as_i64().expect("customer"), true)
+        .await
+        .expect("promises");
     assert_eq!(promises.len(), 1);
     assert_eq!(promises[0].agent_id, sam.id);
-    assert_eq!(promises[0].window_start.as_deref(), Some("2026-11-24T12:00:00.000000Z"));
+    assert_eq!(
+        promises[0].window_start.as_deref(),
+        Some("2026-11-24T12:00:00.000000Z")
+    );
     assert_eq!(promises[0].due_at, "2026-11-24T15:00:00.000000Z");
 
     // A letter goes to the top of Sam's chain: the admin.
@@ -311,10 +404,19 @@ async fn asking_for_a_manager_names_the_supervisor_and_tells_the_chain() {
         &app,
         &cookie,
         "/portal/letter",
-        &[("ticket_id", &id.to_string()), ("subject", "Praise for Sam"), ("body", "Sam stayed with it."), ("csrf", &csrf)],
+        &[
+            ("ticket_id", &id.to_string()),
+            ("subject", "Praise for Sam"),
+            ("body", "Sam stayed with it."),
+            ("csrf", &csrf),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let admin_tasks = app.tasks_of(app.admin.id).await;
-    assert!(admin_tasks.iter().any(|t| t.kind == "letter" && t.title.contains("Praise for Sam")));
+    assert!(
+        admin_tasks
+            .iter()
+            .any(|t| t.kind == "letter" && t.title.contains("Praise for Sam"))
+    );
 }

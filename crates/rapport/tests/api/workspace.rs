@@ -54,7 +54,10 @@ async fn signed_in(app: &TestApp, email: &str, role: Role) -> (i64, String, Stri
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    let from = text.find(start).unwrap_or_else(|| panic!("{start} in the page")) + start.len();
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} in the page"))
+        + start.len();
     let to = text[from..].find(end).expect("end") + from;
     &text[from..to]
 }
@@ -125,7 +128,16 @@ async fn signing_in_with_the_form_opens_the_inbox_and_wrong_passwords_are_slowed
     let (status, inbox) = page(&app, &cookie, "/").await;
 
     assert_eq!(status, StatusCode::OK);
-    for view in ["Mine", "Unassigned", "My team", "Waiting on us", "Waiting on the customer", "Promises due today", "Moments to follow up", "Escalated"] {
+    for view in [
+        "Mine",
+        "Unassigned",
+        "My team",
+        "Waiting on us",
+        "Waiting on the customer",
+        "Promises due today",
+        "Moments to follow up",
+        "Escalated",
+    ] {
         assert!(inbox.contains(view), "{view} in the inbox");
     }
     for attempt in 1..=6 {
@@ -165,23 +177,48 @@ async fn a_form_without_the_csrf_token_changes_nothing() {
         &app,
         &cookie,
         &path,
-        &[("body", "Hello Ana"), ("visibility", "public"), ("csrf", "guess")],
+        &[
+            ("body", "Hello Ana"),
+            ("visibility", "public"),
+            ("csrf", "guess"),
+        ],
     )
     .await;
 
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(page.contains("did not come from this site"));
     assert_eq!(forged, StatusCode::FORBIDDEN);
-    assert_eq!(app.app.store.ticket_messages(id).await.expect("messages").len(), 1);
+    assert_eq!(
+        app.app
+            .store
+            .ticket_messages(id)
+            .await
+            .expect("messages")
+            .len(),
+        1
+    );
     let (sent, _) = post_form(
         &app,
         &cookie,
         &path,
-        &[("body", "Hello Ana"), ("visibility", "public"), ("csrf", &csrf), ("seen_message_id", "999999")],
+        &[
+            ("body", "Hello Ana"),
+            ("visibility", "public"),
+            ("csrf", &csrf),
+            ("seen_message_id", "999999"),
+        ],
     )
     .await;
     assert_eq!(sent, StatusCode::SEE_OTHER);
-    assert_eq!(app.app.store.ticket_messages(id).await.expect("messages").len(), 2);
+    assert_eq!(
+        app.app
+            .store
+            .ticket_messages(id)
+            .await
+            .expect("messages")
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -199,11 +236,16 @@ async fn a_restricted_teams_ticket_is_closed_to_other_agents_in_pages_and_the_ap
         .await;
     assert_eq!(status, StatusCode::CREATED, "{team}");
     assert_eq!(team["restricted"], true);
-    let ticket = app.ticket("Subpoena for our records", "counsel@example.com").await;
+    let ticket = app
+        .ticket("Subpoena for our records", "counsel@example.com")
+        .await;
     let id = ticket["id"].as_i64().expect("id");
     let (status, _) = app
         .api()
-        .patch(&format!("/api/v1/tickets/{id}"), json!({"team_id": team["id"]}))
+        .patch(
+            &format!("/api/v1/tickets/{id}"),
+            json!({"team_id": team["id"]}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
 
@@ -212,7 +254,10 @@ async fn a_restricted_teams_ticket_is_closed_to_other_agents_in_pages_and_the_ap
         .api_as(Some(&outsider_token))
         .get(&format!("/api/v1/tickets/{id}"))
         .await;
-    let (_, outsider_list) = app.api_as(Some(&outsider_token)).get("/api/v1/tickets").await;
+    let (_, outsider_list) = app
+        .api_as(Some(&outsider_token))
+        .get("/api/v1/tickets")
+        .await;
     let (member_status, _) = app
         .api_as(Some(&member_token))
         .get(&format!("/api/v1/tickets/{id}"))
@@ -224,7 +269,11 @@ async fn a_restricted_teams_ticket_is_closed_to_other_agents_in_pages_and_the_ap
     assert!(page_body.contains("restricted team"));
     assert_eq!(api_status, StatusCode::FORBIDDEN);
     assert!(
-        outsider_list["items"].as_array().expect("items").iter().all(|t| t["id"] != id),
+        outsider_list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|t| t["id"] != id),
         "the list leaves it out"
     );
     assert!(search.contains("Nothing matches"), "search leaves it out");
@@ -264,30 +313,59 @@ async fn a_reply_crossing_someone_elses_message_comes_back_with_a_warning_and_th
         &app,
         &cookie,
         &path,
-        &[("body", draft), ("visibility", "public"), ("csrf", &csrf), ("seen_message_id", &seen)],
+        &[
+            ("body", draft),
+            ("visibility", "public"),
+            ("csrf", &csrf),
+            ("seen_message_id", &seen),
+        ],
     )
     .await;
 
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(warned.contains("wrote on this ticket while you were writing"));
     assert!(warned.contains(draft), "the draft is kept");
-    assert_eq!(app.app.store.ticket_messages(id).await.expect("messages").len(), 2);
+    assert_eq!(
+        app.app
+            .store
+            .ticket_messages(id)
+            .await
+            .expect("messages")
+            .len(),
+        2
+    );
     let (status, _) = post_form(
         &app,
         &cookie,
         &path,
-        &[("body", draft), ("visibility", "public"), ("csrf", &csrf), ("seen_message_id", &seen), ("send_anyway", "yes")],
+        &[
+            ("body", draft),
+            ("visibility", "public"),
+            ("csrf", &csrf),
+            ("seen_message_id", &seen),
+            ("send_anyway", "yes"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(app.app.store.ticket_messages(id).await.expect("messages").len(), 3);
+    assert_eq!(
+        app.app
+            .store
+            .ticket_messages(id)
+            .await
+            .expect("messages")
+            .len(),
+        3
+    );
 }
 
 #[tokio::test]
 async fn the_inbox_views_hold_what_is_due_today() {
     let app = TestApp::spawn().await;
     let (agent_id, cookie, csrf) = signed_in(&app, "pat@rapport.test", Role::Agent).await;
-    let ticket = app.ticket("Call me about the renewal", "ana@example.com").await;
+    let ticket = app
+        .ticket("Call me about the renewal", "ana@example.com")
+        .await;
     let id = ticket["id"].as_i64().expect("id");
     let (status, _) = post_form(
         &app,
@@ -302,7 +380,13 @@ async fn the_inbox_views_hold_what_is_due_today() {
         &app,
         &cookie,
         &format!("/tickets/{id}/promise"),
-        &[("kind", "call_back"), ("what", "Call about the renewal"), ("due", "2026-11-23T15:00"), ("phone", "+44 20 7946 0000"), ("csrf", &csrf)],
+        &[
+            ("kind", "call_back"),
+            ("what", "Call about the renewal"),
+            ("due", "2026-11-23T15:00"),
+            ("phone", "+44 20 7946 0000"),
+            ("csrf", &csrf),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -310,7 +394,11 @@ async fn the_inbox_views_hold_what_is_due_today() {
         &app,
         &cookie,
         &format!("/tickets/{id}/moment"),
-        &[("note", "Her daughter starts school today"), ("follow_up_on", "2026-11-23"), ("csrf", &csrf)],
+        &[
+            ("note", "Her daughter starts school today"),
+            ("follow_up_on", "2026-11-23"),
+            ("csrf", &csrf),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -323,6 +411,12 @@ async fn the_inbox_views_hold_what_is_due_today() {
     assert!(mine.contains("Call me about the renewal"));
     assert!(promises.contains("Call about the renewal"));
     assert!(moments.contains("Her daughter starts school today"));
-    assert!(ticket_page.contains("Promised: Call about the renewal"), "the promise is in the timeline");
-    assert!(ticket_page.contains("Her daughter starts school today"), "the moment is in the panel");
+    assert!(
+        ticket_page.contains("Promised: Call about the renewal"),
+        "the promise is in the timeline"
+    );
+    assert!(
+        ticket_page.contains("Her daughter starts school today"),
+        "the moment is in the panel"
+    );
 }
