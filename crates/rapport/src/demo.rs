@@ -29,6 +29,11 @@ impl DemoLogin {
         eprintln!("    maya@rapport.example   admin        (password maya{PASSWORD_SUFFIX})");
         eprintln!("    priya@rapport.example  supervisor   reports to Maya");
         eprintln!("    sam@rapport.example    agent        reports to Priya");
+        eprintln!("Sign in at http://{listen}/ (press ? there for the keyboard shortcuts).");
+        eprintln!(
+            "\nCustomers use the portal at http://{listen}/portal; to see it as Ana Silva, open the link\n\
+             printed by:\n    rapport admin portal-link --email ana@harborpine.example"
+        );
         match &self.token {
             Some(token) => {
                 eprintln!("\nAPI token for Maya (shown once):\n    {token}");

@@ -28,16 +28,7 @@ impl Store {
             return Ok(false);
         };
         let customer = load_customer(&mut tx, customer_id).await?;
-        let token = secrets::generate("");
-        sqlx::query(
-            "INSERT INTO portal_links (token_hash, customer_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(secrets::digest(&token))
-        .bind(customer_id)
-        .bind(&now)
-        .bind(self.from_now(LINK_SECONDS))
-        .execute(&mut *tx)
-        .await?;
+        let token = insert_link(&mut tx, &now, customer_id, &self.from_now(LINK_SECONDS)).await?;
         let first = customer.name.split_whitespace().next().unwrap_or("there");
         let link = format!("{}/portal/link/{token}", self.public_url());
         let text = format!(
@@ -58,6 +49,20 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// A sign-in link for a customer, made by an admin (`rapport admin portal-link`) to hand
+    /// over in person or to try the portal without mail; it works once, for 30 minutes.
+    pub async fn portal_link_for(&self, email: &str) -> StoreResult<String> {
+        let email = validate::email(email)?;
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let customer_id = crate::customers::customer_id_by_email(&mut tx, &email)
+            .await?
+            .ok_or_else(|| StoreError::not_found("customer", &email))?;
+        let token = insert_link(&mut tx, &now, customer_id, &self.from_now(LINK_SECONDS)).await?;
+        tx.commit().await?;
+        Ok(format!("{}/portal/link/{token}", self.public_url()))
     }
 
     /// Uses a sign-in link: starts a customer session and returns its secret (for the cookie)
@@ -276,6 +281,25 @@ impl Store {
         tx.commit().await?;
         Ok(message)
     }
+}
+
+async fn insert_link(
+    tx: &mut crate::Tx,
+    now: &str,
+    customer_id: i64,
+    expires_at: &str,
+) -> StoreResult<String> {
+    let token = secrets::generate("");
+    sqlx::query(
+        "INSERT INTO portal_links (token_hash, customer_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(secrets::digest(&token))
+    .bind(customer_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(token)
 }
 
 /// A file a customer uploaded.

@@ -111,6 +111,12 @@ pub enum AdminCommand {
         #[arg(long, default_value = "command line")]
         label: String,
     },
+    /// Print a single-use link that signs a customer in to the portal (for 30 minutes),
+    /// to hand over in person or to try the portal before mail is set up.
+    PortalLink {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -187,7 +193,9 @@ async fn run_serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
         format!("could not listen on {listen}; is another server using it? Choose another address with --listen")
     })?;
     tracing::info!(address = %listen, "listening");
-    eprintln!("Rapport is running at http://{listen}/ (Ctrl-C to stop).");
+    eprintln!(
+        "Rapport is running at http://{listen}/ for agents and http://{listen}/portal for customers (Ctrl-C to stop)."
+    );
     match &app.config.smtp {
         Some(smtp) => eprintln!(
             "Outbound mail goes through {}:{} from {}.",
@@ -254,6 +262,17 @@ async fn run_admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
                 agent.email
             );
             println!("{}", issued.token);
+            Ok(())
+        }
+        AdminCommand::PortalLink { email } => {
+            let link = app.store.portal_link_for(&email).await.map_err(|err| match err {
+                rapport_store::StoreError::NotFound { .. } => anyhow::anyhow!(
+                    "there is no customer with the email {email}; a customer exists once they have written to us or an agent has added them"
+                ),
+                other => other.into(),
+            })?;
+            eprintln!("A sign-in link for {email}; it works once, within 30 minutes:");
+            println!("{link}");
             Ok(())
         }
     }

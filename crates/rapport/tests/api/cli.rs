@@ -565,3 +565,33 @@ async fn coach_and_insight_in_bulk_from_the_command_line() {
     assert!(!empty.status.success());
     assert!(stderr(&empty).contains("standard input was empty"));
 }
+
+#[tokio::test]
+async fn an_admin_can_hand_a_customer_a_portal_link_from_the_command_line() {
+    let db = TestDatabase::create().await;
+    create_admin_and_token(&db);
+    let app = rapport::App::build(db.config()).await.expect("app");
+    app.store
+        .create_customer(
+            "Ana Silva",
+            "ana@example.com",
+            rapport_domain::Actor::System,
+        )
+        .await
+        .expect("customer");
+
+    let known = run(
+        rapport(&db, &["admin", "portal-link", "--email", "Ana@Example.com"]),
+        "",
+    );
+    let unknown = run(
+        rapport(&db, &["admin", "portal-link", "--email", "zoe@example.com"]),
+        "",
+    );
+
+    assert!(known.status.success(), "{}", stderr(&known));
+    let link = String::from_utf8(known.stdout).expect("utf-8");
+    assert!(link.trim().contains("/portal/link/"), "{link}");
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("there is no customer with the email zoe@example.com"));
+}
