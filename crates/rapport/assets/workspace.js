@@ -24,6 +24,16 @@
   }
   localizeTimes(document);
 
+  // Date-and-time fields are sent in UTC; with script, people type their own local time.
+  document.querySelectorAll("input[type=datetime-local][data-utc]").forEach((input) => {
+    const zone = input.labels?.[0]?.querySelector(".zone");
+    if (zone) zone.textContent = "(your time)";
+    input.form?.addEventListener("submit", () => {
+      const local = new Date(input.value);
+      if (!isNaN(local)) input.value = local.toISOString().slice(0, 16);
+    });
+  });
+
   // ---- Replacing parts of the page with a fresh copy from the server --------------------
   async function refresh(ids) {
     const response = await fetch(location.href, { headers: { Accept: "text/html" } });

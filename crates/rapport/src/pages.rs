@@ -137,6 +137,26 @@ impl FromRequestParts<App> for SignedIn {
     }
 }
 
+/// The `{id}` in a page's path. Anything but a whole number is a page that does not exist.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
+        let not_found = || {
+            PageError::not_found(
+                "There is no such page. Check the address, or start from the inbox.",
+            )
+        };
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| not_found())?;
+        raw.parse().map(Id).map_err(|_| not_found())
+    }
+}
+
 /// Percent-encodes a value for a query string.
 pub fn url_escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());

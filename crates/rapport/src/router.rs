@@ -62,11 +62,20 @@ pub fn router(app: App) -> (Router, OpenApi) {
     (router, openapi)
 }
 
-async fn not_found() -> ApiError {
-    ApiError::not_found(
-        "route_not_found",
-        "There is no such endpoint. The API is described at /api/v1/openapi.json.",
+/// Unknown addresses: a JSON error for the API, a page for people.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        return ApiError::not_found(
+            "route_not_found",
+            "There is no such endpoint. The API is described at /api/v1/openapi.json.",
+        )
+        .into_response();
+    }
+    pages::PageError::not_found(
+        "There is no such page. Check the address, or start from the inbox (or /portal for customers).",
     )
+    .into_response()
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -6,7 +6,7 @@ use super::tickets::back;
 use crate::app::App;
 use crate::pages::{PageError, PageResult, Submitted, render, render_with};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_domain::Actor;
@@ -21,7 +21,7 @@ pub struct ManagerRequest {
 pub async fn ask_for_manager(
     State(app): State<App>,
     me: PortalCustomer,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Submitted(form): Submitted<ManagerRequest>,
 ) -> PageResult<Response> {
     app.store.portal_ticket(&me.customer, id).await?;
@@ -51,7 +51,7 @@ pub struct CallRequest {
 pub async fn ask_for_call(
     State(app): State<App>,
     me: PortalCustomer,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Submitted(form): Submitted<CallRequest>,
 ) -> PageResult<Response> {
     let ticket = app.store.portal_ticket(&me.customer, id).await?;

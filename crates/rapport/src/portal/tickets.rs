@@ -7,7 +7,7 @@ use super::sign_in::SignInPage;
 use crate::app::App;
 use crate::pages::{PageError, PageResult, Submitted, When, render, render_with};
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_domain::{AttachmentInfo, AuthorKind, Problem, Ticket, Visibility};
@@ -254,7 +254,7 @@ pub struct Done {
 pub async fn show_ticket(
     State(app): State<App>,
     me: PortalCustomer,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Query(query): Query<Done>,
 ) -> PageResult {
     let ticket = app.store.portal_ticket(&me.customer, id).await?;
@@ -373,7 +373,7 @@ pub fn back(id: i64, done: &str) -> Response {
 pub async fn reply(
     State(app): State<App>,
     me: PortalCustomer,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     multipart: Multipart,
 ) -> PageResult<Response> {
     app.store.portal_ticket(&me.customer, id).await?;
@@ -392,7 +392,7 @@ pub struct NotFixed {
 pub async fn not_fixed(
     State(app): State<App>,
     me: PortalCustomer,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Submitted(form): Submitted<NotFixed>,
 ) -> PageResult<Response> {
     app.store.portal_ticket(&me.customer, id).await?;
@@ -411,7 +411,7 @@ pub struct Empty {}
 pub async fn confirm(
     State(app): State<App>,
     me: PortalCustomer,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Submitted(Empty {}): Submitted<Empty>,
 ) -> PageResult<Response> {
     app.store.portal_ticket(&me.customer, id).await?;
@@ -431,7 +431,7 @@ pub struct Rating {
 pub async fn rate(
     State(app): State<App>,
     me: PortalCustomer,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Submitted(form): Submitted<Rating>,
 ) -> PageResult<Response> {
     app.store.portal_ticket(&me.customer, id).await?;
@@ -451,7 +451,7 @@ pub async fn rate(
 pub async fn download(
     State(app): State<App>,
     me: PortalCustomer,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
 ) -> PageResult<Response> {
     let not_found = || PageError::not_found("There is no such file.");
     let (ticket_id, public) = app

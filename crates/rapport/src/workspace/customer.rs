@@ -4,7 +4,7 @@ use super::panel::{self, Panel};
 use crate::app::App;
 use crate::pages::{PageResult, SignedIn, When, render};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use rapport_domain::Agent;
 use serde::Deserialize;
 
@@ -35,7 +35,7 @@ pub struct CustomerQuery {
 pub async fn show_customer(
     State(app): State<App>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Query(query): Query<CustomerQuery>,
 ) -> PageResult {
     let customer = app.store.customer(id).await?;
@@ -46,10 +46,19 @@ pub async fn show_customer(
         .await?;
     // Restricted teams' tickets stay out of the timeline for those who may not see them.
     let mut items = Vec::with_capacity(page.items.len());
+    let mut may_see: std::collections::HashMap<i64, bool> = Default::default();
     for item in page.items {
         if let Some(ticket_id) = item.ticket_id {
-            let ticket = app.store.ticket(ticket_id).await?;
-            if !app.store.agent_may_see(&signed_in.agent, &ticket).await? {
+            let visible = match may_see.get(&ticket_id) {
+                Some(visible) => *visible,
+                None => {
+                    let ticket = app.store.ticket(ticket_id).await?;
+                    let visible = app.store.agent_may_see(&signed_in.agent, &ticket).await?;
+                    may_see.insert(ticket_id, visible);
+                    visible
+                }
+            };
+            if !visible {
                 continue;
             }
         }

@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::pages::{PageError, PageResult, SignedIn, Submitted};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use rapport_domain::{Actor, Priority};
@@ -35,7 +35,7 @@ pub struct AssignForm {
 pub async fn assign(
     State(app): State<App>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Submitted(form): Submitted<AssignForm>,
 ) -> PageResult<Response> {
     super::visible_ticket(&app, &signed_in.agent, id).await?;
@@ -70,7 +70,7 @@ pub struct DetailsForm {
 pub async fn change_details(
     State(app): State<App>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Submitted(form): Submitted<DetailsForm>,
 ) -> PageResult<Response> {
     super::visible_ticket(&app, &signed_in.agent, id).await?;
@@ -108,7 +108,7 @@ pub struct StateForm {
 pub async fn change_state(
     State(app): State<App>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Submitted(form): Submitted<StateForm>,
 ) -> PageResult<Response> {
     super::visible_ticket(&app, &signed_in.agent, id).await?;
@@ -145,7 +145,7 @@ pub struct EmptyForm {}
 pub async fn answer_escalation(
     State(app): State<App>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Submitted(EmptyForm {}): Submitted<EmptyForm>,
 ) -> PageResult<Response> {
     super::visible_ticket(&app, &signed_in.agent, id).await?;

@@ -16,6 +16,7 @@ struct InboxPage {
     searching: bool,
     views: Vec<ViewLink>,
     rows: Vec<Row>,
+    task_count: usize,
 }
 
 struct ViewLink {
@@ -110,5 +111,6 @@ pub async fn show_inbox(
         searching: search.is_some(),
         views,
         rows: rows.into_iter().map(Row::from).collect(),
+        task_count: app.store.tasks_for(signed_in.agent.id, None).await?.len(),
     }))
 }

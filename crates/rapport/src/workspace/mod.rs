@@ -12,6 +12,7 @@ mod panel;
 mod relationship;
 mod reply;
 mod sign_in;
+mod tasks;
 mod ticket;
 
 use crate::app::App;
@@ -39,6 +40,8 @@ pub fn router() -> Router<App> {
         .route("/tickets/{id}/promise", post(relationship::make_promise))
         .route("/tickets/{id}/moment", post(relationship::note_moment))
         .route("/customers/{id}", get(customer::show_customer))
+        .route("/tasks", get(tasks::show_tasks))
+        .route("/tasks/{id}/complete", post(tasks::complete_task))
         .route("/live", get(live::stream))
         .route("/live/composing", post(live::composing))
 }

@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::pages::{PageError, PageResult, SignedIn, Submitted};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use rapport_domain::Actor;
@@ -25,7 +25,7 @@ pub struct CallForm {
 pub async fn log_call(
     State(app): State<App>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Submitted(form): Submitted<CallForm>,
 ) -> PageResult<Response> {
     super::visible_ticket(&app, &signed_in.agent, id).await?;
@@ -78,7 +78,7 @@ pub fn local_field_to_utc(value: &str) -> Option<String> {
 pub async fn make_promise(
     State(app): State<App>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Submitted(form): Submitted<PromiseForm>,
 ) -> PageResult<Response> {
     let ticket = super::visible_ticket(&app, &signed_in.agent, id).await?;
@@ -124,7 +124,7 @@ pub struct MomentForm {
 pub async fn note_moment(
     State(app): State<App>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Submitted(form): Submitted<MomentForm>,
 ) -> PageResult<Response> {
     let ticket = super::visible_ticket(&app, &signed_in.agent, id).await?;

@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::pages::{PageResult, SignedIn, Submitted};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use rapport_domain::{Actor, AuthorKind, Channel, Visibility};
 use serde::Deserialize;
@@ -22,7 +22,7 @@ pub struct ReplyForm {
 pub async fn reply(
     State(app): State<App>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Submitted(form): Submitted<ReplyForm>,
 ) -> PageResult<Response> {
     let ticket = super::visible_ticket(&app, &signed_in.agent, id).await?;

@@ -5,7 +5,7 @@ use super::panel::{self, Panel};
 use crate::app::App;
 use crate::pages::{PageResult, SignedIn, When, render, words};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use rapport_domain::{Agent, AttachmentInfo, AuthorKind, Event, Problem, Ticket, Visibility};
@@ -79,7 +79,7 @@ pub struct ShowQuery {
 pub async fn show_ticket(
     State(app): State<App>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    crate::pages::Id(id): crate::pages::Id,
     Query(query): Query<ShowQuery>,
 ) -> PageResult {
     let mut page = build(&app, signed_in, id).await?;

@@ -420,3 +420,60 @@ async fn the_inbox_views_hold_what_is_due_today() {
         "the moment is in the panel"
     );
 }
+
+#[tokio::test]
+async fn a_request_for_a_manager_reaches_the_handlers_tasks_and_the_escalated_view() {
+    let app = TestApp::spawn().await;
+    let (agent_id, cookie, csrf) = signed_in(&app, "pat@rapport.test", Role::Agent).await;
+    let ticket = app.ticket("Broken again", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let customer_id = ticket["customer_id"].as_i64().expect("customer");
+    let (status, _) = app
+        .api()
+        .patch(
+            &format!("/api/v1/tickets/{id}"),
+            json!({"assignee_id": agent_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    app.app
+        .store
+        .ask_for_manager(id, customer_id, "Third time this month.")
+        .await
+        .expect("escalation");
+
+    let (_, escalated) = page(&app, &cookie, "/?view=escalated").await;
+    let (_, ticket_page) = page(&app, &cookie, &format!("/tickets/{id}")).await;
+    let (_, tasks) = page(&app, &cookie, "/tasks").await;
+    assert!(escalated.contains("Broken again"));
+    assert!(ticket_page.contains("The customer asked for a manager"));
+    assert!(tasks.contains("asked for a manager") && tasks.contains("Third time this month."));
+
+    let task_id = app.tasks_of(agent_id).await[0].id;
+    let (status, _) = post_form(
+        &app,
+        &cookie,
+        &format!("/tasks/{task_id}/complete"),
+        &[
+            ("outcome", "Called her; the supervisor writes today."),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(app.tasks_of(agent_id).await.is_empty());
+    let (status, _) = post_form(
+        &app,
+        &cookie,
+        &format!("/tickets/{id}/escalation/answered"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, escalated) = page(&app, &cookie, "/?view=escalated").await;
+    assert!(!escalated.contains("Broken again"));
+    let (status, missing) = page(&app, &cookie, "/tickets/not-a-number").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(missing.contains("There is no such page"));
+}
