@@ -4,6 +4,7 @@
 // as artifacts under target/browser-artifacts/.
 
 import { chromium } from "playwright-core";
+import { after, before } from "node:test";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -175,6 +176,23 @@ function decodeMail(raw) {
   return raw
     .replace(/=\r?\n/g, "")
     .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/**
+ * For a test file: a fresh Rapport and a browser before its tests, both stopped after.
+ * Returns an object whose `rapport` and `browser` are set once they run.
+ */
+export function useRapport() {
+  const world = { rapport: null, browser: null };
+  before(async () => {
+    world.rapport = await startRapport();
+    world.browser = await launchBrowser();
+  });
+  after(async () => {
+    await world.browser?.close();
+    await world.rapport?.stop();
+  });
+  return world;
 }
 
 export async function launchBrowser() {

@@ -1,6 +1,5 @@
 // Rapport agent workspace: progressive enhancement over server-rendered pages.
 // Everything here is optional; without it the pages read and the forms submit.
-// - times shown in the viewer's own time zone
 // - live updates by server-sent events (/live), presence and "someone is writing"
 // - the reply coach beside the composer, updating as the agent types
 // - keyboard shortcuts (press ? for the list)
@@ -9,20 +8,8 @@
 (function () {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
 
-  // ---- Times in the viewer's zone -------------------------------------------------------
-  function localizeTimes(root) {
-    const format = new Intl.DateTimeFormat(undefined, {
-      weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
-    });
-    root.querySelectorAll("time[datetime]").forEach((el) => {
-      const at = new Date(el.getAttribute("datetime"));
-      if (!isNaN(at)) {
-        el.title = el.textContent;
-        el.textContent = format.format(at);
-      }
-    });
-  }
-  localizeTimes(document);
+  // Times in the viewer's zone: times.js, loaded first, does the page; refreshed parts again.
+  const localizeTimes = window.Rapport?.localizeTimes || (() => {});
 
   // Date-and-time fields are sent in UTC; with script, people type their own local time.
   document.querySelectorAll("input[type=datetime-local][data-utc]").forEach((input) => {

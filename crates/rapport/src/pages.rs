@@ -283,9 +283,9 @@ pub mod assets {
             include_str!("../assets/workspace.js"),
         ),
         (
-            "portal.js",
+            "times.js",
             "text/javascript; charset=utf-8",
-            include_str!("../assets/portal.js"),
+            include_str!("../assets/times.js"),
         ),
     ];
 

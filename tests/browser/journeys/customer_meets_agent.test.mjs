@@ -3,24 +3,13 @@
 // the customer sees the reply and says it is not fixed, then asks for a manager and sees the
 // supervisor's name.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  DESKTOP, PHONE, launchBrowser, openPage, screenshot, signIn, startRapport, waitLive,
+  DESKTOP, PHONE, openPage, screenshot, signIn, waitLive, useRapport,
 } from "../support.mjs";
 
-let rapport;
-let browser;
-
-before(async () => {
-  rapport = await startRapport();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await rapport?.stop();
-});
+const world = useRapport();
 
 const COLD = "You should have read the manual. Ticket closed.";
 const WARM =
@@ -29,6 +18,7 @@ const WARM =
   "Thank you for your patience.";
 
 test("a customer's request meets an agent, the coach, and a manager", async () => {
+  const { rapport, browser } = world;
   const { base, api } = rapport;
   // Ana has written to us before: the portal knows her address.
   await api("POST", "/api/v1/customers", { name: "Ana Silva", email: "ana@harbor.example" });

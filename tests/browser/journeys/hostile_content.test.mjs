@@ -2,22 +2,13 @@
 // and an HTML email, read by an agent in the inbox, search, ticket and customer pages, and by
 // the customer in the portal. A script that ran would set window.pwned or open a dialog.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DESKTOP, PHONE, launchBrowser, openPage, screenshot, signIn, startRapport } from "../support.mjs";
+import {
+  DESKTOP, PHONE, openPage, screenshot, signIn, useRapport,
+} from "../support.mjs";
 
-let rapport;
-let browser;
-
-before(async () => {
-  rapport = await startRapport();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await rapport?.stop();
-});
+const world = useRapport();
 
 const SUBJECT = `<img src=x onerror="window.pwned=1;alert('subject')"> Invoice <script>window.pwned=1</script>`;
 const BODY = `Hello <script>window.pwned=1;alert("body")</script> <svg onload="window.pwned=1;alert(2)"></svg>
@@ -45,6 +36,7 @@ async function assertNothingRan(page, where) {
 }
 
 test("stored script in subjects, bodies, names and HTML mail never runs", async () => {
+  const { rapport, browser } = world;
   const { base, api } = rapport;
   const created = await api("POST", "/api/v1/tickets", {
     subject: SUBJECT, body: BODY, customer: { email: "eve@evil.example", name: `<b onmouseover=alert(9)>Eve</b>` },

@@ -1,23 +1,15 @@
 // An agent without rights cannot open another team's restricted ticket; a member can.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DESKTOP, launchBrowser, openPage, screenshot, signIn, startRapport } from "../support.mjs";
+import {
+  DESKTOP, openPage, screenshot, signIn, useRapport,
+} from "../support.mjs";
 
-let rapport;
-let browser;
-
-before(async () => {
-  rapport = await startRapport();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await rapport?.stop();
-});
+const world = useRapport();
 
 test("a restricted team's ticket stays closed to agents outside the team", async () => {
+  const { rapport, browser } = world;
   const { base, api } = rapport;
   const agents = await api("GET", "/api/v1/agents");
   const priya = (agents.items ?? agents).find((a) => a.email === "priya@rapport.test");

@@ -1,24 +1,16 @@
 // Two agents on one ticket see each other; the one about to send over the other's reply is
 // warned first, and can still send.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DESKTOP, launchBrowser, openPage, screenshot, signIn, startRapport, waitLive } from "../support.mjs";
+import {
+  DESKTOP, openPage, screenshot, signIn, waitLive, useRapport,
+} from "../support.mjs";
 
-let rapport;
-let browser;
-
-before(async () => {
-  rapport = await startRapport();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await rapport?.stop();
-});
+const world = useRapport();
 
 test("agents on the same ticket see each other and are warned before a collision", async () => {
+  const { rapport, browser } = world;
   const { base, api } = rapport;
   const ticket = await api("POST", "/api/v1/tickets", {
     subject: "Charged twice for November", body: "Two charges of 49 EUR on my card.", customer: { email: "lee@example.com", name: "Lee Chen" },

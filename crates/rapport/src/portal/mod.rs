@@ -65,15 +65,7 @@ pub fn router() -> Router<App> {
 
 /// The portal session secret from the request's cookies, if any.
 pub fn session_from(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.trim().to_owned())
-        .filter(|value| !value.is_empty())
+    crate::session::cookie(headers, COOKIE)
 }
 
 /// The signed-in customer; without a session the browser goes to the portal's sign-in.

@@ -383,3 +383,44 @@ fn replace_database(url: &str, name: &str) -> String {
     }
     result
 }
+
+/// A client that shows redirects instead of following them, as the page tests want.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// A page fetched with a session cookie: its status and HTML.
+pub async fn get_page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
+    let response = browser()
+        .get(app.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("answer");
+    (response.status(), response.text().await.expect("text"))
+}
+
+/// A form posted with a session cookie: the status and where it redirects to, or the page
+/// it answered with.
+pub async fn post_form(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let response = browser()
+        .post(app.url(path))
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .expect("answer");
+    let status = response.status();
+    match response.headers().get("location") {
+        Some(location) => (status, location.to_str().expect("ascii").to_owned()),
+        None => (status, response.text().await.expect("text")),
+    }
+}

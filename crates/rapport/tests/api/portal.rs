@@ -2,17 +2,10 @@
 //! own tickets, and their organization's only where allowed), opening a ticket with files,
 //! and asking for a manager, a call back or writing to management.
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, browser, get_page as get, post_form as post};
 use rapport_domain::Role;
 use reqwest::StatusCode;
 use serde_json::json;
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
 
 /// The token in the newest sign-in mail queued for sending.
 async fn link_token(app: &TestApp) -> Option<String> {
@@ -69,38 +62,6 @@ async fn customer_session(app: &TestApp, email: &str) -> (String, String) {
     let from = page.find("name=\"csrf\" value=\"").expect("csrf") + 19;
     let csrf = page[from..].split('"').next().expect("value").to_owned();
     (cookie, csrf)
-}
-
-async fn get(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
-    let response = browser()
-        .get(app.url(path))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .expect("answer");
-    (response.status(), response.text().await.expect("text"))
-}
-
-async fn post(
-    app: &TestApp,
-    cookie: &str,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, String) {
-    let response = browser()
-        .post(app.url(path))
-        .header("cookie", cookie)
-        .form(form)
-        .send()
-        .await
-        .expect("answer");
-    let location = response
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().expect("ascii").to_owned());
-    let status = response.status();
-    let body = response.text().await.expect("text");
-    (status, location.unwrap_or(body))
 }
 
 /// A `multipart/form-data` body, as a browser sends a form with files.

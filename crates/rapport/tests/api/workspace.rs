@@ -3,19 +3,11 @@
 //! (What needs a browser, such as live updates and the coach as one types, is in
 //! `tests/browser`.)
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, browser, get_page as page, post_form};
 use rapport_domain::{Actor, Role};
 use rapport_store::agents::NewAgent;
 use reqwest::StatusCode;
 use serde_json::json;
-
-/// A client that shows redirects instead of following them.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
 
 /// An agent with a password, signed in through the form: `(cookie, csrf token)`.
 async fn signed_in(app: &TestApp, email: &str, role: Role) -> (i64, String, String) {
@@ -60,32 +52,6 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
         + start.len();
     let to = text[from..].find(end).expect("end") + from;
     &text[from..to]
-}
-
-async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
-    let response = browser()
-        .get(app.url(path))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .expect("answer");
-    (response.status(), response.text().await.expect("text"))
-}
-
-async fn post_form(
-    app: &TestApp,
-    cookie: &str,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, String) {
-    let response = browser()
-        .post(app.url(path))
-        .header("cookie", cookie)
-        .form(form)
-        .send()
-        .await
-        .expect("answer");
-    (response.status(), response.text().await.expect("text"))
 }
 
 #[tokio::test]

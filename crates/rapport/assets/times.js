@@ -1,0 +1,19 @@
+// Shows every <time datetime="..."> in the reader's own time zone (the page says UTC without
+// script). Used by the workspace and the portal; the workspace calls it again on the parts of
+// a page it refreshes live.
+"use strict";
+
+window.Rapport = window.Rapport || {};
+window.Rapport.localizeTimes = function (root) {
+  const format = new Intl.DateTimeFormat(undefined, {
+    weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+  });
+  root.querySelectorAll("time[datetime]").forEach((el) => {
+    const at = new Date(el.getAttribute("datetime"));
+    if (!isNaN(at)) {
+      el.title = el.textContent;
+      el.textContent = format.format(at);
+    }
+  });
+};
+window.Rapport.localizeTimes(document);
