@@ -40,6 +40,7 @@ struct TicketsPage {
     signed_in_as: Option<String>,
     csrf: String,
     tickets: Vec<TicketLine>,
+    flash: Option<String>,
 }
 
 struct TicketLine {
@@ -52,8 +53,18 @@ struct TicketLine {
     customer_name: String,
 }
 
+#[derive(Deserialize)]
+pub struct HomeQuery {
+    /// Set after a letter to management was sent: to whom.
+    letter: Option<String>,
+}
+
 /// `/portal`: the customer's requests, or the sign-in form.
-pub async fn home(State(app): State<App>, headers: HeaderMap) -> PageResult {
+pub async fn home(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(query): Query<HomeQuery>,
+) -> PageResult {
     let Some(me) = PortalCustomer::from_headers(&app, &headers).await? else {
         return Ok(render(&SignInPage {
             signed_in_as: None,
@@ -85,6 +96,10 @@ pub async fn home(State(app): State<App>, headers: HeaderMap) -> PageResult {
         signed_in_as: Some(me.customer.name),
         csrf: me.csrf,
         tickets: lines,
+        flash: query
+            .letter
+            .filter(|to| !to.is_empty() && to.len() < 200)
+            .map(|to| format!("Thank you. Your letter is on its way to {to}.")),
     }))
 }
 

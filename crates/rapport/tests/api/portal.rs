@@ -361,7 +361,7 @@ async fn asking_for_a_manager_names_the_supervisor_and_tells_the_chain() {
     assert_eq!(promises[0].due_at, "2026-11-24T15:00:00.000000Z");
 
     // A letter goes to the top of Sam's chain: the admin.
-    let (status, _) = post(
+    let (status, location) = post(
         &app,
         &cookie,
         "/portal/letter",
@@ -374,6 +374,11 @@ async fn asking_for_a_manager_names_the_supervisor_and_tells_the_chain() {
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, letter_page) = get(&app, &cookie, &location).await;
+    assert!(
+        letter_page.contains("Your letter is on its way to Ada Admin"),
+        "{letter_page}"
+    );
     let admin_tasks = app.tasks_of(app.admin.id).await;
     assert!(
         admin_tasks
