@@ -215,6 +215,8 @@
     }
 
     if (composer && draft) {
+      // The coach reads as one types; the button for pages without script is not needed.
+      composer.querySelector(".coach-check")?.setAttribute("hidden", "");
       const isInternal = () => composer.querySelector("input[name=visibility]:checked")?.value === "internal";
       composer.addEventListener("change", (event) => {
         if (event.target.name === "visibility") {
@@ -349,10 +351,17 @@
         marks.textContent = "";
         if (text !== draft.value) return; // HTML drafts: spans refer to the analysed text
         const chars = Array.from(text);
-        const spans = found
+        // Where findings overlap, the more serious one is marked.
+        const rank = { serious: 3, warning: 2, info: 1, positive: 0 };
+        const candidates = found
           .filter((f) => f.excerpt && f.span && f.span.end > f.span.start)
           .map((f) => ({ start: f.span.start, end: f.span.end, cls: f.positive ? "positive" : f.severity }))
-          .sort((a, b) => a.start - b.start);
+          .sort((a, b) => (rank[b.cls] ?? 0) - (rank[a.cls] ?? 0) || a.start - b.start);
+        const spans = [];
+        for (const span of candidates) {
+          if (spans.every((kept) => span.end <= kept.start || span.start >= kept.end)) spans.push(span);
+        }
+        spans.sort((a, b) => a.start - b.start);
         let at = 0;
         for (const span of spans) {
           if (span.start < at) continue;

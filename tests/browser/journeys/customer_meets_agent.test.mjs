@@ -11,7 +11,7 @@ import {
 
 const world = useRapport();
 
-const COLD = "You should have read the manual. Ticket closed.";
+const COLD = "You should have read the manual. If you don't respond within four days, the ticket will close.";
 const WARM =
   "Hi Ana, I'm sorry the plotter is still not printing from the new machines; that must be holding up your drawings. " +
   "I will install the driver on each machine this afternoon and call you by 4 pm today to check that everything prints. " +
@@ -76,7 +76,10 @@ test("a customer's request meets an agent, the coach, and a manager", async () =
   const coldScore = Number((await agent.locator("#coach-facets .score").innerText()).match(/\d+/)[0]);
   const flagged = await agent.locator("#coach-findings li:not(.positive)").allInnerTexts();
   assert.ok(flagged.some((text) => text.includes("You should have")), `the blame is flagged: ${flagged}`);
-  assert.ok(await agent.locator("#highlights mark").count() > 0, "the flagged words are marked in the draft");
+  assert.ok(await agent.locator("#coach-findings li.serious[data-kind=closure_threat]").count() === 1, "the closure threat is serious");
+  assert.match(await agent.locator("#highlights mark.serious").innerText(), /^If you don't respond/, "the threat is marked where it stands");
+  const marked = await agent.locator("#highlights mark").allInnerTexts();
+  assert.ok(marked.includes("You should have"), `the blame is marked in the draft: ${marked}`);
   await screenshot(agent, "ticket-desktop-cold-reply");
 
   // Rewritten, the reply scores better and nothing serious is left.
@@ -85,7 +88,8 @@ test("a customer's request meets an agent, the coach, and a manager", async () =
     const score = document.querySelector("#coach-facets .score");
     return score && Number(score.textContent.match(/\d+/)[0]) >= cold + 30;
   }, coldScore, { timeout: 10000 });
-  assert.equal(await agent.locator("#coach-findings li.high").count(), 0, "no serious finding is left");
+  assert.equal(await agent.locator("#coach-findings li.serious").count(), 0, "no serious finding is left");
+  assert.equal(await agent.locator("#highlights mark.serious").count(), 0);
   await screenshot(agent, "ticket-desktop-warm-reply");
   await agent.keyboard.press("Control+Enter");
   await agent.getByText("Reply sent.").waitFor();

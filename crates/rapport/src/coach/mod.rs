@@ -2,6 +2,8 @@
 
 mod review;
 
+pub use review::context_for_ticket;
+
 use crate::app::App;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

@@ -48,30 +48,39 @@ pub async fn review_reply(
             ),
         ));
     }
-    let mut context = ReplyContext {
-        customer_message: input.customer_message,
-        customer_name: input.customer_name,
-        ..ReplyContext::default()
+    let mut context = match input.ticket_id {
+        Some(ticket_id) => context_for_ticket(&app, ticket_id)
+            .await
+            .map_err(|err| match err {
+                StoreError::NotFound { .. } => {
+                    StoreError::unknown("ticket", "ticket_id", ticket_id)
+                }
+                other => other,
+            })?,
+        None => ReplyContext::default(),
     };
-    if let Some(ticket_id) = input.ticket_id {
-        let ticket = app.store.ticket(ticket_id).await.map_err(|err| match err {
-            StoreError::NotFound { .. } => StoreError::unknown("ticket", "ticket_id", ticket_id),
-            other => other,
-        })?;
-        if context.customer_message.is_none() {
-            let messages = app.store.ticket_messages(ticket_id).await?;
-            context.customer_message = messages
-                .into_iter()
-                .rev()
-                .find(|m| {
-                    m.author.kind == AuthorKind::Customer && m.visibility == Visibility::Public
-                })
-                .map(|m| m.text);
-        }
-        if context.customer_name.is_none() {
-            context.customer_name = Some(app.store.customer(ticket.customer_id).await?.name);
-        }
-        context.complaint = ticket.tags.iter().any(|tag| tag == "complaint");
+    if input.customer_message.is_some() {
+        context.customer_message = input.customer_message;
+    }
+    if input.customer_name.is_some() {
+        context.customer_name = input.customer_name;
     }
     Ok(Json(analyze_reply(&input.text, &context)))
+}
+
+/// What a ticket tells the coach: the customer's latest public message, their name, and
+/// whether the ticket is tagged `complaint`.
+pub async fn context_for_ticket(app: &App, ticket_id: i64) -> Result<ReplyContext, StoreError> {
+    let ticket = app.store.ticket(ticket_id).await?;
+    let messages = app.store.ticket_messages(ticket_id).await?;
+    Ok(ReplyContext {
+        customer_message: messages
+            .into_iter()
+            .rev()
+            .find(|m| m.author.kind == AuthorKind::Customer && m.visibility == Visibility::Public)
+            .map(|m| m.text),
+        customer_name: Some(app.store.customer(ticket.customer_id).await?.name),
+        complaint: ticket.tags.iter().any(|tag| tag == "complaint"),
+        ..ReplyContext::default()
+    })
 }

@@ -17,6 +17,8 @@ pub struct ReplyForm {
     #[serde(default)]
     seen_message_id: i64,
     send_anyway: Option<String>,
+    /// `check`: show the coach's review instead of sending (the page without script).
+    intent: Option<String>,
 }
 
 pub async fn reply(
@@ -30,6 +32,11 @@ pub async fn reply(
     if form.body.trim().is_empty() {
         let why = "The message is empty; write something first.".to_owned();
         return super::ticket::show_with_draft(&app, signed_in, id, form.body, internal, why).await;
+    }
+    if form.intent.as_deref() == Some("check") {
+        let context = crate::coach::context_for_ticket(&app, id).await?;
+        let review = rapport_coach::analyze_reply(&form.body, &context);
+        return super::ticket::show_with_review(&app, signed_in, id, form.body, review).await;
     }
     let check = !internal && form.send_anyway.is_none();
     if check && let Some(warning) = collision(&app, &signed_in, id, form.seen_message_id).await? {

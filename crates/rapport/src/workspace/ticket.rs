@@ -39,6 +39,56 @@ pub struct TicketPage {
     pub draft: String,
     pub internal: bool,
     pub collision: Option<String>,
+    /// The coach's review of the draft, when asked for without script.
+    pub review: Option<CoachView>,
+}
+
+/// The coach's review, for the page without script (the script shows it as one types).
+pub struct CoachView {
+    pub score: Option<u8>,
+    pub facets: String,
+    pub note: Option<String>,
+    /// `(class, kind, excerpt, explanation and suggestion)`.
+    pub findings: Vec<(String, &'static str, String, String)>,
+}
+
+impl From<rapport_coach::Review> for CoachView {
+    fn from(review: rapport_coach::Review) -> CoachView {
+        let facets = review.facets.map_or(String::new(), |f| {
+            format!(
+                "politeness {} · empathy {} · ownership {} · clarity {}",
+                f.politeness, f.empathy, f.ownership, f.clarity
+            )
+        });
+        let findings = review
+            .findings
+            .into_iter()
+            .map(|f| {
+                let class = if f.positive {
+                    "positive".to_owned()
+                } else {
+                    serde_json::to_value(f.severity)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                };
+                (
+                    class,
+                    f.kind.as_str(),
+                    f.excerpt,
+                    format!("{} {}", f.explanation, f.suggestion)
+                        .trim()
+                        .to_owned(),
+                )
+            })
+            .collect();
+        CoachView {
+            score: review.score,
+            facets,
+            note: review.language.note,
+            findings,
+        }
+    }
 }
 
 pub struct Choice<Id = i64> {
@@ -102,6 +152,20 @@ pub async fn show_with_draft(
     page.internal = internal;
     page.collision = Some(collision);
     Ok(crate::pages::render_with(StatusCode::CONFLICT, &page))
+}
+
+/// Shows the page with the draft and the coach's review of it (asked for without script).
+pub async fn show_with_review(
+    app: &App,
+    signed_in: SignedIn,
+    id: i64,
+    draft: String,
+    review: rapport_coach::Review,
+) -> PageResult<Response> {
+    let mut page = build(app, signed_in, id).await?;
+    page.draft = draft;
+    page.review = Some(review.into());
+    Ok(render(&page))
 }
 
 pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<TicketPage> {
@@ -292,6 +356,7 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
         draft: String::new(),
         internal: false,
         collision: None,
+        review: None,
         agent: signed_in.agent,
         csrf: signed_in.csrf,
         query: String::new(),

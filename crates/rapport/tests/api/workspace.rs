@@ -443,3 +443,44 @@ async fn a_request_for_a_manager_reaches_the_handlers_tasks_and_the_escalated_vi
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(missing.contains("There is no such page"));
 }
+
+#[tokio::test]
+async fn without_script_the_coach_reviews_a_draft_on_request_and_nothing_is_sent() {
+    let app = TestApp::spawn().await;
+    let (_, cookie, csrf) = signed_in(&app, "pat@rapport.test", Role::Agent).await;
+    let ticket = app.ticket("Printer jam", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let draft = "You should have read the manual. If you don't respond within four days, the ticket will close.";
+
+    let (status, page) = post_form(
+        &app,
+        &cookie,
+        &format!("/tickets/{id}/reply"),
+        &[
+            ("body", draft),
+            ("visibility", "public"),
+            ("intent", "check"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("data-kind=\"closure_threat\""), "{page}");
+    assert!(page.contains("class=\"serious\""));
+    assert!(page.contains("Score "));
+    assert!(
+        page.contains("You should have read the manual."),
+        "the draft is kept"
+    );
+    assert_eq!(
+        app.app
+            .store
+            .ticket_messages(id)
+            .await
+            .expect("messages")
+            .len(),
+        1,
+        "nothing was sent"
+    );
+}
