@@ -12,13 +12,16 @@ use serde_json::json;
 
 /// A sign-in link works this long, once.
 pub const LINK_SECONDS: i64 = 30 * 60;
+/// At most this many links are mailed to one customer within `LINK_SECONDS`.
+const MAX_LINKS_PER_WINDOW: i64 = 3;
 /// A customer session lasts this long without use.
 pub const CUSTOMER_SESSION_IDLE_SECONDS: i64 = 7 * 24 * 60 * 60;
 
 impl Store {
     /// Sends a sign-in link to a known customer address. Says nothing about whether the
-    /// address is known (returns `Ok(false)` when it is not), so the form cannot be used to
-    /// find out who our customers are.
+    /// address is known (returns `Ok(false)` when it is not, or when three links went to it in
+    /// the last half hour), so the form can neither find out who our customers are nor flood
+    /// their mailboxes.
     pub async fn send_portal_link(&self, email: &str) -> StoreResult<bool> {
         let email = validate::email(email)?;
         let now = self.now();
@@ -27,6 +30,17 @@ impl Store {
         else {
             return Ok(false);
         };
+        // A form anyone can post must not become a way to flood someone's mailbox.
+        let recent: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM portal_links WHERE customer_id = $1 AND created_at > $2",
+        )
+        .bind(customer_id)
+        .bind(self.from_now(-LINK_SECONDS))
+        .fetch_one(&mut *tx)
+        .await?;
+        if recent >= MAX_LINKS_PER_WINDOW {
+            return Ok(false);
+        }
         let customer = load_customer(&mut tx, customer_id).await?;
         let token = insert_link(&mut tx, &now, customer_id, &self.from_now(LINK_SECONDS)).await?;
         let first = customer.name.split_whitespace().next().unwrap_or("there");

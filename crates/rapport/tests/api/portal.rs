@@ -145,6 +145,33 @@ async fn a_sign_in_link_works_once_within_half_an_hour_and_strangers_learn_nothi
 }
 
 #[tokio::test]
+async fn asking_for_links_again_and_again_does_not_flood_the_customers_mailbox() {
+    let app = TestApp::spawn().await;
+    app.ticket("Printer jam", "ana@example.com").await;
+    async fn queued(app: &TestApp) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'email.notice'")
+            .fetch_one(app.app.store.pool())
+            .await
+            .expect("count")
+    }
+
+    for _ in 0..6 {
+        let (status, page) = ask_for_link(&app, "ana@example.com").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("Check your email"));
+    }
+
+    assert_eq!(
+        queued(&app).await,
+        3,
+        "three links in half an hour, then no more"
+    );
+    app.advance(time::Duration::minutes(31)).await;
+    ask_for_link(&app, "ana@example.com").await;
+    assert_eq!(queued(&app).await, 4, "a new half hour, a new link");
+}
+
+#[tokio::test]
 async fn a_customer_sees_only_their_own_tickets_unless_their_organization_shares_them() {
     let app = TestApp::spawn().await;
     let (status, org) = app
