@@ -826,7 +826,18 @@ impl Store {
             subject,
             in_reply_to: references.last().cloned(),
             references,
-            text: message.text,
+            text: if message.author.kind == rapport_domain::AuthorKind::Agent {
+                // Where the customer can follow the request, reply with files, or ask for a
+                // manager.
+                format!(
+                    "{}\n\n-- \nFollow this request, reply or ask for a manager: {}/portal/tickets/{}\n",
+                    message.text.trim_end(),
+                    self.public_url(),
+                    ticket.id
+                )
+            } else {
+                message.text
+            },
             automatic: message.author.kind == rapport_domain::AuthorKind::System,
         }))
     }

@@ -22,7 +22,10 @@ impl Store {
     /// address is known (returns `Ok(false)` when it is not, or when three links went to it in
     /// the last half hour), so the form can neither find out who our customers are nor flood
     /// their mailboxes.
-    pub async fn send_portal_link(&self, email: &str) -> StoreResult<bool> {
+    ///
+    /// `next` is a portal path to open after signing in (the request the customer was
+    /// trying to reach).
+    pub async fn send_portal_link(&self, email: &str, next: Option<&str>) -> StoreResult<bool> {
         let email = validate::email(email)?;
         let now = self.now();
         let mut tx = self.begin_write().await?;
@@ -44,7 +47,11 @@ impl Store {
         let customer = load_customer(&mut tx, customer_id).await?;
         let token = insert_link(&mut tx, &now, customer_id, &self.from_now(LINK_SECONDS)).await?;
         let first = customer.name.split_whitespace().next().unwrap_or("there");
-        let link = format!("{}/portal/link/{token}", self.public_url());
+        let next = next
+            .filter(|path| path.starts_with("/portal/") && !path.contains(['?', '#', '\\']))
+            .map(|path| format!("?next={path}"))
+            .unwrap_or_default();
+        let link = format!("{}/portal/link/{token}{next}", self.public_url());
         let text = format!(
             "Hello {first},\n\nHere is your link to sign in to our support portal:\n\n{link}\n\n\
              It works once, within the next 30 minutes. If you did not ask for it, you can ignore \

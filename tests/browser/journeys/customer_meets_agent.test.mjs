@@ -94,6 +94,9 @@ test("a customer's request meets an agent, the coach, and a manager", async () =
   await agent.keyboard.press("Control+Enter");
   await agent.getByText("Reply sent.").waitFor();
   assert.match(await agent.locator("#timeline").innerText(), /install the driver on each machine/);
+  // The reply also reaches her by mail, with the way back to the portal.
+  const replyMail = await rapport.mail("ana@harbor.example", /install the driver on each machine/);
+  assert.ok(replyMail.includes(`/portal/tickets/${ticketId}`), "the mail links to the request in the portal");
 
   // The fix is in: the agent asks "did this fix it?".
   await Promise.all([

@@ -96,6 +96,11 @@ impl FromRequestParts<App> for PortalCustomer {
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
         match PortalCustomer::from_headers(app, &parts.headers).await {
             Ok(Some(customer)) => Ok(customer),
+            Ok(None) if parts.method == axum::http::Method::GET => {
+                // Back to this page after signing in.
+                let next = crate::pages::url_escape(parts.uri.path());
+                Err(Redirect::to(&format!("/portal?next={next}")).into_response())
+            }
             Ok(None) => Err(Redirect::to("/portal").into_response()),
             Err(error) => Err(error.into_response()),
         }

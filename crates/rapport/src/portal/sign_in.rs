@@ -5,7 +5,7 @@ use super::{COOKIE, PortalCustomer, session_from};
 use crate::app::App;
 use crate::pages::{PageError, PageResult, Submitted, render, render_with};
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_store::StoreError;
@@ -18,6 +18,22 @@ pub struct SignInPage {
     pub signed_in_as: Option<String>,
     pub csrf: String,
     pub error: Option<String>,
+    /// The portal page to open after signing in.
+    pub next: String,
+}
+
+/// A portal page to go to after signing in; anything else becomes the list of requests.
+pub fn portal_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with("/portal/")
+                && !path.starts_with("/portal/link/")
+                && !path.contains(['?', '#', '\\', ':']) =>
+        {
+            path.to_owned()
+        }
+        _ => "/portal".to_owned(),
+    }
 }
 
 #[derive(Template)]
@@ -34,10 +50,12 @@ pub struct Notice {
 #[derive(Deserialize)]
 pub struct LinkRequest {
     email: String,
+    next: Option<String>,
 }
 
 pub async fn send_link(State(app): State<App>, Form(form): Form<LinkRequest>) -> PageResult {
-    match app.store.send_portal_link(&form.email).await {
+    let next = portal_next(form.next.as_deref());
+    match app.store.send_portal_link(&form.email, Some(&next)).await {
         Ok(_) => {}
         Err(StoreError::Invalid(invalid)) => {
             let page = SignInPage {
@@ -47,6 +65,7 @@ pub async fn send_link(State(app): State<App>, Form(form): Form<LinkRequest>) ->
                     "That does not look like an email address: {}.",
                     invalid.message
                 )),
+                next,
             };
             return Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
@@ -69,8 +88,17 @@ pub async fn send_link(State(app): State<App>, Form(form): Form<LinkRequest>) ->
     }))
 }
 
-pub async fn link_page(Path(token): Path<String>) -> PageResult {
-    let action = format!("/portal/link/{}", crate::pages::url_escape(&token));
+#[derive(Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+pub async fn link_page(Path(token): Path<String>, Query(query): Query<Next>) -> PageResult {
+    let action = format!(
+        "/portal/link/{}?next={}",
+        crate::pages::url_escape(&token),
+        crate::pages::url_escape(&portal_next(query.next.as_deref()))
+    );
     Ok(render(&Notice {
         signed_in_as: None,
         csrf: String::new(),
@@ -85,6 +113,7 @@ pub async fn use_link(
     State(app): State<App>,
     headers: HeaderMap,
     Path(token): Path<String>,
+    Query(query): Query<Next>,
 ) -> PageResult<Response> {
     match app.store.redeem_portal_link(&token).await {
         Ok((session, _customer_id)) => {
@@ -95,7 +124,8 @@ pub async fn use_link(
                 &session,
                 CUSTOMER_SESSION_IDLE_SECONDS,
             );
-            Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/portal")).into_response())
+            let next = portal_next(query.next.as_deref());
+            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
         }
         Err(StoreError::NotFound { .. }) => Err(PageError::not_found(
             "This sign-in link is not valid. Ask for a new one at /portal.",

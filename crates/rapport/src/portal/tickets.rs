@@ -57,6 +57,8 @@ struct TicketLine {
 pub struct HomeQuery {
     /// Set after a letter to management was sent: to whom.
     letter: Option<String>,
+    /// Where a customer who is not signed in was going.
+    next: Option<String>,
 }
 
 /// `/portal`: the customer's requests, or the sign-in form.
@@ -70,6 +72,7 @@ pub async fn home(
             signed_in_as: None,
             csrf: String::new(),
             error: None,
+            next: super::sign_in::portal_next(query.next.as_deref()),
         }));
     };
     let tickets = app.store.portal_tickets(&me.customer).await?;

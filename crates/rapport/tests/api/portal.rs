@@ -413,3 +413,52 @@ async fn asking_for_a_manager_names_the_supervisor_and_tells_the_chain() {
             .any(|t| t.kind == "letter" && t.title.contains("Praise for Sam"))
     );
 }
+
+#[tokio::test]
+async fn a_customer_following_a_link_to_a_request_lands_on_it_after_signing_in() {
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Printer jam", "ana@example.com").await;
+    let path = format!("/portal/tickets/{}", ticket["id"]);
+
+    let away = browser().get(app.url(&path)).send().await.expect("answer");
+    assert_eq!(away.status(), StatusCode::SEE_OTHER);
+    let to_sign_in = away.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert_eq!(to_sign_in, format!("/portal?next={path}"));
+    let (_, form) = get(&app, "", &to_sign_in).await;
+    assert!(form.contains(&format!("name=\"next\" value=\"{path}\"")));
+    let response = browser()
+        .post(app.url("/portal/sign-in"))
+        .form(&[("email", "ana@example.com"), ("next", path.as_str())])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    let token = link_token(&app).await.expect("a link");
+    let mail: String = sqlx::query_scalar(
+        "SELECT payload FROM jobs WHERE kind = 'email.notice' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(app.app.store.pool())
+    .await
+    .expect("the mail");
+    assert!(mail.contains(&format!("{token}?next={path}")), "{mail}");
+
+    let signed_in = browser()
+        .post(app.url(&format!("/portal/link/{token}?next={path}")))
+        .send()
+        .await
+        .expect("answer");
+
+    assert_eq!(signed_in.headers()["location"], path.as_str());
+    // Only portal pages: a link cannot send the customer to another site.
+    ask_for_link(&app, "ana@example.com").await;
+    let token = link_token(&app).await.expect("a link");
+    let elsewhere = browser()
+        .post(app.url(&format!("/portal/link/{token}?next=https://evil.example/")))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(elsewhere.headers()["location"], "/portal");
+}
