@@ -146,6 +146,12 @@ test("a customer's request meets an agent, the coach, and a manager", async () =
   await screenshot(agent, "ticket-phone");
   await agent.goto(`${base}/customers/${(await api("GET", `/api/v1/tickets/${ticketId}`)).customer_id}`);
   await screenshot(agent, "customer-phone");
+  await agent.goto(`${base}/?view=waiting_on_us`);
+  await screenshot(agent, "inbox-phone");
+  await agent.goto(`${base}/tasks`);
+  await screenshot(agent, "tasks-phone");
+  await customer.goto(`${base}/portal/tickets/new`);
+  await screenshot(customer, "portal-new-request-desktop");
 
   // The keyboard help opens on ?.
   await agent.setViewportSize(DESKTOP);

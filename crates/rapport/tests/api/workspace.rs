@@ -484,3 +484,46 @@ async fn without_script_the_coach_reviews_a_draft_on_request_and_nothing_is_sent
         "nothing was sent"
     );
 }
+
+#[tokio::test]
+async fn an_open_page_hears_of_every_ticket_change_and_who_else_is_there() {
+    let app = TestApp::spawn().await;
+    let (_, cookie, _) = signed_in(&app, "pat@rapport.test", Role::Agent).await;
+    let ticket = app.ticket("Invoice twice", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let mut stream = browser()
+        .get(app.url(&format!("/live?ticket={id}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+
+    // A change made elsewhere (here, through the API) reaches the open page.
+    let (status, _) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{id}/messages"),
+            json!({"body": "Looking into it.", "visibility": "internal"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let mut heard = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !heard.contains("message.added") {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .expect("the change arrives within seconds")
+            .expect("read")
+            .expect("the stream stays open");
+        heard.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(heard.contains("event: presence"), "{heard}");
+    assert!(
+        heard.contains("pat@rapport.test"),
+        "the page is listed among the viewers: {heard}"
+    );
+    assert!(heard.contains(&format!("\"ticket_id\":{id}")), "{heard}");
+}
