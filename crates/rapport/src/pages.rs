@@ -233,6 +233,42 @@ impl<T: DeserializeOwned + Send> FromRequest<App> for Submitted<T> {
     }
 }
 
+/// Forms used before there is a session (the two sign-in forms) are protected by a
+/// double-submit token: a random value in a cookie and the same value in the form. Another
+/// site can make a browser post, but cannot read or set our cookie, so it cannot match it.
+pub const FORM_COOKIE: &str = "rapport_form";
+
+/// The form token for a sign-in page: the browser's, or a new one with the cookie to set.
+pub fn form_token(app: &App, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    match crate::session::cookie(headers, FORM_COOKIE) {
+        Some(token) if token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            (token, None)
+        }
+        _ => {
+            let token = rapport_store::secrets::generate("");
+            let cookie =
+                crate::session::session_cookie(app, headers, FORM_COOKIE, &token, 24 * 60 * 60);
+            (token, Some(cookie))
+        }
+    }
+}
+
+/// Whether a submitted sign-in form carries the token of the browser's cookie.
+pub fn form_token_matches(headers: &HeaderMap, submitted: Option<&str>) -> bool {
+    match (crate::session::cookie(headers, FORM_COOKIE), submitted) {
+        (Some(cookie), Some(field)) => !cookie.is_empty() && cookie == field,
+        _ => false,
+    }
+}
+
+/// A page, with the form cookie when a new one was made.
+pub fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
 fn expired(portal: bool) -> Response {
     if portal {
         Redirect::to("/portal").into_response()

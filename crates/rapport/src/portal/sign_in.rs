@@ -16,6 +16,7 @@ use serde::Deserialize;
 #[template(path = "portal/sign_in.html")]
 pub struct SignInPage {
     pub signed_in_as: Option<String>,
+    /// Here, before any session: the browser's double-submit token (`pages::form_token`).
     pub csrf: String,
     pub error: Option<String>,
     /// The portal page to open after signing in.
@@ -51,16 +52,35 @@ pub struct Notice {
 pub struct LinkRequest {
     email: String,
     next: Option<String>,
+    csrf: Option<String>,
 }
 
-pub async fn send_link(State(app): State<App>, Form(form): Form<LinkRequest>) -> PageResult {
+pub async fn send_link(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<LinkRequest>,
+) -> PageResult {
     let next = portal_next(form.next.as_deref());
+    if !crate::pages::form_token_matches(&headers, form.csrf.as_deref()) {
+        let (csrf, cookie) = crate::pages::form_token(&app, &headers);
+        let page = SignInPage {
+            signed_in_as: None,
+            csrf,
+            error: Some(
+                "This form had expired or did not come from this site; please try again."
+                    .to_owned(),
+            ),
+            next,
+        };
+        let page = render_with(StatusCode::FORBIDDEN, &page);
+        return Ok(crate::pages::with_cookie(page, cookie));
+    }
     match app.store.send_portal_link(&form.email, Some(&next)).await {
         Ok(_) => {}
         Err(StoreError::Invalid(invalid)) => {
             let page = SignInPage {
                 signed_in_as: None,
-                csrf: String::new(),
+                csrf: form.csrf.unwrap_or_default(),
                 error: Some(format!(
                     "That does not look like an email address: {}.",
                     invalid.message
@@ -93,20 +113,32 @@ pub struct Next {
     next: Option<String>,
 }
 
-pub async fn link_page(Path(token): Path<String>, Query(query): Query<Next>) -> PageResult {
+pub async fn link_page(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Query(query): Query<Next>,
+) -> PageResult {
     let action = format!(
         "/portal/link/{}?next={}",
         crate::pages::url_escape(&token),
         crate::pages::url_escape(&portal_next(query.next.as_deref()))
     );
-    Ok(render(&Notice {
+    let (csrf, cookie) = crate::pages::form_token(&app, &headers);
+    let page = render(&Notice {
         signed_in_as: None,
-        csrf: String::new(),
+        csrf,
         heading: "Sign in to your support requests".to_owned(),
         lines: vec!["Press the button to sign in on this device.".to_owned()],
         action: Some(action),
         action_label: "Sign in".to_owned(),
-    }))
+    });
+    Ok(crate::pages::with_cookie(page, cookie))
+}
+
+#[derive(Deserialize)]
+pub struct LinkForm {
+    csrf: Option<String>,
 }
 
 pub async fn use_link(
@@ -114,7 +146,16 @@ pub async fn use_link(
     headers: HeaderMap,
     Path(token): Path<String>,
     Query(query): Query<Next>,
+    body: axum::body::Bytes,
 ) -> PageResult<Response> {
+    let form: Option<LinkForm> = serde_urlencoded::from_bytes(&body).ok();
+    let csrf = form.and_then(|form| form.csrf);
+    // Without this, another site could sign a visitor in as someone else.
+    if !crate::pages::form_token_matches(&headers, csrf.as_deref()) {
+        return Err(PageError::forbidden(
+            "This sign-in button did not come from this site. Open the link from your mail again.",
+        ));
+    }
     match app.store.redeem_portal_link(&token).await {
         Ok((session, _customer_id)) => {
             let cookie = crate::session::session_cookie(

@@ -68,12 +68,14 @@ pub async fn home(
     Query(query): Query<HomeQuery>,
 ) -> PageResult {
     let Some(me) = PortalCustomer::from_headers(&app, &headers).await? else {
-        return Ok(render(&SignInPage {
+        let (csrf, cookie) = crate::pages::form_token(&app, &headers);
+        let page = render(&SignInPage {
             signed_in_as: None,
-            csrf: String::new(),
+            csrf,
             error: None,
             next: super::sign_in::portal_next(query.next.as_deref()),
-        }));
+        });
+        return Ok(crate::pages::with_cookie(page, cookie));
     };
     let tickets = app.store.portal_tickets(&me.customer).await?;
     let mut names: HashMap<i64, String> = HashMap::new();

@@ -1,5 +1,8 @@
 use crate::app::App;
-use crate::pages::{PageResult, Submitted, render, render_with, safe_next};
+use crate::pages::{
+    PageResult, Submitted, form_token, form_token_matches, render, render_with, safe_next,
+    with_cookie,
+};
 use crate::session::{COOKIE, session_cookie, session_from};
 use askama::Template;
 use axum::extract::{Form, Query, State};
@@ -11,6 +14,8 @@ use serde::Deserialize;
 #[derive(Template)]
 #[template(path = "workspace/sign_in.html")]
 struct SignInPage {
+    /// The double-submit token of this browser (see `pages::form_token`).
+    form_token: String,
     first_run: bool,
     error: Option<String>,
     email: String,
@@ -22,13 +27,20 @@ pub struct Next {
     next: Option<String>,
 }
 
-pub async fn sign_in_page(State(app): State<App>, Query(query): Query<Next>) -> PageResult {
-    Ok(render(&SignInPage {
+pub async fn sign_in_page(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(query): Query<Next>,
+) -> PageResult {
+    let (form_token, cookie) = form_token(&app, &headers);
+    let page = render(&SignInPage {
+        form_token,
         first_run: app.store.agent_count().await? == 0,
         error: None,
         email: String::new(),
         next: safe_next(query.next.as_deref()),
-    }))
+    });
+    Ok(with_cookie(page, cookie))
 }
 
 #[derive(Deserialize)]
@@ -36,6 +48,7 @@ pub struct SignInForm {
     email: String,
     password: String,
     next: Option<String>,
+    csrf: Option<String>,
 }
 
 /// Signs an agent in with email and password. The same limit on failed attempts as the API.
@@ -45,17 +58,27 @@ pub async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> PageResult {
     let next = safe_next(form.next.as_deref());
+    let (token, cookie) = form_token(&app, &headers);
     let refuse = |status: StatusCode, error: String| {
-        render_with(
+        let page = render_with(
             status,
             &SignInPage {
+                form_token: token.clone(),
                 first_run: false,
                 error: Some(error),
                 email: form.email.clone(),
                 next: next.clone(),
             },
-        )
+        );
+        with_cookie(page, cookie.clone())
     };
+    if !form_token_matches(&headers, form.csrf.as_deref()) {
+        return Ok(refuse(
+            StatusCode::FORBIDDEN,
+            "This sign-in form had expired or did not come from this site; please sign in again."
+                .to_owned(),
+        ));
+    }
     if let Err(seconds) = app.sign_ins.check(&form.email) {
         return Ok(refuse(
             StatusCode::TOO_MANY_REQUESTS,

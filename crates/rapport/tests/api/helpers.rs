@@ -424,3 +424,25 @@ pub async fn post_form(
         None => (status, response.text().await.expect("text")),
     }
 }
+
+/// For a form shown before any session (the sign-in forms): the browser's form cookie
+/// (`name=value`) and the token the page put in the form.
+pub async fn form_token(app: &TestApp, path: &str) -> (String, String) {
+    let response = browser().get(app.url(path)).send().await.expect("answer");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("rapport_form="))
+        .and_then(|value| value.split(';').next())
+        .expect("a form cookie")
+        .to_owned();
+    let page = response.text().await.expect("text");
+    let start = page
+        .find("name=\"csrf\" value=\"")
+        .expect("a token in the form")
+        + 19;
+    let token = page[start..].split('"').next().expect("value").to_owned();
+    (cookie, token)
+}

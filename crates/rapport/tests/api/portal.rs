@@ -2,7 +2,7 @@
 //! own tickets, and their organization's only where allowed), opening a ticket with files,
 //! and asking for a manager, a call back or writing to management.
 
-use crate::helpers::{TestApp, browser, get_page as get, post_form as post};
+use crate::helpers::{TestApp, browser, form_token, get_page as get, post_form as post};
 use rapport_domain::Role;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -27,9 +27,16 @@ async fn link_token(app: &TestApp) -> Option<String> {
 }
 
 async fn ask_for_link(app: &TestApp, email: &str) -> (StatusCode, String) {
+    ask_for_link_to(app, email, "/portal").await
+}
+
+/// Posts the portal's sign-in form, as a browser that opened it.
+async fn ask_for_link_to(app: &TestApp, email: &str, next: &str) -> (StatusCode, String) {
+    let (cookie, token) = form_token(app, "/portal").await;
     let response = browser()
         .post(app.url("/portal/sign-in"))
-        .form(&[("email", email)])
+        .header("cookie", cookie)
+        .form(&[("email", email), ("next", next), ("csrf", &token)])
         .send()
         .await
         .expect("answer");
@@ -37,8 +44,16 @@ async fn ask_for_link(app: &TestApp, email: &str) -> (StatusCode, String) {
 }
 
 async fn use_link(app: &TestApp, token: &str) -> reqwest::Response {
+    use_link_at(app, &format!("/portal/link/{token}")).await
+}
+
+/// Presses the button on a sign-in link's page, as a browser that opened it.
+async fn use_link_at(app: &TestApp, path: &str) -> reqwest::Response {
+    let (cookie, token) = form_token(app, path).await;
     browser()
-        .post(app.url(&format!("/portal/link/{token}")))
+        .post(app.url(path))
+        .header("cookie", cookie)
+        .form(&[("csrf", token.as_str())])
         .send()
         .await
         .expect("answer")
@@ -141,6 +156,20 @@ async fn a_sign_in_link_works_once_within_half_an_hour_and_strangers_learn_nothi
     assert_eq!(
         use_link(&app, "made-up").await.status(),
         StatusCode::NOT_FOUND
+    );
+    // A post from another site (no form cookie) signs nobody in.
+    ask_for_link(&app, "ana@example.com").await;
+    let fresh = link_token(&app).await.expect("a third link");
+    let forged = browser()
+        .post(app.url(&format!("/portal/link/{fresh}")))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        use_link(&app, &fresh).await.status(),
+        StatusCode::SEE_OTHER,
+        "still unused"
     );
 }
 
@@ -429,13 +458,8 @@ async fn a_customer_following_a_link_to_a_request_lands_on_it_after_signing_in()
     assert_eq!(to_sign_in, format!("/portal?next={path}"));
     let (_, form) = get(&app, "", &to_sign_in).await;
     assert!(form.contains(&format!("name=\"next\" value=\"{path}\"")));
-    let response = browser()
-        .post(app.url("/portal/sign-in"))
-        .form(&[("email", "ana@example.com"), ("next", path.as_str())])
-        .send()
-        .await
-        .expect("answer");
-    assert_eq!(response.status(), StatusCode::OK);
+    let (status, _) = ask_for_link_to(&app, "ana@example.com", &path).await;
+    assert_eq!(status, StatusCode::OK);
     let token = link_token(&app).await.expect("a link");
     let mail: String = sqlx::query_scalar(
         "SELECT payload FROM jobs WHERE kind = 'email.notice' ORDER BY id DESC LIMIT 1",
@@ -445,20 +469,16 @@ async fn a_customer_following_a_link_to_a_request_lands_on_it_after_signing_in()
     .expect("the mail");
     assert!(mail.contains(&format!("{token}?next={path}")), "{mail}");
 
-    let signed_in = browser()
-        .post(app.url(&format!("/portal/link/{token}?next={path}")))
-        .send()
-        .await
-        .expect("answer");
+    let signed_in = use_link_at(&app, &format!("/portal/link/{token}?next={path}")).await;
 
     assert_eq!(signed_in.headers()["location"], path.as_str());
     // Only portal pages: a link cannot send the customer to another site.
     ask_for_link(&app, "ana@example.com").await;
     let token = link_token(&app).await.expect("a link");
-    let elsewhere = browser()
-        .post(app.url(&format!("/portal/link/{token}?next=https://evil.example/")))
-        .send()
-        .await
-        .expect("answer");
+    let elsewhere = use_link_at(
+        &app,
+        &format!("/portal/link/{token}?next=https://evil.example/"),
+    )
+    .await;
     assert_eq!(elsewhere.headers()["location"], "/portal");
 }

@@ -3,7 +3,7 @@
 //! (What needs a browser, such as live updates and the coach as one types, is in
 //! `tests/browser`.)
 
-use crate::helpers::{TestApp, browser, get_page as page, post_form};
+use crate::helpers::{TestApp, browser, form_token, get_page as page, post_form};
 use rapport_domain::{Actor, Role};
 use rapport_store::agents::NewAgent;
 use reqwest::StatusCode;
@@ -26,9 +26,15 @@ async fn signed_in(app: &TestApp, email: &str, role: Role) -> (i64, String, Stri
         )
         .await
         .expect("agent");
+    let (form_cookie, form) = form_token(app, "/sign-in").await;
     let response = browser()
         .post(app.url("/sign-in"))
-        .form(&[("email", email), ("password", "a long enough password")])
+        .header("cookie", form_cookie)
+        .form(&[
+            ("email", email),
+            ("password", "a long enough password"),
+            ("csrf", &form),
+        ])
         .send()
         .await
         .expect("answer");
@@ -106,12 +112,33 @@ async fn signing_in_with_the_form_opens_the_inbox_and_wrong_passwords_are_slowed
     ] {
         assert!(inbox.contains(view), "{view} in the inbox");
     }
+    let (form_cookie, form) = form_token(&app, "/sign-in").await;
+    let (status, page) = post_form(
+        &app,
+        &form_cookie,
+        "/sign-in",
+        &[
+            ("email", "pat@rapport.test"),
+            ("password", "a long enough password"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a sign-in form without its token"
+    );
+    assert!(page.contains("did not come from this site"));
     for attempt in 1..=6 {
         let (status, page) = post_form(
             &app,
-            "",
+            &form_cookie,
             "/sign-in",
-            &[("email", "pat@rapport.test"), ("password", "wrong")],
+            &[
+                ("email", "pat@rapport.test"),
+                ("password", "wrong"),
+                ("csrf", &form),
+            ],
         )
         .await;
         if attempt <= 5 {
