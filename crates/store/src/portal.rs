@@ -163,7 +163,11 @@ impl Store {
             .execute(self.pool())
             .await?;
         }
-        let customer = self.customer(int(&row, "customer_id")?).await?;
+        let mut customer = self.customer(int(&row, "customer_id")?).await?;
+        // A customer merged into another since signing in now sees as the one they became.
+        if let Some(survivor) = customer.merged_into {
+            customer = self.customer(survivor).await?;
+        }
         Ok(Some(customer))
     }
 

@@ -482,3 +482,26 @@ async fn a_customer_following_a_link_to_a_request_lands_on_it_after_signing_in()
     .await;
     assert_eq!(elsewhere.headers()["location"], "/portal");
 }
+
+#[tokio::test]
+async fn a_customer_merged_into_another_keeps_seeing_their_requests() {
+    let app = TestApp::spawn().await;
+    let home = app.ticket("Sent from home", "ana@home.example").await;
+    let work = app.ticket("Sent from work", "ana.silva@work.example").await;
+    let (cookie, _) = customer_session(&app, "ana@home.example").await;
+
+    let (status, _) = app
+        .api()
+        .post(
+            &format!("/api/v1/customers/{}/merge", work["customer_id"]),
+            json!({"duplicate_id": home["customer_id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (_, list) = get(&app, &cookie, "/portal").await;
+    assert!(
+        list.contains("Sent from home") && list.contains("Sent from work"),
+        "{list}"
+    );
+}
