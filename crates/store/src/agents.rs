@@ -123,6 +123,16 @@ impl Store {
         rows.iter().map(agent_from).collect()
     }
 
+    /// Every agent's name by id, those who have left included: history keeps its names.
+    pub async fn agent_names(&self) -> StoreResult<std::collections::HashMap<i64, String>> {
+        let rows = sqlx::query("SELECT id, name FROM agents")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| Ok((crate::rows::int(row, "id")?, crate::rows::text(row, "name")?)))
+            .collect()
+    }
+
     pub async fn agent_count(&self) -> StoreResult<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM agents")
             .fetch_one(self.pool())

@@ -286,12 +286,7 @@ pub async fn show_ticket(
             email: a.email,
         })
     };
-    let names: HashMap<i64, String> = store
-        .agents()
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.name))
-        .collect();
+    let names = store.agent_names().await?;
     let mut customer_names: HashMap<i64, String> = HashMap::new();
     let mut messages = Vec::new();
     for message in store.ticket_messages(id).await? {

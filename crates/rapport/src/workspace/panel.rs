@@ -39,15 +39,9 @@ pub struct PromiseLine {
     pub who: String,
 }
 
-/// Names of agents by id, for showing who did what.
+/// Names of agents by id, for showing who did what (those who have left included).
 pub async fn agent_names(app: &App) -> StoreResult<HashMap<i64, String>> {
-    Ok(app
-        .store
-        .agents()
-        .await?
-        .into_iter()
-        .map(|agent| (agent.id, agent.name))
-        .collect())
+    app.store.agent_names().await
 }
 
 fn tenure(app: &App, since: &str) -> String {
