@@ -129,7 +129,12 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         rows.iter()
-            .map(|row| Ok((crate::rows::int(row, "id")?, crate::rows::text(row, "name")?)))
+            .map(|row| {
+                Ok((
+                    crate::rows::int(row, "id")?,
+                    crate::rows::text(row, "name")?,
+                ))
+            })
             .collect()
     }
 
