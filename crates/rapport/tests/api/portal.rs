@@ -505,3 +505,76 @@ async fn a_customer_merged_into_another_keeps_seeing_their_requests() {
         "{list}"
     );
 }
+
+#[tokio::test]
+async fn a_customer_confirms_a_fix_rates_it_once_and_can_still_say_it_broke_again() {
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Plotter", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let (cookie, csrf) = customer_session(&app, "ana@example.com").await;
+    let (status, _) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{id}/state"),
+            json!({"action": "propose_resolution"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, asked) = get(&app, &cookie, &format!("/portal/tickets/{id}")).await;
+    assert!(asked.contains("Did this fix it?"));
+
+    let (status, _) = post(
+        &app,
+        &cookie,
+        &format!("/portal/tickets/{id}/confirm"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, solved) = get(&app, &cookie, &format!("/portal/tickets/{id}")).await;
+    assert!(solved.contains("Solved") && solved.contains("How did we do?"));
+    let (status, _) = post(
+        &app,
+        &cookie,
+        &format!("/portal/tickets/{id}/rate"),
+        &[
+            ("score", "2"),
+            ("comment", "Took three weeks."),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, rated) = get(&app, &cookie, &format!("/portal/tickets/{id}")).await;
+    assert!(rated.contains("You rated this 2 out of 5"));
+    let owner_tasks = app.tasks_of(app.admin.id).await;
+    assert!(
+        owner_tasks
+            .iter()
+            .any(|t| t.kind == "survey_follow_up" && t.detail.contains("Took three weeks.")),
+        "a low score is followed up"
+    );
+    let (again, page) = post(
+        &app,
+        &cookie,
+        &format!("/portal/tickets/{id}/rate"),
+        &[("score", "5"), ("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(again, StatusCode::CONFLICT);
+    assert!(page.contains("already rated"));
+
+    let (status, _) = post(
+        &app,
+        &cookie,
+        &format!("/portal/tickets/{id}/not-fixed"),
+        &[("words", "It jams again since Monday."), ("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, reopened) = get(&app, &cookie, &format!("/portal/tickets/{id}")).await;
+    assert!(reopened.contains("We are working on it"));
+    let (_, detail) = app.api().get(&format!("/api/v1/tickets/{id}")).await;
+    assert_eq!(detail["problem"], "open");
+    assert_eq!(detail["conversation"], "waiting_on_us");
+}
