@@ -276,4 +276,25 @@ impl Store {
         .await?;
         Ok(seen.is_some())
     }
+
+    /// Of these tickets, those the agent may not see (restricted teams they are not in).
+    pub async fn hidden_from(
+        &self,
+        agent: &Agent,
+        ticket_ids: &[i64],
+    ) -> StoreResult<std::collections::HashSet<i64>> {
+        if agent.role == Role::Admin || ticket_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let sql = format!(
+            "SELECT t.id FROM tickets t WHERE t.id IN ({}) AND NOT {}",
+            crate::rows::placeholders(2, ticket_ids.len()),
+            visible(agent)
+        );
+        let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(agent.id);
+        for id in ticket_ids {
+            query = query.bind(*id);
+        }
+        Ok(query.fetch_all(self.pool()).await?.into_iter().collect())
+    }
 }

@@ -41,7 +41,7 @@ impl TimelineQuery {
     responses((status = 200, body = Timeline), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn customer_timeline(
     State(app): State<App>,
-    _auth: AuthAgent,
+    auth: AuthAgent,
     Path(id): Path<i64>,
     Query(query): Query<TimelineQuery>,
 ) -> ApiResult<Json<Timeline>> {
@@ -50,8 +50,20 @@ pub async fn customer_timeline(
         .customer_timeline(id, query.cursor.as_deref(), query.limit()?)
         .await
         .map_err(cursor_error)?;
+    // A restricted team's tickets stay out of the history of those who may not see them.
+    let ids: Vec<i64> = page
+        .items
+        .iter()
+        .filter_map(|item| item.ticket_id)
+        .collect();
+    let hidden = app.store.hidden_from(&auth.0, &ids).await?;
+    let items = page
+        .items
+        .into_iter()
+        .filter(|item| item.ticket_id.is_none_or(|id| !hidden.contains(&id)))
+        .collect();
     Ok(Json(Timeline {
-        items: page.items,
+        items,
         next_cursor: page.next_cursor,
     }))
 }

@@ -45,22 +45,16 @@ pub async fn show_customer(
         .customer_timeline(id, query.before.as_deref(), 50)
         .await?;
     // Restricted teams' tickets stay out of the timeline for those who may not see them.
+    let ids: Vec<i64> = page
+        .items
+        .iter()
+        .filter_map(|item| item.ticket_id)
+        .collect();
+    let hidden = app.store.hidden_from(&signed_in.agent, &ids).await?;
     let mut items = Vec::with_capacity(page.items.len());
-    let mut may_see: std::collections::HashMap<i64, bool> = Default::default();
     for item in page.items {
-        if let Some(ticket_id) = item.ticket_id {
-            let visible = match may_see.get(&ticket_id) {
-                Some(visible) => *visible,
-                None => {
-                    let ticket = app.store.ticket(ticket_id).await?;
-                    let visible = app.store.agent_may_see(&signed_in.agent, &ticket).await?;
-                    may_see.insert(ticket_id, visible);
-                    visible
-                }
-            };
-            if !visible {
-                continue;
-            }
+        if item.ticket_id.is_some_and(|id| hidden.contains(&id)) {
+            continue;
         }
         items.push(Entry {
             kind: item.kind,

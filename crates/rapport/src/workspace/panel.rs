@@ -131,6 +131,10 @@ pub async fn load(
             )
         })
         .collect();
+    let mut complaints = store.complaints(customer.id).await?;
+    let ids: Vec<i64> = complaints.iter().map(|c| c.ticket_id).collect();
+    let hidden = store.hidden_from(viewer, &ids).await?;
+    complaints.retain(|c| !hidden.contains(&c.ticket_id));
     Ok(Panel {
         customer_id: customer.id,
         customer_name: customer.name.clone(),
@@ -153,7 +157,7 @@ pub async fn load(
         promises,
         moments,
         other_tickets,
-        complaints: store.complaints(customer.id).await?,
+        complaints,
         surveys,
     })
 }

@@ -280,6 +280,21 @@ async fn a_restricted_teams_ticket_is_closed_to_other_agents_in_pages_and_the_ap
         )
         .await;
     assert_eq!(reply_status, StatusCode::FORBIDDEN);
+    let timeline = format!("/api/v1/customers/{}/timeline", ticket["customer_id"]);
+    let mentions = |body: &serde_json::Value| {
+        body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|item| item["ticket_id"] == id)
+    };
+    let (_, outsiders) = app.api_as(Some(&outsider_token)).get(&timeline).await;
+    let (_, members) = app.api_as(Some(&member_token)).get(&timeline).await;
+    assert!(
+        !mentions(&outsiders),
+        "the customer's history leaves it out: {outsiders}"
+    );
+    assert!(mentions(&members));
 }
 
 #[tokio::test]
