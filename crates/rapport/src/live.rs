@@ -148,11 +148,17 @@ impl Live {
             rapport_store::Backend::Sqlite => 0,
             rapport_store::Backend::Postgres => POSTGRES_LOOKBACK,
         };
-        let mut last = match store.last_event_id().await {
-            Ok(id) => id,
-            Err(error) => {
-                tracing::error!(%error, "live updates are off: could not read the events");
-                return;
+        // Start from the newest event; if the database is not reachable yet, keep trying.
+        let mut last = loop {
+            match store.last_event_id().await {
+                Ok(id) => break id,
+                Err(error) => {
+                    tracing::warn!(%error, "live updates wait for the database");
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                        _ = closed.changed() => return,
+                    }
+                }
             }
         };
         let started_at = last;
