@@ -176,7 +176,7 @@
 
     const refreshTicket = debounce(async () => {
         const before = newestMessageId();
-        await refresh(["timeline", "ticket-state", "escalation", "panel"]);
+        await refresh(["timeline", "ticket-state", "escalation", "relationship"]);
         const after = newestMessageId();
         if (after > before && draft && draft.value.trim() !== "") {
           let note = document.getElementById("arrived");

@@ -129,6 +129,9 @@ test("a customer's request meets an agent, the coach, and a manager", async () =
   assert.match(await customer.locator("#escalated").innerText(), /Priya Raman/);
   assert.match(await customer.locator("#supervisor").innerText(), /priya@rapport\.test/);
   await screenshot(customer, "portal-ticket-phone-escalated");
+  // The agent's open page shows the request without a reload, and the composer kept its place.
+  await agent.locator("#escalation").getByText("The customer asked for a manager").waitFor({ timeout: 10000 });
+  assert.equal(await agent.evaluate(() => window.stillHere), true);
 
   // The supervisor finds it among the escalated tickets.
   const supervisor = await openPage(browser, DESKTOP);
