@@ -1,0 +1,70 @@
+// The main pages, checked with axe-core (WCAG 2 A and AA rules) at desktop and phone widths:
+// agents work in them all day, and customers come from every kind of device and ability.
+// The check runs in its own browser context that lets axe's script in past our
+// Content-Security-Policy; the other journeys keep the policy on.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { DESKTOP, PHONE, signIn, useRapport } from "../support.mjs";
+
+const world = useRapport();
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+async function violations(page) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+test("the workspace and the portal have no serious accessibility faults", async () => {
+  const { rapport, browser } = world;
+  const { base, api } = rapport;
+  const ticket = await api("POST", "/api/v1/tickets", {
+    subject: "Scanner shows E-17", body: "The lamp error again.", customer: { email: "ana@example.com", name: "Ana Silva" },
+  });
+  const link = await (async () => {
+    const form = await fetch(`${base}/portal`);
+    const cookie = form.headers.get("set-cookie").split(";")[0];
+    const csrf = (await form.text()).match(/name="csrf" value="([0-9a-f]+)"/)[1];
+    await fetch(`${base}/portal/sign-in`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: cookie },
+      body: new URLSearchParams({ email: "ana@example.com", csrf, next: "/portal" }),
+    });
+    const mail = await rapport.mail("ana@example.com", /portal\/link\//);
+    return mail.match(/https?:\/\/\S+\/portal\/link\/[A-Za-z0-9_-]+/)[0];
+  })();
+
+  const found = [];
+  const check = async (page, label) => {
+    found.push(...(await violations(page)).map((v) => `${label} @${page.viewportSize().width}px: ${v}`));
+  };
+  const agent = await (await browser.newContext({ viewport: DESKTOP, bypassCSP: true })).newPage();
+  const customer = await (await browser.newContext({ viewport: DESKTOP, bypassCSP: true })).newPage();
+  await agent.goto(`${base}/sign-in`);
+  await check(agent, "/sign-in");
+  await customer.goto(`${base}/portal`);
+  await check(customer, "/portal (signed out)");
+  await signIn(agent, base, "sam@rapport.test", "sam-browser-2026");
+  await customer.goto(link);
+  await Promise.all([customer.waitForURL(`${base}/portal`), customer.click("button[type=submit]")]);
+
+  for (const viewport of [DESKTOP, PHONE]) {
+    await agent.setViewportSize(viewport);
+    await customer.setViewportSize(viewport);
+    for (const path of ["/", "/?view=waiting_on_us", `/tickets/${ticket.id}`, `/customers/${ticket.customer_id}`, "/tasks"]) {
+      await agent.goto(base + path);
+      await check(agent, path);
+    }
+    for (const path of ["/portal", `/portal/tickets/${ticket.id}`, "/portal/tickets/new", "/portal/letter"]) {
+      await customer.goto(base + path);
+      await check(customer, path);
+    }
+  }
+  assert.deepEqual(found, []);
+});
