@@ -174,6 +174,25 @@ impl Config {
         self
     }
 
+    /// Without a configured `public_url`, links in mail (sign-in, "did this fix it?",
+    /// surveys) point at the address Rapport listens on, so a server moved to another port
+    /// does not send customers to the default one. An unspecified address (0.0.0.0) becomes
+    /// 127.0.0.1: set `public_url` for anything reached from other machines.
+    pub fn settle_public_url(&mut self) {
+        if self.public_url != rapport_store::DEFAULT_PUBLIC_URL {
+            return;
+        }
+        let host = if self.listen.ip().is_unspecified() {
+            "127.0.0.1".to_owned()
+        } else {
+            match self.listen {
+                SocketAddr::V4(v4) => v4.ip().to_string(),
+                SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
+            }
+        };
+        self.public_url = format!("http://{host}:{}", self.listen.port());
+    }
+
     /// The URL to connect to: the configured one, or SQLite inside the data directory.
     pub fn database_url(&self) -> String {
         match &self.database_url {
@@ -194,6 +213,24 @@ mod tests {
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
         assert!(config.database_url().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn links_follow_the_listening_port_unless_a_public_url_is_set() {
+        let mut moved = Config {
+            listen: "0.0.0.0:9000".parse().expect("address"),
+            ..Config::default()
+        };
+        moved.settle_public_url();
+        assert_eq!(moved.public_url, "http://127.0.0.1:9000");
+
+        let mut set = Config {
+            listen: "0.0.0.0:9000".parse().expect("address"),
+            public_url: "https://help.example.com".to_owned(),
+            ..Config::default()
+        };
+        set.settle_public_url();
+        assert_eq!(set.public_url, "https://help.example.com");
     }
 
     #[test]

@@ -143,13 +143,16 @@ impl GlobalArgs {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = cli.global.config()?;
+    if let Command::Serve {
+        listen: Some(listen),
+        ..
+    } = &cli.command
+    {
+        config.listen = *listen;
+    }
+    config.settle_public_url();
     match cli.command {
-        Command::Serve { listen, demo } => {
-            if let Some(listen) = listen {
-                config.listen = listen;
-            }
-            run_serve(config, demo).await
-        }
+        Command::Serve { demo, .. } => run_serve(config, demo).await,
         Command::Worker => {
             let interval = std::time::Duration::from_secs(config.worker_interval_seconds);
             let app = App::build(config).await?;

@@ -591,7 +591,23 @@ async fn an_admin_can_hand_a_customer_a_portal_link_from_the_command_line() {
 
     assert!(known.status.success(), "{}", stderr(&known));
     let link = String::from_utf8(known.stdout).expect("utf-8");
-    assert!(link.trim().contains("/portal/link/"), "{link}");
+    assert!(
+        link.trim()
+            .starts_with("http://127.0.0.1:8080/portal/link/"),
+        "{link}"
+    );
+    // Without a public URL, links follow the port Rapport listens on.
+    let config = db.data_dir().join("moved.toml");
+    std::fs::write(&config, "listen = \"127.0.0.1:9123\"\n").expect("config");
+    let mut command = rapport(&db, &["admin", "portal-link", "--email", "ana@example.com"]);
+    command.arg("--config").arg(&config);
+    let moved = run(command, "");
+    let link = String::from_utf8(moved.stdout).expect("utf-8");
+    assert!(
+        link.trim()
+            .starts_with("http://127.0.0.1:9123/portal/link/"),
+        "{link}"
+    );
     assert!(!unknown.status.success());
     assert!(stderr(&unknown).contains("there is no customer with the email zoe@example.com"));
 }
