@@ -381,19 +381,36 @@
   }
 
   // ---- Server-sent events ---------------------------------------------------------------
+  // One stream per visible tab. Browsers allow about six connections to a server over
+  // HTTP/1.1, and agents keep many tabs open: a hidden tab lets its stream go, and catches up
+  // (a "change" with no ticket refreshes everything) when it is shown again.
   function listen(ticketId, handlers) {
     if (!window.EventSource) return;
     const url = ticketId ? `/live?ticket=${ticketId}` : "/live";
-    const source = new EventSource(url);
-    for (const [name, handler] of Object.entries(handlers)) {
-      source.addEventListener(name, (event) => {
-        let data = {};
-        try { data = JSON.parse(event.data); } catch (_) { /* keep-alive or empty */ }
-        handler(data);
-      });
-    }
-    document.documentElement.dataset.live = "connecting";
-    source.addEventListener("open", () => { document.documentElement.dataset.live = "on"; });
+    let source = null;
+    const open = () => {
+      source = new EventSource(url);
+      for (const [name, handler] of Object.entries(handlers)) {
+        source.addEventListener(name, (event) => {
+          let data = {};
+          try { data = JSON.parse(event.data); } catch (_) { /* keep-alive or empty */ }
+          handler(data);
+        });
+      }
+      document.documentElement.dataset.live = "connecting";
+      source.addEventListener("open", () => { document.documentElement.dataset.live = "on"; });
+    };
+    document.addEventListener("visibilitychange", () => {
+      if (document.hidden && source) {
+        source.close();
+        source = null;
+        document.documentElement.dataset.live = "paused";
+      } else if (!document.hidden && !source) {
+        open();
+        handlers.change?.({});
+      }
+    });
+    if (!document.hidden) open();
   }
 
   function debounce(fn, ms) {
