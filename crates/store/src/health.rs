@@ -498,6 +498,17 @@ impl Store {
         })
     }
 
+    /// A customer's health as it stands, computed in a read-only transaction: for pages,
+    /// which must not take the write lock on every view. The daily history is kept by the
+    /// worker's recomputation and by [`Store::customer_health`].
+    pub async fn customer_health_now(
+        &self,
+        customer_id: i64,
+    ) -> StoreResult<(i64, Band, Vec<Factor>)> {
+        let mut tx = self.pool().begin().await?;
+        compute(&mut tx, self.clock().now(), customer_id).await
+    }
+
     /// An organization's health: the average of its customers', with each customer's score as
     /// a factor, and the relationship kind.
     pub async fn organization_health(&self, organization_id: i64) -> StoreResult<Health> {

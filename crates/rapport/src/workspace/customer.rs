@@ -17,7 +17,6 @@ struct CustomerPage {
     panel: Panel,
     items: Vec<Entry>,
     next_cursor: Option<String>,
-    flash: Option<String>,
 }
 
 struct Entry {
@@ -39,7 +38,7 @@ pub async fn show_customer(
     Query(query): Query<CustomerQuery>,
 ) -> PageResult {
     let customer = app.store.customer(id).await?;
-    let names = panel::agent_names(&app).await?;
+    let names = app.store.agent_names().await?;
     let page = app
         .store
         .customer_timeline(id, query.before.as_deref(), 50)
@@ -70,6 +69,5 @@ pub async fn show_customer(
         query: String::new(),
         items,
         next_cursor: page.next_cursor,
-        flash: None,
     }))
 }

@@ -17,7 +17,7 @@ pub struct Panel {
     pub tenure: String,
     pub kind: String,
     pub owner: Option<String>,
-    pub health: Option<HealthView>,
+    pub health: HealthView,
     pub promises: Vec<PromiseLine>,
     pub moments: Vec<String>,
     /// `(id, subject)`.
@@ -37,11 +37,6 @@ pub struct PromiseLine {
     pub what: String,
     pub due: When,
     pub who: String,
-}
-
-/// Names of agents by id, for showing who did what (those who have left included).
-pub async fn agent_names(app: &App) -> StoreResult<HashMap<i64, String>> {
-    app.store.agent_names().await
 }
 
 fn tenure(app: &App, since: &str) -> String {
@@ -78,7 +73,7 @@ pub async fn load(
     let owner_id = customer
         .owner_id
         .or(organization.as_ref().and_then(|o| o.owner_id));
-    let health = store.customer_health(customer.id).await?;
+    let (score, band, factors) = store.customer_health_now(customer.id).await?;
     let promises = store
         .promises_for(customer.id, true)
         .await?
@@ -143,17 +138,16 @@ pub async fn load(
         tenure: tenure(app, &customer.created_at),
         kind,
         owner: owner_id.and_then(|id| names.get(&id).cloned()),
-        health: Some(HealthView {
-            score: health.score,
-            band: health.band.as_str().to_owned(),
-            band_words: crate::pages::words(health.band.as_str()),
-            factors: health
-                .factors
+        health: HealthView {
+            score,
+            band: band.as_str().to_owned(),
+            band_words: crate::pages::words(band.as_str()),
+            factors: factors
                 .into_iter()
                 .filter(|f| f.points != 0)
                 .map(|f| format!("{:+} {}", f.points, f.explanation))
                 .collect(),
-        }),
+        },
         promises,
         moments,
         other_tickets,

@@ -71,7 +71,7 @@ async fn collision(
     seen_message_id: i64,
 ) -> PageResult<Option<String>> {
     let me = signed_in.agent.id;
-    let names = super::panel::agent_names(app).await?;
+    let names = app.store.agent_names().await?;
     let newer: Vec<_> = app
         .store
         .ticket_messages(ticket_id)

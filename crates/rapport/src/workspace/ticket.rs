@@ -171,7 +171,7 @@ pub async fn show_with_review(
 pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<TicketPage> {
     let ticket = super::visible_ticket(app, &signed_in.agent, id).await?;
     let store = &app.store;
-    let names = panel::agent_names(app).await?;
+    let names = app.store.agent_names().await?;
     let customer = store.customer(ticket.customer_id).await?;
     let name_of = |id: Option<i64>| {
         id.and_then(|id| names.get(&id).cloned())
