@@ -58,15 +58,21 @@ pub struct InboxRow {
 /// Tickets still being worked on.
 const UNFINISHED: &str = "t.problem IN ('open', 'resolution_proposed')";
 
-/// The SQL condition that hides restricted teams' tickets from non-members; `$1` is the
-/// agent's id. Admins see everything, so for them it is always true.
-fn visible(agent: &Agent) -> &'static str {
-    if agent.role == Role::Admin {
-        "($1 = $1)"
-    } else {
-        "(t.team_id IS NULL OR t.team_id NOT IN (SELECT id FROM teams WHERE restricted = 1) \
-          OR t.team_id IN (SELECT team_id FROM team_members WHERE agent_id = $1))"
-    }
+/// The SQL condition that keeps a restricted team's tickets from agents outside the team;
+/// `param` is the placeholder holding the agent's id. `None` for admins, who see everything.
+pub(crate) fn restriction(agent: &Agent, param: &str) -> Option<String> {
+    (agent.role != Role::Admin).then(|| {
+        format!(
+            "(t.team_id IS NULL OR t.team_id NOT IN (SELECT id FROM teams WHERE restricted = 1) \
+              OR t.team_id IN (SELECT team_id FROM team_members WHERE agent_id = {param}))"
+        )
+    })
+}
+
+/// [`restriction`] with the agent's id in `$1`, which every inbox query binds (an admin's
+/// condition still names `$1`, so the query uses every value it is given).
+fn visible(agent: &Agent) -> String {
+    restriction(agent, "$1").unwrap_or_else(|| "($1 = $1)".to_owned())
 }
 
 const TICKET_SELECT: &str = "SELECT t.id AS ticket_id, t.customer_id, c.name AS customer_name, t.subject AS title, \
@@ -263,18 +269,11 @@ impl Store {
     /// Whether an agent may see a ticket: admins always; others unless it belongs to a
     /// restricted team they are not in.
     pub async fn agent_may_see(&self, agent: &Agent, ticket: &Ticket) -> StoreResult<bool> {
-        if ticket.team_id.is_none() || agent.role == Role::Admin {
+        if ticket.team_id.is_none() {
             return Ok(true);
         }
-        let seen: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT t.id FROM tickets t WHERE t.id = $2 AND {}",
-            visible(agent)
-        ))
-        .bind(agent.id)
-        .bind(ticket.id)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(seen.is_some())
+        let hidden = self.hidden_from(agent, &[ticket.id]).await?;
+        Ok(!hidden.contains(&ticket.id))
     }
 
     /// Of these tickets, those the agent may not see (restricted teams they are not in).
@@ -283,13 +282,15 @@ impl Store {
         agent: &Agent,
         ticket_ids: &[i64],
     ) -> StoreResult<std::collections::HashSet<i64>> {
-        if agent.role == Role::Admin || ticket_ids.is_empty() {
+        let Some(condition) = restriction(agent, "$1") else {
+            return Ok(Default::default());
+        };
+        if ticket_ids.is_empty() {
             return Ok(Default::default());
         }
         let sql = format!(
-            "SELECT t.id FROM tickets t WHERE t.id IN ({}) AND NOT {}",
+            "SELECT t.id FROM tickets t WHERE t.id IN ({}) AND NOT {condition}",
             crate::rows::placeholders(2, ticket_ids.len()),
-            visible(agent)
         );
         let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(agent.id);
         for id in ticket_ids {

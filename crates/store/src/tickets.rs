@@ -238,14 +238,10 @@ impl Store {
             let clause = " AND EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND tt.tag = $?)";
             push(&mut sql, clause, Arg::Text(tag.trim().to_lowercase()));
         }
-        if let Some(agent) = filter
-            .viewer
-            .as_ref()
-            .filter(|agent| agent.role != rapport_domain::Role::Admin)
+        if let Some(agent) = &filter.viewer
+            && let Some(condition) = crate::inbox::restriction(agent, "$?")
         {
-            let clause = " AND (t.team_id IS NULL OR t.team_id NOT IN (SELECT id FROM teams WHERE restricted = 1) \
-                 OR t.team_id IN (SELECT team_id FROM team_members WHERE agent_id = $?))";
-            push(&mut sql, clause, Arg::Int(agent.id));
+            push(&mut sql, &format!(" AND {condition}"), Arg::Int(agent.id));
         }
         if let Some(id) = filter.before_id {
             push(&mut sql, " AND t.id < $?", Arg::Int(id));
