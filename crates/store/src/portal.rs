@@ -4,7 +4,6 @@
 
 use crate::customers::load as load_customer;
 use crate::rows::{int, text};
-use crate::tickets::load_ticket;
 use crate::tickets::{CustomerRef, NewTicket, add_message_in, create_ticket_in};
 use crate::{Store, StoreError, StoreResult, events, secrets};
 use rapport_domain::{Actor, Channel, Customer, Message, Priority, Ticket, Visibility, validate};
@@ -191,12 +190,7 @@ impl Store {
         .bind(customer.organization_id.unwrap_or(-1))
         .fetch_all(self.pool())
         .await?;
-        let mut tickets = Vec::with_capacity(ids.len());
-        let mut conn = self.pool().acquire().await?;
-        for id in ids {
-            tickets.push(load_ticket(&mut conn, id).await?);
-        }
-        Ok(tickets)
+        crate::tickets::tickets_by_ids(self.pool(), &ids).await
     }
 
     /// A ticket the customer may see, or not found (the same answer whether it exists or

@@ -616,6 +616,29 @@ pub(crate) async fn load_ticket(conn: &mut sqlx::AnyConnection, id: i64) -> Stor
     ticket_from(&row, tags)
 }
 
+/// Tickets by id with their tags, in the order of `ids` (missing ones left out).
+pub(crate) async fn tickets_by_ids(pool: &sqlx::AnyPool, ids: &[i64]) -> StoreResult<Vec<Ticket>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets WHERE id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(pool).await?;
+    let mut tags = tags_for(pool, ids).await?;
+    let mut found = std::collections::HashMap::new();
+    for row in &rows {
+        let id = int(row, "id")?;
+        found.insert(id, ticket_from(row, tags.remove(&id).unwrap_or_default())?);
+    }
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
 async fn tags_for(
     pool: &sqlx::AnyPool,
     ids: &[i64],
