@@ -80,7 +80,31 @@ async fn top_of_chain(tx: &mut Tx, agent: &Agent) -> StoreResult<Agent> {
     Ok(top)
 }
 
+/// Whom a letter to management reaches: the top of the chain of whoever handles the
+/// customer (or the ticket).
+async fn management_in(
+    tx: &mut Tx,
+    ticket_id: Option<i64>,
+    customer_id: i64,
+) -> StoreResult<Option<Agent>> {
+    let handler_id = tasks::responsible_agent(tx, ticket_id, customer_id).await?;
+    match agent_in(tx, Some(handler_id)).await? {
+        Some(handler) => Ok(Some(top_of_chain(tx, &handler).await?)),
+        None => Ok(None),
+    }
+}
+
 impl Store {
+    /// Whom a letter to management would reach, to name them before it is written.
+    pub async fn management_for(
+        &self,
+        ticket_id: Option<i64>,
+        customer_id: i64,
+    ) -> StoreResult<Option<Agent>> {
+        let mut tx = self.pool().begin().await?;
+        management_in(&mut tx, ticket_id, customer_id).await
+    }
+
     pub async fn case_contacts(&self, ticket_id: i64) -> StoreResult<CaseContacts> {
         let mut tx = self.pool().begin().await?;
         let ticket = load_ticket(&mut tx, ticket_id).await?;
@@ -230,11 +254,7 @@ impl Store {
         let body = validate::body(body)?;
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let handler_id = tasks::responsible_agent(&mut tx, ticket_id, customer_id).await?;
-        let addressed_to = match agent_in(&mut tx, Some(handler_id)).await? {
-            Some(handler) => Some(top_of_chain(&mut tx, &handler).await?),
-            None => None,
-        };
+        let addressed_to = management_in(&mut tx, ticket_id, customer_id).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO letters (customer_id, ticket_id, addressed_to, subject, body, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

@@ -132,18 +132,11 @@ async fn letter_page_for(
         // The ticket the customer came from goes first.
         choices.sort_by_key(|(t, _)| *t != id);
     }
-    let handler = app.store.responsible_for(ticket, me.customer.id).await.ok();
-    let mut addressed_to = None;
-    if let Some(handler) = handler {
-        let mut top = app.store.agent(handler).await?;
-        for _ in 0..20 {
-            match top.reports_to {
-                Some(boss) => top = app.store.agent(boss).await?,
-                None => break,
-            }
-        }
-        addressed_to = Some(top.name);
-    }
+    let addressed_to = app
+        .store
+        .management_for(ticket, me.customer.id)
+        .await?
+        .map(|manager| manager.name);
     Ok(LetterPage {
         signed_in_as: Some(me.customer.name),
         csrf: me.csrf,

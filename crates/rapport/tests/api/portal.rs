@@ -417,6 +417,11 @@ async fn asking_for_a_manager_names_the_supervisor_and_tells_the_chain() {
     assert_eq!(promises[0].due_at, "2026-11-24T15:00:00.000000Z");
 
     // A letter goes to the top of Sam's chain: the admin.
+    let (_, letter_form) = get(&app, &cookie, &format!("/portal/letter?ticket={id}")).await;
+    assert!(
+        letter_form.contains("<strong>Ada Admin</strong>"),
+        "the page names whom it reaches"
+    );
     let (status, location) = post(
         &app,
         &cookie,
