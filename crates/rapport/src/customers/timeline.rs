@@ -51,17 +51,7 @@ pub async fn customer_timeline(
         .await
         .map_err(cursor_error)?;
     // A restricted team's tickets stay out of the history of those who may not see them.
-    let ids: Vec<i64> = page
-        .items
-        .iter()
-        .filter_map(|item| item.ticket_id)
-        .collect();
-    let hidden = app.store.hidden_from(&auth.0, &ids).await?;
-    let items = page
-        .items
-        .into_iter()
-        .filter(|item| item.ticket_id.is_none_or(|id| !hidden.contains(&id)))
-        .collect();
+    let items = app.store.visible_items(&auth.0, page.items).await?;
     Ok(Json(Timeline {
         items,
         next_cursor: page.next_cursor,

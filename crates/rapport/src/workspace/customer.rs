@@ -44,24 +44,18 @@ pub async fn show_customer(
         .customer_timeline(id, query.before.as_deref(), 50)
         .await?;
     // Restricted teams' tickets stay out of the timeline for those who may not see them.
-    let ids: Vec<i64> = page
-        .items
-        .iter()
-        .filter_map(|item| item.ticket_id)
-        .collect();
-    let hidden = app.store.hidden_from(&signed_in.agent, &ids).await?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for item in page.items {
-        if item.ticket_id.is_some_and(|id| hidden.contains(&id)) {
-            continue;
-        }
-        items.push(Entry {
+    let items = app
+        .store
+        .visible_items(&signed_in.agent, page.items)
+        .await?
+        .into_iter()
+        .map(|item| Entry {
             kind: item.kind,
             when: When::of(&item.at),
             ticket_id: item.ticket_id,
             summary: item.summary,
-        });
-    }
+        })
+        .collect();
     Ok(render(&CustomerPage {
         panel: panel::load(&app, &signed_in.agent, &customer, None, &names).await?,
         agent: signed_in.agent,
