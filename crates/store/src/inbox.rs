@@ -118,6 +118,26 @@ fn ticket_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
     })
 }
 
+/// The agent's open promises due before `$2` (the end of their day).
+const PROMISES_DUE: &str = "FROM promises p JOIN customers c ON c.id = p.customer_id \
+     WHERE p.status = 'open' AND p.agent_id = $1 AND p.due_at < $2";
+
+/// Moments to follow up by `$2` (a day, `YYYY-MM-DD`), for customers the agent owns or
+/// noted, and not followed up since.
+const MOMENTS_DUE: &str = "FROM moments m JOIN customers c ON c.id = m.customer_id \
+     WHERE m.follow_up_on IS NOT NULL AND m.follow_up_on <= $2 \
+       AND (m.agent_id = $1 OR c.owner_id = $1) \
+       AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.kind = 'moment_follow_up' AND k.customer_id = m.customer_id \
+                       AND k.done_at IS NOT NULL AND k.created_at >= m.created_at)";
+
+/// The day that ends at `end` (the day before the midnight it names).
+fn last_day(end: &str) -> String {
+    match crate::clock::parse(end) {
+        Some(at) => (at - time::Duration::seconds(1)).date().to_string(),
+        None => end.chars().take(10).collect(),
+    }
+}
+
 /// At most this many lines per view; the counts say how many there are in all.
 const LIMIT: i64 = 100;
 
@@ -149,8 +169,7 @@ impl Store {
         if view == View::PromisesToday {
             let rows = sqlx::query(&format!(
                 "SELECT p.ticket_id, p.customer_id, c.name AS customer_name, p.what, p.kind, p.due_at, p.created_at \
-                 FROM promises p JOIN customers c ON c.id = p.customer_id \
-                 WHERE p.status = 'open' AND p.agent_id = $1 AND p.due_at < $2 ORDER BY p.due_at, p.id LIMIT {LIMIT}"
+                 {PROMISES_DUE} ORDER BY p.due_at, p.id LIMIT {LIMIT}"
             ))
             .bind(agent.id)
             .bind(today_end)
@@ -179,20 +198,12 @@ impl Store {
                 })
                 .collect();
         }
-        // Moments to follow up: due by today, for customers the agent owns or noted, and not
-        // followed up since.
-        let today = &today_end[..10.min(today_end.len())];
         let rows = sqlx::query(&format!(
             "SELECT m.id, m.customer_id, c.name AS customer_name, m.note, m.follow_up_on, m.created_at \
-             FROM moments m JOIN customers c ON c.id = m.customer_id \
-             WHERE m.follow_up_on IS NOT NULL AND m.follow_up_on < $2 \
-               AND (m.agent_id = $1 OR c.owner_id = $1) \
-               AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.kind = 'moment_follow_up' AND k.customer_id = m.customer_id \
-                               AND k.done_at IS NOT NULL AND k.created_at >= m.created_at) \
-             ORDER BY m.follow_up_on, m.id LIMIT {LIMIT}"
+             {MOMENTS_DUE} ORDER BY m.follow_up_on, m.id LIMIT {LIMIT}"
         ))
         .bind(agent.id)
-        .bind(format!("{today}~"))
+        .bind(last_day(today_end))
         .fetch_all(self.pool())
         .await?;
         rows.iter()
@@ -231,7 +242,20 @@ impl Store {
                     .bind(agent.id)
                     .fetch_one(self.pool())
                     .await?,
-                    None => self.inbox(agent, view, today_end).await?.len() as i64,
+                    None if view == View::PromisesToday => {
+                        sqlx::query_scalar(&format!("SELECT COUNT(*) {PROMISES_DUE}"))
+                            .bind(agent.id)
+                            .bind(today_end)
+                            .fetch_one(self.pool())
+                            .await?
+                    }
+                    None => {
+                        sqlx::query_scalar(&format!("SELECT COUNT(*) {MOMENTS_DUE}"))
+                            .bind(agent.id)
+                            .bind(last_day(today_end))
+                            .fetch_one(self.pool())
+                            .await?
+                    }
                 };
             counts.push((view, count));
         }

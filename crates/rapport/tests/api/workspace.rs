@@ -411,6 +411,19 @@ async fn the_inbox_views_hold_what_is_due_today() {
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 
+    let (status, _) = post_form(
+        &app,
+        &cookie,
+        &format!("/tickets/{id}/moment"),
+        &[
+            ("note", "Back from Lisbon next week"),
+            ("follow_up_on", "2026-11-24"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
     let (_, mine) = page(&app, &cookie, "/?view=mine").await;
     let (_, promises) = page(&app, &cookie, "/?view=promises").await;
     let (_, moments) = page(&app, &cookie, "/?view=moments").await;
@@ -419,6 +432,16 @@ async fn the_inbox_views_hold_what_is_due_today() {
     assert!(mine.contains("Call me about the renewal"));
     assert!(promises.contains("Call about the renewal"));
     assert!(moments.contains("Her daughter starts school today"));
+    assert!(
+        !moments.contains("Back from Lisbon"),
+        "tomorrow's moment waits for tomorrow"
+    );
+    assert!(
+        moments.contains(
+            "data-view=\"moments\"><span>Moments to follow up</span> <span class=\"count\">1</span>"
+        ),
+        "the count agrees with the list"
+    );
     assert!(
         ticket_page.contains("Promised: Call about the renewal"),
         "the promise is in the timeline"
