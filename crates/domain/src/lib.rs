@@ -4,15 +4,24 @@
 
 pub mod agent;
 pub mod customer;
+pub mod escalation;
 pub mod event;
+pub mod health;
+pub mod inbox;
+pub mod job;
 pub mod message;
+pub mod promise;
+pub mod schedule;
+pub mod survey;
 pub mod ticket;
 pub mod validate;
+pub mod wording;
 
 pub use agent::Role;
 pub use agent::{Agent, Team};
 pub use customer::{Customer, Organization, RelationshipKind};
 pub use event::{Actor, ActorKind, Event, EventActor};
+pub use job::Job;
 pub use message::{AttachmentInfo, Author, AuthorKind, Channel, EmailInfo, Message, Visibility};
 pub use ticket::{Conversation, Priority, Problem, Ticket, TransitionError};
 pub use validate::Invalid;

@@ -112,7 +112,7 @@ pub async fn work(
                 Err(error) => tracing::error!(%error, "could not prune finished jobs"),
             }
         }
-        match app.store.run_due_jobs().await {
+        match crate::jobs::run_due(&app.store).await {
             Ok(0) => {}
             Ok(ran) => tracing::debug!(ran, "ran due jobs"),
             Err(error) => {

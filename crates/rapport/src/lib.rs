@@ -15,6 +15,7 @@ pub mod imap;
 mod inbound;
 mod insight;
 pub mod intake;
+pub mod jobs;
 pub mod live;
 pub mod mail;
 mod openapi;

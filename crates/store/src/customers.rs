@@ -2,6 +2,7 @@
 
 use crate::rows::{int, opt_int, text};
 use crate::{Store, StoreError, StoreResult, Tx, events};
+use rapport_domain::Job;
 use rapport_domain::{Actor, Customer, validate};
 use serde_json::json;
 
@@ -252,13 +253,8 @@ impl Store {
             json!({ "merged_into": events::change(None::<i64>, keep) }),
         )
         .await?;
-        crate::jobs::enqueue_once(
-            &mut tx,
-            &now,
-            crate::jobs::kind::HEALTH,
-            json!({ "customer_id": keep }),
-        )
-        .await?;
+        crate::jobs::enqueue_once(&mut tx, &now, &Job::RecomputeHealth { customer_id: keep })
+            .await?;
         let customer = load(&mut tx, keep).await?;
         tx.commit().await?;
         Ok(customer)

@@ -12,17 +12,12 @@ use crate::tickets::{
     CustomerRef, NewTicket, add_message_in, create_ticket_in, load_ticket, message_from,
 };
 use crate::{Backend, Store, StoreError, StoreResult, Tx, secrets};
+use rapport_domain::Job;
 use rapport_domain::{Actor, Channel, Message, Priority, Visibility, validate};
 use rapport_mail::{Email, Kind};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
-
-/// The job that sends one outbound message; run by the web crate's mail sender, not the
-/// in-database job runner, because it talks to an SMTP server.
-pub const SEND_JOB: &str = "email.send";
-/// A mail that belongs to no ticket (a portal sign-in link): its whole content is in the job.
-pub const NOTICE_JOB: &str = "email.notice";
 
 /// The setting that holds the workspace's mail address (written from the configuration at start).
 pub const MAIL_FROM_SETTING: &str = "mail_from";
@@ -640,7 +635,10 @@ pub(crate) async fn queue_outbound(
     .bind(message.id)
     .execute(&mut **tx)
     .await?;
-    jobs::enqueue(tx, now, SEND_JOB, json!({ "message_id": message.id }), now).await?;
+    let send = Job::SendEmail {
+        message_id: message.id,
+    };
+    jobs::enqueue(tx, now, &send, now).await?;
     let email = rapport_domain::EmailInfo {
         message_id: Some(message_id),
         from: Some(from),
@@ -685,8 +683,14 @@ pub(crate) async fn queue_notice(
         &secrets::generate("")[..16],
         domain_of(&from)
     );
-    let payload = json!({ "to": to, "from": from, "subject": subject, "text": text, "message_id": message_id });
-    jobs::enqueue(tx, now, NOTICE_JOB, payload, now).await
+    let notice = Job::SendNotice {
+        to: to.to_owned(),
+        from,
+        subject: subject.to_owned(),
+        text: text.to_owned(),
+        message_id,
+    };
+    jobs::enqueue(tx, now, &notice, now).await
 }
 
 /// Our own plus-addresses (support+t12@...) never get a copy.
@@ -742,44 +746,56 @@ impl Store {
                 "SELECT id, kind, payload FROM jobs WHERE kind IN ($1, $3) AND done_at IS NULL AND run_at <= $2 ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
             }
         };
+        // Run by the web crate's mail sender, not the worker, because they talk to SMTP.
+        let [send, notice] = Job::MAIL_KINDS;
         let Some(row) = sqlx::query(claim)
-            .bind(SEND_JOB)
+            .bind(send)
             .bind(&now)
-            .bind(NOTICE_JOB)
+            .bind(notice)
             .fetch_optional(&mut *tx)
             .await?
         else {
             return Ok(None);
         };
         let job_id = int(&row, "id")?;
-        let payload: serde_json::Value =
-            serde_json::from_str(&text(&row, "payload")?).unwrap_or_default();
+        let job = Job::from_stored(&text(&row, "kind")?, &text(&row, "payload")?)
+            .map_err(|err| StoreError::Corrupt(format!("job {job_id}: {err}")))?;
         sqlx::query("UPDATE jobs SET run_at = $1, attempts = attempts + 1 WHERE id = $2")
             .bind(self.from_now(lease_seconds))
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
-        if text(&row, "kind")? == NOTICE_JOB {
-            tx.commit().await?;
-            let field = |name: &str| payload[name].as_str().unwrap_or_default().to_owned();
-            return Ok(Some(OutboundEmail {
-                job_id,
-                message_id: None,
-                rfc_message_id: field("message_id"),
-                reply_to: field("from"),
-                from: field("from"),
-                to: vec![field("to")],
-                cc: vec![],
-                subject: field("subject"),
-                in_reply_to: None,
-                references: vec![],
-                text: field("text"),
-                automatic: true,
-            }));
-        }
-        let message_id = payload["message_id"]
-            .as_i64()
-            .ok_or_else(|| StoreError::Corrupt(format!("job {job_id} lacks message_id")))?;
+        let message_id = match job {
+            Job::SendNotice {
+                to,
+                from,
+                subject,
+                text,
+                message_id,
+            } => {
+                tx.commit().await?;
+                return Ok(Some(OutboundEmail {
+                    job_id,
+                    message_id: None,
+                    rfc_message_id: message_id,
+                    reply_to: from.clone(),
+                    from,
+                    to: vec![to],
+                    cc: vec![],
+                    subject,
+                    in_reply_to: None,
+                    references: vec![],
+                    text,
+                    automatic: true,
+                }));
+            }
+            Job::SendEmail { message_id } => message_id,
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "job {job_id} is not a mail job: {other:?}"
+                )));
+            }
+        };
         let row = sqlx::query(&format!(
             "SELECT {} FROM messages WHERE id = $1",
             crate::tickets::MESSAGE_COLUMNS
@@ -850,7 +866,7 @@ impl Store {
         sqlx::query("UPDATE jobs SET done_at = $1, payload = CASE WHEN kind = $3 THEN '{}' ELSE payload END WHERE id = $2")
             .bind(&now)
             .bind(mail.job_id)
-            .bind(NOTICE_JOB)
+            .bind(Job::MAIL_KINDS[1])
             .execute(&mut *tx)
             .await?;
         sqlx::query("UPDATE messages SET delivery = 'sent', delivery_detail = NULL WHERE id = $1 AND delivery <> 'bounced'")

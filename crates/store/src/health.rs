@@ -384,7 +384,7 @@ async fn median_response_hours(
 /// Recomputes a customer's health, keeps today's point, and tells the owner when the
 /// relationship has just dropped into `at_risk` or below. Returns what it computed, or `None`
 /// for a customer merged into another (its history lives there).
-pub(crate) async fn recompute(
+pub async fn recompute(
     store: &Store,
     tx: &mut Tx,
     now: &str,

@@ -1,38 +1,23 @@
 //! The durable job queue. A job is enqueued in the same transaction as the change that causes
-//! it, so a timer is never lost and never set for a change that did not happen. The worker runs
-//! each due job in a transaction of its own together with its effects, so a job's effects are
-//! committed exactly once; a job that fails is retried later with backoff.
+//! it, so a timer is never lost and never set for a change that did not happen. The worker
+//! (`rapport::jobs`) claims each due job in a transaction of its own, runs its handler in that
+//! transaction and marks it done there, so a job's effects are committed exactly once; a job
+//! that fails is retried later with backoff.
 //!
-//! Handlers must be idempotent in the sense that matters here: each checks, when it runs, that
-//! the situation that scheduled it still holds (the ticket is still waiting, the promise still
-//! open), and does nothing otherwise.
+//! This module only stores jobs; it knows no handler. What each [`Job`] does is decided in one
+//! place, `rapport::jobs`.
 
 use crate::rows::{int, text};
-use crate::{Backend, Store, StoreError, StoreResult, Tx, clock};
-use serde_json::Value;
+use crate::{Backend, Store, StoreResult, Tx, clock};
+use rapport_domain::Job;
+use rapport_domain::job::UnknownJob;
 
-/// Job kinds, as stored.
-pub mod kind {
-    pub const WAITING_CHECK_IN: &str = "ticket.waiting_check_in";
-    pub const RESOLUTION_CHECK_IN: &str = "ticket.resolution_check_in";
-    pub const PROMISE_REMINDER: &str = "promise.reminder";
-    pub const PROMISE_DUE: &str = "promise.due";
-    pub const MOMENT_FOLLOW_UP: &str = "moment.follow_up";
-    pub const SURVEYS: &str = "surveys.send";
-    pub const HEALTH: &str = "health.recompute";
-}
-
-/// Schedules a job at `run_at` (a stored time).
-pub async fn enqueue(
-    tx: &mut Tx,
-    now: &str,
-    kind: &str,
-    payload: Value,
-    run_at: &str,
-) -> StoreResult<()> {
+/// Schedules `job` at `run_at` (a stored time).
+pub async fn enqueue(tx: &mut Tx, now: &str, job: &Job, run_at: &str) -> StoreResult<()> {
+    let (kind, payload) = job.to_stored();
     sqlx::query("INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4)")
         .bind(kind)
-        .bind(payload.to_string())
+        .bind(payload)
         .bind(run_at)
         .bind(now)
         .execute(&mut **tx)
@@ -40,18 +25,18 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Schedules a job unless the same one is already waiting (for recomputations).
-pub async fn enqueue_once(tx: &mut Tx, now: &str, kind: &str, payload: Value) -> StoreResult<()> {
-    let payload_text = payload.to_string();
+/// Schedules `job` now unless the same one is already waiting (for recomputations).
+pub async fn enqueue_once(tx: &mut Tx, now: &str, job: &Job) -> StoreResult<()> {
+    let (kind, payload) = job.to_stored();
     let waiting: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM jobs WHERE kind = $1 AND payload = $2 AND done_at IS NULL",
     )
     .bind(kind)
-    .bind(&payload_text)
+    .bind(payload)
     .fetch_optional(&mut **tx)
     .await?;
     if waiting.is_none() {
-        enqueue(tx, now, kind, payload, now).await?;
+        enqueue(tx, now, job, now).await?;
     }
     Ok(())
 }
@@ -65,15 +50,75 @@ fn backoff_seconds(attempts: i64) -> i64 {
 /// A job that failed this many times stops being retried; its error stays on the row.
 const MAX_ATTEMPTS: i64 = 12;
 
-impl Store {
-    /// Runs every job that is due by the store's clock; returns how many ran.
-    pub async fn run_due_jobs(&self) -> StoreResult<usize> {
-        let mut ran = 0;
-        // Bounded so one call cannot spin forever; the worker calls again.
-        while ran < 10_000 && self.run_one_job().await? {
-            ran += 1;
+/// A due job, claimed inside the caller's transaction.
+#[derive(Debug)]
+pub struct ClaimedJob {
+    pub id: i64,
+    pub attempts: i64,
+    /// The job, or why its stored row does not read back as one.
+    pub job: Result<Job, UnknownJob>,
+}
+
+/// Claims the next due job the worker runs (mail jobs are the sender's), or `None`.
+pub async fn claim_due(store: &Store, tx: &mut Tx, now: &str) -> StoreResult<Option<ClaimedJob>> {
+    let [send, notice] = Job::MAIL_KINDS;
+    let claim = match store.backend() {
+        Backend::Sqlite => {
+            "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind NOT IN ($2, $3) \
+             ORDER BY run_at, id LIMIT 1"
         }
-        Ok(ran)
+        // Several workers can run against one PostgreSQL: each takes a different job.
+        Backend::Postgres => {
+            "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind NOT IN ($2, $3) \
+             ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+        }
+    };
+    let Some(row) = sqlx::query(claim)
+        .bind(now)
+        .bind(send)
+        .bind(notice)
+        .fetch_optional(&mut **tx)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ClaimedJob {
+        id: int(&row, "id")?,
+        attempts: int(&row, "attempts")?,
+        job: Job::from_stored(&text(&row, "kind")?, &text(&row, "payload")?),
+    }))
+}
+
+/// Marks a claimed job done, in the transaction that holds its effects.
+pub async fn finish(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE jobs SET done_at = $1, attempts = attempts + 1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Records that a job failed (its effects were rolled back) and when to try again; after
+    /// [`MAX_ATTEMPTS`] it is given up, with its error kept on the row.
+    pub async fn job_failed(&self, claimed: &ClaimedJob, error: &str) -> StoreResult<()> {
+        let now = self.now();
+        let attempts = claimed.attempts + 1;
+        let retry_at =
+            clock::format(self.clock().now() + time::Duration::seconds(backoff_seconds(attempts)));
+        let given_up = (attempts >= MAX_ATTEMPTS).then(|| now.clone());
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE jobs SET attempts = $1, last_error = $2, run_at = $3, done_at = $4 WHERE id = $5")
+            .bind(attempts)
+            .bind(error)
+            .bind(retry_at)
+            .bind(given_up)
+            .bind(claimed.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Forgets jobs finished more than `keep_days` ago; returns how many. (What they did is in
@@ -96,115 +141,6 @@ impl Store {
         rows.iter()
             .map(|row| Ok((text(row, "kind")?, text(row, "run_at")?)))
             .collect()
-    }
-
-    async fn run_one_job(&self) -> StoreResult<bool> {
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        let claim = match self.backend() {
-            Backend::Sqlite => {
-                "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind NOT IN ('email.send', 'email.notice') \
-                 ORDER BY run_at, id LIMIT 1"
-            }
-            // Several workers can run against one PostgreSQL: each takes a different job.
-            Backend::Postgres => {
-                "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind NOT IN ('email.send', 'email.notice') \
-                 ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
-            }
-        };
-        let Some(row) = sqlx::query(claim)
-            .bind(&now)
-            .fetch_optional(&mut *tx)
-            .await?
-        else {
-            return Ok(false);
-        };
-        let (id, kind, attempts) = (
-            int(&row, "id")?,
-            text(&row, "kind")?,
-            int(&row, "attempts")?,
-        );
-        let payload: Value = serde_json::from_str(&text(&row, "payload")?).map_err(|err| {
-            StoreError::Corrupt(format!("job {id} has a payload that is not JSON: {err}"))
-        })?;
-
-        match self.dispatch(&mut tx, &now, &kind, &payload).await {
-            Ok(()) => {
-                sqlx::query("UPDATE jobs SET done_at = $1, attempts = attempts + 1 WHERE id = $2")
-                    .bind(&now)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-            }
-            Err(error) => {
-                tx.rollback().await?;
-                tracing::error!(job = id, kind = %kind, %error, "job failed; it will be retried");
-                let attempts = attempts + 1;
-                let retry_at = clock::format(
-                    self.clock().now() + time::Duration::seconds(backoff_seconds(attempts)),
-                );
-                let given_up = (attempts >= MAX_ATTEMPTS).then(|| now.clone());
-                let mut tx = self.begin_write().await?;
-                sqlx::query("UPDATE jobs SET attempts = $1, last_error = $2, run_at = $3, done_at = $4 WHERE id = $5")
-                    .bind(attempts)
-                    .bind(error.to_string())
-                    .bind(retry_at)
-                    .bind(given_up)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-            }
-        }
-        Ok(true)
-    }
-
-    async fn dispatch(
-        &self,
-        tx: &mut Tx,
-        now: &str,
-        kind: &str,
-        payload: &Value,
-    ) -> StoreResult<()> {
-        let id = |field: &str| {
-            payload[field]
-                .as_i64()
-                .ok_or_else(|| StoreError::Corrupt(format!("job {kind} lacks `{field}`")))
-        };
-        let text_field = |field: &str| {
-            payload[field]
-                .as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| StoreError::Corrupt(format!("job {kind} lacks `{field}`")))
-        };
-        match kind {
-            kind::WAITING_CHECK_IN => {
-                crate::lifecycle::waiting_check_in(tx, now, id("ticket_id")?, &text_field("since")?)
-                    .await
-            }
-            kind::RESOLUTION_CHECK_IN => {
-                let last = payload["last"].as_bool().unwrap_or(false);
-                crate::lifecycle::resolution_check_in(
-                    tx,
-                    now,
-                    id("ticket_id")?,
-                    &text_field("proposed_at")?,
-                    last,
-                )
-                .await
-            }
-            kind::PROMISE_REMINDER => crate::promises::remind(tx, now, id("promise_id")?).await,
-            kind::PROMISE_DUE => {
-                crate::promises::settle_if_overdue(tx, now, id("promise_id")?).await
-            }
-            kind::MOMENT_FOLLOW_UP => crate::moments::follow_up(tx, now, id("moment_id")?).await,
-            kind::SURVEYS => crate::surveys::send(self, tx, now, id("ticket_id")?).await,
-            kind::HEALTH => crate::health::recompute(self, tx, now, id("customer_id")?)
-                .await
-                .map(drop),
-            other => Err(StoreError::Corrupt(format!("unknown job kind `{other}`"))),
-        }
     }
 }
 

@@ -8,10 +8,10 @@
 //! - Only an agent closes an open problem, as `closed_unresolved`, with a written reason.
 
 use crate::events::{self, change};
-use crate::jobs::{self, kind};
 use crate::tasks::{self, NewTask};
 use crate::tickets::{TicketMove, insert_message, load_ticket};
 use crate::{Store, StoreError, StoreResult, Tx, clock, secrets};
+use rapport_domain::Job;
 use rapport_domain::{Actor, Channel, Conversation, Problem, Ticket, Visibility};
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime, Weekday};
@@ -68,15 +68,18 @@ pub(crate) async fn schedule_waiting_check_ins(
     let since = parse(now)?;
     for days in day_list(tx, WAITING_CHECK_INS).await? {
         let run_at = clock::format(add_business_days(since, days));
-        let payload = json!({ "ticket_id": ticket.id, "since": now });
-        jobs::enqueue(tx, now, kind::WAITING_CHECK_IN, payload, &run_at).await?;
+        let job = Job::WaitingCheckIn {
+            ticket_id: ticket.id,
+            since: now.to_owned(),
+        };
+        crate::jobs::enqueue(tx, now, &job, &run_at).await?;
     }
     Ok(())
 }
 
 /// A check-in falls due: if the ticket still waits on the customer since the same reply, with
 /// the problem open, hand the agent a task worded as care.
-pub(crate) async fn waiting_check_in(
+pub async fn waiting_check_in(
     tx: &mut Tx,
     now: &str,
     ticket_id: i64,
@@ -198,15 +201,16 @@ pub(crate) async fn apply_move(
     match ticket_move {
         TicketMove::ProposeResolution => ask_if_fixed(store, tx, now, &after).await?,
         TicketMove::ConfirmResolution => {
-            jobs::enqueue(tx, now, kind::SURVEYS, json!({ "ticket_id": id }), now).await?;
+            crate::jobs::enqueue(tx, now, &Job::SendSurveys { ticket_id: id }, now).await?;
         }
         _ => {}
     }
-    jobs::enqueue_once(
+    crate::jobs::enqueue_once(
         tx,
         now,
-        kind::HEALTH,
-        json!({ "customer_id": after.customer_id }),
+        &Job::RecomputeHealth {
+            customer_id: after.customer_id,
+        },
     )
     .await?;
     Ok(after)
@@ -251,16 +255,19 @@ async fn ask_if_fixed(store: &Store, tx: &mut Tx, now: &str, ticket: &Ticket) ->
     let proposed = parse(now)?;
     for (index, day) in days.iter().enumerate() {
         let run_at = clock::format(proposed + Duration::days(*day));
-        let payload =
-            json!({ "ticket_id": ticket.id, "proposed_at": now, "last": index + 1 == days.len() });
-        jobs::enqueue(tx, now, kind::RESOLUTION_CHECK_IN, payload, &run_at).await?;
+        let job = Job::ResolutionCheckIn {
+            ticket_id: ticket.id,
+            proposed_at: now.to_owned(),
+            last: index + 1 == days.len(),
+        };
+        crate::jobs::enqueue(tx, now, &job, &run_at).await?;
     }
     Ok(())
 }
 
 /// A resolution check-in falls due: if the customer has still not answered the same proposal,
 /// write to them gently; after the last one, the problem is resolved unconfirmed.
-pub(crate) async fn resolution_check_in(
+pub async fn resolution_check_in(
     tx: &mut Tx,
     now: &str,
     ticket_id: i64,
@@ -318,19 +325,13 @@ pub(crate) async fn resolution_check_in(
             json!({ "problem": change(ticket.problem, problem), "confirmed": change(None::<bool>, false) }),
         )
         .await?;
-        jobs::enqueue(
+        crate::jobs::enqueue(tx, now, &Job::SendSurveys { ticket_id }, now).await?;
+        crate::jobs::enqueue_once(
             tx,
             now,
-            kind::SURVEYS,
-            json!({ "ticket_id": ticket_id }),
-            now,
-        )
-        .await?;
-        jobs::enqueue_once(
-            tx,
-            now,
-            kind::HEALTH,
-            json!({ "customer_id": ticket.customer_id }),
+            &Job::RecomputeHealth {
+                customer_id: ticket.customer_id,
+            },
         )
         .await?;
     } else {

@@ -5,11 +5,11 @@
 //! optional follow-up day, on which it comes back as a task for the relationship owner.
 
 use crate::events::{self, change};
-use crate::jobs::{self, kind};
 use crate::promises::{PromiseKind, keep_by_act, parse_time};
 use crate::rows::{int, opt_int, opt_text, text};
 use crate::tasks::{self, NewTask};
 use crate::{Store, StoreError, StoreResult, Tx};
+use rapport_domain::Job;
 use rapport_domain::{Actor, validate};
 use serde::Serialize;
 use serde_json::json;
@@ -87,7 +87,7 @@ pub(crate) fn call_from(row: &AnyRow) -> StoreResult<Call> {
 }
 
 /// A moment's follow-up day has come: hand it to the relationship owner.
-pub(crate) async fn follow_up(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
+pub async fn follow_up(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
     let row = sqlx::query("SELECT id, customer_id, agent_id, note, follow_up_on, created_at FROM moments WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut **tx)
@@ -164,11 +164,12 @@ impl Store {
         if let Some(day) = follow_up_on {
             // Early in the day, so it is on the list when the owner starts work.
             let run_at = format!("{day}T07:00:00.000000Z");
-            jobs::enqueue(
+            crate::jobs::enqueue(
                 &mut tx,
                 &now,
-                kind::MOMENT_FOLLOW_UP,
-                json!({ "moment_id": moment.id }),
+                &Job::MomentFollowUp {
+                    moment_id: moment.id,
+                },
                 &run_at,
             )
             .await?;
@@ -251,13 +252,7 @@ impl Store {
             )
             .await?;
         }
-        jobs::enqueue_once(
-            &mut tx,
-            &now,
-            kind::HEALTH,
-            json!({ "customer_id": customer_id }),
-        )
-        .await?;
+        crate::jobs::enqueue_once(&mut tx, &now, &Job::RecomputeHealth { customer_id }).await?;
         tx.commit().await?;
         Ok(call)
     }

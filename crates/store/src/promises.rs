@@ -4,10 +4,10 @@
 //! reply keeps a "reply" promise, a logged call a "call back" promise).
 
 use crate::events::{self, change};
-use crate::jobs::{self, kind};
 use crate::rows::{int, named, opt_int, opt_text, text};
 use crate::tasks::{self, NewTask};
 use crate::{Store, StoreError, StoreResult, Tx, clock};
+use rapport_domain::Job;
 use rapport_domain::{Actor, validate};
 use serde::Serialize;
 use serde_json::json;
@@ -134,11 +134,12 @@ async fn settle(
         json!({ "status": change(promise.status, status), "why": change(None::<String>, why) }),
     )
     .await?;
-    jobs::enqueue_once(
+    crate::jobs::enqueue_once(
         tx,
         now,
-        kind::HEALTH,
-        json!({ "customer_id": promise.customer_id }),
+        &Job::RecomputeHealth {
+            customer_id: promise.customer_id,
+        },
     )
     .await?;
     Ok(())
@@ -170,7 +171,7 @@ pub(crate) async fn keep_by_act(
 }
 
 /// Shortly before the due time: remind the promiser.
-pub(crate) async fn remind(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
+pub async fn remind(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
     let promise = load(tx, id).await?;
     if promise.status != PromiseStatus::Open {
         return Ok(());
@@ -197,7 +198,7 @@ pub(crate) async fn remind(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
 }
 
 /// At the due time: a promise still open is broken. The promiser and their supervisor hear of it.
-pub(crate) async fn settle_if_overdue(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
+pub async fn settle_if_overdue(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
     let promise = load(tx, id).await?;
     if promise.status != PromiseStatus::Open || promise.due_at.as_str() > now {
         return Ok(());
@@ -314,20 +315,22 @@ impl Store {
         let due = clock::parse(&due_at).ok_or_else(|| StoreError::Corrupt("due_at".into()))?;
         let remind_at = clock::format(due - time::Duration::seconds(REMINDER_SECONDS));
         if remind_at > now {
-            jobs::enqueue(
+            crate::jobs::enqueue(
                 &mut tx,
                 &now,
-                kind::PROMISE_REMINDER,
-                json!({ "promise_id": promise.id }),
+                &Job::PromiseReminder {
+                    promise_id: promise.id,
+                },
                 &remind_at,
             )
             .await?;
         }
-        jobs::enqueue(
+        crate::jobs::enqueue(
             &mut tx,
             &now,
-            kind::PROMISE_DUE,
-            json!({ "promise_id": promise.id }),
+            &Job::PromiseDue {
+                promise_id: promise.id,
+            },
             &due_at,
         )
         .await?;

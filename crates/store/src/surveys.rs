@@ -3,11 +3,11 @@
 //! follow-up task for the relationship owner, whose outcome is recorded when it is done.
 
 use crate::events::{self, change};
-use crate::jobs::{self, kind};
 use crate::rows::{int, opt_int, text};
 use crate::tasks::{self, NewTask};
 use crate::tickets::{insert_message, load_ticket};
 use crate::{Store, StoreError, StoreResult, Tx, secrets};
+use rapport_domain::Job;
 use rapport_domain::{Actor, Channel, Problem, Visibility, validate};
 use serde::Serialize;
 use serde_json::json;
@@ -26,7 +26,7 @@ pub struct SurveyAnswer {
 }
 
 /// After a resolution: send the CSAT (and the NPS when it is due) to the customer.
-pub(crate) async fn send(store: &Store, tx: &mut Tx, now: &str, ticket_id: i64) -> StoreResult<()> {
+pub async fn send(store: &Store, tx: &mut Tx, now: &str, ticket_id: i64) -> StoreResult<()> {
     let ticket = load_ticket(tx, ticket_id).await?;
     if ticket.problem != Problem::Resolved {
         return Ok(());
@@ -248,13 +248,7 @@ impl Store {
             json!({ "kind": change(None::<String>, &kind), "score": change(None::<i64>, score) }),
         )
         .await?;
-        jobs::enqueue_once(
-            &mut tx,
-            &now,
-            kind::HEALTH,
-            json!({ "customer_id": customer_id }),
-        )
-        .await?;
+        crate::jobs::enqueue_once(&mut tx, &now, &Job::RecomputeHealth { customer_id }).await?;
         tx.commit().await?;
         Ok(SurveyAnswer {
             survey_id: id,

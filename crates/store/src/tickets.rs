@@ -8,6 +8,7 @@ use crate::promises::PromiseKind;
 use crate::rows::{int, named, opt_int, placeholders, text};
 use crate::{Store, StoreError, StoreResult, Tx};
 use rapport_coach::{ReplyContext, Review, analyze_message, analyze_reply};
+use rapport_domain::Job;
 use rapport_domain::message::text_to_html;
 use rapport_domain::{
     Actor, Author, AuthorKind, Channel, Conversation, Message, Priority, Problem, Ticket,
@@ -595,8 +596,10 @@ pub(crate) async fn add_message_in(
         )
         .await?;
     }
-    let customer = json!({ "customer_id": ticket.customer_id });
-    crate::jobs::enqueue_once(tx, now, crate::jobs::kind::HEALTH, customer).await?;
+    let health = Job::RecomputeHealth {
+        customer_id: ticket.customer_id,
+    };
+    crate::jobs::enqueue_once(tx, now, &health).await?;
     Ok(message)
 }
 

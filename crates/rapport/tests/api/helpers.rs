@@ -122,7 +122,9 @@ impl TestApp {
     /// Moves time forward and runs every job that has fallen due, as the worker would.
     pub async fn advance(&self, by: time::Duration) -> usize {
         self.clock.advance(by);
-        self.app.store.run_due_jobs().await.expect("jobs run")
+        rapport::jobs::run_due(&self.app.store)
+            .await
+            .expect("jobs run")
     }
 
     /// A second app on the same database and clock, as after a restart.
@@ -143,7 +145,9 @@ impl TestApp {
 
     /// Runs the jobs due now.
     pub async fn run_jobs(&self) -> usize {
-        self.app.store.run_due_jobs().await.expect("jobs run")
+        rapport::jobs::run_due(&self.app.store)
+            .await
+            .expect("jobs run")
     }
 
     /// A fresh token for an existing agent.

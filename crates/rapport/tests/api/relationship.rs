@@ -855,7 +855,9 @@ async fn timers_survive_a_restart() {
 
     let restarted = app.restarted().await;
     app.clock.advance(Duration::days(2));
-    let ran = restarted.store.run_due_jobs().await.expect("jobs run");
+    let ran = rapport::jobs::run_due(&restarted.store)
+        .await
+        .expect("jobs run");
 
     assert!(ran >= 1);
     let tasks = restarted

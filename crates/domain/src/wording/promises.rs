@@ -1,0 +1,1 @@
+//! Wording: see the module above.
