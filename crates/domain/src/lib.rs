@@ -13,6 +13,7 @@ pub mod message;
 pub mod promise;
 pub mod schedule;
 pub mod survey;
+pub mod task;
 pub mod ticket;
 pub mod validate;
 pub mod wording;
@@ -23,6 +24,7 @@ pub use customer::{Customer, Organization, RelationshipKind};
 pub use event::{Actor, ActorKind, Event, EventActor};
 pub use job::Job;
 pub use message::{AttachmentInfo, Author, AuthorKind, Channel, EmailInfo, Message, Visibility};
+pub use task::TaskKind;
 pub use ticket::{Conversation, Priority, Problem, Ticket, TransitionError};
 pub use validate::Invalid;
 

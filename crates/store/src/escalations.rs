@@ -6,6 +6,7 @@ use crate::rows::{int, opt_int, text};
 use crate::tasks::{self, NewTask};
 use crate::tickets::load_ticket;
 use crate::{Store, StoreResult, Tx, events};
+use rapport_domain::TaskKind;
 use rapport_domain::{Actor, Agent, validate};
 use serde::Serialize;
 use serde_json::json;
@@ -167,7 +168,7 @@ impl Store {
                 &now,
                 NewTask {
                     agent_id: agent.id,
-                    kind: "escalation",
+                    kind: TaskKind::Escalation,
                     ticket_id: Some(ticket_id),
                     customer_id: Some(customer_id),
                     title: if is_manager {
@@ -274,7 +275,7 @@ impl Store {
                 &now,
                 NewTask {
                     agent_id: manager.id,
-                    kind: "letter",
+                    kind: TaskKind::Letter,
                     ticket_id,
                     customer_id: Some(customer_id),
                     title: format!("A letter to management from {name}: {subject}"),

@@ -5,6 +5,7 @@
 use crate::rows::{int, opt_int, opt_text, text};
 use crate::tasks::{self, NewTask};
 use crate::{Store, StoreError, StoreResult, Tx, clock};
+use rapport_domain::TaskKind;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
@@ -433,7 +434,7 @@ pub async fn recompute(
             now,
             NewTask {
                 agent_id: owner,
-                kind: "health_at_risk",
+                kind: TaskKind::HealthAtRisk,
                 ticket_id: None,
                 customer_id: Some(customer_id),
                 title: format!(

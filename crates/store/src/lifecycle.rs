@@ -12,6 +12,7 @@ use crate::tasks::{self, NewTask};
 use crate::tickets::{TicketMove, insert_message, load_ticket};
 use crate::{Store, StoreError, StoreResult, Tx, clock, secrets};
 use rapport_domain::Job;
+use rapport_domain::TaskKind;
 use rapport_domain::{Actor, Channel, Conversation, Problem, Ticket, Visibility};
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime, Weekday};
@@ -105,7 +106,7 @@ pub async fn waiting_check_in(
         now,
         NewTask {
             agent_id: agent,
-            kind: "check_in",
+            kind: TaskKind::CheckIn,
             ticket_id: Some(ticket_id),
             customer_id: Some(ticket.customer_id),
             title: format!("Check in with {name} about \"{}\"", ticket.subject),

@@ -10,6 +10,7 @@ use crate::rows::{int, opt_int, opt_text, text};
 use crate::tasks::{self, NewTask};
 use crate::{Store, StoreError, StoreResult, Tx};
 use rapport_domain::Job;
+use rapport_domain::TaskKind;
 use rapport_domain::{Actor, validate};
 use serde::Serialize;
 use serde_json::json;
@@ -103,7 +104,7 @@ pub async fn follow_up(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
         now,
         NewTask {
             agent_id: owner,
-            kind: "moment_follow_up",
+            kind: TaskKind::MomentFollowUp,
             ticket_id: None,
             customer_id: Some(moment.customer_id),
             title: format!("Today: {name}"),

@@ -8,6 +8,7 @@ use crate::rows::{int, named, opt_int, opt_text, text};
 use crate::tasks::{self, NewTask};
 use crate::{Store, StoreError, StoreResult, Tx, clock};
 use rapport_domain::Job;
+use rapport_domain::TaskKind;
 use rapport_domain::{Actor, validate};
 use serde::Serialize;
 use serde_json::json;
@@ -182,7 +183,7 @@ pub async fn remind(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
         now,
         NewTask {
             agent_id: promise.agent_id,
-            kind: "promise_reminder",
+            kind: TaskKind::PromiseReminder,
             ticket_id: promise.ticket_id,
             customer_id: Some(promise.customer_id),
             title: format!("Due soon: your promise to {name}"),
@@ -225,7 +226,7 @@ pub async fn settle_if_overdue(tx: &mut Tx, now: &str, id: i64) -> StoreResult<(
         now,
         NewTask {
             agent_id: promise.agent_id,
-            kind: "promise_broken",
+            kind: TaskKind::PromiseBroken,
             ticket_id: promise.ticket_id,
             customer_id: Some(promise.customer_id),
             title: format!("Broken promise to {name}"),
@@ -244,7 +245,7 @@ pub async fn settle_if_overdue(tx: &mut Tx, now: &str, id: i64) -> StoreResult<(
             now,
             NewTask {
                 agent_id: supervisor,
-                kind: "promise_broken",
+                kind: TaskKind::PromiseBroken,
                 ticket_id: promise.ticket_id,
                 customer_id: Some(promise.customer_id),
                 title: format!("{agent_name}'s promise to {name} was broken"),

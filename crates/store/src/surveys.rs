@@ -8,6 +8,7 @@ use crate::tasks::{self, NewTask};
 use crate::tickets::{insert_message, load_ticket};
 use crate::{Store, StoreError, StoreResult, Tx, secrets};
 use rapport_domain::Job;
+use rapport_domain::TaskKind;
 use rapport_domain::{Actor, Channel, Problem, Visibility, validate};
 use serde::Serialize;
 use serde_json::json;
@@ -219,7 +220,7 @@ impl Store {
                 &now,
                 NewTask {
                     agent_id: owner,
-                    kind: "survey_follow_up",
+                    kind: TaskKind::SurveyFollowUp,
                     ticket_id,
                     customer_id: Some(customer_id),
                     title: format!("{name} gave us {score} ({})", kind.to_uppercase()),

@@ -2,7 +2,7 @@
 
 use crate::rows::{int, opt_int, opt_text, text};
 use crate::{Store, StoreError, StoreResult, Tx, events};
-use rapport_domain::Actor;
+use rapport_domain::{Actor, TaskKind};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -28,7 +28,7 @@ pub struct Task {
 
 pub struct NewTask<'a> {
     pub agent_id: i64,
-    pub kind: &'a str,
+    pub kind: TaskKind,
     pub ticket_id: Option<i64>,
     pub customer_id: Option<i64>,
     pub title: String,
@@ -60,7 +60,7 @@ pub(crate) async fn create(tx: &mut Tx, now: &str, task: NewTask<'_>) -> StoreRe
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(task.agent_id)
-    .bind(task.kind)
+    .bind(task.kind.as_str())
     .bind(task.ticket_id)
     .bind(task.customer_id)
     .bind(&task.title)
