@@ -13,6 +13,8 @@ use crate::tickets::{
 };
 use crate::{Backend, Store, StoreError, StoreResult, Tx, secrets};
 use rapport_domain::Job;
+use rapport_domain::wording::Mail;
+use rapport_domain::wording::mail::{self as wording, IntakeNote};
 use rapport_domain::{Actor, Channel, Message, Priority, Visibility, validate};
 use rapport_mail::{Email, Kind};
 use serde::Serialize;
@@ -343,7 +345,7 @@ impl Store {
                     now,
                     record(
                         Outcome::Bulk,
-                        Some("bulk or list mail: it opens nothing and gets no answer".into()),
+                        Some(IntakeNote::Bulk.to_string()),
                         None,
                         None,
                     ),
@@ -352,16 +354,9 @@ impl Store {
             }
             Kind::Bounce => {
                 let bounced = mark_bounced(tx, email).await?;
-                let reason = match bounced {
-                    Some(id) => format!("a delivery failure report for our message {id}"),
-                    None => "a delivery failure report that matches none of our messages".into(),
-                };
-                return record_inbound(
-                    tx,
-                    now,
-                    record(Outcome::Bounce, Some(reason), None, bounced),
-                )
-                .await;
+                let note = IntakeNote::Bounce(bounced).to_string();
+                return record_inbound(tx, now, record(Outcome::Bounce, Some(note), None, bounced))
+                    .await;
             }
             Kind::Personal => {}
         }
@@ -371,7 +366,7 @@ impl Store {
                 now,
                 record(
                     Outcome::Rejected,
-                    Some("the message has no sender address".into()),
+                    Some(IntakeNote::NoSender.to_string()),
                     None,
                     None,
                 ),
@@ -379,7 +374,7 @@ impl Store {
             .await;
         };
         let Ok(address) = validate::email(&from.address) else {
-            let reason = format!("the sender address `{}` is not usable", from.address);
+            let reason = IntakeNote::UnusableSender(from.address.clone()).to_string();
             return record_inbound(tx, now, record(Outcome::Rejected, Some(reason), None, None))
                 .await;
         };
@@ -395,11 +390,7 @@ impl Store {
             }
         };
         let body = if email.text.trim().is_empty() {
-            if email.attachments.is_empty() {
-                "(The message has no text.)".to_owned()
-            } else {
-                "(Attachments only.)".to_owned()
-            }
+            wording::empty_body(!email.attachments.is_empty()).to_owned()
         } else {
             email.text.replace('\0', "")
         };
@@ -572,7 +563,7 @@ async fn mark_bounced(tx: &mut Tx, email: &Email) -> StoreResult<Option<i64>> {
         .fetch_optional(&mut **tx)
         .await?;
         if let Some(message) = message {
-            let detail = format!("bounced: {}", email.subject);
+            let detail = wording::bounced_detail(&email.subject);
             sqlx::query(
                 "UPDATE messages SET delivery = 'bounced', delivery_detail = $1 WHERE id = $2",
             )
@@ -825,11 +816,7 @@ impl Store {
         let (local, domain) = from
             .split_once('@')
             .unwrap_or(("support", "rapport.localhost"));
-        let subject = if ticket.subject.to_lowercase().starts_with("re:") {
-            format!("{} [#{}]", ticket.subject, ticket.id)
-        } else {
-            format!("Re: {} [#{}]", ticket.subject, ticket.id)
-        };
+        let subject = wording::reply_subject(&ticket.subject, ticket.id);
         let references: Vec<String> = earlier.iter().rev().take(20).rev().cloned().collect();
         Ok(Some(OutboundEmail {
             job_id,
@@ -845,12 +832,11 @@ impl Store {
             text: if message.author.kind == rapport_domain::AuthorKind::Agent {
                 // Where the customer can follow the request, reply with files, or ask for a
                 // manager.
-                format!(
-                    "{}\n\n-- \nFollow this request, reply or ask for a manager: {}/portal/tickets/{}\n",
-                    message.text.trim_end(),
-                    self.public_url(),
-                    ticket.id
-                )
+                wording::AgentReply {
+                    text: message.text.trim_end(),
+                    portal_url: &format!("{}/portal/tickets/{}", self.public_url(), ticket.id),
+                }
+                .text()
             } else {
                 message.text
             },

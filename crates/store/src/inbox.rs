@@ -3,38 +3,13 @@
 //! search. Also who may see a ticket: a restricted team's tickets are for its members and
 //! admins only.
 
-use crate::rows::{int, opt_int, opt_text, text};
+use crate::promises::{PromiseKind, PromiseStatus};
+use crate::rows::{int, opt_int, opt_text, sql_names, text};
 use crate::{Store, StoreResult};
-use rapport_domain::{Agent, Role, Ticket};
+use rapport_domain::inbox::{Assignee, Due, Listing, TicketFilter, TicketOrder, UNFINISHED};
+use rapport_domain::{Agent, AuthorKind, Role, TaskKind, Ticket};
 
-rapport_domain::named_enum! {
-    /// One view of the inbox.
-    View, "inbox view" {
-        Mine => "mine",
-        Unassigned => "unassigned",
-        MyTeam => "team",
-        WaitingOnUs => "waiting_on_us",
-        WaitingOnCustomer => "waiting_on_customer",
-        PromisesToday => "promises",
-        MomentsToday => "moments",
-        Escalated => "escalated",
-    }
-}
-
-impl View {
-    pub fn title(self) -> &'static str {
-        match self {
-            View::Mine => "Mine",
-            View::Unassigned => "Unassigned",
-            View::MyTeam => "My team",
-            View::WaitingOnUs => "Waiting on us",
-            View::WaitingOnCustomer => "Waiting on the customer",
-            View::PromisesToday => "Promises due today",
-            View::MomentsToday => "Moments to follow up",
-            View::Escalated => "Escalated",
-        }
-    }
-}
+pub use rapport_domain::inbox::View;
 
 /// One line of the inbox: a ticket, or (for the promise and moment views) the promise or
 /// moment with the ticket or customer it belongs to.
@@ -55,9 +30,6 @@ pub struct InboxRow {
     pub updated_at: String,
 }
 
-/// Tickets still being worked on.
-const UNFINISHED: &str = "t.problem IN ('open', 'resolution_proposed')";
-
 /// The SQL condition that keeps a restricted team's tickets from agents outside the team;
 /// `param` is the placeholder holding the agent's id. `None` for admins, who see everything.
 pub(crate) fn restriction(agent: &Agent, param: &str) -> Option<String> {
@@ -75,33 +47,53 @@ fn visible(agent: &Agent) -> String {
     restriction(agent, "$1").unwrap_or_else(|| "($1 = $1)".to_owned())
 }
 
-const TICKET_SELECT: &str = "SELECT t.id AS ticket_id, t.customer_id, c.name AS customer_name, t.subject AS title, \
-     t.conversation, t.problem, t.priority, a.name AS assignee_name, t.updated_at, \
-     (SELECT MIN(p.due_at) FROM promises p WHERE p.ticket_id = t.id AND p.status = 'open') AS promised_by, \
-     (SELECT MAX(m.created_at) FROM messages m WHERE m.ticket_id = t.id AND m.author_kind = 'customer') AS customer_wrote \
-     FROM tickets t JOIN customers c ON c.id = t.customer_id LEFT JOIN agents a ON a.id = t.assignee_id";
+fn ticket_select() -> String {
+    format!(
+        "SELECT t.id AS ticket_id, t.customer_id, c.name AS customer_name, t.subject AS title, \
+         t.conversation, t.problem, t.priority, a.name AS assignee_name, t.updated_at, \
+         (SELECT MIN(p.due_at) FROM promises p WHERE p.ticket_id = t.id AND p.status = {open}) AS promised_by, \
+         (SELECT MAX(m.created_at) FROM messages m WHERE m.ticket_id = t.id AND m.author_kind = {customer}) AS customer_wrote \
+         FROM tickets t JOIN customers c ON c.id = t.customer_id LEFT JOIN agents a ON a.id = t.assignee_id",
+        open = sql_names(&[PromiseStatus::Open]),
+        customer = sql_names(&[AuthorKind::Customer]),
+    )
+}
 
-fn ticket_condition(view: View) -> Option<&'static str> {
-    Some(match view {
-        View::Mine => "t.assignee_id = $1",
-        View::Unassigned => "t.assignee_id IS NULL",
-        View::MyTeam => "t.team_id IN (SELECT team_id FROM team_members WHERE agent_id = $1)",
-        View::WaitingOnUs => "t.conversation IN ('new', 'waiting_on_us')",
-        View::WaitingOnCustomer => "t.conversation = 'waiting_on_customer'",
-        View::Escalated => {
+/// The SQL conditions of a ticket view (the agent's id is `$1`), unfinished tickets only.
+fn ticket_condition(filter: &TicketFilter) -> String {
+    let mut conditions = vec![format!("t.problem IN ({})", sql_names(&UNFINISHED))];
+    match filter.assignee {
+        Some(Assignee::Me) => conditions.push("t.assignee_id = $1".to_owned()),
+        Some(Assignee::Nobody) => conditions.push("t.assignee_id IS NULL".to_owned()),
+        None => {}
+    }
+    if filter.my_teams {
+        conditions
+            .push("t.team_id IN (SELECT team_id FROM team_members WHERE agent_id = $1)".to_owned());
+    }
+    if !filter.conversations.is_empty() {
+        conditions.push(format!(
+            "t.conversation IN ({})",
+            sql_names(filter.conversations)
+        ));
+    }
+    if filter.escalated {
+        conditions.push(
             "EXISTS (SELECT 1 FROM escalations e WHERE e.ticket_id = t.id AND e.resolved_at IS NULL)"
-        }
-        View::PromisesToday | View::MomentsToday => return None,
-    })
+                .to_owned(),
+        );
+    }
+    conditions.join(" AND ")
 }
 
 fn ticket_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
-    let promised_by = opt_text(row, "promised_by")?;
-    let customer_wrote = opt_text(row, "customer_wrote")?;
-    let (due_at, due_label) = match (promised_by, customer_wrote) {
-        (Some(at), _) => (Some(at), "promised by".to_owned()),
-        (None, Some(at)) => (Some(at), "customer wrote".to_owned()),
-        (None, None) => (None, String::new()),
+    let due = Due::of_ticket(
+        opt_text(row, "promised_by")?,
+        opt_text(row, "customer_wrote")?,
+    );
+    let (due_at, due_label) = match due {
+        Some((due, at)) => (Some(at), due.label().to_owned()),
+        None => (None, String::new()),
     };
     Ok(InboxRow {
         ticket_id: Some(int(row, "ticket_id")?),
@@ -119,16 +111,26 @@ fn ticket_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
 }
 
 /// The agent's open promises due before `$2` (the end of their day).
-const PROMISES_DUE: &str = "FROM promises p JOIN customers c ON c.id = p.customer_id \
-     WHERE p.status = 'open' AND p.agent_id = $1 AND p.due_at < $2";
+fn promises_due() -> String {
+    format!(
+        "FROM promises p JOIN customers c ON c.id = p.customer_id \
+         WHERE p.status = {} AND p.agent_id = $1 AND p.due_at < $2",
+        sql_names(&[PromiseStatus::Open])
+    )
+}
 
 /// Moments to follow up by `$2` (a day, `YYYY-MM-DD`), for customers the agent owns or
 /// noted, and not followed up since.
-const MOMENTS_DUE: &str = "FROM moments m JOIN customers c ON c.id = m.customer_id \
-     WHERE m.follow_up_on IS NOT NULL AND m.follow_up_on <= $2 \
-       AND (m.agent_id = $1 OR c.owner_id = $1) \
-       AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.kind = 'moment_follow_up' AND k.customer_id = m.customer_id \
-                       AND k.done_at IS NOT NULL AND k.created_at >= m.created_at)";
+fn moments_due() -> String {
+    format!(
+        "FROM moments m JOIN customers c ON c.id = m.customer_id \
+         WHERE m.follow_up_on IS NOT NULL AND m.follow_up_on <= $2 \
+           AND (m.agent_id = $1 OR c.owner_id = $1) \
+           AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.kind = {} AND k.customer_id = m.customer_id \
+                           AND k.done_at IS NOT NULL AND k.created_at >= m.created_at)",
+        sql_names(&[TaskKind::MomentFollowUp])
+    )
+}
 
 /// The day that ends at `end` (the day before the midnight it names).
 fn last_day(end: &str) -> String {
@@ -149,58 +151,68 @@ impl Store {
         view: View,
         today_end: &str,
     ) -> StoreResult<Vec<InboxRow>> {
-        if let Some(condition) = ticket_condition(view) {
-            let order = if view == View::WaitingOnUs {
-                // Whatever is owed soonest first: a promise, else the longest wait.
+        let filter = match view.listing() {
+            Listing::Tickets(filter) => filter,
+            Listing::PromisesDue => return self.promises_due(agent, today_end).await,
+            Listing::MomentsDue => return self.moments_due(agent, today_end).await,
+        };
+        let order = match filter.order {
+            TicketOrder::MostOwedFirst => {
                 "ORDER BY COALESCE(promised_by, customer_wrote, t.updated_at), t.id"
-            } else {
-                "ORDER BY t.updated_at DESC, t.id DESC"
-            };
-            let sql = format!(
-                "{TICKET_SELECT} WHERE {UNFINISHED} AND {condition} AND {} {order} LIMIT {LIMIT}",
-                visible(agent)
-            );
-            let rows = sqlx::query(&sql)
-                .bind(agent.id)
-                .fetch_all(self.pool())
-                .await?;
-            return rows.iter().map(ticket_row).collect();
-        }
-        if view == View::PromisesToday {
-            let rows = sqlx::query(&format!(
-                "SELECT p.ticket_id, p.customer_id, c.name AS customer_name, p.what, p.kind, p.due_at, p.created_at \
-                 {PROMISES_DUE} ORDER BY p.due_at, p.id LIMIT {LIMIT}"
-            ))
+            }
+            TicketOrder::RecentlyUpdated => "ORDER BY t.updated_at DESC, t.id DESC",
+        };
+        let sql = format!(
+            "{} WHERE {} AND {} {order} LIMIT {LIMIT}",
+            ticket_select(),
+            ticket_condition(&filter),
+            visible(agent)
+        );
+        let rows = sqlx::query(&sql)
             .bind(agent.id)
-            .bind(today_end)
             .fetch_all(self.pool())
             .await?;
-            return rows
-                .iter()
-                .map(|row| {
-                    Ok(InboxRow {
-                        ticket_id: opt_int(row, "ticket_id")?,
-                        customer_id: int(row, "customer_id")?,
-                        customer_name: text(row, "customer_name")?,
-                        title: text(row, "what")?,
-                        conversation: None,
-                        problem: None,
-                        priority: None,
-                        assignee_name: None,
-                        due_at: Some(text(row, "due_at")?),
-                        due_label: if text(row, "kind")? == "call_back" {
-                            "call back by".to_owned()
-                        } else {
-                            "due".to_owned()
-                        },
-                        updated_at: text(row, "created_at")?,
-                    })
+        rows.iter().map(ticket_row).collect()
+    }
+
+    async fn promises_due(&self, agent: &Agent, today_end: &str) -> StoreResult<Vec<InboxRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT p.ticket_id, p.customer_id, c.name AS customer_name, p.what, p.kind, p.due_at, p.created_at \
+             {} ORDER BY p.due_at, p.id LIMIT {LIMIT}",
+            promises_due()
+        ))
+        .bind(agent.id)
+        .bind(today_end)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let due = match crate::rows::named(row, "kind")? {
+                    PromiseKind::CallBack => Due::CallBackBy,
+                    _ => Due::PromiseDue,
+                };
+                Ok(InboxRow {
+                    ticket_id: opt_int(row, "ticket_id")?,
+                    customer_id: int(row, "customer_id")?,
+                    customer_name: text(row, "customer_name")?,
+                    title: text(row, "what")?,
+                    conversation: None,
+                    problem: None,
+                    priority: None,
+                    assignee_name: None,
+                    due_at: Some(text(row, "due_at")?),
+                    due_label: due.label().to_owned(),
+                    updated_at: text(row, "created_at")?,
                 })
-                .collect();
-        }
+            })
+            .collect()
+    }
+
+    async fn moments_due(&self, agent: &Agent, today_end: &str) -> StoreResult<Vec<InboxRow>> {
         let rows = sqlx::query(&format!(
             "SELECT m.id, m.customer_id, c.name AS customer_name, m.note, m.follow_up_on, m.created_at \
-             {MOMENTS_DUE} ORDER BY m.follow_up_on, m.id LIMIT {LIMIT}"
+             {} ORDER BY m.follow_up_on, m.id LIMIT {LIMIT}",
+            moments_due()
         ))
         .bind(agent.id)
         .bind(last_day(today_end))
@@ -218,7 +230,7 @@ impl Store {
                     priority: None,
                     assignee_name: None,
                     due_at: opt_text(row, "follow_up_on")?,
-                    due_label: "follow up on".to_owned(),
+                    due_label: Due::FollowUpOn.label().to_owned(),
                     updated_at: text(row, "created_at")?,
                 })
             })
@@ -233,30 +245,32 @@ impl Store {
     ) -> StoreResult<Vec<(View, i64)>> {
         let mut counts = Vec::with_capacity(View::ALL.len());
         for &view in View::ALL {
-            let count: i64 =
-                match ticket_condition(view) {
-                    Some(condition) => sqlx::query_scalar(&format!(
-                        "SELECT COUNT(*) FROM tickets t WHERE {UNFINISHED} AND {condition} AND {}",
+            let count: i64 = match view.listing() {
+                Listing::Tickets(filter) => {
+                    sqlx::query_scalar(&format!(
+                        "SELECT COUNT(*) FROM tickets t WHERE {} AND {}",
+                        ticket_condition(&filter),
                         visible(agent)
                     ))
                     .bind(agent.id)
                     .fetch_one(self.pool())
-                    .await?,
-                    None if view == View::PromisesToday => {
-                        sqlx::query_scalar(&format!("SELECT COUNT(*) {PROMISES_DUE}"))
-                            .bind(agent.id)
-                            .bind(today_end)
-                            .fetch_one(self.pool())
-                            .await?
-                    }
-                    None => {
-                        sqlx::query_scalar(&format!("SELECT COUNT(*) {MOMENTS_DUE}"))
-                            .bind(agent.id)
-                            .bind(last_day(today_end))
-                            .fetch_one(self.pool())
-                            .await?
-                    }
-                };
+                    .await?
+                }
+                Listing::PromisesDue => {
+                    sqlx::query_scalar(&format!("SELECT COUNT(*) {}", promises_due()))
+                        .bind(agent.id)
+                        .bind(today_end)
+                        .fetch_one(self.pool())
+                        .await?
+                }
+                Listing::MomentsDue => {
+                    sqlx::query_scalar(&format!("SELECT COUNT(*) {}", moments_due()))
+                        .bind(agent.id)
+                        .bind(last_day(today_end))
+                        .fetch_one(self.pool())
+                        .await?
+                }
+            };
             counts.push((view, count));
         }
         Ok(counts)
@@ -276,9 +290,10 @@ impl Store {
                 .replace('_', "\\_")
         );
         let sql = format!(
-            "{TICKET_SELECT} WHERE {} AND (t.id = $2 OR LOWER(t.subject) LIKE $3 ESCAPE '\\' OR LOWER(c.name) LIKE $3 ESCAPE '\\' \
+            "{} WHERE {} AND (t.id = $2 OR LOWER(t.subject) LIKE $3 ESCAPE '\\' OR LOWER(c.name) LIKE $3 ESCAPE '\\' \
              OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND LOWER(m.body_text) LIKE $3 ESCAPE '\\')) \
              ORDER BY t.id DESC LIMIT {LIMIT}",
+            ticket_select(),
             visible(agent)
         );
         let rows = sqlx::query(&sql)

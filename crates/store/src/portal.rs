@@ -6,6 +6,7 @@ use crate::customers::load as load_customer;
 use crate::rows::{int, text};
 use crate::tickets::{CustomerRef, NewTicket, add_message_in, create_ticket_in};
 use crate::{Store, StoreError, StoreResult, events, secrets};
+use rapport_domain::wording::{self, Mail};
 use rapport_domain::{Actor, Channel, Customer, Message, Priority, Ticket, Visibility, validate};
 use serde_json::json;
 
@@ -45,18 +46,20 @@ impl Store {
         }
         let customer = load_customer(&mut tx, customer_id).await?;
         let token = insert_link(&mut tx, &now, customer_id, &self.from_now(LINK_SECONDS)).await?;
-        let first = customer.name.split_whitespace().next().unwrap_or("there");
+        let first = wording::first_name(Some(&customer.name));
         let next = next
             .filter(|path| path.starts_with("/portal/") && !path.contains(['?', '#', '\\']))
             .map(|path| format!("?next={path}"))
             .unwrap_or_default();
         let link = format!("{}/portal/link/{token}{next}", self.public_url());
-        let text = format!(
-            "Hello {first},\n\nHere is your link to sign in to our support portal:\n\n{link}\n\n\
-             It works once, within the next 30 minutes. If you did not ask for it, you can ignore \
-             this mail; nobody can sign in without it.\n"
-        );
-        crate::email::queue_notice(&mut tx, &now, &email, "Your sign-in link", &text).await?;
+        let text = wording::mail::SignInLink {
+            first_name: &first,
+            link: &link,
+            minutes: LINK_SECONDS / 60,
+        }
+        .text();
+        let subject = wording::mail::SIGN_IN_LINK_SUBJECT;
+        crate::email::queue_notice(&mut tx, &now, &email, subject, &text).await?;
         events::record(
             &mut tx,
             &now,

@@ -38,3 +38,35 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Enum names as an SQL list (`'open', 'resolution_proposed'`), for conditions written into
+/// a query's text. The names come from `named_enum!`, so they are fixed snake_case words
+/// that need no escaping; anything else is refused rather than quoted.
+pub(crate) fn sql_names<T: std::fmt::Display>(names: &[T]) -> String {
+    names
+        .iter()
+        .map(|name| {
+            let name = name.to_string();
+            assert!(
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "`{name}` is not an enum name"
+            );
+            format!("'{name}'")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod sql_names_tests {
+    use super::sql_names;
+    use rapport_domain::Problem;
+
+    #[test]
+    fn enum_names_become_an_sql_list() {
+        assert_eq!(
+            sql_names(&[Problem::Open, Problem::ResolutionProposed]),
+            "'open', 'resolution_proposed'"
+        );
+    }
+}

@@ -1,1 +1,133 @@
-//! Wording: see the module above.
+//! Mail around the conversation itself: the footer of an agent's reply, the subject of our
+//! replies, the sign-in link, and the notes kept on inbound mail for admins.
+
+use askama::Template;
+
+/// Below every agent reply we mail: where the customer can follow the request.
+#[derive(Template)]
+#[template(path = "mail/agent_reply.txt")]
+pub struct AgentReply<'a> {
+    /// What the agent wrote.
+    pub text: &'a str,
+    /// The request's page in the portal.
+    pub portal_url: &'a str,
+}
+
+/// The portal sign-in link, mailed on request.
+#[derive(Template)]
+#[template(path = "mail/sign_in_link.txt")]
+pub struct SignInLink<'a> {
+    pub first_name: &'a str,
+    pub link: &'a str,
+    pub minutes: i64,
+}
+
+/// The subject of the sign-in link mail.
+pub const SIGN_IN_LINK_SUBJECT: &str = "Your sign-in link";
+
+/// The subject of our mail on a ticket: the ticket's subject as a reply, with its number so
+/// a reply finds its way back even without threading headers.
+pub fn reply_subject(subject: &str, ticket_id: i64) -> String {
+    if subject.to_lowercase().starts_with("re:") {
+        format!("{subject} [#{ticket_id}]")
+    } else {
+        format!("Re: {subject} [#{ticket_id}]")
+    }
+}
+
+/// The body we store for a customer mail without text.
+pub fn empty_body(has_attachments: bool) -> &'static str {
+    if has_attachments {
+        "(Attachments only.)"
+    } else {
+        "(The message has no text.)"
+    }
+}
+
+/// Why an inbound mail opened nothing, as an admin reads it in the list of inbound mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntakeNote {
+    Bulk,
+    /// A bounce of our message with this id.
+    Bounce(Option<i64>),
+    NoSender,
+    UnusableSender(String),
+}
+
+impl std::fmt::Display for IntakeNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IntakeNote::Bulk => {
+                f.write_str("bulk or list mail: it opens nothing and gets no answer")
+            }
+            IntakeNote::Bounce(Some(id)) => {
+                write!(f, "a delivery failure report for our message {id}")
+            }
+            IntakeNote::Bounce(None) => {
+                f.write_str("a delivery failure report that matches none of our messages")
+            }
+            IntakeNote::NoSender => f.write_str("the message has no sender address"),
+            IntakeNote::UnusableSender(address) => {
+                write!(f, "the sender address `{address}` is not usable")
+            }
+        }
+    }
+}
+
+/// What we note on one of our messages when a delivery failure report names it.
+pub fn bounced_detail(report_subject: &str) -> String {
+    format!("bounced: {report_subject}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wording::Mail;
+
+    #[test]
+    fn replies_keep_one_re_and_carry_the_ticket_number() {
+        assert_eq!(reply_subject("Printer jams", 7), "Re: Printer jams [#7]");
+        assert_eq!(
+            reply_subject("RE: Printer jams", 7),
+            "RE: Printer jams [#7]"
+        );
+    }
+
+    #[test]
+    fn an_agent_reply_ends_with_the_portal_link() {
+        let text = AgentReply {
+            text: "It is fixed.",
+            portal_url: "https://help.example/portal/tickets/7",
+        }
+        .text();
+        assert_eq!(
+            text,
+            "It is fixed.\n\n-- \nFollow this request, reply or ask for a manager: https://help.example/portal/tickets/7\n"
+        );
+    }
+
+    #[test]
+    fn the_sign_in_mail_says_how_long_the_link_works() {
+        let text = SignInLink {
+            first_name: "Ana",
+            link: "https://help.example/portal/link/abc",
+            minutes: 30,
+        }
+        .text();
+        assert!(text.starts_with("Hello Ana,\n\nHere is your link to sign in to our support portal:\n\nhttps://help.example/portal/link/abc\n\n"));
+        assert!(text.contains("It works once, within the next 30 minutes. If you did not ask for it, you can ignore this mail; nobody can sign in without it.\n"));
+    }
+
+    #[test]
+    fn intake_notes_read_as_sentences() {
+        assert_eq!(
+            IntakeNote::Bounce(Some(4)).to_string(),
+            "a delivery failure report for our message 4"
+        );
+        assert_eq!(
+            IntakeNote::UnusableSender("x@".into()).to_string(),
+            "the sender address `x@` is not usable"
+        );
+        assert_eq!(empty_body(true), "(Attachments only.)");
+    }
+}
