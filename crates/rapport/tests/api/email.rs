@@ -498,7 +498,7 @@ async fn replies_reach_a_real_smtp_server_threaded_and_once_even_when_it_was_dow
 
     // The server is down: nothing is lost, the mail waits.
     assert_eq!(
-        rapport::mail::send_due_emails(&app.app)
+        rapport::smtp::send_due_emails(&app.app)
             .await
             .expect("sender runs"),
         0
@@ -515,20 +515,20 @@ async fn replies_reach_a_real_smtp_server_threaded_and_once_even_when_it_was_dow
 
     smtp.start();
     assert_eq!(
-        rapport::mail::send_due_emails(&app.app)
+        rapport::smtp::send_due_emails(&app.app)
             .await
             .expect("sender runs"),
         0,
         "it waits for its retry time"
     );
     app.clock.advance(time::Duration::seconds(61));
-    let sent = rapport::mail::send_due_emails(&app.app)
+    let sent = rapport::smtp::send_due_emails(&app.app)
         .await
         .expect("sender runs");
     let (_, ticket) = app.api().get(&format!("/api/v1/tickets/{ticket_id}")).await;
     assert_eq!(sent, 1, "{}", ticket["messages"][1]["email"]);
     assert_eq!(
-        rapport::mail::send_due_emails(&app.app)
+        rapport::smtp::send_due_emails(&app.app)
             .await
             .expect("sender runs"),
         0,
