@@ -120,7 +120,7 @@ pub async fn work(
             }
         }
         // Outbound mail: replies, check-ins, surveys, sign-in links.
-        match crate::mail::send_due_emails(&app).await {
+        match crate::smtp::send_due_emails(&app).await {
             Ok(0) => {}
             Ok(sent) => tracing::debug!(sent, "sent mail"),
             Err(error) => tracing::warn!(%error, "could not send mail; it stays queued"),

@@ -5,7 +5,7 @@
 use crate::app::App;
 use crate::error::ApiError;
 use crate::{
-    agents, coach, customers, health, inbound, insight, openapi, organizations, pages, portal,
+    agents, coach, customers, healthz, inbound, insight, openapi, organizations, pages, portal,
     promises, public, session, settings, tasks, teams, tickets, workspace,
 };
 use axum::Router;
@@ -20,7 +20,7 @@ const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
 
 pub fn router(app: App) -> (Router, OpenApi) {
     let (api, openapi) = OpenApiRouter::with_openapi(openapi::base())
-        .merge(health::router())
+        .merge(healthz::router())
         .merge(customers::router())
         .merge(organizations::router())
         .merge(tickets::router())

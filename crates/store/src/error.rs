@@ -3,7 +3,8 @@ use rapport_domain::{Invalid, TransitionError};
 /// What can go wrong in storage, in terms the callers can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The thing named in the request path does not exist.
+    /// The thing named in the request path does not exist. `entity` is named for people
+    /// (`inbound email`); the HTTP layer spells it in snake_case for the code.
     #[error("{entity} {id} does not exist")]
     NotFound { entity: &'static str, id: String },
     /// The request refers to something that does not exist (an assignee, a team).

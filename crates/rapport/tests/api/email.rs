@@ -287,10 +287,9 @@ async fn what_is_not_an_email_is_refused_but_kept_for_admins() {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error_code(&body), "email_too_large");
 
-    let (_, rejected) = app
-        .api()
-        .get("/api/v1/inbound/emails?outcome=rejected")
-        .await;
+    let rejected_path = "/api/v1/inbound/emails?outcome=rejected";
+    let (status, rejected) = app.api().get(rejected_path).await;
+    assert_eq!(status, StatusCode::OK, "{rejected}");
     let items = rejected["items"].as_array().expect("items");
     assert_eq!(items.len(), 2);
     assert!(items.iter().any(|i| {
@@ -298,18 +297,43 @@ async fn what_is_not_an_email_is_refused_but_kept_for_admins() {
             .as_str()
             .is_some_and(|r| r.contains("more than the limit"))
     }));
+    let raw_path = format!("/api/v1/inbound/emails/{}/raw", items[1]["id"]);
     let raw = app
         .api()
-        .request(
-            Method::GET,
-            &format!("/api/v1/inbound/emails/{}/raw", items[1]["id"]),
-        )
+        .request(Method::GET, &raw_path)
         .send()
         .await
         .expect("raw");
+    assert_eq!(raw.status(), StatusCode::OK);
+    assert_eq!(raw.headers()["content-type"], "message/rfc822");
     assert_eq!(
         raw.bytes().await.expect("bytes").as_ref(),
         b"this is not an email at all"
+    );
+
+    // Inbound mail is for admins only: agents and supervisors get the error envelope.
+    for (email, role) in [
+        ("sam@rapport.test", rapport_domain::Role::Agent),
+        ("sue@rapport.test", rapport_domain::Role::Supervisor),
+    ] {
+        let (_, token) = app.agent(email, role, None).await;
+        for path in [rejected_path, raw_path.as_str()] {
+            let (status, body) = app.api_as(Some(&token)).get(path).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{role} on {path}: {body}");
+            assert_eq!(error_code(&body), "forbidden");
+            assert!(
+                error_message(&body).contains("Reading inbound mail needs the admin role"),
+                "{body}"
+            );
+        }
+    }
+
+    let (status, body) = app.api().get("/api/v1/inbound/emails/999999/raw").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(error_code(&body), "inbound_email_not_found");
+    assert_eq!(
+        error_message(&body),
+        "There is no inbound email with id 999999."
     );
 
     let request = app
@@ -327,10 +351,6 @@ async fn what_is_not_an_email_is_refused_but_kept_for_admins() {
         .header("content-type", "message/rfc822")
         .body("x");
     assert_eq!(Api::send(request).await.0, StatusCode::UNAUTHORIZED);
-    let (_, agent) = app
-        .agent("sam@rapport.test", rapport_domain::Role::Agent, None)
-        .await;
-    let _ = agent;
 }
 
 #[tokio::test]
@@ -498,7 +518,7 @@ async fn replies_reach_a_real_smtp_server_threaded_and_once_even_when_it_was_dow
 
     // The server is down: nothing is lost, the mail waits.
     assert_eq!(
-        rapport::mail::send_due_emails(&app.app)
+        rapport::smtp::send_due_emails(&app.app)
             .await
             .expect("sender runs"),
         0
@@ -515,20 +535,20 @@ async fn replies_reach_a_real_smtp_server_threaded_and_once_even_when_it_was_dow
 
     smtp.start();
     assert_eq!(
-        rapport::mail::send_due_emails(&app.app)
+        rapport::smtp::send_due_emails(&app.app)
             .await
             .expect("sender runs"),
         0,
         "it waits for its retry time"
     );
     app.clock.advance(time::Duration::seconds(61));
-    let sent = rapport::mail::send_due_emails(&app.app)
+    let sent = rapport::smtp::send_due_emails(&app.app)
         .await
         .expect("sender runs");
     let (_, ticket) = app.api().get(&format!("/api/v1/tickets/{ticket_id}")).await;
     assert_eq!(sent, 1, "{}", ticket["messages"][1]["email"]);
     assert_eq!(
-        rapport::mail::send_due_emails(&app.app)
+        rapport::smtp::send_due_emails(&app.app)
             .await
             .expect("sender runs"),
         0,
