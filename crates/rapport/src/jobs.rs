@@ -4,7 +4,7 @@
 //! the job is marked done in that same transaction, so its effects are committed exactly once.
 //! A step that fails is rolled back and retried later with backoff.
 //!
-//! Mail jobs (`SendEmail`, `SendNotice`) are the mail sender's (`crate::outbound`), since they
+//! Mail jobs (`SendEmail`, `SendNotice`) are the mail sender's (`crate::smtp`), since they
 //! talk to an SMTP server outside any transaction.
 
 use rapport_domain::Job;

@@ -11,7 +11,7 @@ mod customers;
 mod durability;
 mod email;
 mod errors;
-mod health;
+mod healthz;
 mod openapi;
 mod organizations;
 mod portal;
