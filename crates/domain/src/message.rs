@@ -146,3 +146,12 @@ pub struct Author {
     pub kind: AuthorKind,
     pub id: Option<i64>,
 }
+
+crate::named_enum! {
+    /// Where one of our mails stands on its way to the customer.
+    Delivery, "delivery state" {
+        Queued => "queued",
+        Sent => "sent",
+        Bounced => "bounced",
+    }
+}

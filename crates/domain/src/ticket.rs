@@ -185,6 +185,9 @@ impl Problem {
     }
 }
 
+/// The tag that marks a ticket as a complaint (the coach reviews replies on it more strictly).
+pub const COMPLAINT_TAG: &str = "complaint";
+
 #[cfg(test)]
 mod tests {
     use super::*;

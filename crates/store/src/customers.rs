@@ -215,8 +215,9 @@ impl Store {
             .await?;
         }
         // The kept record's own history wins on days both have a health point.
-        sqlx::query("DELETE FROM health_points WHERE entity = 'customer' AND entity_id = $1")
+        sqlx::query("DELETE FROM health_points WHERE entity = $2 AND entity_id = $1")
             .bind(duplicate)
+            .bind("customer")
             .execute(&mut *tx)
             .await?;
         sqlx::query(

@@ -12,10 +12,11 @@ use crate::tickets::{
     CustomerRef, NewTicket, add_message_in, create_ticket_in, load_ticket, message_from,
 };
 use crate::{Backend, Store, StoreError, StoreResult, Tx, secrets};
-use rapport_domain::Job;
+use rapport_domain::message::Delivery;
 use rapport_domain::wording::Mail;
 use rapport_domain::wording::mail::{self as wording, IntakeNote};
 use rapport_domain::{Actor, Channel, Message, Priority, Visibility, validate};
+use rapport_domain::{AuthorKind, Job};
 use rapport_mail::{Email, Kind};
 use serde::Serialize;
 use serde_json::json;
@@ -557,20 +558,20 @@ async fn thread(tx: &mut Tx, email: &Email, customer_id: i64) -> StoreResult<Opt
 async fn mark_bounced(tx: &mut Tx, email: &Email) -> StoreResult<Option<i64>> {
     for id in email.bounced_ids.iter().chain(email.in_reply_to.iter()) {
         let message: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM messages WHERE email_message_id = $1 AND author_kind <> 'customer' ORDER BY id DESC LIMIT 1",
+            "SELECT id FROM messages WHERE email_message_id = $1 AND author_kind <> $2 ORDER BY id DESC LIMIT 1",
         )
         .bind(id)
+        .bind(AuthorKind::Customer.as_str())
         .fetch_optional(&mut **tx)
         .await?;
         if let Some(message) = message {
             let detail = wording::bounced_detail(&email.subject);
-            sqlx::query(
-                "UPDATE messages SET delivery = 'bounced', delivery_detail = $1 WHERE id = $2",
-            )
-            .bind(detail)
-            .bind(message)
-            .execute(&mut **tx)
-            .await?;
+            sqlx::query("UPDATE messages SET delivery = $3, delivery_detail = $1 WHERE id = $2")
+                .bind(detail)
+                .bind(message)
+                .bind(Delivery::Bounced.as_str())
+                .execute(&mut **tx)
+                .await?;
             return Ok(Some(message));
         }
     }
@@ -597,9 +598,10 @@ pub(crate) async fn queue_outbound(
     let from = mail_from(tx).await?;
     let domain = domain_of(&from);
     let last_cc: Option<Option<String>> = sqlx::query_scalar(
-        "SELECT email_cc FROM messages WHERE ticket_id = $1 AND author_kind = 'customer' AND email_cc IS NOT NULL ORDER BY id DESC LIMIT 1",
+        "SELECT email_cc FROM messages WHERE ticket_id = $1 AND author_kind = $2 AND email_cc IS NOT NULL ORDER BY id DESC LIMIT 1",
     )
     .bind(message.ticket_id)
+    .bind(AuthorKind::Customer.as_str())
     .fetch_optional(&mut **tx)
     .await?;
     let cc: Vec<String> = last_cc
@@ -617,13 +619,14 @@ pub(crate) async fn queue_outbound(
         message.ticket_id, message.id
     );
     sqlx::query(
-        "UPDATE messages SET email_message_id = $1, email_from = $2, email_to = $3, email_cc = $4, delivery = 'queued' WHERE id = $5",
+        "UPDATE messages SET email_message_id = $1, email_from = $2, email_to = $3, email_cc = $4, delivery = $6 WHERE id = $5",
     )
     .bind(&message_id)
     .bind(&from)
     .bind(json!([to]).to_string())
     .bind(json!(cc).to_string())
     .bind(message.id)
+    .bind(Delivery::Queued.as_str())
     .execute(&mut **tx)
     .await?;
     let send = Job::SendEmail {
@@ -635,7 +638,7 @@ pub(crate) async fn queue_outbound(
         from: Some(from),
         to: vec![to],
         cc,
-        delivery: Some("queued".to_owned()),
+        delivery: Some(Delivery::Queued.to_string()),
         delivery_detail: None,
     };
     Ok(Message {
@@ -855,8 +858,10 @@ impl Store {
             .bind(Job::MAIL_KINDS[1])
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE messages SET delivery = 'sent', delivery_detail = NULL WHERE id = $1 AND delivery <> 'bounced'")
+        sqlx::query("UPDATE messages SET delivery = $2, delivery_detail = NULL WHERE id = $1 AND delivery <> $3")
             .bind(mail.message_id)
+            .bind(Delivery::Sent.as_str())
+            .bind(Delivery::Bounced.as_str())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -885,7 +890,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query("UPDATE messages SET delivery_detail = $1 WHERE id = $2")
-            .bind(format!("not sent yet, will retry: {error}"))
+            .bind(wording::retry_detail(error))
             .bind(mail.message_id)
             .execute(&mut *tx)
             .await?;

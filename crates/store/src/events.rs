@@ -79,9 +79,10 @@ impl Store {
     /// Ticket events after an id, oldest first: `(event id, ticket id, action)`.
     pub async fn ticket_events_after(&self, after: i64) -> StoreResult<Vec<(i64, i64, String)>> {
         let rows = sqlx::query(
-            "SELECT id, entity_id, action FROM events WHERE id > $1 AND entity = 'ticket' ORDER BY id LIMIT 1000",
+            "SELECT id, entity_id, action FROM events WHERE id > $1 AND entity = $2 ORDER BY id LIMIT 1000",
         )
         .bind(after)
+        .bind("ticket")
         .fetch_all(self.pool())
         .await?;
         rows.iter()

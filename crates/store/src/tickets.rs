@@ -756,10 +756,12 @@ fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
 /// name, and whether the ticket is tagged as a complaint.
 async fn review_reply(tx: &mut Tx, ticket_id: i64, body: &str) -> StoreResult<Review> {
     let customer_message: Option<String> = sqlx::query_scalar(
-        "SELECT body_text FROM messages WHERE ticket_id = $1 AND author_kind = 'customer' AND visibility = 'public' \
+        "SELECT body_text FROM messages WHERE ticket_id = $1 AND author_kind = $2 AND visibility = $3 \
          ORDER BY id DESC LIMIT 1",
     )
     .bind(ticket_id)
+    .bind(AuthorKind::Customer.as_str())
+    .bind(Visibility::Public.as_str())
     .fetch_optional(&mut **tx)
     .await?;
     let customer_name: Option<String> = sqlx::query_scalar(
@@ -768,12 +770,12 @@ async fn review_reply(tx: &mut Tx, ticket_id: i64, body: &str) -> StoreResult<Re
     .bind(ticket_id)
     .fetch_optional(&mut **tx)
     .await?;
-    let complaint: Option<i64> = sqlx::query_scalar(
-        "SELECT ticket_id FROM ticket_tags WHERE ticket_id = $1 AND tag = 'complaint'",
-    )
-    .bind(ticket_id)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let complaint: Option<i64> =
+        sqlx::query_scalar("SELECT ticket_id FROM ticket_tags WHERE ticket_id = $1 AND tag = $2")
+            .bind(ticket_id)
+            .bind(rapport_domain::ticket::COMPLAINT_TAG)
+            .fetch_optional(&mut **tx)
+            .await?;
     let context = ReplyContext {
         customer_message,
         customer_name,

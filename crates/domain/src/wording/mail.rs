@@ -79,6 +79,11 @@ pub fn bounced_detail(report_subject: &str) -> String {
     format!("bounced: {report_subject}")
 }
 
+/// What we note on one of our messages while its mail waits to be sent again.
+pub fn retry_detail(error: &str) -> String {
+    format!("not sent yet, will retry: {error}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -80,7 +80,10 @@ pub async fn context_for_ticket(app: &App, ticket_id: i64) -> Result<ReplyContex
             .find(|m| m.author.kind == AuthorKind::Customer && m.visibility == Visibility::Public)
             .map(|m| m.text),
         customer_name: Some(app.store.customer(ticket.customer_id).await?.name),
-        complaint: ticket.tags.iter().any(|tag| tag == "complaint"),
+        complaint: ticket
+            .tags
+            .iter()
+            .any(|tag| tag == rapport_domain::ticket::COMPLAINT_TAG),
         ..ReplyContext::default()
     })
 }
