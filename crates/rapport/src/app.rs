@@ -49,7 +49,7 @@ impl App {
         let from = rapport_domain::validate::email(&config.mail_from)
             .map_err(|err| anyhow::anyhow!("`mail_from` in the configuration: {err}"))?;
         store
-            .set_setting(rapport_store::email::MAIL_FROM_SETTING, &from)
+            .set_setting(rapport_store::mail_outbox::MAIL_FROM_SETTING, &from)
             .await?;
         let intake = crate::intake::MailIntake::start(store.clone(), config.max_email_bytes);
         Ok(App {

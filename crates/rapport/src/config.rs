@@ -99,7 +99,7 @@ impl Default for Config {
             max_connections: 10,
             public_url: rapport_store::DEFAULT_PUBLIC_URL.to_owned(),
             worker_interval_seconds: 5,
-            mail_from: rapport_store::email::DEFAULT_MAIL_FROM.to_owned(),
+            mail_from: rapport_store::mail_outbox::DEFAULT_MAIL_FROM.to_owned(),
             max_email_bytes: 25 * 1024 * 1024,
             smtp: None,
             imap: Vec::new(),

@@ -2,7 +2,7 @@
 //! transaction (and one disk sync) for all the mails waiting at that moment, instead of one
 //! each. Every delivery still gets its own answer, and only after its batch is committed.
 
-use rapport_store::email::{Ingested, ParsedMail};
+use rapport_store::mail_intake::{Ingested, ParsedMail};
 use rapport_store::{Store, StoreError, StoreResult};
 use tokio::sync::{mpsc, oneshot};
 

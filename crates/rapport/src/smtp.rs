@@ -10,7 +10,7 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use rapport_store::email::OutboundEmail;
+use rapport_store::mail_outbox::OutboundEmail;
 use std::time::Duration;
 
 /// How long a claimed mail is reserved for one sender before another may try.

@@ -59,7 +59,7 @@ impl Store {
         }
         .text();
         let subject = wording::mail::SIGN_IN_LINK_SUBJECT;
-        crate::email::queue_notice(&mut tx, &now, &email, subject, &text).await?;
+        crate::mail_outbox::queue_notice(&mut tx, &now, &email, subject, &text).await?;
         events::record(
             &mut tx,
             &now,
@@ -338,7 +338,7 @@ async fn attach_all(
     files: &[UploadedFile],
 ) -> StoreResult<()> {
     for file in files {
-        crate::email::attach(
+        crate::mail_intake::attach(
             tx,
             now,
             message_id,

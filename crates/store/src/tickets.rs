@@ -742,7 +742,7 @@ pub(crate) async fn insert_message(
     }
     // Whatever we say publicly reaches the customer by email.
     if kind != AuthorKind::Customer && visibility == Visibility::Public {
-        return crate::email::queue_outbound(tx, now, message).await;
+        return crate::mail_outbox::queue_outbound(tx, now, message).await;
     }
     Ok(message)
 }

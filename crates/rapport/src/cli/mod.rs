@@ -329,7 +329,7 @@ async fn ingest(config: Config, mailbox: Option<&str>) -> anyhow::Result<()> {
             "could not store the mail ({err}); it was not stored, try again later"
         ))
     })?;
-    use rapport_store::email::Outcome;
+    use rapport_store::mail_intake::Outcome;
     match ingested.outcome {
         Outcome::Rejected if raw.len() <= max => Err(Exit {
             code: EX_DATAERR,

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use rapport_domain::Role;
-use rapport_store::email::InboundEmail;
+use rapport_store::mail_intake::InboundEmail;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

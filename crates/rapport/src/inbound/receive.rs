@@ -4,7 +4,7 @@ use crate::extract::{AuthAgent, Json, Query};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use rapport_store::email::{Ingested, Outcome};
+use rapport_store::mail_intake::{Ingested, Outcome};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
