@@ -92,10 +92,11 @@ pub struct ParsedMail {
 impl ParsedMail {
     pub fn read(raw: Vec<u8>, mailbox: Option<String>, max_bytes: usize) -> ParsedMail {
         let parsed = if raw.len() > max_bytes {
-            Err(format!(
-                "the message is {} bytes, more than the limit of {max_bytes}",
-                raw.len()
-            ))
+            Err(IntakeNote::TooLarge {
+                bytes: raw.len(),
+                limit: max_bytes,
+            }
+            .to_string())
         } else {
             rapport_mail::read(&raw).map_err(|err| err.to_string())
         };
@@ -325,7 +326,7 @@ impl Store {
                     now,
                     record(
                         Outcome::AutoReply,
-                        Some("an automatic reply: it opens nothing and gets no answer".into()),
+                        Some(IntakeNote::AutoReply.to_string()),
                         None,
                         None,
                     ),

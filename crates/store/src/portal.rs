@@ -365,7 +365,7 @@ impl Store {
         .ok_or_else(|| StoreError::not_found("attachment", attachment_id))?;
         Ok((
             int(&row, "ticket_id")?,
-            text(&row, "visibility")? == "public",
+            text(&row, "visibility")? == Visibility::Public.as_str(),
         ))
     }
 }

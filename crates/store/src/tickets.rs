@@ -10,6 +10,8 @@ use crate::{Store, StoreError, StoreResult, Tx};
 use rapport_coach::{ReplyContext, Review, analyze_message, analyze_reply};
 use rapport_domain::Job;
 use rapport_domain::message::text_to_html;
+use rapport_domain::wording::Mail;
+use rapport_domain::wording::notes::HandOver;
 use rapport_domain::{
     Actor, Author, AuthorKind, Channel, Conversation, Message, Priority, Problem, Ticket,
     Visibility, validate,
@@ -378,7 +380,7 @@ impl Store {
         )
         .await?;
         if let (true, Some(note)) = (handed_over, handover_note) {
-            let body = format!("Hand-over: {note}");
+            let body = HandOver { note }.text();
             insert_message(
                 &mut tx,
                 &now,

@@ -52,6 +52,12 @@ pub enum IntakeNote {
     Bounce(Option<i64>),
     NoSender,
     UnusableSender(String),
+    AutoReply,
+    /// Larger than the configured limit: its size and the limit, in bytes.
+    TooLarge {
+        bytes: usize,
+        limit: usize,
+    },
 }
 
 impl std::fmt::Display for IntakeNote {
@@ -69,6 +75,15 @@ impl std::fmt::Display for IntakeNote {
             IntakeNote::NoSender => f.write_str("the message has no sender address"),
             IntakeNote::UnusableSender(address) => {
                 write!(f, "the sender address `{address}` is not usable")
+            }
+            IntakeNote::AutoReply => {
+                f.write_str("an automatic reply: it opens nothing and gets no answer")
+            }
+            IntakeNote::TooLarge { bytes, limit } => {
+                write!(
+                    f,
+                    "the message is {bytes} bytes, more than the limit of {limit}"
+                )
             }
         }
     }

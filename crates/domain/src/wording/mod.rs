@@ -13,6 +13,7 @@ pub mod escalations;
 pub mod health;
 pub mod lifecycle;
 pub mod mail;
+pub mod notes;
 pub mod promises;
 pub mod surveys;
 
