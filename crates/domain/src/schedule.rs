@@ -181,7 +181,10 @@ mod tests {
             Conversation::WaitingOnUs,
             Problem::Open
         ));
-        assert!(!starts_waiting_check_ins(Conversation::OnHold, Problem::Open));
+        assert!(!starts_waiting_check_ins(
+            Conversation::OnHold,
+            Problem::Open
+        ));
     }
 
     #[test]

@@ -6,9 +6,9 @@
 //! - A **low score** (CSAT 1 or 2, an NPS detractor from 0 to 6) opens a follow-up task for the
 //!   relationship owner, whose outcome is recorded when the task is done.
 
+use crate::Problem;
 use crate::named_enum;
 use crate::validate::Invalid;
-use crate::Problem;
 use std::ops::RangeInclusive;
 use time::{Duration, OffsetDateTime};
 

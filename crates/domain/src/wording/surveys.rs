@@ -102,7 +102,10 @@ mod tests {
 
     #[test]
     fn complaints_are_quoted_on_one_short_line() {
-        assert_eq!(complaint_excerpt("Still\n  broken,\tagain."), "Still broken, again.");
+        assert_eq!(
+            complaint_excerpt("Still\n  broken,\tagain."),
+            "Still broken, again."
+        );
         let long = "word ".repeat(40);
         let excerpt = complaint_excerpt(&long);
         assert_eq!(excerpt.chars().count(), 143);
