@@ -1,1 +1,282 @@
-//! (being written)
+//! The problem lifecycle's schedule: when silence earns a check-in, and whether a check-in
+//! that falls due still has a reason to happen.
+//!
+//! - While the problem is open and the ticket waits on the customer, the agent gets check-in
+//!   tasks some **business days** after their reply (Monday to Friday, counted in UTC; by
+//!   default 2 and 5), never a closed ticket.
+//! - After a proposed resolution the customer gets gentle check-ins some **calendar days**
+//!   later (by default 3 and 7); after the last one the problem is resolved unconfirmed.
+//!
+//! Each check-in is scheduled when the situation begins and checked again when it falls due:
+//! if the customer spoke, or the resolution was answered or proposed again, it does nothing.
+
+use crate::{Conversation, Problem};
+use time::{Duration, OffsetDateTime, Weekday};
+
+/// A workspace setting listing days, as `(key, default)`; its stored text is like `2,5`.
+pub type DaysSetting = (&'static str, &'static str);
+
+/// Business days of customer silence after which the agent gets a check-in task.
+pub const WAITING_CHECK_INS: DaysSetting = ("waiting_check_in_business_days", "2,5");
+/// Days after a proposed resolution on which the customer gets a gentle check-in.
+pub const RESOLUTION_CHECK_INS: DaysSetting = ("resolution_check_in_days", "3,7");
+
+/// The days a setting lists: its stored text (`None` when never set) read as comma-separated
+/// positive numbers. Anything unreadable is skipped; when nothing usable is left, the
+/// setting's default applies, so a timer is never silently switched off.
+pub fn days((_, default): DaysSetting, stored: Option<&str>) -> Vec<i64> {
+    let read = |text: &str| -> Vec<i64> {
+        text.split(',')
+            .filter_map(|d| d.trim().parse().ok())
+            .filter(|d| *d > 0)
+            .collect()
+    };
+    let days = read(stored.unwrap_or(default));
+    if days.is_empty() { read(default) } else { days }
+}
+
+/// `days` business days (Monday to Friday, in UTC) after `from`, at the same time of day.
+pub fn add_business_days(from: OffsetDateTime, days: i64) -> OffsetDateTime {
+    let mut at = from;
+    let mut left = days;
+    while left > 0 {
+        at += Duration::days(1);
+        if !matches!(at.weekday(), Weekday::Saturday | Weekday::Sunday) {
+            left -= 1;
+        }
+    }
+    at
+}
+
+/// Whether an agent's reply starts the wait for the customer: the turn is now theirs and the
+/// problem is still open (a reply that proposes a resolution has its own check-ins).
+pub fn starts_waiting_check_ins(conversation: Conversation, problem: Problem) -> bool {
+    conversation == Conversation::WaitingOnCustomer && problem == Problem::Open
+}
+
+/// When the agent's check-ins fall due after their reply at `replied_at`: one per listed
+/// business day.
+pub fn waiting_check_in_times(replied_at: OffsetDateTime, days: &[i64]) -> Vec<OffsetDateTime> {
+    days.iter()
+        .map(|days| add_business_days(replied_at, *days))
+        .collect()
+}
+
+/// Whether a waiting check-in scheduled after our reply at `since` is still due: the ticket
+/// still waits on the customer, the problem is open, and no public message came after that
+/// reply (`last_public_at` is the time of the ticket's latest public message).
+pub fn waiting_check_in_due(
+    conversation: Conversation,
+    problem: Problem,
+    last_public_at: Option<&str>,
+    since: &str,
+) -> bool {
+    starts_waiting_check_ins(conversation, problem) && last_public_at == Some(since)
+}
+
+/// One gentle check-in after a proposed resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResolutionCheckIn {
+    pub at: OffsetDateTime,
+    /// After the last check-in the problem is resolved unconfirmed.
+    pub last: bool,
+}
+
+/// When the customer's check-ins fall due after a resolution proposed at `proposed_at`: one
+/// per listed calendar day, the final one marked `last`.
+pub fn resolution_check_ins(proposed_at: OffsetDateTime, days: &[i64]) -> Vec<ResolutionCheckIn> {
+    days.iter()
+        .enumerate()
+        .map(|(index, day)| ResolutionCheckIn {
+            at: proposed_at + Duration::days(*day),
+            last: index + 1 == days.len(),
+        })
+        .collect()
+}
+
+/// Whether the question "did this fix it?" asked at `asked_at` still stands: the problem
+/// still waits for the customer's confirmation, and the resolution now proposed is the same
+/// one (`current_proposed_at`, the ticket's latest proposal). A check-in or a link from an
+/// earlier proposal no longer applies.
+pub fn resolution_question_stands(
+    problem: Problem,
+    current_proposed_at: Option<&str>,
+    asked_at: &str,
+) -> bool {
+    problem == Problem::ResolutionProposed && current_proposed_at == Some(asked_at)
+}
+
+/// Whether a resolution check-in for the proposal made at `proposed_at` is still due.
+pub fn resolution_check_in_due(
+    problem: Problem,
+    current_proposed_at: Option<&str>,
+    proposed_at: &str,
+) -> bool {
+    resolution_question_stands(problem, current_proposed_at, proposed_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn business_days_skip_weekends() {
+        let friday = datetime!(2026-11-20 10:00 UTC);
+        assert_eq!(
+            add_business_days(friday, 1),
+            datetime!(2026-11-23 10:00 UTC)
+        );
+        assert_eq!(
+            add_business_days(friday, 2),
+            datetime!(2026-11-24 10:00 UTC)
+        );
+        let monday = datetime!(2026-11-23 10:00 UTC);
+        assert_eq!(
+            add_business_days(monday, 5),
+            datetime!(2026-11-30 10:00 UTC)
+        );
+        let saturday = datetime!(2026-11-21 09:00 UTC);
+        assert_eq!(
+            add_business_days(saturday, 1),
+            datetime!(2026-11-23 09:00 UTC)
+        );
+        assert_eq!(add_business_days(friday, 0), friday);
+    }
+
+    #[test]
+    fn day_lists_are_read_with_their_default_as_fallback() {
+        assert_eq!(days(WAITING_CHECK_INS, None), vec![2, 5]);
+        assert_eq!(days(RESOLUTION_CHECK_INS, None), vec![3, 7]);
+        assert_eq!(days(WAITING_CHECK_INS, Some("1, 3 ,10")), vec![1, 3, 10]);
+        assert_eq!(days(WAITING_CHECK_INS, Some("4,x,0,-2")), vec![4]);
+        assert_eq!(days(WAITING_CHECK_INS, Some("")), vec![2, 5]);
+        assert_eq!(days(RESOLUTION_CHECK_INS, Some("0,nope")), vec![3, 7]);
+    }
+
+    #[test]
+    fn waiting_check_ins_fall_on_business_days_after_the_reply() {
+        let thursday = datetime!(2026-11-19 15:30 UTC);
+        assert_eq!(
+            waiting_check_in_times(thursday, &[2, 5]),
+            vec![
+                datetime!(2026-11-23 15:30 UTC),
+                datetime!(2026-11-26 15:30 UTC)
+            ]
+        );
+        assert!(waiting_check_in_times(thursday, &[]).is_empty());
+    }
+
+    #[test]
+    fn only_a_reply_that_hands_over_an_open_problem_starts_the_wait() {
+        assert!(starts_waiting_check_ins(
+            Conversation::WaitingOnCustomer,
+            Problem::Open
+        ));
+        assert!(!starts_waiting_check_ins(
+            Conversation::WaitingOnCustomer,
+            Problem::ResolutionProposed
+        ));
+        assert!(!starts_waiting_check_ins(
+            Conversation::WaitingOnUs,
+            Problem::Open
+        ));
+        assert!(!starts_waiting_check_ins(
+            Conversation::OnHold,
+            Problem::Open
+        ));
+    }
+
+    #[test]
+    fn a_waiting_check_in_is_due_only_while_nothing_has_happened_since_our_reply() {
+        let since = "2026-11-19T15:30:00.000000Z";
+        let later = "2026-11-20T08:00:00.000000Z";
+        let waiting = Conversation::WaitingOnCustomer;
+        assert!(waiting_check_in_due(
+            waiting,
+            Problem::Open,
+            Some(since),
+            since
+        ));
+        // The customer (or we) wrote again since.
+        assert!(!waiting_check_in_due(
+            waiting,
+            Problem::Open,
+            Some(later),
+            since
+        ));
+        assert!(!waiting_check_in_due(waiting, Problem::Open, None, since));
+        // The turn is ours, or the problem moved on.
+        assert!(!waiting_check_in_due(
+            Conversation::WaitingOnUs,
+            Problem::Open,
+            Some(since),
+            since
+        ));
+        assert!(!waiting_check_in_due(
+            waiting,
+            Problem::ResolutionProposed,
+            Some(since),
+            since
+        ));
+        assert!(!waiting_check_in_due(
+            waiting,
+            Problem::Resolved,
+            Some(since),
+            since
+        ));
+    }
+
+    #[test]
+    fn resolution_check_ins_fall_on_calendar_days_and_the_final_one_is_last() {
+        let proposed = datetime!(2026-11-20 10:00 UTC);
+        assert_eq!(
+            resolution_check_ins(proposed, &[3, 7]),
+            vec![
+                ResolutionCheckIn {
+                    at: datetime!(2026-11-23 10:00 UTC),
+                    last: false
+                },
+                ResolutionCheckIn {
+                    at: datetime!(2026-11-27 10:00 UTC),
+                    last: true
+                },
+            ]
+        );
+        assert_eq!(
+            resolution_check_ins(proposed, &[1]),
+            vec![ResolutionCheckIn {
+                at: datetime!(2026-11-21 10:00 UTC),
+                last: true
+            }]
+        );
+        assert!(resolution_check_ins(proposed, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_resolution_check_in_is_due_only_for_the_standing_proposal() {
+        let asked = "2026-11-20T10:00:00.000000Z";
+        let again = "2026-11-25T10:00:00.000000Z";
+        assert!(resolution_check_in_due(
+            Problem::ResolutionProposed,
+            Some(asked),
+            asked
+        ));
+        // Proposed again since: the earlier check-ins and links no longer apply.
+        assert!(!resolution_check_in_due(
+            Problem::ResolutionProposed,
+            Some(again),
+            asked
+        ));
+        assert!(!resolution_check_in_due(
+            Problem::ResolutionProposed,
+            None,
+            asked
+        ));
+        // The customer answered, or the problem moved on.
+        for problem in [Problem::Open, Problem::Resolved, Problem::ClosedUnresolved] {
+            assert!(!resolution_check_in_due(problem, Some(asked), asked));
+            assert!(!resolution_question_stands(problem, Some(asked), asked));
+        }
+    }
+}

@@ -188,6 +188,90 @@ impl Problem {
 /// The tag that marks a ticket as a complaint (the coach reviews replies on it more strictly).
 pub const COMPLAINT_TAG: &str = "complaint";
 
+/// A deliberate move of a ticket's conversation or problem state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketMove {
+    Hold,
+    Release,
+    ProposeResolution,
+    ConfirmResolution,
+    RejectResolution,
+    Reopen,
+    CloseUnresolved { reason: String },
+}
+
+impl TicketMove {
+    /// The event recorded for the move.
+    pub fn action(&self) -> &'static str {
+        match self {
+            TicketMove::Hold => "ticket.held",
+            TicketMove::Release => "ticket.released",
+            TicketMove::ProposeResolution => "resolution.proposed",
+            TicketMove::ConfirmResolution => "resolution.confirmed",
+            TicketMove::RejectResolution => "resolution.rejected",
+            TicketMove::Reopen => "problem.reopened",
+            TicketMove::CloseUnresolved { .. } => "problem.closed_unresolved",
+        }
+    }
+
+    /// The ticket after the move, or why the move makes no sense from where it is. A
+    /// confirmed resolution is marked confirmed; a close records its (trimmed) reason; a
+    /// problem that is open again forgets both.
+    pub fn apply(&self, before: &Ticket) -> Result<Ticket, TransitionError> {
+        let mut after = before.clone();
+        match self {
+            TicketMove::Hold => after.conversation = before.conversation.hold()?,
+            TicketMove::Release => after.conversation = before.conversation.release()?,
+            TicketMove::ProposeResolution => after.problem = before.problem.propose_resolution()?,
+            TicketMove::ConfirmResolution => {
+                after.problem = before.problem.confirm_resolution()?;
+                after.resolution_confirmed = Some(true);
+            }
+            TicketMove::RejectResolution => after.problem = before.problem.reject_resolution()?,
+            TicketMove::Reopen => after.problem = before.problem.reopen()?,
+            TicketMove::CloseUnresolved { reason } => {
+                after.problem = before.problem.close_unresolved(reason)?;
+                after.closed_reason = Some(reason.trim().to_owned());
+            }
+        }
+        if after.problem == Problem::Open {
+            after.resolution_confirmed = None;
+            after.closed_reason = None;
+        }
+        Ok(after)
+    }
+}
+
+/// What the customer chose with a "did this fix it?" link. Each question has one link per
+/// answer, stored as `yes` and `no`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Fixed,
+    NotFixed,
+}
+
+impl Answer {
+    pub const ALL: &'static [Answer] = &[Answer::Fixed, Answer::NotFixed];
+
+    /// The answer as stored with its link.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Answer::Fixed => "yes",
+            Answer::NotFixed => "no",
+        }
+    }
+
+    /// Reads a stored answer; anything but `yes` counts as "not fixed", the answer that
+    /// keeps the problem in our hands.
+    pub fn from_stored(text: &str) -> Answer {
+        if text == Answer::Fixed.as_str() {
+            Answer::Fixed
+        } else {
+            Answer::NotFixed
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +375,115 @@ mod tests {
         for state in Problem::ALL {
             assert_eq!(state.after_customer_message(), Problem::Open);
         }
+    }
+
+    fn ticket(conversation: Conversation, problem: Problem) -> Ticket {
+        Ticket {
+            id: 1,
+            subject: "Printer jams".into(),
+            customer_id: 2,
+            organization_id: None,
+            team_id: None,
+            assignee_id: None,
+            priority: Priority::Normal,
+            conversation,
+            problem,
+            channel: crate::Channel::Email,
+            tags: vec![],
+            insight: None,
+            resolution_confirmed: None,
+            closed_reason: None,
+            created_at: "2026-11-20T10:00:00.000000Z".into(),
+            updated_at: "2026-11-20T10:00:00.000000Z".into(),
+        }
+    }
+
+    #[test]
+    fn moves_change_one_state_and_keep_the_rest() {
+        let before = ticket(Conversation::WaitingOnUs, Problem::Open);
+        let held = TicketMove::Hold.apply(&before).expect("hold");
+        assert_eq!(held.conversation, Conversation::OnHold);
+        assert_eq!(held.problem, Problem::Open);
+        assert_eq!(held.subject, before.subject);
+        let released = TicketMove::Release.apply(&held).expect("release");
+        assert_eq!(released.conversation, Conversation::WaitingOnUs);
+        let proposed = TicketMove::ProposeResolution
+            .apply(&before)
+            .expect("propose");
+        assert_eq!(proposed.problem, Problem::ResolutionProposed);
+        assert_eq!(proposed.conversation, Conversation::WaitingOnUs);
+        assert_eq!(proposed.resolution_confirmed, None);
+    }
+
+    #[test]
+    fn a_confirmed_resolution_is_marked_confirmed_until_reopened() {
+        let proposed = ticket(Conversation::WaitingOnUs, Problem::ResolutionProposed);
+        let confirmed = TicketMove::ConfirmResolution
+            .apply(&proposed)
+            .expect("confirm");
+        assert_eq!(confirmed.problem, Problem::Resolved);
+        assert_eq!(confirmed.resolution_confirmed, Some(true));
+        let reopened = TicketMove::Reopen.apply(&confirmed).expect("reopen");
+        assert_eq!(reopened.problem, Problem::Open);
+        assert_eq!(reopened.resolution_confirmed, None);
+        let rejected = TicketMove::RejectResolution
+            .apply(&proposed)
+            .expect("reject");
+        assert_eq!(rejected.problem, Problem::Open);
+    }
+
+    #[test]
+    fn a_close_keeps_its_trimmed_reason_until_reopened() {
+        let open = ticket(Conversation::WaitingOnCustomer, Problem::Open);
+        let closed = TicketMove::CloseUnresolved {
+            reason: "  moved to another provider ".into(),
+        }
+        .apply(&open)
+        .expect("close");
+        assert_eq!(closed.problem, Problem::ClosedUnresolved);
+        assert_eq!(
+            closed.closed_reason.as_deref(),
+            Some("moved to another provider")
+        );
+        let reopened = TicketMove::Reopen.apply(&closed).expect("reopen");
+        assert_eq!(reopened.closed_reason, None);
+    }
+
+    #[test]
+    fn a_move_that_makes_no_sense_says_why() {
+        let open = ticket(Conversation::New, Problem::Open);
+        let err = TicketMove::ConfirmResolution
+            .apply(&open)
+            .expect_err("nothing proposed");
+        assert!(err.message.contains("nothing to confirm"), "{err}");
+        assert!(TicketMove::Release.apply(&open).is_err());
+        assert!(
+            TicketMove::CloseUnresolved { reason: " ".into() }
+                .apply(&open)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn each_move_records_its_own_event() {
+        assert_eq!(TicketMove::Hold.action(), "ticket.held");
+        assert_eq!(
+            TicketMove::CloseUnresolved { reason: "x".into() }.action(),
+            "problem.closed_unresolved"
+        );
+        assert_eq!(
+            TicketMove::ConfirmResolution.action(),
+            "resolution.confirmed"
+        );
+    }
+
+    #[test]
+    fn link_answers_are_stored_as_yes_and_no() {
+        for answer in Answer::ALL {
+            assert_eq!(Answer::from_stored(answer.as_str()), *answer);
+        }
+        assert_eq!(Answer::Fixed.as_str(), "yes");
+        assert_eq!(Answer::from_stored("maybe"), Answer::NotFixed);
     }
 
     #[test]

@@ -6,50 +6,46 @@
 //!   Silence brings gentle check-ins (by default after 3 and 7 days); after the last the
 //!   problem is resolved *unconfirmed*, and any reply still reopens it.
 //! - Only an agent closes an open problem, as `closed_unresolved`, with a written reason.
+//!
+//! The rules are the domain's (`rapport_domain::schedule`, `TicketMove::apply`) and the words
+//! are templates (`rapport_domain::wording::lifecycle`); here they are loaded and saved.
 
 use crate::events::{self, change};
 use crate::tasks::{self, NewTask};
-use crate::tickets::{TicketMove, insert_message, load_ticket};
+use crate::tickets::{insert_message, load_ticket};
 use crate::{Store, StoreError, StoreResult, Tx, clock, secrets};
-use rapport_domain::Job;
-use rapport_domain::TaskKind;
-use rapport_domain::{Actor, Channel, Conversation, Problem, Ticket, Visibility};
+use rapport_domain::schedule::{self, DaysSetting};
+use rapport_domain::wording::lifecycle::{
+    CheckInTask, LastResolutionCheckInMail, NOT_FIXED_WITHOUT_WORDS, ResolutionCheckInMail,
+    ResolutionQuestionMail,
+};
+use rapport_domain::wording::{Mail, TaskText, first_name};
+use rapport_domain::{Actor, AuthorKind, Channel, Problem, Ticket, Visibility};
+use rapport_domain::{Job, TaskKind};
 use serde_json::{Map, Value, json};
-use time::{Duration, OffsetDateTime, Weekday};
+use time::OffsetDateTime;
 
-/// Workspace settings for the timers, with their defaults.
-pub const WAITING_CHECK_INS: (&str, &str) = ("waiting_check_in_business_days", "2,5");
-pub const RESOLUTION_CHECK_INS: (&str, &str) = ("resolution_check_in_days", "3,7");
+pub use rapport_domain::schedule::{RESOLUTION_CHECK_INS, WAITING_CHECK_INS};
+pub use rapport_domain::ticket::Answer;
+use rapport_domain::ticket::TicketMove;
 
-async fn day_list(tx: &mut Tx, (key, default): (&str, &str)) -> StoreResult<Vec<i64>> {
-    let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-        .bind(key)
+/// The days a lifecycle setting lists, read by the domain's rule from the stored text.
+async fn setting_days(tx: &mut Tx, setting: DaysSetting) -> StoreResult<Vec<i64>> {
+    let stored: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(setting.0)
         .fetch_optional(&mut **tx)
         .await?;
-    let value = value.unwrap_or_else(|| default.to_owned());
-    let days: Vec<i64> = value
-        .split(',')
-        .filter_map(|d| d.trim().parse().ok())
-        .filter(|d| *d > 0)
-        .collect();
-    Ok(if days.is_empty() {
-        default.split(',').filter_map(|d| d.parse().ok()).collect()
-    } else {
-        days
-    })
+    Ok(schedule::days(setting, stored.as_deref()))
 }
 
-/// `days` business days (Monday to Friday) after `from`.
-pub fn add_business_days(from: OffsetDateTime, days: i64) -> OffsetDateTime {
-    let mut at = from;
-    let mut left = days;
-    while left > 0 {
-        at += Duration::days(1);
-        if !matches!(at.weekday(), Weekday::Saturday | Weekday::Sunday) {
-            left -= 1;
-        }
-    }
-    at
+/// When the ticket's current resolution was proposed.
+async fn proposed_at(tx: &mut Tx, ticket_id: i64) -> StoreResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT resolution_proposed_at FROM tickets WHERE id = $1")
+            .bind(ticket_id)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
 }
 
 fn parse(at: &str) -> StoreResult<OffsetDateTime> {
@@ -63,12 +59,12 @@ pub(crate) async fn schedule_waiting_check_ins(
     now: &str,
     ticket: &Ticket,
 ) -> StoreResult<()> {
-    if ticket.conversation != Conversation::WaitingOnCustomer || ticket.problem != Problem::Open {
+    if !schedule::starts_waiting_check_ins(ticket.conversation, ticket.problem) {
         return Ok(());
     }
-    let since = parse(now)?;
-    for days in day_list(tx, WAITING_CHECK_INS).await? {
-        let run_at = clock::format(add_business_days(since, days));
+    let days = setting_days(tx, WAITING_CHECK_INS).await?;
+    for at in schedule::waiting_check_in_times(parse(now)?, &days) {
+        let run_at = clock::format(at);
         let job = Job::WaitingCheckIn {
             ticket_id: ticket.id,
             since: now.to_owned(),
@@ -88,19 +84,27 @@ pub async fn waiting_check_in(
 ) -> StoreResult<()> {
     let ticket = load_ticket(tx, ticket_id).await?;
     let last_public: Option<String> = sqlx::query_scalar(
-        "SELECT MAX(created_at) FROM messages WHERE ticket_id = $1 AND visibility = 'public'",
+        "SELECT MAX(created_at) FROM messages WHERE ticket_id = $1 AND visibility = $2",
     )
     .bind(ticket_id)
+    .bind(Visibility::Public.as_str())
     .fetch_one(&mut **tx)
     .await?;
-    let still_waiting = ticket.conversation == Conversation::WaitingOnCustomer
-        && ticket.problem == Problem::Open
-        && last_public.as_deref() == Some(since);
-    if !still_waiting {
+    if !schedule::waiting_check_in_due(
+        ticket.conversation,
+        ticket.problem,
+        last_public.as_deref(),
+        since,
+    ) {
         return Ok(());
     }
     let name = customer_first_name(tx, ticket.customer_id).await?;
     let agent = tasks::responsible_agent(tx, Some(ticket_id), ticket.customer_id).await?;
+    let text = TaskText::of(&CheckInTask {
+        name: &name,
+        subject: &ticket.subject,
+        since_day: since.get(..10).unwrap_or(since),
+    });
     tasks::create(
         tx,
         now,
@@ -109,12 +113,8 @@ pub async fn waiting_check_in(
             kind: TaskKind::CheckIn,
             ticket_id: Some(ticket_id),
             customer_id: Some(ticket.customer_id),
-            title: format!("Check in with {name} about \"{}\"", ticket.subject),
-            detail: format!(
-                "We haven't heard from {name} since our reply on {}. The problem is still open: a short note asking \
-                 how it's going, or a call, shows we haven't forgotten them.",
-                &since[..10]
-            ),
+            title: text.title,
+            detail: text.detail,
             due_at: now,
         },
     )
@@ -142,27 +142,13 @@ pub(crate) async fn apply_move(
     actor: Actor,
 ) -> StoreResult<Ticket> {
     let before = load_ticket(tx, id).await?;
-    let mut after = before.clone();
+    let mut after = ticket_move.apply(&before)?;
     let mut changes = Map::new();
-    match ticket_move {
-        TicketMove::Hold => after.conversation = before.conversation.hold()?,
-        TicketMove::Release => after.conversation = before.conversation.release()?,
-        TicketMove::ProposeResolution => after.problem = before.problem.propose_resolution()?,
-        TicketMove::ConfirmResolution => {
-            after.problem = before.problem.confirm_resolution()?;
-            after.resolution_confirmed = Some(true);
-        }
-        TicketMove::RejectResolution => after.problem = before.problem.reject_resolution()?,
-        TicketMove::Reopen => after.problem = before.problem.reopen()?,
-        TicketMove::CloseUnresolved { reason } => {
-            after.problem = before.problem.close_unresolved(reason)?;
-            after.closed_reason = Some(reason.trim().to_owned());
-            changes.insert("reason".into(), change(None::<String>, reason.trim()));
-        }
-    }
-    if after.problem == Problem::Open {
-        after.resolution_confirmed = None;
-        after.closed_reason = None;
+    if let TicketMove::CloseUnresolved { .. } = ticket_move {
+        changes.insert(
+            "reason".into(),
+            change(None::<String>, after.closed_reason.as_deref()),
+        );
     }
     if before.conversation != after.conversation {
         changes.insert(
@@ -221,14 +207,14 @@ pub(crate) async fn apply_move(
 /// gentle check-ins.
 async fn ask_if_fixed(store: &Store, tx: &mut Tx, now: &str, ticket: &Ticket) -> StoreResult<()> {
     let mut links = Vec::new();
-    for answer in ["yes", "no"] {
+    for answer in Answer::ALL {
         let token = secrets::generate("");
         sqlx::query(
             "INSERT INTO resolution_links (token_hash, ticket_id, answer, proposed_at, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(secrets::digest(&token))
         .bind(ticket.id)
-        .bind(answer)
+        .bind(answer.as_str())
         .bind(now)
         .bind(now)
         .execute(&mut **tx)
@@ -236,11 +222,13 @@ async fn ask_if_fixed(store: &Store, tx: &mut Tx, now: &str, ticket: &Ticket) ->
         links.push(format!("{}/resolution/{token}", store.public_url()));
     }
     let name = customer_first_name(tx, ticket.customer_id).await?;
-    let body = format!(
-        "Hi {name},\n\nWe believe the problem \"{}\" is fixed. Did this fix it for you?\n\n\
-         Yes, it's fixed: {}\nNo, not yet: {}\n\nOr simply reply to this message; your words reach the person handling your case.",
-        ticket.subject, links[0], links[1]
-    );
+    let body = ResolutionQuestionMail {
+        name: &name,
+        subject: &ticket.subject,
+        yes_link: &links[0],
+        no_link: &links[1],
+    }
+    .text();
     insert_message(
         tx,
         now,
@@ -252,14 +240,13 @@ async fn ask_if_fixed(store: &Store, tx: &mut Tx, now: &str, ticket: &Ticket) ->
     )
     .await?;
 
-    let days = day_list(tx, RESOLUTION_CHECK_INS).await?;
-    let proposed = parse(now)?;
-    for (index, day) in days.iter().enumerate() {
-        let run_at = clock::format(proposed + Duration::days(*day));
+    let days = setting_days(tx, RESOLUTION_CHECK_INS).await?;
+    for check_in in schedule::resolution_check_ins(parse(now)?, &days) {
+        let run_at = clock::format(check_in.at);
         let job = Job::ResolutionCheckIn {
             ticket_id: ticket.id,
             proposed_at: now.to_owned(),
-            last: index + 1 == days.len(),
+            last: check_in.last,
         };
         crate::jobs::enqueue(tx, now, &job, &run_at).await?;
     }
@@ -276,27 +263,16 @@ pub async fn resolution_check_in(
     last: bool,
 ) -> StoreResult<()> {
     let ticket = load_ticket(tx, ticket_id).await?;
-    let current: Option<String> =
-        sqlx::query_scalar("SELECT resolution_proposed_at FROM tickets WHERE id = $1")
-            .bind(ticket_id)
-            .fetch_one(&mut **tx)
-            .await?;
-    if ticket.problem != Problem::ResolutionProposed || current.as_deref() != Some(proposed_at) {
+    let current = self::proposed_at(tx, ticket_id).await?;
+    if !schedule::resolution_check_in_due(ticket.problem, current.as_deref(), proposed_at) {
         return Ok(());
     }
     let name = customer_first_name(tx, ticket.customer_id).await?;
+    let (name, subject) = (name.as_str(), ticket.subject.as_str());
     let body = if last {
-        format!(
-            "Hi {name},\n\nWe haven't heard back, so we'll take it that \"{}\" is working for you now. If anything \
-             isn't right, just reply, today or months from now, and we'll pick it straight back up.",
-            ticket.subject
-        )
+        LastResolutionCheckInMail { name, subject }.text()
     } else {
-        format!(
-            "Hi {name},\n\nJust checking in: is \"{}\" working for you now? If anything still isn't right, simply \
-             reply and we'll pick it up. There's no rush and nothing will be closed on you.",
-            ticket.subject
-        )
+        ResolutionCheckInMail { name, subject }.text()
     };
     insert_message(
         tx,
@@ -310,8 +286,9 @@ pub async fn resolution_check_in(
     .await?;
     if last {
         let problem = ticket.problem.confirm_resolution()?;
-        sqlx::query("UPDATE tickets SET problem = $1, resolution_confirmed = 0, updated_at = $2 WHERE id = $3")
+        sqlx::query("UPDATE tickets SET problem = $1, resolution_confirmed = $2, updated_at = $3 WHERE id = $4")
             .bind(problem.as_str())
+            .bind(i64::from(false))
             .bind(now)
             .bind(ticket_id)
             .execute(&mut **tx)
@@ -355,16 +332,7 @@ pub(crate) async fn customer_first_name(tx: &mut Tx, customer_id: i64) -> StoreR
         .bind(customer_id)
         .fetch_optional(&mut **tx)
         .await?;
-    Ok(name
-        .and_then(|n| n.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "there".to_owned()))
-}
-
-/// What the customer chose with a "did this fix it?" link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
-    Fixed,
-    NotFixed,
+    Ok(first_name(name.as_deref()))
 }
 
 impl Store {
@@ -378,11 +346,7 @@ impl Store {
         let Some(row) = row else {
             return Ok(None);
         };
-        let answer = if crate::rows::text(&row, "answer")? == "yes" {
-            Answer::Fixed
-        } else {
-            Answer::NotFixed
-        };
+        let answer = Answer::from_stored(&crate::rows::text(&row, "answer")?);
         Ok(Some((
             answer,
             crate::rows::opt_text(&row, "used_at")?.is_none(),
@@ -429,15 +393,9 @@ impl Store {
                 message: "This link has already been used. If the problem is back, simply reply to our last message.".into(),
             });
         }
-        let current: Option<String> =
-            sqlx::query_scalar("SELECT resolution_proposed_at FROM tickets WHERE id = $1")
-                .bind(ticket_id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let current = self::proposed_at(&mut tx, ticket_id).await?;
         let ticket = load_ticket(&mut tx, ticket_id).await?;
-        if ticket.problem != Problem::ResolutionProposed
-            || current.as_deref() != Some(proposed_at.as_str())
-        {
+        if !schedule::resolution_question_stands(ticket.problem, current.as_deref(), &proposed_at) {
             return Err(StoreError::Conflict {
                 code: "link_outdated",
                 message: "This link belongs to an earlier question and no longer applies. Reply to our last message instead.".into(),
@@ -452,11 +410,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let customer = Actor::Customer(ticket.customer_id);
-        let answer = if crate::rows::text(&row, "answer")? == "yes" {
-            Answer::Fixed
-        } else {
-            Answer::NotFixed
-        };
+        let answer = Answer::from_stored(&crate::rows::text(&row, "answer")?);
         let ticket = match answer {
             Answer::Fixed => {
                 let ticket = apply_move(
@@ -486,7 +440,7 @@ impl Store {
                 let words = comment
                     .map(str::trim)
                     .filter(|c| !c.is_empty())
-                    .unwrap_or("The customer says it is not fixed yet.");
+                    .unwrap_or(NOT_FIXED_WITHOUT_WORDS);
                 not_fixed_in(self, &mut tx, &now, ticket_id, customer, words).await?
             }
         };
@@ -520,7 +474,7 @@ async fn not_fixed_in(
         .await?;
         return load_ticket(tx, ticket_id).await;
     }
-    apply_move(
+    let rejected = apply_move(
         store,
         tx,
         now,
@@ -540,7 +494,12 @@ async fn not_fixed_in(
     )
     .await?;
     sqlx::query("UPDATE tickets SET conversation = $1 WHERE id = $2")
-        .bind(Conversation::WaitingOnUs.as_str())
+        .bind(
+            rejected
+                .conversation
+                .after_message(AuthorKind::Customer, Visibility::Public)
+                .as_str(),
+        )
         .bind(ticket_id)
         .execute(&mut **tx)
         .await?;
@@ -579,29 +538,5 @@ impl Store {
             Actor::Customer(customer_id),
         )
         .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn business_days_skip_weekends() {
-        let friday = datetime!(2026-11-20 10:00 UTC);
-        assert_eq!(
-            add_business_days(friday, 1),
-            datetime!(2026-11-23 10:00 UTC)
-        );
-        assert_eq!(
-            add_business_days(friday, 2),
-            datetime!(2026-11-24 10:00 UTC)
-        );
-        let monday = datetime!(2026-11-23 10:00 UTC);
-        assert_eq!(
-            add_business_days(monday, 5),
-            datetime!(2026-11-30 10:00 UTC)
-        );
     }
 }

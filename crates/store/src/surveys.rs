@@ -1,21 +1,22 @@
 //! Surveys: CSAT (1 to 5) after a problem is resolved, confirmed or not, and NPS (0 to 10) at
 //! most once per customer per 90 days, each through a single-use link. A low score opens a
 //! follow-up task for the relationship owner, whose outcome is recorded when it is done.
+//!
+//! The rules are `rapport_domain::survey` and the words `rapport_domain::wording::surveys`.
 
 use crate::events::{self, change};
 use crate::rows::{int, opt_int, text};
 use crate::tasks::{self, NewTask};
 use crate::tickets::{insert_message, load_ticket};
 use crate::{Store, StoreError, StoreResult, Tx, secrets};
-use rapport_domain::Job;
-use rapport_domain::TaskKind;
-use rapport_domain::{Actor, Channel, Problem, Visibility, validate};
+use rapport_coach::Intent;
+use rapport_domain::survey::{self, AfterResolution, SurveyKind};
+use rapport_domain::wording::surveys::{SurveyFollowUpTask, SurveyMail, complaint_excerpt};
+use rapport_domain::wording::{Mail, TaskText};
+use rapport_domain::{Actor, Channel, Job, TaskKind, Visibility};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
-
-/// NPS is asked at most once per customer in this many days.
-const NPS_EVERY_DAYS: i64 = 90;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SurveyAnswer {
@@ -29,41 +30,49 @@ pub struct SurveyAnswer {
 /// After a resolution: send the CSAT (and the NPS when it is due) to the customer.
 pub async fn send(store: &Store, tx: &mut Tx, now: &str, ticket_id: i64) -> StoreResult<()> {
     let ticket = load_ticket(tx, ticket_id).await?;
-    if ticket.problem != Problem::Resolved {
-        return Ok(());
-    }
     let unanswered: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM surveys WHERE ticket_id = $1 AND kind = 'csat' AND answered_at IS NULL",
+        "SELECT id FROM surveys WHERE ticket_id = $1 AND kind = $2 AND answered_at IS NULL",
     )
     .bind(ticket_id)
+    .bind(SurveyKind::Csat.as_str())
     .fetch_optional(&mut **tx)
     .await?;
-    if unanswered.is_some() {
-        return Ok(());
-    }
-    let csat = create(tx, now, ticket.customer_id, Some(ticket_id), "csat").await?;
-    let nps_since =
-        crate::clock::format(store.clock().now() - time::Duration::days(NPS_EVERY_DAYS));
+    let nps_since = crate::clock::format(survey::nps_recent_since(store.clock().now()));
     let recent_nps: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM surveys WHERE customer_id = $1 AND kind = 'nps' AND sent_at > $2 LIMIT 1",
+        "SELECT id FROM surveys WHERE customer_id = $1 AND kind = $2 AND sent_at > $3 LIMIT 1",
     )
     .bind(ticket.customer_id)
+    .bind(SurveyKind::Nps.as_str())
     .bind(&nps_since)
     .fetch_optional(&mut **tx)
     .await?;
-    let name = crate::lifecycle::customer_first_name(tx, ticket.customer_id).await?;
-    let mut body = format!(
-        "Hi {name},\n\nHow did we do with \"{}\"? One click, from 1 (poor) to 5 (excellent), tells us:\n{}/survey/{csat}",
-        ticket.subject,
-        store.public_url()
-    );
-    if recent_nps.is_none() {
-        let nps = create(tx, now, ticket.customer_id, Some(ticket_id), "nps").await?;
-        body.push_str(&format!(
-            "\n\nAnd if you have a moment: how likely are you to recommend us to a friend, from 0 to 10?\n{}/survey/{nps}",
-            store.public_url()
-        ));
+    let kinds = survey::surveys_after_resolution(AfterResolution {
+        problem: ticket.problem,
+        csat_unanswered: unanswered.is_some(),
+        nps_sent_recently: recent_nps.is_some(),
+    });
+    let mut links = Vec::new();
+    for kind in kinds {
+        let token = create(tx, now, ticket.customer_id, Some(ticket_id), kind).await?;
+        links.push((kind, format!("{}/survey/{token}", store.public_url())));
     }
+    let link = |wanted: SurveyKind| {
+        links
+            .iter()
+            .find(|(kind, _)| *kind == wanted)
+            .map(|(_, link)| link.as_str())
+    };
+    let Some(csat_link) = link(SurveyKind::Csat) else {
+        return Ok(());
+    };
+    let name = crate::lifecycle::customer_first_name(tx, ticket.customer_id).await?;
+    let body = SurveyMail {
+        name: &name,
+        subject: &ticket.subject,
+        csat_link,
+        nps_link: link(SurveyKind::Nps),
+    }
+    .text();
     insert_message(
         tx,
         now,
@@ -82,13 +91,13 @@ async fn create(
     now: &str,
     customer_id: i64,
     ticket_id: Option<i64>,
-    kind: &str,
+    kind: SurveyKind,
 ) -> StoreResult<String> {
     let token = secrets::generate("");
     sqlx::query("INSERT INTO surveys (customer_id, ticket_id, kind, token_hash, sent_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(customer_id)
         .bind(ticket_id)
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(secrets::digest(&token))
         .bind(now)
         .execute(&mut **tx)
@@ -117,10 +126,7 @@ impl Store {
         comment: Option<&str>,
     ) -> StoreResult<SurveyAnswer> {
         let ticket = self.ticket(ticket_id).await?;
-        if !matches!(
-            ticket.problem,
-            Problem::Resolved | Problem::ClosedUnresolved
-        ) {
+        if !survey::can_rate(ticket.problem) {
             return Err(StoreError::Conflict {
                 code: "not_resolved",
                 message: "You can rate this ticket once it is resolved.".into(),
@@ -133,9 +139,10 @@ impl Store {
             });
         }
         let open: Option<String> = sqlx::query_scalar(
-            "SELECT token_hash FROM surveys WHERE ticket_id = $1 AND kind = 'csat' AND answered_at IS NULL ORDER BY id DESC LIMIT 1",
+            "SELECT token_hash FROM surveys WHERE ticket_id = $1 AND kind = $2 AND answered_at IS NULL ORDER BY id DESC LIMIT 1",
         )
         .bind(ticket_id)
+        .bind(SurveyKind::Csat.as_str())
         .fetch_optional(self.pool())
         .await?;
         let hash = match open {
@@ -143,8 +150,14 @@ impl Store {
             None => {
                 let mut tx = self.begin_write().await?;
                 let now = self.now();
-                let token =
-                    create(&mut tx, &now, ticket.customer_id, Some(ticket_id), "csat").await?;
+                let token = create(
+                    &mut tx,
+                    &now,
+                    ticket.customer_id,
+                    Some(ticket_id),
+                    SurveyKind::Csat,
+                )
+                .await?;
                 tx.commit().await?;
                 secrets::digest(&token)
             }
@@ -155,9 +168,10 @@ impl Store {
     /// The customer's CSAT score for a ticket, once they have given one.
     pub async fn ticket_rating(&self, ticket_id: i64) -> StoreResult<Option<i64>> {
         let score: Option<Option<i64>> = sqlx::query_scalar(
-            "SELECT score FROM surveys WHERE ticket_id = $1 AND kind = 'csat' AND answered_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+            "SELECT score FROM surveys WHERE ticket_id = $1 AND kind = $2 AND answered_at IS NOT NULL ORDER BY id DESC LIMIT 1",
         )
         .bind(ticket_id)
+        .bind(SurveyKind::Csat.as_str())
         .fetch_optional(self.pool())
         .await?;
         Ok(score.flatten())
@@ -182,24 +196,16 @@ impl Store {
             opt_int(&row, "ticket_id")?,
             text(&row, "kind")?,
         );
+        let kind: SurveyKind = kind
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("`{kind}` is not a survey kind")))?;
         if crate::rows::opt_text(&row, "answered_at")?.is_some() {
             return Err(StoreError::Conflict {
                 code: "survey_answered",
                 message: "This survey has already been answered. Thank you!".into(),
             });
         }
-        let (range, low) = if kind == "csat" {
-            (1..=5, score <= 2)
-        } else {
-            (0..=10, score <= 6)
-        };
-        if !range.contains(&score) {
-            return Err(validate::Invalid::new(
-                "score",
-                format!("the score is from {} to {}", range.start(), range.end()),
-            )
-            .into());
-        }
+        kind.check_score(score)?;
         let comment = comment.map(str::trim).filter(|c| !c.is_empty());
         sqlx::query("UPDATE surveys SET answered_at = $1, score = $2, comment = $3 WHERE id = $4")
             .bind(&now)
@@ -209,12 +215,15 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let mut follow_up_task_id = None;
-        if low {
+        if kind.is_low(score) {
             let owner = tasks::owner_of(&mut tx, customer_id).await?;
             let name = crate::lifecycle::customer_first_name(&mut tx, customer_id).await?;
-            let said = comment
-                .map(|c| format!(" and wrote: \"{c}\""))
-                .unwrap_or_default();
+            let text = TaskText::of(&SurveyFollowUpTask {
+                name: &name,
+                kind,
+                score,
+                comment,
+            });
             let task = tasks::create(
                 &mut tx,
                 &now,
@@ -223,11 +232,8 @@ impl Store {
                     kind: TaskKind::SurveyFollowUp,
                     ticket_id,
                     customer_id: Some(customer_id),
-                    title: format!("{name} gave us {score} ({})", kind.to_uppercase()),
-                    detail: format!(
-                        "{name} scored us {score}{said}. Call or write to understand what went wrong and what would make it \
-                         right; record what came of it when you complete this task."
-                    ),
+                    title: text.title,
+                    detail: text.detail,
                     due_at: &now,
                 },
             )
@@ -246,14 +252,14 @@ impl Store {
             "customer",
             customer_id,
             "survey.answered",
-            json!({ "kind": change(None::<String>, &kind), "score": change(None::<i64>, score) }),
+            json!({ "kind": change(None::<String>, kind), "score": change(None::<i64>, score) }),
         )
         .await?;
         crate::jobs::enqueue_once(&mut tx, &now, &Job::RecomputeHealth { customer_id }).await?;
         tx.commit().await?;
         Ok(SurveyAnswer {
             survey_id: id,
-            kind,
+            kind: kind.as_str().to_owned(),
             score,
             follow_up_task_id,
         })
@@ -307,27 +313,28 @@ impl Store {
     pub async fn complaints(&self, customer_id: i64) -> StoreResult<Vec<Complaint>> {
         let rows = sqlx::query(
             "SELECT m.ticket_id, t.subject, m.body_text, m.created_at FROM messages m JOIN tickets t ON t.id = m.ticket_id \
-             WHERE m.author_customer_id = $1 AND m.insight LIKE '%\"complaint\"%' ORDER BY m.id DESC LIMIT 10",
+             WHERE m.author_customer_id = $1 AND m.insight LIKE $2 ORDER BY m.id DESC LIMIT 10",
         )
         .bind(customer_id)
+        .bind(complaint_pattern()?)
         .fetch_all(self.pool())
         .await?;
         rows.iter()
             .map(|row| {
-                let body = text(row, "body_text")?;
-                let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
-                let excerpt = if flat.chars().count() > 140 {
-                    format!("{}...", flat.chars().take(140).collect::<String>())
-                } else {
-                    flat
-                };
                 Ok(Complaint {
                     ticket_id: int(row, "ticket_id")?,
                     subject: text(row, "subject")?,
-                    excerpt,
+                    excerpt: complaint_excerpt(&text(row, "body_text")?),
                     at: text(row, "created_at")?,
                 })
             })
             .collect()
     }
+}
+
+/// Matches a stored insight (JSON) whose intents include a complaint.
+fn complaint_pattern() -> StoreResult<String> {
+    let intent = serde_json::to_string(&Intent::Complaint)
+        .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+    Ok(format!("%{intent}%"))
 }

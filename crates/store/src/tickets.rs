@@ -19,6 +19,9 @@ use rapport_domain::{
 use serde_json::{Map, Value, json};
 use sqlx::any::AnyRow;
 
+/// A deliberate move of a ticket's state, with its rule, lives in the domain.
+pub use rapport_domain::ticket::TicketMove;
+
 /// Who a new ticket is for.
 pub enum CustomerRef<'a> {
     Id(i64),
@@ -785,30 +788,4 @@ async fn review_reply(tx: &mut Tx, ticket_id: i64, body: &str) -> StoreResult<Re
         ..ReplyContext::default()
     };
     Ok(analyze_reply(body, &context))
-}
-
-/// A deliberate move of a ticket's conversation or problem state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TicketMove {
-    Hold,
-    Release,
-    ProposeResolution,
-    ConfirmResolution,
-    RejectResolution,
-    Reopen,
-    CloseUnresolved { reason: String },
-}
-
-impl TicketMove {
-    pub(crate) fn action(&self) -> &'static str {
-        match self {
-            TicketMove::Hold => "ticket.held",
-            TicketMove::Release => "ticket.released",
-            TicketMove::ProposeResolution => "resolution.proposed",
-            TicketMove::ConfirmResolution => "resolution.confirmed",
-            TicketMove::RejectResolution => "resolution.rejected",
-            TicketMove::Reopen => "problem.reopened",
-            TicketMove::CloseUnresolved { .. } => "problem.closed_unresolved",
-        }
-    }
 }
