@@ -35,6 +35,24 @@ pub fn days((_, default): DaysSetting, stored: Option<&str>) -> Vec<i64> {
     if days.is_empty() { read(default) } else { days }
 }
 
+/// Whether a list of days can be a timing setting: 1 to 10 days from 1 to 90, increasing.
+/// Returns the list as stored (`2,5`).
+pub fn check_days(days: &[i64]) -> Result<String, &'static str> {
+    let increasing = days.windows(2).all(|pair| pair[0] < pair[1]);
+    if days.is_empty()
+        || days.len() > 10
+        || !increasing
+        || days.iter().any(|d| !(1..=90).contains(d))
+    {
+        return Err("must list 1 to 10 days from 1 to 90, in increasing order, such as [2, 5]");
+    }
+    Ok(days
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(","))
+}
+
 /// `days` business days (Monday to Friday, in UTC) after `from`, at the same time of day.
 pub fn add_business_days(from: OffsetDateTime, days: i64) -> OffsetDateTime {
     let mut at = from;
@@ -118,6 +136,17 @@ pub fn resolution_check_in_due(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timing_settings_are_short_increasing_lists_of_days() {
+        assert_eq!(check_days(&[2, 5]), Ok("2,5".to_owned()));
+        assert!(check_days(&[]).is_err());
+        assert!(check_days(&[5, 2]).is_err());
+        assert!(check_days(&[2, 2]).is_err());
+        assert!(check_days(&[0]).is_err());
+        assert!(check_days(&[91]).is_err());
+        assert!(check_days(&[1; 11]).is_err());
+    }
     use time::macros::datetime;
 
     #[test]

@@ -4,7 +4,7 @@ use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json};
 use axum::extract::State;
-use rapport_domain::Role;
+use rapport_domain::{Role, schedule};
 use rapport_store::lifecycle::{RESOLUTION_CHECK_INS, WAITING_CHECK_INS};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -33,34 +33,13 @@ pub struct SettingsChange {
     resolution_check_in_days: Option<Vec<i64>>,
 }
 
-async fn days(app: &App, (key, default): (&str, &str)) -> ApiResult<Vec<i64>> {
-    let value = app
-        .store
-        .setting(key)
-        .await?
-        .unwrap_or_else(|| default.to_owned());
-    Ok(value
-        .split(',')
-        .filter_map(|d| d.trim().parse().ok())
-        .collect())
+async fn days(app: &App, setting: schedule::DaysSetting) -> ApiResult<Vec<i64>> {
+    let stored = app.store.setting(setting.0).await?;
+    Ok(schedule::days(setting, stored.as_deref()))
 }
 
 fn check(field: &str, days: &[i64]) -> ApiResult<String> {
-    let increasing = days.windows(2).all(|pair| pair[0] < pair[1]);
-    if days.is_empty()
-        || days.len() > 10
-        || !increasing
-        || days.iter().any(|d| !(1..=90).contains(d))
-    {
-        return Err(ApiError::invalid(format!(
-            "`{field}` must list 1 to 10 days from 1 to 90, in increasing order, such as [2, 5]."
-        )));
-    }
-    Ok(days
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(","))
+    schedule::check_days(days).map_err(|why| ApiError::invalid(format!("`{field}` {why}.")))
 }
 
 /// The lifecycle timings in force.
