@@ -670,7 +670,11 @@ mod tests {
         assert_eq!(Band::AtRisk.as_str(), "at_risk");
         assert_eq!(Band::AtRisk.words(), "at risk");
         assert_eq!(Band::Thriving.words(), "thriving");
-        assert_eq!(Band::parse("glowing"), Band::Critical, "unknown reads as worst");
+        assert_eq!(
+            Band::parse("glowing"),
+            Band::Critical,
+            "unknown reads as worst"
+        );
         assert!("glowing".parse::<Band>().is_err());
         assert_eq!(
             serde_json::to_string(&Band::AtRisk).ok().as_deref(),
@@ -1366,9 +1370,11 @@ mod tests {
                 );
             }
         }
-        assert!(row(FactorKey::Tenure).0.contains(&format!(
-            "per full year ({DAYS_IN_YEAR} days)"
-        )));
+        assert!(
+            row(FactorKey::Tenure)
+                .0
+                .contains(&format!("per full year ({DAYS_IN_YEAR} days)"))
+        );
         assert!(
             row(FactorKey::RepeatedContacts)
                 .0
@@ -1391,7 +1397,10 @@ mod tests {
             "{SENTIMENT_SCALE} x average VADER sentiment of their last {LATEST_MESSAGES} analysed messages, last {} days",
             window::WORDS
         )));
-        assert_eq!(range, format!("{:+}..{:+}", -SENTIMENT_SCALE, SENTIMENT_SCALE));
+        assert_eq!(
+            range,
+            format!("{:+}..{:+}", -SENTIMENT_SCALE, SENTIMENT_SCALE)
+        );
         assert!(prose.contains(&format!(
             "(warm from {WARM_FROM}, negative from {})",
             -WARM_FROM

@@ -44,11 +44,20 @@ mod tests {
             score: 22,
             band: Band::Critical,
             factors: vec![
-                factor(-30, "3 promise(s) broken this year: each one is a debt they remember."),
-                factor(8, "A customer for 4 year(s): long relationships carry trust."),
+                factor(
+                    -30,
+                    "3 promise(s) broken this year: each one is a debt they remember.",
+                ),
+                factor(
+                    8,
+                    "A customer for 4 year(s): long relationships carry trust.",
+                ),
                 factor(-12, "1 problem(s) we closed without solving them."),
                 factor(-6, "They asked for a manager 1 time(s) in 90 days."),
-                factor(-2, "2 problem(s) marked resolved after silence, never confirmed."),
+                factor(
+                    -2,
+                    "2 problem(s) marked resolved after silence, never confirmed.",
+                ),
             ],
         };
         let task = TaskText::of(&AtRiskTask::new("Ana", &assessment));
