@@ -73,7 +73,11 @@ pub async fn load(
     let owner_id = customer
         .owner_id
         .or(organization.as_ref().and_then(|o| o.owner_id));
-    let (score, band, factors) = store.customer_health_now(customer.id).await?;
+    let rapport_store::health::Assessment {
+        score,
+        band,
+        factors,
+    } = store.customer_health_now(customer.id).await?;
     let promises = store
         .promises_for(customer.id, true)
         .await?
