@@ -7,6 +7,7 @@ use crate::rows::{int, named, opt_text, text};
 use crate::tasks::{self, NewTask};
 use crate::{Store, StoreError, StoreResult, Tx, clock};
 use rapport_domain::health::{Facts, Member, Said, Words, window};
+use rapport_domain::survey::SurveyKind;
 use rapport_domain::wording::health::AtRiskTask;
 use rapport_domain::wording::{TaskText, first_name};
 use rapport_domain::{AuthorKind, Problem, RelationshipKind, TaskKind, Visibility};
@@ -15,10 +16,6 @@ use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
 
 pub use rapport_domain::health::{Assessment, BASE, Band, Factor};
-
-/// The survey kinds as stored in `surveys.kind` (not a domain enum yet).
-const CSAT: &str = "csat";
-const NPS: &str = "nps";
 
 /// Whose health a point of `health_points` is.
 const CUSTOMER: &str = "customer";
@@ -132,7 +129,7 @@ async fn facts(tx: &mut Tx, now: OffsetDateTime, customer_id: i64) -> StoreResul
         "SELECT score FROM surveys WHERE customer_id = $1 AND kind = $2 AND answered_at > $3 AND score IS NOT NULL ORDER BY answered_at DESC",
     )
     .bind(customer_id)
-    .bind(CSAT)
+    .bind(SurveyKind::Csat.as_str())
     .bind(ago(window::SURVEYS))
     .fetch_all(&mut **tx)
     .await?;
@@ -140,7 +137,7 @@ async fn facts(tx: &mut Tx, now: OffsetDateTime, customer_id: i64) -> StoreResul
         "SELECT score FROM surveys WHERE customer_id = $1 AND kind = $2 AND answered_at > $3 ORDER BY answered_at DESC LIMIT 1",
     )
     .bind(customer_id)
-    .bind(NPS)
+    .bind(SurveyKind::Nps.as_str())
     .bind(ago(window::SURVEYS))
     .fetch_optional(&mut **tx)
     .await?;
