@@ -196,7 +196,10 @@ mod tests {
         assert_eq!(Act::PublicReply.keeps(), Some(PromiseKind::Reply));
         assert_eq!(Act::OutboundCall.keeps(), Some(PromiseKind::CallBack));
         assert_eq!(Act::InboundCall.keeps(), None);
-        assert_eq!(Settled::By(Act::PublicReply).why(), "a public reply was sent");
+        assert_eq!(
+            Settled::By(Act::PublicReply).why(),
+            "a public reply was sent"
+        );
         assert_eq!(Settled::By(Act::OutboundCall).why(), "a call was logged");
     }
 
@@ -214,24 +217,30 @@ mod tests {
         assert_eq!(err.field, "due_at");
         let err = check_new(PromiseKind::Reply, None, None, NOW, NOW).expect_err("now");
         assert_eq!(err.field, "due_at");
-        assert_eq!(check_new(PromiseKind::Reply, None, None, LATER, NOW), Ok(()));
+        assert_eq!(
+            check_new(PromiseKind::Reply, None, None, LATER, NOW),
+            Ok(())
+        );
     }
 
     #[test]
     fn a_call_back_needs_a_number() {
         for phone in [None, Some(""), Some("  ")] {
-            let err = check_new(PromiseKind::CallBack, phone, None, LATER, NOW)
-                .expect_err("no number");
+            let err =
+                check_new(PromiseKind::CallBack, phone, None, LATER, NOW).expect_err("no number");
             assert_eq!(err.field, "phone");
         }
         let phone = Some("+44 20 7946 0000");
-        assert_eq!(check_new(PromiseKind::CallBack, phone, None, LATER, NOW), Ok(()));
+        assert_eq!(
+            check_new(PromiseKind::CallBack, phone, None, LATER, NOW),
+            Ok(())
+        );
     }
 
     #[test]
     fn a_window_starts_before_it_ends() {
-        let err = check_new(PromiseKind::Other, None, Some(LATER), LATER, NOW)
-            .expect_err("empty window");
+        let err =
+            check_new(PromiseKind::Other, None, Some(LATER), LATER, NOW).expect_err("empty window");
         assert_eq!(err.field, "window_start");
         assert_eq!(
             check_new(PromiseKind::Other, None, Some(NOW), LATER, NOW),
@@ -241,7 +250,10 @@ mod tests {
 
     #[test]
     fn kind_and_status_names_parse() {
-        assert_eq!("call_back".parse::<PromiseKind>(), Ok(PromiseKind::CallBack));
+        assert_eq!(
+            "call_back".parse::<PromiseKind>(),
+            Ok(PromiseKind::CallBack)
+        );
         assert_eq!(PromiseStatus::Open.as_str(), "open");
         assert!("later".parse::<PromiseStatus>().is_err());
     }

@@ -89,7 +89,10 @@ mod tests {
             body: "\n  Dear management,\n\nSam was \"great\" & patient.",
         }
         .task_text();
-        assert_eq!(task.title, "A letter to management from Ana: Praise for Sam");
+        assert_eq!(
+            task.title,
+            "A letter to management from Ana: Praise for Sam"
+        );
         assert_eq!(
             task.detail,
             "\n  Dear management,\n\nSam was \"great\" & patient."
