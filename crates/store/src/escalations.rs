@@ -3,7 +3,7 @@
 //! to management, which go to the top of the handler's chain. The chain's rules are in
 //! [`rapport_domain::escalation`]; here the staff and the case are loaded and the answers saved.
 
-use crate::rows::{int, named, opt_int, opt_text, text};
+use crate::rows::{int, opt_int, opt_text, text};
 use crate::tasks::{self, NewTask};
 use crate::tickets::load_ticket;
 use crate::{Store, StoreError, StoreResult, Tx, events};
@@ -59,14 +59,7 @@ pub(crate) async fn load_staff(tx: &mut Tx) -> StoreResult<Staff> {
     .await?;
     let members = rows.iter().map(|row| {
         Ok(StaffMember {
-            agent: Agent {
-                id: int(row, "id")?,
-                email: text(row, "email")?,
-                name: text(row, "name")?,
-                role: named(row, "role")?,
-                reports_to: opt_int(row, "reports_to")?,
-                created_at: text(row, "created_at")?,
-            },
+            agent: crate::agents::agent_from(row)?,
             active: opt_text(row, "deactivated_at")?.is_none(),
         })
     });

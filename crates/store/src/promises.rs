@@ -1,7 +1,8 @@
 //! Promises: a promise is a debt. Who promised what to which customer, by when, through which
 //! channel. Reminded before it is due; broken automatically when it is not kept in time, which
 //! alerts the promiser and their supervisor; kept automatically by the act itself (a public
-//! reply keeps a "reply" promise, a logged call a "call back" promise).
+//! reply keeps a "reply" promise, a call we made a "call back" promise). The rules are in
+//! [`rapport_domain::promise`]; here promises are loaded, settled and their jobs enqueued.
 
 use crate::events::{self, change};
 use crate::rows::{int, named, opt_int, opt_text, text};
