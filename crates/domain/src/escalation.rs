@@ -1,1 +1,238 @@
-//! (being written)
+//! The escalation chain: a customer who asks for a hero gets a name. Who handles their case
+//! ([`handler`]), who that person reports to ([`Staff::supervisor_of`]), who a request for a
+//! manager goes to ([`manager`], [`who_hears`]), and whom a letter to management reaches: the
+//! top of the handler's reporting line ([`Staff::top_of_chain`]).
+//!
+//! Everything works on the staff as loaded, once, from the store: agents with their
+//! `reports_to` and whether they are still active. A reporting line someone made into a circle
+//! ends where it would come round again.
+
+use crate::agent::{Agent, Role};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A member of staff as the chain sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    pub agent: Agent,
+    /// False once the agent was deactivated. A deactivated agent still names their own
+    /// supervisor; only the last-resort admin must be active.
+    pub active: bool,
+}
+
+/// The whole staff, by id.
+#[derive(Debug, Clone, Default)]
+pub struct Staff {
+    members: BTreeMap<i64, StaffMember>,
+}
+
+impl Staff {
+    pub fn new(members: impl IntoIterator<Item = StaffMember>) -> Staff {
+        Staff {
+            members: members.into_iter().map(|m| (m.agent.id, m)).collect(),
+        }
+    }
+
+    pub fn get(&self, id: i64) -> Option<&Agent> {
+        self.members.get(&id).map(|m| &m.agent)
+    }
+
+    /// The next person up from `id`: whom they report to.
+    pub fn supervisor_of(&self, id: i64) -> Option<&Agent> {
+        self.get(id)?.reports_to.and_then(|boss| self.get(boss))
+    }
+
+    /// The top of `id`'s reporting line: the first person up who reports to nobody (`id`
+    /// themselves when they report to nobody). In a circle, the last person before it closes.
+    pub fn top_of_chain(&self, id: i64) -> Option<&Agent> {
+        let mut top = self.get(id)?;
+        let mut seen = BTreeSet::from([top.id]);
+        while let Some(boss) = self.supervisor_of(top.id) {
+            if !seen.insert(boss.id) {
+                break;
+            }
+            top = boss;
+        }
+        Some(top)
+    }
+
+    /// The admin who acts when nobody else is named: the first one created still active.
+    pub fn first_admin(&self) -> Option<i64> {
+        self.members
+            .values()
+            .find(|m| m.active && m.agent.role == Role::Admin)
+            .map(|m| m.agent.id)
+    }
+}
+
+/// Who is named on a customer's case, as stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Case {
+    /// The ticket's assignee, when the case is a ticket.
+    pub assignee: Option<i64>,
+    /// The customer's relationship owner.
+    pub customer_owner: Option<i64>,
+    /// The owner of the customer's organization.
+    pub organization_owner: Option<i64>,
+}
+
+/// Who handles a case: the ticket's assignee, else the customer's relationship owner, else
+/// their organization's owner, else the first active admin. `None` only with no admin at all.
+pub fn handler(case: &Case, staff: &Staff) -> Option<i64> {
+    case.assignee
+        .or(case.customer_owner)
+        .or(case.organization_owner)
+        .or_else(|| staff.first_admin())
+}
+
+/// Who answers a request for a manager: the handler's supervisor, or the handler when they
+/// report to nobody (their chain ends with them).
+pub fn manager(handler: Option<&Agent>, supervisor: Option<&Agent>) -> Option<i64> {
+    supervisor.or(handler).map(|a| a.id)
+}
+
+/// One person told of a request for a manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Told {
+    pub agent_id: i64,
+    /// Whether they are the one to answer (see [`manager`]); else they brief the manager.
+    pub is_manager: bool,
+}
+
+/// Who is told of a request for a manager: the handler, then their supervisor, each once.
+pub fn who_hears(handler: Option<&Agent>, supervisor: Option<&Agent>) -> Vec<Told> {
+    let manager = manager(handler, supervisor);
+    let mut told: Vec<Told> = Vec::new();
+    for agent in [handler, supervisor].into_iter().flatten() {
+        if told.iter().any(|t| t.agent_id == agent.id) {
+            continue;
+        }
+        told.push(Told {
+            agent_id: agent.id,
+            is_manager: Some(agent.id) == manager,
+        });
+    }
+    told
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(id: i64, role: Role, reports_to: Option<i64>, active: bool) -> StaffMember {
+        StaffMember {
+            agent: Agent {
+                id,
+                email: format!("agent{id}@rapport.test"),
+                name: format!("Agent {id}"),
+                role,
+                reports_to,
+                created_at: "2026-01-01T00:00:00.000000Z".to_owned(),
+            },
+            active,
+        }
+    }
+
+    /// 1 admin (inactive), 2 admin, 3 supervisor under 2, 4 agent under 3, 5 agent alone.
+    fn staff() -> Staff {
+        Staff::new([
+            member(1, Role::Admin, None, false),
+            member(2, Role::Admin, None, true),
+            member(3, Role::Supervisor, Some(2), true),
+            member(4, Role::Agent, Some(3), true),
+            member(5, Role::Agent, None, true),
+        ])
+    }
+
+    #[test]
+    fn the_assignee_handles_the_case_then_the_owners_then_an_admin() {
+        let staff = staff();
+        let all = Case {
+            assignee: Some(4),
+            customer_owner: Some(5),
+            organization_owner: Some(3),
+        };
+        assert_eq!(handler(&all, &staff), Some(4));
+        let unassigned = Case {
+            assignee: None,
+            ..all
+        };
+        assert_eq!(handler(&unassigned, &staff), Some(5));
+        let org_only = Case {
+            organization_owner: Some(3),
+            ..Case::default()
+        };
+        assert_eq!(handler(&org_only, &staff), Some(3));
+        // Nobody named: the first admin still active (1 was deactivated).
+        assert_eq!(handler(&Case::default(), &staff), Some(2));
+        assert_eq!(handler(&Case::default(), &Staff::default()), None);
+    }
+
+    #[test]
+    fn the_supervisor_is_whom_the_handler_reports_to() {
+        let staff = staff();
+        assert_eq!(staff.supervisor_of(4).map(|a| a.id), Some(3));
+        assert_eq!(staff.supervisor_of(5), None);
+        assert_eq!(staff.supervisor_of(99), None);
+    }
+
+    #[test]
+    fn letters_reach_the_top_of_the_chain() {
+        let staff = staff();
+        assert_eq!(staff.top_of_chain(4).map(|a| a.id), Some(2));
+        assert_eq!(staff.top_of_chain(2).map(|a| a.id), Some(2));
+        assert_eq!(staff.top_of_chain(5).map(|a| a.id), Some(5));
+        assert_eq!(staff.top_of_chain(99), None);
+    }
+
+    #[test]
+    fn a_circle_in_the_chain_ends_before_it_closes() {
+        let staff = Staff::new([
+            member(1, Role::Agent, Some(2), true),
+            member(2, Role::Supervisor, Some(3), true),
+            member(3, Role::Supervisor, Some(1), true),
+            member(4, Role::Agent, Some(4), true),
+        ]);
+        assert_eq!(staff.top_of_chain(1).map(|a| a.id), Some(3));
+        assert_eq!(staff.top_of_chain(4).map(|a| a.id), Some(4));
+    }
+
+    #[test]
+    fn a_request_for_a_manager_goes_to_the_supervisor_and_the_handler_briefs_them() {
+        let staff = staff();
+        let (handler, supervisor) = (staff.get(4), staff.supervisor_of(4));
+        assert_eq!(manager(handler, supervisor), Some(3));
+        assert_eq!(
+            who_hears(handler, supervisor),
+            vec![
+                Told {
+                    agent_id: 4,
+                    is_manager: false
+                },
+                Told {
+                    agent_id: 3,
+                    is_manager: true
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_handler_with_nobody_above_answers_it_themselves() {
+        let staff = staff();
+        let handler = staff.get(5);
+        assert_eq!(manager(handler, None), Some(5));
+        assert_eq!(
+            who_hears(handler, None),
+            vec![Told {
+                agent_id: 5,
+                is_manager: true
+            }]
+        );
+        // Someone who reports to themselves is told once.
+        let own = Staff::new([member(6, Role::Agent, Some(6), true)]);
+        let told = who_hears(own.get(6), own.supervisor_of(6));
+        assert_eq!(told.len(), 1);
+        assert!(told[0].is_manager);
+        assert_eq!(manager(None, None), None);
+    }
+}

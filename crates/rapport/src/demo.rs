@@ -4,7 +4,7 @@
 
 use rapport_domain::{Actor, Channel, Priority, RelationshipKind, Role, Visibility};
 use rapport_store::agents::NewAgent;
-use rapport_store::moments::{CallDirection, NewCall};
+use rapport_store::calls::{CallDirection, NewCall};
 use rapport_store::organizations::NewOrganization;
 use rapport_store::promises::{NewPromise, PromiseKind};
 use rapport_store::tickets::{CustomerRef, NewTicket, TicketMove, TicketPatch};

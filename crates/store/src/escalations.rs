@@ -1,13 +1,18 @@
 //! A customer asks for a hero and gets a name: who handles their case and who that person
 //! reports to; a request for a manager, recorded and sent up the chain as tasks; and letters
-//! to management, which go to the top of the handler's chain.
+//! to management, which go to the top of the handler's chain. The chain's rules are in
+//! [`rapport_domain::escalation`]; here the staff and the case are loaded and the answers saved.
 
-use crate::rows::{int, opt_int, text};
+use crate::rows::{int, opt_int, opt_text, text};
 use crate::tasks::{self, NewTask};
 use crate::tickets::load_ticket;
-use crate::{Store, StoreResult, Tx, events};
-use rapport_domain::TaskKind;
-use rapport_domain::{Actor, Agent, validate};
+use crate::{Store, StoreError, StoreResult, Tx, events};
+use rapport_domain::escalation::{self, Case, Staff, StaffMember, Told};
+use rapport_domain::wording::TaskText;
+use rapport_domain::wording::escalations::{
+    LetterTask, ManagerRequestBriefingTask, ManagerRequestTask,
+};
+use rapport_domain::{Actor, Agent, TaskKind, validate};
 use serde::Serialize;
 use serde_json::json;
 
@@ -45,40 +50,78 @@ fn escalation_from(row: &sqlx::any::AnyRow) -> StoreResult<Escalation> {
     })
 }
 
-async fn agent_in(tx: &mut Tx, id: Option<i64>) -> StoreResult<Option<Agent>> {
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    let row = sqlx::query(
-        "SELECT id, email, name, role, reports_to, created_at FROM agents WHERE id = $1",
+/// Everyone on staff, active or not, as the chain needs them.
+pub(crate) async fn load_staff(tx: &mut Tx) -> StoreResult<Staff> {
+    let rows = sqlx::query(
+        "SELECT id, email, name, role, reports_to, created_at, deactivated_at FROM agents ORDER BY id",
     )
-    .bind(id)
-    .fetch_optional(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
-    row.as_ref().map(crate::agents::agent_from).transpose()
+    let members = rows.iter().map(|row| {
+        Ok(StaffMember {
+            agent: crate::agents::agent_from(row)?,
+            active: opt_text(row, "deactivated_at")?.is_none(),
+        })
+    });
+    Ok(Staff::new(members.collect::<StoreResult<Vec<_>>>()?))
 }
 
-async fn contacts_in(tx: &mut Tx, ticket_id: i64, customer_id: i64) -> StoreResult<CaseContacts> {
-    let handler_id = tasks::responsible_agent(tx, Some(ticket_id), customer_id).await?;
-    let handler = agent_in(tx, Some(handler_id)).await?;
-    let supervisor = agent_in(tx, handler.as_ref().and_then(|h| h.reports_to)).await?;
-    Ok(CaseContacts {
-        handler,
-        supervisor,
+/// Who is named on a customer's case: the ticket's assignee (when there is a ticket) and the
+/// relationship owners.
+pub(crate) async fn load_case(
+    tx: &mut Tx,
+    ticket_id: Option<i64>,
+    customer_id: i64,
+) -> StoreResult<Case> {
+    let assignee: Option<i64> = match ticket_id {
+        Some(ticket_id) => sqlx::query_scalar("SELECT assignee_id FROM tickets WHERE id = $1")
+            .bind(ticket_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .flatten(),
+        None => None,
+    };
+    let owners = sqlx::query(
+        "SELECT c.owner_id AS customer_owner, o.owner_id AS organization_owner \
+         FROM customers c LEFT JOIN organizations o ON o.id = c.organization_id WHERE c.id = $1",
+    )
+    .bind(customer_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(Case {
+        assignee,
+        customer_owner: owners
+            .as_ref()
+            .map(|row| opt_int(row, "customer_owner"))
+            .transpose()?
+            .flatten(),
+        organization_owner: owners
+            .as_ref()
+            .map(|row| opt_int(row, "organization_owner"))
+            .transpose()?
+            .flatten(),
     })
 }
 
-/// The top of an agent's reporting chain (the agent when they report to nobody).
-async fn top_of_chain(tx: &mut Tx, agent: &Agent) -> StoreResult<Agent> {
-    let mut top = agent.clone();
-    // Bounded, in case someone made the chain a circle.
-    for _ in 0..20 {
-        match agent_in(tx, top.reports_to).await? {
-            Some(boss) => top = boss,
-            None => break,
-        }
-    }
-    Ok(top)
+/// The staff, and who among them handles the case.
+pub(crate) async fn handler_in(
+    tx: &mut Tx,
+    ticket_id: Option<i64>,
+    customer_id: i64,
+) -> StoreResult<(Staff, i64)> {
+    let case = load_case(tx, ticket_id, customer_id).await?;
+    let staff = load_staff(tx).await?;
+    let handler = escalation::handler(&case, &staff)
+        .ok_or_else(|| StoreError::Corrupt("there is no admin to hand the task to".into()))?;
+    Ok((staff, handler))
+}
+
+async fn contacts_in(tx: &mut Tx, ticket_id: i64, customer_id: i64) -> StoreResult<CaseContacts> {
+    let (staff, handler) = handler_in(tx, Some(ticket_id), customer_id).await?;
+    Ok(CaseContacts {
+        handler: staff.get(handler).cloned(),
+        supervisor: staff.supervisor_of(handler).cloned(),
+    })
 }
 
 /// Whom a letter to management reaches: the top of the chain of whoever handles the
@@ -88,11 +131,8 @@ async fn management_in(
     ticket_id: Option<i64>,
     customer_id: i64,
 ) -> StoreResult<Option<Agent>> {
-    let handler_id = tasks::responsible_agent(tx, ticket_id, customer_id).await?;
-    match agent_in(tx, Some(handler_id)).await? {
-        Some(handler) => Ok(Some(top_of_chain(tx, &handler).await?)),
-        None => Ok(None),
-    }
+    let (staff, handler) = handler_in(tx, ticket_id, customer_id).await?;
+    Ok(staff.top_of_chain(handler).cloned())
 }
 
 impl Store {
@@ -135,9 +175,9 @@ impl Store {
         if let Some(row) = open {
             return Ok((escalation_from(&row)?, contacts));
         }
-        let handler_id = contacts.handler.as_ref().map(|a| a.id);
-        // With nobody above the handler, the handler's own chain ends with them.
-        let manager_id = contacts.supervisor.as_ref().map(|a| a.id).or(handler_id);
+        let (handler, supervisor) = (contacts.handler.as_ref(), contacts.supervisor.as_ref());
+        let handler_id = handler.map(|a| a.id);
+        let manager_id = escalation::manager(handler, supervisor);
         let row = sqlx::query(
             "INSERT INTO escalations (ticket_id, customer_id, reason, handler_id, manager_id, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) \
@@ -153,37 +193,34 @@ impl Store {
         .await?;
         let escalation = escalation_from(&row)?;
         let name = crate::lifecycle::customer_first_name(&mut tx, customer_id).await?;
-        let mut notified = Vec::new();
-        for agent in [&contacts.handler, &contacts.supervisor]
-            .into_iter()
-            .flatten()
+        for Told {
+            agent_id,
+            is_manager,
+        } in escalation::who_hears(handler, supervisor)
         {
-            if notified.contains(&agent.id) {
-                continue;
-            }
-            notified.push(agent.id);
-            let is_manager = Some(agent.id) == manager_id;
+            let TaskText { title, detail } = if is_manager {
+                TaskText::of(&ManagerRequestTask {
+                    name: &name,
+                    ticket_id,
+                    reason: &reason,
+                })
+            } else {
+                TaskText::of(&ManagerRequestBriefingTask {
+                    name: &name,
+                    ticket_id,
+                    reason: &reason,
+                })
+            };
             tasks::create(
                 &mut tx,
                 &now,
                 NewTask {
-                    agent_id: agent.id,
+                    agent_id,
                     kind: TaskKind::Escalation,
                     ticket_id: Some(ticket_id),
                     customer_id: Some(customer_id),
-                    title: if is_manager {
-                        format!("{name} asked for a manager on #{ticket_id}")
-                    } else {
-                        format!("{name} asked for your manager on #{ticket_id}")
-                    },
-                    detail: format!(
-                        "{name} wrote: \"{reason}\". {}",
-                        if is_manager {
-                            "They were told your name. Reply to them yourself on the ticket."
-                        } else {
-                            "Your supervisor has been told; brief them on the case."
-                        }
-                    ),
+                    title,
+                    detail,
                     due_at: &now,
                 },
             )
@@ -270,6 +307,12 @@ impl Store {
         .await?;
         let name = crate::lifecycle::customer_first_name(&mut tx, customer_id).await?;
         if let Some(manager) = &addressed_to {
+            let TaskText { title, detail } = LetterTask {
+                name: &name,
+                subject: &subject,
+                body: &body,
+            }
+            .task_text();
             tasks::create(
                 &mut tx,
                 &now,
@@ -278,8 +321,8 @@ impl Store {
                     kind: TaskKind::Letter,
                     ticket_id,
                     customer_id: Some(customer_id),
-                    title: format!("A letter to management from {name}: {subject}"),
-                    detail: body.clone(),
+                    title,
+                    detail,
                     due_at: &now,
                 },
             )

@@ -11,6 +11,7 @@
 
 pub mod agents;
 pub mod auth;
+pub mod calls;
 pub mod clock;
 pub mod coaching;
 pub mod customers;

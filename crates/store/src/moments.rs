@@ -1,17 +1,15 @@
-//! Moments and calls: the small things that make a relationship, and the conversations held
-//! by phone.
+//! Moments: the small things that make a relationship.
 //!
 //! A moment is a personal note about a customer ("flying to Lisbon on 3 March") with an
 //! optional follow-up day, on which it comes back as a task for the relationship owner.
 
 use crate::events::{self, change};
-use crate::promises::{PromiseKind, keep_by_act, parse_time};
-use crate::rows::{int, opt_int, opt_text, text};
+use crate::rows::{int, opt_text, text};
 use crate::tasks::{self, NewTask};
 use crate::{Store, StoreError, StoreResult, Tx};
-use rapport_domain::Job;
-use rapport_domain::TaskKind;
-use rapport_domain::{Actor, validate};
+use rapport_domain::wording::TaskText;
+use rapport_domain::wording::promises::MomentFollowUpTask;
+use rapport_domain::{Actor, Job, TaskKind, validate};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -29,38 +27,6 @@ pub struct Moment {
     pub created_at: String,
 }
 
-rapport_domain::named_enum! {
-    CallDirection, "call direction" {
-        Inbound => "inbound",
-        Outbound => "outbound",
-    }
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Call {
-    pub id: i64,
-    pub ticket_id: Option<i64>,
-    pub customer_id: i64,
-    pub agent_id: i64,
-    pub direction: CallDirection,
-    pub started_at: String,
-    pub duration_seconds: i64,
-    pub summary: String,
-    /// What the customer agreed to.
-    pub agreed: Option<String>,
-    pub created_at: String,
-}
-
-pub struct NewCall<'a> {
-    pub ticket_id: i64,
-    pub agent_id: i64,
-    pub direction: CallDirection,
-    pub started_at: &'a str,
-    pub duration_seconds: i64,
-    pub summary: &'a str,
-    pub agreed: Option<&'a str>,
-}
-
 fn moment_from(row: &AnyRow) -> StoreResult<Moment> {
     Ok(Moment {
         id: int(row, "id")?,
@@ -68,21 +34,6 @@ fn moment_from(row: &AnyRow) -> StoreResult<Moment> {
         agent_id: int(row, "agent_id")?,
         note: text(row, "note")?,
         follow_up_on: opt_text(row, "follow_up_on")?,
-        created_at: text(row, "created_at")?,
-    })
-}
-
-pub(crate) fn call_from(row: &AnyRow) -> StoreResult<Call> {
-    Ok(Call {
-        id: int(row, "id")?,
-        ticket_id: opt_int(row, "ticket_id")?,
-        customer_id: int(row, "customer_id")?,
-        agent_id: int(row, "agent_id")?,
-        direction: crate::rows::named(row, "direction")?,
-        started_at: text(row, "started_at")?,
-        duration_seconds: int(row, "duration_seconds")?,
-        summary: text(row, "summary")?,
-        agreed: opt_text(row, "agreed")?,
         created_at: text(row, "created_at")?,
     })
 }
@@ -99,6 +50,11 @@ pub async fn follow_up(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
     let owner = tasks::owner_of(tx, moment.customer_id)
         .await
         .unwrap_or(moment.agent_id);
+    let TaskText { title, detail } = TaskText::of(&MomentFollowUpTask {
+        name: &name,
+        noted_on: &moment.created_at[..10],
+        note: &moment.note,
+    });
     tasks::create(
         tx,
         now,
@@ -107,12 +63,8 @@ pub async fn follow_up(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
             kind: TaskKind::MomentFollowUp,
             ticket_id: None,
             customer_id: Some(moment.customer_id),
-            title: format!("Today: {name}"),
-            detail: format!(
-                "Noted on {}: \"{}\". A word about it shows {name} we remember.",
-                &moment.created_at[..10],
-                moment.note
-            ),
+            title,
+            detail,
             due_at: now,
         },
     )
@@ -197,78 +149,5 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(moment_from).collect()
-    }
-
-    /// Logs a phone call on a ticket. A call keeps the customer's open call-back promises.
-    pub async fn log_call(&self, new: NewCall<'_>) -> StoreResult<Call> {
-        let summary = validate::body(new.summary).map_err(|err| {
-            validate::Invalid::new("summary", err.message.replace("`body`", "`summary`"))
-        })?;
-        let started_at = parse_time("started_at", new.started_at)?;
-        if !(0..=24 * 60 * 60).contains(&new.duration_seconds) {
-            return Err(validate::Invalid::new(
-                "duration_seconds",
-                "a call lasts between 0 seconds and a day",
-            )
-            .into());
-        }
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        let customer_id: Option<i64> =
-            sqlx::query_scalar("SELECT customer_id FROM tickets WHERE id = $1")
-                .bind(new.ticket_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let customer_id =
-            customer_id.ok_or_else(|| StoreError::not_found("ticket", new.ticket_id))?;
-        let row = sqlx::query(
-            "INSERT INTO calls (ticket_id, customer_id, agent_id, direction, started_at, duration_seconds, summary, agreed, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             RETURNING id, ticket_id, customer_id, agent_id, direction, started_at, duration_seconds, summary, agreed, created_at",
-        )
-        .bind(new.ticket_id)
-        .bind(customer_id)
-        .bind(new.agent_id)
-        .bind(new.direction.as_str())
-        .bind(&started_at)
-        .bind(new.duration_seconds)
-        .bind(&summary)
-        .bind(new.agreed.map(str::trim).filter(|a| !a.is_empty()))
-        .bind(&now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let call = call_from(&row)?;
-        let actor = Actor::Agent(new.agent_id);
-        events::record(&mut tx, &now, actor, "ticket", new.ticket_id, "call.logged", json!({ "call_id": change(None::<i64>, call.id), "direction": change(None::<String>, call.direction) }))
-            .await?;
-        if call.direction == CallDirection::Outbound {
-            keep_by_act(
-                &mut tx,
-                &now,
-                customer_id,
-                None,
-                PromiseKind::CallBack,
-                actor,
-                "a call was logged",
-            )
-            .await?;
-        }
-        crate::jobs::enqueue_once(&mut tx, &now, &Job::RecomputeHealth { customer_id }).await?;
-        tx.commit().await?;
-        Ok(call)
-    }
-}
-
-impl Store {
-    /// The calls logged on a ticket, oldest first.
-    pub async fn calls_for_ticket(&self, ticket_id: i64) -> StoreResult<Vec<Call>> {
-        let rows = sqlx::query(
-            "SELECT id, ticket_id, customer_id, agent_id, direction, started_at, duration_seconds, summary, agreed, created_at \
-             FROM calls WHERE ticket_id = $1 ORDER BY started_at, id",
-        )
-        .bind(ticket_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(call_from).collect()
     }
 }

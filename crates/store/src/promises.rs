@@ -1,37 +1,25 @@
 //! Promises: a promise is a debt. Who promised what to which customer, by when, through which
 //! channel. Reminded before it is due; broken automatically when it is not kept in time, which
 //! alerts the promiser and their supervisor; kept automatically by the act itself (a public
-//! reply keeps a "reply" promise, a logged call a "call back" promise).
+//! reply keeps a "reply" promise, a call we made a "call back" promise). The rules are in
+//! [`rapport_domain::promise`]; here promises are loaded, settled and their jobs enqueued.
 
 use crate::events::{self, change};
 use crate::rows::{int, named, opt_int, opt_text, text};
 use crate::tasks::{self, NewTask};
 use crate::{Store, StoreError, StoreResult, Tx, clock};
-use rapport_domain::Job;
-use rapport_domain::TaskKind;
-use rapport_domain::{Actor, validate};
+use rapport_domain::promise::{self as rules, Act, Settled};
+use rapport_domain::wording::TaskText;
+use rapport_domain::wording::promises::{
+    PromiseBrokenSupervisorTask, PromiseBrokenTask, PromiseReminderTask,
+};
+use rapport_domain::{Actor, Job, TaskKind, validate};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::any::AnyRow;
 use utoipa::ToSchema;
 
-rapport_domain::named_enum! {
-    /// What kind of promise: some are kept by the act itself.
-    PromiseKind, "promise kind" {
-        Reply => "reply",
-        CallBack => "call_back",
-        Other => "other",
-    }
-}
-
-rapport_domain::named_enum! {
-    PromiseStatus, "promise status" {
-        Open => "open",
-        Kept => "kept",
-        Broken => "broken",
-        Renegotiated => "renegotiated",
-    }
-}
+pub use rapport_domain::promise::{PromiseKind, PromiseStatus};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Promise {
@@ -65,9 +53,6 @@ pub struct NewPromise<'a> {
     pub window_start: Option<&'a str>,
     pub due_at: &'a str,
 }
-
-/// Reminders go out this long before a promise is due.
-const REMINDER_SECONDS: i64 = 60 * 60;
 
 const COLUMNS: &str = "id, customer_id, ticket_id, agent_id, kind, what, channel, phone, window_start, due_at, status, settled_at, created_at";
 
@@ -117,7 +102,7 @@ async fn settle(
     promise: &Promise,
     status: PromiseStatus,
     actor: Actor,
-    why: &str,
+    why: Settled,
 ) -> StoreResult<()> {
     sqlx::query("UPDATE promises SET status = $1, settled_at = $2 WHERE id = $3")
         .bind(status.as_str())
@@ -132,7 +117,7 @@ async fn settle(
         "promise",
         promise.id,
         &format!("promise.{}", status.as_str()),
-        json!({ "status": change(promise.status, status), "why": change(None::<String>, why) }),
+        json!({ "status": change(promise.status, status), "why": change(None::<String>, why.why()) }),
     )
     .await?;
     crate::jobs::enqueue_once(
@@ -146,27 +131,31 @@ async fn settle(
     Ok(())
 }
 
-/// Keeps the open promises of `kind` to a customer (on a ticket, when given) by the act itself.
+/// Keeps the open promises to a customer (on a ticket, when given) that `act` keeps by itself.
 pub(crate) async fn keep_by_act(
     tx: &mut Tx,
     now: &str,
     customer_id: i64,
     ticket_id: Option<i64>,
-    kind: PromiseKind,
+    act: Act,
     actor: Actor,
-    act: &str,
 ) -> StoreResult<()> {
+    let Some(kind) = act.keeps() else {
+        return Ok(());
+    };
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM promises WHERE customer_id = $1 AND kind = $2 AND status = 'open' AND ($3 IS NULL OR ticket_id = $3)"
+        "SELECT {COLUMNS} FROM promises WHERE customer_id = $1 AND kind = $2 AND status = $3 AND ($4 IS NULL OR ticket_id = $4)"
     ))
     .bind(customer_id)
     .bind(kind.as_str())
+    .bind(PromiseStatus::Open.as_str())
     .bind(ticket_id)
     .fetch_all(&mut **tx)
     .await?;
     for row in rows {
         let promise = promise_from(&row)?;
-        settle(tx, now, &promise, PromiseStatus::Kept, actor, act).await?;
+        let why = Settled::By(act);
+        settle(tx, now, &promise, PromiseStatus::Kept, actor, why).await?;
     }
     Ok(())
 }
@@ -174,10 +163,15 @@ pub(crate) async fn keep_by_act(
 /// Shortly before the due time: remind the promiser.
 pub async fn remind(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
     let promise = load(tx, id).await?;
-    if promise.status != PromiseStatus::Open {
+    if !rules::needs_reminder(promise.status) {
         return Ok(());
     }
     let name = crate::lifecycle::customer_first_name(tx, promise.customer_id).await?;
+    let TaskText { title, detail } = TaskText::of(&PromiseReminderTask {
+        name: &name,
+        what: &promise.what,
+        due_at: &promise.due_at,
+    });
     tasks::create(
         tx,
         now,
@@ -186,11 +180,8 @@ pub async fn remind(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
             kind: TaskKind::PromiseReminder,
             ticket_id: promise.ticket_id,
             customer_id: Some(promise.customer_id),
-            title: format!("Due soon: your promise to {name}"),
-            detail: format!(
-                "You promised {name}: \"{}\", by {}.",
-                promise.what, promise.due_at
-            ),
+            title,
+            detail,
             due_at: &promise.due_at,
         },
     )
@@ -201,62 +192,39 @@ pub async fn remind(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
 /// At the due time: a promise still open is broken. The promiser and their supervisor hear of it.
 pub async fn settle_if_overdue(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
     let promise = load(tx, id).await?;
-    if promise.status != PromiseStatus::Open || promise.due_at.as_str() > now {
+    if !rules::is_broken(promise.status, &promise.due_at, now) {
         return Ok(());
     }
-    settle(
-        tx,
-        now,
-        &promise,
-        PromiseStatus::Broken,
-        Actor::System,
-        "not kept by its due time",
-    )
-    .await?;
+    let (status, actor) = (PromiseStatus::Broken, Actor::System);
+    settle(tx, now, &promise, status, actor, Settled::DuePassed).await?;
     let name = crate::lifecycle::customer_first_name(tx, promise.customer_id).await?;
-    let (agent_name, supervisor): (String, Option<i64>) = {
-        let row = sqlx::query("SELECT name, reports_to FROM agents WHERE id = $1")
-            .bind(promise.agent_id)
-            .fetch_one(&mut **tx)
-            .await?;
-        (text(&row, "name")?, opt_int(&row, "reports_to")?)
+    let staff = crate::escalations::load_staff(tx).await?;
+    let promiser = staff
+        .get(promise.agent_id)
+        .ok_or_else(|| StoreError::not_found("agent", promise.agent_id))?;
+    let broken = |agent_id: i64, TaskText { title, detail }| NewTask {
+        agent_id,
+        kind: TaskKind::PromiseBroken,
+        ticket_id: promise.ticket_id,
+        customer_id: Some(promise.customer_id),
+        title,
+        detail,
+        due_at: now,
     };
-    tasks::create(
-        tx,
-        now,
-        NewTask {
-            agent_id: promise.agent_id,
-            kind: TaskKind::PromiseBroken,
-            ticket_id: promise.ticket_id,
-            customer_id: Some(promise.customer_id),
-            title: format!("Broken promise to {name}"),
-            detail: format!(
-                "You promised {name} \"{}\" by {}, and it was not kept. Tell {name} where things stand and make a new \
-                 promise you can keep.",
-                promise.what, promise.due_at
-            ),
-            due_at: now,
-        },
-    )
-    .await?;
-    if let Some(supervisor) = supervisor {
-        tasks::create(
-            tx,
-            now,
-            NewTask {
-                agent_id: supervisor,
-                kind: TaskKind::PromiseBroken,
-                ticket_id: promise.ticket_id,
-                customer_id: Some(promise.customer_id),
-                title: format!("{agent_name}'s promise to {name} was broken"),
-                detail: format!(
-                    "{agent_name} promised {name} \"{}\" by {}; it was not kept. Check that {name} has heard from us.",
-                    promise.what, promise.due_at
-                ),
-                due_at: now,
-            },
-        )
-        .await?;
+    let text = TaskText::of(&PromiseBrokenTask {
+        name: &name,
+        what: &promise.what,
+        due_at: &promise.due_at,
+    });
+    tasks::create(tx, now, broken(promiser.id, text)).await?;
+    if let Some(supervisor) = staff.supervisor_of(promiser.id) {
+        let text = TaskText::of(&PromiseBrokenSupervisorTask {
+            agent_name: &promiser.name,
+            name: &name,
+            what: &promise.what,
+            due_at: &promise.due_at,
+        });
+        tasks::create(tx, now, broken(supervisor.id, text)).await?;
     }
     Ok(())
 }
@@ -270,26 +238,8 @@ impl Store {
             .window_start
             .map(|w| parse_time("window_start", w))
             .transpose()?;
-        if window_start.as_ref().is_some_and(|start| *start >= due_at) {
-            return Err(validate::Invalid::new(
-                "window_start",
-                "the window must start before `due_at`, its end",
-            )
-            .into());
-        }
-        if new.kind == PromiseKind::CallBack && new.phone.is_none_or(|p| p.trim().is_empty()) {
-            return Err(validate::Invalid::new(
-                "phone",
-                "a call-back promise needs the number to call",
-            )
-            .into());
-        }
         let now = self.now();
-        if due_at <= now {
-            return Err(
-                validate::Invalid::new("due_at", "a promise must be due in the future").into(),
-            );
-        }
+        rules::check_new(new.kind, new.phone, window_start.as_deref(), &due_at, &now)?;
         let mut tx = self.begin_write().await?;
         let customer: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = $1")
             .bind(new.customer_id)
@@ -298,7 +248,7 @@ impl Store {
         customer.ok_or_else(|| StoreError::unknown("customer", "customer_id", new.customer_id))?;
         let row = sqlx::query(&format!(
             "INSERT INTO promises (customer_id, ticket_id, agent_id, kind, what, channel, phone, window_start, due_at, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10) RETURNING {COLUMNS}"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COLUMNS}"
         ))
         .bind(new.customer_id)
         .bind(new.ticket_id)
@@ -309,13 +259,14 @@ impl Store {
         .bind(new.phone.map(str::trim))
         .bind(&window_start)
         .bind(&due_at)
+        .bind(PromiseStatus::Open.as_str())
         .bind(&now)
         .fetch_one(&mut *tx)
         .await?;
         let promise = promise_from(&row)?;
         let due = clock::parse(&due_at).ok_or_else(|| StoreError::Corrupt("due_at".into()))?;
-        let remind_at = clock::format(due - time::Duration::seconds(REMINDER_SECONDS));
-        if remind_at > now {
+        let now_at = clock::parse(&now).ok_or_else(|| StoreError::Corrupt("now".into()))?;
+        if let Some(remind_at) = rules::reminder_at(due, now_at).map(clock::format) {
             crate::jobs::enqueue(
                 &mut tx,
                 &now,
@@ -363,10 +314,11 @@ impl Store {
         open_only: bool,
     ) -> StoreResult<Vec<Promise>> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM promises WHERE customer_id = $1 AND ($2 = 0 OR status = 'open') ORDER BY due_at, id"
+            "SELECT {COLUMNS} FROM promises WHERE customer_id = $1 AND ($2 = 0 OR status = $3) ORDER BY due_at, id"
         ))
         .bind(customer_id)
         .bind(i64::from(open_only))
+        .bind(PromiseStatus::Open.as_str())
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(promise_from).collect()
@@ -379,7 +331,7 @@ impl Store {
         status: PromiseStatus,
         actor: Actor,
     ) -> StoreResult<Promise> {
-        if !matches!(status, PromiseStatus::Kept | PromiseStatus::Renegotiated) {
+        if !status.agent_may_set() {
             return Err(validate::Invalid::new(
                 "status",
                 "a promise can be marked `kept` or `renegotiated`",
@@ -395,7 +347,8 @@ impl Store {
                 message: format!("promise {id} is already {}", promise.status),
             });
         }
-        settle(&mut tx, &now, &promise, status, actor, "marked by an agent").await?;
+        let why = Settled::MarkedByAgent;
+        settle(&mut tx, &now, &promise, status, actor, why).await?;
         let promise = load(&mut tx, id).await?;
         tx.commit().await?;
         Ok(promise)

@@ -72,46 +72,21 @@ pub(crate) async fn create(tx: &mut Tx, now: &str, task: NewTask<'_>) -> StoreRe
     Ok(id)
 }
 
-/// The person who should act for a customer when nobody is named: the ticket's assignee, the
-/// customer's relationship owner, the organization's owner, else the first admin.
+/// The person who should act for a customer when nobody is named (see
+/// [`rapport_domain::escalation::handler`]): the ticket's assignee, the customer's relationship
+/// owner, the organization's owner, else the first admin.
 pub(crate) async fn responsible_agent(
     tx: &mut Tx,
     ticket_id: Option<i64>,
     customer_id: i64,
 ) -> StoreResult<i64> {
-    if let Some(ticket_id) = ticket_id {
-        let assignee: Option<i64> =
-            sqlx::query_scalar("SELECT assignee_id FROM tickets WHERE id = $1")
-                .bind(ticket_id)
-                .fetch_optional(&mut **tx)
-                .await?
-                .flatten();
-        if let Some(agent) = assignee {
-            return Ok(agent);
-        }
-    }
-    owner_of(tx, customer_id).await
+    let (_, handler) = crate::escalations::handler_in(tx, ticket_id, customer_id).await?;
+    Ok(handler)
 }
 
 /// The relationship owner: the customer's, else the organization's, else the first admin.
 pub(crate) async fn owner_of(tx: &mut Tx, customer_id: i64) -> StoreResult<i64> {
-    let owner: Option<i64> = sqlx::query_scalar(
-        "SELECT COALESCE(c.owner_id, o.owner_id) FROM customers c LEFT JOIN organizations o ON o.id = c.organization_id \
-         WHERE c.id = $1",
-    )
-    .bind(customer_id)
-    .fetch_optional(&mut **tx)
-    .await?
-    .flatten();
-    if let Some(owner) = owner {
-        return Ok(owner);
-    }
-    let admin: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM agents WHERE role = 'admin' AND deactivated_at IS NULL ORDER BY id LIMIT 1",
-    )
-    .fetch_optional(&mut **tx)
-    .await?;
-    admin.ok_or_else(|| StoreError::Corrupt("there is no admin to hand the task to".into()))
+    responsible_agent(tx, None, customer_id).await
 }
 
 impl Store {

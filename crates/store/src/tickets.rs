@@ -4,7 +4,6 @@
 use crate::customers::{customer_id_by_email, insert_customer};
 use crate::events::{self, change};
 use crate::organizations::ensure_agent;
-use crate::promises::PromiseKind;
 use crate::rows::{int, named, opt_int, placeholders, text};
 use crate::{Store, StoreError, StoreResult, Tx};
 use rapport_coach::{ReplyContext, Review, analyze_message, analyze_reply};
@@ -589,15 +588,13 @@ pub(crate) async fn add_message_in(
         if let Actor::Agent(agent_id) = author {
             crate::escalations::answered_by_reply(tx, now, ticket_id, agent_id).await?;
         }
-        let act = "a public reply was sent";
         crate::promises::keep_by_act(
             tx,
             now,
             ticket.customer_id,
             Some(ticket_id),
-            PromiseKind::Reply,
+            rapport_domain::promise::Act::PublicReply,
             author,
-            act,
         )
         .await?;
     }

@@ -3,7 +3,7 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json, Path};
 use axum::extract::State;
 use axum::http::StatusCode;
-use rapport_store::moments::{Call, CallDirection, NewCall};
+use rapport_store::calls::{Call, CallDirection, NewCall};
 use serde::Deserialize;
 use utoipa::ToSchema;
 

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use rapport_domain::Actor;
-use rapport_store::moments::{CallDirection, NewCall};
+use rapport_store::calls::{CallDirection, NewCall};
 use rapport_store::promises::{NewPromise, PromiseKind};
 use serde::Deserialize;
 
