@@ -1,7 +1,7 @@
 //! Staff accounts.
 
 use crate::rows::{int, named, opt_int, text};
-use crate::{Store, StoreError, StoreResult, events, secrets};
+use crate::{Store, StoreError, StoreResult, Tx, events, secrets};
 use rapport_domain::{Actor, Agent, Role, validate};
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -169,4 +169,15 @@ impl Store {
             _ => Ok(None),
         }
     }
+}
+
+/// Fails with a 422-style error unless the agent exists.
+pub(crate) async fn ensure_agent(tx: &mut Tx, field: &str, id: i64) -> StoreResult<()> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM agents WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| StoreError::unknown("agent", field, id))
 }

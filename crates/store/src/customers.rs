@@ -280,7 +280,7 @@ pub(crate) async fn change_owner(
     actor: Actor,
 ) -> StoreResult<()> {
     if let Some(owner) = owner_id {
-        crate::organizations::ensure_agent(tx, "owner_id", owner).await?;
+        crate::agents::ensure_agent(tx, "owner_id", owner).await?;
     }
     if before == owner_id {
         return Ok(());
@@ -314,4 +314,13 @@ pub(crate) async fn change_owner(
         changes,
     )
     .await
+}
+
+/// The name we greet a customer by (see [`rapport_domain::wording::first_name`]).
+pub(crate) async fn customer_first_name(tx: &mut Tx, customer_id: i64) -> StoreResult<String> {
+    let name: Option<String> = sqlx::query_scalar("SELECT name FROM customers WHERE id = $1")
+        .bind(customer_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(rapport_domain::wording::first_name(name.as_deref()))
 }

@@ -192,7 +192,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let escalation = escalation_from(&row)?;
-        let name = crate::lifecycle::customer_first_name(&mut tx, customer_id).await?;
+        let name = crate::customers::customer_first_name(&mut tx, customer_id).await?;
         for Told {
             agent_id,
             is_manager,
@@ -305,7 +305,7 @@ impl Store {
         .bind(&now)
         .fetch_one(&mut *tx)
         .await?;
-        let name = crate::lifecycle::customer_first_name(&mut tx, customer_id).await?;
+        let name = crate::customers::customer_first_name(&mut tx, customer_id).await?;
         if let Some(manager) = &addressed_to {
             let TaskText { title, detail } = LetterTask {
                 name: &name,
@@ -350,7 +350,7 @@ impl Store {
         customer_id: i64,
     ) -> StoreResult<i64> {
         let mut tx = self.pool().begin().await?;
-        tasks::responsible_agent(&mut tx, ticket_id, customer_id).await
+        responsible_agent(&mut tx, ticket_id, customer_id).await
     }
 }
 
@@ -370,4 +370,21 @@ pub(crate) async fn answered_by_reply(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The person who should act for a customer when nobody is named (see
+/// [`rapport_domain::escalation::handler`]): the ticket's assignee, the customer's relationship
+/// owner, the organization's owner, else the first admin.
+pub(crate) async fn responsible_agent(
+    tx: &mut Tx,
+    ticket_id: Option<i64>,
+    customer_id: i64,
+) -> StoreResult<i64> {
+    let (_, handler) = handler_in(tx, ticket_id, customer_id).await?;
+    Ok(handler)
+}
+
+/// The relationship owner: the customer's, else the organization's, else the first admin.
+pub(crate) async fn owner_of(tx: &mut Tx, customer_id: i64) -> StoreResult<i64> {
+    responsible_agent(tx, None, customer_id).await
 }

@@ -236,7 +236,7 @@ pub async fn recompute(
         earlier_today.as_deref().map(Band::parse),
         before_today.as_deref().map(Band::parse),
     ) {
-        let owner = tasks::owner_of(tx, customer_id).await?;
+        let owner = crate::escalations::owner_of(tx, customer_id).await?;
         let name: Option<String> = sqlx::query_scalar("SELECT name FROM customers WHERE id = $1")
             .bind(customer_id)
             .fetch_optional(&mut **tx)

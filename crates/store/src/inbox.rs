@@ -3,10 +3,10 @@
 //! search. Also who may see a ticket: a restricted team's tickets are for its members and
 //! admins only.
 
-use crate::promises::{PromiseKind, PromiseStatus};
 use crate::rows::{int, opt_int, opt_text, sql_names, text};
 use crate::{Store, StoreResult};
 use rapport_domain::inbox::{Assignee, Due, Listing, TicketFilter, TicketOrder, UNFINISHED};
+use rapport_domain::promise::{PromiseKind, PromiseStatus};
 use rapport_domain::{Agent, AuthorKind, Role, TaskKind, Ticket};
 
 pub use rapport_domain::inbox::View;

@@ -11,16 +11,16 @@
 //! are templates (`rapport_domain::wording::lifecycle`); here they are loaded and saved.
 
 use crate::events::{self, change};
+use crate::messages::insert_message;
 use crate::tasks::{self, NewTask};
-use crate::tickets::{insert_message, load_ticket};
+use crate::tickets::load_ticket;
 use crate::{Store, StoreError, StoreResult, Tx, clock, secrets};
 use rapport_domain::schedule::{self, DaysSetting};
 use rapport_domain::wording::lifecycle::{
-    CheckInTask, LastResolutionCheckInMail, NOT_FIXED_WITHOUT_WORDS, ResolutionCheckInMail,
-    ResolutionQuestionMail,
+    CheckInTask, LastResolutionCheckInMail, ResolutionCheckInMail, ResolutionQuestionMail,
 };
-use rapport_domain::wording::{Mail, TaskText, first_name};
-use rapport_domain::{Actor, AuthorKind, Channel, Problem, Ticket, Visibility};
+use rapport_domain::wording::{Mail, TaskText};
+use rapport_domain::{Actor, Channel, Ticket, Visibility};
 use rapport_domain::{Job, TaskKind};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -39,7 +39,7 @@ async fn setting_days(tx: &mut Tx, setting: DaysSetting) -> StoreResult<Vec<i64>
 }
 
 /// When the ticket's current resolution was proposed.
-async fn proposed_at(tx: &mut Tx, ticket_id: i64) -> StoreResult<Option<String>> {
+pub(crate) async fn proposed_at(tx: &mut Tx, ticket_id: i64) -> StoreResult<Option<String>> {
     Ok(
         sqlx::query_scalar("SELECT resolution_proposed_at FROM tickets WHERE id = $1")
             .bind(ticket_id)
@@ -98,8 +98,9 @@ pub async fn waiting_check_in(
     ) {
         return Ok(());
     }
-    let name = customer_first_name(tx, ticket.customer_id).await?;
-    let agent = tasks::responsible_agent(tx, Some(ticket_id), ticket.customer_id).await?;
+    let name = crate::customers::customer_first_name(tx, ticket.customer_id).await?;
+    let agent =
+        crate::escalations::responsible_agent(tx, Some(ticket_id), ticket.customer_id).await?;
     let text = TaskText::of(&CheckInTask {
         name: &name,
         subject: &ticket.subject,
@@ -221,7 +222,7 @@ async fn ask_if_fixed(store: &Store, tx: &mut Tx, now: &str, ticket: &Ticket) ->
         .await?;
         links.push(format!("{}/resolution/{token}", store.public_url()));
     }
-    let name = customer_first_name(tx, ticket.customer_id).await?;
+    let name = crate::customers::customer_first_name(tx, ticket.customer_id).await?;
     let body = ResolutionQuestionMail {
         name: &name,
         subject: &ticket.subject,
@@ -267,7 +268,7 @@ pub async fn resolution_check_in(
     if !schedule::resolution_check_in_due(ticket.problem, current.as_deref(), proposed_at) {
         return Ok(());
     }
-    let name = customer_first_name(tx, ticket.customer_id).await?;
+    let name = crate::customers::customer_first_name(tx, ticket.customer_id).await?;
     let (name, subject) = (name.as_str(), ticket.subject.as_str());
     let body = if last {
         LastResolutionCheckInMail { name, subject }.text()
@@ -327,32 +328,7 @@ pub async fn resolution_check_in(
     Ok(())
 }
 
-pub(crate) async fn customer_first_name(tx: &mut Tx, customer_id: i64) -> StoreResult<String> {
-    let name: Option<String> = sqlx::query_scalar("SELECT name FROM customers WHERE id = $1")
-        .bind(customer_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    Ok(first_name(name.as_deref()))
-}
-
 impl Store {
-    /// What a "did this fix it?" link would answer, and whether it can still be used, without
-    /// using it (for the page the link opens).
-    pub async fn peek_resolution_link(&self, token: &str) -> StoreResult<Option<(Answer, bool)>> {
-        let row = sqlx::query("SELECT answer, used_at FROM resolution_links WHERE token_hash = $1")
-            .bind(secrets::digest(token))
-            .fetch_optional(self.pool())
-            .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let answer = Answer::from_stored(&crate::rows::text(&row, "answer")?);
-        Ok(Some((
-            answer,
-            crate::rows::opt_text(&row, "used_at")?.is_none(),
-        )))
-    }
-
     /// Applies a state move through the domain's rules; a move that makes no sense from the
     /// ticket's current state is refused with the domain's explanation.
     pub async fn move_ticket(
@@ -366,177 +342,5 @@ impl Store {
         let ticket = apply_move(self, &mut tx, &now, id, &ticket_move, actor).await?;
         tx.commit().await?;
         Ok(ticket)
-    }
-
-    /// The customer answers "did this fix it?" through a link. Each link works once, and
-    /// answering makes the other link of the same question unusable too. "No" reopens the
-    /// problem with the customer's words.
-    pub async fn answer_resolution(
-        &self,
-        token: &str,
-        comment: Option<&str>,
-    ) -> StoreResult<(Answer, Ticket)> {
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT ticket_id, answer, proposed_at, used_at FROM resolution_links WHERE token_hash = $1")
-            .bind(secrets::digest(token))
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(row) = row else {
-            return Err(StoreError::not_found("resolution link", "given"));
-        };
-        let ticket_id = crate::rows::int(&row, "ticket_id")?;
-        let proposed_at = crate::rows::text(&row, "proposed_at")?;
-        if crate::rows::opt_text(&row, "used_at")?.is_some() {
-            return Err(StoreError::Conflict {
-                code: "link_used",
-                message: "This link has already been used. If the problem is back, simply reply to our last message.".into(),
-            });
-        }
-        let current = self::proposed_at(&mut tx, ticket_id).await?;
-        let ticket = load_ticket(&mut tx, ticket_id).await?;
-        if !schedule::resolution_question_stands(ticket.problem, current.as_deref(), &proposed_at) {
-            return Err(StoreError::Conflict {
-                code: "link_outdated",
-                message: "This link belongs to an earlier question and no longer applies. Reply to our last message instead.".into(),
-            });
-        }
-        sqlx::query(
-            "UPDATE resolution_links SET used_at = $1 WHERE ticket_id = $2 AND proposed_at = $3",
-        )
-        .bind(&now)
-        .bind(ticket_id)
-        .bind(&proposed_at)
-        .execute(&mut *tx)
-        .await?;
-        let customer = Actor::Customer(ticket.customer_id);
-        let answer = Answer::from_stored(&crate::rows::text(&row, "answer")?);
-        let ticket = match answer {
-            Answer::Fixed => {
-                let ticket = apply_move(
-                    self,
-                    &mut tx,
-                    &now,
-                    ticket_id,
-                    &TicketMove::ConfirmResolution,
-                    customer,
-                )
-                .await?;
-                if let Some(comment) = comment.map(str::trim).filter(|c| !c.is_empty()) {
-                    insert_message(
-                        &mut tx,
-                        &now,
-                        ticket_id,
-                        customer,
-                        Channel::Portal,
-                        Visibility::Public,
-                        comment,
-                    )
-                    .await?;
-                }
-                ticket
-            }
-            Answer::NotFixed => {
-                let words = comment
-                    .map(str::trim)
-                    .filter(|c| !c.is_empty())
-                    .unwrap_or(NOT_FIXED_WITHOUT_WORDS);
-                not_fixed_in(self, &mut tx, &now, ticket_id, customer, words).await?
-            }
-        };
-        tx.commit().await?;
-        Ok((answer, ticket))
-    }
-}
-
-/// The customer says the problem is not fixed: a proposed resolution is rejected, a resolved
-/// or closed problem reopens, and their words join the ticket; the turn is ours.
-async fn not_fixed_in(
-    store: &Store,
-    tx: &mut Tx,
-    now: &str,
-    ticket_id: i64,
-    customer: Actor,
-    words: &str,
-) -> StoreResult<Ticket> {
-    let ticket = load_ticket(tx, ticket_id).await?;
-    if ticket.problem != Problem::ResolutionProposed {
-        // A customer's message reopens a resolved or closed problem by itself.
-        crate::tickets::add_message_in(
-            tx,
-            now,
-            ticket_id,
-            customer,
-            Channel::Portal,
-            Visibility::Public,
-            words,
-        )
-        .await?;
-        return load_ticket(tx, ticket_id).await;
-    }
-    let rejected = apply_move(
-        store,
-        tx,
-        now,
-        ticket_id,
-        &TicketMove::RejectResolution,
-        customer,
-    )
-    .await?;
-    insert_message(
-        tx,
-        now,
-        ticket_id,
-        customer,
-        Channel::Portal,
-        Visibility::Public,
-        words,
-    )
-    .await?;
-    sqlx::query("UPDATE tickets SET conversation = $1 WHERE id = $2")
-        .bind(
-            rejected
-                .conversation
-                .after_message(AuthorKind::Customer, Visibility::Public)
-                .as_str(),
-        )
-        .bind(ticket_id)
-        .execute(&mut **tx)
-        .await?;
-    load_ticket(tx, ticket_id).await
-}
-
-impl Store {
-    /// "This is not fixed yet", from the portal.
-    pub async fn customer_not_fixed(
-        &self,
-        ticket_id: i64,
-        customer_id: i64,
-        words: &str,
-    ) -> StoreResult<Ticket> {
-        let words = rapport_domain::validate::body(words)?;
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        let ticket = not_fixed_in(
-            self,
-            &mut tx,
-            &now,
-            ticket_id,
-            Actor::Customer(customer_id),
-            &words,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(ticket)
-    }
-
-    /// The customer confirms, in the portal, that the proposed resolution fixed it.
-    pub async fn customer_confirms(&self, ticket_id: i64, customer_id: i64) -> StoreResult<Ticket> {
-        self.move_ticket(
-            ticket_id,
-            TicketMove::ConfirmResolution,
-            Actor::Customer(customer_id),
-        )
-        .await
     }
 }

@@ -6,8 +6,9 @@
 //! mail, and the same mail delivered twice (same Message-ID, or same bytes without one) is
 //! recognised by its key and stored once.
 
+use crate::conversation::{add_message_in, create_ticket_in};
 use crate::rows::{int, opt_int, opt_text, text};
-use crate::tickets::{CustomerRef, NewTicket, add_message_in, create_ticket_in};
+use crate::tickets::{CustomerRef, NewTicket};
 use crate::{Store, StoreError, StoreResult, Tx};
 use rapport_domain::AuthorKind;
 use rapport_domain::message::Delivery;

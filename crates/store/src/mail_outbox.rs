@@ -4,12 +4,12 @@
 
 use crate::jobs;
 use crate::rows::{int, text};
-use crate::tickets::{add_message_in, load_ticket, message_from};
+use crate::tickets::{load_ticket, message_from};
 use crate::{Backend, Store, StoreError, StoreResult, Tx, secrets};
+use rapport_domain::Message;
 use rapport_domain::message::Delivery;
 use rapport_domain::wording::Mail;
 use rapport_domain::wording::mail as wording;
-use rapport_domain::{Actor, Channel, Message, Visibility, validate};
 use rapport_domain::{AuthorKind, Job};
 use serde_json::json;
 
@@ -359,50 +359,5 @@ impl Store {
         };
         let data: Vec<u8> = sqlx::Row::try_get(&row, "data")?;
         Ok((info, data))
-    }
-
-    /// Adds a public reply whose email goes to these CC recipients instead of the ones the
-    /// customer's last mail had: the agent removed (or added) someone.
-    pub async fn add_reply_with_cc(
-        &self,
-        ticket_id: i64,
-        author: Actor,
-        body: &str,
-        cc: &[String],
-    ) -> StoreResult<Message> {
-        let cc = cc
-            .iter()
-            .map(|address| validate::email(address))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|err| validate::Invalid::new("cc", err.message))?;
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        let message = add_message_in(
-            &mut tx,
-            &now,
-            ticket_id,
-            author,
-            Channel::Api,
-            Visibility::Public,
-            body,
-        )
-        .await?;
-        sqlx::query(
-            "UPDATE messages SET email_cc = $1 WHERE id = $2 AND email_message_id IS NOT NULL",
-        )
-        .bind(json!(cc).to_string())
-        .bind(message.id)
-        .execute(&mut *tx)
-        .await?;
-        let row = sqlx::query(&format!(
-            "SELECT {} FROM messages WHERE id = $1",
-            crate::tickets::MESSAGE_COLUMNS
-        ))
-        .bind(message.id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let message = message_from(&row)?;
-        tx.commit().await?;
-        Ok(message)
     }
 }

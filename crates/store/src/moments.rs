@@ -46,8 +46,8 @@ pub async fn follow_up(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
         .await?
         .ok_or_else(|| StoreError::not_found("moment", id))?;
     let moment = moment_from(&row)?;
-    let name = crate::lifecycle::customer_first_name(tx, moment.customer_id).await?;
-    let owner = tasks::owner_of(tx, moment.customer_id)
+    let name = crate::customers::customer_first_name(tx, moment.customer_id).await?;
+    let owner = crate::escalations::owner_of(tx, moment.customer_id)
         .await
         .unwrap_or(moment.agent_id);
     let TaskText { title, detail } = TaskText::of(&MomentFollowUpTask {

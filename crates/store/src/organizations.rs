@@ -1,7 +1,7 @@
 //! Organizations: the companies customers belong to.
 
 use crate::rows::{int, named, opt_int, text};
-use crate::{Store, StoreError, StoreResult, Tx, events};
+use crate::{Store, StoreError, StoreResult, events};
 use rapport_domain::{Actor, Organization, RelationshipKind, validate};
 use serde_json::json;
 
@@ -28,7 +28,7 @@ impl Store {
         domains.dedup();
         let mut tx = self.begin_write().await?;
         if let Some(owner_id) = new.owner_id {
-            ensure_agent(&mut tx, "owner_id", owner_id).await?;
+            crate::agents::ensure_agent(&mut tx, "owner_id", owner_id).await?;
         }
         for domain in &domains {
             let owner: Option<i64> = sqlx::query_scalar(
@@ -112,17 +112,6 @@ impl Store {
             created_at: text(&row, "created_at")?,
         })
     }
-}
-
-/// Fails with a 422-style error unless the agent exists.
-pub(crate) async fn ensure_agent(tx: &mut Tx, field: &str, id: i64) -> StoreResult<()> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM agents WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    found
-        .map(|_| ())
-        .ok_or_else(|| StoreError::unknown("agent", field, id))
 }
 
 impl Store {

@@ -2,9 +2,10 @@
 //! customer sessions, and which tickets a customer may see (their own, and their
 //! organization's where the admin allows it).
 
+use crate::conversation::{add_message_in, create_ticket_in};
 use crate::customers::load as load_customer;
 use crate::rows::{int, text};
-use crate::tickets::{CustomerRef, NewTicket, add_message_in, create_ticket_in};
+use crate::tickets::{CustomerRef, NewTicket};
 use crate::{Store, StoreError, StoreResult, events, secrets};
 use rapport_domain::wording::{self, Mail};
 use rapport_domain::{Actor, Channel, Customer, Message, Priority, Ticket, Visibility, validate};

@@ -166,7 +166,7 @@ pub async fn remind(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
     if !rules::needs_reminder(promise.status) {
         return Ok(());
     }
-    let name = crate::lifecycle::customer_first_name(tx, promise.customer_id).await?;
+    let name = crate::customers::customer_first_name(tx, promise.customer_id).await?;
     let TaskText { title, detail } = TaskText::of(&PromiseReminderTask {
         name: &name,
         what: &promise.what,
@@ -197,7 +197,7 @@ pub async fn settle_if_overdue(tx: &mut Tx, now: &str, id: i64) -> StoreResult<(
     }
     let (status, actor) = (PromiseStatus::Broken, Actor::System);
     settle(tx, now, &promise, status, actor, Settled::DuePassed).await?;
-    let name = crate::lifecycle::customer_first_name(tx, promise.customer_id).await?;
+    let name = crate::customers::customer_first_name(tx, promise.customer_id).await?;
     let staff = crate::escalations::load_staff(tx).await?;
     let promiser = staff
         .get(promise.agent_id)

@@ -5,9 +5,10 @@
 //! The rules are `rapport_domain::survey` and the words `rapport_domain::wording::surveys`.
 
 use crate::events::{self, change};
+use crate::messages::insert_message;
 use crate::rows::{int, opt_int, text};
 use crate::tasks::{self, NewTask};
-use crate::tickets::{insert_message, load_ticket};
+use crate::tickets::load_ticket;
 use crate::{Store, StoreError, StoreResult, Tx, secrets};
 use rapport_coach::Intent;
 use rapport_domain::survey::{self, AfterResolution, SurveyKind};
@@ -65,7 +66,7 @@ pub async fn send(store: &Store, tx: &mut Tx, now: &str, ticket_id: i64) -> Stor
     let Some(csat_link) = link(SurveyKind::Csat) else {
         return Ok(());
     };
-    let name = crate::lifecycle::customer_first_name(tx, ticket.customer_id).await?;
+    let name = crate::customers::customer_first_name(tx, ticket.customer_id).await?;
     let body = SurveyMail {
         name: &name,
         subject: &ticket.subject,
@@ -216,8 +217,8 @@ impl Store {
             .await?;
         let mut follow_up_task_id = None;
         if kind.is_low(score) {
-            let owner = tasks::owner_of(&mut tx, customer_id).await?;
-            let name = crate::lifecycle::customer_first_name(&mut tx, customer_id).await?;
+            let owner = crate::escalations::owner_of(&mut tx, customer_id).await?;
+            let name = crate::customers::customer_first_name(&mut tx, customer_id).await?;
             let text = TaskText::of(&SurveyFollowUpTask {
                 name: &name,
                 kind,

@@ -72,23 +72,6 @@ pub(crate) async fn create(tx: &mut Tx, now: &str, task: NewTask<'_>) -> StoreRe
     Ok(id)
 }
 
-/// The person who should act for a customer when nobody is named (see
-/// [`rapport_domain::escalation::handler`]): the ticket's assignee, the customer's relationship
-/// owner, the organization's owner, else the first admin.
-pub(crate) async fn responsible_agent(
-    tx: &mut Tx,
-    ticket_id: Option<i64>,
-    customer_id: i64,
-) -> StoreResult<i64> {
-    let (_, handler) = crate::escalations::handler_in(tx, ticket_id, customer_id).await?;
-    Ok(handler)
-}
-
-/// The relationship owner: the customer's, else the organization's, else the first admin.
-pub(crate) async fn owner_of(tx: &mut Tx, customer_id: i64) -> StoreResult<i64> {
-    responsible_agent(tx, None, customer_id).await
-}
-
 impl Store {
     /// An agent's tasks: open ones due by `due_by` (all open ones when `None`), soonest first.
     pub async fn tasks_for(&self, agent_id: i64, due_by: Option<&str>) -> StoreResult<Vec<Task>> {

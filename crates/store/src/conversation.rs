@@ -1,0 +1,392 @@
+//! The conversation's steps: opening a ticket, adding a message and what follows from it
+//! (the states move as the domain says, check-ins are scheduled, promises are kept by the act,
+//! an escalation is answered, our public replies are queued as mail), and changing how a
+//! ticket is handled. Each step is one transaction with its events and jobs.
+
+use crate::agents::ensure_agent;
+use crate::customers::{customer_id_by_email, insert_customer};
+use crate::events::{self, change};
+use crate::messages::insert_message;
+use crate::tickets::{
+    CustomerRef, NewTicket, TICKET_COLUMNS, TicketPatch, insert_tags, load_ticket, message_from,
+    ticket_from, write_tags,
+};
+use crate::{Store, StoreError, StoreResult, Tx};
+use rapport_domain::wording::Mail;
+use rapport_domain::wording::notes::HandOver;
+use rapport_domain::{
+    Actor, AuthorKind, Channel, Conversation, Job, Message, Problem, Ticket, Visibility, validate,
+};
+use serde_json::{Map, Value, json};
+
+impl Store {
+    /// Opens a ticket with the customer's first message. An unknown customer address creates
+    /// the customer in the same transaction.
+    pub async fn create_ticket(
+        &self,
+        new: NewTicket<'_>,
+        actor: Actor,
+    ) -> StoreResult<(Ticket, Vec<Message>)> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let created = create_ticket_in(&mut tx, &now, new, actor).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Changes how a ticket is handled (assignee, team, priority, tags), recording what changed.
+    pub async fn update_ticket(
+        &self,
+        id: i64,
+        patch: TicketPatch,
+        actor: Actor,
+    ) -> StoreResult<Ticket> {
+        let tags = patch.tags.as_deref().map(validate::tags).transpose()?;
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let before = load_ticket(&mut tx, id).await?;
+        let mut after = before.clone();
+        if let Some(assignee_id) = patch.assignee_id {
+            if let Some(agent_id) = assignee_id {
+                ensure_agent(&mut tx, "assignee_id", agent_id).await?;
+            }
+            after.assignee_id = assignee_id;
+        }
+        let handover_note = patch
+            .handover_note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        let handed_over = before.assignee_id.is_some() && before.assignee_id != after.assignee_id;
+        if handed_over && handover_note.is_none() {
+            return Err(validate::Invalid::new(
+                "handover_note",
+                "reassigning a ticket needs a hand-over note for the next person: what has been done, what was promised, \
+                 what matters to this customer",
+            )
+            .into());
+        }
+        if let Some(team_id) = patch.team_id {
+            if let Some(team_id) = team_id {
+                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
+                    .bind(team_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                found.ok_or_else(|| StoreError::unknown("team", "team_id", team_id))?;
+            }
+            after.team_id = team_id;
+        }
+        if let Some(priority) = patch.priority {
+            after.priority = priority;
+        }
+        if let Some(tags) = tags {
+            after.tags = tags;
+        }
+
+        let mut changes = Map::new();
+        if before.assignee_id != after.assignee_id {
+            changes.insert(
+                "assignee_id".into(),
+                change(before.assignee_id, after.assignee_id),
+            );
+        }
+        if before.team_id != after.team_id {
+            changes.insert("team_id".into(), change(before.team_id, after.team_id));
+        }
+        if before.priority != after.priority {
+            changes.insert("priority".into(), change(before.priority, after.priority));
+        }
+        if before.tags != after.tags {
+            changes.insert("tags".into(), change(&before.tags, &after.tags));
+            write_tags(&mut tx, id, &after.tags).await?;
+        }
+        if changes.is_empty() {
+            return Ok(before);
+        }
+        after.updated_at = now.clone();
+        sqlx::query("UPDATE tickets SET assignee_id = $1, team_id = $2, priority = $3, updated_at = $4 WHERE id = $5")
+            .bind(after.assignee_id)
+            .bind(after.team_id)
+            .bind(after.priority.as_str())
+            .bind(&after.updated_at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        events::record(
+            &mut tx,
+            &now,
+            actor,
+            "ticket",
+            id,
+            "ticket.updated",
+            Value::Object(changes),
+        )
+        .await?;
+        if let (true, Some(note)) = (handed_over, handover_note) {
+            let body = HandOver { note }.text();
+            insert_message(
+                &mut tx,
+                &now,
+                id,
+                actor,
+                Channel::Note,
+                Visibility::Internal,
+                &body,
+            )
+            .await?;
+            let handover = json!({
+                "assignee_id": change(before.assignee_id, after.assignee_id),
+                "note": change(None::<String>, note),
+            });
+            events::record(
+                &mut tx,
+                &now,
+                actor,
+                "ticket",
+                id,
+                "ticket.handed_over",
+                handover,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Adds a message to a ticket and moves its states as the domain says: a customer's
+    /// message puts the turn on us and reopens a settled problem; an agent's public reply puts
+    /// the turn on the customer; an internal note changes nothing.
+    pub async fn add_message(
+        &self,
+        ticket_id: i64,
+        author: Actor,
+        channel: Channel,
+        visibility: Visibility,
+        body: &str,
+    ) -> StoreResult<Message> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let message =
+            add_message_in(&mut tx, &now, ticket_id, author, channel, visibility, body).await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    /// Adds a public reply whose email goes to these CC recipients instead of the ones the
+    /// customer's last mail had: the agent removed (or added) someone.
+    pub async fn add_reply_with_cc(
+        &self,
+        ticket_id: i64,
+        author: Actor,
+        body: &str,
+        cc: &[String],
+    ) -> StoreResult<Message> {
+        let cc = cc
+            .iter()
+            .map(|address| validate::email(address))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| validate::Invalid::new("cc", err.message))?;
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let message = add_message_in(
+            &mut tx,
+            &now,
+            ticket_id,
+            author,
+            Channel::Api,
+            Visibility::Public,
+            body,
+        )
+        .await?;
+        sqlx::query(
+            "UPDATE messages SET email_cc = $1 WHERE id = $2 AND email_message_id IS NOT NULL",
+        )
+        .bind(json!(cc).to_string())
+        .bind(message.id)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM messages WHERE id = $1",
+            crate::tickets::MESSAGE_COLUMNS
+        ))
+        .bind(message.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let message = message_from(&row)?;
+        tx.commit().await?;
+        Ok(message)
+    }
+}
+
+/// Opens a ticket inside the caller's transaction (see [`Store::create_ticket`]).
+pub(crate) async fn create_ticket_in(
+    tx: &mut Tx,
+    now: &str,
+    new: NewTicket<'_>,
+    actor: Actor,
+) -> StoreResult<(Ticket, Vec<Message>)> {
+    let subject = validate::line("subject", new.subject, validate::MAX_SUBJECT_CHARS)?;
+    let body = validate::body(new.body)?;
+    let tags = validate::tags(new.tags)?;
+    let customer_id = match &new.customer {
+        CustomerRef::Id(id) => {
+            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            found.ok_or_else(|| StoreError::unknown("customer", "customer_id", *id))?
+        }
+        CustomerRef::Email { email, name } => {
+            let email = validate::email(email)?;
+            let name = match name {
+                Some(name) => validate::line("customer.name", name, validate::MAX_NAME_CHARS)?,
+                None => email.split('@').next().unwrap_or_default().to_owned(),
+            };
+            match customer_id_by_email(tx, &email).await? {
+                Some(id) => id,
+                None => insert_customer(tx, now, &name, &email, actor).await?,
+            }
+        }
+    };
+    let organization_id: Option<i64> =
+        sqlx::query_scalar("SELECT organization_id FROM customers WHERE id = $1")
+            .bind(customer_id)
+            .fetch_one(&mut **tx)
+            .await?;
+
+    let row = sqlx::query(&format!(
+            "INSERT INTO tickets (subject, customer_id, organization_id, priority, conversation, problem, channel, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {TICKET_COLUMNS}"
+        ))
+        .bind(&subject)
+        .bind(customer_id)
+        .bind(organization_id)
+        .bind(new.priority.as_str())
+        .bind(Conversation::New.as_str())
+        .bind(Problem::Open.as_str())
+        .bind(new.channel.as_str())
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut ticket = ticket_from(&row, tags)?;
+    // A new ticket has no tags to clear.
+    insert_tags(tx, ticket.id, &ticket.tags).await?;
+    let message = insert_message(
+        tx,
+        now,
+        ticket.id,
+        Actor::Customer(customer_id),
+        new.channel,
+        Visibility::Public,
+        &body,
+    )
+    .await?;
+    ticket.insight = message.insight.clone();
+    events::record(
+        tx,
+        now,
+        actor,
+        "ticket",
+        ticket.id,
+        "ticket.created",
+        json!({
+            "subject": change(None::<String>, &ticket.subject),
+            "customer_id": change(None::<i64>, ticket.customer_id),
+            "priority": change(None::<String>, ticket.priority),
+            "conversation": change(None::<String>, ticket.conversation),
+            "problem": change(None::<String>, ticket.problem),
+            "channel": change(None::<String>, ticket.channel),
+            "tags": change(None::<Vec<String>>, &ticket.tags),
+            "message_id": change(None::<i64>, message.id),
+        }),
+    )
+    .await?;
+    Ok((ticket, vec![message]))
+}
+
+/// Adds a message inside the caller's transaction (see [`Store::add_message`]).
+pub(crate) async fn add_message_in(
+    tx: &mut Tx,
+    now: &str,
+    ticket_id: i64,
+    author: Actor,
+    channel: Channel,
+    visibility: Visibility,
+    body: &str,
+) -> StoreResult<Message> {
+    let body = validate::body(body)?;
+    let ticket = load_ticket(tx, ticket_id).await?;
+    let message = insert_message(tx, now, ticket_id, author, channel, visibility, &body).await?;
+
+    let author_kind = message.author.kind;
+    let conversation = ticket.conversation.after_message(author_kind, visibility);
+    let problem = if author_kind == AuthorKind::Customer && visibility == Visibility::Public {
+        ticket.problem.after_customer_message()
+    } else {
+        ticket.problem
+    };
+    let mut changes = Map::new();
+    changes.insert("message_id".into(), change(None::<i64>, message.id));
+    changes.insert("visibility".into(), change(None::<String>, visibility));
+    if conversation != ticket.conversation {
+        changes.insert(
+            "conversation".into(),
+            change(ticket.conversation, conversation),
+        );
+    }
+    if problem != ticket.problem {
+        changes.insert("problem".into(), change(ticket.problem, problem));
+    }
+    sqlx::query(
+        "UPDATE tickets SET conversation = $1, problem = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(conversation.as_str())
+    .bind(problem.as_str())
+    .bind(&message.created_at)
+    .bind(ticket_id)
+    .execute(&mut **tx)
+    .await?;
+    events::record(
+        tx,
+        now,
+        author,
+        "ticket",
+        ticket_id,
+        "message.added",
+        Value::Object(changes),
+    )
+    .await?;
+    if problem != ticket.problem && problem == Problem::Open {
+        sqlx::query(
+            "UPDATE tickets SET resolution_confirmed = NULL, closed_reason = NULL WHERE id = $1",
+        )
+        .bind(ticket_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    if author_kind == AuthorKind::Agent && visibility == Visibility::Public {
+        let after = Ticket {
+            conversation,
+            problem,
+            ..ticket.clone()
+        };
+        crate::lifecycle::schedule_waiting_check_ins(tx, now, &after).await?;
+        if let Actor::Agent(agent_id) = author {
+            crate::escalations::answered_by_reply(tx, now, ticket_id, agent_id).await?;
+        }
+        crate::promises::keep_by_act(
+            tx,
+            now,
+            ticket.customer_id,
+            Some(ticket_id),
+            rapport_domain::promise::Act::PublicReply,
+            author,
+        )
+        .await?;
+    }
+    let health = Job::RecomputeHealth {
+        customer_id: ticket.customer_id,
+    };
+    crate::jobs::enqueue_once(tx, now, &health).await?;
+    Ok(message)
+}
