@@ -19,6 +19,9 @@ use rapport_domain::{
 };
 use serde_json::{Map, Value, json};
 
+/// The event of a message joining a ticket (its changes name the states it moved).
+pub const MESSAGE_ADDED: &str = "message.added";
+
 impl Store {
     /// Opens a ticket with the customer's first message. An unknown customer address creates
     /// the customer in the same transaction.
@@ -352,7 +355,7 @@ pub(crate) async fn add_message_in(
         author,
         "ticket",
         ticket_id,
-        "message.added",
+        MESSAGE_ADDED,
         Value::Object(changes),
     )
     .await?;

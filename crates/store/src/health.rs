@@ -8,6 +8,7 @@ use crate::tasks::{self, NewTask};
 use crate::{Store, StoreError, StoreResult, Tx, clock};
 use rapport_domain::health::{Facts, Member, Said, Words, window};
 use rapport_domain::survey::SurveyKind;
+use rapport_domain::ticket::TicketMove;
 use rapport_domain::wording::health::AtRiskTask;
 use rapport_domain::wording::{TaskText, first_name};
 use rapport_domain::{AuthorKind, Problem, RelationshipKind, TaskKind, Visibility};
@@ -101,12 +102,16 @@ async fn facts(tx: &mut Tx, now: OffsetDateTime, customer_id: i64) -> StoreResul
     .await?;
 
     let problems_reopened: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM events e JOIN tickets t ON t.id = e.entity_id AND e.entity = 'ticket' \
-         WHERE t.customer_id = $1 AND e.at > $2 AND (e.action IN ('resolution.rejected', 'problem.reopened') \
-         OR (e.action = 'message.added' AND e.changes LIKE '%\"problem\"%'))",
+        "SELECT COUNT(*) FROM events e JOIN tickets t ON t.id = e.entity_id AND e.entity = $3 \
+         WHERE t.customer_id = $1 AND e.at > $2 AND (e.action IN ($4, $5) \
+         OR (e.action = $6 AND e.changes LIKE '%\"problem\"%'))",
     )
     .bind(customer_id)
     .bind(ago(window::REOPENINGS))
+    .bind("ticket")
+    .bind(TicketMove::RejectResolution.action())
+    .bind(TicketMove::Reopen.action())
+    .bind(crate::conversation::MESSAGE_ADDED)
     .fetch_one(&mut **tx)
     .await?;
 
