@@ -7,6 +7,7 @@ pub mod customer;
 pub mod event;
 pub mod message;
 pub mod ticket;
+pub mod timeline;
 pub mod validate;
 
 pub use agent::Role;

@@ -1,0 +1,138 @@
+//! What the ticket page and the relationship panel show, loaded together: each fact once,
+//! with no query per item.
+
+use crate::escalations::Escalation;
+use crate::health::{Band, Factor};
+use crate::moments::Moment;
+use crate::promises::Promise;
+use crate::rows::{int, named, opt_text, text};
+use crate::surveys::{AnsweredSurvey, Complaint};
+use crate::timeline::TicketHistory;
+use crate::{Store, StoreResult};
+use rapport_domain::{Agent, Customer, Organization, Problem, Team, Ticket};
+use std::collections::HashMap;
+
+/// The facts of the ticket page, for an agent who may see the ticket.
+pub struct TicketPageFacts {
+    pub customer: Customer,
+    pub history: TicketHistory,
+    pub escalation: Option<Escalation>,
+    /// The agents one can assign (those who have not left), by id.
+    pub agents: Vec<Agent>,
+    /// Every agent's name by id, those who have left included: history keeps its names.
+    pub agent_names: HashMap<i64, String>,
+    pub teams: Vec<Team>,
+    pub panel: PanelFacts,
+}
+
+/// The facts of the relationship panel.
+pub struct PanelFacts {
+    pub organization: Option<Organization>,
+    pub health: (i64, Band, Vec<Factor>),
+    /// Open promises, soonest due first.
+    pub promises: Vec<Promise>,
+    /// Newest first.
+    pub moments: Vec<Moment>,
+    /// The customer's tickets whose problem is still open (or awaiting their word), newest
+    /// first, of the 20 newest the viewer may see: `(id, subject)`.
+    pub open_tickets: Vec<(i64, String)>,
+    pub surveys: Vec<AnsweredSurvey>,
+    /// Those of tickets the viewer may see.
+    pub complaints: Vec<Complaint>,
+}
+
+impl Store {
+    /// Everything the ticket page shows about `ticket`, which `viewer` may see.
+    pub async fn ticket_page(
+        &self,
+        viewer: &Agent,
+        ticket: &Ticket,
+    ) -> StoreResult<TicketPageFacts> {
+        let customer = self.customer(ticket.customer_id).await?;
+        let history = self.ticket_history(ticket.id, ticket.customer_id).await?;
+        let escalation = self.open_escalation(ticket.id).await?;
+        let (agents, agent_names) = self.agents_and_names().await?;
+        let teams = self.teams().await?;
+        let panel = self.panel(viewer, &customer).await?;
+        Ok(TicketPageFacts {
+            customer,
+            history,
+            escalation,
+            agents,
+            agent_names,
+            teams,
+            panel,
+        })
+    }
+
+    /// Everything the relationship panel shows about `customer` to `viewer`.
+    pub async fn panel(&self, viewer: &Agent, customer: &Customer) -> StoreResult<PanelFacts> {
+        let organization = match customer.organization_id {
+            Some(id) => Some(self.organization(id).await?),
+            None => None,
+        };
+        let health = self.customer_health_now(customer.id).await?;
+        let promises = self.promises_for(customer.id, true).await?;
+        let moments = self.moments_for(customer.id).await?;
+        let open_tickets = self.open_tickets(viewer, customer.id).await?;
+        let surveys = self.answered_surveys(customer.id).await?;
+        let mut complaints = self.complaints(customer.id).await?;
+        let ids: Vec<i64> = complaints.iter().map(|c| c.ticket_id).collect();
+        let hidden = self.hidden_from(viewer, &ids).await?;
+        complaints.retain(|c| !hidden.contains(&c.ticket_id));
+        Ok(PanelFacts {
+            organization,
+            health,
+            promises,
+            moments,
+            open_tickets,
+            surveys,
+            complaints,
+        })
+    }
+
+    /// The agents who have not left, and every agent's name, in one query.
+    async fn agents_and_names(&self) -> StoreResult<(Vec<Agent>, HashMap<i64, String>)> {
+        let rows = sqlx::query(
+            "SELECT id, email, name, role, reports_to, created_at, deactivated_at FROM agents ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut agents = Vec::new();
+        let mut names = HashMap::new();
+        for row in &rows {
+            names.insert(int(row, "id")?, text(row, "name")?);
+            if opt_text(row, "deactivated_at")?.is_none() {
+                agents.push(crate::agents::agent_from(row)?);
+            }
+        }
+        Ok((agents, names))
+    }
+
+    /// Of the customer's 20 newest tickets the viewer may see, those whose problem is open.
+    async fn open_tickets(
+        &self,
+        viewer: &Agent,
+        customer_id: i64,
+    ) -> StoreResult<Vec<(i64, String)>> {
+        let restriction =
+            crate::inbox::restriction(viewer, "$2").unwrap_or_else(|| "($2 = $2)".to_owned());
+        let sql = format!(
+            "SELECT t.id, t.subject, t.problem FROM tickets t WHERE t.customer_id = $1 AND {restriction} \
+             ORDER BY t.id DESC LIMIT 20"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(customer_id)
+            .bind(viewer.id)
+            .fetch_all(self.pool())
+            .await?;
+        let mut open = Vec::new();
+        for row in &rows {
+            let problem: Problem = named(row, "problem")?;
+            if matches!(problem, Problem::Open | Problem::ResolutionProposed) {
+                open.push((int(row, "id")?, text(row, "subject")?));
+            }
+        }
+        Ok(open)
+    }
+}
