@@ -3,13 +3,11 @@
 
 use crate::escalations::Escalation;
 use crate::health::{Band, Factor};
-use crate::moments::Moment;
-use crate::promises::Promise;
 use crate::rows::{int, named, opt_text, text};
-use crate::surveys::{AnsweredSurvey, Complaint};
-use crate::timeline::TicketHistory;
+use crate::surveys::Complaint;
+use crate::timeline::{PanelEntries, TicketHistory};
 use crate::{Store, StoreResult};
-use rapport_domain::{Agent, Customer, Organization, Problem, Team, Ticket};
+use rapport_domain::{Agent, Customer, Organization, Problem, Ticket};
 use std::collections::HashMap;
 
 /// The facts of the ticket page, for an agent who may see the ticket.
@@ -21,22 +19,26 @@ pub struct TicketPageFacts {
     pub agents: Vec<Agent>,
     /// Every agent's name by id, those who have left included: history keeps its names.
     pub agent_names: HashMap<i64, String>,
-    pub teams: Vec<Team>,
+    /// Every team, by name.
+    pub teams: Vec<TeamName>,
     pub panel: PanelFacts,
+}
+
+pub struct TeamName {
+    pub id: i64,
+    pub name: String,
+    pub restricted: bool,
 }
 
 /// The facts of the relationship panel.
 pub struct PanelFacts {
     pub organization: Option<Organization>,
     pub health: (i64, Band, Vec<Factor>),
-    /// Open promises, soonest due first.
-    pub promises: Vec<Promise>,
-    /// Newest first.
-    pub moments: Vec<Moment>,
+    /// Open promises, moments and survey answers.
+    pub entries: PanelEntries,
     /// The customer's tickets whose problem is still open (or awaiting their word), newest
     /// first, of the 20 newest the viewer may see: `(id, subject)`.
     pub open_tickets: Vec<(i64, String)>,
-    pub surveys: Vec<AnsweredSurvey>,
     /// Those of tickets the viewer may see.
     pub complaints: Vec<Complaint>,
 }
@@ -49,11 +51,15 @@ impl Store {
         ticket: &Ticket,
     ) -> StoreResult<TicketPageFacts> {
         let customer = self.customer(ticket.customer_id).await?;
-        let history = self.ticket_history(ticket.id, ticket.customer_id).await?;
+        let messages = self.ticket_messages(ticket.id).await?;
+        let (entries, panel_entries) = self
+            .ticket_and_panel_entries(Some(ticket.id), customer.id)
+            .await?;
+        let history = TicketHistory::new(messages, entries, customer.id);
         let escalation = self.open_escalation(ticket.id).await?;
         let (agents, agent_names) = self.agents_and_names().await?;
-        let teams = self.teams().await?;
-        let panel = self.panel(viewer, &customer).await?;
+        let teams = self.team_names().await?;
+        let panel = self.panel_with(viewer, &customer, panel_entries).await?;
         Ok(TicketPageFacts {
             customer,
             history,
@@ -67,15 +73,22 @@ impl Store {
 
     /// Everything the relationship panel shows about `customer` to `viewer`.
     pub async fn panel(&self, viewer: &Agent, customer: &Customer) -> StoreResult<PanelFacts> {
+        let (_, entries) = self.ticket_and_panel_entries(None, customer.id).await?;
+        self.panel_with(viewer, customer, entries).await
+    }
+
+    async fn panel_with(
+        &self,
+        viewer: &Agent,
+        customer: &Customer,
+        entries: PanelEntries,
+    ) -> StoreResult<PanelFacts> {
         let organization = match customer.organization_id {
             Some(id) => Some(self.organization(id).await?),
             None => None,
         };
         let health = self.customer_health_now(customer.id).await?;
-        let promises = self.promises_for(customer.id, true).await?;
-        let moments = self.moments_for(customer.id).await?;
         let open_tickets = self.open_tickets(viewer, customer.id).await?;
-        let surveys = self.answered_surveys(customer.id).await?;
         let mut complaints = self.complaints(customer.id).await?;
         let ids: Vec<i64> = complaints.iter().map(|c| c.ticket_id).collect();
         let hidden = self.hidden_from(viewer, &ids).await?;
@@ -83,12 +96,25 @@ impl Store {
         Ok(PanelFacts {
             organization,
             health,
-            promises,
-            moments,
+            entries,
             open_tickets,
-            surveys,
             complaints,
         })
+    }
+
+    async fn team_names(&self) -> StoreResult<Vec<TeamName>> {
+        let rows = sqlx::query("SELECT id, name, restricted FROM teams ORDER BY name")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(TeamName {
+                    id: int(row, "id")?,
+                    name: text(row, "name")?,
+                    restricted: int(row, "restricted")? != 0,
+                })
+            })
+            .collect()
     }
 
     /// The agents who have not left, and every agent's name, in one query.

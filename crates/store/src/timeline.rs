@@ -3,6 +3,7 @@
 //! and everything on one ticket. Rows become [`Entry`]s of the domain's timeline model, which
 //! also decides who may see them and says them in words.
 
+use crate::promises::PromiseStatus;
 use crate::rows::{int, named, opt_int, opt_text, placeholders, text};
 use crate::{Store, StoreResult};
 use rapport_domain::timeline::{self, Entry, Fact, HISTORY_CHANGES, Reader};
@@ -19,6 +20,40 @@ pub struct TimelinePage {
 pub struct TicketHistory {
     pub messages: Vec<Message>,
     pub entries: Vec<Entry>,
+}
+
+impl TicketHistory {
+    /// The messages, and them with the ticket's other entries in the ticket page's order.
+    pub(crate) fn new(
+        messages: Vec<Message>,
+        others: Vec<Entry>,
+        customer_id: i64,
+    ) -> TicketHistory {
+        let mut entries: Vec<Entry> = messages
+            .iter()
+            .map(|message| Entry::message(message, customer_id))
+            .chain(others)
+            .collect();
+        entries.sort_by(|x, y| x.ticket_page_order().cmp(&y.ticket_page_order()));
+        TicketHistory { messages, entries }
+    }
+}
+
+/// The entries of the relationship panel of a customer.
+pub struct PanelEntries {
+    /// Open promises, soonest due first.
+    pub promises: Vec<Entry>,
+    /// Newest first.
+    pub moments: Vec<Entry>,
+    /// The 20 latest answers, newest first.
+    pub surveys: Vec<Entry>,
+}
+
+fn due(entry: &Entry) -> &str {
+    match &entry.fact {
+        Fact::Promise { due_at, .. } => due_at,
+        _ => "",
+    }
 }
 
 /// Every source of entries selects the same columns, so that one function reads them all:
@@ -289,13 +324,70 @@ impl Store {
             .bind(ticket_id)
             .fetch_all(self.pool())
             .await?;
-        let mut entries: Vec<Entry> = messages
-            .iter()
-            .map(|message| Ok(Entry::message(message, customer_id)))
-            .chain(rows.iter().map(entry_from))
-            .collect::<StoreResult<_>>()?;
-        entries.sort_by(|x, y| x.ticket_page_order().cmp(&y.ticket_page_order()));
-        Ok(TicketHistory { messages, entries })
+        let others = rows.iter().map(entry_from).collect::<StoreResult<_>>()?;
+        Ok(TicketHistory::new(messages, others, customer_id))
+    }
+
+    /// In one query: the entries of a ticket (when given) that are not messages (its calls,
+    /// promises and changes), and those of its customer's relationship panel.
+    pub(crate) async fn ticket_and_panel_entries(
+        &self,
+        ticket_id: Option<i64>,
+        customer_id: i64,
+    ) -> StoreResult<(Vec<Entry>, PanelEntries)> {
+        let open = PromiseStatus::Open.as_str();
+        let mut sources = vec![
+            source(
+                "promise",
+                "x.customer_id = $1 AND (x.status = $2 OR x.ticket_id = $3)",
+            ),
+            source("moment", "x.customer_id = $1"),
+            format!(
+                "SELECT * FROM ({}) AS s",
+                source(
+                    "survey",
+                    "x.customer_id = $1 ORDER BY x.answered_at DESC LIMIT 20"
+                )
+            ),
+        ];
+        if ticket_id.is_some() {
+            sources.push(source("call", "x.ticket_id = $3"));
+            sources.push(source("change", "t.id = $3"));
+        }
+        let rows = sqlx::query(&sources.join(" UNION ALL "))
+            .bind(customer_id)
+            .bind(open)
+            .bind(ticket_id.unwrap_or(-1))
+            .fetch_all(self.pool())
+            .await?;
+        let mut ticket = Vec::new();
+        let mut panel = PanelEntries {
+            promises: Vec::new(),
+            moments: Vec::new(),
+            surveys: Vec::new(),
+        };
+        for row in &rows {
+            let entry = entry_from(row)?;
+            match &entry.fact {
+                Fact::Promise { status, .. } => {
+                    if status == open {
+                        panel.promises.push(entry.clone());
+                    }
+                    if ticket_id.is_some() && entry.ticket_id == ticket_id {
+                        ticket.push(entry);
+                    }
+                }
+                Fact::Moment { .. } => panel.moments.push(entry),
+                Fact::Survey { .. } => panel.surveys.push(entry),
+                _ => ticket.push(entry),
+            }
+        }
+        panel
+            .promises
+            .sort_by(|x, y| (due(x), x.id).cmp(&(due(y), y.id)));
+        panel.moments.sort_by(|x, y| y.id.cmp(&x.id));
+        panel.surveys.sort_by(|x, y| y.at.cmp(&x.at));
+        Ok((ticket, panel))
     }
 
     /// The entries an agent may see (a restricted team's tickets stay out for non-members).

@@ -5,6 +5,7 @@
 use crate::app::App;
 use crate::pages::When;
 use rapport_domain::Customer;
+use rapport_domain::timeline::Fact;
 use rapport_store::ticket_page::PanelFacts;
 use std::collections::HashMap;
 
@@ -73,22 +74,33 @@ impl Panel {
             .or(organization.as_ref().and_then(|o| o.owner_id));
         let (score, band, factors) = facts.health;
         let promises = facts
+            .entries
             .promises
-            .into_iter()
-            .map(|p| PromiseLine {
-                what: p.what,
-                due: When::of(&p.due_at),
-                who: names.get(&p.agent_id).cloned().unwrap_or_default(),
+            .iter()
+            .filter_map(|entry| match &entry.fact {
+                Fact::Promise { what, due_at, .. } => Some(PromiseLine {
+                    what: what.clone(),
+                    due: When::of(due_at),
+                    who: entry
+                        .agent_id()
+                        .and_then(|id| names.get(&id).cloned())
+                        .unwrap_or_default(),
+                }),
+                _ => None,
             })
             .collect();
-        let moments = facts
-            .moments
-            .into_iter()
-            .rev()
+        let mut moments = facts.entries.moments;
+        moments.sort_by_key(|entry| entry.id);
+        let moments = moments
+            .iter()
             .take(5)
-            .map(|m| match m.follow_up_on {
-                Some(day) => format!("{} (follow up {day})", m.note),
-                None => m.note,
+            .filter_map(|entry| match &entry.fact {
+                Fact::Moment {
+                    note,
+                    follow_up_on: Some(day),
+                } => Some(format!("{note} (follow up {day})")),
+                Fact::Moment { note, .. } => Some(note.clone()),
+                _ => None,
             })
             .collect();
         let other_tickets = facts
@@ -97,17 +109,27 @@ impl Panel {
             .filter(|(id, _)| Some(*id) != this_ticket)
             .collect();
         let surveys = facts
+            .entries
             .surveys
-            .into_iter()
-            .map(|s| {
-                let out_of = if s.kind == "nps" { 10 } else { 5 };
-                let said = s.comment.map(|c| format!(": “{c}”")).unwrap_or_default();
-                format!(
-                    "{} {}/{out_of}{said} ({})",
-                    s.kind.to_uppercase(),
-                    s.score,
-                    When::of(&s.answered_at).text
-                )
+            .iter()
+            .filter_map(|entry| match &entry.fact {
+                Fact::Survey {
+                    kind,
+                    score,
+                    comment,
+                } => {
+                    let out_of = if kind == "nps" { 10 } else { 5 };
+                    let said = comment
+                        .as_ref()
+                        .map(|c| format!(": “{c}”"))
+                        .unwrap_or_default();
+                    Some(format!(
+                        "{} {score}/{out_of}{said} ({})",
+                        kind.to_uppercase(),
+                        When::of(&entry.at).text
+                    ))
+                }
+                _ => None,
             })
             .collect();
         Panel {
