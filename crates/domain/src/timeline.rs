@@ -501,3 +501,431 @@ fn short(text: &str, max: usize) -> String {
         format!("{}...", flat.chars().take(max).collect::<String>())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::Author;
+    use serde_json::json;
+
+    fn entry(actor: Option<EventActor>, fact: Fact) -> Entry {
+        Entry {
+            at: "2026-11-20T10:00:00.000000Z".to_owned(),
+            id: 7,
+            customer_id: 3,
+            ticket_id: Some(40),
+            actor,
+            fact,
+        }
+    }
+
+    fn agent(id: i64) -> Option<EventActor> {
+        Some(EventActor {
+            kind: ActorKind::Agent,
+            id: Some(id),
+        })
+    }
+
+    fn customer(id: i64) -> Option<EventActor> {
+        Some(EventActor {
+            kind: ActorKind::Customer,
+            id: Some(id),
+        })
+    }
+
+    fn message(visibility: Visibility, text: &str) -> Fact {
+        Fact::Message {
+            channel: Channel::Email,
+            visibility,
+            text: text.to_owned(),
+        }
+    }
+
+    fn promise(status: &str) -> Fact {
+        Fact::Promise {
+            what: "Call back about the invoice".to_owned(),
+            status: status.to_owned(),
+            due_at: "2026-11-21T15:00:00.000000Z".to_owned(),
+        }
+    }
+
+    fn change(action: &str, changes: serde_json::Value) -> Fact {
+        Fact::Change {
+            action: action.to_owned(),
+            changes,
+        }
+    }
+
+    /// Maya is agent 1; Lee (3) wrote the ticket, Ana (4) is a colleague of Lee's.
+    fn with_names<T>(then: impl FnOnce(&Names<'_>) -> T) -> T {
+        let agents = HashMap::from([(1, "Maya Okafor".to_owned())]);
+        let customers = HashMap::from([(3, "Lee Chen".to_owned()), (4, "Ana Silva".to_owned())]);
+        then(&Names {
+            agents: &agents,
+            customers: &customers,
+        })
+    }
+
+    fn day(at: &str) -> String {
+        at[..10].to_owned()
+    }
+
+    #[test]
+    fn kinds_name_notes_apart_from_messages() {
+        let note = entry(agent(1), message(Visibility::Internal, "x"));
+        let reply = entry(agent(1), message(Visibility::Public, "x"));
+        assert_eq!(note.kind().as_str(), "note");
+        assert_eq!(reply.kind().as_str(), "message");
+        assert_eq!(
+            entry(None, change("ticket.updated", json!({}))).kind(),
+            Kind::Event
+        );
+    }
+
+    #[test]
+    fn customers_see_only_public_entries_of_their_tickets() {
+        let theirs = HashSet::from([40]);
+        let reader = Reader::Customer { tickets: &theirs };
+        assert!(entry(agent(1), message(Visibility::Public, "x")).visible_to(&reader));
+        assert!(entry(agent(1), promise("open")).visible_to(&reader));
+        assert!(!entry(agent(1), message(Visibility::Internal, "x")).visible_to(&reader));
+        let call = Fact::Call {
+            direction: "inbound".to_owned(),
+            duration_seconds: 60,
+            summary: "s".to_owned(),
+            agreed: None,
+        };
+        assert!(!entry(agent(1), call).visible_to(&reader));
+        assert!(!entry(agent(1), change("ticket.updated", json!({}))).visible_to(&reader));
+        let mut elsewhere = entry(agent(1), message(Visibility::Public, "x"));
+        elsewhere.ticket_id = Some(41);
+        assert!(!elsewhere.visible_to(&reader));
+        let moment = Fact::Moment {
+            note: "n".to_owned(),
+            follow_up_on: None,
+        };
+        let mut no_ticket = entry(agent(1), moment);
+        no_ticket.ticket_id = None;
+        assert!(!no_ticket.visible_to(&reader));
+    }
+
+    #[test]
+    fn agents_see_everything_but_hidden_tickets() {
+        let hidden = HashSet::from([41]);
+        let reader = Reader::Agent {
+            hidden_tickets: &hidden,
+        };
+        let note = entry(agent(1), message(Visibility::Internal, "x"));
+        let mut restricted = note.clone();
+        restricted.ticket_id = Some(41);
+        let mut about_the_customer = note.clone();
+        about_the_customer.ticket_id = None;
+        let seen = visible(
+            vec![note.clone(), restricted, about_the_customer.clone()],
+            &reader,
+        );
+        assert_eq!(seen, vec![note, about_the_customer]);
+    }
+
+    #[test]
+    fn summaries_say_each_kind_in_one_line() {
+        let opened = Fact::TicketOpened {
+            subject: "Printer".to_owned(),
+            channel: Channel::Portal,
+            assignee_id: Some(1),
+        };
+        assert_eq!(
+            entry(None, opened).summary(),
+            "Opened \"Printer\" by portal"
+        );
+        assert_eq!(
+            entry(customer(3), message(Visibility::Public, "It  broke\nagain")).summary(),
+            "Customer (email): It broke again"
+        );
+        assert_eq!(
+            entry(agent(1), message(Visibility::Internal, "Check it")).summary(),
+            "Internal note (email): Check it"
+        );
+        assert_eq!(
+            entry(agent(1), message(Visibility::Public, "Done")).summary(),
+            "Agent (email): Done"
+        );
+        let system = Some(EventActor {
+            kind: ActorKind::System,
+            id: None,
+        });
+        assert_eq!(
+            entry(system, message(Visibility::Public, &"a".repeat(141))).summary(),
+            format!("Rapport (email): {}...", "a".repeat(140))
+        );
+        let call = |agreed: Option<&str>| Fact::Call {
+            direction: "inbound".to_owned(),
+            duration_seconds: 400,
+            summary: "Talked it through.".to_owned(),
+            agreed: agreed.map(str::to_owned),
+        };
+        assert_eq!(
+            entry(agent(1), call(Some("Try Friday"))).summary(),
+            "Inbound call: Talked it through. Agreed: Try Friday"
+        );
+        assert_eq!(
+            entry(agent(1), call(Some(""))).summary(),
+            "Inbound call: Talked it through."
+        );
+        assert_eq!(
+            entry(agent(1), promise("open")).summary(),
+            "Promise: \"Call back about the invoice\", due 2026-11-21T15:00:00.000000Z (open)"
+        );
+        let moment = Fact::Moment {
+            note: "Off to Lisbon".to_owned(),
+            follow_up_on: Some("2026-12-22".to_owned()),
+        };
+        assert_eq!(
+            entry(agent(1), moment).summary(),
+            "Moment: Off to Lisbon (follow up on 2026-12-22)"
+        );
+        let survey = |kind: &str, comment: Option<&str>| Fact::Survey {
+            kind: kind.to_owned(),
+            score: 4,
+            comment: comment.map(str::to_owned),
+        };
+        assert_eq!(
+            entry(customer(3), survey("csat", Some("Quick"))).summary(),
+            "CSAT 4/5: \"Quick\""
+        );
+        assert_eq!(
+            entry(customer(3), survey("nps", None)).summary(),
+            "NPS 4/10"
+        );
+        let closed = change(
+            "problem.closed_unresolved",
+            json!({"reason": {"before": null, "after": "no driver"}}),
+        );
+        assert_eq!(
+            entry(agent(1), closed).summary(),
+            "Closed unresolved: no driver"
+        );
+        assert_eq!(
+            entry(customer(3), change("resolution.rejected", json!({}))).summary(),
+            "The customer said the problem is not fixed"
+        );
+    }
+
+    #[test]
+    fn the_api_names_the_agent_each_kind_is_about() {
+        let opened = Fact::TicketOpened {
+            subject: "s".to_owned(),
+            channel: Channel::Email,
+            assignee_id: Some(2),
+        };
+        assert_eq!(entry(None, opened).agent_id(), Some(2));
+        assert_eq!(
+            entry(customer(3), message(Visibility::Public, "x")).agent_id(),
+            None
+        );
+        assert_eq!(entry(agent(1), promise("open")).agent_id(), Some(1));
+        // A change names whoever made it, a customer's id included (as the API always has).
+        let confirmed = change("resolution.confirmed", json!({}));
+        assert_eq!(entry(customer(3), confirmed).agent_id(), Some(3));
+    }
+
+    #[test]
+    fn the_ticket_page_names_who_did_what() {
+        with_names(|names| {
+            let reply = entry(agent(1), message(Visibility::Public, "x"));
+            let line = reply.on_ticket_page(names, &day).expect("a message shows");
+            assert_eq!(
+                (
+                    line.class,
+                    line.author.as_str(),
+                    line.label.as_str(),
+                    line.line.as_str()
+                ),
+                ("message", "Maya Okafor", "by email", "")
+            );
+            // A customer is named as the ticket's customer.
+            let colleague = entry(customer(4), message(Visibility::Internal, "x"));
+            let line = colleague.on_ticket_page(names, &day).expect("a note shows");
+            assert_eq!(
+                (line.class, line.author.as_str(), line.label.as_str()),
+                ("internal", "Lee Chen", "internal note")
+            );
+            let gone = entry(agent(9), promise("kept"));
+            let line = gone.on_ticket_page(names, &day).expect("a promise shows");
+            assert_eq!(line.author, "someone");
+            assert_eq!(line.label, "promise (kept)");
+            assert_eq!(
+                line.line,
+                "Promised: Call back about the invoice — by 2026-11-21"
+            );
+            let call = Fact::Call {
+                direction: "outbound".to_owned(),
+                duration_seconds: 600,
+                summary: "Went through it.".to_owned(),
+                agreed: Some("Turn it off".to_owned()),
+            };
+            let line = entry(agent(1), call)
+                .on_ticket_page(names, &day)
+                .expect("a call");
+            assert_eq!(line.label, "outbound call, 10 min");
+            assert_eq!(line.line, "Went through it. Agreed: Turn it off");
+        });
+    }
+
+    #[test]
+    fn the_ticket_page_puts_changes_in_words() {
+        with_names(|names| {
+            let line = |fact: Fact| {
+                entry(agent(1), fact)
+                    .on_ticket_page(names, &day)
+                    .map(|line| line.line)
+            };
+            assert_eq!(line(change("message.added", json!({}))), None);
+            assert_eq!(line(change("ticket.created", json!({}))), None);
+            assert_eq!(line(change("ticket.updated", json!({"subject": {}}))), None);
+            assert_eq!(
+                line(change(
+                    "ticket.updated",
+                    json!({"assignee_id": {"before": null, "after": 1}, "team_id": {"before": 1, "after": 2},
+                           "priority": {"before": "normal", "after": "high"}, "tags": {"before": [], "after": ["vip"]}})
+                ))
+                .as_deref(),
+                Some("assigned to Maya Okafor; moved to another team; priority high; tags [\"vip\"]")
+            );
+            assert_eq!(
+                line(change(
+                    "ticket.updated",
+                    json!({"assignee_id": {"before": 1, "after": null}})
+                ))
+                .as_deref(),
+                Some("assigned to nobody")
+            );
+            assert_eq!(
+                line(change("ticket.escalated", json!({"reason": "Too slow"}))).as_deref(),
+                Some("asked for a manager: “Too slow”")
+            );
+            assert_eq!(
+                line(change(
+                    "problem.closed_unresolved",
+                    json!({"reason": {"after": "no_driver"}})
+                ))
+                .as_deref(),
+                Some("closed the problem unresolved: “no driver”")
+            );
+            assert_eq!(
+                line(change(
+                    "resolution.proposed",
+                    json!({"problem": {"after": "resolution_proposed"}})
+                ))
+                .as_deref(),
+                Some("resolution proposed (problem resolution proposed)")
+            );
+        });
+    }
+
+    #[test]
+    fn the_ticket_page_orders_changes_before_messages_calls_and_promises() {
+        let mut entries = [
+            entry(agent(1), promise("open")),
+            entry(agent(1), message(Visibility::Public, "x")),
+            entry(agent(1), change("ticket.updated", json!({}))),
+        ];
+        entries.sort_by(|x, y| x.ticket_page_order().cmp(&y.ticket_page_order()));
+        let kinds: Vec<Kind> = entries.iter().map(Entry::kind).collect();
+        assert_eq!(kinds, [Kind::Event, Kind::Message, Kind::Promise]);
+    }
+
+    #[test]
+    fn the_portal_says_you_and_names_the_others() {
+        with_names(|names| {
+            let mine = entry(customer(3), message(Visibility::Public, "x"));
+            assert_eq!(mine.portal_author(3, names), "You");
+            assert_eq!(mine.portal_author(4, names), "Lee Chen");
+            let unnamed = entry(
+                Some(EventActor {
+                    kind: ActorKind::Customer,
+                    id: None,
+                }),
+                message(Visibility::Public, "x"),
+            );
+            assert_eq!(unnamed.portal_author(3, names), "You");
+            assert_eq!(
+                entry(agent(1), message(Visibility::Public, "x")).portal_author(3, names),
+                "Maya Okafor"
+            );
+            assert_eq!(
+                entry(agent(9), message(Visibility::Public, "x")).portal_author(3, names),
+                "Support"
+            );
+            assert_eq!(
+                entry(None, message(Visibility::Public, "x")).portal_author(3, names),
+                "Support"
+            );
+        });
+    }
+
+    #[test]
+    fn the_portal_tells_open_promises_only() {
+        with_names(|names| {
+            assert_eq!(
+                entry(agent(1), promise("open"))
+                    .call_back(names, &day)
+                    .as_deref(),
+                Some("Maya Okafor promised: Call back about the invoice (by 2026-11-21).")
+            );
+            assert_eq!(
+                entry(agent(1), promise("kept")).call_back(names, &day),
+                None
+            );
+        });
+    }
+
+    #[test]
+    fn a_message_becomes_an_entry_of_its_ticket() {
+        let message = Message {
+            id: 12,
+            ticket_id: 40,
+            author: Author {
+                kind: AuthorKind::Customer,
+                id: Some(4),
+            },
+            channel: Channel::Portal,
+            visibility: Visibility::Public,
+            text: "Still broken".to_owned(),
+            html: "<p>Still broken</p>".to_owned(),
+            insight: None,
+            review: None,
+            email: None,
+            quoted_text: None,
+            attachments: vec![],
+            created_at: "2026-11-20T10:00:00.000000Z".to_owned(),
+        };
+        let entry = Entry::message(&message, 3);
+        assert_eq!(entry.actor, customer(4));
+        assert_eq!(
+            (entry.id, entry.customer_id, entry.ticket_id),
+            (12, 3, Some(40))
+        );
+        assert_eq!(entry.summary(), "Customer (portal): Still broken");
+    }
+
+    #[test]
+    fn deliveries_are_noted_for_mail_we_send() {
+        let mut email = EmailInfo {
+            message_id: None,
+            from: None,
+            to: vec![],
+            cc: vec![],
+            delivery: None,
+            delivery_detail: None,
+        };
+        assert_eq!(delivery_note(&email), None);
+        email.delivery = Some("queued".to_owned());
+        assert_eq!(delivery_note(&email).as_deref(), Some("mail queued"));
+        email.delivery_detail = Some("no SMTP server".to_owned());
+        assert_eq!(
+            delivery_note(&email).as_deref(),
+            Some("mail queued: no SMTP server")
+        );
+    }
+}
