@@ -43,7 +43,7 @@ impl TicketHistory {
 pub struct PanelEntries {
     /// Open promises, soonest due first.
     pub promises: Vec<Entry>,
-    /// Newest first.
+    /// Oldest first.
     pub moments: Vec<Entry>,
     /// The 20 latest answers, newest first.
     pub surveys: Vec<Entry>,
@@ -56,62 +56,64 @@ fn due(entry: &Entry) -> &str {
     }
 }
 
-/// Every source of entries selects the same columns, so that one function reads them all:
-/// `source`, `id`, `customer_id`, `ticket_id`, `actor_kind`, `actor_id`, `at`, three texts
-/// `a`, `b`, `c` and a number `n`, whose meaning depends on the source (see [`entry_from`]).
-/// `{where}` is the source's condition on its table (aliased `x`) or on its ticket (`t`).
-const SOURCES: [(&str, &str); 7] = [
-    (
-        "ticket",
-        "SELECT 'ticket' AS source, x.id, x.customer_id, x.id AS ticket_id, CAST(NULL AS TEXT) AS actor_kind, \
-         CAST(NULL AS BIGINT) AS actor_id, x.created_at AS at, x.subject AS a, x.channel AS b, CAST(NULL AS TEXT) AS c, \
-         x.assignee_id AS n FROM tickets x WHERE {where}",
-    ),
-    (
-        "message",
-        "SELECT 'message' AS source, x.id, t.customer_id, x.ticket_id, x.author_kind AS actor_kind, \
-         COALESCE(x.author_agent_id, x.author_customer_id) AS actor_id, x.created_at AS at, x.body_text AS a, \
-         x.channel AS b, x.visibility AS c, CAST(NULL AS BIGINT) AS n \
-         FROM messages x JOIN tickets t ON t.id = x.ticket_id WHERE {where}",
-    ),
-    (
-        "call",
-        "SELECT 'call' AS source, x.id, x.customer_id, x.ticket_id, 'agent' AS actor_kind, x.agent_id AS actor_id, \
-         x.started_at AS at, x.summary AS a, x.direction AS b, x.agreed AS c, x.duration_seconds AS n \
-         FROM calls x WHERE {where}",
-    ),
-    (
-        "promise",
-        "SELECT 'promise' AS source, x.id, x.customer_id, x.ticket_id, 'agent' AS actor_kind, x.agent_id AS actor_id, \
-         x.created_at AS at, x.what AS a, x.status AS b, x.due_at AS c, CAST(NULL AS BIGINT) AS n \
-         FROM promises x WHERE {where}",
-    ),
-    (
-        "moment",
-        "SELECT 'moment' AS source, x.id, x.customer_id, CAST(NULL AS BIGINT) AS ticket_id, 'agent' AS actor_kind, \
-         x.agent_id AS actor_id, x.created_at AS at, x.note AS a, x.follow_up_on AS b, CAST(NULL AS TEXT) AS c, \
-         CAST(NULL AS BIGINT) AS n FROM moments x WHERE {where}",
-    ),
-    (
-        "survey",
-        "SELECT 'survey' AS source, x.id, x.customer_id, x.ticket_id, 'customer' AS actor_kind, x.customer_id AS actor_id, \
-         x.answered_at AS at, x.kind AS a, x.comment AS b, CAST(NULL AS TEXT) AS c, x.score AS n \
-         FROM surveys x WHERE x.answered_at IS NOT NULL AND {where}",
-    ),
-    (
-        "change",
-        "SELECT 'change' AS source, x.id, t.customer_id, t.id AS ticket_id, x.actor_kind, x.actor_id, x.at, \
-         x.action AS a, x.changes AS b, CAST(NULL AS TEXT) AS c, CAST(NULL AS BIGINT) AS n \
-         FROM events x JOIN tickets t ON x.entity = 'ticket' AND t.id = x.entity_id WHERE {where}",
-    ),
-];
+/// Where entries come from. Every source selects the same columns, so that one function
+/// reads them all ([`entry_from`]): `source`, `id`, `customer_id`, `ticket_id`, `actor_kind`,
+/// `actor_id`, `at`, three texts `a`, `b`, `c` and a number `n`, whose meaning depends on the
+/// source.
+#[derive(Clone, Copy)]
+enum Source {
+    Ticket,
+    Message,
+    Call,
+    Promise,
+    Moment,
+    Survey,
+    Change,
+}
 
-fn source(name: &str, condition: &str) -> String {
-    SOURCES
-        .iter()
-        .find(|(source, _)| *source == name)
-        .map(|(_, sql)| sql.replace("{where}", condition))
-        .unwrap_or_default()
+impl Source {
+    /// The source's query; `condition` is on its table (aliased `x`) or on its ticket (`t`).
+    fn select(self, condition: &str) -> String {
+        let sql = match self {
+            Source::Ticket => {
+                "SELECT 'ticket' AS source, x.id, x.customer_id, x.id AS ticket_id, CAST(NULL AS TEXT) AS actor_kind, \
+                 CAST(NULL AS BIGINT) AS actor_id, x.created_at AS at, x.subject AS a, x.channel AS b, CAST(NULL AS TEXT) AS c, \
+                 x.assignee_id AS n FROM tickets x WHERE {where}"
+            }
+            Source::Message => {
+                "SELECT 'message' AS source, x.id, t.customer_id, x.ticket_id, x.author_kind AS actor_kind, \
+                 COALESCE(x.author_agent_id, x.author_customer_id) AS actor_id, x.created_at AS at, x.body_text AS a, \
+                 x.channel AS b, x.visibility AS c, CAST(NULL AS BIGINT) AS n \
+                 FROM messages x JOIN tickets t ON t.id = x.ticket_id WHERE {where}"
+            }
+            Source::Call => {
+                "SELECT 'call' AS source, x.id, x.customer_id, x.ticket_id, 'agent' AS actor_kind, x.agent_id AS actor_id, \
+                 x.started_at AS at, x.summary AS a, x.direction AS b, x.agreed AS c, x.duration_seconds AS n \
+                 FROM calls x WHERE {where}"
+            }
+            Source::Promise => {
+                "SELECT 'promise' AS source, x.id, x.customer_id, x.ticket_id, 'agent' AS actor_kind, x.agent_id AS actor_id, \
+                 x.created_at AS at, x.what AS a, x.status AS b, x.due_at AS c, CAST(NULL AS BIGINT) AS n \
+                 FROM promises x WHERE {where}"
+            }
+            Source::Moment => {
+                "SELECT 'moment' AS source, x.id, x.customer_id, CAST(NULL AS BIGINT) AS ticket_id, 'agent' AS actor_kind, \
+                 x.agent_id AS actor_id, x.created_at AS at, x.note AS a, x.follow_up_on AS b, CAST(NULL AS TEXT) AS c, \
+                 CAST(NULL AS BIGINT) AS n FROM moments x WHERE {where}"
+            }
+            Source::Survey => {
+                "SELECT 'survey' AS source, x.id, x.customer_id, x.ticket_id, 'customer' AS actor_kind, x.customer_id AS actor_id, \
+                 x.answered_at AS at, x.kind AS a, x.comment AS b, CAST(NULL AS TEXT) AS c, x.score AS n \
+                 FROM surveys x WHERE x.answered_at IS NOT NULL AND {where}"
+            }
+            Source::Change => {
+                "SELECT 'change' AS source, x.id, t.customer_id, t.id AS ticket_id, x.actor_kind, x.actor_id, x.at, \
+                 x.action AS a, x.changes AS b, CAST(NULL AS TEXT) AS c, CAST(NULL AS BIGINT) AS n \
+                 FROM events x JOIN tickets t ON x.entity = 'ticket' AND t.id = x.entity_id WHERE {where}"
+            }
+        };
+        sql.replace("{where}", condition)
+    }
 }
 
 /// One row of any source as an entry.
@@ -259,19 +261,16 @@ impl Store {
             format!("{at} <= $1 AND {customer} IN ({ids}) ORDER BY {at} DESC LIMIT $2")
         };
         let sql = [
-            source("ticket", &of_customers("x.created_at", "x.customer_id")),
-            source("message", &of_customers("x.created_at", "t.customer_id")),
-            source("call", &of_customers("x.started_at", "x.customer_id")),
-            source("promise", &of_customers("x.created_at", "x.customer_id")),
-            source("moment", &of_customers("x.created_at", "x.customer_id")),
-            source("survey", &of_customers("x.answered_at", "x.customer_id")),
-            source(
-                "change",
-                &format!(
-                    "x.action IN ({changes}) AND {}",
-                    of_customers("x.at", "t.customer_id")
-                ),
-            ),
+            Source::Ticket.select(&of_customers("x.created_at", "x.customer_id")),
+            Source::Message.select(&of_customers("x.created_at", "t.customer_id")),
+            Source::Call.select(&of_customers("x.started_at", "x.customer_id")),
+            Source::Promise.select(&of_customers("x.created_at", "x.customer_id")),
+            Source::Moment.select(&of_customers("x.created_at", "x.customer_id")),
+            Source::Survey.select(&of_customers("x.answered_at", "x.customer_id")),
+            Source::Change.select(&format!(
+                "x.action IN ({changes}) AND {}",
+                of_customers("x.at", "t.customer_id")
+            )),
         ]
         .map(|source| format!("SELECT * FROM ({source}) AS s"))
         .join(" UNION ALL ");
@@ -315,9 +314,9 @@ impl Store {
     ) -> StoreResult<TicketHistory> {
         let messages = self.ticket_messages(ticket_id).await?;
         let sql = [
-            source("call", "x.ticket_id = $1"),
-            source("promise", "x.ticket_id = $1"),
-            source("change", "t.id = $1"),
+            Source::Call.select("x.ticket_id = $1"),
+            Source::Promise.select("x.ticket_id = $1"),
+            Source::Change.select("t.id = $1"),
         ]
         .join(" UNION ALL ");
         let rows = sqlx::query(&sql)
@@ -337,22 +336,16 @@ impl Store {
     ) -> StoreResult<(Vec<Entry>, PanelEntries)> {
         let open = PromiseStatus::Open.as_str();
         let mut sources = vec![
-            source(
-                "promise",
-                "x.customer_id = $1 AND (x.status = $2 OR x.ticket_id = $3)",
-            ),
-            source("moment", "x.customer_id = $1"),
+            Source::Promise.select("x.customer_id = $1 AND (x.status = $2 OR x.ticket_id = $3)"),
+            Source::Moment.select("x.customer_id = $1"),
             format!(
                 "SELECT * FROM ({}) AS s",
-                source(
-                    "survey",
-                    "x.customer_id = $1 ORDER BY x.answered_at DESC LIMIT 20"
-                )
+                Source::Survey.select("x.customer_id = $1 ORDER BY x.answered_at DESC LIMIT 20")
             ),
         ];
         if ticket_id.is_some() {
-            sources.push(source("call", "x.ticket_id = $3"));
-            sources.push(source("change", "t.id = $3"));
+            sources.push(Source::Call.select("x.ticket_id = $3"));
+            sources.push(Source::Change.select("t.id = $3"));
         }
         let rows = sqlx::query(&sources.join(" UNION ALL "))
             .bind(customer_id)
@@ -385,7 +378,7 @@ impl Store {
         panel
             .promises
             .sort_by(|x, y| (due(x), x.id).cmp(&(due(y), y.id)));
-        panel.moments.sort_by(|x, y| y.id.cmp(&x.id));
+        panel.moments.sort_by_key(|entry| entry.id);
         panel.surveys.sort_by(|x, y| y.at.cmp(&x.at));
         Ok((ticket, panel))
     }

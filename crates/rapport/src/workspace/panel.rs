@@ -89,9 +89,9 @@ impl Panel {
                 _ => None,
             })
             .collect();
-        let mut moments = facts.entries.moments;
-        moments.sort_by_key(|entry| entry.id);
-        let moments = moments
+        let moments = facts
+            .entries
+            .moments
             .iter()
             .take(5)
             .filter_map(|entry| match &entry.fact {
