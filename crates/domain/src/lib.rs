@@ -15,6 +15,7 @@ pub mod schedule;
 pub mod survey;
 pub mod task;
 pub mod ticket;
+pub mod timeline;
 pub mod validate;
 pub mod wording;
 

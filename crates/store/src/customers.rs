@@ -35,6 +35,30 @@ impl Store {
         load(&mut conn, id).await
     }
 
+    /// Customers' names by id, for those of `ids` who exist.
+    pub async fn customer_names(
+        &self,
+        ids: &[i64],
+    ) -> StoreResult<std::collections::HashMap<i64, String>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let sql = format!(
+            "SELECT id, name FROM customers WHERE id IN ({})",
+            crate::rows::placeholders(1, ids.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|row| Ok((int(row, "id")?, text(row, "name")?)))
+            .collect()
+    }
+
     /// The customer who owns an email address, if any.
     pub async fn customer_by_email(&self, email: &str) -> StoreResult<Option<Customer>> {
         let email = validate::email(email)?;

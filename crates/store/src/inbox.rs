@@ -337,18 +337,4 @@ impl Store {
         }
         Ok(query.fetch_all(self.pool()).await?.into_iter().collect())
     }
-
-    /// Timeline items without those about tickets the agent may not see.
-    pub async fn visible_items(
-        &self,
-        agent: &Agent,
-        items: Vec<crate::timeline::TimelineItem>,
-    ) -> StoreResult<Vec<crate::timeline::TimelineItem>> {
-        let ids: Vec<i64> = items.iter().filter_map(|item| item.ticket_id).collect();
-        let hidden = self.hidden_from(agent, &ids).await?;
-        Ok(items
-            .into_iter()
-            .filter(|item| item.ticket_id.is_none_or(|id| !hidden.contains(&id)))
-            .collect())
-    }
 }

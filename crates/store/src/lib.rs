@@ -38,6 +38,7 @@ pub mod settings;
 pub mod surveys;
 pub mod tasks;
 pub mod teams;
+pub mod ticket_page;
 pub mod tickets;
 pub mod timeline;
 

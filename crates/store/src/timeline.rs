@@ -1,43 +1,186 @@
-//! The customer timeline: every ticket, message, call, promise, moment, survey and notable
-//! event of a customer (or of all customers of an organization), across channels and agents,
-//! newest first, a page at a time. It is how a new agent sees the whole history.
+//! Loading timelines: every ticket, message, call, promise, moment, survey and notable change
+//! of a customer (or of all customers of an organization), newest first and a page at a time;
+//! and everything on one ticket. Rows become [`Entry`]s of the domain's timeline model, which
+//! also decides who may see them and says them in words.
 
-use crate::rows::{int, opt_int, opt_text, placeholders, text};
+use crate::promises::PromiseStatus;
+use crate::rows::{int, named, opt_int, opt_text, placeholders, text};
 use crate::{Store, StoreResult};
-use serde::Serialize;
-use utoipa::ToSchema;
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TimelineItem {
-    pub at: String,
-    /// `ticket`, `message`, `note`, `call`, `promise`, `moment`, `survey` or `event`.
-    pub kind: String,
-    /// The id of the thing within its kind.
-    pub id: i64,
-    pub customer_id: i64,
-    pub ticket_id: Option<i64>,
-    pub agent_id: Option<i64>,
-    /// One line for people.
-    pub summary: String,
-}
+use rapport_domain::timeline::{self, Entry, Fact, HISTORY_CHANGES, Reader};
+use rapport_domain::{Agent, EventActor, Message};
+use sqlx::any::AnyRow;
 
 pub struct TimelinePage {
-    pub items: Vec<TimelineItem>,
+    pub entries: Vec<Entry>,
     pub next_cursor: Option<String>,
 }
 
-fn short(text: &str, max: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        flat
-    } else {
-        format!("{}...", flat.chars().take(max).collect::<String>())
+/// A ticket's messages (with their bodies and files) and every entry of the ticket: the
+/// messages again as entries, its calls, promises and changes.
+pub struct TicketHistory {
+    pub messages: Vec<Message>,
+    pub entries: Vec<Entry>,
+}
+
+impl TicketHistory {
+    /// The messages, and them with the ticket's other entries in the ticket page's order.
+    pub(crate) fn new(
+        messages: Vec<Message>,
+        others: Vec<Entry>,
+        customer_id: i64,
+    ) -> TicketHistory {
+        let mut entries: Vec<Entry> = messages
+            .iter()
+            .map(|message| Entry::message(message, customer_id))
+            .chain(others)
+            .collect();
+        entries.sort_by(|x, y| x.ticket_page_order().cmp(&y.ticket_page_order()));
+        TicketHistory { messages, entries }
     }
 }
 
-/// A position in the timeline: items strictly older come next.
-fn cursor_of(item: &TimelineItem) -> String {
-    format!("{}~{}~{}", item.at, item.kind, item.id)
+/// The entries of the relationship panel of a customer.
+pub struct PanelEntries {
+    /// Open promises, soonest due first.
+    pub promises: Vec<Entry>,
+    /// Oldest first.
+    pub moments: Vec<Entry>,
+    /// The 20 latest answers, newest first.
+    pub surveys: Vec<Entry>,
+}
+
+fn due(entry: &Entry) -> &str {
+    match &entry.fact {
+        Fact::Promise { due_at, .. } => due_at,
+        _ => "",
+    }
+}
+
+/// Where entries come from. Every source selects the same columns, so that one function
+/// reads them all ([`entry_from`]): `source`, `id`, `customer_id`, `ticket_id`, `actor_kind`,
+/// `actor_id`, `at`, three texts `a`, `b`, `c` and a number `n`, whose meaning depends on the
+/// source.
+#[derive(Clone, Copy)]
+enum Source {
+    Ticket,
+    Message,
+    Call,
+    Promise,
+    Moment,
+    Survey,
+    Change,
+}
+
+impl Source {
+    /// The source's query; `condition` is on its table (aliased `x`) or on its ticket (`t`).
+    fn select(self, condition: &str) -> String {
+        let sql = match self {
+            Source::Ticket => {
+                "SELECT 'ticket' AS source, x.id, x.customer_id, x.id AS ticket_id, CAST(NULL AS TEXT) AS actor_kind, \
+                 CAST(NULL AS BIGINT) AS actor_id, x.created_at AS at, x.subject AS a, x.channel AS b, CAST(NULL AS TEXT) AS c, \
+                 x.assignee_id AS n FROM tickets x WHERE {where}"
+            }
+            Source::Message => {
+                "SELECT 'message' AS source, x.id, t.customer_id, x.ticket_id, x.author_kind AS actor_kind, \
+                 COALESCE(x.author_agent_id, x.author_customer_id) AS actor_id, x.created_at AS at, x.body_text AS a, \
+                 x.channel AS b, x.visibility AS c, CAST(NULL AS BIGINT) AS n \
+                 FROM messages x JOIN tickets t ON t.id = x.ticket_id WHERE {where}"
+            }
+            Source::Call => {
+                "SELECT 'call' AS source, x.id, x.customer_id, x.ticket_id, 'agent' AS actor_kind, x.agent_id AS actor_id, \
+                 x.started_at AS at, x.summary AS a, x.direction AS b, x.agreed AS c, x.duration_seconds AS n \
+                 FROM calls x WHERE {where}"
+            }
+            Source::Promise => {
+                "SELECT 'promise' AS source, x.id, x.customer_id, x.ticket_id, 'agent' AS actor_kind, x.agent_id AS actor_id, \
+                 x.created_at AS at, x.what AS a, x.status AS b, x.due_at AS c, CAST(NULL AS BIGINT) AS n \
+                 FROM promises x WHERE {where}"
+            }
+            Source::Moment => {
+                "SELECT 'moment' AS source, x.id, x.customer_id, CAST(NULL AS BIGINT) AS ticket_id, 'agent' AS actor_kind, \
+                 x.agent_id AS actor_id, x.created_at AS at, x.note AS a, x.follow_up_on AS b, CAST(NULL AS TEXT) AS c, \
+                 CAST(NULL AS BIGINT) AS n FROM moments x WHERE {where}"
+            }
+            Source::Survey => {
+                "SELECT 'survey' AS source, x.id, x.customer_id, x.ticket_id, 'customer' AS actor_kind, x.customer_id AS actor_id, \
+                 x.answered_at AS at, x.kind AS a, x.comment AS b, CAST(NULL AS TEXT) AS c, x.score AS n \
+                 FROM surveys x WHERE x.answered_at IS NOT NULL AND {where}"
+            }
+            Source::Change => {
+                "SELECT 'change' AS source, x.id, t.customer_id, t.id AS ticket_id, x.actor_kind, x.actor_id, x.at, \
+                 x.action AS a, x.changes AS b, CAST(NULL AS TEXT) AS c, CAST(NULL AS BIGINT) AS n \
+                 FROM events x JOIN tickets t ON x.entity = 'ticket' AND t.id = x.entity_id WHERE {where}"
+            }
+        };
+        sql.replace("{where}", condition)
+    }
+}
+
+/// One row of any source as an entry.
+fn entry_from(row: &AnyRow) -> StoreResult<Entry> {
+    let source = text(row, "source")?;
+    let a = opt_text(row, "a")?.unwrap_or_default();
+    let b = opt_text(row, "b")?;
+    let c = opt_text(row, "c")?;
+    let n = opt_int(row, "n")?;
+    let fact = match source.as_str() {
+        "ticket" => Fact::TicketOpened {
+            subject: a,
+            channel: named(row, "b")?,
+            assignee_id: n,
+        },
+        "message" => Fact::Message {
+            channel: named(row, "b")?,
+            visibility: named(row, "c")?,
+            text: a,
+        },
+        "call" => Fact::Call {
+            direction: b.unwrap_or_default(),
+            duration_seconds: n.unwrap_or_default(),
+            summary: a,
+            agreed: c,
+        },
+        "promise" => Fact::Promise {
+            what: a,
+            status: b.unwrap_or_default(),
+            due_at: c.unwrap_or_default(),
+        },
+        "moment" => Fact::Moment {
+            note: a,
+            follow_up_on: b,
+        },
+        "survey" => Fact::Survey {
+            kind: a,
+            score: n.unwrap_or_default(),
+            comment: b,
+        },
+        _ => Fact::Change {
+            action: a,
+            changes: b
+                .and_then(|changes| serde_json::from_str(&changes).ok())
+                .unwrap_or_default(),
+        },
+    };
+    let actor = match opt_text(row, "actor_kind")? {
+        Some(_) => Some(EventActor {
+            kind: named(row, "actor_kind")?,
+            id: opt_int(row, "actor_id")?,
+        }),
+        None => None,
+    };
+    Ok(Entry {
+        at: text(row, "at")?,
+        id: int(row, "id")?,
+        customer_id: int(row, "customer_id")?,
+        ticket_id: opt_int(row, "ticket_id")?,
+        actor,
+        fact,
+    })
+}
+
+/// A position in the timeline: entries strictly older come next.
+fn cursor_of(entry: &Entry) -> String {
+    format!("{}~{}~{}", entry.at, entry.kind(), entry.id)
 }
 
 fn parse_cursor(cursor: &str) -> StoreResult<(String, String, i64)> {
@@ -56,6 +199,11 @@ fn parse_cursor(cursor: &str) -> StoreResult<(String, String, i64)> {
         )
         .into()),
     }
+}
+
+/// Newest first, as the customer's history lists them.
+fn newest_first(x: &Entry, y: &Entry) -> std::cmp::Ordering {
+    (&y.at, y.kind().as_str(), y.id).cmp(&(&x.at, x.kind().as_str(), x.id))
 }
 
 impl Store {
@@ -95,7 +243,7 @@ impl Store {
     ) -> StoreResult<TimelinePage> {
         if customer_ids.is_empty() {
             return Ok(TimelinePage {
-                items: vec![],
+                entries: vec![],
                 next_cursor: None,
             });
         }
@@ -104,147 +252,150 @@ impl Store {
         let before = position
             .as_ref()
             .map_or_else(|| "9999".to_owned(), |(at, _, _)| at.clone());
-        // Each source gives its newest items up to the cursor; merged and cut below.
+        // Each source gives its newest entries up to the cursor; merged and cut below.
         let fetch = limit as i64 + 20;
-        let ids = placeholders(3, customer_ids.len());
-        let sources = [
-            format!(
-                "SELECT 'ticket' AS kind, id, customer_id, id AS ticket_id, assignee_id AS agent_id, created_at AS at, \
-                 subject AS a, channel AS b, '' AS c FROM tickets WHERE created_at <= $1 AND customer_id IN ({ids}) ORDER BY created_at DESC LIMIT $2"
-            ),
-            format!(
-                "SELECT CASE WHEN m.visibility = 'internal' THEN 'note' ELSE 'message' END AS kind, m.id, t.customer_id, m.ticket_id, \
-                 m.author_agent_id AS agent_id, m.created_at AS at, m.body_text AS a, m.channel AS b, m.author_kind AS c \
-                 FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.created_at <= $1 AND t.customer_id IN ({ids}) \
-                 ORDER BY m.created_at DESC LIMIT $2"
-            ),
-            format!(
-                "SELECT 'call' AS kind, id, customer_id, ticket_id, agent_id, started_at AS at, summary AS a, direction AS b, \
-                 COALESCE(agreed, '') AS c FROM calls WHERE started_at <= $1 AND customer_id IN ({ids}) ORDER BY started_at DESC LIMIT $2"
-            ),
-            format!(
-                "SELECT 'promise' AS kind, id, customer_id, ticket_id, agent_id, created_at AS at, what AS a, status AS b, due_at AS c \
-                 FROM promises WHERE created_at <= $1 AND customer_id IN ({ids}) ORDER BY created_at DESC LIMIT $2"
-            ),
-            format!(
-                "SELECT 'moment' AS kind, id, customer_id, NULL AS ticket_id, agent_id, created_at AS at, note AS a, \
-                 COALESCE(follow_up_on, '') AS b, '' AS c FROM moments WHERE created_at <= $1 AND customer_id IN ({ids}) \
-                 ORDER BY created_at DESC LIMIT $2"
-            ),
-            format!(
-                "SELECT 'survey' AS kind, id, customer_id, ticket_id, NULL AS agent_id, answered_at AS at, kind AS a, \
-                 COALESCE(comment, '') AS b, '' AS c, score FROM surveys WHERE answered_at IS NOT NULL AND answered_at <= $1 \
-                 AND customer_id IN ({ids}) ORDER BY answered_at DESC LIMIT $2"
-            ),
-            format!(
-                "SELECT 'event' AS kind, e.id, t.customer_id, t.id AS ticket_id, e.actor_id AS agent_id, e.at, e.action AS a, \
-                 e.changes AS b, '' AS c FROM events e JOIN tickets t ON e.entity = 'ticket' AND t.id = e.entity_id \
-                 WHERE e.at <= $1 AND t.customer_id IN ({ids}) AND e.action IN \
-                 ('problem.closed_unresolved', 'resolution.confirmed', 'resolution.unconfirmed', 'resolution.rejected', 'ticket.handed_over') \
-                 ORDER BY e.at DESC LIMIT $2"
-            ),
-        ];
-        let mut items = Vec::new();
-        for sql in &sources {
-            let mut query = sqlx::query(sql).bind(&before).bind(fetch);
-            for id in customer_ids {
-                query = query.bind(*id);
-            }
-            for row in query.fetch_all(self.pool()).await? {
-                let kind = text(&row, "kind")?;
-                let a = opt_text(&row, "a")?.unwrap_or_default();
-                let b = opt_text(&row, "b")?.unwrap_or_default();
-                let c = opt_text(&row, "c")?.unwrap_or_default();
-                let summary = match kind.as_str() {
-                    "ticket" => format!("Opened \"{a}\" by {b}"),
-                    "message" | "note" => {
-                        let who = match c.as_str() {
-                            "customer" => "Customer",
-                            "agent" if kind == "note" => "Internal note",
-                            "agent" => "Agent",
-                            _ => "Rapport",
-                        };
-                        format!("{who} ({b}): {}", short(&a, 140))
-                    }
-                    "call" => {
-                        let agreed = if c.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" Agreed: {}", short(&c, 80))
-                        };
-                        format!(
-                            "{} call: {}{agreed}",
-                            if b == "inbound" {
-                                "Inbound"
-                            } else {
-                                "Outbound"
-                            },
-                            short(&a, 120)
-                        )
-                    }
-                    "promise" => format!("Promise: \"{}\", due {c} ({b})", short(&a, 120)),
-                    "moment" => {
-                        let follow = if b.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (follow up on {b})")
-                        };
-                        format!("Moment: {}{follow}", short(&a, 140))
-                    }
-                    "survey" => {
-                        let score = opt_int(&row, "score")?.unwrap_or_default();
-                        let out_of = if a == "csat" { 5 } else { 10 };
-                        let comment = if b.is_empty() {
-                            String::new()
-                        } else {
-                            format!(": \"{}\"", short(&b, 100))
-                        };
-                        format!("{} {score}/{out_of}{comment}", a.to_uppercase())
-                    }
-                    _ => event_summary(&a, &b),
-                };
-                items.push(TimelineItem {
-                    at: text(&row, "at")?,
-                    kind,
-                    id: int(&row, "id")?,
-                    customer_id: int(&row, "customer_id")?,
-                    ticket_id: opt_int(&row, "ticket_id")?,
-                    agent_id: opt_int(&row, "agent_id")?,
-                    summary,
-                });
-            }
+        let first = 3 + HISTORY_CHANGES.len();
+        let ids = placeholders(first, customer_ids.len());
+        let changes = placeholders(3, HISTORY_CHANGES.len());
+        let of_customers = |at: &str, customer: &str| {
+            format!("{at} <= $1 AND {customer} IN ({ids}) ORDER BY {at} DESC LIMIT $2")
+        };
+        let sql = [
+            Source::Ticket.select(&of_customers("x.created_at", "x.customer_id")),
+            Source::Message.select(&of_customers("x.created_at", "t.customer_id")),
+            Source::Call.select(&of_customers("x.started_at", "x.customer_id")),
+            Source::Promise.select(&of_customers("x.created_at", "x.customer_id")),
+            Source::Moment.select(&of_customers("x.created_at", "x.customer_id")),
+            Source::Survey.select(&of_customers("x.answered_at", "x.customer_id")),
+            Source::Change.select(&format!(
+                "x.action IN ({changes}) AND {}",
+                of_customers("x.at", "t.customer_id")
+            )),
+        ]
+        .map(|source| format!("SELECT * FROM ({source}) AS s"))
+        .join(" UNION ALL ");
+        let mut query = sqlx::query(&sql).bind(&before).bind(fetch);
+        for action in HISTORY_CHANGES {
+            query = query.bind(*action);
         }
-        items.sort_by(|x, y| (&y.at, &y.kind, y.id).cmp(&(&x.at, &x.kind, x.id)));
+        for id in customer_ids {
+            query = query.bind(*id);
+        }
+        let mut entries = query
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(entry_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        entries.sort_by(newest_first);
         if let Some((at, kind, id)) = &position {
-            items.retain(|item| (&item.at, &item.kind, item.id) < (at, kind, *id));
+            entries.retain(|entry| {
+                (entry.at.as_str(), entry.kind().as_str(), entry.id) < (at.as_str(), kind, *id)
+            });
         }
-        let has_more = items.len() > limit;
-        items.truncate(limit);
+        let has_more = entries.len() > limit;
+        entries.truncate(limit);
         let next_cursor = if has_more {
-            items.last().map(cursor_of)
+            entries.last().map(cursor_of)
         } else {
             None
         };
-        Ok(TimelinePage { items, next_cursor })
+        Ok(TimelinePage {
+            entries,
+            next_cursor,
+        })
     }
-}
 
-fn event_summary(action: &str, changes: &str) -> String {
-    let changes: serde_json::Value = serde_json::from_str(changes).unwrap_or_default();
-    let after = |field: &str| {
-        changes[field]["after"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    };
-    match action {
-        "problem.closed_unresolved" => format!("Closed unresolved: {}", after("reason")),
-        "resolution.confirmed" => "The customer confirmed the problem is fixed".into(),
-        "resolution.unconfirmed" => {
-            "Marked resolved after the customer stayed silent (unconfirmed)".into()
+    /// A ticket's messages, and all its entries in the order of the ticket page.
+    pub async fn ticket_history(
+        &self,
+        ticket_id: i64,
+        customer_id: i64,
+    ) -> StoreResult<TicketHistory> {
+        let messages = self.ticket_messages(ticket_id).await?;
+        let sql = [
+            Source::Call.select("x.ticket_id = $1"),
+            Source::Promise.select("x.ticket_id = $1"),
+            Source::Change.select("t.id = $1"),
+        ]
+        .join(" UNION ALL ");
+        let rows = sqlx::query(&sql)
+            .bind(ticket_id)
+            .fetch_all(self.pool())
+            .await?;
+        let others = rows.iter().map(entry_from).collect::<StoreResult<_>>()?;
+        Ok(TicketHistory::new(messages, others, customer_id))
+    }
+
+    /// In one query: the entries of a ticket (when given) that are not messages (its calls,
+    /// promises and changes), and those of its customer's relationship panel.
+    pub(crate) async fn ticket_and_panel_entries(
+        &self,
+        ticket_id: Option<i64>,
+        customer_id: i64,
+    ) -> StoreResult<(Vec<Entry>, PanelEntries)> {
+        let open = PromiseStatus::Open.as_str();
+        let mut sources = vec![
+            Source::Promise.select("x.customer_id = $1 AND (x.status = $2 OR x.ticket_id = $3)"),
+            Source::Moment.select("x.customer_id = $1"),
+            format!(
+                "SELECT * FROM ({}) AS s",
+                Source::Survey.select("x.customer_id = $1 ORDER BY x.answered_at DESC LIMIT 20")
+            ),
+        ];
+        if ticket_id.is_some() {
+            sources.push(Source::Call.select("x.ticket_id = $3"));
+            sources.push(Source::Change.select("t.id = $3"));
         }
-        "resolution.rejected" => "The customer said the problem is not fixed".into(),
-        "ticket.handed_over" => format!("Handed over: {}", after("note")),
-        other => other.to_owned(),
+        let rows = sqlx::query(&sources.join(" UNION ALL "))
+            .bind(customer_id)
+            .bind(open)
+            .bind(ticket_id.unwrap_or(-1))
+            .fetch_all(self.pool())
+            .await?;
+        let mut ticket = Vec::new();
+        let mut panel = PanelEntries {
+            promises: Vec::new(),
+            moments: Vec::new(),
+            surveys: Vec::new(),
+        };
+        for row in &rows {
+            let entry = entry_from(row)?;
+            match &entry.fact {
+                Fact::Promise { status, .. } => {
+                    if status == open {
+                        panel.promises.push(entry.clone());
+                    }
+                    if ticket_id.is_some() && entry.ticket_id == ticket_id {
+                        ticket.push(entry);
+                    }
+                }
+                Fact::Moment { .. } => panel.moments.push(entry),
+                Fact::Survey { .. } => panel.surveys.push(entry),
+                _ => ticket.push(entry),
+            }
+        }
+        panel
+            .promises
+            .sort_by(|x, y| (due(x), x.id).cmp(&(due(y), y.id)));
+        panel.moments.sort_by_key(|entry| entry.id);
+        panel.surveys.sort_by(|x, y| y.at.cmp(&x.at));
+        Ok((ticket, panel))
+    }
+
+    /// The entries an agent may see (a restricted team's tickets stay out for non-members).
+    pub async fn visible_entries(
+        &self,
+        agent: &Agent,
+        entries: Vec<Entry>,
+    ) -> StoreResult<Vec<Entry>> {
+        let ids: Vec<i64> = entries.iter().filter_map(|entry| entry.ticket_id).collect();
+        let hidden = self.hidden_from(agent, &ids).await?;
+        Ok(timeline::visible(
+            entries,
+            &Reader::Agent {
+                hidden_tickets: &hidden,
+            },
+        ))
     }
 }

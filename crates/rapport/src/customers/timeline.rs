@@ -2,9 +2,37 @@ use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json, Path, Query};
 use axum::extract::State;
-use rapport_store::timeline::TimelineItem;
+use rapport_domain::timeline::Entry;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimelineItem {
+    pub at: String,
+    /// `ticket`, `message`, `note`, `call`, `promise`, `moment`, `survey` or `event`.
+    pub kind: String,
+    /// The id of the thing within its kind.
+    pub id: i64,
+    pub customer_id: i64,
+    pub ticket_id: Option<i64>,
+    pub agent_id: Option<i64>,
+    /// One line for people.
+    pub summary: String,
+}
+
+impl From<Entry> for TimelineItem {
+    fn from(entry: Entry) -> TimelineItem {
+        TimelineItem {
+            kind: entry.kind().as_str().to_owned(),
+            agent_id: entry.agent_id(),
+            summary: entry.summary(),
+            at: entry.at,
+            id: entry.id,
+            customer_id: entry.customer_id,
+            ticket_id: entry.ticket_id,
+        }
+    }
+}
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -51,9 +79,9 @@ pub async fn customer_timeline(
         .await
         .map_err(cursor_error)?;
     // A restricted team's tickets stay out of the history of those who may not see them.
-    let items = app.store.visible_items(&auth.0, page.items).await?;
+    let entries = app.store.visible_entries(&auth.0, page.entries).await?;
     Ok(Json(Timeline {
-        items,
+        items: entries.into_iter().map(TimelineItem::from).collect(),
         next_cursor: page.next_cursor,
     }))
 }

@@ -1,5 +1,5 @@
 use crate::app::App;
-use crate::customers::timeline::{Timeline, TimelineQuery, cursor_error};
+use crate::customers::timeline::{Timeline, TimelineItem, TimelineQuery, cursor_error};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json, Path, Query};
 use axum::extract::State;
@@ -20,9 +20,9 @@ pub async fn organization_timeline(
         .await
         .map_err(cursor_error)?;
     // A restricted team's tickets stay out of the history of those who may not see them.
-    let items = app.store.visible_items(&auth.0, page.items).await?;
+    let entries = app.store.visible_entries(&auth.0, page.entries).await?;
     Ok(Json(Timeline {
-        items,
+        items: entries.into_iter().map(TimelineItem::from).collect(),
         next_cursor: page.next_cursor,
     }))
 }

@@ -10,10 +10,11 @@ use askama::Template;
 use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use rapport_domain::{AttachmentInfo, AuthorKind, Problem, Ticket, Visibility};
+use rapport_domain::timeline::{self, Fact, Names, Reader};
+use rapport_domain::{ActorKind, AttachmentInfo, Problem, Ticket};
 use rapport_store::portal::UploadedFile;
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What the customer sees of a problem's state.
 fn status(ticket: &Ticket) -> (&'static str, String) {
@@ -78,14 +79,15 @@ pub async fn home(
         return Ok(crate::pages::with_cookie(page, cookie));
     };
     let tickets = app.store.portal_tickets(&me.customer).await?;
-    let mut names: HashMap<i64, String> = HashMap::new();
+    let others: Vec<i64> = tickets
+        .iter()
+        .map(|ticket| ticket.customer_id)
+        .filter(|&customer| customer != me.customer.id)
+        .collect();
+    let names = app.store.customer_names(&others).await?;
     let mut lines = Vec::with_capacity(tickets.len());
     for ticket in tickets {
         let mine = ticket.customer_id == me.customer.id;
-        if !mine && !names.contains_key(&ticket.customer_id) {
-            let name = app.store.customer(ticket.customer_id).await?.name;
-            names.insert(ticket.customer_id, name);
-        }
         let (problem_class, status) = status(&ticket);
         lines.push(TicketLine {
             id: ticket.id,
@@ -287,42 +289,48 @@ pub async fn show_ticket(
         })
     };
     let names = store.agent_names().await?;
-    let mut customer_names: HashMap<i64, String> = HashMap::new();
-    let mut messages = Vec::new();
-    for message in store.ticket_messages(id).await? {
-        if message.visibility != Visibility::Public {
-            continue;
-        }
-        let author = match message.author.kind {
-            AuthorKind::Agent => message
-                .author
-                .id
-                .and_then(|a| names.get(&a).cloned())
-                .unwrap_or_else(|| "Support".to_owned()),
-            AuthorKind::System => "Support".to_owned(),
-            AuthorKind::Customer => {
-                let customer_id = message.author.id.unwrap_or(ticket.customer_id);
-                if customer_id == me.customer.id {
-                    "You".to_owned()
-                } else {
-                    match customer_names.get(&customer_id) {
-                        Some(name) => name.clone(),
-                        None => {
-                            let name = store.customer(customer_id).await?.name;
-                            customer_names.insert(customer_id, name.clone());
-                            name
-                        }
-                    }
-                }
-            }
-        };
-        messages.push(MessageView {
-            author,
-            when: When::of(&message.created_at),
-            html: message.html,
-            attachments: message.attachments,
-        });
-    }
+    // The customer sees the public entries of this ticket.
+    let history = store.ticket_history(id, ticket.customer_id).await?;
+    let entries = timeline::visible(
+        history.entries,
+        &Reader::Customer {
+            tickets: &HashSet::from([id]),
+        },
+    );
+    let writers: Vec<i64> = entries
+        .iter()
+        .filter(|entry| matches!(entry.fact, Fact::Message { .. }))
+        .filter_map(|entry| {
+            entry
+                .actor
+                .as_ref()
+                .filter(|a| a.kind == ActorKind::Customer)
+        })
+        .map(|actor| actor.id.unwrap_or(ticket.customer_id))
+        .filter(|&customer| customer != me.customer.id)
+        .collect();
+    let customer_names = store.customer_names(&writers).await?;
+    let who = Names {
+        agents: &names,
+        customers: &customer_names,
+    };
+    let mut authors: HashMap<i64, String> = entries
+        .iter()
+        .filter(|entry| matches!(entry.fact, Fact::Message { .. }))
+        .map(|entry| (entry.id, entry.portal_author(me.customer.id, &who)))
+        .collect();
+    let messages = history
+        .messages
+        .into_iter()
+        .filter_map(|message| {
+            Some(MessageView {
+                author: authors.remove(&message.id)?,
+                when: When::of(&message.created_at),
+                html: message.html,
+                attachments: message.attachments,
+            })
+        })
+        .collect();
     let escalated = store.open_escalation(id).await?.map(|e| {
         let to = e
             .manager_id
@@ -333,19 +341,18 @@ pub async fn show_ticket(
             When::of(&e.created_at).text
         )
     });
-    let call_backs = store
-        .promises_for(ticket.customer_id, true)
-        .await?
-        .into_iter()
-        .filter(|p| p.ticket_id == Some(id))
-        .map(|p| {
-            let who = names.get(&p.agent_id).cloned().unwrap_or_default();
-            format!(
-                "{who} promised: {} (by {}).",
-                p.what,
-                When::of(&p.due_at).text
-            )
+    let time = |at: &str| When::of(at).text;
+    let mut promises: Vec<_> = entries
+        .iter()
+        .filter_map(|entry| match &entry.fact {
+            Fact::Promise { due_at, .. } => Some((due_at, entry.id, entry)),
+            _ => None,
         })
+        .collect();
+    promises.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    let call_backs = promises
+        .into_iter()
+        .filter_map(|(_, _, entry)| entry.call_back(&who, &time))
         .collect();
     let (problem_class, status) = status(&ticket);
     let finished = matches!(

@@ -1,6 +1,6 @@
 //! The customer page: the whole timeline, newest first, with the relationship panel.
 
-use super::panel::{self, Panel};
+use super::panel::Panel;
 use crate::app::App;
 use crate::pages::{PageResult, SignedIn, When, render};
 use askama::Template;
@@ -20,7 +20,7 @@ struct CustomerPage {
 }
 
 struct Entry {
-    kind: String,
+    kind: &'static str,
     when: When,
     ticket_id: Option<i64>,
     summary: String,
@@ -46,18 +46,19 @@ pub async fn show_customer(
     // Restricted teams' tickets stay out of the timeline for those who may not see them.
     let items = app
         .store
-        .visible_items(&signed_in.agent, page.items)
+        .visible_entries(&signed_in.agent, page.entries)
         .await?
         .into_iter()
-        .map(|item| Entry {
-            kind: item.kind,
-            when: When::of(&item.at),
-            ticket_id: item.ticket_id,
-            summary: item.summary,
+        .map(|entry| Entry {
+            kind: entry.kind().as_str(),
+            when: When::of(&entry.at),
+            ticket_id: entry.ticket_id,
+            summary: entry.summary(),
         })
         .collect();
+    let panel = app.store.panel(&signed_in.agent, &customer).await?;
     Ok(render(&CustomerPage {
-        panel: panel::load(&app, &signed_in.agent, &customer, None, &names).await?,
+        panel: Panel::new(&app, &customer, panel, None, &names),
         agent: signed_in.agent,
         csrf: signed_in.csrf,
         query: String::new(),

@@ -4,9 +4,9 @@
 
 use crate::app::App;
 use crate::pages::When;
-use rapport_domain::{Customer, Problem};
-use rapport_store::StoreResult;
-use rapport_store::tickets::TicketFilter;
+use rapport_domain::Customer;
+use rapport_domain::timeline::Fact;
+use rapport_store::ticket_page::PanelFacts;
 use std::collections::HashMap;
 
 pub struct Panel {
@@ -53,109 +53,112 @@ fn tenure(app: &App, since: &str) -> String {
     }
 }
 
-pub async fn load(
-    app: &App,
-    viewer: &rapport_domain::Agent,
-    customer: &Customer,
-    this_ticket: Option<i64>,
-    names: &HashMap<i64, String>,
-) -> StoreResult<Panel> {
-    let store = &app.store;
-    let organization = match customer.organization_id {
-        Some(id) => Some(store.organization(id).await?),
-        None => None,
-    };
-    let kind = organization
-        .as_ref()
-        .map_or("transactional".to_owned(), |o| {
-            o.relationship_kind.to_string()
-        });
-    let owner_id = customer
-        .owner_id
-        .or(organization.as_ref().and_then(|o| o.owner_id));
-    let rapport_store::health::Assessment {
-        score,
-        band,
-        factors,
-    } = store.customer_health_now(customer.id).await?;
-    let promises = store
-        .promises_for(customer.id, true)
-        .await?
-        .into_iter()
-        .map(|p| PromiseLine {
-            what: p.what,
-            due: When::of(&p.due_at),
-            who: names.get(&p.agent_id).cloned().unwrap_or_default(),
-        })
-        .collect();
-    let mut moments: Vec<String> = store
-        .moments_for(customer.id)
-        .await?
-        .into_iter()
-        .rev()
-        .take(5)
-        .map(|m| match m.follow_up_on {
-            Some(day) => format!("{} (follow up {day})", m.note),
-            None => m.note,
-        })
-        .collect();
-    moments.truncate(5);
-    let open = store
-        .list_tickets(&TicketFilter {
-            customer_id: Some(customer.id),
-            viewer: Some(viewer.clone()),
-            limit: 20,
-            ..TicketFilter::default()
-        })
-        .await?;
-    let other_tickets = open
-        .items
-        .into_iter()
-        .filter(|t| Some(t.id) != this_ticket)
-        .filter(|t| matches!(t.problem, Problem::Open | Problem::ResolutionProposed))
-        .map(|t| (t.id, t.subject))
-        .collect();
-    let surveys = store
-        .answered_surveys(customer.id)
-        .await?
-        .into_iter()
-        .map(|s| {
-            let out_of = if s.kind == "nps" { 10 } else { 5 };
-            let said = s.comment.map(|c| format!(": “{c}”")).unwrap_or_default();
-            format!(
-                "{} {}/{out_of}{said} ({})",
-                s.kind.to_uppercase(),
-                s.score,
-                When::of(&s.answered_at).text
-            )
-        })
-        .collect();
-    let mut complaints = store.complaints(customer.id).await?;
-    let ids: Vec<i64> = complaints.iter().map(|c| c.ticket_id).collect();
-    let hidden = store.hidden_from(viewer, &ids).await?;
-    complaints.retain(|c| !hidden.contains(&c.ticket_id));
-    Ok(Panel {
-        customer_id: customer.id,
-        customer_name: customer.name.clone(),
-        emails: customer.emails.join(", "),
-        organization: organization.map(|o| o.name),
-        tenure: tenure(app, &customer.created_at),
-        kind,
-        owner: owner_id.and_then(|id| names.get(&id).cloned()),
-        health: HealthView {
+impl Panel {
+    /// The panel of `customer` from its facts, leaving out `this_ticket` from the other open
+    /// tickets.
+    pub fn new(
+        app: &App,
+        customer: &Customer,
+        facts: PanelFacts,
+        this_ticket: Option<i64>,
+        names: &HashMap<i64, String>,
+    ) -> Panel {
+        let organization = facts.organization;
+        let kind = organization
+            .as_ref()
+            .map_or("transactional".to_owned(), |o| {
+                o.relationship_kind.to_string()
+            });
+        let owner_id = customer
+            .owner_id
+            .or(organization.as_ref().and_then(|o| o.owner_id));
+        let rapport_store::health::Assessment {
             score,
-            band: band.as_str().to_owned(),
-            band_words: crate::pages::words(band.as_str()),
-            factors: factors
-                .into_iter()
-                .filter(|f| f.points != 0)
-                .map(|f| format!("{:+} {}", f.points, f.explanation))
-                .collect(),
-        },
-        promises,
-        moments,
-        other_tickets,
-        complaints,
-        surveys,
-    })
+            band,
+            factors,
+        } = facts.health;
+        let promises = facts
+            .entries
+            .promises
+            .iter()
+            .filter_map(|entry| match &entry.fact {
+                Fact::Promise { what, due_at, .. } => Some(PromiseLine {
+                    what: what.clone(),
+                    due: When::of(due_at),
+                    who: entry
+                        .agent_id()
+                        .and_then(|id| names.get(&id).cloned())
+                        .unwrap_or_default(),
+                }),
+                _ => None,
+            })
+            .collect();
+        let moments = facts
+            .entries
+            .moments
+            .iter()
+            .take(5)
+            .filter_map(|entry| match &entry.fact {
+                Fact::Moment {
+                    note,
+                    follow_up_on: Some(day),
+                } => Some(format!("{note} (follow up {day})")),
+                Fact::Moment { note, .. } => Some(note.clone()),
+                _ => None,
+            })
+            .collect();
+        let other_tickets = facts
+            .open_tickets
+            .into_iter()
+            .filter(|(id, _)| Some(*id) != this_ticket)
+            .collect();
+        let surveys = facts
+            .entries
+            .surveys
+            .iter()
+            .filter_map(|entry| match &entry.fact {
+                Fact::Survey {
+                    kind,
+                    score,
+                    comment,
+                } => {
+                    let out_of = if kind == "nps" { 10 } else { 5 };
+                    let said = comment
+                        .as_ref()
+                        .map(|c| format!(": “{c}”"))
+                        .unwrap_or_default();
+                    Some(format!(
+                        "{} {score}/{out_of}{said} ({})",
+                        kind.to_uppercase(),
+                        When::of(&entry.at).text
+                    ))
+                }
+                _ => None,
+            })
+            .collect();
+        Panel {
+            customer_id: customer.id,
+            customer_name: customer.name.clone(),
+            emails: customer.emails.join(", "),
+            organization: organization.map(|o| o.name),
+            tenure: tenure(app, &customer.created_at),
+            kind,
+            owner: owner_id.and_then(|id| names.get(&id).cloned()),
+            health: HealthView {
+                score,
+                band: band.as_str().to_owned(),
+                band_words: crate::pages::words(band.as_str()),
+                factors: factors
+                    .into_iter()
+                    .filter(|f| f.points != 0)
+                    .map(|f| format!("{:+} {}", f.points, f.explanation))
+                    .collect(),
+            },
+            promises,
+            moments,
+            other_tickets,
+            complaints: facts.complaints,
+            surveys,
+        }
+    }
 }

@@ -1,14 +1,16 @@
 //! The ticket page: the timeline (messages, notes, calls, promises, what changed), the
-//! composer with the coach, the actions, and the relationship panel.
+//! composer with the coach, the actions, and the relationship panel. Its facts come from one
+//! store call; the timeline's lines are the domain timeline's words.
 
-use super::panel::{self, Panel};
+use super::panel::Panel;
 use crate::app::App;
 use crate::pages::{PageResult, SignedIn, When, render, words};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use rapport_domain::{Agent, AttachmentInfo, AuthorKind, Event, Problem, Ticket, Visibility};
+use rapport_domain::timeline::{Fact, Names, delivery_note};
+use rapport_domain::{Agent, AttachmentInfo, Message, Problem, Ticket};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -118,7 +120,6 @@ pub struct Item {
     pub attachments: Vec<AttachmentInfo>,
     pub delivery: Option<String>,
     pub coach_score: Option<u8>,
-    sort_key: String,
 }
 
 #[derive(Deserialize)]
@@ -170,139 +171,65 @@ pub async fn show_with_review(
 
 pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<TicketPage> {
     let ticket = super::visible_ticket(app, &signed_in.agent, id).await?;
-    let store = &app.store;
-    let names = app.store.agent_names().await?;
-    let customer = store.customer(ticket.customer_id).await?;
-    let name_of = |id: Option<i64>| {
-        id.and_then(|id| names.get(&id).cloned())
-            .unwrap_or_else(|| "someone".to_owned())
+    let facts = app.store.ticket_page(&signed_in.agent, &ticket).await?;
+    let names = &facts.agent_names;
+    let customer = &facts.customer;
+    let customers = HashMap::from([(customer.id, customer.name.clone())]);
+    let who = Names {
+        agents: names,
+        customers: &customers,
     };
+    let time = |at: &str| When::of(at).text;
 
+    let history = facts.history;
+    let last_message_id = history.messages.last().map_or(0, |m| m.id);
+    let mut messages: HashMap<i64, Message> =
+        history.messages.into_iter().map(|m| (m.id, m)).collect();
     let mut items = Vec::new();
-    let messages = store.ticket_messages(id).await?;
-    let last_message_id = messages.last().map_or(0, |m| m.id);
-    for message in messages {
-        let internal = message.visibility == Visibility::Internal;
-        let author = match message.author.kind {
-            AuthorKind::Customer => customer.name.clone(),
-            AuthorKind::Agent => name_of(message.author.id),
-            AuthorKind::System => "Rapport".to_owned(),
+    for entry in &history.entries {
+        let Some(line) = entry.on_ticket_page(&who, &time) else {
+            continue;
         };
-        let label = if internal {
-            "internal note".to_owned()
-        } else {
-            format!("by {}", message.channel)
+        let message = match entry.fact {
+            Fact::Message { .. } => messages.remove(&entry.id),
+            _ => None,
         };
-        let delivery = message.email.as_ref().and_then(|e| {
-            e.delivery.as_ref().map(|d| match &e.delivery_detail {
-                Some(detail) => format!("mail {d}: {detail}"),
-                None => format!("mail {d}"),
-            })
-        });
-        items.push(Item {
-            class: if internal { "internal" } else { "message" },
-            message_id: Some(message.id),
-            author,
-            label,
-            when: When::of(&message.created_at),
-            html: message.html,
-            line: String::new(),
-            quoted: message.quoted_text.filter(|q| !q.trim().is_empty()),
-            attachments: message.attachments,
-            delivery,
-            coach_score: message.review.and_then(|r| r.score),
-            sort_key: format!("{}~1~{:012}", message.created_at, message.id),
-        });
-    }
-    for call in store.calls_for_ticket(id).await? {
-        let agreed = call
-            .agreed
-            .map(|a| format!(" Agreed: {a}"))
-            .unwrap_or_default();
-        items.push(Item {
-            class: "call",
+        let mut item = Item {
+            class: line.class,
             message_id: None,
-            author: name_of(Some(call.agent_id)),
-            label: format!(
-                "{} call, {} min",
-                call.direction,
-                call.duration_seconds / 60
-            ),
-            when: When::of(&call.started_at),
+            author: line.author,
+            label: line.label,
+            when: When::of(&entry.at),
             html: String::new(),
-            line: format!("{}{agreed}", call.summary),
+            line: line.line,
             quoted: None,
             attachments: vec![],
             delivery: None,
             coach_score: None,
-            sort_key: format!("{}~2~{:012}", call.started_at, call.id),
-        });
-    }
-    for promise in store.promises_for(ticket.customer_id, false).await? {
-        if promise.ticket_id != Some(id) {
-            continue;
+        };
+        if let Some(message) = message {
+            item.message_id = Some(message.id);
+            item.html = message.html;
+            item.quoted = message.quoted_text.filter(|q| !q.trim().is_empty());
+            item.attachments = message.attachments;
+            item.delivery = message.email.as_ref().and_then(delivery_note);
+            item.coach_score = message.review.and_then(|r| r.score);
         }
-        items.push(Item {
-            class: "promise",
-            message_id: None,
-            author: name_of(Some(promise.agent_id)),
-            label: format!("promise ({})", promise.status),
-            when: When::of(&promise.created_at),
-            html: String::new(),
-            line: format!(
-                "Promised: {} — by {}",
-                promise.what,
-                When::of(&promise.due_at).text
-            ),
-            quoted: None,
-            attachments: vec![],
-            delivery: None,
-            coach_score: None,
-            sort_key: format!("{}~3~{:012}", promise.created_at, promise.id),
-        });
+        items.push(item);
     }
-    for event in store.events_for("ticket", id).await? {
-        let Some(line) = describe(&event, &names) else {
-            continue;
-        };
-        let actor = match event.actor.kind {
-            rapport_domain::ActorKind::Agent => name_of(event.actor.id),
-            rapport_domain::ActorKind::Customer => customer.name.clone(),
-            rapport_domain::ActorKind::System => "Rapport".to_owned(),
-        };
-        items.push(Item {
-            class: "event",
-            message_id: None,
-            author: actor,
-            label: String::new(),
-            when: When::of(&event.at),
-            html: String::new(),
-            line,
-            quoted: None,
-            attachments: vec![],
-            delivery: None,
-            coach_score: None,
-            sort_key: format!("{}~0~{:012}", event.at, event.id),
-        });
-    }
-    items.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
 
-    let escalation = match store.open_escalation(id).await? {
-        Some(e) => Some(EscalationView {
-            reason: e.reason,
-            when: When::of(&e.created_at),
-            manager: e.manager_id.and_then(|m| names.get(&m).cloned()),
-        }),
-        None => None,
-    };
-    let teams = store.teams().await?;
-    let team_name = teams
+    let escalation = facts.escalation.map(|e| EscalationView {
+        reason: e.reason,
+        when: When::of(&e.created_at),
+        manager: e.manager_id.and_then(|m| names.get(&m).cloned()),
+    });
+    let team_name = facts
+        .teams
         .iter()
         .find(|t| Some(t.id) == ticket.team_id)
         .map(|t| t.name.clone());
-    let agents = store
-        .agents()
-        .await?
+    let agents = facts
+        .agents
         .into_iter()
         .map(|a| Choice {
             selected: ticket.assignee_id == Some(a.id),
@@ -310,7 +237,8 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
             name: a.name,
         })
         .collect();
-    let teams = teams
+    let teams = facts
+        .teams
         .into_iter()
         .map(|t| Choice {
             selected: ticket.team_id == Some(t.id),
@@ -330,7 +258,7 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
             selected: *p == ticket.priority,
         })
         .collect();
-    let panel = panel::load(app, &signed_in.agent, &customer, Some(id), &names).await?;
+    let panel = Panel::new(app, customer, facts.panel, Some(id), names);
     Ok(TicketPage {
         conversation: words(ticket.conversation.as_str()),
         problem: words(ticket.problem.as_str()),
@@ -362,60 +290,4 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
         query: String::new(),
         ticket,
     })
-}
-
-/// What changed, in a line, for the events worth showing (messages show themselves).
-fn describe(event: &Event, names: &HashMap<i64, String>) -> Option<String> {
-    let changes = &event.changes;
-    let after = |field: &str| changes.get(field).and_then(|c| c.get("after"));
-    let text = |value: Option<&serde_json::Value>| match value {
-        Some(serde_json::Value::String(s)) => words(s),
-        Some(serde_json::Value::Null) | None => "nobody".to_owned(),
-        Some(other) => other.to_string(),
-    };
-    let line = match event.action.as_str() {
-        "message.added" | "ticket.created" => return None,
-        "ticket.updated" => {
-            let mut parts = Vec::new();
-            if let Some(value) = after("assignee_id") {
-                let who = value
-                    .as_i64()
-                    .and_then(|id| names.get(&id).cloned())
-                    .unwrap_or_else(|| "nobody".to_owned());
-                parts.push(format!("assigned to {who}"));
-            }
-            if changes.get("team_id").is_some() {
-                parts.push("moved to another team".to_owned());
-            }
-            if let Some(value) = after("priority") {
-                parts.push(format!("priority {}", text(Some(value))));
-            }
-            if let Some(value) = after("tags") {
-                parts.push(format!("tags {value}"));
-            }
-            if parts.is_empty() {
-                return None;
-            }
-            parts.join("; ")
-        }
-        "ticket.escalated" => format!(
-            "asked for a manager: “{}”",
-            changes
-                .get("reason")
-                .and_then(|r| r.as_str())
-                .unwrap_or_default()
-        ),
-        "escalation.answered" => "marked the request for a manager answered".to_owned(),
-        "problem.closed_unresolved" => {
-            format!("closed the problem unresolved: “{}”", text(after("reason")))
-        }
-        other => {
-            let mut line = words(&other.replace('.', " "));
-            if let Some(problem) = after("problem") {
-                line.push_str(&format!(" (problem {})", text(Some(problem))));
-            }
-            line
-        }
-    };
-    Some(line)
 }

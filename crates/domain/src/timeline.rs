@@ -1,0 +1,931 @@
+//! The timeline: everything that happened with a customer or on a ticket, as entries that
+//! every view shares. The store loads rows into [`Entry`]s; each reader sees the entries
+//! [`Reader`] lets through; and the sentences people read are written here, once: the one-line
+//! summary of the customer's history and the API ([`Entry::summary`]), the lines of the ticket
+//! page ([`Entry::on_ticket_page`]) and what the portal says ([`Entry::portal_author`],
+//! [`Entry::call_back`]).
+
+use crate::event::{ActorKind, EventActor};
+use crate::message::{AuthorKind, Channel, EmailInfo, Message, Visibility};
+use crate::named_enum;
+use std::collections::{HashMap, HashSet};
+
+named_enum! {
+    /// What an entry is, as the API's `kind` names it.
+    Kind, "timeline kind" {
+        Ticket => "ticket",
+        Message => "message",
+        /// An internal note: a message only staff see.
+        Note => "note",
+        Call => "call",
+        Promise => "promise",
+        Moment => "moment",
+        Survey => "survey",
+        Event => "event",
+    }
+}
+
+/// The changes the customer's history shows (the ticket page shows every change it can put
+/// in words; see [`Entry::on_ticket_page`]).
+pub const HISTORY_CHANGES: &[&str] = &[
+    "problem.closed_unresolved",
+    "resolution.confirmed",
+    "resolution.unconfirmed",
+    "resolution.rejected",
+    "ticket.handed_over",
+];
+
+/// One thing that happened: when, to whom, who did it and the facts to say what it was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub at: String,
+    /// The id of the thing within its kind (a message id, a call id, an event id...).
+    pub id: i64,
+    /// The customer whose ticket or relationship it belongs to.
+    pub customer_id: i64,
+    pub ticket_id: Option<i64>,
+    /// Who did it, when the entry records it (a ticket's opening does not).
+    pub actor: Option<EventActor>,
+    pub fact: Fact,
+}
+
+/// What happened, with what the sentences about it need.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fact {
+    TicketOpened {
+        subject: String,
+        channel: Channel,
+        assignee_id: Option<i64>,
+    },
+    Message {
+        channel: Channel,
+        visibility: Visibility,
+        text: String,
+    },
+    Call {
+        /// `inbound` or `outbound`.
+        direction: String,
+        duration_seconds: i64,
+        summary: String,
+        agreed: Option<String>,
+    },
+    Promise {
+        what: String,
+        /// `open`, `kept`, `broken` or `renegotiated`.
+        status: String,
+        due_at: String,
+    },
+    Moment {
+        note: String,
+        follow_up_on: Option<String>,
+    },
+    Survey {
+        /// `csat` (out of 5) or `nps` (out of 10).
+        kind: String,
+        score: i64,
+        comment: Option<String>,
+    },
+    /// A recorded change (an audit event): its action and `{field: {before, after}}`.
+    Change {
+        action: String,
+        changes: serde_json::Value,
+    },
+}
+
+/// Who reads a timeline, and so which entries they see.
+pub enum Reader<'a> {
+    /// An agent: everything except the tickets they may not see (a restricted team's, when
+    /// they are not in it).
+    Agent { hidden_tickets: &'a HashSet<i64> },
+    /// A customer in the portal: only what is public, of the tickets they may see.
+    Customer { tickets: &'a HashSet<i64> },
+}
+
+/// The names the sentences use.
+pub struct Names<'a> {
+    /// Every agent's name by id, those who have left included.
+    pub agents: &'a HashMap<i64, String>,
+    /// Customers' names by id.
+    pub customers: &'a HashMap<i64, String>,
+}
+
+impl Names<'_> {
+    fn agent(&self, id: Option<i64>) -> Option<String> {
+        id.and_then(|id| self.agents.get(&id).cloned())
+    }
+
+    fn customer(&self, id: i64) -> String {
+        self.customers.get(&id).cloned().unwrap_or_default()
+    }
+}
+
+/// An entry as a line of the ticket page: who, a label beside them, and a sentence (empty for a
+/// message, whose body is shown instead).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketLine {
+    /// The CSS class: `message`, `internal`, `call`, `promise` or `event`.
+    pub class: &'static str,
+    pub author: String,
+    pub label: String,
+    pub line: String,
+}
+
+impl Entry {
+    /// A message as an entry of its ticket (whose customer is `customer_id`).
+    pub fn message(message: &Message, customer_id: i64) -> Entry {
+        Entry {
+            at: message.created_at.clone(),
+            id: message.id,
+            customer_id,
+            ticket_id: Some(message.ticket_id),
+            actor: Some(EventActor {
+                kind: match message.author.kind {
+                    AuthorKind::Customer => ActorKind::Customer,
+                    AuthorKind::Agent => ActorKind::Agent,
+                    AuthorKind::System => ActorKind::System,
+                },
+                id: message.author.id,
+            }),
+            fact: Fact::Message {
+                channel: message.channel,
+                visibility: message.visibility,
+                text: message.text.clone(),
+            },
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        match &self.fact {
+            Fact::TicketOpened { .. } => Kind::Ticket,
+            Fact::Message {
+                visibility: Visibility::Internal,
+                ..
+            } => Kind::Note,
+            Fact::Message { .. } => Kind::Message,
+            Fact::Call { .. } => Kind::Call,
+            Fact::Promise { .. } => Kind::Promise,
+            Fact::Moment { .. } => Kind::Moment,
+            Fact::Survey { .. } => Kind::Survey,
+            Fact::Change { .. } => Kind::Event,
+        }
+    }
+
+    /// Whether the customer may read it: their public messages and our replies, the opening of
+    /// their tickets and what we promised them. Notes, calls, moments, survey answers and the
+    /// audit trail are for staff.
+    pub fn visibility(&self) -> Visibility {
+        match &self.fact {
+            Fact::Message { visibility, .. } => *visibility,
+            Fact::TicketOpened { .. } | Fact::Promise { .. } => Visibility::Public,
+            Fact::Call { .. } | Fact::Moment { .. } | Fact::Survey { .. } | Fact::Change { .. } => {
+                Visibility::Internal
+            }
+        }
+    }
+
+    pub fn visible_to(&self, reader: &Reader<'_>) -> bool {
+        match reader {
+            Reader::Agent { hidden_tickets } => self
+                .ticket_id
+                .is_none_or(|id| !hidden_tickets.contains(&id)),
+            Reader::Customer { tickets } => {
+                self.visibility() == Visibility::Public
+                    && self.ticket_id.is_some_and(|id| tickets.contains(&id))
+            }
+        }
+    }
+
+    /// The agent the API's `agent_id` names: a ticket's assignee, whoever made a change (an
+    /// agent, or the customer on their own changes), and otherwise the agent who acted.
+    pub fn agent_id(&self) -> Option<i64> {
+        let actor = self.actor.as_ref();
+        match &self.fact {
+            Fact::TicketOpened { assignee_id, .. } => *assignee_id,
+            Fact::Change { .. } => actor.and_then(|a| a.id),
+            Fact::Survey { .. } => None,
+            _ => actor
+                .filter(|a| a.kind == ActorKind::Agent)
+                .and_then(|a| a.id),
+        }
+    }
+
+    /// The order of the ticket page: by time, and at the same time a change before the
+    /// message it came with, then calls, then promises.
+    pub fn ticket_page_order(&self) -> (&str, u8, i64) {
+        let rank = match &self.fact {
+            Fact::Change { .. } => 0,
+            Fact::Message { .. } | Fact::TicketOpened { .. } => 1,
+            Fact::Call { .. } | Fact::Moment { .. } | Fact::Survey { .. } => 2,
+            Fact::Promise { .. } => 3,
+        };
+        (&self.at, rank, self.id)
+    }
+
+    /// One line for people, as the customer's history and the API's `summary` say it.
+    pub fn summary(&self) -> String {
+        match &self.fact {
+            Fact::TicketOpened {
+                subject, channel, ..
+            } => format!("Opened \"{subject}\" by {channel}"),
+            Fact::Message {
+                channel,
+                visibility,
+                text,
+            } => {
+                let who = match self.actor.as_ref().map(|a| a.kind) {
+                    Some(ActorKind::Customer) => "Customer",
+                    Some(ActorKind::Agent) if *visibility == Visibility::Internal => {
+                        "Internal note"
+                    }
+                    Some(ActorKind::Agent) => "Agent",
+                    _ => "Rapport",
+                };
+                format!("{who} ({channel}): {}", short(text, 140))
+            }
+            Fact::Call {
+                direction,
+                summary,
+                agreed,
+                ..
+            } => {
+                let agreed = match agreed.as_deref() {
+                    Some(agreed) if !agreed.is_empty() => {
+                        format!(" Agreed: {}", short(agreed, 80))
+                    }
+                    _ => String::new(),
+                };
+                let direction = if direction == "inbound" {
+                    "Inbound"
+                } else {
+                    "Outbound"
+                };
+                format!("{direction} call: {}{agreed}", short(summary, 120))
+            }
+            Fact::Promise {
+                what,
+                status,
+                due_at,
+            } => format!("Promise: \"{}\", due {due_at} ({status})", short(what, 120)),
+            Fact::Moment { note, follow_up_on } => {
+                let follow = match follow_up_on.as_deref() {
+                    Some(day) if !day.is_empty() => format!(" (follow up on {day})"),
+                    _ => String::new(),
+                };
+                format!("Moment: {}{follow}", short(note, 140))
+            }
+            Fact::Survey {
+                kind,
+                score,
+                comment,
+            } => {
+                let out_of = if kind == "csat" { 5 } else { 10 };
+                let comment = match comment.as_deref() {
+                    Some(comment) if !comment.is_empty() => {
+                        format!(": \"{}\"", short(comment, 100))
+                    }
+                    _ => String::new(),
+                };
+                format!("{} {score}/{out_of}{comment}", kind.to_uppercase())
+            }
+            Fact::Change { action, changes } => {
+                let after = |field: &str| changes[field]["after"].as_str().unwrap_or_default();
+                match action.as_str() {
+                    "problem.closed_unresolved" => {
+                        format!("Closed unresolved: {}", after("reason"))
+                    }
+                    "resolution.confirmed" => {
+                        "The customer confirmed the problem is fixed".to_owned()
+                    }
+                    "resolution.unconfirmed" => {
+                        "Marked resolved after the customer stayed silent (unconfirmed)".to_owned()
+                    }
+                    "resolution.rejected" => {
+                        "The customer said the problem is not fixed".to_owned()
+                    }
+                    "ticket.handed_over" => format!("Handed over: {}", after("note")),
+                    other => other.to_owned(),
+                }
+            }
+        }
+    }
+
+    /// The entry as the ticket page shows it, or `None` for what the page leaves out (the
+    /// changes that a message or the ticket itself already shows). A customer is named by
+    /// the name of the entry's customer; `time` writes a time for people.
+    pub fn on_ticket_page(
+        &self,
+        names: &Names<'_>,
+        time: &dyn Fn(&str) -> String,
+    ) -> Option<TicketLine> {
+        let author = match self.actor {
+            Some(EventActor {
+                kind: ActorKind::Agent,
+                id,
+            }) => names.agent(id).unwrap_or_else(|| "someone".to_owned()),
+            Some(EventActor {
+                kind: ActorKind::Customer,
+                ..
+            }) => names.customer(self.customer_id),
+            _ => "Rapport".to_owned(),
+        };
+        let (class, label, line) = match &self.fact {
+            Fact::Message {
+                visibility: Visibility::Internal,
+                ..
+            } => ("internal", "internal note".to_owned(), String::new()),
+            Fact::Message { channel, .. } => ("message", format!("by {channel}"), String::new()),
+            Fact::Call {
+                direction,
+                duration_seconds,
+                summary,
+                agreed,
+            } => {
+                let agreed = agreed
+                    .as_ref()
+                    .map(|a| format!(" Agreed: {a}"))
+                    .unwrap_or_default();
+                (
+                    "call",
+                    format!("{direction} call, {} min", duration_seconds / 60),
+                    format!("{summary}{agreed}"),
+                )
+            }
+            Fact::Promise {
+                what,
+                status,
+                due_at,
+            } => (
+                "promise",
+                format!("promise ({status})"),
+                format!("Promised: {what} — by {}", time(due_at)),
+            ),
+            Fact::Change { action, changes } => (
+                "event",
+                String::new(),
+                describe_change(action, changes, names)?,
+            ),
+            Fact::TicketOpened { .. } | Fact::Moment { .. } | Fact::Survey { .. } => return None,
+        };
+        Some(TicketLine {
+            class,
+            author,
+            label,
+            line,
+        })
+    }
+
+    /// Who wrote a message, as the portal tells the customer `reader`: "You", another
+    /// customer of their organization by name, or the agent (else "Support").
+    pub fn portal_author(&self, reader: i64, names: &Names<'_>) -> String {
+        match self.actor {
+            Some(EventActor {
+                kind: ActorKind::Customer,
+                id,
+            }) => {
+                let customer = id.unwrap_or(self.customer_id);
+                if customer == reader {
+                    "You".to_owned()
+                } else {
+                    names.customer(customer)
+                }
+            }
+            Some(EventActor {
+                kind: ActorKind::Agent,
+                id,
+            }) => names.agent(id).unwrap_or_else(|| "Support".to_owned()),
+            _ => "Support".to_owned(),
+        }
+    }
+
+    /// An open promise as the portal tells the customer, else `None`.
+    pub fn call_back(&self, names: &Names<'_>, time: &dyn Fn(&str) -> String) -> Option<String> {
+        match &self.fact {
+            Fact::Promise {
+                what,
+                status,
+                due_at,
+            } if status == "open" => {
+                let who = names
+                    .agent(self.actor.as_ref().and_then(|a| a.id))
+                    .unwrap_or_default();
+                Some(format!("{who} promised: {what} (by {}).", time(due_at)))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The entries `reader` may see, in the same order.
+pub fn visible(entries: Vec<Entry>, reader: &Reader<'_>) -> Vec<Entry> {
+    entries
+        .into_iter()
+        .filter(|entry| entry.visible_to(reader))
+        .collect()
+}
+
+/// How an email's delivery went, for the ticket page (`None` for mail that came in).
+pub fn delivery_note(email: &EmailInfo) -> Option<String> {
+    let delivery = email.delivery.as_ref()?;
+    Some(match &email.delivery_detail {
+        Some(detail) => format!("mail {delivery}: {detail}"),
+        None => format!("mail {delivery}"),
+    })
+}
+
+/// What a change did, in a line of the ticket page; `None` for changes a message or the
+/// ticket already shows, and for updates that changed nothing shown.
+fn describe_change(action: &str, changes: &serde_json::Value, names: &Names<'_>) -> Option<String> {
+    let after = |field: &str| changes.get(field).and_then(|c| c.get("after"));
+    let text = |value: Option<&serde_json::Value>| match value {
+        Some(serde_json::Value::String(s)) => words(s),
+        Some(serde_json::Value::Null) | None => "nobody".to_owned(),
+        Some(other) => other.to_string(),
+    };
+    let line = match action {
+        "message.added" | "ticket.created" => return None,
+        "ticket.updated" => {
+            let mut parts = Vec::new();
+            if let Some(value) = after("assignee_id") {
+                let who = names
+                    .agent(value.as_i64())
+                    .unwrap_or_else(|| "nobody".to_owned());
+                parts.push(format!("assigned to {who}"));
+            }
+            if changes.get("team_id").is_some() {
+                parts.push("moved to another team".to_owned());
+            }
+            if let Some(value) = after("priority") {
+                parts.push(format!("priority {}", text(Some(value))));
+            }
+            if let Some(value) = after("tags") {
+                parts.push(format!("tags {value}"));
+            }
+            if parts.is_empty() {
+                return None;
+            }
+            parts.join("; ")
+        }
+        "ticket.escalated" => format!(
+            "asked for a manager: “{}”",
+            changes
+                .get("reason")
+                .and_then(|r| r.as_str())
+                .unwrap_or_default()
+        ),
+        "escalation.answered" => "marked the request for a manager answered".to_owned(),
+        "problem.closed_unresolved" => {
+            format!("closed the problem unresolved: “{}”", text(after("reason")))
+        }
+        other => {
+            let mut line = words(&other.replace('.', " "));
+            if let Some(problem) = after("problem") {
+                line.push_str(&format!(" (problem {})", text(Some(problem))));
+            }
+            line
+        }
+    };
+    Some(line)
+}
+
+/// A state's name as people say it: `waiting_on_us` becomes "waiting on us".
+fn words(name: &str) -> String {
+    name.replace('_', " ")
+}
+
+/// Text on one line, cut to `max` characters.
+fn short(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        format!("{}...", flat.chars().take(max).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::Author;
+    use serde_json::json;
+
+    fn entry(actor: Option<EventActor>, fact: Fact) -> Entry {
+        Entry {
+            at: "2026-11-20T10:00:00.000000Z".to_owned(),
+            id: 7,
+            customer_id: 3,
+            ticket_id: Some(40),
+            actor,
+            fact,
+        }
+    }
+
+    fn agent(id: i64) -> Option<EventActor> {
+        Some(EventActor {
+            kind: ActorKind::Agent,
+            id: Some(id),
+        })
+    }
+
+    fn customer(id: i64) -> Option<EventActor> {
+        Some(EventActor {
+            kind: ActorKind::Customer,
+            id: Some(id),
+        })
+    }
+
+    fn message(visibility: Visibility, text: &str) -> Fact {
+        Fact::Message {
+            channel: Channel::Email,
+            visibility,
+            text: text.to_owned(),
+        }
+    }
+
+    fn promise(status: &str) -> Fact {
+        Fact::Promise {
+            what: "Call back about the invoice".to_owned(),
+            status: status.to_owned(),
+            due_at: "2026-11-21T15:00:00.000000Z".to_owned(),
+        }
+    }
+
+    fn change(action: &str, changes: serde_json::Value) -> Fact {
+        Fact::Change {
+            action: action.to_owned(),
+            changes,
+        }
+    }
+
+    /// Maya is agent 1; Lee (3) wrote the ticket, Ana (4) is a colleague of Lee's.
+    fn with_names<T>(then: impl FnOnce(&Names<'_>) -> T) -> T {
+        let agents = HashMap::from([(1, "Maya Okafor".to_owned())]);
+        let customers = HashMap::from([(3, "Lee Chen".to_owned()), (4, "Ana Silva".to_owned())]);
+        then(&Names {
+            agents: &agents,
+            customers: &customers,
+        })
+    }
+
+    fn day(at: &str) -> String {
+        at[..10].to_owned()
+    }
+
+    #[test]
+    fn kinds_name_notes_apart_from_messages() {
+        let note = entry(agent(1), message(Visibility::Internal, "x"));
+        let reply = entry(agent(1), message(Visibility::Public, "x"));
+        assert_eq!(note.kind().as_str(), "note");
+        assert_eq!(reply.kind().as_str(), "message");
+        assert_eq!(
+            entry(None, change("ticket.updated", json!({}))).kind(),
+            Kind::Event
+        );
+    }
+
+    #[test]
+    fn customers_see_only_public_entries_of_their_tickets() {
+        let theirs = HashSet::from([40]);
+        let reader = Reader::Customer { tickets: &theirs };
+        assert!(entry(agent(1), message(Visibility::Public, "x")).visible_to(&reader));
+        assert!(entry(agent(1), promise("open")).visible_to(&reader));
+        assert!(!entry(agent(1), message(Visibility::Internal, "x")).visible_to(&reader));
+        let call = Fact::Call {
+            direction: "inbound".to_owned(),
+            duration_seconds: 60,
+            summary: "s".to_owned(),
+            agreed: None,
+        };
+        assert!(!entry(agent(1), call).visible_to(&reader));
+        assert!(!entry(agent(1), change("ticket.updated", json!({}))).visible_to(&reader));
+        let mut elsewhere = entry(agent(1), message(Visibility::Public, "x"));
+        elsewhere.ticket_id = Some(41);
+        assert!(!elsewhere.visible_to(&reader));
+        let moment = Fact::Moment {
+            note: "n".to_owned(),
+            follow_up_on: None,
+        };
+        let mut no_ticket = entry(agent(1), moment);
+        no_ticket.ticket_id = None;
+        assert!(!no_ticket.visible_to(&reader));
+    }
+
+    #[test]
+    fn agents_see_everything_but_hidden_tickets() {
+        let hidden = HashSet::from([41]);
+        let reader = Reader::Agent {
+            hidden_tickets: &hidden,
+        };
+        let note = entry(agent(1), message(Visibility::Internal, "x"));
+        let mut restricted = note.clone();
+        restricted.ticket_id = Some(41);
+        let mut about_the_customer = note.clone();
+        about_the_customer.ticket_id = None;
+        let seen = visible(
+            vec![note.clone(), restricted, about_the_customer.clone()],
+            &reader,
+        );
+        assert_eq!(seen, vec![note, about_the_customer]);
+    }
+
+    #[test]
+    fn summaries_say_each_kind_in_one_line() {
+        let opened = Fact::TicketOpened {
+            subject: "Printer".to_owned(),
+            channel: Channel::Portal,
+            assignee_id: Some(1),
+        };
+        assert_eq!(
+            entry(None, opened).summary(),
+            "Opened \"Printer\" by portal"
+        );
+        assert_eq!(
+            entry(customer(3), message(Visibility::Public, "It  broke\nagain")).summary(),
+            "Customer (email): It broke again"
+        );
+        assert_eq!(
+            entry(agent(1), message(Visibility::Internal, "Check it")).summary(),
+            "Internal note (email): Check it"
+        );
+        assert_eq!(
+            entry(agent(1), message(Visibility::Public, "Done")).summary(),
+            "Agent (email): Done"
+        );
+        let system = Some(EventActor {
+            kind: ActorKind::System,
+            id: None,
+        });
+        assert_eq!(
+            entry(system, message(Visibility::Public, &"a".repeat(141))).summary(),
+            format!("Rapport (email): {}...", "a".repeat(140))
+        );
+        let call = |agreed: Option<&str>| Fact::Call {
+            direction: "inbound".to_owned(),
+            duration_seconds: 400,
+            summary: "Talked it through.".to_owned(),
+            agreed: agreed.map(str::to_owned),
+        };
+        assert_eq!(
+            entry(agent(1), call(Some("Try Friday"))).summary(),
+            "Inbound call: Talked it through. Agreed: Try Friday"
+        );
+        assert_eq!(
+            entry(agent(1), call(Some(""))).summary(),
+            "Inbound call: Talked it through."
+        );
+        assert_eq!(
+            entry(agent(1), promise("open")).summary(),
+            "Promise: \"Call back about the invoice\", due 2026-11-21T15:00:00.000000Z (open)"
+        );
+        let moment = Fact::Moment {
+            note: "Off to Lisbon".to_owned(),
+            follow_up_on: Some("2026-12-22".to_owned()),
+        };
+        assert_eq!(
+            entry(agent(1), moment).summary(),
+            "Moment: Off to Lisbon (follow up on 2026-12-22)"
+        );
+        let survey = |kind: &str, comment: Option<&str>| Fact::Survey {
+            kind: kind.to_owned(),
+            score: 4,
+            comment: comment.map(str::to_owned),
+        };
+        assert_eq!(
+            entry(customer(3), survey("csat", Some("Quick"))).summary(),
+            "CSAT 4/5: \"Quick\""
+        );
+        assert_eq!(
+            entry(customer(3), survey("nps", None)).summary(),
+            "NPS 4/10"
+        );
+        let closed = change(
+            "problem.closed_unresolved",
+            json!({"reason": {"before": null, "after": "no driver"}}),
+        );
+        assert_eq!(
+            entry(agent(1), closed).summary(),
+            "Closed unresolved: no driver"
+        );
+        assert_eq!(
+            entry(customer(3), change("resolution.rejected", json!({}))).summary(),
+            "The customer said the problem is not fixed"
+        );
+    }
+
+    #[test]
+    fn the_api_names_the_agent_each_kind_is_about() {
+        let opened = Fact::TicketOpened {
+            subject: "s".to_owned(),
+            channel: Channel::Email,
+            assignee_id: Some(2),
+        };
+        assert_eq!(entry(None, opened).agent_id(), Some(2));
+        assert_eq!(
+            entry(customer(3), message(Visibility::Public, "x")).agent_id(),
+            None
+        );
+        assert_eq!(entry(agent(1), promise("open")).agent_id(), Some(1));
+        // A change names whoever made it, a customer's id included (as the API always has).
+        let confirmed = change("resolution.confirmed", json!({}));
+        assert_eq!(entry(customer(3), confirmed).agent_id(), Some(3));
+    }
+
+    #[test]
+    fn the_ticket_page_names_who_did_what() {
+        with_names(|names| {
+            let reply = entry(agent(1), message(Visibility::Public, "x"));
+            let line = reply.on_ticket_page(names, &day).expect("a message shows");
+            assert_eq!(
+                (
+                    line.class,
+                    line.author.as_str(),
+                    line.label.as_str(),
+                    line.line.as_str()
+                ),
+                ("message", "Maya Okafor", "by email", "")
+            );
+            // A customer is named as the ticket's customer.
+            let colleague = entry(customer(4), message(Visibility::Internal, "x"));
+            let line = colleague.on_ticket_page(names, &day).expect("a note shows");
+            assert_eq!(
+                (line.class, line.author.as_str(), line.label.as_str()),
+                ("internal", "Lee Chen", "internal note")
+            );
+            let gone = entry(agent(9), promise("kept"));
+            let line = gone.on_ticket_page(names, &day).expect("a promise shows");
+            assert_eq!(line.author, "someone");
+            assert_eq!(line.label, "promise (kept)");
+            assert_eq!(
+                line.line,
+                "Promised: Call back about the invoice — by 2026-11-21"
+            );
+            let call = Fact::Call {
+                direction: "outbound".to_owned(),
+                duration_seconds: 600,
+                summary: "Went through it.".to_owned(),
+                agreed: Some("Turn it off".to_owned()),
+            };
+            let line = entry(agent(1), call)
+                .on_ticket_page(names, &day)
+                .expect("a call");
+            assert_eq!(line.label, "outbound call, 10 min");
+            assert_eq!(line.line, "Went through it. Agreed: Turn it off");
+        });
+    }
+
+    #[test]
+    fn the_ticket_page_puts_changes_in_words() {
+        with_names(|names| {
+            let line = |fact: Fact| {
+                entry(agent(1), fact)
+                    .on_ticket_page(names, &day)
+                    .map(|line| line.line)
+            };
+            assert_eq!(line(change("message.added", json!({}))), None);
+            assert_eq!(line(change("ticket.created", json!({}))), None);
+            assert_eq!(line(change("ticket.updated", json!({"subject": {}}))), None);
+            assert_eq!(
+                line(change(
+                    "ticket.updated",
+                    json!({"assignee_id": {"before": null, "after": 1}, "team_id": {"before": 1, "after": 2},
+                           "priority": {"before": "normal", "after": "high"}, "tags": {"before": [], "after": ["vip"]}})
+                ))
+                .as_deref(),
+                Some("assigned to Maya Okafor; moved to another team; priority high; tags [\"vip\"]")
+            );
+            assert_eq!(
+                line(change(
+                    "ticket.updated",
+                    json!({"assignee_id": {"before": 1, "after": null}})
+                ))
+                .as_deref(),
+                Some("assigned to nobody")
+            );
+            assert_eq!(
+                line(change("ticket.escalated", json!({"reason": "Too slow"}))).as_deref(),
+                Some("asked for a manager: “Too slow”")
+            );
+            assert_eq!(
+                line(change(
+                    "problem.closed_unresolved",
+                    json!({"reason": {"after": "no_driver"}})
+                ))
+                .as_deref(),
+                Some("closed the problem unresolved: “no driver”")
+            );
+            assert_eq!(
+                line(change(
+                    "resolution.proposed",
+                    json!({"problem": {"after": "resolution_proposed"}})
+                ))
+                .as_deref(),
+                Some("resolution proposed (problem resolution proposed)")
+            );
+        });
+    }
+
+    #[test]
+    fn the_ticket_page_orders_changes_before_messages_calls_and_promises() {
+        let mut entries = [
+            entry(agent(1), promise("open")),
+            entry(agent(1), message(Visibility::Public, "x")),
+            entry(agent(1), change("ticket.updated", json!({}))),
+        ];
+        entries.sort_by(|x, y| x.ticket_page_order().cmp(&y.ticket_page_order()));
+        let kinds: Vec<Kind> = entries.iter().map(Entry::kind).collect();
+        assert_eq!(kinds, [Kind::Event, Kind::Message, Kind::Promise]);
+    }
+
+    #[test]
+    fn the_portal_says_you_and_names_the_others() {
+        with_names(|names| {
+            let mine = entry(customer(3), message(Visibility::Public, "x"));
+            assert_eq!(mine.portal_author(3, names), "You");
+            assert_eq!(mine.portal_author(4, names), "Lee Chen");
+            let unnamed = entry(
+                Some(EventActor {
+                    kind: ActorKind::Customer,
+                    id: None,
+                }),
+                message(Visibility::Public, "x"),
+            );
+            assert_eq!(unnamed.portal_author(3, names), "You");
+            assert_eq!(
+                entry(agent(1), message(Visibility::Public, "x")).portal_author(3, names),
+                "Maya Okafor"
+            );
+            assert_eq!(
+                entry(agent(9), message(Visibility::Public, "x")).portal_author(3, names),
+                "Support"
+            );
+            assert_eq!(
+                entry(None, message(Visibility::Public, "x")).portal_author(3, names),
+                "Support"
+            );
+        });
+    }
+
+    #[test]
+    fn the_portal_tells_open_promises_only() {
+        with_names(|names| {
+            assert_eq!(
+                entry(agent(1), promise("open"))
+                    .call_back(names, &day)
+                    .as_deref(),
+                Some("Maya Okafor promised: Call back about the invoice (by 2026-11-21).")
+            );
+            assert_eq!(
+                entry(agent(1), promise("kept")).call_back(names, &day),
+                None
+            );
+        });
+    }
+
+    #[test]
+    fn a_message_becomes_an_entry_of_its_ticket() {
+        let message = Message {
+            id: 12,
+            ticket_id: 40,
+            author: Author {
+                kind: AuthorKind::Customer,
+                id: Some(4),
+            },
+            channel: Channel::Portal,
+            visibility: Visibility::Public,
+            text: "Still broken".to_owned(),
+            html: "<p>Still broken</p>".to_owned(),
+            insight: None,
+            review: None,
+            email: None,
+            quoted_text: None,
+            attachments: vec![],
+            created_at: "2026-11-20T10:00:00.000000Z".to_owned(),
+        };
+        let entry = Entry::message(&message, 3);
+        assert_eq!(entry.actor, customer(4));
+        assert_eq!(
+            (entry.id, entry.customer_id, entry.ticket_id),
+            (12, 3, Some(40))
+        );
+        assert_eq!(entry.summary(), "Customer (portal): Still broken");
+    }
+
+    #[test]
+    fn deliveries_are_noted_for_mail_we_send() {
+        let mut email = EmailInfo {
+            message_id: None,
+            from: None,
+            to: vec![],
+            cc: vec![],
+            delivery: None,
+            delivery_detail: None,
+        };
+        assert_eq!(delivery_note(&email), None);
+        email.delivery = Some("queued".to_owned());
+        assert_eq!(delivery_note(&email).as_deref(), Some("mail queued"));
+        email.delivery_detail = Some("no SMTP server".to_owned());
+        assert_eq!(
+            delivery_note(&email).as_deref(),
+            Some("mail queued: no SMTP server")
+        );
+    }
+}
