@@ -9,7 +9,9 @@ mod resolution;
 mod survey;
 
 use crate::app::App;
+use askama::Template;
 use axum::Router;
+use axum::response::Html;
 use axum::routing::get;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -32,14 +34,28 @@ pub fn page_router() -> Router<App> {
         )
 }
 
-/// A small page for customers, styled by the shared stylesheet (no inline styles: the
-/// Content-Security-Policy allows none).
-fn page(title: &str, body: &str) -> axum::response::Html<String> {
-    axum::response::Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
-         <link rel=\"stylesheet\" href=\"/assets/rapport.css\"></head>\
-         <body class=\"portal\"><main class=\"narrow\"><div class=\"card\">{body}</div></main></body></html>",
-        title = rapport_domain::message::escape_html(title)
-    ))
+/// A short page for customers: a heading and one sentence.
+#[derive(Template)]
+#[template(path = "public/notice.html")]
+struct Notice<'a> {
+    title: &'a str,
+    heading: &'a str,
+    line: &'a str,
+}
+
+/// The page as HTML; a template that cannot render (it cannot, over plain strings) gives a
+/// bare notice rather than a crashed request.
+fn html(page: impl Template) -> Html<String> {
+    Html(page.render().unwrap_or_else(|error| {
+        tracing::error!(%error, "a public page did not render");
+        "Something went wrong on our side. Please try again in a moment.".to_owned()
+    }))
+}
+
+fn notice(title: &str, heading: &str, line: &str) -> Html<String> {
+    html(Notice {
+        title,
+        heading,
+        line,
+    })
 }

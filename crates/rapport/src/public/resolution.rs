@@ -1,7 +1,8 @@
-use super::page as render;
+use super::{html, notice};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path};
+use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::response::Html;
@@ -55,40 +56,44 @@ fn link_error(error: rapport_store::StoreError) -> ApiError {
     }
 }
 
+/// The page a "did this fix it?" link opens: it asks to confirm with a button.
+#[derive(Template)]
+#[template(path = "public/resolution.html")]
+struct ResolutionPage {
+    title: &'static str,
+    fixed: bool,
+}
+
 pub async fn page(State(app): State<App>, Path(token): Path<String>) -> Html<String> {
-    let (heading, button) = match app.store.peek_resolution_link(&token).await {
+    let fixed = match app.store.peek_resolution_link(&token).await {
         Ok(Some((_, false))) => {
-            return render(
+            return notice(
                 "This link",
-                "<h1>This link has already been used</h1><p>If the problem is back, simply reply to our last message.</p>",
+                "This link has already been used",
+                "If the problem is back, simply reply to our last message.",
             );
         }
-        Ok(Some((Answer::Fixed, true))) => ("Great: is it fixed?", "Yes, it's fixed"),
-        Ok(Some((Answer::NotFixed, true))) => {
-            ("Sorry it's not fixed yet", "No, it's not fixed yet")
-        }
+        Ok(Some((answer, true))) => answer == Answer::Fixed,
         Ok(None) => {
-            return render(
+            return notice(
                 "This link",
-                "<h1>This link is not valid</h1><p>Try copying the whole address from the message.</p>",
+                "This link is not valid",
+                "Try copying the whole address from the message.",
             );
         }
         Err(error) => {
             tracing::error!(%error, "could not read a resolution link");
-            return render(
+            return notice(
                 "Sorry",
-                "<h1>Something went wrong on our side</h1><p>Please try again in a moment.</p>",
+                "Something went wrong on our side",
+                "Please try again in a moment.",
             );
         }
     };
-    render(
-        "Did this fix it?",
-        &format!(
-            "<h1>{heading}</h1><p>Anything you add goes straight to the person handling your case.</p>\
-             <form method=\"post\"><textarea name=\"comment\" rows=\"4\" placeholder=\"Anything to add? (optional)\"></textarea>\
-             <p><button type=\"submit\">{button}</button></p></form>"
-        ),
-    )
+    html(ResolutionPage {
+        title: "Did this fix it?",
+        fixed,
+    })
 }
 
 pub async fn submit_page(
@@ -102,20 +107,16 @@ pub async fn submit_page(
         .await
         .map_err(link_error)
     {
-        Ok((Answer::Fixed, _)) => render(
+        Ok((Answer::Fixed, _)) => notice(
             "Thank you",
-            "<h1>Thank you!</h1><p>We're glad it's fixed. If anything comes back, just reply to our message.</p>",
+            "Thank you!",
+            "We're glad it's fixed. If anything comes back, just reply to our message.",
         ),
-        Ok((Answer::NotFixed, _)) => render(
+        Ok((Answer::NotFixed, _)) => notice(
             "We're on it",
-            "<h1>Thanks for telling us</h1><p>The problem is open again and the person handling your case has your message.</p>",
+            "Thanks for telling us",
+            "The problem is open again and the person handling your case has your message.",
         ),
-        Err(error) => render(
-            "This link",
-            &format!(
-                "<h1>This link can't be used</h1><p>{}</p>",
-                rapport_domain::message::escape_html(&error.message)
-            ),
-        ),
+        Err(error) => notice("This link", "This link can't be used", &error.message),
     }
 }

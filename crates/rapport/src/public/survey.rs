@@ -1,7 +1,8 @@
-use super::page as render;
+use super::{html, notice};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path};
+use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::response::Html;
@@ -45,18 +46,17 @@ fn link_error(error: rapport_store::StoreError) -> ApiError {
     }
 }
 
+/// The page a survey link opens: the scores as buttons.
+#[derive(Template)]
+#[template(path = "public/survey.html")]
+struct SurveyPage {
+    title: &'static str,
+}
+
 pub async fn page(Path(_token): Path<String>) -> Html<String> {
-    let buttons: String = (0..=10)
-        .map(|n| format!("<button type=\"submit\" name=\"score\" value=\"{n}\">{n}</button>"))
-        .collect();
-    render(
-        "How did we do?",
-        &format!(
-            "<h1>How did we do?</h1><p>For a satisfaction survey choose 1 (poor) to 5 (excellent); for \"would you \
-             recommend us\" choose 0 to 10.</p><form method=\"post\"><textarea name=\"comment\" rows=\"3\" \
-             placeholder=\"Anything to add? (optional)\"></textarea><p>{buttons}</p></form>"
-        ),
-    )
+    html(SurveyPage {
+        title: "How did we do?",
+    })
 }
 
 pub async fn submit_page(
@@ -70,16 +70,11 @@ pub async fn submit_page(
         .await
         .map_err(link_error)
     {
-        Ok(_) => render(
+        Ok(_) => notice(
             "Thank you",
-            "<h1>Thank you!</h1><p>Your answer reaches the people who look after you.</p>",
+            "Thank you!",
+            "Your answer reaches the people who look after you.",
         ),
-        Err(error) => render(
-            "This survey",
-            &format!(
-                "<h1>That didn't work</h1><p>{}</p>",
-                rapport_domain::message::escape_html(&error.message)
-            ),
-        ),
+        Err(error) => notice("This survey", "That didn't work", &error.message),
     }
 }

@@ -1214,3 +1214,32 @@ async fn finished_jobs_are_forgotten_after_thirty_days_and_waiting_ones_never() 
         "waiting jobs are kept"
     );
 }
+
+#[tokio::test]
+async fn a_survey_link_opens_a_page_of_scores_and_a_bad_link_says_so() {
+    let app = TestApp::spawn().await;
+    let survey = app
+        .client()
+        .get(app.url("/survey/not-a-token"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(survey.contains("How did we do?"), "{survey}");
+    assert!(survey.contains(r#"name="score" value="0">0</button>"#));
+    assert!(survey.contains(r#"name="score" value="10">10</button>"#));
+
+    let answered = app
+        .client()
+        .post(app.url("/survey/not-a-token"))
+        .form(&[("score", "5")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(answered.status(), reqwest::StatusCode::OK);
+    let text = answered.text().await.expect("html");
+    assert!(text.contains("<h1>That didn&#39;t work</h1>"), "{text}");
+    assert!(text.contains("not valid"), "{text}");
+}
