@@ -3,7 +3,7 @@
 //! risk) is `rapport_domain::health`, documented in `docs/health.md`.
 
 use crate::promises::PromiseStatus;
-use crate::rows::{int, named, opt_text, text};
+use crate::rows::{int, named, opt_int, opt_text, text};
 use crate::tasks::{self, NewTask};
 use crate::{Store, StoreError, StoreResult, Tx, clock};
 use rapport_domain::health::{Facts, Member, Said, Words, window};
@@ -63,57 +63,48 @@ pub(crate) async fn compute(
 /// Loads what the health model needs to know about a customer, as of `now`.
 async fn facts(tx: &mut Tx, now: OffsetDateTime, customer_id: i64) -> StoreResult<Facts> {
     let ago = |days: i64| clock::format(now - Duration::days(days));
+    // Everything countable in one statement: the ticket page and the panel read health on
+    // every view.
     let row = sqlx::query(
-        "SELECT c.created_at, o.relationship_kind FROM customers c LEFT JOIN organizations o ON o.id = c.organization_id WHERE c.id = $1",
+        "SELECT c.created_at, o.relationship_kind, \
+         (SELECT COUNT(*) FROM promises WHERE customer_id = $1 AND status = $2 AND settled_at > $4) AS promises_kept, \
+         (SELECT COUNT(*) FROM promises WHERE customer_id = $1 AND status = $3 AND settled_at > $4) AS promises_broken, \
+         (SELECT COALESCE(SUM(CASE WHEN problem = $6 AND resolution_confirmed = 1 THEN 1 ELSE 0 END), 0) \
+            FROM tickets WHERE customer_id = $1 AND updated_at > $5) AS confirmed, \
+         (SELECT COALESCE(SUM(CASE WHEN problem = $6 AND (resolution_confirmed IS NULL OR resolution_confirmed <> 1) THEN 1 ELSE 0 END), 0) \
+            FROM tickets WHERE customer_id = $1 AND updated_at > $5) AS unconfirmed, \
+         (SELECT COALESCE(SUM(CASE WHEN problem = $7 THEN 1 ELSE 0 END), 0) \
+            FROM tickets WHERE customer_id = $1 AND updated_at > $5) AS closed_unresolved, \
+         (SELECT COALESCE(SUM(CASE WHEN created_at > $8 THEN 1 ELSE 0 END), 0) \
+            FROM tickets WHERE customer_id = $1 AND updated_at > $5) AS recent, \
+         (SELECT COUNT(*) FROM events e JOIN tickets t ON t.id = e.entity_id AND e.entity = $10 \
+            WHERE t.customer_id = $1 AND e.at > $9 AND (e.action IN ($11, $12) \
+            OR (e.action = $13 AND e.changes LIKE '%\"problem\"%'))) AS reopened, \
+         (SELECT score FROM surveys WHERE customer_id = $1 AND kind = $14 AND answered_at > $15 \
+            ORDER BY answered_at DESC LIMIT 1) AS latest_nps \
+         FROM customers c LEFT JOIN organizations o ON o.id = c.organization_id WHERE c.id = $1",
     )
     .bind(customer_id)
+    .bind(PromiseStatus::Kept.as_str())
+    .bind(PromiseStatus::Broken.as_str())
+    .bind(ago(window::PROMISES))
+    .bind(ago(window::TICKETS))
+    .bind(Problem::Resolved.as_str())
+    .bind(Problem::ClosedUnresolved.as_str())
+    .bind(ago(window::RECENT_TICKETS))
+    .bind(ago(window::REOPENINGS))
+    .bind("ticket")
+    .bind(TicketMove::RejectResolution.action())
+    .bind(TicketMove::Reopen.action())
+    .bind(crate::conversation::MESSAGE_ADDED)
+    .bind(SurveyKind::Nps.as_str())
+    .bind(ago(window::SURVEYS))
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| StoreError::not_found("customer", customer_id))?;
     let since = clock::parse(&text(&row, "created_at")?).unwrap_or(now);
     let partnership = opt_text(&row, "relationship_kind")?.as_deref()
         == Some(RelationshipKind::Partnership.as_str());
-
-    let promises =
-        "SELECT COUNT(*) FROM promises WHERE customer_id = $1 AND status = $2 AND settled_at > $3";
-    let settled = |status: PromiseStatus| {
-        sqlx::query_scalar::<_, i64>(promises)
-            .bind(customer_id)
-            .bind(status.as_str())
-            .bind(ago(window::PROMISES))
-    };
-    let promises_kept = settled(PromiseStatus::Kept).fetch_one(&mut **tx).await?;
-    let promises_broken = settled(PromiseStatus::Broken).fetch_one(&mut **tx).await?;
-
-    let tickets = sqlx::query(
-        "SELECT \
-         COALESCE(SUM(CASE WHEN problem = $3 AND resolution_confirmed = 1 THEN 1 ELSE 0 END), 0) AS confirmed, \
-         COALESCE(SUM(CASE WHEN problem = $3 AND (resolution_confirmed IS NULL OR resolution_confirmed <> 1) THEN 1 ELSE 0 END), 0) AS unconfirmed, \
-         COALESCE(SUM(CASE WHEN problem = $4 THEN 1 ELSE 0 END), 0) AS closed_unresolved, \
-         COALESCE(SUM(CASE WHEN created_at > $5 THEN 1 ELSE 0 END), 0) AS recent \
-         FROM tickets WHERE customer_id = $1 AND updated_at > $2",
-    )
-    .bind(customer_id)
-    .bind(ago(window::TICKETS))
-    .bind(Problem::Resolved.as_str())
-    .bind(Problem::ClosedUnresolved.as_str())
-    .bind(ago(window::RECENT_TICKETS))
-    .fetch_one(&mut **tx)
-    .await?;
-
-    let problems_reopened: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM events e JOIN tickets t ON t.id = e.entity_id AND e.entity = $3 \
-         WHERE t.customer_id = $1 AND e.at > $2 AND (e.action IN ($4, $5) \
-         OR (e.action = $6 AND e.changes LIKE '%\"problem\"%'))",
-    )
-    .bind(customer_id)
-    .bind(ago(window::REOPENINGS))
-    .bind("ticket")
-    .bind(TicketMove::RejectResolution.action())
-    .bind(TicketMove::Reopen.action())
-    .bind(crate::conversation::MESSAGE_ADDED)
-    .fetch_one(&mut **tx)
-    .await?;
 
     // What the customer's own words say, newest first.
     let insights: Vec<String> = sqlx::query_scalar(
@@ -138,28 +129,19 @@ async fn facts(tx: &mut Tx, now: OffsetDateTime, customer_id: i64) -> StoreResul
     .bind(ago(window::SURVEYS))
     .fetch_all(&mut **tx)
     .await?;
-    let latest_nps: Option<Option<i64>> = sqlx::query_scalar(
-        "SELECT score FROM surveys WHERE customer_id = $1 AND kind = $2 AND answered_at > $3 ORDER BY answered_at DESC LIMIT 1",
-    )
-    .bind(customer_id)
-    .bind(SurveyKind::Nps.as_str())
-    .bind(ago(window::SURVEYS))
-    .fetch_optional(&mut **tx)
-    .await?;
-
     Ok(Facts {
         days_as_customer: (now - since).whole_days(),
         partnership,
-        promises_kept,
-        promises_broken,
-        problems_confirmed: int(&tickets, "confirmed")?,
-        problems_unconfirmed: int(&tickets, "unconfirmed")?,
-        problems_closed_unresolved: int(&tickets, "closed_unresolved")?,
-        problems_reopened,
-        recent_tickets: int(&tickets, "recent")?,
+        promises_kept: int(&row, "promises_kept")?,
+        promises_broken: int(&row, "promises_broken")?,
+        problems_confirmed: int(&row, "confirmed")?,
+        problems_unconfirmed: int(&row, "unconfirmed")?,
+        problems_closed_unresolved: int(&row, "closed_unresolved")?,
+        problems_reopened: int(&row, "reopened")?,
+        recent_tickets: int(&row, "recent")?,
         words: Words::of(&insights),
         csat_scores,
-        latest_nps: latest_nps.flatten(),
+        latest_nps: opt_int(&row, "latest_nps")?,
         response_waits: response_waits(tx, now, customer_id).await?,
     })
 }
