@@ -118,6 +118,8 @@ export async function startRapport() {
   cli(["admin", "create-agent", "--email", "priya@rapport.test", "--name", "Priya Raman", "--role", "supervisor", "--reports-to", "maya@rapport.test", "--password-stdin"], "priya-browser-2026\n");
   cli(["admin", "create-agent", "--email", "sam@rapport.test", "--name", "Sam Lindqvist", "--role", "agent", "--reports-to", "priya@rapport.test", "--password-stdin"], "sam-browser-2026\n");
   const token = cli(["admin", "create-token", "--email", "maya@rapport.test"]);
+  // Mail is posted with its own credential, as a mail gateway would.
+  const intakeToken = cli(["admin", "create-intake-token", "--label", "browser journeys"]);
 
   const server = spawn(binary, ["--config", config, "serve"], { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
@@ -146,6 +148,7 @@ export async function startRapport() {
     base,
     api,
     token,
+    intakeToken,
     log: () => log,
     /** The newest mail to `to` whose text matches `pattern`, waiting for it to arrive. */
     async mail(to, pattern) {

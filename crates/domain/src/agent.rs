@@ -49,6 +49,34 @@ mod tests {
     }
 
     #[test]
+    fn a_restricted_team_is_open_to_its_members_and_admins_only() {
+        let agent = |id, role| Agent {
+            id,
+            email: format!("{id}@rapport.test"),
+            name: format!("Agent {id}"),
+            role,
+            reports_to: None,
+            created_at: String::new(),
+        };
+        let mut team = Team {
+            id: 1,
+            name: "Legal".into(),
+            member_ids: vec![2],
+            restricted: true,
+            created_at: String::new(),
+        };
+        assert!(team.is_open_to(&agent(2, Role::Agent)), "a member");
+        assert!(team.is_open_to(&agent(3, Role::Admin)), "an admin");
+        assert!(!team.is_open_to(&agent(4, Role::Agent)), "an outsider");
+        assert!(
+            !team.is_open_to(&agent(5, Role::Supervisor)),
+            "a supervisor outside the team"
+        );
+        team.restricted = false;
+        assert!(team.is_open_to(&agent(4, Role::Agent)), "an open team");
+    }
+
+    #[test]
     fn role_names_parse_and_explain() {
         assert_eq!("supervisor".parse::<Role>(), Ok(Role::Supervisor));
         let err = "boss".parse::<Role>().expect_err("unknown role");
@@ -82,4 +110,12 @@ pub struct Team {
     /// A restricted team's tickets are seen only by its members and admins.
     pub restricted: bool,
     pub created_at: String,
+}
+
+impl Team {
+    /// Whether `agent` may see this team's tickets, and so put a ticket in it: anyone for an
+    /// open team; for a restricted one, its members and admins.
+    pub fn is_open_to(&self, agent: &Agent) -> bool {
+        !self.restricted || agent.role == Role::Admin || self.member_ids.contains(&agent.id)
+    }
 }

@@ -8,8 +8,6 @@
 //! empty; the benchmark adds tickets to it.
 
 use rapport::{App, Config};
-use rapport_domain::{Actor, Role};
-use rapport_store::agents::NewAgent;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -43,20 +41,8 @@ async fn main() -> anyhow::Result<()> {
         "SQLite"
     };
     let app = App::build(config).await?;
-    let admin = app
-        .store
-        .create_agent(
-            NewAgent {
-                email: "bench@rapport.test",
-                name: "Bench",
-                role: Role::Admin,
-                reports_to: None,
-                password: None,
-            },
-            Actor::System,
-        )
-        .await?;
-    let token = app.store.create_token(admin.id, "bench").await?.token;
+    // Mail is posted with a mail intake token, as a gateway would.
+    let token = app.store.create_intake_token("bench").await?.token;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/api/v1/inbound/email", listener.local_addr()?);
     tokio::spawn(rapport::serve(

@@ -192,6 +192,14 @@ impl FromRequestParts<App> for AuthAgent {
             })?;
         match app.store.agent_for_token(token).await? {
             Some(agent) => Ok(AuthAgent(agent)),
+            None if token.starts_with(rapport_store::auth::INTAKE_TOKEN_PREFIX)
+                && app.store.is_intake_token(token).await? =>
+            {
+                Err(ApiError::forbidden(
+                    "This is a mail intake token: it can only post mail to /api/v1/inbound/email. \
+                 Everything else needs an agent's token (`rapport admin create-token`).",
+                ))
+            }
             None => Err(ApiError::unauthenticated(
                 "invalid_token",
                 "This API token is not valid: it may have been mistyped or revoked.",

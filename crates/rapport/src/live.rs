@@ -27,6 +27,9 @@ const POSTGRES_LOOKBACK: i64 = 200;
 pub struct Change {
     pub ticket_id: i64,
     pub action: String,
+    /// The ticket is in a restricted team: only its members and admins are told.
+    #[serde(skip)]
+    pub restricted: bool,
 }
 
 /// Who is looking at a ticket.
@@ -175,12 +178,17 @@ impl Live {
                     continue;
                 }
             };
-            for (id, ticket_id, action) in events {
+            for event in events {
+                let id = event.id;
                 if id <= started_at || !sent.insert(id) {
                     continue;
                 }
                 last = last.max(id);
-                let change = Change { ticket_id, action };
+                let change = Change {
+                    ticket_id: event.ticket_id,
+                    action: event.action,
+                    restricted: event.restricted,
+                };
                 let _ = self.inner.signals.send(Signal::Change(change));
             }
             // Only ids the next read can return need remembering.

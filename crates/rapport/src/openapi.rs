@@ -29,6 +29,17 @@ impl utoipa::Modify for BearerToken {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        components.add_security_scheme(
+            "intake",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A mail intake token (`rapport admin create-intake-token`): it posts inbound mail and nothing else.",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 

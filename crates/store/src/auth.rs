@@ -8,6 +8,9 @@ use rapport_domain::Agent;
 /// How long a browser session lasts without use.
 pub const SESSION_IDLE_SECONDS: i64 = 14 * 24 * 60 * 60;
 
+/// How mail intake tokens begin, so that a misplaced one can be named as such.
+pub const INTAKE_TOKEN_PREFIX: &str = "rpi_";
+
 /// A freshly created API token: the secret is in `token`, and this is the only time it exists
 /// outside the caller's hands.
 pub struct IssuedToken {
@@ -67,6 +70,44 @@ impl Store {
             return Err(StoreError::not_found("token", token_id));
         }
         Ok(())
+    }
+
+    /// Creates a mail intake token: it may post inbound mail and do nothing else, and no
+    /// agent's token may post mail (see `POST /api/v1/inbound/email`).
+    pub async fn create_intake_token(&self, label: &str) -> StoreResult<IssuedToken> {
+        let token = secrets::generate(INTAKE_TOKEN_PREFIX);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO intake_tokens (label, token_hash, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(label)
+        .bind(secrets::digest(&token))
+        .bind(self.now())
+        .fetch_one(self.pool())
+        .await?;
+        Ok(IssuedToken { id, token })
+    }
+
+    /// Whether this is a live (not revoked) mail intake token.
+    pub async fn is_intake_token(&self, token: &str) -> StoreResult<bool> {
+        let row = sqlx::query(
+            "SELECT id, last_used_at FROM intake_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(secrets::digest(token))
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        // As for API tokens: record use at most once a minute.
+        let last_used = crate::rows::opt_text(&row, "last_used_at")?;
+        if last_used.is_none_or(|at| at < self.from_now(-60)) {
+            sqlx::query("UPDATE intake_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(self.now())
+                .bind(crate::rows::int(&row, "id")?)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(true)
     }
 
     /// Starts a browser session for an agent and returns its secret id (for the cookie).

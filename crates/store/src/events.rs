@@ -76,10 +76,13 @@ impl Store {
         Ok(id.unwrap_or(0))
     }
 
-    /// Ticket events after an id, oldest first: `(event id, ticket id, action)`.
-    pub async fn ticket_events_after(&self, after: i64) -> StoreResult<Vec<(i64, i64, String)>> {
+    /// Ticket events after an id, oldest first, each with whether its ticket is (now) in a
+    /// restricted team, so that live updates reach only those who may see it.
+    pub async fn ticket_events_after(&self, after: i64) -> StoreResult<Vec<TicketEvent>> {
         let rows = sqlx::query(
-            "SELECT id, entity_id, action FROM events WHERE id > $1 AND entity = $2 ORDER BY id LIMIT 1000",
+            "SELECT e.id, e.entity_id, e.action, COALESCE(m.restricted, 0) AS restricted \
+             FROM events e LEFT JOIN tickets t ON t.id = e.entity_id LEFT JOIN teams m ON m.id = t.team_id \
+             WHERE e.id > $1 AND e.entity = $2 ORDER BY e.id LIMIT 1000",
         )
         .bind(after)
         .bind("ticket")
@@ -87,12 +90,23 @@ impl Store {
         .await?;
         rows.iter()
             .map(|row| {
-                Ok((
-                    crate::rows::int(row, "id")?,
-                    crate::rows::int(row, "entity_id")?,
-                    crate::rows::text(row, "action")?,
-                ))
+                Ok(TicketEvent {
+                    id: crate::rows::int(row, "id")?,
+                    ticket_id: crate::rows::int(row, "entity_id")?,
+                    action: crate::rows::text(row, "action")?,
+                    restricted: crate::rows::int(row, "restricted")? != 0,
+                })
             })
             .collect()
     }
+}
+
+/// An event of a ticket, as live updates carry it.
+#[derive(Debug, Clone)]
+pub struct TicketEvent {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub action: String,
+    /// The ticket is in a restricted team: only its members and admins hear of it.
+    pub restricted: bool,
 }

@@ -110,12 +110,15 @@ fn ticket_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
     })
 }
 
-/// The agent's open promises due before `$2` (the end of their day).
-fn promises_due() -> String {
+/// The agent's open promises due before `$2` (the end of their day), but not those on a
+/// ticket they may no longer see.
+fn promises_due(agent: &Agent) -> String {
     format!(
         "FROM promises p JOIN customers c ON c.id = p.customer_id \
-         WHERE p.status = {} AND p.agent_id = $1 AND p.due_at < $2",
-        sql_names(&[PromiseStatus::Open])
+         WHERE p.status = {} AND p.agent_id = $1 AND p.due_at < $2 \
+           AND (p.ticket_id IS NULL OR p.ticket_id IN (SELECT t.id FROM tickets t WHERE {}))",
+        sql_names(&[PromiseStatus::Open]),
+        visible(agent)
     )
 }
 
@@ -179,7 +182,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT p.ticket_id, p.customer_id, c.name AS customer_name, p.what, p.kind, p.due_at, p.created_at \
              {} ORDER BY p.due_at, p.id LIMIT {LIMIT}",
-            promises_due()
+            promises_due(agent)
         ))
         .bind(agent.id)
         .bind(today_end)
@@ -257,7 +260,7 @@ impl Store {
                     .await?
                 }
                 Listing::PromisesDue => {
-                    sqlx::query_scalar(&format!("SELECT COUNT(*) {}", promises_due()))
+                    sqlx::query_scalar(&format!("SELECT COUNT(*) {}", promises_due(agent)))
                         .bind(agent.id)
                         .bind(today_end)
                         .fetch_one(self.pool())
@@ -313,6 +316,20 @@ impl Store {
         }
         let hidden = self.hidden_from(agent, &[ticket.id]).await?;
         Ok(!hidden.contains(&ticket.id))
+    }
+
+    /// Keeps of `items` those the agent may see: what names no ticket, or a ticket they may
+    /// see (promises, tasks and the like on a restricted team's ticket stay with its members).
+    pub async fn retain_visible<T>(
+        &self,
+        agent: &Agent,
+        items: &mut Vec<T>,
+        ticket_of: impl Fn(&T) -> Option<i64>,
+    ) -> StoreResult<()> {
+        let ids: Vec<i64> = items.iter().filter_map(&ticket_of).collect();
+        let hidden = self.hidden_from(agent, &ids).await?;
+        items.retain(|item| ticket_of(item).is_none_or(|id| !hidden.contains(&id)));
+        Ok(())
     }
 
     /// Of these tickets, those the agent may not see (restricted teams they are not in).

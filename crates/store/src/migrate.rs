@@ -25,7 +25,8 @@ const MIGRATIONS: &[Migration] = migrations![
     "0002_coach",
     "0003_relationships",
     "0004_email",
-    "0005_portal"
+    "0005_portal",
+    "0006_intake_tokens",
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<Vec<&'static str>> {

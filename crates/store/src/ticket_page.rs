@@ -90,9 +90,14 @@ impl Store {
         let health = self.customer_health_now(customer.id).await?;
         let open_tickets = self.open_tickets(viewer, customer.id).await?;
         let mut complaints = self.complaints(customer.id).await?;
-        let ids: Vec<i64> = complaints.iter().map(|c| c.ticket_id).collect();
-        let hidden = self.hidden_from(viewer, &ids).await?;
-        complaints.retain(|c| !hidden.contains(&c.ticket_id));
+        self.retain_visible(viewer, &mut complaints, |c| Some(c.ticket_id))
+            .await?;
+        // Promises and survey answers on a restricted team's tickets stay with its members.
+        let entries = PanelEntries {
+            promises: self.visible_entries(viewer, entries.promises).await?,
+            moments: self.visible_entries(viewer, entries.moments).await?,
+            surveys: self.visible_entries(viewer, entries.surveys).await?,
+        };
         Ok(PanelFacts {
             organization,
             health,

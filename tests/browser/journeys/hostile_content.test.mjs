@@ -43,7 +43,7 @@ test("stored script in subjects, bodies, names and HTML mail never runs", async 
   });
   const inbound = await fetch(`${base}/api/v1/inbound/email`, {
     method: "POST",
-    headers: { "Content-Type": "message/rfc822", Authorization: `Bearer ${rapport.token}` },
+    headers: { "Content-Type": "message/rfc822", Authorization: `Bearer ${rapport.intakeToken}` },
     body: EMAIL,
   });
   assert.equal(inbound.status, 202, await inbound.text());

@@ -57,7 +57,7 @@ pub enum Command {
     /// Run the background worker alone (timers, follow-ups, surveys, health), for a deployment
     /// with several servers; `serve` runs one too.
     Worker,
-    /// Administration: agents and tokens.
+    /// Administration: agents, tokens and mail intake tokens.
     #[command(subcommand)]
     Admin(AdminCommand),
     /// Take one raw email on standard input, for an MTA pipe. Exits 0 once it is stored,
@@ -109,6 +109,13 @@ pub enum AdminCommand {
         email: String,
         /// What the token is for, e.g. "CRM sync".
         #[arg(long, default_value = "command line")]
+        label: String,
+    },
+    /// Create a mail intake token for a mail gateway that posts to `/api/v1/inbound/email`;
+    /// it can post mail and nothing else. Prints the token alone on standard output.
+    CreateIntakeToken {
+        /// What the token is for, e.g. "Postfix on mx1".
+        #[arg(long, default_value = "mail intake")]
         label: String,
     },
     /// Print a single-use link that signs a customer in to the portal (for 30 minutes),
@@ -263,6 +270,15 @@ async fn run_admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
             eprintln!(
                 "Created a token for {}. It is shown only this once; keep it somewhere safe.",
                 agent.email
+            );
+            println!("{}", issued.token);
+            Ok(())
+        }
+        AdminCommand::CreateIntakeToken { label } => {
+            let issued = app.store.create_intake_token(&label).await?;
+            eprintln!(
+                "Created a mail intake token ({label}). It can only post mail to /api/v1/inbound/email. \
+                 It is shown only this once; keep it somewhere safe."
             );
             println!("{}", issued.token);
             Ok(())

@@ -19,7 +19,7 @@ pub struct ReviewRequest {
     /// Taken from the ticket when `ticket_id` is given.
     customer_name: Option<String>,
     /// Fill in what the ticket knows: the customer's latest message, their name, whether the
-    /// ticket is tagged `complaint`.
+    /// ticket is tagged `complaint`. A restricted team's ticket is for its members and admins.
     ticket_id: Option<i64>,
 }
 
@@ -27,10 +27,10 @@ pub struct ReviewRequest {
 /// stored and nothing is blocked.
 #[utoipa::path(post, path = "/api/v1/coach/reply", tag = "coach", security(("bearer" = [])),
     request_body = ReviewRequest,
-    responses((status = 200, body = Review), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Review), (status = 403, description = "`ticket_id` names a restricted team's ticket the agent is not allowed to see", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn review_reply(
     State(app): State<App>,
-    _auth: AuthAgent,
+    auth: AuthAgent,
     Json(input): Json<ReviewRequest>,
 ) -> ApiResult<Json<Review>> {
     if input.text.trim().is_empty() {
@@ -49,14 +49,17 @@ pub async fn review_reply(
         ));
     }
     let mut context = match input.ticket_id {
-        Some(ticket_id) => context_for_ticket(&app, ticket_id)
-            .await
-            .map_err(|err| match err {
+        Some(ticket_id) => {
+            let ticket = app.store.ticket(ticket_id).await.map_err(|err| match err {
                 StoreError::NotFound { .. } => {
                     StoreError::unknown("ticket", "ticket_id", ticket_id)
                 }
                 other => other,
-            })?,
+            })?;
+            // The context is the ticket's words: only for those who may read them.
+            crate::tickets::ensure_visible(&app, &auth.0, &ticket).await?;
+            context_for_ticket(&app, ticket_id).await?
+        }
         None => ReplyContext::default(),
     };
     if input.customer_message.is_some() {

@@ -1,7 +1,8 @@
-//! Inbound email over HTTP, for mail gateways and providers that post raw messages, and the
-//! admin's view of what came in (including what was rejected and why).
+//! Inbound email over HTTP, for mail gateways and providers that post raw messages with a mail
+//! intake token, and the admin's view of what came in (including what was rejected and why).
 
 mod attachment;
+mod credential;
 
 pub(crate) use attachment::download;
 mod list;

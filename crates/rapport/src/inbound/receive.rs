@@ -1,6 +1,7 @@
+use super::credential::MailIntake;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{AuthAgent, Json, Query};
+use crate::extract::{Json, Query};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -24,13 +25,15 @@ pub struct ReceiveQuery {
 /// committed: a new ticket, a reply threaded onto its ticket, or (with `ticket_id` null) an
 /// auto-reply, bounce or bulk mail that opens nothing. The same mail posted twice is stored
 /// once. Mail that is not a message (422) or too large (413) is still kept, raw, for admins.
-#[utoipa::path(post, path = "/api/v1/inbound/email", tag = "email", security(("bearer" = [])),
+/// Takes a mail intake token (`rapport admin create-intake-token`), never an agent's token:
+/// mail is written in a customer's name.
+#[utoipa::path(post, path = "/api/v1/inbound/email", tag = "email", security(("intake" = [])),
     params(ReceiveQuery),
     request_body(content = String, content_type = "message/rfc822", description = "The raw message"),
-    responses((status = 202, body = Ingested), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 202, body = Ingested), (status = 403, description = "An agent's token or session: mail needs an intake token", body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn receive_email(
     State(app): State<App>,
-    _auth: AuthAgent,
+    _intake: MailIntake,
     Query(query): Query<ReceiveQuery>,
     headers: HeaderMap,
     body: Body,

@@ -33,7 +33,7 @@ pub struct CreatePromise {
 /// is not kept in time, which alerts the promiser and their supervisor.
 #[utoipa::path(post, path = "/api/v1/promises", tag = "promises", security(("bearer" = [])),
     request_body = CreatePromise,
-    responses((status = 201, body = Promise), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Promise), (status = 403, description = "`ticket_id` names a restricted team's ticket the agent is not in", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_promise(
     State(app): State<App>,
     auth: AuthAgent,
@@ -47,6 +47,7 @@ pub async fn create_promise(
                 }
                 other => other,
             })?;
+            crate::tickets::ensure_visible(&app, &auth.0, &ticket).await?;
             if input.customer_id.is_some_and(|id| id != ticket.customer_id) {
                 return Err(ApiError::invalid(
                     "`customer_id` is not the customer of `ticket_id`; give one or the other.",

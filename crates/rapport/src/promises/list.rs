@@ -18,13 +18,14 @@ pub struct PromiseList {
     items: Vec<Promise>,
 }
 
-/// The promises made to a customer, soonest due first.
+/// The promises made to a customer, soonest due first; those on a restricted team's tickets
+/// only for its members and admins.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/promises", tag = "promises", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Customer id"), PromiseQuery),
     responses((status = 200, body = PromiseList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_customer_promises(
     State(app): State<App>,
-    _auth: AuthAgent,
+    auth: AuthAgent,
     Path(id): Path<i64>,
     Query(query): Query<PromiseQuery>,
 ) -> ApiResult<Json<PromiseList>> {
@@ -39,7 +40,9 @@ pub async fn list_customer_promises(
         }
     };
     app.store.customer(id).await?;
-    Ok(Json(PromiseList {
-        items: app.store.promises_for(id, open_only).await?,
-    }))
+    let mut items = app.store.promises_for(id, open_only).await?;
+    app.store
+        .retain_visible(&auth.0, &mut items, |promise| promise.ticket_id)
+        .await?;
+    Ok(Json(PromiseList { items }))
 }

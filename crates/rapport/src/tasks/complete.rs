@@ -29,6 +29,9 @@ pub async fn complete_task(
     if task.agent_id != auth.0.id {
         auth.require(Role::Supervisor, "Completing another agent's task")?;
     }
+    if let Some(ticket_id) = task.ticket_id {
+        crate::tickets::visible_to(&app, &auth, ticket_id).await?;
+    }
     Ok(Json(
         app.store
             .complete_task(id, &input.outcome, auth.actor())

@@ -21,7 +21,8 @@ pub struct TaskList {
     items: Vec<Task>,
 }
 
-/// An agent's open tasks, soonest due first.
+/// An agent's open tasks, soonest due first, but those on a restricted team's tickets only for
+/// its members and admins.
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", security(("bearer" = [])),
     params(TaskQuery),
     responses((status = 200, body = TaskList), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -45,7 +46,9 @@ pub async fn list_tasks(
             ));
         }
     };
-    Ok(Json(TaskList {
-        items: app.store.tasks_for(agent_id, due_by).await?,
-    }))
+    let mut items = app.store.tasks_for(agent_id, due_by).await?;
+    app.store
+        .retain_visible(&auth.0, &mut items, |task| task.ticket_id)
+        .await?;
+    Ok(Json(TaskList { items }))
 }

@@ -10,7 +10,7 @@ mod show;
 mod update;
 
 use crate::app::App;
-use rapport_domain::{Message, Ticket};
+use rapport_domain::{Agent, Message, Ticket};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -34,13 +34,45 @@ pub(crate) async fn visible_to(
     id: i64,
 ) -> crate::error::ApiResult<Ticket> {
     let ticket = app.store.ticket(id).await?;
-    if !app.store.agent_may_see(&auth.0, &ticket).await? {
-        return Err(crate::error::ApiError::forbidden(format!(
-            "Ticket {id} belongs to a restricted team that {} is not in.",
-            auth.0.email
-        )));
-    }
+    ensure_visible(app, &auth.0, &ticket).await?;
     Ok(ticket)
+}
+
+/// 403 unless the agent may see the ticket (for what names a ticket: a promise, a task, the
+/// coach's context).
+pub(crate) async fn ensure_visible(
+    app: &App,
+    agent: &Agent,
+    ticket: &Ticket,
+) -> crate::error::ApiResult<()> {
+    if app.store.agent_may_see(agent, ticket).await? {
+        return Ok(());
+    }
+    Err(crate::error::ApiError::forbidden(format!(
+        "Ticket {} belongs to a restricted team that {} is not in.",
+        ticket.id, agent.email
+    )))
+}
+
+/// 403 when the agent moves a ticket into a restricted team they are not in (admins may):
+/// they would be giving away what they could then not see. An unknown team is left to the
+/// update, which names it.
+pub(crate) async fn ensure_may_move_to(
+    app: &App,
+    agent: &Agent,
+    team_id: Option<i64>,
+) -> crate::error::ApiResult<()> {
+    let Some(team_id) = team_id else {
+        return Ok(());
+    };
+    let teams = app.store.teams().await?;
+    match teams.iter().find(|team| team.id == team_id) {
+        Some(team) if !team.is_open_to(agent) => Err(crate::error::ApiError::forbidden(format!(
+            "{} is a restricted team and {} is not in it; only its members and admins may move tickets into it.",
+            team.name, agent.email
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// A ticket with its timeline, oldest message first.

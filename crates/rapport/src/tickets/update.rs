@@ -26,7 +26,8 @@ pub struct UpdateTicket {
 }
 
 /// Change who handles a ticket and how: assignee, team, priority, tags. Each change is recorded
-/// in the ticket's audit trail.
+/// in the ticket's audit trail. Only a restricted team's members (and admins) may move a ticket
+/// into it.
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Ticket id")),
     request_body = UpdateTicket,
@@ -38,6 +39,7 @@ pub async fn update_ticket(
     Json(input): Json<UpdateTicket>,
 ) -> ApiResult<Json<Ticket>> {
     super::visible_to(&app, &auth, id).await?;
+    super::ensure_may_move_to(&app, &auth.0, input.team_id.flatten()).await?;
     let patch = TicketPatch {
         assignee_id: input.assignee_id,
         team_id: input.team_id,

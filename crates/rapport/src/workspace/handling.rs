@@ -44,6 +44,7 @@ pub async fn assign(
         Some(team) => Some(optional_id("team", team)?),
         None => None,
     };
+    crate::tickets::ensure_may_move_to(&app, &signed_in.agent, team_id.flatten()).await?;
     let patch = TicketPatch {
         assignee_id: Some(assignee_id),
         team_id,

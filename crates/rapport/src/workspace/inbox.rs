@@ -103,6 +103,10 @@ pub async fn show_inbox(
             current: search.is_none() && each == view,
         })
         .collect();
+    let mut tasks = app.store.tasks_for(signed_in.agent.id, None).await?;
+    app.store
+        .retain_visible(&signed_in.agent, &mut tasks, |task| task.ticket_id)
+        .await?;
     Ok(render(&InboxPage {
         agent: signed_in.agent.clone(),
         csrf: signed_in.csrf,
@@ -111,6 +115,6 @@ pub async fn show_inbox(
         searching: search.is_some(),
         views,
         rows: rows.into_iter().map(Row::from).collect(),
-        task_count: app.store.tasks_for(signed_in.agent.id, None).await?.len(),
+        task_count: tasks.len(),
     }))
 }

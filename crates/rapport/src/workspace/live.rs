@@ -34,7 +34,7 @@ pub async fn stream(
         }
         None => None,
     };
-    let events = events(app, query.ticket, presence);
+    let events = events(app, signed_in.agent, query.ticket, presence);
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
         .into_response())
@@ -42,6 +42,7 @@ pub async fn stream(
 
 fn events(
     app: App,
+    agent: rapport_domain::Agent,
     ticket: Option<i64>,
     presence: Option<crate::live::Presence>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
@@ -50,10 +51,10 @@ fn events(
     // The first event says who is here already.
     let first = ticket.map(|id| presence_event(&app, id));
     stream::unfold(
-        (app, signals, closed, presence, first),
-        move |(app, mut signals, mut closed, presence, first)| async move {
+        (app, agent, signals, closed, presence, first),
+        move |(app, agent, mut signals, mut closed, presence, first)| async move {
             if let Some(event) = first {
-                return Some((Ok(event), (app, signals, closed, presence, None)));
+                return Some((Ok(event), (app, agent, signals, closed, presence, None)));
             }
             loop {
                 let signal = tokio::select! {
@@ -62,6 +63,9 @@ fn events(
                 };
                 let event = match signal {
                     Ok(Signal::Change(change)) => {
+                        if change.restricted && !may_hear_of(&app, &agent, change.ticket_id).await {
+                            continue;
+                        }
                         Event::default().event("change").json_data(&change).ok()
                     }
                     Ok(Signal::Presence { ticket_id }) if Some(ticket_id) == ticket => {
@@ -75,11 +79,23 @@ fn events(
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                 };
                 if let Some(event) = event {
-                    return Some((Ok(event), (app, signals, closed, presence, None)));
+                    return Some((Ok(event), (app, agent, signals, closed, presence, None)));
                 }
             }
         },
     )
+}
+
+/// Whether the agent may hear of a change on a restricted team's ticket: its members and
+/// admins only. When that cannot be checked, they are not told.
+async fn may_hear_of(app: &App, agent: &rapport_domain::Agent, ticket_id: i64) -> bool {
+    match app.store.hidden_from(agent, &[ticket_id]).await {
+        Ok(hidden) => hidden.is_empty(),
+        Err(error) => {
+            tracing::warn!(%error, "could not check who may hear of a change");
+            false
+        }
+    }
 }
 
 fn presence_event(app: &App, ticket_id: i64) -> Event {

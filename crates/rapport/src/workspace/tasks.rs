@@ -38,10 +38,11 @@ pub async fn show_tasks(
     signed_in: SignedIn,
     Query(query): Query<Done>,
 ) -> PageResult {
-    let tasks = app
-        .store
-        .tasks_for(signed_in.agent.id, None)
-        .await?
+    let mut tasks = app.store.tasks_for(signed_in.agent.id, None).await?;
+    app.store
+        .retain_visible(&signed_in.agent, &mut tasks, |task| task.ticket_id)
+        .await?;
+    let tasks = tasks
         .into_iter()
         .map(|task| TaskView {
             id: task.id,
@@ -77,6 +78,9 @@ pub async fn complete_task(
         return Err(PageError::forbidden(
             "This task belongs to another agent; a supervisor can complete it for them.",
         ));
+    }
+    if let Some(ticket_id) = task.ticket_id {
+        super::visible_ticket(&app, &signed_in.agent, ticket_id).await?;
     }
     app.store
         .complete_task(id, &form.outcome, Actor::Agent(signed_in.agent.id))

@@ -135,6 +135,28 @@ pub fn create_admin_and_token(db: &TestDatabase) -> String {
     lines[0].to_owned()
 }
 
+/// `rapport admin create-intake-token`, as an operator sets up a mail gateway: the token alone
+/// on standard output.
+pub fn create_intake_token(db: &TestDatabase) -> String {
+    let token = run(
+        rapport(
+            db,
+            &["admin", "create-intake-token", "--label", "mail gateway"],
+        ),
+        "",
+    );
+    assert!(
+        token.status.success(),
+        "create-intake-token: {}",
+        stderr(&token)
+    );
+    let stdout = String::from_utf8(token.stdout).expect("utf-8");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "the token alone on stdout: {stdout:?}");
+    assert!(lines[0].starts_with("rpi_"));
+    lines[0].to_owned()
+}
+
 async fn call(
     client: &reqwest::Client,
     method: reqwest::Method,

@@ -1,6 +1,7 @@
 use crate::helpers::{TestApp, error_code, error_message};
+use rapport_domain::Role;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn create_then_read_a_customer() {
@@ -148,4 +149,34 @@ async fn customers_join_the_organization_of_their_mail_domain() {
         .await;
 
     assert_eq!(customer["organization_id"], org["id"]);
+}
+
+#[tokio::test]
+async fn only_supervisors_and_admins_change_a_customers_owner() {
+    let app = TestApp::spawn().await;
+    let (sam, sam_token) = app.agent("sam@rapport.test", Role::Agent, None).await;
+    let (_, sue_token) = app.agent("sue@rapport.test", Role::Supervisor, None).await;
+    let ticket = app.ticket("Invoice twice", "ana@example.com").await;
+    let path = format!("/api/v1/customers/{}", ticket["customer_id"]);
+
+    let (by_agent, refused) = app
+        .api_as(Some(&sam_token))
+        .patch(&path, json!({"owner_id": sam.id}))
+        .await;
+    let (_, unchanged) = app.api().get(&path).await;
+    let (by_supervisor, owned) = app
+        .api_as(Some(&sue_token))
+        .patch(&path, json!({"owner_id": sam.id}))
+        .await;
+
+    assert_eq!(by_agent, StatusCode::FORBIDDEN, "{refused}");
+    assert_eq!(error_code(&refused), "forbidden");
+    assert!(
+        error_message(&refused)
+            .starts_with("Changing a customer's owner needs the supervisor or admin role"),
+        "{refused}"
+    );
+    assert_eq!(unchanged["owner_id"], Value::Null);
+    assert_eq!(by_supervisor, StatusCode::OK, "{owned}");
+    assert_eq!(owned["owner_id"], sam.id);
 }

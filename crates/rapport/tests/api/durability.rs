@@ -1,7 +1,7 @@
 //! Nothing acknowledged is lost: a server killed with SIGKILL in the middle of writes comes
 //! back with every ticket it answered 201 for, and a database that passes its integrity check.
 
-use crate::cli::{Server, create_admin_and_token};
+use crate::cli::{Server, create_admin_and_token, create_intake_token};
 use crate::helpers::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -116,7 +116,8 @@ async fn sigkill_in_the_middle_of_writes_loses_nothing_acknowledged() {
 #[tokio::test]
 async fn sigkill_during_mail_ingestion_loses_nothing_and_redelivery_duplicates_nothing() {
     let db = TestDatabase::create().await;
-    let token = create_admin_and_token(&db);
+    create_admin_and_token(&db);
+    let token = create_intake_token(&db);
     let mut server = Server::start(&db).await;
     let total = 600;
     let mails: Arc<Vec<Vec<u8>>> = Arc::new(

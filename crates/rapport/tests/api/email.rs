@@ -16,7 +16,7 @@ const NEWSLETTER: &[u8] = include_bytes!("../../../mail/tests/fixtures/newslette
 
 async fn post_mail(app: &TestApp, raw: &[u8]) -> (StatusCode, Value) {
     let request = app
-        .api()
+        .intake()
         .request(Method::POST, "/api/v1/inbound/email")
         .header("content-type", "message/rfc822")
         .body(raw.to_vec());
@@ -337,7 +337,7 @@ async fn what_is_not_an_email_is_refused_but_kept_for_admins() {
     );
 
     let request = app
-        .api()
+        .intake()
         .request(Method::POST, "/api/v1/inbound/email")
         .header("content-type", "text/plain")
         .body("x");
@@ -846,4 +846,60 @@ async fn wait_for_tickets(app: &TestApp, count: usize) -> Value {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test]
+async fn only_a_mail_intake_token_posts_mail_and_it_can_do_nothing_else() {
+    let app = TestApp::spawn().await;
+    let (_, agent_token) = app
+        .agent("sam@rapport.test", rapport_domain::Role::Agent, None)
+        .await;
+    let ticket = app.ticket("Invoice twice", "ana@example.com").await;
+    // A mail that claims to be Ana's, threaded onto her ticket by its token in the subject.
+    let forged = mail(
+        "ana@example.com",
+        &format!("Re: Invoice twice [#{}]", ticket["id"]),
+        "forged-1@example.com",
+        "",
+        "Please refund me to account 12345.",
+    );
+    let post = |token: Option<String>| {
+        let request = app
+            .api_as(token.as_deref())
+            .request(Method::POST, "/api/v1/inbound/email")
+            .header("content-type", "message/rfc822")
+            .body(forged.clone());
+        Api::send(request)
+    };
+
+    let (by_admin, refused) = post(Some(app.admin_token.clone())).await;
+    let (by_agent, _) = post(Some(agent_token)).await;
+    let (by_garbage, _) = post(Some("rpi_not-a-token".to_owned())).await;
+    let messages_before = app
+        .app
+        .store
+        .ticket_messages(ticket["id"].as_i64().expect("id"))
+        .await
+        .expect("messages")
+        .len();
+    let (by_intake, ingested) = post(Some(app.intake_token.clone())).await;
+    let (tickets_by_intake, not_an_agent) = app.intake().get("/api/v1/tickets").await;
+    let (inbound_by_intake, _) = app.intake().get("/api/v1/inbound/emails").await;
+
+    assert_eq!(by_admin, StatusCode::FORBIDDEN, "{refused}");
+    assert_eq!(error_code(&refused), "intake_token_needed");
+    assert!(
+        error_message(&refused).contains("rapport admin create-intake-token"),
+        "{refused}"
+    );
+    assert_eq!(by_agent, StatusCode::FORBIDDEN);
+    assert_eq!(by_garbage, StatusCode::UNAUTHORIZED);
+    assert_eq!(messages_before, 1, "nothing was added in Ana's name");
+    assert_eq!(by_intake, StatusCode::ACCEPTED, "{ingested}");
+    assert_eq!(tickets_by_intake, StatusCode::FORBIDDEN, "{not_an_agent}");
+    assert!(
+        error_message(&not_an_agent).contains("mail intake token"),
+        "{not_an_agent}"
+    );
+    assert_eq!(inbound_by_intake, StatusCode::FORBIDDEN);
 }

@@ -24,6 +24,8 @@ pub struct TestApp {
     /// The token of the admin every test app starts with.
     pub admin_token: String,
     pub admin: Agent,
+    /// A mail intake token, the only credential that may post inbound mail.
+    pub intake_token: String,
     /// The app's clock, moved by hand: see [`TestApp::advance`].
     pub clock: Clock,
     /// Held so the database lives as long as the app; dropping it removes the database.
@@ -75,11 +77,18 @@ impl TestApp {
             .await
             .expect("token")
             .token;
+        let intake_token = app
+            .store
+            .create_intake_token("tests")
+            .await
+            .expect("intake token")
+            .token;
         TestApp {
             app,
             base_url,
             admin_token,
             admin,
+            intake_token,
             clock,
             db,
             client: reqwest::Client::new(),
@@ -166,6 +175,11 @@ impl TestApp {
             app: self,
             token: Some(self.admin_token.clone()),
         }
+    }
+
+    /// Requests with the mail intake token (for `POST /api/v1/inbound/email`).
+    pub fn intake(&self) -> Api<'_> {
+        self.api_as(Some(&self.intake_token.clone()))
     }
 
     /// Requests with another token, or none.

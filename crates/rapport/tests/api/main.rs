@@ -16,6 +16,7 @@ mod openapi;
 mod organizations;
 mod portal;
 mod relationship;
+mod restricted_teams;
 mod session;
 mod teams;
 mod tickets;

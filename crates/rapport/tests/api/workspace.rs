@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 /// An agent with a password, signed in through the form: `(cookie, csrf token)`.
-async fn signed_in(app: &TestApp, email: &str, role: Role) -> (i64, String, String) {
+pub async fn signed_in(app: &TestApp, email: &str, role: Role) -> (i64, String, String) {
     let agent = app
         .app
         .store
@@ -51,7 +51,7 @@ async fn signed_in(app: &TestApp, email: &str, role: Role) -> (i64, String, Stri
     (agent.id, cookie, csrf)
 }
 
-fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+pub fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     let from = text
         .find(start)
         .unwrap_or_else(|| panic!("{start} in the page"))
