@@ -11,6 +11,7 @@ pub mod inbox;
 pub mod job;
 pub mod message;
 pub mod promise;
+pub mod redirect;
 pub mod schedule;
 pub mod survey;
 pub mod task;

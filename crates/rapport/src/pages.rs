@@ -171,14 +171,9 @@ pub fn url_escape(value: &str) -> String {
     out
 }
 
-/// A local path to go back to after signing in; anything else (another site) becomes `/`.
+/// A workspace path to go back to after signing in; anything else becomes `/`.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
+    rapport_domain::redirect::after_sign_in(next).to_owned()
 }
 
 /// A submitted form whose `csrf` field matches the session it came with: the agent's
