@@ -30,7 +30,7 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(insight::router())
         .merge(promises::router())
         .merge(tasks::router())
-        .merge(inbound::router(app.config.max_email_bytes))
+        .merge(inbound::router())
         .merge(settings::router())
         .merge(session::router())
         .merge(public::api_router())
