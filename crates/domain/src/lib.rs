@@ -6,6 +6,7 @@ pub mod agent;
 pub mod customer;
 pub mod escalation;
 pub mod event;
+pub mod file;
 pub mod health;
 pub mod inbox;
 pub mod job;

@@ -22,7 +22,9 @@ pub fn local_path<'a>(raw: &'a str, within: &str) -> Option<&'a str> {
         && raw.starts_with('/')
         && raw.starts_with(within)
         && !raw[1..].starts_with('/')
-        && raw.bytes().all(|byte| byte.is_ascii_graphic() && byte != b'\\')
+        && raw
+            .bytes()
+            .all(|byte| byte.is_ascii_graphic() && byte != b'\\')
         && !has_dot_segment(raw);
     plain.then_some(raw)
 }

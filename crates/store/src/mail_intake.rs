@@ -128,10 +128,7 @@ impl ParsedMail {
         let note = rapport_mail::header_block(head, REFUSED_NOTE_BYTES.min(limit)).to_vec();
         let known = size;
         let size = size.unwrap_or(head.len()).max(head.len());
-        let key = format!(
-            "too_large:{size}:{}",
-            rapport_mail::dedupe_key(None, &note)
-        );
+        let key = format!("too_large:{size}:{}", rapport_mail::dedupe_key(None, &note));
         ParsedMail {
             raw: note,
             size,

@@ -974,10 +974,7 @@ async fn the_mta_pipe_refuses_a_mail_over_the_limit_with_exit_65_and_keeps_its_h
     );
 
     let refused = run(
-        rapport(
-            &db,
-            &["ingest", "--config", config.to_str().expect("path")],
-        ),
+        rapport(&db, &["ingest", "--config", config.to_str().expect("path")]),
         &String::from_utf8_lossy(&big),
     );
 
@@ -996,4 +993,87 @@ async fn the_mta_pipe_refuses_a_mail_over_the_limit_with_exit_65_and_keeps_its_h
             .await
             .expect("inbound");
     assert_eq!(kept, 1, "the refusal is on record");
+}
+
+/// A mail with one attachment per `(filename, content type, text)`.
+fn mail_with_files(files: &[(&str, &str, &str)]) -> Vec<u8> {
+    let mut raw = String::from(
+        "From: ana@example.com\r\nTo: support@rapport.localhost\r\nSubject: Files\r\n\
+         Message-ID: <files@example.com>\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the files.\r\n",
+    );
+    for (name, content_type, text) in files {
+        raw.push_str(&format!(
+            "--b\r\nContent-Type: {content_type}\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\r\n{text}\r\n"
+        ));
+    }
+    raw.push_str("--b--\r\n");
+    raw.into_bytes()
+}
+
+#[tokio::test]
+async fn attachments_are_served_as_inert_downloads_unless_their_type_is_safe_to_show() {
+    let app = TestApp::spawn().await;
+    let (status, ingested) = post_mail(
+        &app,
+        &mail_with_files(&[
+            ("run.js", "text/javascript", "alert(document.cookie)"),
+            ("page.html", "text/html", "<script>alert(1)</script>"),
+            ("logo.svg", "image/svg+xml", "<svg onload=\"alert(1)\"/>"),
+            ("notes.txt", "text/plain; charset=utf-8", "plain words"),
+            ("scan.png", "image/png", "not really a png"),
+            ("bill.pdf", "application/pdf", "%PDF-1.4"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{ingested}");
+    let (_, ticket) = app
+        .api()
+        .get(&format!("/api/v1/tickets/{}", ingested["ticket_id"]))
+        .await;
+    let files = ticket["messages"][0]["attachments"]
+        .as_array()
+        .expect("attachments")
+        .clone();
+    assert_eq!(files.len(), 6, "{ticket}");
+
+    for file in files {
+        let name = file["filename"].as_str().expect("name");
+        let response = app
+            .api()
+            .request(Method::GET, &format!("/api/v1/attachments/{}", file["id"]))
+            .send()
+            .await
+            .expect("file");
+        assert_eq!(response.status(), StatusCode::OK, "{name}");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (content_type, inline) = match name {
+            "notes.txt" => ("text/plain; charset=utf-8", true),
+            "scan.png" => ("image/png", true),
+            "bill.pdf" => ("application/pdf", true),
+            _ => ("application/octet-stream", false),
+        };
+        assert_eq!(header("content-type"), content_type, "{name}");
+        let disposition = header("content-disposition");
+        assert!(
+            disposition.starts_with(if inline { "inline;" } else { "attachment;" }),
+            "{name}: {disposition}"
+        );
+        assert!(disposition.contains(name), "{name}: {disposition}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{name}");
+        let policy = header("content-security-policy");
+        assert!(
+            policy.contains("sandbox") && policy.contains("default-src 'none'"),
+            "{name}: {policy}"
+        );
+        assert_eq!(header("cache-control"), "no-store", "{name}");
+    }
 }

@@ -686,3 +686,44 @@ async fn signing_in_with_a_hostile_next_stays_on_our_site_and_never_fails() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location, "/tickets/1?done=Saved%20it");
 }
+
+#[tokio::test]
+async fn what_depends_on_a_session_or_a_token_is_never_cached_and_assets_are() {
+    let app = TestApp::spawn().await;
+    let (_, cookie, _) = signed_in(&app, "pat@rapport.test", Role::Agent).await;
+    let ticket = app.ticket("Printer jam", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+
+    for path in ["/", &format!("/tickets/{id}"), "/tasks", "/api/v1/tickets"] {
+        let response = browser()
+            .get(app.url(path))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
+    for path in ["/api/v1/tickets", &format!("/api/v1/tickets/{id}")] {
+        let response = app
+            .api()
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
+    let denied = browser()
+        .get(app.url("/api/v1/tickets"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(denied.headers()["cache-control"], "no-store");
+    let asset = browser()
+        .get(app.url("/assets/rapport.css"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(asset.status(), StatusCode::OK);
+    assert_ne!(asset.headers()["cache-control"], "no-store");
+}
