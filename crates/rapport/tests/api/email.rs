@@ -850,7 +850,7 @@ async fn wait_for_tickets(app: &TestApp, count: usize) -> Value {
 
 /// The bytes kept in `blobs`: raw mail and attachments.
 async fn stored_bytes(store: &rapport_store::Store) -> i64 {
-    sqlx::query_scalar("SELECT COALESCE(SUM(size), 0) FROM blobs")
+    sqlx::query_scalar("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM blobs")
         .fetch_one(store.pool())
         .await
         .expect("blobs")
