@@ -179,9 +179,137 @@ pub fn tags(raw: &[String]) -> Result<Vec<String>, Invalid> {
     Ok(tags)
 }
 
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// The passwords attackers try first, one a line, lower case (see the file's comment).
+const COMMON_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
+
+/// A new password for an agent: long enough, and not one an attacker guesses early (a
+/// character or a few repeated, a run such as `1234567890` or `qwertyuiop`, or one of the most
+/// common passwords, compared in lower case).
+pub fn password(raw: &str) -> Result<(), Invalid> {
+    let refuse = |why: &str| {
+        Err(Invalid::new(
+            "password",
+            format!("{why}; a phrase of a few unrelated words is long and easy to remember"),
+        ))
+    };
+    let chars: Vec<char> = raw.to_lowercase().chars().collect();
+    if chars.len() < MIN_PASSWORD_CHARS {
+        return refuse(&format!(
+            "the password must have at least {MIN_PASSWORD_CHARS} characters"
+        ));
+    }
+    if repeats_a_few_characters(&chars) {
+        return refuse("the password only repeats one or a few characters");
+    }
+    if is_a_run(&chars) {
+        return refuse("the password is a simple run of characters, like 1234567890 or qwertyuiop");
+    }
+    let lower: String = chars.iter().collect();
+    if COMMON_PASSWORDS
+        .lines()
+        .any(|common| !common.starts_with('#') && common == lower)
+    {
+        return refuse("the password is one of the most common passwords, which are tried first");
+    }
+    Ok(())
+}
+
+/// `aaaaaaaaaa`, `abababababab`, `123412341234`: a unit of up to four characters, repeated.
+fn repeats_a_few_characters(chars: &[char]) -> bool {
+    (1..=4).any(|unit| {
+        unit < chars.len()
+            && chars
+                .iter()
+                .enumerate()
+                .all(|(at, c)| *c == chars[at % unit])
+    })
+}
+
+/// Steps through a row of the keyboard, the digits or the alphabet (either way, wrapping
+/// around), or through code points at a fixed step (`acegikmoqs`).
+fn is_a_run(chars: &[char]) -> bool {
+    const ROWS: &[&str] = &[
+        "0123456789",
+        "abcdefghijklmnopqrstuvwxyz",
+        "qwertyuiopasdfghjklzxcvbnm",
+        "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+    ];
+    let text: String = chars.iter().collect();
+    let along_a_row = ROWS.iter().any(|row| {
+        let forward = row.repeat(3);
+        let backward: String = forward.chars().rev().collect();
+        forward.contains(&text) || backward.contains(&text)
+    });
+    let step = i64::from(u32::from(chars[1])) - i64::from(u32::from(chars[0]));
+    let fixed_step = (1..=2).contains(&step.abs())
+        && chars
+            .windows(2)
+            .all(|pair| i64::from(u32::from(pair[1])) - i64::from(u32::from(pair[0])) == step);
+    along_a_row || fixed_step
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guessable_passwords_are_refused_with_a_reason() {
+        for (raw, why) in [
+            ("short", "at least 10 characters"),
+            ("aaaaaaaaaa", "repeats"),
+            ("AAAAAAAAAAAA", "repeats"),
+            ("ababababab", "repeats"),
+            ("123123123123", "repeats"),
+            ("1234567890", "run"),
+            ("0987654321", "run"),
+            ("abcdefghijkl", "run"),
+            ("qwertyuiop", "run"),
+            ("QWERTYUIOPASDF", "run"),
+            ("1qaz2wsx3edc", "run"),
+            ("acegikmoqsu", "run"),
+            ("password123", "most common"),
+            ("Password123", "most common"),
+            ("letmein123", "most common"),
+            ("iloveyou12", "most common"),
+            ("welcome2024", "most common"),
+            ("P@ssw0rd123", "most common"),
+            ("football123", "most common"),
+        ] {
+            let refused = password(raw).expect_err(raw);
+            assert_eq!(refused.field, "password");
+            assert!(refused.message.contains(why), "{raw}: {}", refused.message);
+        }
+    }
+
+    #[test]
+    fn good_passwords_pass_including_the_demo_ones() {
+        for raw in [
+            "sam-demo-2026",
+            "maya-demo-2026",
+            "priya-demo-2026",
+            "maya-browser-2026",
+            "a long enough password",
+            "correct horse battery staple",
+            "Tr0ub4dor&3xyz",
+            "blue-kettle-sings",
+        ] {
+            assert_eq!(password(raw), Ok(()), "{raw}");
+        }
+    }
+
+    #[test]
+    fn the_common_list_is_lower_case_and_long_enough_to_matter() {
+        let entries: Vec<&str> = COMMON_PASSWORDS
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .collect();
+        assert!(entries.len() > 300, "{} entries", entries.len());
+        for entry in entries {
+            assert_eq!(entry, entry.to_lowercase().trim(), "{entry:?}");
+        }
+    }
 
     #[test]
     fn emails_are_normalized() {

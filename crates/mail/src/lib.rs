@@ -324,6 +324,20 @@ pub fn dedupe_key(message_id: Option<&str>, raw: &[u8]) -> String {
     }
 }
 
+/// The header block of a raw mail (up to and with the blank line that ends it), cut at `max`
+/// bytes: what is kept of a mail too large to store, so an admin can still see who sent what.
+pub fn header_block(raw: &[u8], max: usize) -> &[u8] {
+    let head = &raw[..raw.len().min(max)];
+    let end = head
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|at| at + 4)
+        .into_iter()
+        .chain(head.windows(2).position(|w| w == b"\n\n").map(|at| at + 2))
+        .min();
+    &head[..end.unwrap_or(head.len())]
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -333,6 +347,24 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_header_block_ends_at_the_blank_line_or_at_the_cut() {
+        use super::header_block;
+        let crlf = b"From: a@example.com\r\nSubject: Big\r\n\r\nbody\r\n\r\nmore";
+        assert_eq!(
+            header_block(crlf, 1000),
+            b"From: a@example.com\r\nSubject: Big\r\n\r\n"
+        );
+        let lf = b"From: a@example.com\nSubject: Big\n\nbody";
+        assert_eq!(
+            header_block(lf, 1000),
+            b"From: a@example.com\nSubject: Big\n\n"
+        );
+        assert_eq!(header_block(crlf, 10), b"From: a@ex");
+        assert_eq!(header_block(b"no blank line", 100), b"no blank line");
+        assert_eq!(header_block(b"", 100), b"");
+    }
+
     use super::*;
 
     #[test]

@@ -51,7 +51,7 @@ impl App {
         store
             .set_setting(rapport_store::mail_outbox::MAIL_FROM_SETTING, &from)
             .await?;
-        let intake = crate::intake::MailIntake::start(store.clone(), config.max_email_bytes);
+        let intake = crate::intake::MailIntake::start(store.clone());
         Ok(App {
             store,
             config,

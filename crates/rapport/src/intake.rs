@@ -18,12 +18,11 @@ struct Delivery {
 #[derive(Clone)]
 pub struct MailIntake {
     deliveries: mpsc::Sender<Delivery>,
-    max_bytes: usize,
 }
 
 impl MailIntake {
     /// Starts the task that stores batches for `store`.
-    pub fn start(store: Store, max_bytes: usize) -> MailIntake {
+    pub fn start(store: Store) -> MailIntake {
         let (deliveries, mut waiting) = mpsc::channel::<Delivery>(1024);
         tokio::spawn(async move {
             while let Some(first) = waiting.recv().await {
@@ -43,20 +42,12 @@ impl MailIntake {
                 }
             }
         });
-        MailIntake {
-            deliveries,
-            max_bytes,
-        }
+        MailIntake { deliveries }
     }
 
-    /// Stores one mail; returns once it is committed. The mail is parsed here, in the
-    /// caller's task, so the writer only writes.
-    pub async fn deliver(
-        &self,
-        raw: axum::body::Bytes,
-        mailbox: Option<String>,
-    ) -> StoreResult<Ingested> {
-        let mail = ParsedMail::read(raw.to_vec(), mailbox, self.max_bytes);
+    /// Stores one mail; returns once it is committed. The caller parses the mail
+    /// (`ParsedMail::read`) in its own task, so the writer only writes.
+    pub async fn deliver(&self, mail: ParsedMail) -> StoreResult<Ingested> {
         let (answer, answered) = oneshot::channel();
         let stopped =
             || StoreError::Config("the mail intake has stopped; the mail was not stored".into());

@@ -171,14 +171,9 @@ pub fn url_escape(value: &str) -> String {
     out
 }
 
-/// A local path to go back to after signing in; anything else (another site) becomes `/`.
+/// A workspace path to go back to after signing in; anything else becomes `/`.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
+    rapport_domain::redirect::after_sign_in(next).to_owned()
 }
 
 /// A submitted form whose `csrf` field matches the session it came with: the agent's
@@ -282,13 +277,13 @@ fn expired(portal: bool) -> Response {
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
+    // A response with a stricter policy of its own (a file: `sandbox`) keeps it.
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
              object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        ),
-    );
+        ));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -30,7 +30,7 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(insight::router())
         .merge(promises::router())
         .merge(tasks::router())
-        .merge(inbound::router(app.config.max_email_bytes))
+        .merge(inbound::router())
         .merge(settings::router())
         .merge(session::router())
         .merge(public::api_router())
@@ -48,6 +48,7 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .layer(axum::middleware::from_fn(pages::security_headers))
+        .layer(axum::middleware::from_fn(no_store))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
                 let route = request
@@ -60,6 +61,21 @@ pub fn router(app: App) -> (Router, OpenApi) {
         )
         .with_state(app);
     (router, openapi)
+}
+
+/// Nothing but the built-in assets may be kept by a browser or a proxy: pages, API answers and
+/// files all depend on who asks (a session or a token), and a shared computer or cache must
+/// not hand them to the next person.
+async fn no_store(request: Request, next: axum::middleware::Next) -> axum::response::Response {
+    let asset = request.uri().path().starts_with("/assets/");
+    let mut response = next.run(request).await;
+    if !asset {
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
 }
 
 /// Unknown addresses: a JSON error for the API, a page for people.

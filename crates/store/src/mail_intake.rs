@@ -81,10 +81,18 @@ pub struct InboundEmail {
     pub message_id: Option<i64>,
 }
 
+/// What is kept of a mail refused for its size: its header block, cut at this many bytes (or
+/// at the limit, if that is smaller). An admin still sees who sent what, and a refused mail
+/// cannot fill the disk.
+pub const REFUSED_NOTE_BYTES: usize = 16 * 1024;
+
 /// A mail read before its transaction starts, so parsing does not hold the write lock: the
 /// HTTP intake reads each mail in its own request task and hands the writer only what to store.
 pub struct ParsedMail {
+    /// The whole mail, or for one refused for its size only its header block.
     raw: Vec<u8>,
+    /// The mail's size in bytes, as far as it is known.
+    size: usize,
     mailbox: Option<String>,
     parsed: Result<Email, String>,
     key: String,
@@ -92,23 +100,44 @@ pub struct ParsedMail {
 
 impl ParsedMail {
     pub fn read(raw: Vec<u8>, mailbox: Option<String>, max_bytes: usize) -> ParsedMail {
-        let parsed = if raw.len() > max_bytes {
-            Err(IntakeNote::TooLarge {
-                bytes: raw.len(),
-                limit: max_bytes,
-            }
-            .to_string())
-        } else {
-            rapport_mail::read(&raw).map_err(|err| err.to_string())
-        };
+        if raw.len() > max_bytes {
+            return ParsedMail::too_large(&raw, Some(raw.len()), max_bytes, mailbox);
+        }
+        let parsed = rapport_mail::read(&raw).map_err(|err| err.to_string());
         let key = rapport_mail::dedupe_key(
             parsed.as_ref().ok().and_then(|e| e.message_id.as_deref()),
             &raw,
         );
         ParsedMail {
+            size: raw.len(),
             raw,
             mailbox,
             parsed,
+            key,
+        }
+    }
+
+    /// A mail larger than `limit`, refused: `head` is its beginning (as much as was read),
+    /// `size` its whole size when known. Only the header block is kept.
+    pub fn too_large(
+        head: &[u8],
+        size: Option<usize>,
+        limit: usize,
+        mailbox: Option<String>,
+    ) -> ParsedMail {
+        let note = rapport_mail::header_block(head, REFUSED_NOTE_BYTES.min(limit)).to_vec();
+        let known = size;
+        let size = size.unwrap_or(head.len()).max(head.len());
+        let key = format!("too_large:{size}:{}", rapport_mail::dedupe_key(None, &note));
+        ParsedMail {
+            raw: note,
+            size,
+            mailbox,
+            parsed: Err(IntakeNote::TooLarge {
+                bytes: known,
+                limit,
+            }
+            .to_string()),
             key,
         }
     }
@@ -156,6 +185,7 @@ struct Record<'a> {
     key: &'a str,
     mailbox: Option<&'a str>,
     raw: &'a [u8],
+    size: usize,
     outcome: Outcome,
     reason: Option<String>,
     ticket_id: Option<i64>,
@@ -171,7 +201,7 @@ async fn record_inbound(tx: &mut Tx, now: &str, record: Record<'_>) -> StoreResu
     .bind(record.key)
     .bind(record.mailbox)
     .bind(now)
-    .bind(record.raw.len() as i64)
+    .bind(record.size as i64)
     .bind(&raw_sha)
     .bind(record.outcome.as_str())
     .bind(&record.reason)
@@ -224,7 +254,9 @@ impl Store {
         .await
     }
 
-    async fn ingest_one(&self, mail: &ParsedMail) -> StoreResult<Ingested> {
+    /// Ingests one mail read beforehand (see [`ParsedMail::too_large`] for one refused for its
+    /// size).
+    pub async fn ingest_one(&self, mail: &ParsedMail) -> StoreResult<Ingested> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         match self.ingest_in(&mut tx, &now, mail).await {
@@ -281,6 +313,7 @@ impl Store {
                     key: &mail.key,
                     mailbox: mail.mailbox.as_deref(),
                     raw: &mail.raw,
+                    size: mail.size,
                     outcome: Outcome::Rejected,
                     reason: Some(reason.clone()),
                     ticket_id: None,
@@ -315,6 +348,7 @@ impl Store {
             key,
             mailbox,
             raw,
+            size: raw.len(),
             outcome,
             reason,
             ticket_id,

@@ -8,7 +8,9 @@ use crate::rows::{int, text};
 use crate::tickets::{CustomerRef, NewTicket};
 use crate::{Store, StoreError, StoreResult, events, secrets};
 use rapport_domain::wording::{self, Mail};
-use rapport_domain::{Actor, Channel, Customer, Message, Priority, Ticket, Visibility, validate};
+use rapport_domain::{
+    Actor, Channel, Customer, Message, Priority, Ticket, Visibility, redirect, validate,
+};
 use serde_json::json;
 
 /// A sign-in link works this long, once.
@@ -48,10 +50,11 @@ impl Store {
         let customer = load_customer(&mut tx, customer_id).await?;
         let token = insert_link(&mut tx, &now, customer_id, &self.from_now(LINK_SECONDS)).await?;
         let first = wording::first_name(Some(&customer.name));
-        let next = next
-            .filter(|path| path.starts_with("/portal/") && !path.contains(['?', '#', '\\']))
-            .map(|path| format!("?next={path}"))
-            .unwrap_or_default();
+        // Checked again here: the target goes into the link as it is.
+        let next = match redirect::after_portal_sign_in(next) {
+            redirect::PORTAL_HOME => String::new(),
+            path => format!("?next={path}"),
+        };
         let link = format!("{}/portal/link/{token}{next}", self.public_url());
         let text = wording::mail::SignInLink {
             first_name: &first,

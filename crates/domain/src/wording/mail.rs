@@ -53,9 +53,10 @@ pub enum IntakeNote {
     NoSender,
     UnusableSender(String),
     AutoReply,
-    /// Larger than the configured limit: its size and the limit, in bytes.
+    /// Larger than the configured limit: its size (when the sender said it) and the limit,
+    /// in bytes. Only its header block was kept.
     TooLarge {
-        bytes: usize,
+        bytes: Option<usize>,
         limit: usize,
     },
 }
@@ -79,12 +80,19 @@ impl std::fmt::Display for IntakeNote {
             IntakeNote::AutoReply => {
                 f.write_str("an automatic reply: it opens nothing and gets no answer")
             }
-            IntakeNote::TooLarge { bytes, limit } => {
-                write!(
-                    f,
-                    "the message is {bytes} bytes, more than the limit of {limit}"
-                )
-            }
+            IntakeNote::TooLarge {
+                bytes: Some(bytes),
+                limit,
+            } => write!(
+                f,
+                "the message is {bytes} bytes, more than the limit of {limit}; \
+                 it was not stored, only its headers were kept"
+            ),
+            IntakeNote::TooLarge { bytes: None, limit } => write!(
+                f,
+                "the message is more than the limit of {limit} bytes; \
+                 it was not stored, only its headers were kept"
+            ),
         }
     }
 }

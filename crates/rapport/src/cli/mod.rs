@@ -312,48 +312,68 @@ impl std::fmt::Display for Exit {
 
 impl std::error::Error for Exit {}
 
-/// EX_DATAERR: the input was not an email.
+/// EX_DATAERR: the input was not an email, or larger than `max_email_bytes`.
 const EX_DATAERR: u8 = 65;
 /// EX_TEMPFAIL: the MTA should keep the mail and try again.
 const EX_TEMPFAIL: u8 = 75;
 
 async fn ingest(config: Config, mailbox: Option<&str>) -> anyhow::Result<()> {
+    use rapport_store::mail_intake::{Outcome, ParsedMail};
     use std::io::Read;
     let temporary = |message: String| Exit {
         code: EX_TEMPFAIL,
         message,
     };
-    let mut raw = Vec::new();
-    std::io::stdin()
-        .lock()
-        .read_to_end(&mut raw)
-        .map_err(|err| {
-            temporary(format!(
-                "could not read the mail from standard input ({err}); it was not stored"
-            ))
-        })?;
     let max = config.max_email_bytes;
+    let unreadable = |err: std::io::Error| {
+        temporary(format!(
+            "could not read the mail from standard input ({err}); it was not stored"
+        ))
+    };
+    // Never more than the limit in memory or in the database: past it, the rest is counted
+    // and dropped, and only the headers are kept.
+    let mut stdin = std::io::stdin().lock();
+    let mut raw = Vec::new();
+    (&mut stdin)
+        .take(max as u64 + 1)
+        .read_to_end(&mut raw)
+        .map_err(unreadable)?;
+    let too_large = raw.len() > max;
+    let mail = if too_large {
+        let rest = std::io::copy(&mut stdin, &mut std::io::sink()).map_err(unreadable)?;
+        let size = raw.len() + rest as usize;
+        ParsedMail::too_large(&raw, Some(size), max, mailbox.map(str::to_owned))
+    } else {
+        ParsedMail::read(raw, mailbox.map(str::to_owned), max)
+    };
     let app = App::build(config).await.map_err(|err| {
         temporary(format!(
             "could not open the database ({err:#}); the mail was not stored, try again later"
         ))
     })?;
-    let ingested = app.store.ingest_email(&raw, mailbox, max).await;
+    let ingested = app.store.ingest_one(&mail).await;
     app.store.close().await;
     let ingested = ingested.map_err(|err| {
         temporary(format!(
             "could not store the mail ({err}); it was not stored, try again later"
         ))
     })?;
-    use rapport_store::mail_intake::Outcome;
     match ingested.outcome {
-        Outcome::Rejected if raw.len() <= max => Err(Exit {
+        Outcome::Rejected => Err(Exit {
             code: EX_DATAERR,
-            message: format!(
-                "{}; it was kept as inbound mail {} for an admin to look at",
-                ingested.reason.unwrap_or_default(),
-                ingested.inbound_id
-            ),
+            message: if too_large {
+                format!(
+                    "{} as inbound mail {}, so an admin can see it was refused",
+                    ingested.reason.unwrap_or_default(),
+                    ingested.inbound_id
+                )
+            } else {
+                format!(
+                    "{}; it was kept as inbound mail {} for an admin to look at",
+                    ingested.reason.unwrap_or_default(),
+                    ingested.inbound_id
+                )
+            },
         }
         .into()),
         outcome => {

@@ -5,8 +5,9 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-/// An attachment's bytes, as a download. The content type is served as sent, with
-/// `nosniff` and as an attachment, so a browser never runs what a customer attached.
+/// An attachment's bytes. Images, PDF and plain text are shown; anything else is a download
+/// of `application/octet-stream` (see `rapport_domain::file`), so a browser never runs what a
+/// customer attached.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "email", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Attachment id")),
     responses((status = 200, content_type = "application/octet-stream", body = String), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -21,8 +22,11 @@ pub async fn download_attachment(
     Ok(download(info, data))
 }
 
-/// A file as a download. Served as an attachment with `nosniff`, whatever its type, so the
-/// browser never renders or runs it.
+/// A file from our origin: our content type for it (never the sender's), shown only when
+/// inert, with `nosniff` and a sandbox policy so that nothing in it can run as this site.
+/// A file is a document of its own, with no script, no plugin and no access to this origin.
+const FILE_POLICY: &str = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox";
+
 pub(crate) fn download(info: rapport_domain::AttachmentInfo, data: Vec<u8>) -> Response {
     let filename: String = info
         .filename
@@ -49,14 +53,21 @@ pub(crate) fn download(info: rapport_domain::AttachmentInfo, data: Vec<u8>) -> R
             }
         })
         .collect();
+    let serving = rapport_domain::file::serving(&info.content_type);
+    let disposition = if serving.inline {
+        "inline"
+    } else {
+        "attachment"
+    };
     (
         [
-            (header::CONTENT_TYPE, info.content_type),
+            (header::CONTENT_TYPE, serving.content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+                format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::CONTENT_SECURITY_POLICY, FILE_POLICY.to_owned()),
         ],
         data,
     )

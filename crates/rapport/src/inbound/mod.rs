@@ -12,13 +12,11 @@ use crate::app::App;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router(max_email_bytes: usize) -> OpenApiRouter<App> {
+pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
+        // The handler reads the body itself (no body limit applies to it), up to
+        // `max_email_bytes`.
         .routes(routes!(receive::receive_email))
-        // The handler reads the body itself, up to twice the configured mail limit.
-        .layer(axum::extract::DefaultBodyLimit::max(receive::hard_limit(
-            max_email_bytes,
-        )))
         .routes(routes!(list::list_inbound))
         .routes(routes!(list::raw_inbound))
         .routes(routes!(attachment::download_attachment))

@@ -4,14 +4,56 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use rapport_store::mail_intake::{Ingested, Outcome};
+use axum::http::{HeaderMap, StatusCode, header};
+use futures_util::StreamExt;
+use rapport_store::mail_intake::{Ingested, Outcome, ParsedMail, REFUSED_NOTE_BYTES};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-/// Mail up to twice the configured limit is still read, so that it can be kept for admins.
-pub fn hard_limit(max_email_bytes: usize) -> usize {
-    max_email_bytes.saturating_mul(2)
+/// What the handler read of the body: the whole mail, or the beginning of one over the limit
+/// (reading stops there, so nothing larger than the limit is ever held or stored).
+enum Received {
+    Whole(Vec<u8>),
+    TooLarge {
+        head: Vec<u8>,
+        /// From `Content-Length`, when the sender gave it.
+        size: Option<usize>,
+    },
+}
+
+/// Reads at most `max` bytes of the body. A body announced as larger is not read beyond
+/// what is kept of it for the record.
+async fn read_body(body: Body, headers: &HeaderMap, max: usize) -> Result<Received, ApiError> {
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    let enough = match announced {
+        Some(size) if size > max => REFUSED_NOTE_BYTES.min(max),
+        _ => max.saturating_add(1),
+    };
+    let mut raw = Vec::with_capacity(announced.unwrap_or(0).min(enough));
+    let mut stream = body.into_data_stream();
+    while raw.len() < enough {
+        match stream.next().await {
+            Some(Ok(chunk)) => raw.extend_from_slice(&chunk[..chunk.len().min(enough - raw.len())]),
+            Some(Err(_)) => {
+                return Err(ApiError::bad_request(
+                    "unreadable_body",
+                    "The message could not be read to its end; nothing was stored. Send it again.",
+                ));
+            }
+            None => break,
+        }
+    }
+    if raw.len() > max || announced.is_some_and(|size| size > max) {
+        Ok(Received::TooLarge {
+            head: raw,
+            size: announced,
+        })
+    } else {
+        Ok(Received::Whole(raw))
+    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -24,7 +66,8 @@ pub struct ReceiveQuery {
 /// Take one raw RFC 5322 message (`Content-Type: message/rfc822`). Answers 202 once it is
 /// committed: a new ticket, a reply threaded onto its ticket, or (with `ticket_id` null) an
 /// auto-reply, bounce or bulk mail that opens nothing. The same mail posted twice is stored
-/// once. Mail that is not a message (422) or too large (413) is still kept, raw, for admins.
+/// once. Mail that is not a message (422) is still kept, raw, for admins; mail larger than
+/// `max_email_bytes` (413) is not read further and not stored, only its headers are kept.
 /// Takes a mail intake token (`rapport admin create-intake-token`), never an agent's token:
 /// mail is written in a customer's name.
 #[utoipa::path(post, path = "/api/v1/inbound/email", tag = "email", security(("intake" = [])),
@@ -53,30 +96,28 @@ pub async fn receive_email(
         ));
     }
     let max = app.config.max_email_bytes;
-    let raw = axum::body::to_bytes(body, hard_limit(max))
-        .await
-        .map_err(|_| {
-            ApiError::new(
+    let mail = match read_body(body, &headers, max).await? {
+        Received::Whole(raw) => ParsedMail::read(raw, query.mailbox, max),
+        Received::TooLarge { head, size } => {
+            let mail = ParsedMail::too_large(&head, size, max, query.mailbox);
+            let ingested = app.intake.deliver(mail).await?;
+            return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "email_too_large",
                 format!(
-                    "The message is larger than {} bytes, twice the limit; it was not kept.",
-                    hard_limit(max)
+                    "{} as inbound mail {}, so an admin can see it was refused.",
+                    capitalize(&ingested.reason.unwrap_or_default()),
+                    ingested.inbound_id
                 ),
-            )
-        })?;
-    let size = raw.len();
-    let ingested = app.intake.deliver(raw, query.mailbox).await?;
+            ));
+        }
+    };
+    let ingested = app.intake.deliver(mail).await?;
     if ingested.outcome == Outcome::Rejected {
         let reason = ingested.reason.clone().unwrap_or_default();
-        let (status, code) = if size > max {
-            (StatusCode::PAYLOAD_TOO_LARGE, "email_too_large")
-        } else {
-            (StatusCode::UNPROCESSABLE_ENTITY, "not_an_email")
-        };
         return Err(ApiError::new(
-            status,
-            code,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_an_email",
             format!(
                 "{}; it was kept as inbound mail {} for an admin to look at.",
                 capitalize(&reason),

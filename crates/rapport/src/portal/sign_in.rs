@@ -25,16 +25,7 @@ pub struct SignInPage {
 
 /// A portal page to go to after signing in; anything else becomes the list of requests.
 pub fn portal_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with("/portal/")
-                && !path.starts_with("/portal/link/")
-                && !path.contains(['?', '#', '\\', ':']) =>
-        {
-            path.to_owned()
-        }
-        _ => "/portal".to_owned(),
-    }
+    rapport_domain::redirect::after_portal_sign_in(next).to_owned()
 }
 
 #[derive(Template)]

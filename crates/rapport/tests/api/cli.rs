@@ -633,3 +633,53 @@ async fn an_admin_can_hand_a_customer_a_portal_link_from_the_command_line() {
     assert!(!unknown.status.success());
     assert!(stderr(&unknown).contains("there is no customer with the email zoe@example.com"));
 }
+
+#[tokio::test]
+async fn create_agent_refuses_a_guessable_password_and_says_why() {
+    let db = TestDatabase::create().await;
+    let create = |email: &str, password: &str| {
+        run(
+            rapport(
+                &db,
+                &[
+                    "admin",
+                    "create-agent",
+                    "--email",
+                    email,
+                    "--name",
+                    "Pat",
+                    "--role",
+                    "agent",
+                    "--password-stdin",
+                ],
+            ),
+            &format!("{password}\n"),
+        )
+    };
+
+    for (password, why) in [
+        ("aaaaaaaaaa", "only repeats one or a few characters"),
+        ("1234567890", "a simple run of characters"),
+        ("qwertyuiop", "a simple run of characters"),
+        ("Password123", "one of the most common passwords"),
+        ("letmein123", "one of the most common passwords"),
+        ("short", "at least 10 characters"),
+    ] {
+        let refused = create("pat@example.com", password);
+        assert!(!refused.status.success(), "{password} was accepted");
+        assert!(
+            stderr(&refused).contains(why),
+            "{password}: {}",
+            stderr(&refused)
+        );
+    }
+    let created = create("pat@example.com", "sam-demo-2026");
+    assert!(created.status.success(), "{}", stderr(&created));
+    let app = rapport::App::build(db.config()).await.expect("app");
+    let agent = app
+        .store
+        .verify_agent_password("pat@example.com", "sam-demo-2026")
+        .await
+        .expect("verify");
+    assert!(agent.is_some(), "the good password signs in");
+}

@@ -903,3 +903,233 @@ async fn only_a_mail_intake_token_posts_mail_and_it_can_do_nothing_else() {
     );
     assert_eq!(inbound_by_intake, StatusCode::FORBIDDEN);
 }
+
+/// The bytes kept in `blobs`: raw mail and attachments.
+async fn stored_bytes(store: &rapport_store::Store) -> i64 {
+    sqlx::query_scalar("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM blobs")
+        .fetch_one(store.pool())
+        .await
+        .expect("blobs")
+}
+
+/// Posts a mail with `Transfer-Encoding: chunked`, so the server does not know its size in
+/// advance; returns the status line.
+async fn post_chunked(app: &TestApp, raw: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /api/v1/inbound/email HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: message/rfc822\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        app.intake_token
+    );
+    stream.write_all(head.as_bytes()).await.expect("head");
+    for chunk in raw.chunks(8 * 1024) {
+        let sent = async {
+            stream
+                .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                .await?;
+            stream.write_all(chunk).await?;
+            stream.write_all(b"\r\n").await
+        };
+        // The server may answer and stop reading once the mail is too large.
+        if sent.await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_mail_over_the_limit_is_refused_and_only_its_headers_are_kept() {
+    const LIMIT: usize = 100_000;
+    let app = TestApp::spawn_with(|config| config.max_email_bytes = LIMIT).await;
+    let before = stored_bytes(&app.app.store).await;
+    let big = mail(
+        "ana@example.com",
+        "Huge scan",
+        "huge1@example.com",
+        "",
+        // Just under twice the limit: what used to be kept whole.
+        &"x".repeat(2 * LIMIT - 1_000),
+    );
+
+    let (status, body) = post_mail(&app, &big).await;
+
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    let grown = stored_bytes(&app.app.store).await - before;
+    assert!(
+        grown <= 16 * 1024,
+        "a refused mail of {} bytes grew the stored bytes by {grown}",
+        big.len()
+    );
+    assert_eq!(error_code(&body), "email_too_large");
+    let message = error_message(&body);
+    assert!(
+        message.contains(&format!("more than the limit of {LIMIT}"))
+            && message.contains("was not stored"),
+        "{message}"
+    );
+    let (_, rejected) = app
+        .api()
+        .get("/api/v1/inbound/emails?outcome=rejected")
+        .await;
+    let items = rejected["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "the admin sees it was refused: {rejected}");
+    assert_eq!(items[0]["size"], big.len(), "{rejected}");
+    let raw = app
+        .api()
+        .request(
+            Method::GET,
+            &format!("/api/v1/inbound/emails/{}/raw", items[0]["id"]),
+        )
+        .send()
+        .await
+        .expect("raw")
+        .text()
+        .await
+        .expect("text");
+    assert!(raw.contains("Subject: Huge scan"), "{raw}");
+    assert!(!raw.contains("xxxx"), "only the headers are kept");
+
+    // Without a length given in advance (chunked), the same.
+    let status = post_chunked(&app, &big).await;
+    assert!(status.starts_with("HTTP/1.1 413"), "{status}");
+    assert!(stored_bytes(&app.app.store).await - before <= 2 * 16 * 1024);
+    let (_, tickets) = app.api().get("/api/v1/tickets").await;
+    assert_eq!(tickets["items"].as_array().map(Vec::len), Some(0));
+
+    // Right at the limit is fine.
+    let fits = mail("ana@example.com", "Fits", "fits@example.com", "", "");
+    let fits = [fits.clone(), vec![b'y'; LIMIT - fits.len()]].concat();
+    let (status, body) = post_mail(&app, &fits).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+}
+
+#[tokio::test]
+async fn the_mta_pipe_refuses_a_mail_over_the_limit_with_exit_65_and_keeps_its_headers() {
+    const LIMIT: usize = 100_000;
+    let db = TestDatabase::create().await;
+    let config = db.data_dir().join("rapport.toml");
+    std::fs::write(&config, format!("max_email_bytes = {LIMIT}\n")).expect("config");
+    let big = mail(
+        "ana@example.com",
+        "Huge scan",
+        "huge2@example.com",
+        "",
+        &"x".repeat(2 * LIMIT),
+    );
+
+    let refused = run(
+        rapport(&db, &["ingest", "--config", config.to_str().expect("path")]),
+        &String::from_utf8_lossy(&big),
+    );
+
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(65), "{said}");
+    assert!(
+        said.contains(&format!("more than the limit of {LIMIT}")),
+        "{said}"
+    );
+    let app = rapport::App::build(db.config()).await.expect("app");
+    let stored = stored_bytes(&app.store).await;
+    assert!(stored <= 16 * 1024, "{stored} bytes stored");
+    let kept: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM inbound_emails WHERE outcome = 'rejected'")
+            .fetch_one(app.store.pool())
+            .await
+            .expect("inbound");
+    assert_eq!(kept, 1, "the refusal is on record");
+}
+
+/// A mail with one attachment per `(filename, content type, text)`.
+fn mail_with_files(files: &[(&str, &str, &str)]) -> Vec<u8> {
+    let mut raw = String::from(
+        "From: ana@example.com\r\nTo: support@rapport.localhost\r\nSubject: Files\r\n\
+         Message-ID: <files@example.com>\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the files.\r\n",
+    );
+    for (name, content_type, text) in files {
+        raw.push_str(&format!(
+            "--b\r\nContent-Type: {content_type}\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\r\n{text}\r\n"
+        ));
+    }
+    raw.push_str("--b--\r\n");
+    raw.into_bytes()
+}
+
+#[tokio::test]
+async fn attachments_are_served_as_inert_downloads_unless_their_type_is_safe_to_show() {
+    let app = TestApp::spawn().await;
+    let (status, ingested) = post_mail(
+        &app,
+        &mail_with_files(&[
+            ("run.js", "text/javascript", "alert(document.cookie)"),
+            ("page.html", "text/html", "<script>alert(1)</script>"),
+            ("logo.svg", "image/svg+xml", "<svg onload=\"alert(1)\"/>"),
+            ("notes.txt", "text/plain; charset=utf-8", "plain words"),
+            ("scan.png", "image/png", "not really a png"),
+            ("bill.pdf", "application/pdf", "%PDF-1.4"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{ingested}");
+    let (_, ticket) = app
+        .api()
+        .get(&format!("/api/v1/tickets/{}", ingested["ticket_id"]))
+        .await;
+    let files = ticket["messages"][0]["attachments"]
+        .as_array()
+        .expect("attachments")
+        .clone();
+    assert_eq!(files.len(), 6, "{ticket}");
+
+    for file in files {
+        let name = file["filename"].as_str().expect("name");
+        let response = app
+            .api()
+            .request(Method::GET, &format!("/api/v1/attachments/{}", file["id"]))
+            .send()
+            .await
+            .expect("file");
+        assert_eq!(response.status(), StatusCode::OK, "{name}");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (content_type, inline) = match name {
+            "notes.txt" => ("text/plain; charset=utf-8", true),
+            "scan.png" => ("image/png", true),
+            "bill.pdf" => ("application/pdf", true),
+            _ => ("application/octet-stream", false),
+        };
+        assert_eq!(header("content-type"), content_type, "{name}");
+        let disposition = header("content-disposition");
+        assert!(
+            disposition.starts_with(if inline { "inline;" } else { "attachment;" }),
+            "{name}: {disposition}"
+        );
+        assert!(disposition.contains(name), "{name}: {disposition}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{name}");
+        let policy = header("content-security-policy");
+        assert!(
+            policy.contains("sandbox") && policy.contains("default-src 'none'"),
+            "{name}: {policy}"
+        );
+        assert_eq!(header("cache-control"), "no-store", "{name}");
+    }
+}

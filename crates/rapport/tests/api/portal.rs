@@ -489,6 +489,89 @@ async fn a_customer_following_a_link_to_a_request_lands_on_it_after_signing_in()
 }
 
 #[tokio::test]
+async fn a_portal_link_with_a_hostile_next_stays_on_the_portal_and_never_fails() {
+    let app = TestApp::spawn().await;
+    app.ticket("Printer jam", "ana@example.com").await;
+    let hostile = crate::workspace::HOSTILE_NEXT
+        .iter()
+        .map(|next| next.to_string())
+        .chain(
+            crate::workspace::HOSTILE_NEXT
+                .iter()
+                .map(|next| format!("/portal/{next}")),
+        )
+        .chain([
+            "/portal/link/abc".to_owned(),
+            "/portal/../sign-in".to_owned(),
+        ]);
+
+    // The sign-in form keeps `next` in the link it mails only when it is a portal page.
+    for next in [
+        "/portal/\n/evil.example/",
+        "/portal/\\evil.example/",
+        "/portal/&x=1 2",
+    ] {
+        let (status, _) = ask_for_link_to(&app, "ana@example.com", next).await;
+        assert_eq!(status, StatusCode::OK, "next={next:?}");
+    }
+    let mails: Vec<String> =
+        sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'email.notice'")
+            .fetch_all(app.app.store.pool())
+            .await
+            .expect("mails");
+    assert_eq!(mails.len(), 3);
+    for mail in mails {
+        assert!(
+            !mail.contains("?next="),
+            "no hostile next in a mailed link: {mail}"
+        );
+    }
+
+    for next in hostile {
+        let page = browser()
+            .get(app.url("/portal"))
+            .query(&[("next", &next)])
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(page.status(), StatusCode::OK, "the form with next={next:?}");
+        let link = app
+            .app
+            .store
+            .portal_link_for("ana@example.com")
+            .await
+            .expect("a link");
+        let token = link.rsplit('/').next().expect("token");
+        let path = format!("/portal/link/{token}");
+        let opened = browser()
+            .get(app.url(&path))
+            .query(&[("next", &next)])
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(opened.status(), StatusCode::OK, "next={next:?}");
+        let (form_cookie, form) = form_token(&app, &path).await;
+
+        let signed_in = browser()
+            .post(app.url(&path))
+            .query(&[("next", &next)])
+            .header("cookie", form_cookie)
+            .form(&[("csrf", form.as_str())])
+            .send()
+            .await
+            .expect("answer");
+
+        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "next={next:?}");
+        let location = signed_in.headers()["location"].to_str().expect("ascii");
+        assert!(
+            crate::workspace::stays_on_our_origin(&app, location),
+            "next={next:?} sent the browser to {location:?}"
+        );
+        assert_eq!(location, "/portal", "next={next:?}");
+    }
+}
+
+#[tokio::test]
 async fn a_customer_merged_into_another_keeps_seeing_their_requests() {
     let app = TestApp::spawn().await;
     let home = app.ticket("Sent from home", "ana@home.example").await;
@@ -582,4 +665,70 @@ async fn a_customer_confirms_a_fix_rates_it_once_and_can_still_say_it_broke_agai
     let (_, detail) = app.api().get(&format!("/api/v1/tickets/{id}")).await;
     assert_eq!(detail["problem"], "open");
     assert_eq!(detail["conversation"], "waiting_on_us");
+}
+
+#[tokio::test]
+async fn a_customers_script_comes_back_as_an_inert_download_never_cached() {
+    let app = TestApp::spawn().await;
+    app.ticket("Earlier question", "ana@example.com").await;
+    let (cookie, csrf) = customer_session(&app, "ana@example.com").await;
+    let boundary = "rapport-test-boundary-js";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"subject\"\r\n\r\nScript\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nSee the file.\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"run.js\"\r\n\
+         Content-Type: text/javascript\r\n\r\nalert(document.cookie)\r\n--{boundary}--\r\n"
+    );
+    let created = browser()
+        .post(app.url("/portal/tickets"))
+        .header("cookie", &cookie)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let location = created.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let page = browser()
+        .get(app.url(&location))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.headers()["cache-control"], "no-store", "a portal page");
+    let page = page.text().await.expect("text");
+    let from = page.find("/portal/attachments/").expect("attachment link");
+    let href = page[from..].split('"').next().expect("href").to_owned();
+
+    let file = browser()
+        .get(app.url(&href))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("file");
+
+    assert_eq!(file.status(), StatusCode::OK);
+    let headers = file.headers();
+    assert_eq!(headers["content-type"], "application/octet-stream");
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("attachment;")
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .contains("sandbox")
+    );
+    assert_eq!(headers["cache-control"], "no-store");
 }

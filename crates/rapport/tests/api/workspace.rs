@@ -592,3 +592,138 @@ async fn an_open_page_hears_of_every_ticket_change_and_who_else_is_there() {
     );
     assert!(heard.contains(&format!("\"ticket_id\":{id}")), "{heard}");
 }
+
+/// Where a `Location` header sends a browser, resolved as a browser does (the WHATWG URL
+/// parser drops tabs and line breaks and reads `/\` like `//`): true when it stays with us.
+pub fn stays_on_our_origin(app: &TestApp, location: &str) -> bool {
+    let base = reqwest::Url::parse(&app.url("/sign-in")).expect("base");
+    base.join(location)
+        .is_ok_and(|target| target.origin() == base.origin())
+}
+
+/// What people type after `next=` to send a freshly signed-in browser elsewhere.
+pub const HOSTILE_NEXT: &[&str] = &[
+    "/\t/evil.example/",
+    "/\n/evil.example/",
+    "/\r\n/evil.example/",
+    "/\r\nSet-Cookie: x=1",
+    "//evil.example/",
+    "/\\evil.example/",
+    "\\/evil.example/",
+    "/ /evil.example/",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    " /\t/evil.example/",
+    "/\u{2215}evil.example/",
+    "/\u{ff0f}evil.example/",
+    "/\u{200b}/evil.example/",
+    "",
+];
+
+#[tokio::test]
+async fn signing_in_with_a_hostile_next_stays_on_our_site_and_never_fails() {
+    let app = TestApp::spawn().await;
+    signed_in(&app, "pat@rapport.test", Role::Agent).await;
+
+    for next in HOSTILE_NEXT {
+        let (form_cookie, form) = form_token(&app, "/sign-in").await;
+        let response = browser()
+            .post(app.url("/sign-in"))
+            .header("cookie", form_cookie)
+            .form(&[
+                ("email", "pat@rapport.test"),
+                ("password", "a long enough password"),
+                ("next", next),
+                ("csrf", &form),
+            ])
+            .send()
+            .await
+            .expect("answer");
+
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "next={next:?}");
+        let location = response.headers()["location"].to_str().expect("ascii");
+        assert!(
+            stays_on_our_origin(&app, location),
+            "next={next:?} sent the browser to {location:?}"
+        );
+        assert_eq!(location, "/", "next={next:?}");
+        let page = browser()
+            .get(app.url("/sign-in"))
+            .query(&[("next", next)])
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(page.status(), StatusCode::OK, "the form with next={next:?}");
+    }
+    // The probe's own request: `next=/%09/evil.example/` as the browser sends it.
+    let (form_cookie, form) = form_token(&app, "/sign-in?next=/%09/evil.example/").await;
+    let response = browser()
+        .post(app.url("/sign-in"))
+        .header("cookie", form_cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "email=pat%40rapport.test&password=a+long+enough+password&csrf={form}\
+             &next=/%09/evil.example/"
+        ))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.headers()["location"], "/");
+    // A path of ours, with its query, is where the browser goes back to.
+    let (form_cookie, form) = form_token(&app, "/sign-in").await;
+    let (status, location) = post_form(
+        &app,
+        &form_cookie,
+        "/sign-in",
+        &[
+            ("email", "pat@rapport.test"),
+            ("password", "a long enough password"),
+            ("next", "/tickets/1?done=Saved%20it"),
+            ("csrf", &form),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, "/tickets/1?done=Saved%20it");
+}
+
+#[tokio::test]
+async fn what_depends_on_a_session_or_a_token_is_never_cached_and_assets_are() {
+    let app = TestApp::spawn().await;
+    let (_, cookie, _) = signed_in(&app, "pat@rapport.test", Role::Agent).await;
+    let ticket = app.ticket("Printer jam", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+
+    for path in ["/", &format!("/tickets/{id}"), "/tasks", "/api/v1/tickets"] {
+        let response = browser()
+            .get(app.url(path))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
+    for path in ["/api/v1/tickets", &format!("/api/v1/tickets/{id}")] {
+        let response = app
+            .api()
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
+    let denied = browser()
+        .get(app.url("/api/v1/tickets"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(denied.headers()["cache-control"], "no-store");
+    let asset = browser()
+        .get(app.url("/assets/rapport.css"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(asset.status(), StatusCode::OK);
+    assert_ne!(asset.headers()["cache-control"], "no-store");
+}
