@@ -31,12 +31,8 @@ impl Store {
     pub async fn create_agent(&self, new: NewAgent<'_>, actor: Actor) -> StoreResult<Agent> {
         let email = validate::email(new.email)?;
         let name = validate::line("name", new.name, validate::MAX_NAME_CHARS)?;
-        if new
-            .password
-            .is_some_and(|password| password.chars().count() < 10)
-        {
-            let message = "the password must have at least 10 characters";
-            return Err(validate::Invalid::new("password", message).into());
+        if let Some(password) = new.password {
+            check_new_password(password)?;
         }
         let now = self.now();
         let mut tx = self.begin_write().await?;
@@ -169,6 +165,15 @@ impl Store {
             _ => Ok(None),
         }
     }
+}
+
+/// The rule every new password follows, at creation and on a change.
+pub(crate) fn check_new_password(password: &str) -> StoreResult<()> {
+    if password.chars().count() < 10 {
+        let message = "the password must have at least 10 characters";
+        return Err(validate::Invalid::new("password", message).into());
+    }
+    Ok(())
 }
 
 /// Fails with a 422-style error unless the agent exists.

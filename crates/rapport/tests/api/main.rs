@@ -3,7 +3,9 @@
 
 mod helpers;
 
+mod account;
 mod agents;
+mod audit;
 mod auth;
 mod cli;
 mod coach;
@@ -19,4 +21,5 @@ mod relationship;
 mod session;
 mod teams;
 mod tickets;
+mod tokens;
 mod workspace;
