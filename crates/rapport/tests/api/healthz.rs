@@ -12,6 +12,21 @@ async fn healthz_answers_without_a_token_when_the_database_does() {
 }
 
 #[tokio::test]
+async fn readyz_answers_without_a_token_when_the_database_takes_writes() {
+    let app = TestApp::spawn().await;
+
+    let (status, body) = app.api_as(None).get("/readyz").await;
+
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "ready");
+    let (_, settings) = app.api().get("/api/v1/settings").await;
+    assert!(
+        !settings.to_string().contains("readiness"),
+        "the probe leaves nothing"
+    );
+}
+
+#[tokio::test]
 async fn the_start_page_leads_to_signing_in_the_portal_and_the_api() {
     let app = TestApp::spawn().await;
 
