@@ -36,6 +36,14 @@ impl Role {
     }
 }
 
+/// How long an agent's browser session lasts without use.
+pub const SESSION_IDLE_SECONDS: i64 = 14 * 24 * 60 * 60;
+
+/// How long an agent's browser session lasts at most, however often it is used: a cookie taken
+/// from a shared or stolen machine stops working within a month even if whoever holds it keeps
+/// it busy, and a month is long enough that agents who work every day sign in once a month.
+pub const SESSION_MAX_SECONDS: i64 = 30 * 24 * 60 * 60;
+
 #[cfg(test)]
 mod tests {
     use super::*;

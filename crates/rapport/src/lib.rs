@@ -3,6 +3,7 @@
 
 mod agents;
 pub mod app;
+mod audit;
 pub mod cli;
 mod coach;
 pub mod config;
@@ -30,6 +31,7 @@ pub mod smtp;
 mod tasks;
 mod teams;
 mod tickets;
+mod tokens;
 mod workspace;
 
 pub use app::{App, serve, work};

@@ -5,8 +5,8 @@
 use crate::app::App;
 use crate::error::ApiError;
 use crate::{
-    agents, coach, customers, healthz, inbound, insight, openapi, organizations, pages, portal,
-    promises, public, session, settings, tasks, teams, tickets, workspace,
+    agents, audit, coach, customers, healthz, inbound, insight, openapi, organizations, pages,
+    portal, promises, public, session, settings, tasks, teams, tickets, tokens, workspace,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -33,6 +33,8 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(inbound::router())
         .merge(settings::router())
         .merge(session::router())
+        .merge(tokens::router())
+        .merge(audit::router())
         .merge(public::api_router())
         .split_for_parts();
     let mut openapi = openapi;

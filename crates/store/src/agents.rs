@@ -167,6 +167,7 @@ impl Store {
     }
 }
 
+/// The rule every new password follows, at creation and on a change.
 /// Fails with a 422-style error unless the agent exists.
 pub(crate) async fn ensure_agent(tx: &mut Tx, field: &str, id: i64) -> StoreResult<()> {
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM agents WHERE id = $1")

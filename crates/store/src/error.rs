@@ -47,6 +47,20 @@ impl StoreError {
         }
     }
 
+    /// Whether the database refused the write because its disk (or its size limit) is full:
+    /// SQLite's `SQLITE_FULL`, PostgreSQL's `disk_full` (53100).
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(err)) => {
+                let code = err.code();
+                let code = code.as_deref().unwrap_or_default();
+                // SQLite reports its primary code 13 (or an extended code ending in it).
+                code == "53100" || code.parse::<i64>().is_ok_and(|code| code & 0xff == 13)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the database refused the write because of a unique constraint.
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Database(sqlx::Error::Database(err)) if err.is_unique_violation())

@@ -36,7 +36,73 @@ pub fn change(before: impl serde::Serialize, after: impl serde::Serialize) -> Va
     json!({ "before": before, "after": after })
 }
 
+/// One page of the audit trail, newest first.
+pub struct AuditPage {
+    pub items: Vec<Event>,
+    /// The id the next page starts below; `None` on the last page.
+    pub next_before_id: Option<i64>,
+}
+
+fn event_from(row: &sqlx::any::AnyRow) -> StoreResult<Event> {
+    let changes = text(row, "changes")?;
+    Ok(Event {
+        id: int(row, "id")?,
+        at: text(row, "at")?,
+        actor: EventActor {
+            kind: named(row, "actor_kind")?,
+            id: opt_int(row, "actor_id")?,
+        },
+        entity: text(row, "entity")?,
+        entity_id: int(row, "entity_id")?,
+        action: text(row, "action")?,
+        changes: serde_json::from_str(&changes)
+            .map_err(|err| StoreError::Corrupt(format!("event changes are not JSON: {err}")))?,
+    })
+}
+
 impl Store {
+    /// The whole audit trail, newest first, a page at a time: events below `before_id`, whose
+    /// action starts with `action_prefix` (such as `token.` or `agent.sign_in`) if given.
+    pub async fn audit(
+        &self,
+        action_prefix: Option<&str>,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<AuditPage> {
+        // LIKE's own characters in a prefix (`_` is in many actions) match only themselves.
+        let pattern = format!(
+            "{}%",
+            action_prefix
+                .unwrap_or_default()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let rows = sqlx::query(
+            "SELECT id, at, actor_kind, actor_id, entity, entity_id, action, changes FROM events \
+             WHERE action LIKE $1 ESCAPE '\\' AND id < $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(pattern)
+        .bind(before_id.unwrap_or(i64::MAX))
+        .bind(i64::from(limit) + 1)
+        .fetch_all(self.pool())
+        .await?;
+        let mut items = rows
+            .iter()
+            .map(event_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let next_before_id = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|event| event.id)
+        } else {
+            None
+        };
+        Ok(AuditPage {
+            items,
+            next_before_id,
+        })
+    }
+
     /// The events about one entity, oldest first.
     pub async fn events_for(&self, entity: &str, entity_id: i64) -> StoreResult<Vec<Event>> {
         let rows = sqlx::query(
@@ -47,25 +113,7 @@ impl Store {
         .bind(entity_id)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                let changes = text(row, "changes")?;
-                Ok(Event {
-                    id: int(row, "id")?,
-                    at: text(row, "at")?,
-                    actor: EventActor {
-                        kind: named(row, "actor_kind")?,
-                        id: opt_int(row, "actor_id")?,
-                    },
-                    entity: text(row, "entity")?,
-                    entity_id: int(row, "entity_id")?,
-                    action: text(row, "action")?,
-                    changes: serde_json::from_str(&changes).map_err(|err| {
-                        StoreError::Corrupt(format!("event changes are not JSON: {err}"))
-                    })?,
-                })
-            })
-            .collect()
+        rows.iter().map(event_from).collect()
     }
 
     /// The newest event's id (0 when there is none).

@@ -73,6 +73,12 @@ pub type Tx = Transaction<'static, Any>;
 /// Where customers reach Rapport unless configured otherwise.
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
+/// The settings key of the readiness probe's row (see [`Store::check_writes`]).
+const WRITE_PROBE_KEY: &str = "readiness_probe";
+/// Larger than a page or two, so that the probe needs the database to grow when its free
+/// pages are used up, as a new message or attachment would.
+const WRITE_PROBE_BYTES: usize = 16 * 1024;
+
 /// The SQLite database URL for a data directory.
 pub fn sqlite_url(data_dir: &Path) -> String {
     format!(
@@ -104,7 +110,8 @@ impl Store {
         })?;
         let pool_options = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(30));
+            .acquire_timeout(Duration::from_secs(30))
+            .before_acquire(|conn, _meta| Box::pin(async move { Ok(outside_transaction(conn)) }));
         let pool_options = match backend {
             Backend::Sqlite => pool_options.after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -202,6 +209,28 @@ impl Store {
         Ok(())
     }
 
+    /// Answers whether the database takes writes, for `/readyz`: in one write transaction, a
+    /// probe row of a few pages is written and deleted again. On a full disk the database
+    /// cannot grow (or append to its log), so this fails as real writes would; the row is
+    /// never visible to anyone else.
+    pub async fn check_writes(&self) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(WRITE_PROBE_KEY)
+        .bind("0".repeat(WRITE_PROBE_BYTES))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM settings WHERE key = $1")
+            .bind(WRITE_PROBE_KEY)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Applies every migration not yet applied, in order.
     pub async fn migrate(&self) -> StoreResult<Vec<&'static str>> {
         migrate::run(self).await
@@ -210,6 +239,24 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Whether a pooled connection may be handed out: never one still inside a transaction.
+///
+/// When SQLite fails a write with `SQLITE_FULL` or an I/O error (a full disk), it may roll the
+/// whole transaction back by itself; sqlx's `ROLLBACK` then fails ("no transaction is active")
+/// and its count of open transactions on that connection stays at 1, so every later
+/// `BEGIN IMMEDIATE` on it failed with "attempted to call begin_with at non-zero transaction
+/// depth" until a restart. Such a connection is closed here instead (the pool opens a fresh
+/// one), so writes work again as soon as the disk has room.
+fn outside_transaction(conn: &sqlx::AnyConnection) -> bool {
+    let outside = !sqlx::Connection::is_in_transaction(conn);
+    if !outside {
+        tracing::warn!(
+            "closing a database connection left inside a transaction by a failed commit or rollback"
+        );
+    }
+    outside
 }
 
 /// A database URL with any password replaced, safe to print in a message or a log.
@@ -229,6 +276,41 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// SQLite rolls a transaction back by itself when a statement without a statement journal
+    /// fails with `SQLITE_FULL`; the connection must not be handed out again as if it were
+    /// still inside that transaction.
+    #[tokio::test]
+    async fn a_write_on_a_full_disk_leaves_no_connection_inside_a_transaction() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let store = Store::connect(&sqlite_url(dir.path()), 1)
+            .await
+            .expect("connect");
+        sqlx::raw_sql("CREATE TABLE big (data BLOB NOT NULL)")
+            .execute(store.pool())
+            .await
+            .expect("create");
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(store.pool())
+            .await
+            .expect("page_count");
+        sqlx::raw_sql(&format!("PRAGMA max_page_count = {pages}"))
+            .execute(store.pool())
+            .await
+            .expect("limit");
+        let mut tx = store.begin_write().await.expect("begin");
+        let full = sqlx::query("INSERT INTO big (data) VALUES ($1)")
+            .bind(vec![7u8; 50_000])
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from)
+            .expect_err("the disk is full");
+        assert!(full.is_storage_full(), "{full}");
+        drop(tx);
+
+        let tx = store.begin_write().await.expect("a write can start again");
+        tx.rollback().await.expect("rollback");
+    }
 
     #[test]
     fn passwords_never_reach_messages() {

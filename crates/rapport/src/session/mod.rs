@@ -4,6 +4,7 @@
 //! builds on this.
 
 mod limiter;
+mod others;
 mod sign_in;
 mod sign_out;
 
@@ -17,11 +18,14 @@ use utoipa_axum::routes;
 pub const COOKIE: &str = "rapport_session";
 
 pub fn router() -> OpenApiRouter<App> {
-    OpenApiRouter::new().routes(routes!(
-        sign_in::sign_in,
-        sign_out::sign_out,
-        sign_in::show_session
-    ))
+    OpenApiRouter::new()
+        .routes(routes!(
+            sign_in::sign_in,
+            sign_out::sign_out,
+            sign_in::show_session
+        ))
+        .routes(routes!(others::end_other_sessions))
+        .routes(routes!(others::change_password))
 }
 
 /// The CSRF token of a session: derived from its secret, so only someone holding the cookie's

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rapport_domain::Agent;
-use rapport_store::auth::SESSION_IDLE_SECONDS;
+use rapport_store::auth::{SESSION_IDLE_SECONDS, SignInVia};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -50,13 +50,16 @@ pub async fn sign_in(
         .await?
     else {
         app.sign_ins.failed(&input.email);
+        app.store
+            .record_failed_sign_in(&input.email, SignInVia::Api)
+            .await?;
         return Err(ApiError::unauthenticated(
             "sign_in_failed",
             "That email and password do not match an agent.",
         ));
     };
     app.sign_ins.succeeded(&input.email);
-    let session = app.store.create_session(agent.id).await?;
+    let session = app.store.create_session(agent.id, SignInVia::Api).await?;
     let mut response = Json(Session {
         csrf_token: csrf_token(&session),
         agent,

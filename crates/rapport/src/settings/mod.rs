@@ -5,6 +5,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json};
 use axum::extract::State;
 use rapport_domain::{Role, schedule};
+use rapport_store::events::change;
 use rapport_store::lifecycle::{RESOLUTION_CHECK_INS, WAITING_CHECK_INS};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -72,12 +73,24 @@ pub async fn update_settings(
         .as_deref()
         .map(|d| check("resolution_check_in_days", d))
         .transpose()?;
-    if let Some(value) = waiting {
-        app.store.set_setting(WAITING_CHECK_INS.0, &value).await?;
+    // The audit trail keeps each changed setting as people read it, before and after.
+    let mut values = Vec::new();
+    let mut changes = serde_json::Map::new();
+    for (setting, value) in [
+        (WAITING_CHECK_INS, waiting),
+        (RESOLUTION_CHECK_INS, resolution),
+    ] {
+        let Some(value) = value else { continue };
+        let before = days(&app, setting).await?;
+        let after = schedule::days(setting, Some(&value));
+        if before != after {
+            changes.insert(setting.0.to_owned(), change(before, after));
+            values.push((setting.0, value));
+        }
     }
-    if let Some(value) = resolution {
+    if !values.is_empty() {
         app.store
-            .set_setting(RESOLUTION_CHECK_INS.0, &value)
+            .update_settings(auth.actor(), &values, changes.into())
             .await?;
     }
     show_settings(State(app), auth).await

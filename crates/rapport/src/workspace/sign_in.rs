@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use rapport_store::auth::SESSION_IDLE_SECONDS;
+use rapport_store::auth::{SESSION_IDLE_SECONDS, SignInVia};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -94,13 +94,19 @@ pub async fn sign_in(
         .await?
     else {
         app.sign_ins.failed(&form.email);
+        app.store
+            .record_failed_sign_in(&form.email, SignInVia::Workspace)
+            .await?;
         return Ok(refuse(
             StatusCode::UNAUTHORIZED,
             "That email and password do not match an agent.".to_owned(),
         ));
     };
     app.sign_ins.succeeded(&form.email);
-    let session = app.store.create_session(agent.id).await?;
+    let session = app
+        .store
+        .create_session(agent.id, SignInVia::Workspace)
+        .await?;
     let cookie = session_cookie(&app, &headers, COOKIE, &session, SESSION_IDLE_SECONDS);
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
 }

@@ -51,7 +51,11 @@ async fn a_revoked_token_stops_working() {
         StatusCode::OK
     );
 
-    app.app.store.revoke_token(issued.id).await.expect("revoke");
+    app.app
+        .store
+        .revoke_token(rapport_domain::Actor::System, issued.id, None)
+        .await
+        .expect("revoke");
 
     let (status, body) = app
         .api_as(Some(&issued.token))
@@ -156,7 +160,10 @@ async fn passwords_and_sessions() {
     );
 
     let pat = store.agent_by_email("pat@rapport.test").await.expect("pat");
-    let session = store.create_session(pat.id).await.expect("session");
+    let session = store
+        .create_session(pat.id, rapport_store::auth::SignInVia::Api)
+        .await
+        .expect("session");
     assert_eq!(
         store
             .agent_for_session(&session)

@@ -256,6 +256,10 @@ impl Api<'_> {
         Self::send(self.request(Method::PATCH, path).json(&body)).await
     }
 
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        Self::send(self.request(Method::DELETE, path)).await
+    }
+
     /// Sends `raw` as the body with the JSON content type, for malformed-input tests.
     pub async fn post_raw(&self, path: &str, raw: &str) -> (StatusCode, Value) {
         let request = self

@@ -3,7 +3,9 @@
 
 mod helpers;
 
+mod account;
 mod agents;
+mod audit;
 mod auth;
 mod cli;
 mod coach;
@@ -20,4 +22,5 @@ mod restricted_teams;
 mod session;
 mod teams;
 mod tickets;
+mod tokens;
 mod workspace;

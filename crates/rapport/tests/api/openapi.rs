@@ -13,7 +13,13 @@ async fn the_document_describes_every_route_and_every_described_route_exists() {
     let paths = doc["paths"].as_object().expect("paths");
     let mut expected = vec![
         "/healthz",
+        "/readyz",
         "/api/v1/openapi.json",
+        "/api/v1/audit",
+        "/api/v1/me/password",
+        "/api/v1/session/end-others",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{id}",
         "/api/v1/agents",
         "/api/v1/agents/me",
         "/api/v1/agents/{id}/coaching",
