@@ -4,10 +4,10 @@
 //! also decides who may see them and says them in words.
 
 use crate::promises::PromiseStatus;
-use crate::rows::{int, named, opt_int, opt_text, placeholders, text};
+use crate::rows::{int, named, opt_int, opt_text, placeholders, sql_names, text};
 use crate::{Store, StoreResult};
 use rapport_domain::timeline::{self, Entry, Fact, HISTORY_CHANGES, Reader};
-use rapport_domain::{Agent, EventActor, Message};
+use rapport_domain::{ActorKind, Agent, EventActor, Message};
 use sqlx::any::AnyRow;
 
 pub struct TimelinePage {
@@ -87,22 +87,22 @@ impl Source {
                  FROM messages x JOIN tickets t ON t.id = x.ticket_id WHERE {where}"
             }
             Source::Call => {
-                "SELECT 'call' AS source, x.id, x.customer_id, x.ticket_id, 'agent' AS actor_kind, x.agent_id AS actor_id, \
+                "SELECT 'call' AS source, x.id, x.customer_id, x.ticket_id, {agent} AS actor_kind, x.agent_id AS actor_id, \
                  x.started_at AS at, x.summary AS a, x.direction AS b, x.agreed AS c, x.duration_seconds AS n \
                  FROM calls x WHERE {where}"
             }
             Source::Promise => {
-                "SELECT 'promise' AS source, x.id, x.customer_id, x.ticket_id, 'agent' AS actor_kind, x.agent_id AS actor_id, \
+                "SELECT 'promise' AS source, x.id, x.customer_id, x.ticket_id, {agent} AS actor_kind, x.agent_id AS actor_id, \
                  x.created_at AS at, x.what AS a, x.status AS b, x.due_at AS c, CAST(NULL AS BIGINT) AS n \
                  FROM promises x WHERE {where}"
             }
             Source::Moment => {
-                "SELECT 'moment' AS source, x.id, x.customer_id, CAST(NULL AS BIGINT) AS ticket_id, 'agent' AS actor_kind, \
+                "SELECT 'moment' AS source, x.id, x.customer_id, CAST(NULL AS BIGINT) AS ticket_id, {agent} AS actor_kind, \
                  x.agent_id AS actor_id, x.created_at AS at, x.note AS a, x.follow_up_on AS b, CAST(NULL AS TEXT) AS c, \
                  CAST(NULL AS BIGINT) AS n FROM moments x WHERE {where}"
             }
             Source::Survey => {
-                "SELECT 'survey' AS source, x.id, x.customer_id, x.ticket_id, 'customer' AS actor_kind, x.customer_id AS actor_id, \
+                "SELECT 'survey' AS source, x.id, x.customer_id, x.ticket_id, {customer} AS actor_kind, x.customer_id AS actor_id, \
                  x.answered_at AS at, x.kind AS a, x.comment AS b, CAST(NULL AS TEXT) AS c, x.score AS n \
                  FROM surveys x WHERE x.answered_at IS NOT NULL AND {where}"
             }
@@ -113,6 +113,8 @@ impl Source {
             }
         };
         sql.replace("{where}", condition)
+            .replace("{agent}", &sql_names(&[ActorKind::Agent]))
+            .replace("{customer}", &sql_names(&[ActorKind::Customer]))
     }
 }
 
