@@ -14,6 +14,7 @@ mod durability;
 mod email;
 mod errors;
 mod healthz;
+mod jobs;
 mod openapi;
 mod organizations;
 mod portal;
