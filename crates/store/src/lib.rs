@@ -16,6 +16,7 @@ pub mod clock;
 pub mod coaching;
 pub mod conversation;
 pub mod customer_answers;
+pub mod customer_data;
 pub mod customers;
 mod error;
 pub mod escalations;

@@ -169,7 +169,7 @@ pub(crate) async fn attach(
     Ok(())
 }
 
-async fn store_blob(tx: &mut Tx, now: &str, data: &[u8]) -> StoreResult<String> {
+pub(crate) async fn store_blob(tx: &mut Tx, now: &str, data: &[u8]) -> StoreResult<String> {
     let sha = rapport_mail::sha256_hex(data);
     sqlx::query("INSERT INTO blobs (sha256, size, data, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING")
         .bind(&sha)

@@ -9,6 +9,7 @@
 //! Each template has a struct here naming what it needs; render it with [`Mail::text`] or
 //! [`TaskText::of`].
 
+pub mod erasure;
 pub mod escalations;
 pub mod health;
 pub mod lifecycle;

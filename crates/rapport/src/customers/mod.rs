@@ -1,6 +1,7 @@
 //! Customers: the people we serve.
 
 mod create;
+mod data;
 mod health;
 mod list;
 mod merge;
@@ -21,4 +22,6 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(moments::note_moment, moments::list_moments))
         .routes(routes!(timeline::customer_timeline))
         .routes(routes!(health::customer_health))
+        .routes(routes!(data::export_customer_data))
+        .routes(routes!(data::erase_customer))
 }

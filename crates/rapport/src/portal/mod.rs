@@ -7,6 +7,7 @@
 //! (`Store::portal_ticket`); anything else is "not found", whether it exists or not.
 
 mod escalate;
+mod my_data;
 mod sign_in;
 mod tickets;
 
@@ -61,6 +62,7 @@ pub fn router() -> Router<App> {
             get(escalate::letter_page).post(escalate::send_letter),
         )
         .route("/portal/attachments/{id}", get(tickets::download))
+        .route("/portal/my-data", get(my_data::download_my_data))
 }
 
 /// The portal session secret from the request's cookies, if any.

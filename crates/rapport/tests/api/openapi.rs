@@ -33,6 +33,8 @@ async fn the_document_describes_every_route_and_every_described_route_exists() {
         "/api/v1/customers",
         "/api/v1/customers/{id}",
         "/api/v1/customers/{id}/health",
+        "/api/v1/customers/{id}/data",
+        "/api/v1/customers/{id}/erase",
         "/api/v1/customers/{id}/merge",
         "/api/v1/customers/{id}/moments",
         "/api/v1/customers/{id}/promises",

@@ -732,3 +732,160 @@ async fn a_customers_script_comes_back_as_an_inert_download_never_cached() {
     );
     assert_eq!(headers["cache-control"], "no-store");
 }
+
+#[tokio::test]
+async fn a_customer_downloads_their_data_and_an_admin_erases_them_on_request() {
+    let app = TestApp::spawn().await;
+    let (status, ticket) = app
+        .api()
+        .post(
+            "/api/v1/tickets",
+            json!({"subject": "Router drops Ines Moreau's calls", "body": "Every evening; call me on +351 555 0101.",
+                   "customer": {"email": "ines@example.com", "name": "Ines Moreau"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{ticket}");
+    let id = ticket["id"].as_i64().expect("id");
+    let customer = ticket["customer_id"].as_i64().expect("customer");
+    let other = app.ticket("Printer jams", "otto@example.com").await;
+    let (status, body) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{id}/messages"),
+            json!({"body": "Ines Moreau, please write to ines@example.com if it drops again.", "visibility": "public"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = app
+        .api()
+        .post(
+            &format!("/api/v1/customers/{customer}/moments"),
+            json!({"note": "Ines is moving to Lisbon in May."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // The customer takes their data from the portal.
+    let (cookie, _) = customer_session(&app, "ines@example.com").await;
+    let response = app
+        .client()
+        .get(app.url("/portal/my-data"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("attachment")
+    );
+    let mine: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(mine["customer"]["emails"], json!(["ines@example.com"]));
+    assert_eq!(
+        mine["tickets"].as_array().map(Vec::len),
+        Some(1),
+        "only their own"
+    );
+    assert_eq!(
+        mine["tickets"][0]["messages"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert!(
+        !mine.to_string().contains("Lisbon"),
+        "agents' private notes are not the portal's"
+    );
+
+    // Only an admin exports or erases through the API.
+    let (_, agent_token) = app
+        .agent("sam@rapport.test", rapport_domain::Role::Agent, None)
+        .await;
+    let (status, _) = app
+        .api_as(Some(&agent_token))
+        .get(&format!("/api/v1/customers/{customer}/data"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .api_as(Some(&agent_token))
+        .post(
+            &format!("/api/v1/customers/{customer}/erase"),
+            json!({"reason": "asked"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, exported) = app
+        .api()
+        .get(&format!("/api/v1/customers/{customer}/data"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(exported["customer"], mine["customer"]);
+
+    let (status, erased) = app
+        .api()
+        .post(
+            &format!("/api/v1/customers/{customer}/erase"),
+            json!({"reason": "The customer asked by mail on 2026-11-23."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{erased}");
+    assert_eq!(erased["tickets"], 1);
+
+    // Nothing that named them is left; the rows and everyone else's history are.
+    let (_, after) = app
+        .api()
+        .get(&format!("/api/v1/customers/{customer}/data"))
+        .await;
+    let text = after.to_string();
+    for trace in [
+        "Ines Moreau",
+        "ines@example.com",
+        "Router drops",
+        "555 0101",
+    ] {
+        assert!(!text.contains(trace), "{trace} is still in {text}");
+    }
+    assert_eq!(
+        after["customer"]["name"],
+        format!("Erased customer {customer}")
+    );
+    assert_eq!(
+        after["tickets"][0]["messages"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let (_, moments) = app
+        .api()
+        .get(&format!("/api/v1/customers/{customer}/moments"))
+        .await;
+    assert!(!moments.to_string().contains("Lisbon"), "{moments}");
+    let (_, timeline) = app
+        .api()
+        .get(&format!("/api/v1/customers/{customer}/timeline"))
+        .await;
+    assert!(!timeline.to_string().contains("Ines Moreau"), "{timeline}");
+    let (_, others) = app
+        .api()
+        .get(&format!("/api/v1/tickets/{}", other["id"]))
+        .await;
+    assert_eq!(others["subject"], "Printer jams");
+
+    // Their portal session ends with them, and the erasure is in the audit trail.
+    let response = browser()
+        .get(app.url("/portal/my-data"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "back to signing in"
+    );
+    let (_, audit) = app.api().get("/api/v1/audit?action=customer.erased").await;
+    assert_eq!(audit["items"][0]["action"], "customer.erased");
+    assert!(
+        audit["items"][0]["changes"]
+            .to_string()
+            .contains("asked by mail")
+    );
+}
