@@ -70,6 +70,13 @@ pub struct Store {
 /// one of these, so either all of it is committed or none of it.
 pub type Tx = Transaction<'static, Any>;
 
+/// The rows a change may hold for its whole transaction (see [`Store::lock_row`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Locked {
+    Ticket,
+    Customer,
+}
+
 /// Where customers reach Rapport unless configured otherwise.
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
@@ -194,6 +201,24 @@ impl Store {
             Backend::Postgres => self.pool.begin().await?,
         };
         Ok(tx)
+    }
+
+    /// Holds one row of `table` (by `id`) until the transaction ends, so that a change which
+    /// reads, checks and then writes (a ticket's state, a customer's links) cannot interleave
+    /// with another doing the same: the second waits and then reads what the first wrote.
+    /// On SQLite `begin_write` already holds the whole database for the transaction.
+    pub(crate) async fn lock_row(&self, tx: &mut Tx, table: Locked, id: i64) -> StoreResult<()> {
+        if self.backend == Backend::Postgres {
+            let table = match table {
+                Locked::Ticket => "tickets",
+                Locked::Customer => "customers",
+            };
+            sqlx::query(&format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE"))
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Answers whether the database responds, for `/healthz`.
