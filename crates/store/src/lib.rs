@@ -64,6 +64,8 @@ pub struct Store {
     backend: Backend,
     clock: clock::Clock,
     public_url: String,
+    /// How many passwords this store has checked (each an argon2 run), known or not.
+    password_checks: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A write transaction. Everything a change writes (the row and its audit event) goes through
@@ -151,6 +153,7 @@ impl Store {
             backend,
             clock: clock::Clock::System,
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
+            password_checks: Default::default(),
         })
     }
 
@@ -182,6 +185,14 @@ impl Store {
     /// `seconds` from now by this store's clock, in the stored format.
     pub fn from_now(&self, seconds: i64) -> String {
         clock::format(self.clock.now() + time::Duration::seconds(seconds))
+    }
+
+    /// How many passwords this store has checked since it connected, for tests and metrics:
+    /// every sign-in attempt that reaches the check runs one argon2 hash, whether or not the
+    /// address belongs to an agent.
+    pub fn password_checks(&self) -> u64 {
+        self.password_checks
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn backend(&self) -> Backend {
