@@ -76,7 +76,10 @@ mod tests {
 
     #[test]
     fn without_a_stored_hash_nothing_matches() {
-        assert!(!verify_password_or_nothing("nobody has this password", None));
+        assert!(!verify_password_or_nothing(
+            "nobody has this password",
+            None
+        ));
         let stored = hash_password("correct horse");
         assert!(verify_password_or_nothing("correct horse", Some(&stored)));
     }

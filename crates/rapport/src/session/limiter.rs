@@ -222,7 +222,9 @@ mod tests {
         }
         assert!(limiter.reserve("ana@example.com", STRANGER).is_err());
         assert!(limiter.reserve("lee@example.com", STRANGER).is_ok());
-        let attempt = limiter.reserve("ana@example.com", HOME).expect("home is not locked");
+        let attempt = limiter
+            .reserve("ana@example.com", HOME)
+            .expect("home is not locked");
         limiter.succeeded(attempt);
     }
 
@@ -247,7 +249,11 @@ mod tests {
         let clients = MAX_FAILURES_PER_ADDRESS / MAX_FAILURES;
         for n in 0..clients {
             for _ in 0..MAX_FAILURES {
-                assert!(limiter.reserve("ana@example.com", stranger(n as u8)).is_ok());
+                assert!(
+                    limiter
+                        .reserve("ana@example.com", stranger(n as u8))
+                        .is_ok()
+                );
             }
         }
         assert!(

@@ -665,7 +665,11 @@ async fn asking_for_twenty_links_at_once_still_mails_three() {
         statuses(&answers)
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM jobs WHERE kind = 'email.notice'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM jobs WHERE kind = 'email.notice'"
+        )
+        .await,
         3,
         "three links in half an hour, however many ask at once"
     );
@@ -766,6 +770,46 @@ async fn rating_a_ticket_twenty_times_at_once_rates_it_once() {
         count(
             &app,
             "SELECT COUNT(*) FROM surveys WHERE answered_at IS NOT NULL"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn asking_for_a_manager_twenty_times_at_once_asks_once() {
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Plotter", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let (cookie, csrf) = customer_session(&app, "ana@example.com").await;
+
+    let client = browser();
+    let answers = all_at_once(
+        (0..20)
+            .map(|_| {
+                client
+                    .post(app.url(&format!("/portal/tickets/{id}/manager")))
+                    .header("cookie", &cookie)
+                    .form(&[
+                        ("reason", "A week without printing."),
+                        ("csrf", csrf.as_str()),
+                    ])
+            })
+            .collect(),
+    )
+    .await;
+
+    assert_eq!(
+        count_status(&answers, StatusCode::SEE_OTHER),
+        20,
+        "each is told their request is in: {:?}",
+        statuses(&answers)
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM escalations").await, 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM events WHERE action = 'ticket.escalated'"
         )
         .await,
         1

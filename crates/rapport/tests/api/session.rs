@@ -196,7 +196,12 @@ async fn fifty_guesses_at_once_check_five_passwords_and_lock_out_only_the_guesse
     };
     let checked_before = app.app.store.password_checks();
 
-    let answers = all_at_once((0..50).map(|i| guess(&format!("guess number {i}"))).collect()).await;
+    let answers = all_at_once(
+        (0..50)
+            .map(|i| guess(&format!("guess number {i}")))
+            .collect(),
+    )
+    .await;
 
     let checked = app.app.store.password_checks() - checked_before;
     assert!(checked <= 5, "{checked} passwords were checked");
