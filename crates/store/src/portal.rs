@@ -108,7 +108,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(customer_id) = claimed else {
-            return Err(self.why_link_unusable(&mut tx, token).await);
+            return Err(why_unusable(&mut tx, token).await?);
         };
         let session = secrets::generate("");
         sqlx::query(
@@ -132,30 +132,6 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok((session, customer_id))
-    }
-
-    /// Why a sign-in link could not be claimed: unknown, used or expired.
-    async fn why_link_unusable(&self, tx: &mut crate::Tx, token: &str) -> StoreError {
-        let used: Option<Option<String>> =
-            match sqlx::query_scalar("SELECT used_at FROM portal_links WHERE token_hash = $1")
-                .bind(secrets::digest(token))
-                .fetch_optional(&mut **tx)
-                .await
-            {
-                Ok(used) => used,
-                Err(error) => return error.into(),
-            };
-        match used {
-            None => StoreError::not_found("sign-in link", "given"),
-            Some(Some(_)) => StoreError::Conflict {
-                code: "link_used",
-                message: "This sign-in link has already been used. Ask for a new one below.".into(),
-            },
-            Some(None) => StoreError::Conflict {
-                code: "link_expired",
-                message: "This sign-in link has expired. Ask for a new one below.".into(),
-            },
-        }
     }
 
     /// The customer of a live portal session; `None` when unknown or expired.
@@ -384,4 +360,24 @@ impl Store {
             text(&row, "visibility")? == Visibility::Public.as_str(),
         ))
     }
+}
+
+/// Why a sign-in link could not be claimed: unknown, used or expired.
+async fn why_unusable(tx: &mut crate::Tx, token: &str) -> StoreResult<StoreError> {
+    let used: Option<Option<String>> =
+        sqlx::query_scalar("SELECT used_at FROM portal_links WHERE token_hash = $1")
+            .bind(secrets::digest(token))
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(match used {
+        None => StoreError::not_found("sign-in link", "given"),
+        Some(Some(_)) => StoreError::Conflict {
+            code: "link_used",
+            message: "This sign-in link has already been used. Ask for a new one below.".into(),
+        },
+        Some(None) => StoreError::Conflict {
+            code: "link_expired",
+            message: "This sign-in link has expired. Ask for a new one below.".into(),
+        },
+    })
 }
