@@ -15,7 +15,7 @@ pub struct App {
     pub config: Config,
     /// Stores inbound mail from concurrent deliveries in shared transactions.
     pub intake: crate::intake::MailIntake,
-    /// Failed sign-ins per address, to slow down password guessing.
+    /// Sign-in tries per address and client, to slow down password guessing.
     pub sign_ins: std::sync::Arc<crate::session::SignInLimiter>,
     /// Live updates and presence for open pages.
     pub live: crate::live::Live,
@@ -76,6 +76,8 @@ pub async fn serve(
         shutdown.await;
         live.close();
     };
+    // The peer's address is what the sign-in limit counts clients by.
+    let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await;

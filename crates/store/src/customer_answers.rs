@@ -39,16 +39,30 @@ impl Store {
     ) -> StoreResult<(Answer, Ticket)> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT ticket_id, answer, proposed_at, used_at FROM resolution_links WHERE token_hash = $1")
-            .bind(secrets::digest(token))
-            .fetch_optional(&mut *tx)
-            .await?;
+        let row = sqlx::query(
+            "SELECT ticket_id, answer, proposed_at FROM resolution_links WHERE token_hash = $1",
+        )
+        .bind(secrets::digest(token))
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some(row) = row else {
             return Err(StoreError::not_found("resolution link", "given"));
         };
         let ticket_id = crate::rows::int(&row, "ticket_id")?;
         let proposed_at = crate::rows::text(&row, "proposed_at")?;
-        if crate::rows::opt_text(&row, "used_at")?.is_some() {
+        // Answers to one ticket's question wait for each other here; then the link is claimed
+        // in one conditional update, so of many presses at once exactly one finds it unused.
+        self.lock_row(&mut tx, crate::Locked::Ticket, ticket_id)
+            .await?;
+        let claimed = sqlx::query(
+            "UPDATE resolution_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+        )
+        .bind(&now)
+        .bind(secrets::digest(token))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed == 0 {
             return Err(StoreError::Conflict {
                 code: "link_used",
                 message: "This link has already been used. If the problem is back, simply reply to our last message.".into(),
@@ -62,8 +76,9 @@ impl Store {
                 message: "This link belongs to an earlier question and no longer applies. Reply to our last message instead.".into(),
             });
         }
+        // Answering uses up the question's other link too.
         sqlx::query(
-            "UPDATE resolution_links SET used_at = $1 WHERE ticket_id = $2 AND proposed_at = $3",
+            "UPDATE resolution_links SET used_at = $1 WHERE ticket_id = $2 AND proposed_at = $3 AND used_at IS NULL",
         )
         .bind(&now)
         .bind(ticket_id)

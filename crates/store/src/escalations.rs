@@ -163,6 +163,9 @@ impl Store {
         let reason = validate::body(reason)?;
         let now = self.now();
         let mut tx = self.begin_write().await?;
+        // One open request per ticket, however many arrive at once: they wait on the ticket.
+        self.lock_row(&mut tx, crate::Locked::Ticket, ticket_id)
+            .await?;
         let ticket = load_ticket(&mut tx, ticket_id).await?;
         let contacts = contacts_in(&mut tx, ticket_id, ticket.customer_id).await?;
         let open = sqlx::query(

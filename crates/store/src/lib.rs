@@ -65,11 +65,20 @@ pub struct Store {
     backend: Backend,
     clock: clock::Clock,
     public_url: String,
+    /// How many passwords this store has checked (each an argon2 run), known or not.
+    password_checks: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A write transaction. Everything a change writes (the row and its audit event) goes through
 /// one of these, so either all of it is committed or none of it.
 pub type Tx = Transaction<'static, Any>;
+
+/// The rows a change may hold for its whole transaction (see [`Store::lock_row`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Locked {
+    Ticket,
+    Customer,
+}
 
 /// Where customers reach Rapport unless configured otherwise.
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
@@ -152,6 +161,7 @@ impl Store {
             backend,
             clock: clock::Clock::System,
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
+            password_checks: Default::default(),
         })
     }
 
@@ -185,6 +195,14 @@ impl Store {
         clock::format(self.clock.now() + time::Duration::seconds(seconds))
     }
 
+    /// How many passwords this store has checked since it connected, for tests and metrics:
+    /// every sign-in attempt that reaches the check runs one argon2 hash, whether or not the
+    /// address belongs to an agent.
+    pub fn password_checks(&self) -> u64 {
+        self.password_checks
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -202,6 +220,24 @@ impl Store {
             Backend::Postgres => self.pool.begin().await?,
         };
         Ok(tx)
+    }
+
+    /// Holds one row of `table` (by `id`) until the transaction ends, so that a change which
+    /// reads, checks and then writes (a ticket's state, a customer's links) cannot interleave
+    /// with another doing the same: the second waits and then reads what the first wrote.
+    /// On SQLite `begin_write` already holds the whole database for the transaction.
+    pub(crate) async fn lock_row(&self, tx: &mut Tx, table: Locked, id: i64) -> StoreResult<()> {
+        if self.backend == Backend::Postgres {
+            let table = match table {
+                Locked::Ticket => "tickets",
+                Locked::Customer => "customers",
+            };
+            sqlx::query(&format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE"))
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Answers whether the database responds, for `/healthz`.

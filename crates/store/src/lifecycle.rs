@@ -142,6 +142,9 @@ pub(crate) async fn apply_move(
     ticket_move: &TicketMove,
     actor: Actor,
 ) -> StoreResult<Ticket> {
+    // Two moves at once (a customer pressing "it's fixed" twice) must not both pass the check
+    // against the state they read: the second waits and checks against the first's result.
+    store.lock_row(tx, crate::Locked::Ticket, id).await?;
     let before = load_ticket(tx, id).await?;
     let mut after = ticket_move.apply(&before)?;
     let mut changes = Map::new();

@@ -36,7 +36,10 @@ impl Store {
         else {
             return Ok(false);
         };
-        // A form anyone can post must not become a way to flood someone's mailbox.
+        // A form anyone can post must not become a way to flood someone's mailbox; the lock
+        // keeps many requests at once from all counting the same links.
+        self.lock_row(&mut tx, crate::Locked::Customer, customer_id)
+            .await?;
         let recent: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM portal_links WHERE customer_id = $1 AND created_at > $2",
         )
@@ -97,31 +100,19 @@ impl Store {
     pub async fn redeem_portal_link(&self, token: &str) -> StoreResult<(String, i64)> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
-            "SELECT customer_id, expires_at, used_at FROM portal_links WHERE token_hash = $1",
+        // Claimed in one conditional update, so that of many uses at once exactly one finds
+        // the link unused; the others find it used.
+        let claimed: Option<i64> = sqlx::query_scalar(
+            "UPDATE portal_links SET used_at = $1 \
+             WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING customer_id",
         )
+        .bind(&now)
         .bind(secrets::digest(token))
         .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| StoreError::not_found("sign-in link", "given"))?;
-        if crate::rows::opt_text(&row, "used_at")?.is_some() {
-            return Err(StoreError::Conflict {
-                code: "link_used",
-                message: "This sign-in link has already been used. Ask for a new one below.".into(),
-            });
-        }
-        if text(&row, "expires_at")? <= now {
-            return Err(StoreError::Conflict {
-                code: "link_expired",
-                message: "This sign-in link has expired. Ask for a new one below.".into(),
-            });
-        }
-        let customer_id = int(&row, "customer_id")?;
-        sqlx::query("UPDATE portal_links SET used_at = $1 WHERE token_hash = $2")
-            .bind(&now)
-            .bind(secrets::digest(token))
-            .execute(&mut *tx)
-            .await?;
+        .await?;
+        let Some(customer_id) = claimed else {
+            return Err(why_unusable(&mut tx, token).await?);
+        };
         let session = secrets::generate("");
         sqlx::query(
             "INSERT INTO customer_sessions (id_hash, customer_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)",
@@ -372,4 +363,24 @@ impl Store {
             text(&row, "visibility")? == Visibility::Public.as_str(),
         ))
     }
+}
+
+/// Why a sign-in link could not be claimed: unknown, used or expired.
+async fn why_unusable(tx: &mut crate::Tx, token: &str) -> StoreResult<StoreError> {
+    let used: Option<Option<String>> =
+        sqlx::query_scalar("SELECT used_at FROM portal_links WHERE token_hash = $1")
+            .bind(secrets::digest(token))
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(match used {
+        None => StoreError::not_found("sign-in link", "given"),
+        Some(Some(_)) => StoreError::Conflict {
+            code: "link_used",
+            message: "This sign-in link has already been used. Ask for a new one below.".into(),
+        },
+        Some(None) => StoreError::Conflict {
+            code: "link_expired",
+            message: "This sign-in link has expired. Ask for a new one below.".into(),
+        },
+    })
 }

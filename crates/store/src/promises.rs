@@ -96,6 +96,8 @@ async fn load(tx: &mut Tx, id: i64) -> StoreResult<Promise> {
     promise_from(&row)
 }
 
+/// Settles an open promise; `false` when another change settled it first (the update is
+/// conditional, so of several at once exactly one settles it and records why).
 async fn settle(
     tx: &mut Tx,
     now: &str,
@@ -103,13 +105,20 @@ async fn settle(
     status: PromiseStatus,
     actor: Actor,
     why: Settled,
-) -> StoreResult<()> {
-    sqlx::query("UPDATE promises SET status = $1, settled_at = $2 WHERE id = $3")
-        .bind(status.as_str())
-        .bind(now)
-        .bind(promise.id)
-        .execute(&mut **tx)
-        .await?;
+) -> StoreResult<bool> {
+    let settled = sqlx::query(
+        "UPDATE promises SET status = $1, settled_at = $2 WHERE id = $3 AND status = $4",
+    )
+    .bind(status.as_str())
+    .bind(now)
+    .bind(promise.id)
+    .bind(PromiseStatus::Open.as_str())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if settled == 0 {
+        return Ok(false);
+    }
     events::record(
         tx,
         now,
@@ -128,7 +137,7 @@ async fn settle(
         },
     )
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Keeps the open promises to a customer (on a ticket, when given) that `act` keeps by itself.
@@ -155,6 +164,7 @@ pub(crate) async fn keep_by_act(
     for row in rows {
         let promise = promise_from(&row)?;
         let why = Settled::By(act);
+        // Already settled by another change at the same moment: nothing left to keep.
         settle(tx, now, &promise, PromiseStatus::Kept, actor, why).await?;
     }
     Ok(())
@@ -196,7 +206,9 @@ pub async fn settle_if_overdue(tx: &mut Tx, now: &str, id: i64) -> StoreResult<(
         return Ok(());
     }
     let (status, actor) = (PromiseStatus::Broken, Actor::System);
-    settle(tx, now, &promise, status, actor, Settled::DuePassed).await?;
+    if !settle(tx, now, &promise, status, actor, Settled::DuePassed).await? {
+        return Ok(());
+    }
     let name = crate::customers::customer_first_name(tx, promise.customer_id).await?;
     let staff = crate::escalations::load_staff(tx).await?;
     let promiser = staff
@@ -348,7 +360,13 @@ impl Store {
             });
         }
         let why = Settled::MarkedByAgent;
-        settle(&mut tx, &now, &promise, status, actor, why).await?;
+        if !settle(&mut tx, &now, &promise, status, actor, why).await? {
+            let settled = load(&mut tx, id).await?;
+            return Err(StoreError::Conflict {
+                code: "promise_settled",
+                message: format!("promise {id} is already {}", settled.status),
+            });
+        }
         let promise = load(&mut tx, id).await?;
         tx.commit().await?;
         Ok(promise)

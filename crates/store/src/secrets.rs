@@ -7,6 +7,7 @@ use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
 use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
 
 /// A new random secret: `prefix` followed by 64 hex digits (256 bits).
 pub fn generate(prefix: &str) -> String {
@@ -40,6 +41,20 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Checks a password against an agent's stored hash; without one (no such agent, or one
+/// who has no password) against a fixed hash, and says no. Both take the same argon2 run, so
+/// the time an answer takes does not tell whether the address belongs to an agent.
+pub fn verify_password_or_nothing(password: &str, stored: Option<&str>) -> bool {
+    static NOBODY: LazyLock<String> = LazyLock::new(|| hash_password("nobody has this password"));
+    match stored {
+        Some(stored) => verify_password(password, stored),
+        None => {
+            verify_password(password, &NOBODY);
+            false
+        }
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
@@ -57,6 +72,16 @@ mod tests {
         assert!(verify_password("correct horse", &first));
         assert!(!verify_password("wrong horse", &first));
         assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn without_a_stored_hash_nothing_matches() {
+        assert!(!verify_password_or_nothing(
+            "nobody has this password",
+            None
+        ));
+        let stored = hash_password("correct horse");
+        assert!(verify_password_or_nothing("correct horse", Some(&stored)));
     }
 
     #[test]

@@ -114,26 +114,34 @@ impl Store {
         score: i64,
         comment: Option<&str>,
     ) -> StoreResult<SurveyAnswer> {
-        self.answer_survey_by_hash(&secrets::digest(token), score, comment)
-            .await
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let answer = answer_in(&mut tx, &now, &secrets::digest(token), score, comment).await?;
+        tx.commit().await?;
+        Ok(answer)
     }
 
     /// The customer rates a resolved ticket in the portal: answers the ticket's open CSAT,
-    /// or records a new one.
+    /// or records a new one. Once per ticket, however many ratings arrive at once: they wait
+    /// for each other on the ticket's row.
     pub async fn rate_ticket(
         &self,
         ticket_id: i64,
         score: i64,
         comment: Option<&str>,
     ) -> StoreResult<SurveyAnswer> {
-        let ticket = self.ticket(ticket_id).await?;
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        self.lock_row(&mut tx, crate::Locked::Ticket, ticket_id)
+            .await?;
+        let ticket = load_ticket(&mut tx, ticket_id).await?;
         if !survey::can_rate(ticket.problem) {
             return Err(StoreError::Conflict {
                 code: "not_resolved",
                 message: "You can rate this ticket once it is resolved.".into(),
             });
         }
-        if self.ticket_rating(ticket_id).await?.is_some() {
+        if rating_in(&mut tx, ticket_id).await?.is_some() {
             return Err(StoreError::Conflict {
                 code: "survey_answered",
                 message: "You have already rated this ticket. Thank you!".into(),
@@ -144,13 +152,11 @@ impl Store {
         )
         .bind(ticket_id)
         .bind(SurveyKind::Csat.as_str())
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *tx)
         .await?;
         let hash = match open {
             Some(hash) => hash,
             None => {
-                let mut tx = self.begin_write().await?;
-                let now = self.now();
                 let token = create(
                     &mut tx,
                     &now,
@@ -159,112 +165,127 @@ impl Store {
                     SurveyKind::Csat,
                 )
                 .await?;
-                tx.commit().await?;
                 secrets::digest(&token)
             }
         };
-        self.answer_survey_by_hash(&hash, score, comment).await
+        let answer = answer_in(&mut tx, &now, &hash, score, comment).await?;
+        tx.commit().await?;
+        Ok(answer)
     }
 
     /// The customer's CSAT score for a ticket, once they have given one.
     pub async fn ticket_rating(&self, ticket_id: i64) -> StoreResult<Option<i64>> {
-        let score: Option<Option<i64>> = sqlx::query_scalar(
-            "SELECT score FROM surveys WHERE ticket_id = $1 AND kind = $2 AND answered_at IS NOT NULL ORDER BY id DESC LIMIT 1",
-        )
-        .bind(ticket_id)
-        .bind(SurveyKind::Csat.as_str())
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(score.flatten())
+        let mut conn = self.pool().acquire().await?;
+        rating_in(&mut conn, ticket_id).await
     }
+}
 
-    async fn answer_survey_by_hash(
-        &self,
-        token_hash: &str,
-        score: i64,
-        comment: Option<&str>,
-    ) -> StoreResult<SurveyAnswer> {
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT id, customer_id, ticket_id, kind, answered_at FROM surveys WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::not_found("survey", "given"))?;
-        let (id, customer_id, ticket_id, kind) = (
-            int(&row, "id")?,
-            int(&row, "customer_id")?,
-            opt_int(&row, "ticket_id")?,
-            text(&row, "kind")?,
-        );
-        let kind: SurveyKind = kind
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("`{kind}` is not a survey kind")))?;
-        if crate::rows::opt_text(&row, "answered_at")?.is_some() {
-            return Err(StoreError::Conflict {
-                code: "survey_answered",
-                message: "This survey has already been answered. Thank you!".into(),
-            });
-        }
-        kind.check_score(score)?;
-        let comment = comment.map(str::trim).filter(|c| !c.is_empty());
-        sqlx::query("UPDATE surveys SET answered_at = $1, score = $2, comment = $3 WHERE id = $4")
-            .bind(&now)
-            .bind(score)
-            .bind(comment)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let mut follow_up_task_id = None;
-        if kind.is_low(score) {
-            let owner = crate::escalations::owner_of(&mut tx, customer_id).await?;
-            let name = crate::customers::customer_first_name(&mut tx, customer_id).await?;
-            let text = TaskText::of(&SurveyFollowUpTask {
-                name: &name,
-                kind,
-                score,
-                comment,
-            });
-            let task = tasks::create(
-                &mut tx,
-                &now,
-                NewTask {
-                    agent_id: owner,
-                    kind: TaskKind::SurveyFollowUp,
-                    ticket_id,
-                    customer_id: Some(customer_id),
-                    title: text.title,
-                    detail: text.detail,
-                    due_at: &now,
-                },
-            )
-            .await?;
-            sqlx::query("UPDATE surveys SET task_id = $1 WHERE id = $2")
-                .bind(task)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            follow_up_task_id = Some(task);
-        }
-        events::record(
-            &mut tx,
-            &now,
-            Actor::Customer(customer_id),
-            "customer",
-            customer_id,
-            "survey.answered",
-            json!({ "kind": change(None::<String>, kind), "score": change(None::<i64>, score) }),
+async fn rating_in(conn: &mut sqlx::AnyConnection, ticket_id: i64) -> StoreResult<Option<i64>> {
+    let score: Option<Option<i64>> = sqlx::query_scalar(
+        "SELECT score FROM surveys WHERE ticket_id = $1 AND kind = $2 AND answered_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+    )
+    .bind(ticket_id)
+    .bind(SurveyKind::Csat.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(score.flatten())
+}
+
+/// Answers the survey whose link digests to `token_hash`. The answer is claimed in one
+/// conditional update, so of many answers at once exactly one is taken.
+async fn answer_in(
+    tx: &mut Tx,
+    now: &str,
+    token_hash: &str,
+    score: i64,
+    comment: Option<&str>,
+) -> StoreResult<SurveyAnswer> {
+    let row = sqlx::query(
+        "SELECT id, customer_id, ticket_id, kind, answered_at FROM surveys WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| StoreError::not_found("survey", "given"))?;
+    let (id, customer_id, ticket_id, kind) = (
+        int(&row, "id")?,
+        int(&row, "customer_id")?,
+        opt_int(&row, "ticket_id")?,
+        text(&row, "kind")?,
+    );
+    let kind: SurveyKind = kind
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("`{kind}` is not a survey kind")))?;
+    let answered = || StoreError::Conflict {
+        code: "survey_answered",
+        message: "This survey has already been answered. Thank you!".into(),
+    };
+    if crate::rows::opt_text(&row, "answered_at")?.is_some() {
+        return Err(answered());
+    }
+    kind.check_score(score)?;
+    let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+    let claimed = sqlx::query(
+        "UPDATE surveys SET answered_at = $1, score = $2, comment = $3 WHERE id = $4 AND answered_at IS NULL",
+    )
+    .bind(now)
+    .bind(score)
+    .bind(comment)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        return Err(answered());
+    }
+    let mut follow_up_task_id = None;
+    if kind.is_low(score) {
+        let owner = crate::escalations::owner_of(tx, customer_id).await?;
+        let name = crate::customers::customer_first_name(tx, customer_id).await?;
+        let text = TaskText::of(&SurveyFollowUpTask {
+            name: &name,
+            kind,
+            score,
+            comment,
+        });
+        let task = tasks::create(
+            tx,
+            now,
+            NewTask {
+                agent_id: owner,
+                kind: TaskKind::SurveyFollowUp,
+                ticket_id,
+                customer_id: Some(customer_id),
+                title: text.title,
+                detail: text.detail,
+                due_at: now,
+            },
         )
         .await?;
-        crate::jobs::enqueue_once(&mut tx, &now, &Job::RecomputeHealth { customer_id }).await?;
-        tx.commit().await?;
-        Ok(SurveyAnswer {
-            survey_id: id,
-            kind: kind.as_str().to_owned(),
-            score,
-            follow_up_task_id,
-        })
+        sqlx::query("UPDATE surveys SET task_id = $1 WHERE id = $2")
+            .bind(task)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        follow_up_task_id = Some(task);
     }
+    events::record(
+        tx,
+        now,
+        Actor::Customer(customer_id),
+        "customer",
+        customer_id,
+        "survey.answered",
+        json!({ "kind": change(None::<String>, kind), "score": change(None::<i64>, score) }),
+    )
+    .await?;
+    crate::jobs::enqueue_once(tx, now, &Job::RecomputeHealth { customer_id }).await?;
+    Ok(SurveyAnswer {
+        survey_id: id,
+        kind: kind.as_str().to_owned(),
+        score,
+        follow_up_task_id,
+    })
 }
 
 /// A survey the customer answered, for the relationship panel.

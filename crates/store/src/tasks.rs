@@ -122,12 +122,22 @@ impl Store {
             }
             Some(None) => {}
         }
-        sqlx::query("UPDATE tasks SET done_at = $1, outcome = $2 WHERE id = $3")
-            .bind(&now)
-            .bind(outcome)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        // Conditional, so that of two completions at once only one is recorded.
+        let completed = sqlx::query(
+            "UPDATE tasks SET done_at = $1, outcome = $2 WHERE id = $3 AND done_at IS NULL",
+        )
+        .bind(&now)
+        .bind(outcome)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if completed == 0 {
+            return Err(StoreError::Conflict {
+                code: "task_done",
+                message: format!("task {id} is already done"),
+            });
+        }
         events::record(
             &mut tx,
             &now,

@@ -8,7 +8,7 @@ mod others;
 mod sign_in;
 mod sign_out;
 
-pub use limiter::SignInLimiter;
+pub use limiter::{ClientIp, SignInLimiter};
 
 use crate::app::App;
 use axum::http::HeaderMap;

@@ -1,4 +1,4 @@
-use super::{COOKIE, csrf_token, session_from};
+use super::{COOKIE, ClientIp, csrf_token, session_from};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json};
@@ -25,31 +25,32 @@ pub struct Session {
 }
 
 /// Sign in with email and password. Sets an HttpOnly, SameSite session cookie (Secure over
-/// HTTPS) and returns the CSRF token. Repeated failures for one address are refused for a while.
+/// HTTPS) and returns the CSRF token. After repeated failures for one address from one client,
+/// that client is refused for a while (429); other clients are not.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session",
     request_body = SignIn,
     responses((status = 200, body = Session), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn sign_in(
     State(app): State<App>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     Json(input): Json<SignIn>,
 ) -> ApiResult<Response> {
-    if let Err(seconds) = app.sign_ins.check(&input.email) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!(
-                "Too many failed sign-ins for this address; try again in {} minutes.",
-                seconds.div_ceil(60)
-            ),
-        ));
-    }
+    let attempt = app
+        .sign_ins
+        .reserve(&input.email, client)
+        .map_err(|refused| {
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                refused.message(),
+            )
+        })?;
     let Some(agent) = app
         .store
         .verify_agent_password(&input.email, &input.password)
         .await?
     else {
-        app.sign_ins.failed(&input.email);
         app.store
             .record_failed_sign_in(&input.email, SignInVia::Api)
             .await?;
@@ -58,7 +59,7 @@ pub async fn sign_in(
             "That email and password do not match an agent.",
         ));
     };
-    app.sign_ins.succeeded(&input.email);
+    app.sign_ins.succeeded(attempt);
     let session = app.store.create_session(agent.id, SignInVia::Api).await?;
     let mut response = Json(Session {
         csrf_token: csrf_token(&session),

@@ -3,7 +3,7 @@ use crate::pages::{
     PageResult, Submitted, form_token, form_token_matches, render, render_with, safe_next,
     with_cookie,
 };
-use crate::session::{COOKIE, session_cookie, session_from};
+use crate::session::{COOKIE, ClientIp, session_cookie, session_from};
 use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -51,9 +51,11 @@ pub struct SignInForm {
     csrf: Option<String>,
 }
 
-/// Signs an agent in with email and password. The same limit on failed attempts as the API.
+/// Signs an agent in with email and password. The same limit on failed attempts as the API
+/// (per address and client; see `session::limiter`).
 pub async fn sign_in(
     State(app): State<App>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> PageResult {
@@ -79,21 +81,15 @@ pub async fn sign_in(
                 .to_owned(),
         ));
     }
-    if let Err(seconds) = app.sign_ins.check(&form.email) {
-        return Ok(refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Too many failed sign-ins for this address; try again in {} minutes.",
-                seconds.div_ceil(60)
-            ),
-        ));
-    }
+    let attempt = match app.sign_ins.reserve(&form.email, client) {
+        Ok(attempt) => attempt,
+        Err(refused) => return Ok(refuse(StatusCode::TOO_MANY_REQUESTS, refused.message())),
+    };
     let Some(agent) = app
         .store
         .verify_agent_password(&form.email, &form.password)
         .await?
     else {
-        app.sign_ins.failed(&form.email);
         app.store
             .record_failed_sign_in(&form.email, SignInVia::Workspace)
             .await?;
@@ -102,7 +98,7 @@ pub async fn sign_in(
             "That email and password do not match an agent.".to_owned(),
         ));
     };
-    app.sign_ins.succeeded(&form.email);
+    app.sign_ins.succeeded(attempt);
     let session = app
         .store
         .create_session(agent.id, SignInVia::Workspace)

@@ -468,3 +468,38 @@ pub async fn form_token(app: &TestApp, path: &str) -> (String, String) {
     let token = page[start..].split('"').next().expect("value").to_owned();
     (cookie, token)
 }
+
+/// Sends every request at once, each on its own task, and returns each status and body in the
+/// order given: for what must happen once however many ask at the same moment.
+pub async fn all_at_once(requests: Vec<reqwest::RequestBuilder>) -> Vec<(StatusCode, String)> {
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|request| {
+            tokio::spawn(async move {
+                let response = request.send().await.expect("the server answers");
+                let status = response.status();
+                (status, response.text().await.expect("a body"))
+            })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        answers.push(task.await.expect("the request ran"));
+    }
+    answers
+}
+
+/// How many of `answers` have `status`.
+pub fn count_status(answers: &[(StatusCode, String)], status: StatusCode) -> usize {
+    answers.iter().filter(|(got, _)| *got == status).count()
+}
+
+/// A browser-like client (no redirects followed) connecting from another loopback address,
+/// as another machine would: `127.0.0.2`, `127.0.0.3`, ...
+pub fn browser_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(Some(ip.parse().expect("an IP address")))
+        .build()
+        .expect("client")
+}

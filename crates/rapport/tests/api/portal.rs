@@ -2,7 +2,9 @@
 //! own tickets, and their organization's only where allowed), opening a ticket with files,
 //! and asking for a manager, a call back or writing to management.
 
-use crate::helpers::{TestApp, browser, form_token, get_page as get, post_form as post};
+use crate::helpers::{
+    TestApp, all_at_once, browser, count_status, form_token, get_page as get, post_form as post,
+};
 use rapport_domain::Role;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -887,5 +889,235 @@ async fn a_customer_downloads_their_data_and_an_admin_erases_them_on_request() {
         audit["items"][0]["changes"]
             .to_string()
             .contains("asked by mail")
+    );
+}
+
+/// How many rows a count query finds, for the tests that fire many requests at once.
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(app.app.store.pool())
+        .await
+        .expect("count")
+}
+
+fn statuses(answers: &[(StatusCode, String)]) -> Vec<u16> {
+    answers.iter().map(|(status, _)| status.as_u16()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sign_in_link_pressed_twenty_times_at_once_signs_in_once() {
+    let app = TestApp::spawn().await;
+    app.ticket("Printer jam", "ana@example.com").await;
+    ask_for_link(&app, "ana@example.com").await;
+    let token = link_token(&app).await.expect("a link");
+    let path = format!("/portal/link/{token}");
+    let (cookie, csrf) = form_token(&app, &path).await;
+
+    let client = browser();
+    let answers = all_at_once(
+        (0..20)
+            .map(|_| {
+                client
+                    .post(app.url(&path))
+                    .header("cookie", &cookie)
+                    .form(&[("csrf", csrf.as_str())])
+            })
+            .collect(),
+    )
+    .await;
+
+    assert_eq!(
+        count_status(&answers, StatusCode::SEE_OTHER),
+        1,
+        "{:?}",
+        statuses(&answers)
+    );
+    assert_eq!(count_status(&answers, StatusCode::GONE), 19);
+    assert!(
+        answers
+            .iter()
+            .filter(|(status, _)| *status == StatusCode::GONE)
+            .all(|(_, page)| page.contains("already been used"))
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM customer_sessions").await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn asking_for_twenty_links_at_once_still_mails_three() {
+    let app = TestApp::spawn().await;
+    app.ticket("Printer jam", "ana@example.com").await;
+    let (cookie, csrf) = form_token(&app, "/portal").await;
+
+    let client = browser();
+    let answers = all_at_once(
+        (0..20)
+            .map(|_| {
+                client
+                    .post(app.url("/portal/sign-in"))
+                    .header("cookie", &cookie)
+                    .form(&[("email", "ana@example.com"), ("csrf", csrf.as_str())])
+            })
+            .collect(),
+    )
+    .await;
+
+    assert_eq!(
+        count_status(&answers, StatusCode::OK),
+        20,
+        "{:?}",
+        statuses(&answers)
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM jobs WHERE kind = 'email.notice'"
+        )
+        .await,
+        3,
+        "three links in half an hour, however many ask at once"
+    );
+}
+
+/// A resolved ticket of Ana's whose survey has not gone out yet, and her portal session.
+async fn resolved_ticket(app: &TestApp) -> (i64, String, String) {
+    let ticket = app.ticket("Plotter", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let (cookie, csrf) = customer_session(app, "ana@example.com").await;
+    let (status, _) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{id}/state"),
+            json!({"action": "propose_resolution"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    (id, cookie, csrf)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn confirming_a_fix_twenty_times_at_once_confirms_it_once() {
+    let app = TestApp::spawn().await;
+    let (id, cookie, csrf) = resolved_ticket(&app).await;
+
+    let client = browser();
+    let answers = all_at_once(
+        (0..20)
+            .map(|_| {
+                client
+                    .post(app.url(&format!("/portal/tickets/{id}/confirm")))
+                    .header("cookie", &cookie)
+                    .form(&[("csrf", csrf.as_str())])
+            })
+            .collect(),
+    )
+    .await;
+
+    assert_eq!(
+        count_status(&answers, StatusCode::SEE_OTHER),
+        1,
+        "{:?}",
+        statuses(&answers)
+    );
+    assert_eq!(count_status(&answers, StatusCode::CONFLICT), 19);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM events WHERE action = 'resolution.confirmed'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rating_a_ticket_twenty_times_at_once_rates_it_once() {
+    let app = TestApp::spawn().await;
+    let (id, cookie, csrf) = resolved_ticket(&app).await;
+    let (status, _) = post(
+        &app,
+        &cookie,
+        &format!("/portal/tickets/{id}/confirm"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // No survey has gone out yet (its job has not run), so each rating would make its own.
+    let client = browser();
+    let answers = all_at_once(
+        (0..20)
+            .map(|_| {
+                client
+                    .post(app.url(&format!("/portal/tickets/{id}/rate")))
+                    .header("cookie", &cookie)
+                    .form(&[("score", "4"), ("csrf", csrf.as_str())])
+            })
+            .collect(),
+    )
+    .await;
+
+    assert_eq!(
+        count_status(&answers, StatusCode::SEE_OTHER),
+        1,
+        "{:?}",
+        statuses(&answers)
+    );
+    assert_eq!(count_status(&answers, StatusCode::CONFLICT), 19);
+    assert!(
+        answers
+            .iter()
+            .filter(|(status, _)| *status == StatusCode::CONFLICT)
+            .all(|(_, page)| page.contains("already rated"))
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM surveys WHERE answered_at IS NOT NULL"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn asking_for_a_manager_twenty_times_at_once_asks_once() {
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Plotter", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let (cookie, csrf) = customer_session(&app, "ana@example.com").await;
+
+    let client = browser();
+    let answers = all_at_once(
+        (0..20)
+            .map(|_| {
+                client
+                    .post(app.url(&format!("/portal/tickets/{id}/manager")))
+                    .header("cookie", &cookie)
+                    .form(&[
+                        ("reason", "A week without printing."),
+                        ("csrf", csrf.as_str()),
+                    ])
+            })
+            .collect(),
+    )
+    .await;
+
+    assert_eq!(
+        count_status(&answers, StatusCode::SEE_OTHER),
+        20,
+        "each is told their request is in: {:?}",
+        statuses(&answers)
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM escalations").await, 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM events WHERE action = 'ticket.escalated'"
+        )
+        .await,
+        1
     );
 }

@@ -1,7 +1,7 @@
 //! Scenario tests for the relationship memory, walking through the seeds' stories on a real
 //! database with a hand-moved clock.
 
-use crate::helpers::{START, TestApp, error_code, error_message};
+use crate::helpers::{START, TestApp, all_at_once, count_status, error_code, error_message};
 use rapport_domain::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -1242,4 +1242,193 @@ async fn a_survey_link_opens_a_page_of_scores_and_a_bad_link_says_so() {
     let text = answered.text().await.expect("html");
     assert!(text.contains("<h1>That didn&#39;t work</h1>"), "{text}");
     assert!(text.contains("not valid"), "{text}");
+}
+
+/// The error codes of the answers that were refused, each once, sorted.
+fn refusal_codes(answers: &[(StatusCode, String)]) -> Vec<(u16, String)> {
+    let mut codes: Vec<(u16, String)> = answers
+        .iter()
+        .filter(|(status, _)| *status != StatusCode::OK)
+        .map(|(status, body)| {
+            let body: Value = serde_json::from_str(body).expect("json");
+            (status.as_u16(), error_code(&body).to_owned())
+        })
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_did_this_fix_it_link_used_many_times_at_once_answers_once() {
+    let app = TestApp::spawn().await;
+    let id = app.ticket("Scanner offline", "lee@example.com").await["id"]
+        .as_i64()
+        .expect("id");
+    app.api()
+        .post(
+            &format!("/api/v1/tickets/{id}/state"),
+            json!({"action": "propose_resolution"}),
+        )
+        .await;
+    let tokens = links(&last_message(&app, id).await);
+    let (yes, no) = (&tokens[0], &tokens[1]);
+
+    // Twenty presses of "No, not yet" and four of "Yes" from the same mail, all at once.
+    let client = app.client().clone();
+    let answers = all_at_once(
+        (0..24)
+            .map(|i| {
+                let token = if i % 6 == 5 { yes } else { no };
+                client
+                    .post(app.url(&format!("/api/v1/public/resolution/{token}")))
+                    .json(&json!({"comment": "Still offline."}))
+            })
+            .collect(),
+    )
+    .await;
+
+    assert_eq!(count_status(&answers, StatusCode::OK), 1);
+    assert_eq!(refusal_codes(&answers), vec![(409, "link_used".to_owned())]);
+    let (_, ticket) = app.api().get(&format!("/api/v1/tickets/{id}")).await;
+    let from_lee = ticket["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["author"]["kind"] == "customer")
+        .count();
+    assert_eq!(from_lee, 2, "the first message and one answer: {ticket}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_survey_link_used_twenty_times_at_once_answers_once() {
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Slow wifi", "max@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    app.api()
+        .post(
+            &format!("/api/v1/tickets/{id}/state"),
+            json!({"action": "propose_resolution"}),
+        )
+        .await;
+    let yes = links(&last_message(&app, id).await)[0].clone();
+    app.api_as(None)
+        .post(&format!("/api/v1/public/resolution/{yes}"), json!({}))
+        .await;
+    app.run_jobs().await;
+    let csat = links(&last_message(&app, id).await)[0].clone();
+
+    let client = app.client().clone();
+    let answers = all_at_once(
+        (0..20)
+            .map(|_| {
+                client
+                    .post(app.url(&format!("/api/v1/public/surveys/{csat}")))
+                    .json(&json!({"score": 1, "comment": "Still slow."}))
+            })
+            .collect(),
+    )
+    .await;
+
+    assert_eq!(count_status(&answers, StatusCode::OK), 1);
+    assert_eq!(
+        refusal_codes(&answers),
+        vec![(409, "survey_answered".to_owned())]
+    );
+    let follow_ups = app
+        .tasks_of(app.admin.id)
+        .await
+        .into_iter()
+        .filter(|t| t.kind == "survey_follow_up")
+        .count();
+    assert_eq!(follow_ups, 1, "one low score, one follow-up");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_promise_settled_twenty_times_at_once_is_settled_once() {
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Where is my refund?", "jo@example.com").await;
+    let due = rapport_store::clock::format(START + Duration::days(2));
+    let (status, promise) = app
+        .api()
+        .post(
+            "/api/v1/promises",
+            json!({"ticket_id": ticket["id"], "kind": "reply", "what": "Tell Jo when it left", "due_at": due}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{promise}");
+    let path = format!("/api/v1/promises/{}/settle", promise["id"]);
+
+    let client = app.client().clone();
+    let answers = all_at_once(
+        (0..20)
+            .map(|_| {
+                client
+                    .post(app.url(&path))
+                    .bearer_auth(&app.admin_token)
+                    .json(&json!({"status": "kept"}))
+            })
+            .collect(),
+    )
+    .await;
+
+    assert_eq!(count_status(&answers, StatusCode::OK), 1);
+    assert_eq!(
+        refusal_codes(&answers),
+        vec![(409, "promise_settled".to_owned())]
+    );
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE action = 'promise.kept'")
+        .fetch_one(app.app.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(kept, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_task_completed_twenty_times_at_once_is_completed_once() {
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Slow wifi", "max@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    app.api()
+        .post(
+            &format!("/api/v1/tickets/{id}/state"),
+            json!({"action": "propose_resolution"}),
+        )
+        .await;
+    let yes = links(&last_message(&app, id).await)[0].clone();
+    app.api_as(None)
+        .post(&format!("/api/v1/public/resolution/{yes}"), json!({}))
+        .await;
+    app.run_jobs().await;
+    let csat = links(&last_message(&app, id).await)[0].clone();
+    let (_, answer) = app
+        .api_as(None)
+        .post(
+            &format!("/api/v1/public/surveys/{csat}"),
+            json!({"score": 1}),
+        )
+        .await;
+    let task = answer["follow_up_task_id"].as_i64().expect("a task");
+
+    let client = app.client().clone();
+    let answers = all_at_once(
+        (0..20)
+            .map(|i| {
+                client
+                    .post(app.url(&format!("/api/v1/tasks/{task}/complete")))
+                    .bearer_auth(&app.admin_token)
+                    .json(&json!({"outcome": format!("Called Max ({i}).")}))
+            })
+            .collect(),
+    )
+    .await;
+
+    assert_eq!(count_status(&answers, StatusCode::OK), 1);
+    assert_eq!(refusal_codes(&answers), vec![(409, "task_done".to_owned())]);
+    let completed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE action = 'task.completed'")
+            .fetch_one(app.app.store.pool())
+            .await
+            .expect("count");
+    assert_eq!(completed, 1);
 }

@@ -1,7 +1,9 @@
 //! Browser sessions: the cookie, its flags, the CSRF token, signing out, and the brake on
 //! password guessing.
 
-use crate::helpers::{Api, TestApp, error_code, error_message};
+use crate::helpers::{
+    Api, TestApp, all_at_once, browser_from, count_status, error_code, error_message,
+};
 use rapport_domain::{Actor, Role};
 use rapport_store::agents::NewAgent;
 use reqwest::{Method, StatusCode};
@@ -180,4 +182,72 @@ async fn wrong_passwords_say_nothing_about_who_exists_and_repeated_guesses_are_r
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(error_code(&body), "too_many_attempts");
     assert!(error_message(&body).contains("minutes"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_guesses_at_once_check_five_passwords_and_lock_out_only_the_guessers_machine() {
+    let app = TestApp::spawn().await;
+    agent_with_password(&app).await;
+    let guesser = browser_from("127.0.0.1");
+    let guess = |password: &str| {
+        guesser
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"email": "pat@rapport.test", "password": password}))
+    };
+    let checked_before = app.app.store.password_checks();
+
+    let answers = all_at_once(
+        (0..50)
+            .map(|i| guess(&format!("guess number {i}")))
+            .collect(),
+    )
+    .await;
+
+    let checked = app.app.store.password_checks() - checked_before;
+    assert!(checked <= 5, "{checked} passwords were checked");
+    assert_eq!(count_status(&answers, StatusCode::UNAUTHORIZED), 5);
+    assert_eq!(count_status(&answers, StatusCode::TOO_MANY_REQUESTS), 45);
+    let (status, body) = Api::send(guess("a long enough password")).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password, from the guessing machine: {body}"
+    );
+    assert_eq!(error_code(&body), "too_many_attempts");
+
+    let (status, body) = Api::send(
+        browser_from("127.0.0.2")
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"email": "pat@rapport.test", "password": "a long enough password"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "Pat on her own machine: {body}");
+}
+
+#[tokio::test]
+async fn an_unknown_address_costs_the_same_password_check_as_an_agents() {
+    let app = TestApp::spawn().await;
+    agent_with_password(&app).await;
+    let store = &app.app.store;
+
+    for email in [
+        "pat@rapport.test",
+        "nobody@rapport.test",
+        "admin@rapport.test",
+        "not an address",
+    ] {
+        let before = store.password_checks();
+        let (status, _) = Api::send(
+            app.api_as(None)
+                .request(Method::POST, "/api/v1/session")
+                .json(&json!({"email": email, "password": "wrong password"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            store.password_checks() - before,
+            1,
+            "one password check for {email}"
+        );
+    }
 }

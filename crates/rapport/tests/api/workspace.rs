@@ -3,7 +3,7 @@
 //! (What needs a browser, such as live updates and the coach as one types, is in
 //! `tests/browser`.)
 
-use crate::helpers::{TestApp, browser, form_token, get_page as page, post_form};
+use crate::helpers::{TestApp, browser, browser_from, form_token, get_page as page, post_form};
 use rapport_domain::{Actor, Role};
 use rapport_store::agents::NewAgent;
 use reqwest::StatusCode;
@@ -149,6 +149,19 @@ async fn signing_in_with_the_form_opens_the_inbox_and_wrong_passwords_are_slowed
             assert!(page.contains("Too many failed sign-ins"));
         }
     }
+    // The guesses locked out the guessing machine, not the agent on their own.
+    let response = browser_from("127.0.0.2")
+        .post(app.url("/sign-in"))
+        .header("cookie", &form_cookie)
+        .form(&[
+            ("email", "pat@rapport.test"),
+            ("password", "a long enough password"),
+            ("csrf", &form),
+        ])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
