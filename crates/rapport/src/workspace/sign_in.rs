@@ -102,6 +102,11 @@ pub async fn sign_in(
             "That email and password do not match an agent.".to_owned(),
         ));
     };
+    if let Some(second_step) =
+        super::two_factor::after_password(&app, &headers, &agent, &next).await?
+    {
+        return Ok(second_step);
+    }
     app.sign_ins.succeeded(&form.email);
     let session = app
         .store
