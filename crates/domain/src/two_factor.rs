@@ -148,7 +148,10 @@ pub fn read_code(input: &str) -> CodeInput {
     if compact.len() == DIGITS as usize && compact.bytes().all(|b| b.is_ascii_digit()) {
         return CodeInput::Totp(compact);
     }
-    if compact.len() == 10 && compact.bytes().all(|b| ALPHABET.contains(&b.to_ascii_uppercase()))
+    if compact.len() == 10
+        && compact
+            .bytes()
+            .all(|b| ALPHABET.contains(&b.to_ascii_uppercase()))
     {
         return CodeInput::Recovery(compact);
     }
@@ -282,7 +285,11 @@ mod tests {
             "399871", "520489",
         ];
         for (counter, code) in expected.iter().enumerate() {
-            assert_eq!(hotp(RFC_SECRET, counter as u64, 6), *code, "count {counter}");
+            assert_eq!(
+                hotp(RFC_SECRET, counter as u64, 6),
+                *code,
+                "count {counter}"
+            );
         }
     }
 
@@ -325,10 +332,7 @@ mod tests {
             Err(CodeRefusal::Reused)
         );
         let next = code_at(RFC_SECRET, now + 30);
-        assert_eq!(
-            check_code(RFC_SECRET, &next, now, Some(step)),
-            Ok(step + 1)
-        );
+        assert_eq!(check_code(RFC_SECRET, &next, now, Some(step)), Ok(step + 1));
         assert_eq!(
             check_code(RFC_SECRET, "12345", now, None),
             Err(CodeRefusal::Malformed)
@@ -374,11 +378,17 @@ mod tests {
             CodeInput::Recovery("abcdefgh23".into())
         );
         assert_eq!(read_code("abcde-fgh2"), CodeInput::Malformed);
-        assert_eq!(read_code("abcde-fgh18"), CodeInput::Malformed, "no 1 or 8 in base32");
+        assert_eq!(
+            read_code("abcde-fgh18"),
+            CodeInput::Malformed,
+            "no 1 or 8 in base32"
+        );
         assert_eq!(read_code(""), CodeInput::Malformed);
         let code = recovery_code([1, 2, 3, 4, 5, 6, 7]);
         assert_eq!(code.len(), 11);
-        assert!(matches!(read_code(&code), CodeInput::Recovery(key) if key == code.replace('-', "")));
+        assert!(
+            matches!(read_code(&code), CodeInput::Recovery(key) if key == code.replace('-', ""))
+        );
     }
 
     #[test]

@@ -210,7 +210,10 @@ impl Store {
     pub async fn start_two_factor(&self, agent: &Agent) -> StoreResult<Enrollment> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        if secret_in(&mut tx, agent.id).await?.is_some_and(|s| s.enabled) {
+        if secret_in(&mut tx, agent.id)
+            .await?
+            .is_some_and(|s| s.enabled)
+        {
             return Err(already_on());
         }
         let secret = new_secret_in(&mut tx, agent.id, &now).await?;
@@ -337,7 +340,10 @@ impl Store {
         let enrollment = match step {
             SecondStep::Code => None,
             SecondStep::Enroll => {
-                if secret_in(&mut tx, agent.id).await?.is_some_and(|s| s.enabled) {
+                if secret_in(&mut tx, agent.id)
+                    .await?
+                    .is_some_and(|s| s.enabled)
+                {
                     return Err(already_on());
                 }
                 let secret = new_secret_in(&mut tx, agent.id, &now).await?;
@@ -451,8 +457,14 @@ impl Store {
             {
                 Ok(()) => Ok((
                     Factor::App,
-                    enable_in(&mut tx, Actor::Agent(agent_id), agent_id, &now, via.as_str())
-                        .await?,
+                    enable_in(
+                        &mut tx,
+                        Actor::Agent(agent_id),
+                        agent_id,
+                        &now,
+                        via.as_str(),
+                    )
+                    .await?,
                 )),
                 Err(refusal) => Err(refusal),
             },

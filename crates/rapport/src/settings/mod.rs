@@ -99,7 +99,10 @@ pub async fn update_settings(
     if let Some(required) = input.require_two_factor {
         let before = app.store.two_factor_required().await?;
         if before != required {
-            changes.insert(two_factor::REQUIRED_SETTING.to_owned(), change(before, required));
+            changes.insert(
+                two_factor::REQUIRED_SETTING.to_owned(),
+                change(before, required),
+            );
             values.push((
                 two_factor::REQUIRED_SETTING,
                 two_factor::required_value(required).to_owned(),

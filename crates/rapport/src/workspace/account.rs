@@ -4,9 +4,7 @@
 
 use super::two_factor::{RecoveryCodesPage, SetupView};
 use crate::app::App;
-use crate::pages::{
-    PageResult, SignedIn, Submitted, When, render, render_with, url_escape,
-};
+use crate::pages::{PageResult, SignedIn, Submitted, When, render, render_with, url_escape};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -111,7 +109,14 @@ pub async fn confirm_two_factor(
         })),
         Ok(Err(refusal)) => {
             let error = Some(refusal.explain().to_owned());
-            page(&app, signed_in, StatusCode::UNPROCESSABLE_ENTITY, None, error).await
+            page(
+                &app,
+                signed_in,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                error,
+            )
+            .await
         }
         Err(StoreError::Conflict { message, .. }) => {
             page(&app, signed_in, StatusCode::CONFLICT, None, Some(message)).await
@@ -137,7 +142,14 @@ pub async fn turn_off_two_factor(
     }
     let email = signed_in.agent.email.clone();
     if let Err(wait) = crate::two_factor::check_limit(&app, &email) {
-        return page(&app, signed_in, StatusCode::TOO_MANY_REQUESTS, None, Some(wait)).await;
+        return page(
+            &app,
+            signed_in,
+            StatusCode::TOO_MANY_REQUESTS,
+            None,
+            Some(wait),
+        )
+        .await;
     }
     let refused = match app
         .store

@@ -39,7 +39,10 @@ pub fn router() -> Router<App> {
             "/account/two-factor/confirm",
             post(account::confirm_two_factor),
         )
-        .route("/account/two-factor/off", post(account::turn_off_two_factor))
+        .route(
+            "/account/two-factor/off",
+            post(account::turn_off_two_factor),
+        )
         .route("/tickets/{id}", get(ticket::show_ticket))
         .route("/tickets/{id}/reply", post(reply::reply))
         .route("/tickets/{id}/assign", post(handling::assign))

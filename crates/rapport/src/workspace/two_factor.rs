@@ -74,7 +74,13 @@ pub async fn after_password(
         .store
         .begin_second_step(agent, step, SignInVia::Workspace)
         .await?;
-    let cookie = session_cookie(app, headers, PENDING_COOKIE, &pending.token, PENDING_SECONDS);
+    let cookie = session_cookie(
+        app,
+        headers,
+        PENDING_COOKIE,
+        &pending.token,
+        PENDING_SECONDS,
+    );
     let target = format!("/sign-in/code?next={}", url_escape(next));
     Ok(Some(
         ([(header::SET_COOKIE, cookie)], Redirect::to(&target)).into_response(),
