@@ -18,6 +18,7 @@ pub mod survey;
 pub mod task;
 pub mod ticket;
 pub mod timeline;
+pub mod two_factor;
 pub mod validate;
 pub mod wording;
 

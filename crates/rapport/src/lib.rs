@@ -32,6 +32,7 @@ mod tasks;
 mod teams;
 mod tickets;
 mod tokens;
+mod two_factor;
 mod workspace;
 
 pub use app::{App, serve, work};

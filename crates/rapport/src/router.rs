@@ -6,7 +6,8 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::{
     agents, audit, coach, customers, healthz, inbound, insight, openapi, organizations, pages,
-    portal, promises, public, session, settings, tasks, teams, tickets, tokens, workspace,
+    portal, promises, public, session, settings, tasks, teams, tickets, tokens, two_factor,
+    workspace,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -33,6 +34,7 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(inbound::router())
         .merge(settings::router())
         .merge(session::router())
+        .merge(two_factor::router())
         .merge(tokens::router())
         .merge(audit::router())
         .merge(public::api_router())

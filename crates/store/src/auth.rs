@@ -43,10 +43,18 @@ pub enum SignInVia {
 }
 
 impl SignInVia {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SignInVia::Api => "api",
             SignInVia::Workspace => "workspace",
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> SignInVia {
+        if name == "api" {
+            SignInVia::Api
+        } else {
+            SignInVia::Workspace
         }
     }
 }
@@ -234,9 +242,23 @@ impl Store {
     /// Starts a browser session for an agent who just signed in, and returns its secret id (for
     /// the cookie). The sign-in is in the audit trail.
     pub async fn create_session(&self, agent_id: i64, via: SignInVia) -> StoreResult<String> {
+        let mut tx = self.begin_write().await?;
+        let session = self
+            .insert_session(&mut tx, agent_id, json!({ "via": via.as_str() }))
+            .await?;
+        tx.commit().await?;
+        Ok(session)
+    }
+
+    /// A new session inside a transaction, with its `agent.signed_in` event (`how` says how).
+    pub(crate) async fn insert_session(
+        &self,
+        tx: &mut crate::Tx,
+        agent_id: i64,
+        how: serde_json::Value,
+    ) -> StoreResult<String> {
         let session = secrets::generate("");
         let now = self.now();
-        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO sessions (id_hash, agent_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -245,19 +267,18 @@ impl Store {
         .bind(&now)
         .bind(&now)
         .bind(self.from_now(SESSION_IDLE_SECONDS.min(SESSION_MAX_SECONDS)))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         events::record(
-            &mut tx,
+            tx,
             &now,
             Actor::Agent(agent_id),
             "agent",
             agent_id,
             "agent.signed_in",
-            json!({ "via": via.as_str() }),
+            how,
         )
         .await?;
-        tx.commit().await?;
         Ok(session)
     }
 

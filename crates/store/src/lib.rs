@@ -42,6 +42,7 @@ pub mod teams;
 pub mod ticket_page;
 pub mod tickets;
 pub mod timeline;
+pub mod two_factor;
 
 pub use error::{StoreError, StoreResult};
 

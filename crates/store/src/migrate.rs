@@ -27,6 +27,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0004_email",
     "0005_portal",
     "0006_intake_tokens",
+    "0007_two_factor",
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<Vec<&'static str>> {

@@ -18,6 +18,13 @@ pub fn generate(prefix: &str) -> String {
     format!("{prefix}{}", hex(&bytes))
 }
 
+/// `N` random bytes from the operating system (two-factor secrets, recovery codes).
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+    bytes
+}
+
 /// The SHA-256 of a token or session id, as stored.
 pub fn digest(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))

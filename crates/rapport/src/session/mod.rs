@@ -8,7 +8,7 @@ mod others;
 mod sign_in;
 mod sign_out;
 
-pub use limiter::{ClientIp, SignInLimiter};
+pub use limiter::{Attempt, ClientIp, SignInLimiter};
 
 use crate::app::App;
 use axum::http::HeaderMap;

@@ -27,9 +27,11 @@ pub struct Session {
 /// Sign in with email and password. Sets an HttpOnly, SameSite session cookie (Secure over
 /// HTTPS) and returns the CSRF token. After repeated failures for one address from one client,
 /// that client is refused for a while (429); other clients are not.
+/// With two-factor sign-in (or when the workspace requires it) the answer is 202 with a
+/// pending token instead, and the sign-in completes at `POST /api/v1/session/two-factor`.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session",
     request_body = SignIn,
-    responses((status = 200, body = Session), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = Session), (status = 202, body = crate::two_factor::SecondStepNeeded), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn sign_in(
     State(app): State<App>,
     ClientIp(client): ClientIp,
@@ -59,7 +61,11 @@ pub async fn sign_in(
             "That email and password do not match an agent.",
         ));
     };
+    // The password was right: the client's failures are forgiven; the code has its own count.
     app.sign_ins.succeeded(attempt);
+    if let Some(second_step) = crate::two_factor::after_password(&app, &agent).await? {
+        return Ok(second_step);
+    }
     let session = app.store.create_session(agent.id, SignInVia::Api).await?;
     let mut response = Json(Session {
         csrf_token: csrf_token(&session),

@@ -1,10 +1,11 @@
-//! Workspace settings: the timings of the problem lifecycle. Admins change them.
+//! Workspace settings: the timings of the problem lifecycle, and whether every agent must sign
+//! in with two factors. Admins change them.
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json};
 use axum::extract::State;
-use rapport_domain::{Role, schedule};
+use rapport_domain::{Role, schedule, two_factor};
 use rapport_store::events::change;
 use rapport_store::lifecycle::{RESOLUTION_CHECK_INS, WAITING_CHECK_INS};
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,10 @@ pub struct Settings {
     /// Days after a proposed resolution on which the customer gets a gentle check-in; after the
     /// last, the problem is resolved unconfirmed (default 3 and 7).
     resolution_check_in_days: Vec<i64>,
+    /// Every agent signs in with a code from an authenticator app after the password; those
+    /// who have not set it up must do so at their next sign-in (default false). API tokens are
+    /// not affected.
+    require_two_factor: bool,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -32,6 +37,7 @@ pub struct Settings {
 pub struct SettingsChange {
     waiting_check_in_business_days: Option<Vec<i64>>,
     resolution_check_in_days: Option<Vec<i64>>,
+    require_two_factor: Option<bool>,
 }
 
 async fn days(app: &App, setting: schedule::DaysSetting) -> ApiResult<Vec<i64>> {
@@ -43,17 +49,19 @@ fn check(field: &str, days: &[i64]) -> ApiResult<String> {
     schedule::check_days(days).map_err(|why| ApiError::invalid(format!("`{field}` {why}.")))
 }
 
-/// The lifecycle timings in force.
+/// The lifecycle timings in force, and whether two-factor sign-in is required.
 #[utoipa::path(get, path = "/api/v1/settings", tag = "settings", security(("bearer" = [])),
     responses((status = 200, body = Settings)))]
 pub async fn show_settings(State(app): State<App>, _auth: AuthAgent) -> ApiResult<Json<Settings>> {
     Ok(Json(Settings {
         waiting_check_in_business_days: days(&app, WAITING_CHECK_INS).await?,
         resolution_check_in_days: days(&app, RESOLUTION_CHECK_INS).await?,
+        require_two_factor: app.store.two_factor_required().await?,
     }))
 }
 
-/// Change the lifecycle timings; they apply to timers scheduled from now on. Needs the admin role.
+/// Change the lifecycle timings (they apply to timers scheduled from now on) or require
+/// two-factor sign-in (from each agent's next sign-in). Needs the admin role.
 #[utoipa::path(patch, path = "/api/v1/settings", tag = "settings", security(("bearer" = [])),
     request_body = SettingsChange,
     responses((status = 200, body = Settings), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -86,6 +94,19 @@ pub async fn update_settings(
         if before != after {
             changes.insert(setting.0.to_owned(), change(before, after));
             values.push((setting.0, value));
+        }
+    }
+    if let Some(required) = input.require_two_factor {
+        let before = app.store.two_factor_required().await?;
+        if before != required {
+            changes.insert(
+                two_factor::REQUIRED_SETTING.to_owned(),
+                change(before, required),
+            );
+            values.push((
+                two_factor::REQUIRED_SETTING,
+                two_factor::required_value(required).to_owned(),
+            ));
         }
     }
     if !values.is_empty() {

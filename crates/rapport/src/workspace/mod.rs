@@ -4,6 +4,7 @@
 //!
 //! [`Submitted`]: crate::pages::Submitted
 
+mod account;
 mod customer;
 mod handling;
 mod inbox;
@@ -14,6 +15,7 @@ mod reply;
 mod sign_in;
 mod tasks;
 mod ticket;
+mod two_factor;
 
 use crate::app::App;
 use axum::Router;
@@ -26,7 +28,21 @@ pub fn router() -> Router<App> {
             "/sign-in",
             get(sign_in::sign_in_page).post(sign_in::sign_in),
         )
+        .route(
+            "/sign-in/code",
+            get(two_factor::code_page).post(two_factor::submit_code),
+        )
         .route("/sign-out", post(sign_in::sign_out))
+        .route("/account", get(account::show_account))
+        .route("/account/two-factor", post(account::start_two_factor))
+        .route(
+            "/account/two-factor/confirm",
+            post(account::confirm_two_factor),
+        )
+        .route(
+            "/account/two-factor/off",
+            post(account::turn_off_two_factor),
+        )
         .route("/tickets/{id}", get(ticket::show_ticket))
         .route("/tickets/{id}/reply", post(reply::reply))
         .route("/tickets/{id}/assign", post(handling::assign))

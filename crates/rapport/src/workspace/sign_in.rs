@@ -98,7 +98,13 @@ pub async fn sign_in(
             "That email and password do not match an agent.".to_owned(),
         ));
     };
+    // The password was right: the client's failures are forgiven; the code has its own count.
     app.sign_ins.succeeded(attempt);
+    if let Some(second_step) =
+        super::two_factor::after_password(&app, &headers, &agent, &next).await?
+    {
+        return Ok(second_step);
+    }
     let session = app
         .store
         .create_session(agent.id, SignInVia::Workspace)

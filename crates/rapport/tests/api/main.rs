@@ -24,4 +24,5 @@ mod session;
 mod teams;
 mod tickets;
 mod tokens;
+mod two_factor;
 mod workspace;
