@@ -53,10 +53,10 @@ impl App {
             .await?;
         let intake = crate::intake::MailIntake::start(store.clone());
         Ok(App {
+            sign_ins: std::sync::Arc::new(crate::session::SignInLimiter::new(store.clone())),
             store,
             config,
             intake,
-            sign_ins: Default::default(),
             live: Default::default(),
         })
     }
@@ -112,6 +112,13 @@ pub async fn work(
                 Ok(0) => {}
                 Ok(pruned) => tracing::info!(pruned, "forgot finished jobs"),
                 Err(error) => tracing::error!(%error, "could not prune finished jobs"),
+            }
+            if let Err(error) = app
+                .store
+                .prune_sign_in_limits(crate::session::SIGN_IN_RULES)
+                .await
+            {
+                tracing::error!(%error, "could not forget old sign-in counts");
             }
         }
         match crate::jobs::run_due(&app.store).await {

@@ -36,6 +36,7 @@ pub mod promises;
 mod rows;
 pub mod secrets;
 pub mod settings;
+pub mod sign_in_limits;
 pub mod surveys;
 pub mod tasks;
 pub mod teams;

@@ -28,6 +28,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0005_portal",
     "0006_intake_tokens",
     "0007_two_factor",
+    "0008_several_nodes",
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<Vec<&'static str>> {

@@ -8,7 +8,7 @@ mod others;
 mod sign_in;
 mod sign_out;
 
-pub use limiter::{Attempt, ClientIp, SignInLimiter};
+pub use limiter::{Attempt, ClientIp, RULES as SIGN_IN_RULES, SignInLimiter};
 
 use crate::app::App;
 use axum::http::HeaderMap;

@@ -41,6 +41,7 @@ pub async fn sign_in(
     let attempt = app
         .sign_ins
         .reserve(&input.email, client)
+        .await?
         .map_err(|refused| {
             ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -62,7 +63,7 @@ pub async fn sign_in(
         ));
     };
     // The password was right: the client's failures are forgiven; the code has its own count.
-    app.sign_ins.succeeded(attempt);
+    app.sign_ins.succeeded(attempt).await?;
     if let Some(second_step) = crate::two_factor::after_password(&app, &agent).await? {
         return Ok(second_step);
     }

@@ -115,14 +115,14 @@ pub async fn turn_off_two_factor(
         ));
     }
     let email = &auth.0.email;
-    let attempt = reserve(&app, email, client).map_err(too_many)?;
+    let attempt = reserve(&app, email, client).await?.map_err(too_many)?;
     match app
         .store
         .turn_off_two_factor(auth.0.id, &input.password, &input.code)
         .await?
     {
         Ok(()) => {
-            succeeded(&app, attempt);
+            succeeded(&app, attempt).await?;
             Ok(StatusCode::NO_CONTENT)
         }
         Err(TurnOffRefusal::WrongPassword) => Err(ApiError::new(

@@ -34,15 +34,21 @@ pub fn router() -> OpenApiRouter<App> {
 /// Codes are limited like passwords, by the same limiter: each try is counted before the code
 /// is checked, and counts as a failed sign-in for the address from this client unless it is
 /// reported with [`succeeded`]. `Err` is the sentence saying how long to wait.
-pub fn reserve(app: &App, email: &str, client: IpAddr) -> Result<Attempt, String> {
-    app.sign_ins
+pub async fn reserve(
+    app: &App,
+    email: &str,
+    client: IpAddr,
+) -> rapport_store::StoreResult<Result<Attempt, String>> {
+    Ok(app
+        .sign_ins
         .reserve(email, client)
-        .map_err(|refused| refused.message())
+        .await?
+        .map_err(|refused| refused.message()))
 }
 
 /// The code (or password) was right: the client's failures are forgiven.
-pub fn succeeded(app: &App, attempt: Attempt) {
-    app.sign_ins.succeeded(attempt);
+pub async fn succeeded(app: &App, attempt: Attempt) -> rapport_store::StoreResult<()> {
+    app.sign_ins.succeeded(attempt).await
 }
 
 fn too_many(message: String) -> ApiError {

@@ -103,7 +103,7 @@ pub async fn complete_sign_in(
     let Some(pending) = app.store.pending_sign_in(&input.pending_token).await? else {
         return Err(expired());
     };
-    let attempt = reserve(&app, &pending.agent.email, client).map_err(too_many)?;
+    let attempt = reserve(&app, &pending.agent.email, client).await?.map_err(too_many)?;
     match app
         .store
         .complete_second_step(&input.pending_token, &input.code)
@@ -114,7 +114,7 @@ pub async fn complete_sign_in(
             session,
             recovery_codes,
         } => {
-            succeeded(&app, attempt);
+            succeeded(&app, attempt).await?;
             let mut response = Json(SignedInWithCode {
                 csrf_token: csrf_token(&session),
                 agent,

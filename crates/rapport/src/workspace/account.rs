@@ -143,7 +143,7 @@ pub async fn turn_off_two_factor(
         return page(&app, signed_in, StatusCode::CONFLICT, None, Some(error)).await;
     }
     let email = signed_in.agent.email.clone();
-    let attempt = match crate::two_factor::reserve(&app, &email, client) {
+    let attempt = match crate::two_factor::reserve(&app, &email, client).await? {
         Ok(attempt) => attempt,
         Err(wait) => {
             return page(
@@ -162,7 +162,7 @@ pub async fn turn_off_two_factor(
         .await
     {
         Ok(Ok(())) => {
-            crate::two_factor::succeeded(&app, attempt);
+            crate::two_factor::succeeded(&app, attempt).await?;
             return Ok(back("Two-factor sign-in is off."));
         }
         Ok(Err(TurnOffRefusal::WrongPassword)) => (

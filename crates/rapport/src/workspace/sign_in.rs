@@ -81,7 +81,7 @@ pub async fn sign_in(
                 .to_owned(),
         ));
     }
-    let attempt = match app.sign_ins.reserve(&form.email, client) {
+    let attempt = match app.sign_ins.reserve(&form.email, client).await? {
         Ok(attempt) => attempt,
         Err(refused) => return Ok(refuse(StatusCode::TOO_MANY_REQUESTS, refused.message())),
     };
@@ -99,7 +99,7 @@ pub async fn sign_in(
         ));
     };
     // The password was right: the client's failures are forgiven; the code has its own count.
-    app.sign_ins.succeeded(attempt);
+    app.sign_ins.succeeded(attempt).await?;
     if let Some(second_step) =
         super::two_factor::after_password(&app, &headers, &agent, &next).await?
     {

@@ -161,7 +161,7 @@ pub async fn submit_code(
             setup(),
         ));
     }
-    let attempt = match crate::two_factor::reserve(&app, &pending.agent.email, client) {
+    let attempt = match crate::two_factor::reserve(&app, &pending.agent.email, client).await? {
         Ok(attempt) => attempt,
         Err(wait) => return Ok(page(StatusCode::TOO_MANY_REQUESTS, &wait, setup())),
     };
@@ -175,7 +175,7 @@ pub async fn submit_code(
             session,
             recovery_codes,
         } => {
-            crate::two_factor::succeeded(&app, attempt);
+            crate::two_factor::succeeded(&app, attempt).await?;
             let mut response = if recovery_codes.is_empty() {
                 Redirect::to(&next).into_response()
             } else {

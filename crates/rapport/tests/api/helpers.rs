@@ -143,6 +143,25 @@ impl TestApp {
             .expect("the app builds again")
     }
 
+    /// Another node serving the same database (same clock), on its own port, as a second
+    /// `rapport serve` process would.
+    pub async fn second_node(&self) -> Node {
+        let app = self.restarted().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a free port");
+        let base_url = format!("http://{}", listener.local_addr().expect("local address"));
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        tokio::spawn(rapport::serve(listener, app.clone(), async {
+            let _ = stopped.await;
+        }));
+        Node {
+            app,
+            base_url,
+            _shutdown: shutdown,
+        }
+    }
+
     /// Open tasks of an agent (all, whatever their due time).
     pub async fn tasks_of(&self, agent_id: i64) -> Vec<rapport_store::tasks::Task> {
         self.app
@@ -206,6 +225,19 @@ impl TestApp {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body
+    }
+}
+
+/// A second node on a test app's database; it stops when dropped.
+pub struct Node {
+    pub app: App,
+    pub base_url: String,
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl Node {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
     }
 }
 

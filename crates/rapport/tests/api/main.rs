@@ -21,6 +21,7 @@ mod portal;
 mod relationship;
 mod restricted_teams;
 mod session;
+mod several_nodes;
 mod teams;
 mod tickets;
 mod tokens;

@@ -1,0 +1,17 @@
+-- Several `rapport serve` nodes on one database share what used to live in each process.
+
+-- Sign-in tries counted per window: scope 'client' (subject: address and client) or
+-- 'address' (subject: the address, all clients together).
+CREATE TABLE sign_in_limits (
+    scope        TEXT NOT NULL CHECK (scope IN ('client', 'address')),
+    subject      TEXT NOT NULL,
+    window_start TEXT NOT NULL,
+    failures     BIGINT NOT NULL,
+    PRIMARY KEY (scope, subject)
+);
+
+-- Clients an agent signed in from (subject: address and client), exempt from the per-address cap.
+CREATE TABLE sign_in_trusted (
+    subject    TEXT PRIMARY KEY,
+    trusted_at TEXT NOT NULL
+);
