@@ -69,7 +69,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let live = app.live.clone();
-    let tail = tokio::spawn(live.clone().tail(app.store.clone()));
+    let tail = tokio::spawn(
+        live.clone()
+            .tail(app.store.clone(), app.config.database_url()),
+    );
     let (router, _openapi) = router::router(app);
     // Open live streams never end by themselves; closing them lets the server stop.
     let shutdown = async move {

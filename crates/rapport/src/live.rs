@@ -2,20 +2,23 @@
 //! one task per process tails the `events` table and broadcasts each new ticket event to the
 //! pages that listen (server-sent events). Tailing the table rather than signalling from the
 //! handlers means every writer is seen (the API, inbound mail, the worker, another `serve` node
-//! on the same PostgreSQL), at the price of a short polling delay.
+//! on the same database). On PostgreSQL a trigger on `events` notifies the `rapport_events`
+//! channel when a write commits and the tail, listening on its own connection, reads at once;
+//! the polling stays as the fallback (and is all there is on SQLite).
 //!
 //! Presence (who has a ticket open, who is writing on it) lives in the process: agents
 //! connected to another node are not seen.
 
 use rapport_store::Store;
 use serde::Serialize;
+use rapport_store::events::EventNotifications;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
-/// How often the events table is read.
+/// How often the events table is read without being told.
 const TAIL_EVERY: Duration = Duration::from_millis(300);
 
 /// On PostgreSQL, ids are taken before commit, so a later id can become visible before an
@@ -144,9 +147,17 @@ impl Live {
         by_agent
     }
 
-    /// Reads new events and broadcasts them, until the server shuts down.
-    pub async fn tail(self, store: Store) {
+    /// Reads new events and broadcasts them, until the server shuts down. `database_url` is
+    /// the store's: on PostgreSQL the tail listens there for new events.
+    pub async fn tail(self, store: Store, database_url: String) {
         let mut closed = self.closed();
+        let mut listener = match EventNotifications::listen(&store, &database_url).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(%error, "live updates cannot listen for new events; they poll");
+                None
+            }
+        };
         let lookback = match store.backend() {
             rapport_store::Backend::Sqlite => 0,
             rapport_store::Backend::Postgres => POSTGRES_LOOKBACK,
@@ -169,6 +180,7 @@ impl Live {
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(TAIL_EVERY) => {}
+                _ = notified(&mut listener) => {}
                 _ = closed.changed() => return,
             }
             let events = match store.ticket_events_after(last - lookback).await {
@@ -194,6 +206,18 @@ impl Live {
             // Only ids the next read can return need remembering.
             sent = sent.split_off(&(last - lookback + 1));
         }
+    }
+}
+
+/// Completes when new events were notified (never, without a listener). The listener
+/// reconnects by itself after an error; until then the polling carries on.
+async fn notified(listener: &mut Option<EventNotifications>) {
+    let Some(listener) = listener else {
+        return std::future::pending().await;
+    };
+    if let Err(error) = listener.next().await {
+        tracing::warn!(%error, "the live-update listener lost its connection; reconnecting");
+        tokio::time::sleep(TAIL_EVERY).await;
     }
 }
 

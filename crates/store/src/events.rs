@@ -158,3 +158,33 @@ pub struct TicketEvent {
     /// The ticket is in a restricted team: only its members and admins hear of it.
     pub restricted: bool,
 }
+
+/// New events told as they commit: on PostgreSQL a trigger on `events` notifies a channel
+/// (migration `0008_several_nodes`), heard on a connection of its own (a pooled `Any`
+/// connection cannot listen).
+pub struct EventNotifications {
+    listener: sqlx::postgres::PgListener,
+}
+
+/// The channel the `events` trigger notifies.
+const EVENTS_CHANNEL: &str = "rapport_events";
+
+impl EventNotifications {
+    /// Listens on `database_url`, which must be this store's, or `None` on SQLite (nothing
+    /// notifies there; readers poll).
+    pub async fn listen(store: &Store, database_url: &str) -> StoreResult<Option<Self>> {
+        if store.backend() != crate::Backend::Postgres {
+            return Ok(None);
+        }
+        let mut listener = sqlx::postgres::PgListener::connect(database_url).await?;
+        listener.listen(EVENTS_CHANNEL).await?;
+        Ok(Some(EventNotifications { listener }))
+    }
+
+    /// Completes when events were written. After an error the listener reconnects by itself
+    /// on the next call.
+    pub async fn next(&mut self) -> StoreResult<()> {
+        self.listener.recv().await?;
+        Ok(())
+    }
+}
