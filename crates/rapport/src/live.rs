@@ -6,20 +6,28 @@
 //! channel when a write commits and the tail, listening on its own connection, reads at once;
 //! the polling stays as the fallback (and is all there is on SQLite).
 //!
-//! Presence (who has a ticket open, who is writing on it) lives in the process: agents
-//! connected to another node are not seen.
+//! Presence (who has a ticket open, who is writing on it) is kept in the process for the pages
+//! open on this node and shared through the `presence` table: the tail writes this node's
+//! pages when they change (and renews them every [`HEARTBEAT`]; they expire after
+//! [`PRESENCE_TTL`] if the node stops) and reads the other nodes' on every round.
 
 use rapport_store::Store;
 use serde::Serialize;
 use rapport_store::events::EventNotifications;
+use rapport_store::presence::PresenceRow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{Notify, broadcast, watch};
 
 /// How often the events table is read without being told.
 const TAIL_EVERY: Duration = Duration::from_millis(300);
+
+/// How often this node renews its open pages in the `presence` table.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+/// How long they count without being renewed.
+const PRESENCE_TTL: time::Duration = time::Duration::seconds(30);
 
 /// On PostgreSQL, ids are taken before commit, so a later id can become visible before an
 /// earlier one; the tail looks back this many ids and skips those it already sent.
@@ -61,6 +69,12 @@ struct Inner {
     viewers: Mutex<HashMap<i64, HashMap<u64, Viewer>>>,
     next_connection: AtomicU64,
     closed: watch::Sender<bool>,
+    /// This process among the nodes, in the `presence` table.
+    node: String,
+    /// ticket id -> viewers on other nodes, as last read.
+    elsewhere: Mutex<HashMap<i64, Vec<Viewer>>>,
+    /// Pages on this node joined, left or started writing: the tail writes them out.
+    presence_changed: Notify,
 }
 
 impl Default for Live {
@@ -73,6 +87,9 @@ impl Default for Live {
                 viewers: Mutex::default(),
                 next_connection: AtomicU64::new(1),
                 closed,
+                node: rapport_store::secrets::generate("node-"),
+                elsewhere: Mutex::default(),
+                presence_changed: Notify::new(),
             }),
         }
     }
@@ -111,6 +128,7 @@ impl Live {
             },
         );
         let _ = self.inner.signals.send(Signal::Presence { ticket_id });
+        self.inner.presence_changed.notify_one();
         Presence {
             live: self.clone(),
             ticket_id,
@@ -129,6 +147,7 @@ impl Live {
         }
         if changed {
             let _ = self.inner.signals.send(Signal::Presence { ticket_id });
+            self.inner.presence_changed.notify_one();
         }
     }
 
@@ -136,8 +155,15 @@ impl Live {
     /// composing if either tab is).
     pub fn viewers(&self, ticket_id: i64) -> Vec<Viewer> {
         let map = self.viewers_map();
+        let elsewhere = self
+            .inner
+            .elsewhere
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let here = map.get(&ticket_id).into_iter().flat_map(|v| v.values());
+        let there = elsewhere.get(&ticket_id).into_iter().flatten();
         let mut by_agent: Vec<Viewer> = Vec::new();
-        for viewer in map.get(&ticket_id).into_iter().flat_map(|v| v.values()) {
+        for viewer in here.chain(there) {
             match by_agent.iter_mut().find(|v| v.agent_id == viewer.agent_id) {
                 Some(seen) => seen.composing |= viewer.composing,
                 None => by_agent.push(viewer.clone()),
@@ -177,11 +203,40 @@ impl Live {
         };
         let started_at = last;
         let mut sent: BTreeSet<i64> = BTreeSet::new();
+        // Pages open here: written when they change, renewed on every heartbeat.
+        let mut publish_at = tokio::time::Instant::now();
+        let mut published_any = false;
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(TAIL_EVERY) => {}
                 _ = notified(&mut listener) => {}
-                _ = closed.changed() => return,
+                _ = self.inner.presence_changed.notified() => {
+                    publish_at = tokio::time::Instant::now();
+                }
+                _ = closed.changed() => {
+                    // Withdraw this node's pages rather than leave them to expire.
+                    if published_any {
+                        let _ = store.publish_presence(&self.inner.node, &[], PRESENCE_TTL).await;
+                    }
+                    return;
+                }
+            }
+            if tokio::time::Instant::now() >= publish_at {
+                let pages = self.pages_here();
+                if !pages.is_empty() || published_any {
+                    match store
+                        .publish_presence(&self.inner.node, &pages, PRESENCE_TTL)
+                        .await
+                    {
+                        Ok(()) => published_any = !pages.is_empty(),
+                        Err(error) => tracing::warn!(%error, "could not share who is on which ticket"),
+                    }
+                }
+                publish_at = tokio::time::Instant::now() + HEARTBEAT;
+            }
+            match store.presence_elsewhere(&self.inner.node).await {
+                Ok(rows) => self.seen_elsewhere(rows),
+                Err(error) => tracing::warn!(%error, "could not read who is on other nodes"),
             }
             let events = match store.ticket_events_after(last - lookback).await {
                 Ok(events) => events,
@@ -205,6 +260,59 @@ impl Live {
             }
             // Only ids the next read can return need remembering.
             sent = sent.split_off(&(last - lookback + 1));
+        }
+    }
+}
+
+impl Live {
+    /// The ticket pages open on this node, by connection.
+    fn pages_here(&self) -> Vec<(String, PresenceRow)> {
+        let map = self.viewers_map();
+        map.iter()
+            .flat_map(|(ticket_id, viewers)| {
+                viewers.iter().map(move |(connection, viewer)| {
+                    (
+                        format!("{}-{connection}", self.inner.node),
+                        PresenceRow {
+                            ticket_id: *ticket_id,
+                            agent_id: viewer.agent_id,
+                            name: viewer.name.clone(),
+                            composing: viewer.composing,
+                        },
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Keeps the pages open on other nodes, and tells this node's pages about tickets whose
+    /// viewers changed.
+    fn seen_elsewhere(&self, rows: Vec<PresenceRow>) {
+        let mut now: HashMap<i64, Vec<Viewer>> = HashMap::new();
+        for row in rows {
+            now.entry(row.ticket_id).or_default().push(Viewer {
+                agent_id: row.agent_id,
+                name: row.name,
+                composing: row.composing,
+            });
+        }
+        let mut elsewhere = self
+            .inner
+            .elsewhere
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let changed: Vec<i64> = now
+            .keys()
+            .chain(elsewhere.keys())
+            .copied()
+            .collect::<BTreeSet<i64>>()
+            .into_iter()
+            .filter(|ticket_id| now.get(ticket_id) != elsewhere.get(ticket_id))
+            .collect();
+        *elsewhere = now;
+        drop(elsewhere);
+        for ticket_id in changed {
+            let _ = self.inner.signals.send(Signal::Presence { ticket_id });
         }
     }
 }
@@ -241,5 +349,6 @@ impl Drop for Presence {
         let _ = self.live.inner.signals.send(Signal::Presence {
             ticket_id: self.ticket_id,
         });
+        self.live.inner.presence_changed.notify_one();
     }
 }

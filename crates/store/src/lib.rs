@@ -32,6 +32,7 @@ mod migrate;
 pub mod moments;
 pub mod organizations;
 pub mod portal;
+pub mod presence;
 pub mod promises;
 mod rows;
 pub mod secrets;

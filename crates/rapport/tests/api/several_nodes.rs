@@ -115,21 +115,49 @@ async fn a_change_through_one_node_reaches_a_live_page_on_another() {
 async fn a_page_open_on_one_node_is_seen_by_a_page_on_another() {
     let app = TestApp::spawn().await;
     let other = app.second_node().await;
-    let (_, pat, _) = signed_in(&app, "pat@rapport.test", Role::Agent).await;
+    let (_, pat, pat_csrf) = signed_in(&app, "pat@rapport.test", Role::Agent).await;
     let (_, lee, _) = signed_in(&app, "lee@rapport.test", Role::Agent).await;
     let ticket = app.ticket("Invoice twice", "ana@example.com").await;
     let id = ticket["id"].as_i64().expect("id");
 
-    let direct = browser();
-    let _on_a = direct
+    let on_a = browser()
         .get(app.url(&format!("/live?ticket={id}")))
         .header("cookie", &pat)
         .send()
         .await
         .expect("answer");
+    assert_eq!(on_a.status(), StatusCode::OK);
     let mut on_b = live_stream(&other, &lee, id).await;
     let heard = read_until(&mut on_b, "pat@rapport.test").await;
     assert!(heard.contains("lee@rapport.test"), "{heard}");
+
+    // Pat starts writing on node A; Lee's page on node B shows it.
+    let started = browser()
+        .post(app.url("/live/composing"))
+        .header("cookie", &pat)
+        .header("x-csrf-token", &pat_csrf)
+        .json(&json!({"ticket_id": id, "composing": true}))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(started.status(), StatusCode::NO_CONTENT);
+    read_until(
+        &mut on_b,
+        "\"composing\":true,\"name\":\"pat@rapport.test\"",
+    )
+    .await;
+
+    // Pat closes the page on node A; Lee's page hears that Pat left.
+    drop(on_a);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let heard = read_until(&mut on_b, "event: presence").await;
+        let latest = heard.rsplit("event: presence").next().unwrap_or_default();
+        if latest.contains("lee@rapport.test") && !latest.contains("pat@rapport.test") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "Pat is still listed: {heard}");
+    }
 }
 
 #[tokio::test]

@@ -26,3 +26,16 @@ END;
 $$;
 CREATE TRIGGER events_notify AFTER INSERT ON events
     FOR EACH STATEMENT EXECUTE FUNCTION rapport_events_notify();
+
+-- Who has a ticket open on which node (each open page is a connection), renewed by the node
+-- while the page stays open; rows of a node that stopped expire.
+CREATE TABLE presence (
+    connection TEXT PRIMARY KEY,
+    node       TEXT NOT NULL,
+    ticket_id  BIGINT NOT NULL,
+    agent_id   BIGINT NOT NULL,
+    name       TEXT NOT NULL,
+    composing  BIGINT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX presence_by_node ON presence (node);

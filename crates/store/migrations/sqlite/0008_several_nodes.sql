@@ -15,3 +15,16 @@ CREATE TABLE sign_in_trusted (
     subject    TEXT PRIMARY KEY,
     trusted_at TEXT NOT NULL
 );
+
+-- Who has a ticket open on which node (each open page is a connection), renewed by the node
+-- while the page stays open; rows of a node that stopped expire.
+CREATE TABLE presence (
+    connection TEXT PRIMARY KEY,
+    node       TEXT NOT NULL,
+    ticket_id  BIGINT NOT NULL,
+    agent_id   BIGINT NOT NULL,
+    name       TEXT NOT NULL,
+    composing  BIGINT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX presence_by_node ON presence (node);
