@@ -37,3 +37,5 @@ mod workspace;
 
 pub use app::{App, serve, work};
 pub use config::Config;
+/// The sign-in limit's rules (the worker prunes the counts by them).
+pub use session::SIGN_IN_RULES;

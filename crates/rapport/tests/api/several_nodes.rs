@@ -49,6 +49,23 @@ async fn failed_sign_ins_on_one_node_count_when_trying_on_another() {
         let status = sign_in(node_url, "pat@rapport.test", "a long enough password").await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     }
+
+    // Once the window is over the worker forgets the counts, and the agent signs in anywhere.
+    app.clock.advance(time::Duration::minutes(16));
+    let pruned = other
+        .app
+        .store
+        .prune_sign_in_limits(rapport::SIGN_IN_RULES)
+        .await
+        .expect("prune");
+    assert_eq!(pruned, 2, "the client's and the address's counts");
+    let status = sign_in(
+        other.url("/api/v1/session"),
+        "pat@rapport.test",
+        "a long enough password",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 /// What a server-sent event stream says until `needle` (within 10 seconds).
