@@ -12,9 +12,9 @@
 //! [`PRESENCE_TTL`] if the node stops) and reads the other nodes' on every round.
 
 use rapport_store::Store;
-use serde::Serialize;
 use rapport_store::events::EventNotifications;
 use rapport_store::presence::PresenceRow;
+use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -229,7 +229,9 @@ impl Live {
                         .await
                     {
                         Ok(()) => published_any = !pages.is_empty(),
-                        Err(error) => tracing::warn!(%error, "could not share who is on which ticket"),
+                        Err(error) => {
+                            tracing::warn!(%error, "could not share who is on which ticket")
+                        }
                     }
                 }
                 publish_at = tokio::time::Instant::now() + HEARTBEAT;

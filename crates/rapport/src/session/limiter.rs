@@ -145,7 +145,10 @@ mod tests {
             granted += usize::from(attempt.expect("store").is_ok());
         }
         assert_eq!(granted, MAX_FAILURES as usize);
-        let refused = limiter.reserve("Ana@Example.com ", STRANGER).await.expect("store");
+        let refused = limiter
+            .reserve("Ana@Example.com ", STRANGER)
+            .await
+            .expect("store");
         assert!(refused.is_err_and(|too_many| too_many.message().contains("15 minutes")));
     }
 
@@ -153,11 +156,29 @@ mod tests {
     async fn a_strangers_failures_do_not_lock_the_agents_own_client() {
         let limiter = limiter().await;
         for _ in 0..MAX_FAILURES {
-            let _failed = limiter.reserve("ana@example.com", STRANGER).await.expect("store");
+            let _failed = limiter
+                .reserve("ana@example.com", STRANGER)
+                .await
+                .expect("store");
         }
-        assert!(limiter.reserve("ana@example.com", STRANGER).await.expect("store").is_err());
-        assert!(limiter.reserve("lee@example.com", STRANGER).await.expect("store").is_ok());
-        let attempt = limiter.reserve("ana@example.com", HOME).await.expect("store")
+        assert!(
+            limiter
+                .reserve("ana@example.com", STRANGER)
+                .await
+                .expect("store")
+                .is_err()
+        );
+        assert!(
+            limiter
+                .reserve("lee@example.com", STRANGER)
+                .await
+                .expect("store")
+                .is_ok()
+        );
+        let attempt = limiter
+            .reserve("ana@example.com", HOME)
+            .await
+            .expect("store")
             .expect("home is not locked");
         limiter.succeeded(attempt).await.expect("store");
     }
@@ -166,35 +187,63 @@ mod tests {
     async fn success_forgives_the_clients_failures() {
         let limiter = limiter().await;
         for _ in 0..MAX_FAILURES - 1 {
-            let _failed = limiter.reserve("ana@example.com", HOME).await.expect("store");
+            let _failed = limiter
+                .reserve("ana@example.com", HOME)
+                .await
+                .expect("store");
         }
-        let attempt = limiter.reserve("ana@example.com", HOME).await.expect("store").expect("fifth try");
+        let attempt = limiter
+            .reserve("ana@example.com", HOME)
+            .await
+            .expect("store")
+            .expect("fifth try");
         limiter.succeeded(attempt).await.expect("store");
         for _ in 0..MAX_FAILURES {
-            assert!(limiter.reserve("ana@example.com", HOME).await.expect("store").is_ok());
+            assert!(
+                limiter
+                    .reserve("ana@example.com", HOME)
+                    .await
+                    .expect("store")
+                    .is_ok()
+            );
         }
     }
 
     #[tokio::test]
     async fn many_clients_together_lock_new_clients_but_not_a_known_one() {
         let limiter = limiter().await;
-        let attempt = limiter.reserve("ana@example.com", HOME).await.expect("store").expect("first");
+        let attempt = limiter
+            .reserve("ana@example.com", HOME)
+            .await
+            .expect("store")
+            .expect("first");
         limiter.succeeded(attempt).await.expect("store");
         let clients = MAX_FAILURES_PER_ADDRESS / MAX_FAILURES;
         for n in 0..clients {
             for _ in 0..MAX_FAILURES {
                 assert!(
-                    limiter.reserve("ana@example.com", stranger(n as u8)).await.expect("store")
+                    limiter
+                        .reserve("ana@example.com", stranger(n as u8))
+                        .await
+                        .expect("store")
                         .is_ok()
                 );
             }
         }
         assert!(
-            limiter.reserve("ana@example.com", stranger(200)).await.expect("store").is_err(),
+            limiter
+                .reserve("ana@example.com", stranger(200))
+                .await
+                .expect("store")
+                .is_err(),
             "a new client meets the per-address cap"
         );
         assert!(
-            limiter.reserve("ana@example.com", HOME).await.expect("store").is_ok(),
+            limiter
+                .reserve("ana@example.com", HOME)
+                .await
+                .expect("store")
+                .is_ok(),
             "the agent's own machine does not"
         );
     }

@@ -103,7 +103,9 @@ pub async fn complete_sign_in(
     let Some(pending) = app.store.pending_sign_in(&input.pending_token).await? else {
         return Err(expired());
     };
-    let attempt = reserve(&app, &pending.agent.email, client).await?.map_err(too_many)?;
+    let attempt = reserve(&app, &pending.agent.email, client)
+        .await?
+        .map_err(too_many)?;
     match app
         .store
         .complete_second_step(&input.pending_token, &input.code)

@@ -173,7 +173,10 @@ async fn a_page_open_on_one_node_is_seen_by_a_page_on_another() {
         if latest.contains("lee@rapport.test") && !latest.contains("pat@rapport.test") {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "Pat is still listed: {heard}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Pat is still listed: {heard}"
+        );
     }
 }
 
