@@ -34,6 +34,12 @@ pub fn router() -> Router<App> {
         )
         .route("/sign-out", post(sign_in::sign_out))
         .route("/account", get(account::show_account))
+        .route(
+            "/account/sessions/end-others",
+            post(account::end_other_sessions),
+        )
+        .route("/account/password", post(account::change_password))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/account/two-factor", post(account::start_two_factor))
         .route(
             "/account/two-factor/confirm",
