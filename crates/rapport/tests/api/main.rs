@@ -14,6 +14,7 @@ mod durability;
 mod email;
 mod errors;
 mod healthz;
+mod matrix;
 mod openapi;
 mod organizations;
 mod portal;
