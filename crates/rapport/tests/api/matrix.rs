@@ -387,7 +387,7 @@ fn table() -> Vec<Row> {
         // The portal.
         row("GET", "/portal", Nothing, 200, PUBLIC),
         row("POST", "/portal/sign-in", Nothing, 200, PUBLIC)
-            .sign_in_form("email=ana@applewood.example"),
+            .sign_in_form("email=cy@cedar.example"),
         row("GET", "/portal/link/{token}", PortalLink, 200, PUBLIC),
         // Using a link signs in and goes to the portal, whoever presses the button.
         row("POST", "/portal/link/{token}", PortalLink, 303, "portal portal portal portal portal portal")
@@ -432,6 +432,8 @@ enum Marker {
     A,
     B,
     Restricted,
+    /// What agents keep among themselves on A's ticket: an internal note, a call's summary.
+    Internal,
 }
 
 impl Marker {
@@ -440,6 +442,7 @@ impl Marker {
             Marker::A => "Applewood",
             Marker::B => "Bramblewick",
             Marker::Restricted => "Quillfeather",
+            Marker::Internal => "Marjoram",
         }
     }
 
@@ -454,8 +457,8 @@ impl Marker {
     /// The words a caller must never be answered with.
     fn hidden_from(caller: Caller) -> &'static [Marker] {
         match caller {
-            Caller::Nobody => &[Marker::A, Marker::B, Marker::Restricted],
-            Caller::Customer => &[Marker::B, Marker::Restricted],
+            Caller::Nobody => &[Marker::A, Marker::B, Marker::Restricted, Marker::Internal],
+            Caller::Customer => &[Marker::B, Marker::Restricted, Marker::Internal],
             Caller::Outsider | Caller::Supervisor => &[Marker::Restricted],
             Caller::Member | Caller::Admin => &[],
         }
@@ -731,6 +734,20 @@ impl World {
                 "Quillfeather: call the court back",
             )
             .await;
+        // What agents say among themselves on A's ticket.
+        for (path, body) in [
+            (
+                format!("/api/v1/tickets/{}/messages", world.own.ticket_id),
+                json!({"body": "Marjoram: she sounds close to leaving.", "visibility": "internal"}),
+            ),
+            (
+                format!("/api/v1/tickets/{}/calls", world.own.ticket_id),
+                json!({"direction": "outbound", "started_at": "2026-11-23T08:30:00Z", "duration_seconds": 120, "summary": "Marjoram: promised nothing yet."}),
+            ),
+        ] {
+            let (status, answer) = world.app.api().post(&path, body).await;
+            assert_eq!(status, 201, "{path}: {answer}");
+        }
         // A case of C's that moved into Legal after the outsider had promised something on
         // it and been given a task: from then on both are Legal's. C asked for a manager on
         // the first.
@@ -850,17 +867,17 @@ impl World {
             .open_portal_ticket(side.customer_id, "Wi-Fi drops", "It drops hourly.", &[])
             .await
             .expect("ticket");
-        if object == Object::Restricted {
-            let (status, body) = self
-                .app
-                .api()
-                .patch(
-                    &format!("/api/v1/tickets/{}", ticket.id),
-                    json!({"team_id": side.team_id}),
-                )
-                .await;
-            assert_eq!(status, 200, "{body}");
-        }
+        // Tags are agents' labels, not for the customer's eyes.
+        let team_id = (object == Object::Restricted).then_some(side.team_id);
+        let (status, body) = self
+            .app
+            .api()
+            .patch(
+                &format!("/api/v1/tickets/{}", ticket.id),
+                json!({"team_id": team_id, "tags": ["marjoram"]}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
         ticket.id
     }
 
@@ -1216,11 +1233,13 @@ async fn check(
             answer.describe()
         ));
     }
+    let body = answer.body.to_lowercase();
     for marker in Marker::hidden_from(caller) {
         if row.names.is_link() && *marker == Marker::of(object) {
             continue;
         }
-        if answer.body.contains(marker.word()) || answer.location.contains(marker.word()) {
+        let word = marker.word().to_lowercase();
+        if body.contains(&word) || answer.location.to_lowercase().contains(&word) {
             return Some(format!(
                 "{cell}: the answer ({}) contains \"{}\", which {caller:?} may not read",
                 answer.status,
@@ -1328,6 +1347,13 @@ async fn every_route_answers_every_caller_as_the_table_says() {
             Names::Customer,
             Caller::Member,
             Marker::Restricted,
+        ),
+        (
+            "/tickets/{id}",
+            "",
+            Names::Ticket,
+            Caller::Outsider,
+            Marker::Internal,
         ),
         ("/portal", "", Names::Nothing, Caller::Customer, Marker::A),
         (
