@@ -260,10 +260,10 @@ async fn keep_point(
         .map_err(|err| StoreError::Corrupt(err.to_string()))?;
     // One statement, so two computations at once (two agents opening the same customer on
     // PostgreSQL) cannot both find no point and both insert one.
-    sqlx::query(
-        "INSERT INTO health_points (entity, entity_id, day, score, band, factors) VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (entity, entity_id, day) DO UPDATE SET score = excluded.score, band = excluded.band, factors = excluded.factors",
-    )
+    const KEEP: &str = "INSERT INTO health_points (entity, entity_id, day, score, band, factors) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (entity, entity_id, day) \
+         DO UPDATE SET score = excluded.score, band = excluded.band, factors = excluded.factors";
+    sqlx::query(KEEP)
         .bind(entity)
         .bind(id)
         .bind(day)
