@@ -15,6 +15,7 @@ mod email;
 mod errors;
 mod healthz;
 mod jobs;
+mod matrix;
 mod openapi;
 mod organizations;
 mod portal;
