@@ -17,6 +17,7 @@ pub mod coaching;
 pub mod conversation;
 pub mod customer_answers;
 pub mod customers;
+pub mod dump;
 mod error;
 pub mod escalations;
 pub mod events;
