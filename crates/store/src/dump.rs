@@ -344,9 +344,9 @@ where
 
 impl Store {
     /// Opens a SQLite database file read only, as it is (no migration, nothing written: not
-    /// even the journal mode), to read a backup.
+    /// even the journal mode), to read a backup or a stopped server's database.
     pub async fn open_sqlite_file(path: &Path) -> StoreResult<Store> {
-        let url = format!("sqlite://{}?mode=ro&immutable=true", path.display());
+        let url = format!("sqlite://{}?mode=ro", path.display());
         sqlx::any::install_default_drivers();
         let options: sqlx::any::AnyConnectOptions = url.parse().map_err(|err| {
             StoreError::Config(format!("could not open {}: {err}", path.display()))
@@ -419,12 +419,10 @@ impl Store {
     /// database is empty (the settings the server writes at start-up aside).
     pub async fn first_table_with_rows(&self) -> StoreResult<Option<(&'static str, i64)>> {
         for table in TABLES.iter().filter(|t| t.name != WRITTEN_AT_START) {
-            let count: i64 = sqlx::query_scalar(&format!(
-                "SELECT COUNT(*) FROM {}",
-                quoted(table.name)
-            ))
-            .fetch_one(&self.pool)
-            .await?;
+            let count: i64 =
+                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {}", quoted(table.name)))
+                    .fetch_one(&self.pool)
+                    .await?;
             if count > 0 {
                 return Ok(Some((table.name, count)));
             }

@@ -53,8 +53,8 @@ fn rows_of<'a>(
         );
     }
     let path = dir.join(&entry.file);
-    let file = std::fs::File::open(&path)
-        .with_context(|| format!("could not open {}", path.display()))?;
+    let file =
+        std::fs::File::open(&path).with_context(|| format!("could not open {}", path.display()))?;
     let lines = std::io::BufReader::with_capacity(1 << 20, file).lines();
     Ok(lines.enumerate().map(move |(number, line)| {
         let line = line.with_context(|| format!("could not read {}", path.display()))?;

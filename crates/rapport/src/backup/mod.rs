@@ -279,9 +279,10 @@ pub async fn backup(store: &Store, to: &Path) -> anyhow::Result<()> {
     match store.backend() {
         Backend::Sqlite => {
             eprintln!("Copying the SQLite database (VACUUM INTO)...");
-            store.vacuum_into(&partial).await.with_context(|| {
-                format!("could not write the backup to {}", partial.display())
-            })?;
+            store
+                .vacuum_into(&partial)
+                .await
+                .with_context(|| format!("could not write the backup to {}", partial.display()))?;
         }
         Backend::Postgres => {
             eprintln!("Reading the PostgreSQL database in one snapshot...");
@@ -409,7 +410,12 @@ pub async fn verify_database(store: &Store, against: &Path) -> anyhow::Result<()
         .summary();
     let theirs = open(against).await?;
     let theirs_summary = theirs.summary().await?;
-    compare("this database", &ours, &against.display().to_string(), &theirs_summary)
+    compare(
+        "this database",
+        &ours,
+        &against.display().to_string(),
+        &theirs_summary,
+    )
 }
 
 /// `rapport admin verify A B`: two copies.
