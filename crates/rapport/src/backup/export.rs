@@ -54,7 +54,7 @@ pub async fn read_database(
             }
             None => None,
         };
-        let mut digest = TableDigest::new();
+        let mut digest = TableDigest::default();
         let counter = progress.table(table.name);
         snapshot
             .for_each_row(&shape, |cells: Vec<Cell>| -> anyhow::Result<()> {

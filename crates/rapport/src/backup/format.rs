@@ -190,14 +190,16 @@ pub struct TableDigest {
     pub rows: u64,
 }
 
-impl TableDigest {
-    pub fn new() -> TableDigest {
+impl Default for TableDigest {
+    fn default() -> TableDigest {
         TableDigest {
             hasher: Sha256::new(),
             rows: 0,
         }
     }
+}
 
+impl TableDigest {
     pub fn add(&mut self, line: &str) {
         self.hasher.update(line.as_bytes());
         self.hasher.update(b"\n");

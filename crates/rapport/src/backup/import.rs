@@ -88,7 +88,7 @@ pub fn check_directory(dir: &Path) -> anyhow::Result<(Manifest, Summary)> {
     let mut tables = Vec::new();
     for entry in &manifest.tables {
         let columns = format::columns_of(entry)?;
-        let mut digest = TableDigest::new();
+        let mut digest = TableDigest::default();
         for row in rows_of(dir, entry)? {
             let row = row?;
             for column in columns.iter().filter(|c| c.kind == Kind::Bytes) {
@@ -199,9 +199,8 @@ pub async fn import(
             schema.last().map_or("nothing", String::as_str)
         );
     }
-    let known: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
     let mut exported: Vec<&str> = manifest.tables.iter().map(|t| t.name.as_str()).collect();
-    let mut expected = known.clone();
+    let mut expected: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
     exported.sort_unstable();
     expected.sort_unstable();
     if exported != expected {

@@ -112,24 +112,24 @@ fn differences(a: &Summary, b: &Summary) -> Vec<String> {
 }
 
 /// Something that holds a whole workspace.
-enum Copy {
+enum Source {
     Database(Store),
     Directory(PathBuf),
 }
 
 /// A file or folder opened as a copy; temporary files live as long as this.
 struct Opened {
-    copy: Copy,
+    source: Source,
     _scratch: Option<tempfile::TempDir>,
 }
 
 impl Opened {
     async fn summary(&self) -> anyhow::Result<Summary> {
-        match &self.copy {
-            Copy::Database(store) => Ok(export::read_database(store, None, &Progress::quiet())
+        match &self.source {
+            Source::Database(store) => Ok(export::read_database(store, None, &Progress::quiet())
                 .await?
                 .summary()),
-            Copy::Directory(dir) => {
+            Source::Directory(dir) => {
                 let dir = dir.clone();
                 let (manifest, found) =
                     tokio::task::spawn_blocking(move || import::check_directory(&dir))
@@ -188,18 +188,18 @@ enum Kind {
 async fn open(path: &Path) -> anyhow::Result<Opened> {
     match kind_of(path)? {
         Kind::Directory => Ok(Opened {
-            copy: Copy::Directory(path.to_path_buf()),
+            source: Source::Directory(path.to_path_buf()),
             _scratch: None,
         }),
         Kind::Sqlite => Ok(Opened {
-            copy: Copy::Database(Store::open_sqlite_file(path).await?),
+            source: Source::Database(Store::open_sqlite_file(path).await?),
             _scratch: None,
         }),
         Kind::Tar => {
             let scratch = scratch_dir(path)?;
             let dir = untar(path, scratch.path()).await?;
             Ok(Opened {
-                copy: Copy::Directory(dir),
+                source: Source::Directory(dir),
                 _scratch: Some(scratch),
             })
         }
