@@ -60,7 +60,7 @@ impl Progress {
 
 impl TableProgress<'_> {
     pub fn tick(&self, rows: u64) {
-        if self.progress.live && rows % 5_000 == 0 {
+        if self.progress.live && rows.is_multiple_of(5_000) {
             eprint!("\r  {:<22} {:>10} rows", self.name, rows);
         }
     }

@@ -251,7 +251,7 @@ async fn a_backup_taken_under_load_restores_to_a_copy_verify_proves_equal() {
 /// an earlier one, every fifth carries a file.
 fn mail(n: usize) -> Vec<u8> {
     let from = format!("customer{}@shop{}.example", n % 60, n % 9);
-    let reply = if n % 3 == 0 && n >= 3 {
+    let reply = if n.is_multiple_of(3) && n >= 3 {
         format!("In-Reply-To: <mail-{}@shop.example>\r\n", n - 3)
     } else {
         String::new()
@@ -259,7 +259,7 @@ fn mail(n: usize) -> Vec<u8> {
     let text = format!(
         "Hello, order {n} has not arrived. Grüße, ✓ \"quoted\" \\ backslash.\r\nThanks,\r\nCustomer {n}"
     );
-    let (content_type, body) = if n % 5 == 0 {
+    let (content_type, body) = if n.is_multiple_of(5) {
         (
             "multipart/mixed; boundary=\"b\"".to_owned(),
             format!(
