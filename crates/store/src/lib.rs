@@ -18,6 +18,7 @@ pub mod conversation;
 pub mod customer_answers;
 pub mod customer_data;
 pub mod customers;
+pub mod dump;
 mod error;
 pub mod escalations;
 pub mod events;

@@ -7,6 +7,7 @@ mod account;
 mod agents;
 mod audit;
 mod auth;
+mod backup;
 mod cli;
 mod coach;
 mod customers;
