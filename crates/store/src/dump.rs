@@ -73,6 +73,9 @@ pub const TABLES: &[Table] = &[
     table("escalations"),
     table("letters"),
     table("intake_tokens"),
+    table("two_factor"),
+    table("recovery_codes"),
+    table("pending_sign_ins"),
 ];
 
 /// Tables that belong to the database rather than the workspace: the target of an import has
@@ -363,6 +366,7 @@ impl Store {
             backend: Backend::Sqlite,
             clock: crate::clock::Clock::System,
             public_url: crate::DEFAULT_PUBLIC_URL.to_owned(),
+            password_checks: Default::default(),
         })
     }
 
