@@ -25,6 +25,10 @@ pub enum StoreError {
     Config(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The database cannot be reached (stopped, restarting, the network is down); nothing was
+    /// written. Said for a batch whose first try met this, so each mail need not wait again.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// The data in the database is not what the code expects.
     #[error("corrupt data: {0}")]
     Corrupt(String),
@@ -56,6 +60,28 @@ impl StoreError {
                 let code = code.as_deref().unwrap_or_default();
                 // SQLite reports its primary code 13 (or an extended code ending in it).
                 code == "53100" || code.parse::<i64>().is_ok_and(|code| code & 0xff == 13)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the database could not be reached at all, so trying again later may work:
+    /// no connection (refused, reset, timed out waiting for one), or PostgreSQL shutting down
+    /// or starting (SQLSTATE class 08 connection exceptions, 57P01-57P03).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unavailable(_) => true,
+            StoreError::Database(
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            StoreError::Database(sqlx::Error::Database(err)) => {
+                let code = err.code();
+                let code = code.as_deref().unwrap_or_default();
+                code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
             }
             _ => false,
         }

@@ -13,6 +13,7 @@ mod customers;
 mod durability;
 mod email;
 mod errors;
+mod faults;
 mod healthz;
 mod jobs;
 mod openapi;
