@@ -391,3 +391,266 @@ async fn a_database_outage_under_load_gets_503_and_loses_nothing_acknowledged() 
     drop(server);
     drop(db);
 }
+
+/// An SMTP server (aiosmtpd) that stores each mail as soon as it has it, then waits before
+/// saying 250: a sender killed in that window has handed over a mail it never heard was taken.
+struct SlowSmtp {
+    child: Child,
+    port: u16,
+    maildir: tempfile::TempDir,
+}
+
+const SLOW_SMTP: &str = r#"
+import asyncio, os, sys, time, uuid
+from aiosmtpd.controller import Controller
+
+port, maildir = int(sys.argv[1]), sys.argv[2]
+
+class Slow:
+    async def handle_DATA(self, server, session, envelope):
+        name = os.path.join(maildir, "tmp", uuid.uuid4().hex)
+        with open(name, "wb") as f:
+            f.write(envelope.original_content or envelope.content)
+        os.rename(name, os.path.join(maildir, "new", os.path.basename(name)))
+        await asyncio.sleep(0.25)
+        return "250 Message accepted for delivery"
+
+controller = Controller(Slow(), hostname="127.0.0.1", port=port)
+controller.start()
+while True:
+    time.sleep(3600)
+"#;
+
+impl SlowSmtp {
+    fn start() -> SlowSmtp {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let maildir = tempfile::tempdir().expect("maildir");
+        for folder in ["tmp", "new"] {
+            std::fs::create_dir_all(maildir.path().join(folder)).expect("maildir");
+        }
+        let child = Command::new("python3")
+            .args(["-c", SLOW_SMTP, &port.to_string()])
+            .arg(maildir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs (aiosmtpd is installed by scripts/test: pip install aiosmtpd)");
+        let mut smtp = SlowSmtp {
+            child,
+            port,
+            maildir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = smtp.child.try_wait() {
+                panic!("the SMTP server exited ({status}); install aiosmtpd or run scripts/test");
+            }
+            assert!(Instant::now() < deadline, "the SMTP server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        smtp
+    }
+
+    /// How many times each Message-ID arrived.
+    fn received(&self) -> HashMap<String, usize> {
+        let mut counts = HashMap::new();
+        let Ok(entries) = std::fs::read_dir(self.maildir.path().join("new")) else {
+            return counts;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let raw = std::fs::read(entry.path()).unwrap_or_default();
+            let raw = String::from_utf8_lossy(&raw);
+            let id = raw.lines().find_map(|line| {
+                let (key, value) = line.split_once(':')?;
+                key.eq_ignore_ascii_case("message-id")
+                    .then(|| value.trim().trim_matches(['<', '>']).to_owned())
+            });
+            *counts.entry(id.unwrap_or_default()).or_default() += 1;
+        }
+        counts
+    }
+}
+
+impl Drop for SlowSmtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Our mails and where they stand: (Message-ID, delivery) for every message we sent out.
+async fn outbound(store: &rapport_store::Store) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT email_message_id, delivery FROM messages WHERE author_kind <> 'customer' AND email_message_id IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("query")
+}
+
+/// SMTP cannot be exactly-once: a sender that dies after handing a mail over but before
+/// hearing "250" cannot know it was taken. So: after a SIGKILL in the middle of sending, every
+/// reply arrives, and the only one that may arrive twice is the one in flight at the kill (its
+/// Message-ID is the same both times, so mail programs show it once). Nothing else twice.
+#[tokio::test]
+async fn sigkill_while_sending_mail_delivers_every_reply_and_repeats_at_most_the_one_in_flight() {
+    let smtp = SlowSmtp::start();
+    let db = TestDatabase::create().await;
+    let token = create_admin_and_token(&db);
+    let config = db.data_dir().join("rapport.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "worker_interval_seconds = 1\nmail_from = \"help@rapport.example\"\n\n\
+             [smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n",
+            smtp.port
+        ),
+    )
+    .expect("write the configuration");
+    let config = config.display().to_string();
+    let mut server = Server::start_with(&db, &["--config", &config]).await;
+    let store = rapport_store::Store::connect(&db.config().database_url(), 2)
+        .await
+        .expect("open the database");
+
+    // Many replies queued, faster than the slow server takes them.
+    let client = reqwest::Client::new();
+    let total = 24;
+    for n in 0..total {
+        let created: Value = client
+            .post(format!("{}/api/v1/tickets", server.base_url))
+            .bearer_auth(&token)
+            .json(&json!({
+                "subject": format!("Question {n}"),
+                "body": "Can you help?",
+                "customer": {"email": format!("customer{n}@example.com")},
+            }))
+            .send()
+            .await
+            .expect("create")
+            .json()
+            .await
+            .expect("json");
+        let id = created["id"].as_i64().expect("ticket id");
+        let reply = client
+            .post(format!("{}/api/v1/tickets/{id}/messages", server.base_url))
+            .bearer_auth(&token)
+            .json(&json!({"body": format!("Here is answer {n}."), "visibility": "public"}))
+            .send()
+            .await
+            .expect("reply");
+        assert_eq!(reply.status(), StatusCode::CREATED);
+    }
+    let queued = outbound(&store).await;
+    assert!(queued.len() >= total, "{queued:?}");
+
+    // Kill the server while it is sending: a few mails have arrived, most have not.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while smtp.received().values().sum::<usize>() < 6 {
+        assert!(Instant::now() < deadline, "the server sent no mail");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().expect("reaped");
+    let at_kill = smtp.received();
+    assert!(
+        at_kill.len() < queued.len(),
+        "killed while mail was still queued"
+    );
+    // The one the server had claimed and not finished: its job is leased, not done.
+    let [send, notice] = rapport_domain::Job::MAIL_KINDS;
+    let leased: Vec<(String, String)> = sqlx::query_as(
+        "SELECT kind, payload FROM jobs WHERE kind IN ($1, $2) AND done_at IS NULL AND attempts > 0",
+    )
+    .bind(send)
+    .bind(notice)
+    .fetch_all(store.pool())
+    .await
+    .expect("query");
+    assert!(leased.len() <= 1, "one mail in flight: {leased:?}");
+    let mut in_flight: Option<String> = None;
+    for (kind, payload) in &leased {
+        let Ok(rapport_domain::Job::SendEmail { message_id }) =
+            rapport_domain::Job::from_stored(kind, payload)
+        else {
+            panic!("a reply's job: {kind} {payload}");
+        };
+        in_flight = sqlx::query_scalar("SELECT email_message_id FROM messages WHERE id = $1")
+            .bind(message_id)
+            .fetch_one(store.pool())
+            .await
+            .expect("query");
+    }
+
+    let server = Server::start_with(&db, &["--config", &config]).await;
+    // Everything not in flight goes out after the restart; the leased one waits for its lease
+    // to run out (minutes): move that along instead of waiting.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let mut expired = false;
+    loop {
+        let unsent = outbound(&store)
+            .await
+            .into_iter()
+            .filter(|(_, delivery)| delivery != "sent")
+            .count();
+        if unsent == 0 {
+            break;
+        }
+        if unsent <= 1 && !expired {
+            sqlx::query("UPDATE jobs SET run_at = $1 WHERE kind IN ($2, $3) AND done_at IS NULL")
+                .bind("1970-01-01T00:00:00.000000Z")
+                .bind(send)
+                .bind(notice)
+                .execute(store.pool())
+                .await
+                .expect("expire the lease");
+            expired = true;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{unsent} mails still unsent: {:?}",
+            outbound(&store).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A round more: nothing is sent again.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let received = smtp.received();
+    let queued = outbound(&store).await;
+    for (message_id, _) in &queued {
+        assert!(
+            received.contains_key(message_id),
+            "reply {message_id} was never delivered"
+        );
+    }
+    assert_eq!(
+        received.len(),
+        queued.len(),
+        "only our replies arrived: {received:?}"
+    );
+    let twice: Vec<(&String, &usize)> = received.iter().filter(|(_, n)| **n > 1).collect();
+    eprintln!(
+        "{} replies; {} had arrived at the kill; in flight: {in_flight:?}; arrived more than once: {twice:?}",
+        queued.len(),
+        at_kill.values().sum::<usize>()
+    );
+    assert!(
+        twice.len() <= 1 && twice.iter().all(|(_, n)| **n == 2),
+        "only the mail in flight may arrive twice, and only twice: {twice:?}"
+    );
+    if let Some((message_id, _)) = twice.first() {
+        assert_eq!(
+            in_flight.as_ref(),
+            Some(*message_id),
+            "the repeated mail was the one in flight at the kill"
+        );
+        assert_eq!(at_kill.get(*message_id), Some(&1), "it had arrived once");
+    }
+    store.pool().close().await;
+    drop(server);
+}
