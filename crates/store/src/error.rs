@@ -92,3 +92,19 @@ impl StoreError {
         matches!(self, StoreError::Database(sqlx::Error::Database(err)) if err.is_unique_violation())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_out_of_reach_is_unavailable_and_nothing_else_is() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(StoreError::Database(sqlx::Error::Io(refused)).is_unavailable());
+        assert!(StoreError::Database(sqlx::Error::PoolTimedOut).is_unavailable());
+        assert!(StoreError::Unavailable("stopped".into()).is_unavailable());
+        assert!(!StoreError::Database(sqlx::Error::RowNotFound).is_unavailable());
+        assert!(!StoreError::not_found("ticket", 7).is_unavailable());
+        assert!(!StoreError::Corrupt("bad".into()).is_unavailable());
+    }
+}

@@ -2,12 +2,12 @@
 //! hands mail to a slow SMTP server. Both run real processes (`rapport serve`, PostgreSQL,
 //! aiosmtpd), each cleaned up by a guard even when an assertion fails.
 
-use crate::cli::{Server, create_admin_and_token, create_intake_token, rapport};
+use crate::cli::{Server, create_admin_and_token, create_intake_token};
 use crate::helpers::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -330,7 +330,7 @@ async fn a_database_outage_under_load_gets_503_and_loses_nothing_acknowledged() 
         "writes were acknowledged again {recovered_in:?} after the database came back"
     );
 
-    let outcomes = outcomes.lock().expect("lock");
+    let outcomes = std::mem::take(&mut *outcomes.lock().expect("lock"));
     let mut by_answer: HashMap<String, usize> = HashMap::new();
     for outcome in outcomes.iter() {
         let answer = match (outcome.status, &outcome.code) {
@@ -366,11 +366,11 @@ async fn a_database_outage_under_load_gets_503_and_loses_nothing_acknowledged() 
             .is_some_and(|n| *n > 0),
         "requests during the outage were told the database is unavailable: {by_answer:?}"
     );
-    drop(outcomes);
 
     // Every acknowledged write is in the database.
     let app = rapport::App::build(db.config()).await.expect("reopen");
-    for id in tickets.lock().expect("lock").iter() {
+    let tickets = tickets.lock().expect("lock").clone();
+    for id in &tickets {
         let found: Option<i64> = sqlx::query_scalar("SELECT id FROM tickets WHERE id = $1")
             .bind(id)
             .fetch_optional(app.store.pool())
@@ -378,7 +378,8 @@ async fn a_database_outage_under_load_gets_503_and_loses_nothing_acknowledged() 
             .expect("query");
         assert!(found.is_some(), "acknowledged ticket {id} was lost");
     }
-    for mail_id in mails.lock().expect("lock").iter() {
+    let mails = mails.lock().expect("lock").clone();
+    for mail_id in &mails {
         let found: Option<i64> =
             sqlx::query_scalar("SELECT id FROM messages WHERE email_message_id = $1")
                 .bind(mail_id)
