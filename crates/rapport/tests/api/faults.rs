@@ -39,7 +39,7 @@ impl OwnPostgres {
             );
             return None;
         };
-        // SAFETY-free check of the effective user: root cannot run initdb.
+        // initdb refuses to run as root: then the `postgres` user runs the tools.
         let root = Command::new("id")
             .arg("-u")
             .output()
