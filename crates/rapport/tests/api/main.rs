@@ -14,6 +14,7 @@ mod customers;
 mod durability;
 mod email;
 mod errors;
+mod faults;
 mod healthz;
 mod jobs;
 mod matrix;
