@@ -69,6 +69,16 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, code, message)
     }
 
+    /// The database cannot be reached: nothing was saved, and trying again soon may work.
+    pub fn database_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "The database cannot be reached right now, so nothing was saved. \
+             Please try again in a moment.",
+        )
+    }
+
     pub fn internal(error: impl std::fmt::Display) -> Self {
         tracing::error!(error = %error, "request failed");
         Self::new(
@@ -102,6 +112,10 @@ impl From<StoreError> for ApiError {
                 "invalid_transition",
                 transition.message,
             ),
+            other if other.is_unavailable() => {
+                tracing::error!(error = %other, "the database is unavailable");
+                ApiError::database_unavailable()
+            }
             other => ApiError::internal(other),
         }
     }

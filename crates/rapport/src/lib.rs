@@ -4,6 +4,7 @@
 mod agents;
 pub mod app;
 mod audit;
+pub mod backup;
 pub mod cli;
 mod coach;
 pub mod config;

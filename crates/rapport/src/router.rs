@@ -16,6 +16,23 @@ use tower_http::trace::TraceLayer;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+/// The files every page loads (styles, scripts), built into the binary.
+const ASSETS: &str = "/assets/{name}";
+
+/// Every route outside the API, as (method, path): the workspace, the portal, the public
+/// links and the assets. The API's routes are in its OpenAPI document. The authorization
+/// matrix test (`tests/api/matrix.rs`) reads both, so a route without a row there fails it;
+/// the test below holds this list to what the routers declare.
+pub fn page_routes() -> Vec<(&'static str, &'static str)> {
+    [
+        workspace::ROUTES,
+        portal::ROUTES,
+        public::PAGE_ROUTES,
+        &[("GET", ASSETS)],
+    ]
+    .concat()
+}
+
 /// Requests larger than this are refused with 413 before they are read.
 const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
 
@@ -47,7 +64,7 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(workspace::router())
         .merge(portal::router())
         .merge(public::page_router())
-        .route("/assets/{name}", axum::routing::get(pages::assets::serve))
+        .route(ASSETS, axum::routing::get(pages::assets::serve))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
@@ -104,4 +121,88 @@ async fn method_not_allowed() -> ApiError {
         "method_not_allowed",
         "This endpoint does not accept that HTTP method. The API is described at /api/v1/openapi.json.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// The `(method, path)` pairs a router's source declares with `.route("path", get(..).post(..))`.
+    fn declared(source: &str) -> BTreeSet<(String, String)> {
+        let mut routes = BTreeSet::new();
+        let mut rest = source;
+        while let Some(at) = rest.find(".route(") {
+            rest = &rest[at + ".route(".len()..];
+            let call = &rest[..closing_paren(rest)];
+            let path = call
+                .trim_start()
+                .strip_prefix('"')
+                .and_then(|quoted| quoted.split('"').next())
+                .map(str::to_owned)
+                .unwrap_or_else(|| call.split(',').next().unwrap_or_default().trim().to_owned());
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let token = format!("{method}(");
+                let mut search = call;
+                while let Some(found) = search.find(&token) {
+                    let before = search[..found].chars().next_back();
+                    if !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        routes.insert((method.to_uppercase(), path.clone()));
+                    }
+                    search = &search[found + token.len()..];
+                }
+            }
+        }
+        routes
+    }
+
+    /// The length of the text up to the `)` that closes a call already opened.
+    fn closing_paren(text: &str) -> usize {
+        let mut depth = 1;
+        for (i, c) in text.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return i;
+                    }
+                }
+                _ => {}
+            }
+        }
+        text.len()
+    }
+
+    #[test]
+    fn the_page_route_list_is_what_the_routers_declare() {
+        let router = include_str!("router.rs");
+        let router = &router[..router.find("#[cfg(test)]").unwrap_or(router.len())];
+        let mut served = BTreeSet::new();
+        for source in [
+            include_str!("workspace/mod.rs"),
+            include_str!("portal/mod.rs"),
+            include_str!("public/mod.rs"),
+            router,
+        ] {
+            served.extend(declared(source));
+        }
+        // `ASSETS` is a constant in `router.rs`.
+        assert!(served.remove(&("GET".to_owned(), "ASSETS".to_owned())));
+        served.insert(("GET".to_owned(), super::ASSETS.to_owned()));
+        let listed: BTreeSet<(String, String)> = super::page_routes()
+            .into_iter()
+            .map(|(method, path)| (method.to_owned(), path.to_owned()))
+            .collect();
+        assert_eq!(
+            super::page_routes().len(),
+            listed.len(),
+            "a route listed twice"
+        );
+        let unlisted: Vec<_> = served.difference(&listed).collect();
+        let not_served: Vec<_> = listed.difference(&served).collect();
+        assert!(
+            unlisted.is_empty() && not_served.is_empty(),
+            "served but not in the module's ROUTES: {unlisted:?}; listed but not served: {not_served:?}"
+        );
+    }
 }

@@ -47,6 +47,15 @@ impl Store {
         let tags = patch.tags.as_deref().map(validate::tags).transpose()?;
         let now = self.now();
         let mut tx = self.begin_write().await?;
+        // Two changes of one ticket at once (its tags are rewritten whole) take turns on
+        // PostgreSQL, as SQLite's write transaction makes them; otherwise the second
+        // rewrite collides with the first one's tags.
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT id FROM tickets WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        }
         let before = load_ticket(&mut tx, id).await?;
         let mut after = before.clone();
         if let Some(assignee_id) = patch.assignee_id {

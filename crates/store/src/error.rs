@@ -25,6 +25,10 @@ pub enum StoreError {
     Config(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The database cannot be reached (stopped, restarting, the network is down); nothing was
+    /// written. Said for a batch whose first try met this, so each mail need not wait again.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// The data in the database is not what the code expects.
     #[error("corrupt data: {0}")]
     Corrupt(String),
@@ -61,8 +65,46 @@ impl StoreError {
         }
     }
 
+    /// Whether the database could not be reached at all, so trying again later may work:
+    /// no connection (refused, reset, timed out waiting for one), or PostgreSQL shutting down
+    /// or starting (SQLSTATE class 08 connection exceptions, 57P01-57P03).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unavailable(_) => true,
+            StoreError::Database(
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            StoreError::Database(sqlx::Error::Database(err)) => {
+                let code = err.code();
+                let code = code.as_deref().unwrap_or_default();
+                code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the database refused the write because of a unique constraint.
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Database(sqlx::Error::Database(err)) if err.is_unique_violation())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_out_of_reach_is_unavailable_and_nothing_else_is() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(StoreError::Database(sqlx::Error::Io(refused)).is_unavailable());
+        assert!(StoreError::Database(sqlx::Error::PoolTimedOut).is_unavailable());
+        assert!(StoreError::Unavailable("stopped".into()).is_unavailable());
+        assert!(!StoreError::Database(sqlx::Error::RowNotFound).is_unavailable());
+        assert!(!StoreError::not_found("ticket", 7).is_unavailable());
+        assert!(!StoreError::Corrupt("bad".into()).is_unavailable());
     }
 }

@@ -258,13 +258,12 @@ async fn keep_point(
 ) -> StoreResult<()> {
     let factors = serde_json::to_string(&assessment.factors)
         .map_err(|err| StoreError::Corrupt(err.to_string()))?;
-    sqlx::query("DELETE FROM health_points WHERE entity = $1 AND entity_id = $2 AND day = $3")
-        .bind(entity)
-        .bind(id)
-        .bind(day)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("INSERT INTO health_points (entity, entity_id, day, score, band, factors) VALUES ($1, $2, $3, $4, $5, $6)")
+    // One statement, so two computations at once (two agents opening the same customer on
+    // PostgreSQL) cannot both find no point and both insert one.
+    const KEEP: &str = "INSERT INTO health_points (entity, entity_id, day, score, band, factors) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (entity, entity_id, day) \
+         DO UPDATE SET score = excluded.score, band = excluded.band, factors = excluded.factors";
+    sqlx::query(KEEP)
         .bind(entity)
         .bind(id)
         .bind(day)

@@ -159,14 +159,16 @@ impl Store {
             Listing::PromisesDue => return self.promises_due(agent, today_end).await,
             Listing::MomentsDue => return self.moments_due(agent, today_end).await,
         };
+        // Ordered outside, by the selected names: PostgreSQL takes an output column's name
+        // in ORDER BY only on its own, not inside COALESCE.
         let order = match filter.order {
             TicketOrder::MostOwedFirst => {
-                "ORDER BY COALESCE(promised_by, customer_wrote, t.updated_at), t.id"
+                "ORDER BY COALESCE(promised_by, customer_wrote, updated_at), ticket_id"
             }
-            TicketOrder::RecentlyUpdated => "ORDER BY t.updated_at DESC, t.id DESC",
+            TicketOrder::RecentlyUpdated => "ORDER BY updated_at DESC, ticket_id DESC",
         };
         let sql = format!(
-            "{} WHERE {} AND {} {order} LIMIT {LIMIT}",
+            "SELECT * FROM ({} WHERE {} AND {}) listed {order} LIMIT {LIMIT}",
             ticket_select(),
             ticket_condition(&filter),
             visible(agent)

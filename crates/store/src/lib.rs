@@ -18,6 +18,7 @@ pub mod conversation;
 pub mod customer_answers;
 pub mod customer_data;
 pub mod customers;
+pub mod dump;
 mod error;
 pub mod escalations;
 pub mod events;
@@ -121,9 +122,16 @@ impl Store {
                 redact_url(url)
             ))
         })?;
+        // How long a request waits for a connection. On SQLite only other requests make it
+        // wait; on PostgreSQL also a server that is down or restarting, and a client is better
+        // told so (503) after a while than kept hanging until the database is back.
+        let acquire_timeout = match backend {
+            Backend::Sqlite => Duration::from_secs(30),
+            Backend::Postgres => Duration::from_secs(10),
+        };
         let pool_options = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(acquire_timeout)
             .before_acquire(|conn, _meta| Box::pin(async move { Ok(outside_transaction(conn)) }));
         let pool_options = match backend {
             Backend::Sqlite => pool_options.after_connect(|conn, _meta| {

@@ -292,6 +292,14 @@ impl Store {
         };
         match together.await {
             Ok(results) => results.into_iter().map(Ok).collect(),
+            // No mail can be stored now; trying each would only make each wait again.
+            Err(error) if error.is_unavailable() => {
+                let reason = error.to_string();
+                mails
+                    .iter()
+                    .map(|_| Err(StoreError::Unavailable(reason.clone())))
+                    .collect()
+            }
             Err(error) => {
                 tracing::warn!(%error, mails = mails.len(), "a batch of mail failed; storing each on its own");
                 let mut results = Vec::with_capacity(mails.len());

@@ -57,7 +57,7 @@ pub enum Command {
     /// Run the background worker alone (timers, follow-ups, surveys, health), for a deployment
     /// with several servers; `serve` runs one too.
     Worker,
-    /// Administration: agents, tokens and mail intake tokens.
+    /// Administration: agents, tokens, mail intake tokens, backups and exports.
     #[command(subcommand)]
     Admin(AdminCommand),
     /// Take one raw email on standard input, for an MTA pipe. Exits 0 once it is stored,
@@ -124,6 +124,43 @@ pub enum AdminCommand {
         #[arg(long)]
         email: String,
     },
+    /// Write a consistent copy of the whole database to FILE while the server runs: on SQLite a
+    /// database file (VACUUM INTO), on PostgreSQL the portable export in a tar file.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Restore a backup (or an export directory) into this database, which must be empty.
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Delete everything in this database first.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Prove two copies hold the same data: rows and checksums per table and of every file.
+    /// `--against FILE` compares this database with a copy; `verify A B` two copies (backup
+    /// files or export directories). Exits 1 when they differ.
+    Verify {
+        #[arg(long, value_name = "FILE", conflicts_with = "copies")]
+        against: Option<PathBuf>,
+        #[arg(value_name = "COPY", num_args = 2, required_unless_present = "against")]
+        copies: Vec<PathBuf>,
+    },
+    /// Export the whole workspace to a new directory in the portable format
+    /// (docs/export-format.md), e.g. to move from SQLite to PostgreSQL.
+    Export {
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
+    /// Import an export directory into this database, which must be empty.
+    Import {
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// Delete everything in this database first.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -177,6 +214,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Coach { bench: true, .. } => coach::bench(),
         Command::Coach { jsonl, .. } => coach::run(coach::Analysis::Reply, jsonl),
         Command::Insight { jsonl } => coach::run(coach::Analysis::Message, jsonl),
+        Command::Admin(AdminCommand::Verify {
+            against: None,
+            copies,
+        }) => match copies.as_slice() {
+            [a, b] => crate::backup::verify_copies(a, b).await,
+            _ => bail!("give two copies to compare, or --against FILE"),
+        },
         Command::Admin(command) => {
             let app = App::build(config).await?;
             let result = run_admin(&app, command).await;
@@ -293,6 +337,19 @@ async fn run_admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
             eprintln!("A sign-in link for {email}; it works once, within 30 minutes:");
             println!("{link}");
             Ok(())
+        }
+        AdminCommand::Backup { to } => crate::backup::backup(&app.store, &to).await,
+        AdminCommand::Restore { from, force } => {
+            crate::backup::restore(&app.store, &from, force).await
+        }
+        AdminCommand::Verify { against, copies } => match (against, copies.as_slice()) {
+            (Some(against), []) => crate::backup::verify_database(&app.store, &against).await,
+            (None, [a, b]) => crate::backup::verify_copies(a, b).await,
+            _ => bail!("give two copies to compare, or --against FILE"),
+        },
+        AdminCommand::Export { to } => crate::backup::export(&app.store, &to).await,
+        AdminCommand::Import { from, force } => {
+            crate::backup::import(&app.store, &from, force).await
         }
     }
 }

@@ -128,6 +128,9 @@ async fn letter_page_for(
 ) -> PageResult<LetterPage> {
     let tickets = app.store.portal_tickets(&me.customer).await?;
     let mut choices: Vec<(i64, String)> = tickets.into_iter().map(|t| (t.id, t.subject)).collect();
+    // `?ticket=` is typed by anyone: only one of the customer's own requests may say whom
+    // the letter reaches, or the page would name the managers of other customers' cases.
+    let ticket = ticket.filter(|id| choices.iter().any(|(t, _)| t == id));
     if let Some(id) = ticket {
         // The ticket the customer came from goes first.
         choices.sort_by_key(|(t, _)| *t != id);

@@ -27,6 +27,28 @@ pub const COOKIE: &str = "rapport_portal";
 /// Files a customer can attach to one message, in all.
 const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 
+/// Every route [`router`] serves, as (method, path); see `workspace::ROUTES`.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/portal"),
+    ("POST", "/portal/sign-in"),
+    ("GET", "/portal/link/{token}"),
+    ("POST", "/portal/link/{token}"),
+    ("POST", "/portal/sign-out"),
+    ("GET", "/portal/tickets/new"),
+    ("POST", "/portal/tickets"),
+    ("GET", "/portal/tickets/{id}"),
+    ("POST", "/portal/tickets/{id}/reply"),
+    ("POST", "/portal/tickets/{id}/not-fixed"),
+    ("POST", "/portal/tickets/{id}/confirm"),
+    ("POST", "/portal/tickets/{id}/rate"),
+    ("POST", "/portal/tickets/{id}/manager"),
+    ("POST", "/portal/tickets/{id}/call-back"),
+    ("GET", "/portal/letter"),
+    ("POST", "/portal/letter"),
+    ("GET", "/portal/attachments/{id}"),
+    ("GET", "/portal/my-data"),
+];
+
 pub fn router() -> Router<App> {
     Router::new()
         .route("/portal", get(tickets::home))

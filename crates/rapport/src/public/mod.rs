@@ -22,6 +22,14 @@ pub fn api_router() -> OpenApiRouter<App> {
         .routes(routes!(survey::answer_survey))
 }
 
+/// Every route [`page_router`] serves, as (method, path); see `workspace::ROUTES`.
+pub const PAGE_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/resolution/{token}"),
+    ("POST", "/resolution/{token}"),
+    ("GET", "/survey/{token}"),
+    ("POST", "/survey/{token}"),
+];
+
 pub fn page_router() -> Router<App> {
     Router::new()
         .route(

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::response::Html;
-use rapport_domain::Ticket;
+use rapport_domain::{Conversation, Problem, Ticket};
 use rapport_store::lifecycle::Answer;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -21,7 +21,31 @@ pub struct ResolutionAnswer {
 pub struct ResolutionResult {
     /// `true` for the "yes, it's fixed" link.
     fixed: bool,
-    ticket: Ticket,
+    ticket: CustomersTicket,
+}
+
+/// What the link's holder may read of the ticket: the customer's view. Not its tags,
+/// priority, team or handler, nor what Rapport read in their messages, which are agents'.
+#[derive(Serialize, ToSchema)]
+pub struct CustomersTicket {
+    id: i64,
+    subject: String,
+    problem: Problem,
+    conversation: Conversation,
+    /// `true` once the customer confirmed the fix.
+    resolution_confirmed: Option<bool>,
+}
+
+impl From<Ticket> for CustomersTicket {
+    fn from(ticket: Ticket) -> CustomersTicket {
+        CustomersTicket {
+            id: ticket.id,
+            subject: ticket.subject,
+            problem: ticket.problem,
+            conversation: ticket.conversation,
+            resolution_confirmed: ticket.resolution_confirmed,
+        }
+    }
 }
 
 /// Answer "did this fix it?" with the link's secret (no other authentication). Each link works
@@ -42,7 +66,7 @@ pub async fn answer_resolution(
         .map_err(link_error)?;
     Ok(Json(ResolutionResult {
         fixed: answer == Answer::Fixed,
-        ticket,
+        ticket: ticket.into(),
     }))
 }
 

@@ -1,16 +1,17 @@
-//! `/account`: the agent's own two-factor sign-in: set it up (the secret to add to an app,
-//! confirmed with a code, then the recovery codes, shown once), or turn it off with the
-//! password and a code.
+//! `/account`: the agent's own sign-in security. Two-factor sign-in: set it up (the secret to
+//! add to an app, confirmed with a code, then the recovery codes, shown once), or turn it off
+//! with the password and a code. Their password, their other browser sessions, and their API
+//! tokens (an admin sees and revokes everyone's).
 
 use super::two_factor::{RecoveryCodesPage, SetupView};
 use crate::app::App;
-use crate::pages::{PageResult, SignedIn, Submitted, When, render, render_with, url_escape};
-use crate::session::ClientIp;
+use crate::pages::{Id, PageResult, SignedIn, Submitted, When, render, render_with, url_escape};
+use crate::session::{ClientIp, session_from};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use rapport_domain::Agent;
+use rapport_domain::{Actor, Agent, Role};
 use rapport_store::StoreError;
 use rapport_store::two_factor::TurnOffRefusal;
 use serde::Deserialize;
@@ -29,6 +30,18 @@ struct AccountPage {
     required: bool,
     flash: Option<String>,
     error: Option<String>,
+    /// The agent's API tokens; an admin's list has everyone's.
+    tokens: Vec<TokenLine>,
+    is_admin: bool,
+}
+
+struct TokenLine {
+    id: i64,
+    label: String,
+    owner: String,
+    created: When,
+    last_used: Option<When>,
+    revoked: Option<When>,
 }
 
 #[derive(Deserialize)]
@@ -44,6 +57,22 @@ async fn page(
     error: Option<String>,
 ) -> PageResult {
     let status_now = app.store.two_factor_status(&signed_in.agent).await?;
+    let is_admin = signed_in.agent.role.includes(Role::Admin);
+    let names = app.store.agent_names().await?;
+    let tokens = app
+        .store
+        .tokens((!is_admin).then_some(signed_in.agent.id))
+        .await?
+        .into_iter()
+        .map(|token| TokenLine {
+            id: token.id,
+            owner: names.get(&token.agent_id).cloned().unwrap_or_default(),
+            label: token.label,
+            created: When::of(&token.created_at),
+            last_used: token.last_used_at.as_deref().map(When::of),
+            revoked: token.revoked_at.as_deref().map(When::of),
+        })
+        .collect();
     Ok(render_with(
         status,
         &AccountPage {
@@ -56,6 +85,8 @@ async fn page(
             query: String::new(),
             flash,
             error,
+            tokens,
+            is_admin,
         },
     ))
 }
@@ -179,4 +210,92 @@ pub async fn turn_off_two_factor(
     };
     let (status, error) = refused;
     page(&app, signed_in, status, None, Some(error.to_owned())).await
+}
+
+#[derive(Deserialize)]
+pub struct Nothing {}
+
+/// Sign out everywhere else: every other browser session of the agent ends.
+pub async fn end_other_sessions(
+    State(app): State<App>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Submitted(Nothing {}): Submitted<Nothing>,
+) -> PageResult {
+    let keep = session_from(&headers);
+    let ended = app
+        .store
+        .end_other_sessions(
+            Actor::Agent(signed_in.agent.id),
+            signed_in.agent.id,
+            keep.as_deref(),
+        )
+        .await?;
+    let done = match ended {
+        0 => "You were not signed in anywhere else.".to_owned(),
+        1 => "Signed out of 1 other browser.".to_owned(),
+        n => format!("Signed out of {n} other browsers."),
+    };
+    Ok(back(&done))
+}
+
+#[derive(Deserialize)]
+pub struct NewPassword {
+    current_password: String,
+    new_password: String,
+}
+
+/// A new password, given the current one; the agent's other browser sessions end.
+pub async fn change_password(
+    State(app): State<App>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Submitted(form): Submitted<NewPassword>,
+) -> PageResult {
+    let keep = session_from(&headers);
+    let changed = app
+        .store
+        .change_password(
+            signed_in.agent.id,
+            &form.current_password,
+            &form.new_password,
+            keep.as_deref(),
+        )
+        .await;
+    let error = match changed {
+        Ok(Some(_)) => {
+            return Ok(back(
+                "Your password is changed; other browsers are signed out.",
+            ));
+        }
+        Ok(None) => {
+            "The current password is not right, so the password was not changed.".to_owned()
+        }
+        Err(StoreError::Invalid(invalid)) => invalid.to_string(),
+        Err(error) => return Err(error.into()),
+    };
+    page(
+        &app,
+        signed_in,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        Some(error),
+    )
+    .await
+}
+
+/// Revokes one API token: the agent's own, or anyone's for an admin.
+pub async fn revoke_token(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Id(id): Id,
+    Submitted(Nothing {}): Submitted<Nothing>,
+) -> PageResult {
+    let owner = (!signed_in.agent.role.includes(Role::Admin)).then_some(signed_in.agent.id);
+    app.store
+        .revoke_token(Actor::Agent(signed_in.agent.id), id, owner)
+        .await?;
+    Ok(back(
+        "The token is revoked; anything using it is refused from now on.",
+    ))
 }

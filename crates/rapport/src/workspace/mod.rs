@@ -21,6 +21,39 @@ use crate::app::App;
 use axum::Router;
 use axum::routing::{get, post};
 
+/// Every page route [`router`] serves, as (method, path): the authorization matrix test
+/// (`tests/api/matrix.rs`) has a row for each, and a test in `router.rs` holds this list to
+/// the routes declared below.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/sign-in"),
+    ("POST", "/sign-in"),
+    ("GET", "/sign-in/code"),
+    ("POST", "/sign-in/code"),
+    ("POST", "/sign-out"),
+    ("GET", "/account"),
+    ("POST", "/account/sessions/end-others"),
+    ("POST", "/account/password"),
+    ("POST", "/account/tokens/{id}/revoke"),
+    ("POST", "/account/two-factor"),
+    ("POST", "/account/two-factor/confirm"),
+    ("POST", "/account/two-factor/off"),
+    ("GET", "/tickets/{id}"),
+    ("POST", "/tickets/{id}/reply"),
+    ("POST", "/tickets/{id}/assign"),
+    ("POST", "/tickets/{id}/details"),
+    ("POST", "/tickets/{id}/state"),
+    ("POST", "/tickets/{id}/escalation/answered"),
+    ("POST", "/tickets/{id}/call"),
+    ("POST", "/tickets/{id}/promise"),
+    ("POST", "/tickets/{id}/moment"),
+    ("GET", "/customers/{id}"),
+    ("GET", "/tasks"),
+    ("POST", "/tasks/{id}/complete"),
+    ("GET", "/live"),
+    ("POST", "/live/composing"),
+];
+
 pub fn router() -> Router<App> {
     Router::new()
         .route("/", get(inbox::show_inbox))
@@ -34,6 +67,12 @@ pub fn router() -> Router<App> {
         )
         .route("/sign-out", post(sign_in::sign_out))
         .route("/account", get(account::show_account))
+        .route(
+            "/account/sessions/end-others",
+            post(account::end_other_sessions),
+        )
+        .route("/account/password", post(account::change_password))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/account/two-factor", post(account::start_two_factor))
         .route(
             "/account/two-factor/confirm",

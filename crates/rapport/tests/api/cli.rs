@@ -51,13 +51,23 @@ pub struct Server {
 
 impl Server {
     pub async fn start(db: &TestDatabase) -> Server {
+        Server::start_with(db, &[]).await
+    }
+
+    /// The same with more arguments before `serve`, such as `--config FILE`.
+    pub async fn start_with(db: &TestDatabase, global: &[&str]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("a free port")
             .local_addr()
             .expect("addr")
             .port();
         let listen = format!("127.0.0.1:{port}");
-        let child = rapport(db, &["serve", "--listen", &listen])
+        let args: Vec<&str> = global
+            .iter()
+            .copied()
+            .chain(["serve", "--listen", &listen])
+            .collect();
+        let child = rapport(db, &args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -346,6 +346,13 @@ impl TestDatabase {
         TestDatabase { data_dir, postgres }
     }
 
+    /// A fresh database on the PostgreSQL server at `admin_url` (a test's own server).
+    pub async fn on_postgres(admin_url: String) -> TestDatabase {
+        let data_dir = tempfile::tempdir().expect("a temporary directory");
+        let postgres = Some(PostgresDatabase::create(admin_url).await);
+        TestDatabase { data_dir, postgres }
+    }
+
     pub fn config(&self) -> Config {
         Config {
             data_dir: self.data_dir.path().to_path_buf(),

@@ -740,3 +740,116 @@ async fn what_depends_on_a_session_or_a_token_is_never_cached_and_assets_are() {
     assert_eq!(asset.status(), StatusCode::OK);
     assert_ne!(asset.headers()["cache-control"], "no-store");
 }
+
+#[tokio::test]
+async fn the_account_page_changes_the_password_signs_out_elsewhere_and_revokes_tokens() {
+    let app = TestApp::spawn().await;
+    let (agent, cookie, csrf) = signed_in(&app, "sam@rapport.test", Role::Agent).await;
+    // A second browser of Sam's, and a token of Sam's and one of someone else's.
+    let (form_cookie, form) = form_token(&app, "/sign-in").await;
+    let other_browser = browser()
+        .post(app.url("/sign-in"))
+        .header("cookie", form_cookie)
+        .form(&[
+            ("email", "sam@rapport.test"),
+            ("password", "a long enough password"),
+            ("csrf", &form),
+        ])
+        .send()
+        .await
+        .expect("answer");
+    let other_cookie = other_browser.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let token = app.agent_token(agent).await;
+    let (_, tokens) = app.api_as(Some(&token)).get("/api/v1/tokens").await;
+    let token_id = tokens["items"][0]["id"].as_i64().expect("id");
+    let (_, admins) = app.api().get("/api/v1/tokens").await;
+    let admin_token_id = admins["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["agent_id"] == app.admin.id)
+        .expect("the admin's token")["id"]
+        .as_i64()
+        .expect("id");
+
+    let (status, account) = page(&app, &cookie, "/account").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(account.contains("Your API tokens"), "{account}");
+    assert!(account.contains(&format!("/account/tokens/{token_id}/revoke")));
+    assert!(
+        !account.contains(&format!("/account/tokens/{admin_token_id}/revoke")),
+        "an agent sees only their own tokens"
+    );
+
+    // Someone else's token cannot be revoked from Sam's page.
+    let path = format!("/account/tokens/{admin_token_id}/revoke");
+    let (status, _) = post_form(&app, &cookie, &path, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app.api().get("/api/v1/tickets").await;
+    assert_eq!(status, StatusCode::OK, "the admin's token still works");
+
+    let path = format!("/account/tokens/{token_id}/revoke");
+    let (status, location) = post_form(&app, &cookie, &path, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let (status, _) = app.api_as(Some(&token)).get("/api/v1/tickets").await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a revoked token is refused at once"
+    );
+
+    // A guessable new password is refused with the reason; a good one signs out elsewhere.
+    let (status, body) = post_form(
+        &app,
+        &cookie,
+        "/account/password",
+        &[
+            ("csrf", csrf.as_str()),
+            ("current_password", "a long enough password"),
+            ("new_password", "aaaaaaaaaa"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("password"), "{body}");
+    let (status, location) = post_form(
+        &app,
+        &cookie,
+        "/account/password",
+        &[
+            ("csrf", csrf.as_str()),
+            ("current_password", "a long enough password"),
+            ("new_password", "marmalade under the lighthouse"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    assert_eq!(
+        page(&app, &other_cookie, "/").await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        page(&app, &cookie, "/").await.0,
+        StatusCode::OK,
+        "this one stays"
+    );
+
+    let (status, location) = post_form(
+        &app,
+        &cookie,
+        "/account/sessions/end-others",
+        &[("csrf", csrf.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        location.contains("not%20signed%20in%20anywhere%20else") || location.contains("done="),
+        "{location}"
+    );
+}
