@@ -79,8 +79,14 @@ pub const TABLES: &[Table] = &[
 ];
 
 /// Tables that belong to the database rather than the workspace: the target of an import has
-/// its own record of the migrations applied to it.
-pub const NOT_EXPORTED: &[&str] = &["schema_migrations"];
+/// its own record of the migrations applied to it, and the running nodes' sign-in counts and
+/// open pages (`sign_in_limits`, `sign_in_trusted`, `presence`) start afresh.
+pub const NOT_EXPORTED: &[&str] = &[
+    "schema_migrations",
+    "sign_in_limits",
+    "sign_in_trusted",
+    "presence",
+];
 
 /// The table whose rows the server writes on its own at start-up (the sender address), so an
 /// import replaces them instead of counting them as data.
