@@ -19,6 +19,9 @@ pub const LINK_SECONDS: i64 = 30 * 60;
 const MAX_LINKS_PER_WINDOW: i64 = 3;
 /// A customer session lasts this long without use.
 pub const CUSTOMER_SESSION_IDLE_SECONDS: i64 = 7 * 24 * 60 * 60;
+/// However busy, a portal session ends this long after signing in: a link mailed once must
+/// not open the portal forever on a shared or lost device.
+pub const CUSTOMER_SESSION_MAX_SECONDS: i64 = 30 * 24 * 60 * 60;
 
 impl Store {
     /// Sends a sign-in link to a known customer address. Says nothing about whether the
@@ -141,10 +144,11 @@ impl Store {
     pub async fn customer_for_session(&self, session: &str) -> StoreResult<Option<Customer>> {
         let digest = secrets::digest(session);
         let row = sqlx::query(
-            "SELECT customer_id, last_seen_at FROM customer_sessions WHERE id_hash = $1 AND expires_at > $2",
+            "SELECT customer_id, last_seen_at FROM customer_sessions WHERE id_hash = $1 AND expires_at > $2 AND created_at > $3",
         )
         .bind(&digest)
         .bind(self.now())
+        .bind(self.from_now(-CUSTOMER_SESSION_MAX_SECONDS))
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else {

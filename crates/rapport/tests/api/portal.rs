@@ -1121,3 +1121,27 @@ async fn asking_for_a_manager_twenty_times_at_once_asks_once() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_portal_session_ends_thirty_days_after_signing_in_however_busy() {
+    let app = TestApp::spawn().await;
+    app.ticket("Printer jams", "ines@example.com").await;
+    let (cookie, _) = customer_session(&app, "ines@example.com").await;
+    // Used every six days: never idle for the seven-day limit.
+    for _ in 0..4 {
+        app.advance(time::Duration::days(6)).await;
+        assert_eq!(
+            get(&app, &cookie, "/portal/my-data").await.0,
+            StatusCode::OK
+        );
+    }
+    // Six days and an hour later: within the idle limit, past thirty days from signing in.
+    app.advance(time::Duration::days(6) + time::Duration::hours(1))
+        .await;
+    let (status, _) = get(&app, &cookie, "/portal/my-data").await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "30 days after signing in: sign in again"
+    );
+}
