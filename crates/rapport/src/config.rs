@@ -32,6 +32,9 @@ pub struct Config {
     pub imap: Vec<ImapConfig>,
     /// How often each IMAP mailbox is polled.
     pub imap_poll_seconds: u64,
+    /// Reverse proxies in front of Rapport: for a request from one of them, the client is the
+    /// address it names in `X-Forwarded-For` (used to limit sign-in tries per client).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// One IMAP mailbox to take inbound mail from.
@@ -104,6 +107,7 @@ impl Default for Config {
             smtp: None,
             imap: Vec::new(),
             imap_poll_seconds: 30,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -124,6 +128,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub imap: Vec<ImapConfig>,
     pub imap_poll_seconds: Option<u64>,
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl FileConfig {
@@ -170,6 +176,9 @@ impl Config {
         }
         if let Some(seconds) = file.imap_poll_seconds {
             self.imap_poll_seconds = seconds.max(1);
+        }
+        if !file.trusted_proxies.is_empty() {
+            self.trusted_proxies = file.trusted_proxies;
         }
         self
     }

@@ -13,6 +13,7 @@
 //! The counts live in the database (`sign_in_limits`), so several nodes serving one workspace
 //! share them: failures on one node count when trying on another.
 
+use crate::app::App;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use rapport_store::sign_in_limits::{Reservation, SignInRules, SignInTry};
@@ -103,20 +104,49 @@ fn client_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The IP address the request came from (the peer of the connection).
+/// The IP address the request came from: the peer of the connection, or, when the peer is
+/// one of the configured `trusted_proxies`, the client the proxies name in `X-Forwarded-For`.
 pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<App> for ClientIp {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
         // `serve` always records the peer; a router driven another way counts as one client.
-        let ip = parts
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-        Ok(ClientIp(ip))
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|value| value.to_str().ok());
+        Ok(ClientIp(client_behind(
+            peer,
+            forwarded,
+            &app.config.trusted_proxies,
+        )))
     }
+}
+
+/// Who sent a request that reached us from `peer`. A trusted proxy appends the address it got
+/// the request from to `X-Forwarded-For`, so the client is the rightmost address there that is
+/// not itself a trusted proxy; anything to its left was written by the client and proves
+/// nothing. From an untrusted peer the header is ignored.
+pub fn client_behind(peer: IpAddr, forwarded: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded.unwrap_or_default().rsplit(',') {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => client = ip,
+            Ok(ip) => return ip,
+            // A hop we cannot read: stop at the last one we trust.
+            Err(_) => return client,
+        }
+    }
+    client
 }
 
 #[cfg(test)]
@@ -134,6 +164,38 @@ mod tests {
 
     fn stranger(n: u8) -> IpAddr {
         IpAddr::V4(Ipv4Addr::new(203, 0, 113, n))
+    }
+
+    #[test]
+    fn behind_trusted_proxies_the_client_is_the_last_address_they_did_not_add() {
+        let proxy: IpAddr = "10.0.0.2".parse().expect("ip");
+        let balancer: IpAddr = "10.0.0.3".parse().expect("ip");
+        let trusted = [proxy, balancer];
+        // No proxies configured: the header is whatever the client wrote.
+        assert_eq!(client_behind(STRANGER, Some("192.0.2.1"), &[]), STRANGER);
+        // From an untrusted peer the header is ignored.
+        assert_eq!(
+            client_behind(STRANGER, Some("192.0.2.1"), &trusted),
+            STRANGER
+        );
+        // From a proxy: the address it appended.
+        assert_eq!(
+            client_behind(proxy, Some("198.51.100.7"), &trusted),
+            STRANGER
+        );
+        // A forged entry on the left does not help the client.
+        assert_eq!(
+            client_behind(proxy, Some("192.0.2.1, 198.51.100.7"), &trusted),
+            STRANGER
+        );
+        // Two proxies in a row.
+        assert_eq!(
+            client_behind(proxy, Some("198.51.100.7, 10.0.0.3"), &trusted),
+            STRANGER
+        );
+        // Nothing readable: the last trusted hop.
+        assert_eq!(client_behind(proxy, Some("garbage"), &trusted), proxy);
+        assert_eq!(client_behind(proxy, None, &trusted), proxy);
     }
 
     #[tokio::test]

@@ -251,3 +251,43 @@ async fn an_unknown_address_costs_the_same_password_check_as_an_agents() {
         );
     }
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_limited_by_its_own_address() {
+    let app = TestApp::spawn_with(|config| {
+        config.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
+    })
+    .await;
+    agent_with_password(&app).await;
+    let through_proxy = |client: &str, password: &str| {
+        browser_from("127.0.0.1")
+            .post(app.url("/api/v1/session"))
+            .header("x-forwarded-for", client)
+            .json(&json!({"email": "pat@rapport.test", "password": password}))
+    };
+    for n in 0..6 {
+        Api::send(through_proxy("203.0.113.9", &format!("guess {n}"))).await;
+    }
+    let (status, _) = Api::send(through_proxy("203.0.113.9", "a long enough password")).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guesser is held back"
+    );
+    // A forged address on the left changes nothing: the proxy's own entry counts.
+    let (status, _) = Api::send(through_proxy(
+        "192.0.2.44, 203.0.113.9",
+        "a long enough password",
+    ))
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+
+    let (status, body) = Api::send(through_proxy("198.51.100.20", "a long enough password")).await;
+    assert_eq!(status, StatusCode::OK, "Pat, behind the same proxy: {body}");
+    // Not from a trusted proxy: the header is the client's word and is ignored.
+    let untrusted = browser_from("127.0.0.2")
+        .post(app.url("/api/v1/session"))
+        .header("x-forwarded-for", "198.51.100.20")
+        .json(&json!({"email": "pat@rapport.test", "password": "wrong one"}));
+    assert_eq!(Api::send(untrusted).await.0, StatusCode::UNAUTHORIZED);
+}
