@@ -13,6 +13,8 @@ pub struct SignInRules {
     pub per_client: i64,
     /// Per address, from clients that are not trusted.
     pub per_address: i64,
+    /// Per client, whatever the addresses it tries: one machine spraying many addresses.
+    pub per_machine: i64,
     pub window: time::Duration,
     pub trusted_for: time::Duration,
 }
@@ -75,6 +77,7 @@ impl Store {
         for (scope, who, limit) in [
             ("client", subject.as_str(), rules.per_client),
             ("address", attempt.address.as_str(), per_address),
+            ("machine", attempt.client.as_str(), rules.per_machine),
         ] {
             let counted: Option<i64> = sqlx::query_scalar(RESERVE)
                 .bind(scope)
@@ -116,6 +119,13 @@ impl Store {
              WHERE scope = 'address' AND subject = $1 AND failures > 0",
         )
         .bind(&attempt.address)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE sign_in_limits SET failures = failures - 1 \
+             WHERE scope = 'machine' AND subject = $1 AND failures > 0",
+        )
+        .bind(&attempt.client)
         .execute(&mut *tx)
         .await?;
         sqlx::query(

@@ -9,6 +9,9 @@
 //!   before new clients are refused too, which slows a guesser with many machines. Clients the
 //!   agent signed in from recently are exempt from that cap, so even such a guesser does not
 //!   lock the agent out of their usual machine.
+//! - One client may fail [`MAX_FAILURES_PER_MACHINE`] times in the window across all
+//!   addresses, so a machine spraying many addresses (each checked with a full password
+//!   hash) is held back too.
 //!
 //! The counts live in the database (`sign_in_limits`), so several nodes serving one workspace
 //! share them: failures on one node count when trying on another.
@@ -25,12 +28,15 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 const MAX_FAILURES: i64 = 5;
 /// Failed attempts allowed per address from all clients together within the window.
 const MAX_FAILURES_PER_ADDRESS: i64 = 50;
+/// Failed attempts allowed per client across all addresses within the window.
+const MAX_FAILURES_PER_MACHINE: i64 = 100;
 
 /// The rules: per client and per address, in a 15-minute window; a client the agent signed in
 /// from stays exempt from the per-address cap for 30 days.
 pub const RULES: SignInRules = SignInRules {
     per_client: MAX_FAILURES,
     per_address: MAX_FAILURES_PER_ADDRESS,
+    per_machine: MAX_FAILURES_PER_MACHINE,
     window: time::Duration::minutes(15),
     trusted_for: time::Duration::days(30),
 };
@@ -212,6 +218,28 @@ mod tests {
             .await
             .expect("store");
         assert!(refused.is_err_and(|too_many| too_many.message().contains("15 minutes")));
+    }
+
+    #[tokio::test]
+    async fn one_machine_spraying_many_addresses_is_held_back_too() {
+        let limiter = limiter().await;
+        for n in 0..MAX_FAILURES_PER_MACHINE {
+            let attempt = limiter
+                .reserve(&format!("guess{n}@example.com"), STRANGER)
+                .await
+                .expect("store");
+            assert!(attempt.is_ok(), "try {n} is within every limit");
+        }
+        let refused = limiter
+            .reserve("yet-another@example.com", STRANGER)
+            .await
+            .expect("store");
+        assert!(refused.is_err(), "the machine has failed too often");
+        let elsewhere = limiter
+            .reserve("yet-another@example.com", HOME)
+            .await
+            .expect("store");
+        assert!(elsewhere.is_ok(), "another machine is not affected");
     }
 
     #[tokio::test]

@@ -1,9 +1,10 @@
 -- Several `rapport serve` nodes on one database share what used to live in each process.
 
--- Sign-in tries counted per window: scope 'client' (subject: address and client) or
--- 'address' (subject: the address, all clients together).
+-- Sign-in tries counted per window: scope 'client' (subject: address and client),
+-- 'address' (subject: the address, all clients together) or 'machine' (subject: the client,
+-- all addresses together).
 CREATE TABLE sign_in_limits (
-    scope        TEXT NOT NULL CHECK (scope IN ('client', 'address')),
+    scope        TEXT NOT NULL CHECK (scope IN ('client', 'address', 'machine')),
     subject      TEXT NOT NULL,
     window_start TEXT NOT NULL,
     failures     BIGINT NOT NULL,
