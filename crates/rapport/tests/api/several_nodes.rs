@@ -58,7 +58,10 @@ async fn failed_sign_ins_on_one_node_count_when_trying_on_another() {
         .prune_sign_in_limits(rapport::SIGN_IN_RULES)
         .await
         .expect("prune");
-    assert_eq!(pruned, 2, "the client's and the address's counts");
+    assert_eq!(
+        pruned, 3,
+        "the client's, the address's and the machine's counts"
+    );
     let status = sign_in(
         other.url("/api/v1/session"),
         "pat@rapport.test",
