@@ -1,6 +1,6 @@
 //! Ending an agent's other sessions, and changing the password (which ends them too).
 
-use super::session_from;
+use super::{ClientIp, session_from};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json};
@@ -55,10 +55,23 @@ pub struct PasswordChange {
     responses((status = 200, body = SessionsEnded), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn change_password(
     State(app): State<App>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     auth: AuthAgent,
     Json(input): Json<PasswordChange>,
 ) -> ApiResult<Json<SessionsEnded>> {
+    // Guessing the current password from a stolen session is limited like signing in.
+    let attempt = app
+        .sign_ins
+        .reserve(&auth.0.email, client)
+        .await?
+        .map_err(|refused| {
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                refused.message(),
+            )
+        })?;
     let keep = current_session(&headers);
     let ended = app
         .store
@@ -70,11 +83,13 @@ pub async fn change_password(
         )
         .await?;
     let Some(sessions_ended) = ended else {
+        // The try stays counted as a failure.
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "wrong_password",
             "The current password is not right, so the password was not changed.",
         ));
     };
+    app.sign_ins.succeeded(attempt).await?;
     Ok(Json(SessionsEnded { sessions_ended }))
 }

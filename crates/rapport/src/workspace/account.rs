@@ -58,7 +58,12 @@ async fn page(
 ) -> PageResult {
     let status_now = app.store.two_factor_status(&signed_in.agent).await?;
     let is_admin = signed_in.agent.role.includes(Role::Admin);
-    let names = app.store.agent_names().await?;
+    // Only an admin's list names other agents.
+    let names = if is_admin {
+        app.store.agent_names().await?
+    } else {
+        std::collections::HashMap::new()
+    };
     let tokens = app
         .store
         .tokens((!is_admin).then_some(signed_in.agent.id))
@@ -248,10 +253,19 @@ pub struct NewPassword {
 /// A new password, given the current one; the agent's other browser sessions end.
 pub async fn change_password(
     State(app): State<App>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     signed_in: SignedIn,
     Submitted(form): Submitted<NewPassword>,
 ) -> PageResult {
+    // Guessing the current password from a stolen session is limited like signing in.
+    let attempt = match app.sign_ins.reserve(&signed_in.agent.email, client).await? {
+        Ok(attempt) => attempt,
+        Err(refused) => {
+            let wait = Some(refused.message());
+            return page(&app, signed_in, StatusCode::TOO_MANY_REQUESTS, None, wait).await;
+        }
+    };
     let keep = session_from(&headers);
     let changed = app
         .store
@@ -264,6 +278,7 @@ pub async fn change_password(
         .await;
     let error = match changed {
         Ok(Some(_)) => {
+            app.sign_ins.succeeded(attempt).await?;
             return Ok(back(
                 "Your password is changed; other browsers are signed out.",
             ));

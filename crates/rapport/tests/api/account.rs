@@ -206,3 +206,31 @@ async fn a_session_unused_for_14_days_ends() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn guessing_the_current_password_is_limited_like_signing_in() {
+    let app = TestApp::spawn().await;
+    let agent = agent_with_password(&app).await;
+    let token = app.agent_token(agent).await;
+    let change = |current: String| {
+        let api = app.api_as(Some(&token));
+        async move {
+            api.post(
+                "/api/v1/me/password",
+                json!({"current_password": current, "new_password": "marmalade under the lighthouse"}),
+            )
+            .await
+        }
+    };
+    for n in 0..5 {
+        let (status, body) = change(format!("guess {n}")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    }
+    let (status, body) = change(PASSWORD.to_owned()).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password after five wrong ones: {body}"
+    );
+    assert_eq!(error_code(&body), "too_many_attempts");
+}
