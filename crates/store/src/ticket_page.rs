@@ -7,6 +7,7 @@ use crate::rows::{int, named, opt_text, text};
 use crate::surveys::Complaint;
 use crate::timeline::{PanelEntries, TicketHistory};
 use crate::{Store, StoreResult};
+use rapport_domain::timeline::{self, Reader};
 use rapport_domain::{Agent, Customer, Organization, Problem, Ticket};
 use std::collections::HashMap;
 
@@ -90,13 +91,27 @@ impl Store {
         let health = self.customer_health_now(customer.id).await?;
         let open_tickets = self.open_tickets(viewer, customer.id).await?;
         let mut complaints = self.complaints(customer.id).await?;
-        self.retain_visible(viewer, &mut complaints, |c| Some(c.ticket_id))
-            .await?;
-        // Promises and survey answers on a restricted team's tickets stay with its members.
+        // Complaints, promises and survey answers on a restricted team's tickets stay with its
+        // members: one look at which of all their tickets the viewer may not see.
+        let ids: Vec<i64> = complaints
+            .iter()
+            .map(|c| c.ticket_id)
+            .chain(
+                [&entries.promises, &entries.moments, &entries.surveys]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|entry| entry.ticket_id),
+            )
+            .collect();
+        let hidden = self.hidden_from(viewer, &ids).await?;
+        complaints.retain(|c| !hidden.contains(&c.ticket_id));
+        let reader = Reader::Agent {
+            hidden_tickets: &hidden,
+        };
         let entries = PanelEntries {
-            promises: self.visible_entries(viewer, entries.promises).await?,
-            moments: self.visible_entries(viewer, entries.moments).await?,
-            surveys: self.visible_entries(viewer, entries.surveys).await?,
+            promises: timeline::visible(entries.promises, &reader),
+            moments: timeline::visible(entries.moments, &reader),
+            surveys: timeline::visible(entries.surveys, &reader),
         };
         Ok(PanelFacts {
             organization,
