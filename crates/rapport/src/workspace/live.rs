@@ -69,6 +69,11 @@ fn events(
                         Event::default().event("change").json_data(&change).ok()
                     }
                     Ok(Signal::Presence { ticket_id }) if Some(ticket_id) == ticket => {
+                        // The ticket may have moved into a team the agent is not in since the
+                        // page opened: then who views and writes it is no longer theirs to see.
+                        if !may_hear_of(&app, &agent, ticket_id).await {
+                            return None;
+                        }
                         Some(presence_event(&app, ticket_id))
                     }
                     Ok(Signal::Presence { .. }) => None,

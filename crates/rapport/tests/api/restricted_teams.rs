@@ -364,3 +364,47 @@ async fn read_until(stream: &mut reqwest::Response, needle: &str) -> String {
     }
     heard
 }
+
+#[tokio::test]
+async fn who_is_on_a_ticket_stops_reaching_an_outsider_once_it_moves_into_a_restricted_team() {
+    let world = Restricted::new().await;
+    let app = &world.app;
+    let (_, outsider_cookie, _) = signed_in(app, "pat@rapport.test", Role::Agent).await;
+    let ticket = app.ticket("Contract dispute", "cy@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let listen = |cookie: String| async move {
+        let response = browser()
+            .get(app.url(&format!("/live?ticket={id}")))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status(), StatusCode::OK);
+        response
+    };
+    // The outsider has the ticket open while it is still an ordinary one.
+    let mut outsider = listen(outsider_cookie).await;
+    read_until(&mut outsider, "pat@rapport.test").await;
+
+    let (status, body) = app
+        .api()
+        .patch(
+            &format!("/api/v1/tickets/{id}"),
+            json!({"team_id": world.team_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, admin_cookie, _) = signed_in(app, "root@rapport.test", Role::Admin).await;
+    let _admin = listen(admin_cookie).await;
+
+    // Whatever the outsider's stream says from now on never names who else is there.
+    let mut heard = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
+    while let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(deadline, outsider.chunk()).await {
+        heard.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(
+        !heard.contains("root@rapport.test"),
+        "the outsider was told who works on the restricted ticket: {heard}"
+    );
+}
