@@ -179,11 +179,17 @@ impl Store {
         if opt_text(&row, "revoked_at")?.is_some() {
             return Ok(());
         }
-        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2")
-            .bind(&now)
-            .bind(token_id)
-            .execute(&mut *tx)
-            .await?;
+        // Two revocations at once: one revokes and records it, the other changes nothing.
+        let revoked = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(&now)
+        .bind(token_id)
+        .execute(&mut *tx)
+        .await?;
+        if revoked.rows_affected() == 0 {
+            return Ok(());
+        }
         events::record(
             &mut tx,
             &now,

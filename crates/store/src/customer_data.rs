@@ -269,6 +269,8 @@ impl Store {
         let reason = rapport_domain::validate::line("reason", reason, 500)?;
         let now = self.now();
         let mut tx = self.begin_write().await?;
+        // Held against a merge into this customer, or a second erasure, at the same time.
+        self.lock_row(&mut tx, crate::Locked::Customer, id).await?;
         let row = sqlx::query("SELECT name, merged_into FROM customers WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)

@@ -198,6 +198,10 @@ impl Store {
         }
         let now = self.now();
         let mut tx = self.begin_write().await?;
+        // Both customers are held (lower id first) against an erasure or another merge at once.
+        for id in [keep.min(duplicate), keep.max(duplicate)] {
+            self.lock_row(&mut tx, crate::Locked::Customer, id).await?;
+        }
         let kept = load(&mut tx, keep).await?;
         let dup = load(&mut tx, duplicate).await.map_err(|err| match err {
             StoreError::NotFound { .. } => {

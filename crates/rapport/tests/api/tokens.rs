@@ -108,3 +108,32 @@ async fn a_revoked_token_is_refused_at_once_and_only_its_owner_or_an_admin_may_r
     let (status, _) = app.api().delete("/api/v1/tokens/999999").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_token_revoked_twenty_times_at_once_is_revoked_and_recorded_once() {
+    let app = TestApp::spawn().await;
+    let (sam, _) = app.agent("sam@rapport.test", Role::Agent, None).await;
+    let token = app
+        .app
+        .store
+        .create_token(sam.id, "laptop")
+        .await
+        .expect("token");
+    let requests = (0..20)
+        .map(|_| {
+            app.api().request(
+                reqwest::Method::DELETE,
+                &format!("/api/v1/tokens/{}", token.id),
+            )
+        })
+        .collect();
+    let answers = crate::helpers::all_at_once(requests).await;
+    assert!(
+        answers
+            .iter()
+            .all(|(status, _)| *status == StatusCode::NO_CONTENT),
+        "{answers:?}"
+    );
+    let (_, audit) = app.api().get("/api/v1/audit?action=token.revoked").await;
+    assert_eq!(audit["items"].as_array().map(Vec::len), Some(1), "{audit}");
+}
