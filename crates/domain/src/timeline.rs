@@ -494,12 +494,7 @@ fn words(name: &str) -> String {
 
 /// Text on one line, cut to `max` characters.
 fn short(text: &str, max: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        flat
-    } else {
-        format!("{}...", flat.chars().take(max).collect::<String>())
-    }
+    crate::wording::one_line(text, max)
 }
 
 #[cfg(test)]

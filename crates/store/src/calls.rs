@@ -111,15 +111,4 @@ impl Store {
         tx.commit().await?;
         Ok(call)
     }
-    /// The calls logged on a ticket, oldest first.
-    pub async fn calls_for_ticket(&self, ticket_id: i64) -> StoreResult<Vec<Call>> {
-        let rows = sqlx::query(
-            "SELECT id, ticket_id, customer_id, agent_id, direction, started_at, duration_seconds, summary, agreed, created_at \
-             FROM calls WHERE ticket_id = $1 ORDER BY started_at, id",
-        )
-        .bind(ticket_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(call_from).collect()
-    }
 }

@@ -49,6 +49,16 @@ impl TaskText {
     }
 }
 
+/// Text quoted on one line: its whitespace collapsed, cut after `max` characters with "...".
+pub fn one_line(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        format!("{}...", flat.chars().take(max).collect::<String>())
+    }
+}
+
 /// The name we greet a customer by: their first name, or "there" ("Hi there").
 pub fn first_name(name: Option<&str>) -> String {
     name.and_then(|n| n.split_whitespace().next())

@@ -26,13 +26,7 @@ pub struct SurveyFollowUpTask<'a> {
 
 /// A complaint as the relationship panel quotes it: on one line, cut after 140 characters.
 pub fn complaint_excerpt(body: &str) -> String {
-    const MAX: usize = 140;
-    let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > MAX {
-        format!("{}...", flat.chars().take(MAX).collect::<String>())
-    } else {
-        flat
-    }
+    super::one_line(body, 140)
 }
 
 #[cfg(test)]
