@@ -110,8 +110,9 @@ impl Summary {
     }
 }
 
+/// A file's name in an export: the digest that names it in the database too.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    rapport_mail::sha256_hex(bytes)
 }
 
 fn hex(bytes: &[u8]) -> String {
