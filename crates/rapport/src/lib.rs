@@ -8,6 +8,7 @@ pub mod backup;
 pub mod cli;
 mod coach;
 pub mod config;
+mod cursor;
 mod customers;
 pub mod demo;
 pub mod error;

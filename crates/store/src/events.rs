@@ -1,6 +1,6 @@
 //! The audit trail. Every change writes its event inside the change's own transaction.
 
-use crate::rows::{int, named, opt_int, text};
+use crate::rows::{int, like_escaped, named, opt_int, text};
 use crate::{Store, StoreError, StoreResult, Tx};
 use rapport_domain::{Actor, Event, EventActor};
 use serde_json::{Value, json};
@@ -70,14 +70,7 @@ impl Store {
         limit: u32,
     ) -> StoreResult<AuditPage> {
         // LIKE's own characters in a prefix (`_` is in many actions) match only themselves.
-        let pattern = format!(
-            "{}%",
-            action_prefix
-                .unwrap_or_default()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = format!("{}%", like_escaped(action_prefix.unwrap_or_default()));
         let rows = sqlx::query(
             "SELECT id, at, actor_kind, actor_id, entity, entity_id, action, changes FROM events \
              WHERE action LIKE $1 ESCAPE '\\' AND id < $2 ORDER BY id DESC LIMIT $3",

@@ -3,7 +3,7 @@
 //! search. Also who may see a ticket: a restricted team's tickets are for its members and
 //! admins only.
 
-use crate::rows::{int, opt_int, opt_text, sql_names, text};
+use crate::rows::{int, like_escaped, opt_int, opt_text, sql_names, text};
 use crate::{Store, StoreResult};
 use rapport_domain::inbox::{Assignee, Due, Listing, TicketFilter, TicketOrder, UNFINISHED};
 use rapport_domain::promise::{PromiseKind, PromiseStatus};
@@ -286,14 +286,7 @@ impl Store {
     pub async fn search_tickets(&self, agent: &Agent, query: &str) -> StoreResult<Vec<InboxRow>> {
         let query = query.trim();
         let number = query.trim_start_matches('#').parse::<i64>().ok();
-        let pattern = format!(
-            "%{}%",
-            query
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = format!("%{}%", like_escaped(&query.to_lowercase()));
         let sql = format!(
             "{} WHERE {} AND (t.id = $2 OR LOWER(t.subject) LIKE $3 ESCAPE '\\' OR LOWER(c.name) LIKE $3 ESCAPE '\\' \
              OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND LOWER(m.body_text) LIKE $3 ESCAPE '\\')) \

@@ -57,6 +57,14 @@ pub(crate) fn sql_names<T: std::fmt::Display>(names: &[T]) -> String {
         .join(", ")
 }
 
+/// Text to match literally inside a `LIKE ... ESCAPE '\'` pattern: LIKE's own characters
+/// (`%`, `_` and the escape) match only themselves.
+pub(crate) fn like_escaped(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 #[cfg(test)]
 mod sql_names_tests {
     use super::sql_names;
@@ -68,5 +76,16 @@ mod sql_names_tests {
             sql_names(&[Problem::Open, Problem::ResolutionProposed]),
             "'open', 'resolution_proposed'"
         );
+    }
+}
+
+#[cfg(test)]
+mod like_tests {
+    use super::like_escaped;
+
+    #[test]
+    fn like_characters_match_only_themselves() {
+        assert_eq!(like_escaped(r"50%_off\now"), r"50\%\_off\\now");
+        assert_eq!(like_escaped("plain"), "plain");
     }
 }

@@ -1,4 +1,5 @@
 use crate::app::App;
+use crate::cursor;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json, Query};
 use axum::extract::State;
@@ -57,40 +58,17 @@ pub async fn list_audit(
             action.chars().take(100).collect::<String>()
         )));
     }
-    let before_id = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let before_id = query
+        .cursor
+        .as_deref()
+        .map(|given| cursor::decode('e', given))
+        .transpose()?;
     let page = app
         .store
         .audit(query.action.as_deref(), before_id, limit)
         .await?;
     Ok(Json(AuditList {
         items: page.items,
-        next_cursor: page.next_before_id.map(encode_cursor),
+        next_cursor: page.next_before_id.map(|id| cursor::encode('e', id)),
     }))
-}
-
-/// Cursors are opaque to clients; today they carry the id the next page starts below.
-fn encode_cursor(before_id: i64) -> String {
-    format!("e{before_id}")
-}
-
-fn decode_cursor(cursor: &str) -> ApiResult<i64> {
-    cursor.strip_prefix('e').and_then(|id| id.parse::<i64>().ok()).filter(|id| *id > 0).ok_or_else(|| {
-        ApiError::bad_request(
-            "invalid_cursor",
-            "`cursor` is not one this server handed out; use `next_cursor` from the previous page as it is.",
-        )
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
-        assert_eq!(decode_cursor(&encode_cursor(42)).ok(), Some(42));
-        for bad in ["", "42", "ex", "e-1", "e0"] {
-            assert!(decode_cursor(bad).is_err(), "{bad}");
-        }
-    }
 }

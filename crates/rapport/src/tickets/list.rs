@@ -1,4 +1,5 @@
 use crate::app::App;
+use crate::cursor;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json, Query};
 use axum::extract::State;
@@ -67,7 +68,11 @@ pub async fn list_tickets(
             .pop(),
         None => None,
     };
-    let before_id = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let before_id = query
+        .cursor
+        .as_deref()
+        .map(|given| cursor::decode('t', given))
+        .transpose()?;
     let filter = TicketFilter {
         conversation,
         problem,
@@ -81,33 +86,6 @@ pub async fn list_tickets(
     let page = app.store.list_tickets(&filter).await?;
     Ok(Json(TicketList {
         items: page.items,
-        next_cursor: page.next_before_id.map(encode_cursor),
+        next_cursor: page.next_before_id.map(|id| cursor::encode('t', id)),
     }))
-}
-
-/// Cursors are opaque to clients; today they carry the id the next page starts below.
-fn encode_cursor(before_id: i64) -> String {
-    format!("t{before_id}")
-}
-
-fn decode_cursor(cursor: &str) -> ApiResult<i64> {
-    cursor.strip_prefix('t').and_then(|id| id.parse::<i64>().ok()).filter(|id| *id > 0).ok_or_else(|| {
-        ApiError::bad_request(
-            "invalid_cursor",
-            "`cursor` is not one this server handed out; use `next_cursor` from the previous page as it is.",
-        )
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
-        assert_eq!(decode_cursor(&encode_cursor(42)).ok(), Some(42));
-        for bad in ["", "42", "tx", "t-1", "t0"] {
-            assert!(decode_cursor(bad).is_err(), "{bad}");
-        }
-    }
 }
