@@ -52,7 +52,7 @@ pub struct PasswordChange {
 /// this one (if the request came from a browser) stays signed in.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "session", security(("bearer" = [])),
     request_body = PasswordChange,
-    responses((status = 200, body = SessionsEnded), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = SessionsEnded), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, description = "Too many wrong current passwords from this client: try again later", body = ErrorBody)))]
 pub async fn change_password(
     State(app): State<App>,
     ClientIp(client): ClientIp,
