@@ -36,6 +36,15 @@ impl Role {
     }
 }
 
+named_enum! {
+    /// Why a single-use link lets an agent choose a password: an admin invited them, or they
+    /// asked for a reset on the sign-in page.
+    AgentLinkPurpose, "purpose" {
+        Invite => "invite",
+        PasswordReset => "password_reset",
+    }
+}
+
 /// How long an agent's browser session lasts without use.
 pub const SESSION_IDLE_SECONDS: i64 = 14 * 24 * 60 * 60;
 

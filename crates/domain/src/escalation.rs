@@ -55,6 +55,31 @@ impl Staff {
         Some(top)
     }
 
+    /// Whether making `agent` report to `boss` would close the reporting line into a circle
+    /// (the boss is the agent, or somewhere below them).
+    pub fn would_loop(&self, agent: i64, boss: i64) -> bool {
+        let mut seen = BTreeSet::new();
+        let mut at = Some(boss);
+        while let Some(id) = at {
+            if id == agent {
+                return true;
+            }
+            if !seen.insert(id) {
+                return false;
+            }
+            at = self.get(id).and_then(|a| a.reports_to);
+        }
+        false
+    }
+
+    /// How many admins are still active: the last one may not leave or step down.
+    pub fn active_admins(&self) -> usize {
+        self.members
+            .values()
+            .filter(|m| m.active && m.agent.role == Role::Admin)
+            .count()
+    }
+
     /// The admin who acts when nobody else is named: the first one created still active.
     pub fn first_admin(&self) -> Option<i64> {
         self.members
@@ -130,6 +155,17 @@ mod tests {
             },
             active,
         }
+    }
+
+    #[test]
+    fn a_reporting_line_cannot_be_made_into_a_circle() {
+        let staff = staff();
+        assert!(staff.would_loop(3, 4), "3's own report cannot become 3's boss");
+        assert!(staff.would_loop(2, 4), "nor someone further down");
+        assert!(staff.would_loop(4, 4), "nobody reports to themselves");
+        assert!(!staff.would_loop(4, 2), "a boss further up is fine");
+        assert!(!staff.would_loop(5, 3));
+        assert_eq!(staff.active_admins(), 1);
     }
 
     /// 1 admin (inactive), 2 admin, 3 supervisor under 2, 4 agent under 3, 5 agent alone.

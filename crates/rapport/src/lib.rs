@@ -1,6 +1,7 @@
 //! The `rapport` server: HTTP API, command line, and the wiring between them and the store.
 //! `main.rs` only parses flags and calls [`cli::run`].
 
+mod admin;
 mod agents;
 pub mod app;
 mod audit;

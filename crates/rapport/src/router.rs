@@ -5,7 +5,7 @@
 use crate::app::App;
 use crate::error::ApiError;
 use crate::{
-    agents, audit, coach, customers, healthz, inbound, insight, openapi, organizations, pages,
+    admin, agents, audit, coach, customers, healthz, inbound, insight, openapi, organizations, pages,
     portal, promises, public, session, settings, tasks, teams, tickets, tokens, two_factor,
     workspace,
 };
@@ -26,6 +26,7 @@ const ASSETS: &str = "/assets/{name}";
 pub fn page_routes() -> Vec<(&'static str, &'static str)> {
     [
         workspace::ROUTES,
+        admin::ROUTES,
         portal::ROUTES,
         public::PAGE_ROUTES,
         &[("GET", ASSETS)],
@@ -62,6 +63,7 @@ pub fn router(app: App) -> (Router, OpenApi) {
     let router = api
         .merge(openapi::router(openapi.clone()))
         .merge(workspace::router())
+        .merge(admin::router())
         .merge(portal::router())
         .merge(public::page_router())
         .route(ASSETS, axum::routing::get(pages::assets::serve))
@@ -180,6 +182,7 @@ mod tests {
         let mut served = BTreeSet::new();
         for source in [
             include_str!("workspace/mod.rs"),
+            include_str!("admin/mod.rs"),
             include_str!("portal/mod.rs"),
             include_str!("public/mod.rs"),
             router,

@@ -27,10 +27,71 @@ pub(crate) fn agent_from(row: &AnyRow) -> StoreResult<Agent> {
     })
 }
 
+/// Who a new staff member is: what an admin types when creating or inviting them.
+pub struct Staff<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub reports_to: Option<i64>,
+}
+
+/// Inserts an agent (with a password hash, or none until they choose one through an
+/// invitation) and its `agent.created` event.
+pub(crate) async fn insert_agent(
+    tx: &mut Tx,
+    now: &str,
+    staff: Staff<'_>,
+    password_hash: Option<String>,
+    actor: Actor,
+) -> StoreResult<Agent> {
+    let email = validate::email(staff.email)?;
+    let name = validate::line("name", staff.name, validate::MAX_NAME_CHARS)?;
+    if let Some(boss) = staff.reports_to {
+        ensure_agent(tx, "reports_to", boss).await?;
+    }
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM agents WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if taken.is_some() {
+        return Err(StoreError::Conflict {
+            code: "agent_exists",
+            message: format!("an agent with the email {email} already exists"),
+        });
+    }
+    let row = sqlx::query(&format!(
+        "INSERT INTO agents (email, name, role, reports_to, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+    ))
+    .bind(&email)
+    .bind(&name)
+    .bind(staff.role.as_str())
+    .bind(staff.reports_to)
+    .bind(password_hash)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    let agent = agent_from(&row)?;
+    events::record(
+        tx,
+        now,
+        actor,
+        "agent",
+        agent.id,
+        "agent.created",
+        json!({
+            "email": events::change(None::<String>, &agent.email),
+            "name": events::change(None::<String>, &agent.name),
+            "role": events::change(None::<String>, agent.role),
+            "reports_to": events::change(None::<i64>, agent.reports_to),
+        }),
+    )
+    .await?;
+    Ok(agent)
+}
+
 impl Store {
     pub async fn create_agent(&self, new: NewAgent<'_>, actor: Actor) -> StoreResult<Agent> {
-        let email = validate::email(new.email)?;
-        let name = validate::line("name", new.name, validate::MAX_NAME_CHARS)?;
         if let Some(password) = new.password {
             validate::password(password)?;
         }
@@ -50,41 +111,17 @@ impl Store {
                 })?)
             }
         };
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM agents WHERE email = $1")
-            .bind(&email)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if taken.is_some() {
-            return Err(StoreError::Conflict {
-                code: "agent_exists",
-                message: format!("an agent with the email {email} already exists"),
-            });
-        }
-        let row = sqlx::query(&format!(
-            "INSERT INTO agents (email, name, role, reports_to, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
-        ))
-        .bind(&email)
-        .bind(&name)
-        .bind(new.role.as_str())
-        .bind(reports_to)
-        .bind(new.password.map(secrets::hash_password))
-        .bind(&now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let agent = agent_from(&row)?;
-        events::record(
+        let agent = insert_agent(
             &mut tx,
             &now,
+            Staff {
+                email: new.email,
+                name: new.name,
+                role: new.role,
+                reports_to,
+            },
+            new.password.map(secrets::hash_password),
             actor,
-            "agent",
-            agent.id,
-            "agent.created",
-            json!({
-                "email": events::change(None::<String>, &agent.email),
-                "role": events::change(None::<String>, agent.role),
-                "reports_to": events::change(None::<i64>, agent.reports_to),
-            }),
         )
         .await?;
         tx.commit().await?;
@@ -183,14 +220,204 @@ impl Store {
     }
 }
 
-/// The rule every new password follows, at creation and on a change.
-/// Fails with a 422-style error unless the agent exists.
+/// Fails with a 422-style error unless the agent exists and is still on the team: work never
+/// goes to someone who has been deactivated.
 pub(crate) async fn ensure_agent(tx: &mut Tx, field: &str, id: i64) -> StoreResult<()> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM agents WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut **tx)
+    let found: Option<Option<String>> =
+        sqlx::query_scalar("SELECT deactivated_at FROM agents WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    match found {
+        None => Err(StoreError::unknown("agent", field, id)),
+        Some(Some(_)) => Err(StoreError::UnknownReference {
+            entity: "agent",
+            message: format!(
+                "`{field}`: agent {id} has been deactivated; choose someone who is still on the team"
+            ),
+        }),
+        Some(None) => Ok(()),
+    }
+}
+
+/// What an admin changes about an agent; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct AgentChange {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    /// `Some(None)`: reports to nobody.
+    pub reports_to: Option<Option<i64>>,
+    /// The agent's teams, all of them.
+    pub team_ids: Option<Vec<i64>>,
+}
+
+impl Store {
+    /// Changes an agent's name, role, reporting line or teams, with one `agent.updated` event
+    /// saying what changed. The reporting line cannot become a circle, and the last active
+    /// admin cannot step down.
+    pub async fn update_agent(
+        &self,
+        id: i64,
+        change: AgentChange,
+        actor: Actor,
+    ) -> StoreResult<Agent> {
+        let name = change
+            .name
+            .as_deref()
+            .map(|name| validate::line("name", name, validate::MAX_NAME_CHARS))
+            .transpose()?;
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let staff = crate::escalations::load_staff(&mut tx).await?;
+        let before = active_agent(&mut tx, id).await?;
+        let mut after = before.clone();
+        let mut changes = serde_json::Map::new();
+        if let Some(name) = name.filter(|name| *name != before.name) {
+            changes.insert("name".into(), events::change(&before.name, &name));
+            after.name = name;
+        }
+        if let Some(role) = change.role.filter(|role| *role != before.role) {
+            if before.role == Role::Admin && staff.active_admins() <= 1 {
+                return Err(StoreError::Conflict {
+                    code: "last_admin",
+                    message: format!(
+                        "{} is the only admin left; make someone else an admin first, or nobody could run the workspace",
+                        before.name
+                    ),
+                });
+            }
+            changes.insert("role".into(), events::change(before.role, role));
+            after.role = role;
+        }
+        if let Some(boss) = change.reports_to.filter(|boss| *boss != before.reports_to) {
+            if let Some(boss) = boss {
+                ensure_agent(&mut tx, "reports_to", boss).await?;
+                if staff.would_loop(id, boss) {
+                    return Err(validate::Invalid::new(
+                        "reports_to",
+                        "that would make the reporting line a circle: the new supervisor reports (directly or further up) to this agent",
+                    )
+                    .into());
+                }
+            }
+            changes.insert("reports_to".into(), events::change(before.reports_to, boss));
+            after.reports_to = boss;
+        }
+        if let Some(team_ids) = change.team_ids {
+            let before_teams = crate::teams::teams_of(&mut tx, id).await?;
+            let mut wanted = team_ids;
+            wanted.sort_unstable();
+            wanted.dedup();
+            if wanted != before_teams {
+                crate::teams::ensure_teams(&mut tx, "team_ids", &wanted).await?;
+                sqlx::query("DELETE FROM team_members WHERE agent_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                crate::teams::join_teams(&mut tx, id, &wanted).await?;
+                changes.insert("team_ids".into(), events::change(&before_teams, &wanted));
+            }
+        }
+        if changes.is_empty() {
+            return Ok(before);
+        }
+        sqlx::query("UPDATE agents SET name = $1, role = $2, reports_to = $3 WHERE id = $4")
+            .bind(&after.name)
+            .bind(after.role.as_str())
+            .bind(after.reports_to)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        events::record(
+            &mut tx,
+            &now,
+            actor,
+            "agent",
+            id,
+            "agent.updated",
+            serde_json::Value::Object(changes),
+        )
         .await?;
-    found
-        .map(|_| ())
-        .ok_or_else(|| StoreError::unknown("agent", field, id))
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Every agent, those who were deactivated included, with when they left.
+    pub async fn all_agents(&self) -> StoreResult<Vec<(Agent, Option<String>)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS}, deactivated_at FROM agents ORDER BY deactivated_at IS NOT NULL, name, id"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((agent_from(row)?, crate::rows::opt_text(row, "deactivated_at")?)))
+            .collect()
+    }
+
+    /// Whether the agent has chosen a password (an invited agent has not, until they do).
+    pub async fn agent_has_password(&self, id: i64) -> StoreResult<bool> {
+        let hash: Option<Option<String>> =
+            sqlx::query_scalar("SELECT password_hash FROM agents WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(hash.flatten().is_some())
+    }
+}
+
+/// An agent who is still on the team, or why not.
+pub(crate) async fn active_agent(tx: &mut Tx, id: i64) -> StoreResult<Agent> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS}, deactivated_at FROM agents WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| StoreError::not_found("agent", id))?;
+    let agent = agent_from(&row)?;
+    if crate::rows::opt_text(&row, "deactivated_at")?.is_some() {
+        return Err(StoreError::Conflict {
+            code: "agent_deactivated",
+            message: format!("{} has been deactivated; their account can no longer change", agent.name),
+        });
+    }
+    Ok(agent)
+}
+
+impl Store {
+    /// Creates the workspace's first agent, an admin, from the browser on first run. Returns
+    /// `None` once any agent exists: of many tries at once, exactly one creates the admin.
+    pub async fn create_first_admin(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+    ) -> StoreResult<Option<Agent>> {
+        validate::password(password)?;
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        // SQLite's write transaction already runs these one at a time; on PostgreSQL two
+        // first-run forms at once would each count no agents without this lock.
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("LOCK TABLE agents IN SHARE ROW EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agents")
+            .fetch_one(&mut *tx)
+            .await?;
+        if existing > 0 {
+            return Ok(None);
+        }
+        let staff = Staff {
+            email,
+            name,
+            role: Role::Admin,
+            reports_to: None,
+        };
+        let hash = secrets::hash_password(password);
+        let agent = insert_agent(&mut tx, &now, staff, Some(hash), Actor::System).await?;
+        tx.commit().await?;
+        Ok(Some(agent))
+    }
 }

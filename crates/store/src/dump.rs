@@ -76,6 +76,7 @@ pub const TABLES: &[Table] = &[
     table("two_factor"),
     table("recovery_codes"),
     table("pending_sign_ins"),
+    table("agent_links"),
 ];
 
 /// Tables that belong to the database rather than the workspace: the target of an import has

@@ -9,6 +9,7 @@
 //! Errors: functions here return [`StoreError`]; the web layer turns it into HTTP responses and
 //! the command line into sentences.
 
+pub mod agent_links;
 pub mod agents;
 pub mod auth;
 pub mod calls;
@@ -22,6 +23,7 @@ pub mod dump;
 mod error;
 pub mod escalations;
 pub mod events;
+pub mod handover;
 pub mod health;
 pub mod inbox;
 pub mod jobs;

@@ -14,6 +14,14 @@ impl Store {
         )
     }
 
+    /// The workspace's name, as agents and customers read it.
+    pub async fn workspace_name(&self) -> StoreResult<String> {
+        Ok(self
+            .setting(crate::agent_links::WORKSPACE_NAME_SETTING)
+            .await?
+            .unwrap_or_else(|| crate::agent_links::DEFAULT_WORKSPACE_NAME.to_owned()))
+    }
+
     pub async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

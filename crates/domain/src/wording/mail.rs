@@ -25,6 +25,38 @@ pub struct SignInLink<'a> {
 /// The subject of the sign-in link mail.
 pub const SIGN_IN_LINK_SUBJECT: &str = "Your sign-in link";
 
+/// An invitation to join the workspace as an agent: a link to choose a password.
+#[derive(Template)]
+#[template(path = "mail/agent_invite.txt")]
+pub struct AgentInvite<'a> {
+    pub first_name: &'a str,
+    /// The admin who sent it.
+    pub inviter: &'a str,
+    pub workspace: &'a str,
+    pub email: &'a str,
+    pub link: &'a str,
+    pub days: i64,
+}
+
+/// The subject of an invitation.
+pub fn agent_invite_subject(workspace: &str) -> String {
+    format!("You are invited to {workspace}")
+}
+
+/// A link to choose a new password, mailed on request from the sign-in page.
+#[derive(Template)]
+#[template(path = "mail/password_reset.txt")]
+pub struct PasswordReset<'a> {
+    pub first_name: &'a str,
+    pub workspace: &'a str,
+    pub email: &'a str,
+    pub link: &'a str,
+    pub minutes: i64,
+}
+
+/// The subject of a password reset mail.
+pub const PASSWORD_RESET_SUBJECT: &str = "Choose a new password";
+
 /// The subject of our mail on a ticket: the ticket's subject as a reply, with its number so
 /// a reply finds its way back even without threading headers.
 pub fn reply_subject(subject: &str, ticket_id: i64) -> String {

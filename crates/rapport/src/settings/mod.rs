@@ -1,11 +1,13 @@
-//! Workspace settings: the timings of the problem lifecycle, and whether every agent must sign
-//! in with two factors. Admins change them.
+//! Workspace settings: its name, the timings of the problem lifecycle, and whether every agent
+//! must sign in with two factors. Admins change them here or on `/admin/settings`, through
+//! the same [`apply`].
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json};
 use axum::extract::State;
-use rapport_domain::{Role, schedule, two_factor};
+use rapport_domain::{Actor, Role, schedule, two_factor, validate};
+use rapport_store::agent_links::WORKSPACE_NAME_SETTING;
 use rapport_store::events::change;
 use rapport_store::lifecycle::{RESOLUTION_CHECK_INS, WAITING_CHECK_INS};
 use serde::{Deserialize, Serialize};
@@ -20,24 +22,27 @@ pub fn router() -> OpenApiRouter<App> {
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
+    /// The workspace's name, as agents and customers read it in mail (default "Rapport").
+    pub workspace_name: String,
     /// Business days of customer silence after which the agent gets a check-in task, while the
     /// problem is open (default 2 and 5).
-    waiting_check_in_business_days: Vec<i64>,
+    pub waiting_check_in_business_days: Vec<i64>,
     /// Days after a proposed resolution on which the customer gets a gentle check-in; after the
     /// last, the problem is resolved unconfirmed (default 3 and 7).
-    resolution_check_in_days: Vec<i64>,
+    pub resolution_check_in_days: Vec<i64>,
     /// Every agent signs in with a code from an authenticator app after the password; those
     /// who have not set it up must do so at their next sign-in (default false). API tokens are
     /// not affected.
-    require_two_factor: bool,
+    pub require_two_factor: bool,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsChange {
-    waiting_check_in_business_days: Option<Vec<i64>>,
-    resolution_check_in_days: Option<Vec<i64>>,
-    require_two_factor: Option<bool>,
+    pub workspace_name: Option<String>,
+    pub waiting_check_in_business_days: Option<Vec<i64>>,
+    pub resolution_check_in_days: Option<Vec<i64>>,
+    pub require_two_factor: Option<bool>,
 }
 
 async fn days(app: &App, setting: schedule::DaysSetting) -> ApiResult<Vec<i64>> {
@@ -53,11 +58,17 @@ fn check(field: &str, days: &[i64]) -> ApiResult<String> {
 #[utoipa::path(get, path = "/api/v1/settings", tag = "settings", security(("bearer" = [])),
     responses((status = 200, body = Settings)))]
 pub async fn show_settings(State(app): State<App>, _auth: AuthAgent) -> ApiResult<Json<Settings>> {
-    Ok(Json(Settings {
-        waiting_check_in_business_days: days(&app, WAITING_CHECK_INS).await?,
-        resolution_check_in_days: days(&app, RESOLUTION_CHECK_INS).await?,
+    Ok(Json(current(&app).await?))
+}
+
+/// The settings in force.
+pub async fn current(app: &App) -> ApiResult<Settings> {
+    Ok(Settings {
+        workspace_name: app.store.workspace_name().await?,
+        waiting_check_in_business_days: days(app, WAITING_CHECK_INS).await?,
+        resolution_check_in_days: days(app, RESOLUTION_CHECK_INS).await?,
         require_two_factor: app.store.two_factor_required().await?,
-    }))
+    })
 }
 
 /// Change the lifecycle timings (they apply to timers scheduled from now on) or require
@@ -71,6 +82,19 @@ pub async fn update_settings(
     Json(input): Json<SettingsChange>,
 ) -> ApiResult<Json<Settings>> {
     auth.require(Role::Admin, "Changing workspace settings")?;
+    apply(&app, auth.actor(), input).await?;
+    show_settings(State(app), auth).await
+}
+
+/// Checks and writes a change of settings, with one event holding each changed setting before
+/// and after; nothing is written when nothing changes.
+pub async fn apply(app: &App, actor: Actor, input: SettingsChange) -> ApiResult<()> {
+    let name = input
+        .workspace_name
+        .as_deref()
+        .map(|name| validate::line("workspace_name", name, validate::MAX_NAME_CHARS))
+        .transpose()
+        .map_err(|invalid| ApiError::invalid(format!("{}.", invalid.message)))?;
     let waiting = input
         .waiting_check_in_business_days
         .as_deref()
@@ -89,7 +113,7 @@ pub async fn update_settings(
         (RESOLUTION_CHECK_INS, resolution),
     ] {
         let Some(value) = value else { continue };
-        let before = days(&app, setting).await?;
+        let before = days(app, setting).await?;
         let after = schedule::days(setting, Some(&value));
         if before != after {
             changes.insert(setting.0.to_owned(), change(before, after));
@@ -109,10 +133,17 @@ pub async fn update_settings(
             ));
         }
     }
+    if let Some(name) = name {
+        let before = app.store.workspace_name().await?;
+        if before != name {
+            changes.insert(WORKSPACE_NAME_SETTING.to_owned(), change(before, &name));
+            values.push((WORKSPACE_NAME_SETTING, name));
+        }
+    }
     if !values.is_empty() {
         app.store
-            .update_settings(auth.actor(), &values, changes.into())
+            .update_settings(actor, &values, changes.into())
             .await?;
     }
-    show_settings(State(app), auth).await
+    Ok(())
 }

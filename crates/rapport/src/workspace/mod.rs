@@ -6,10 +6,12 @@
 
 mod account;
 mod customer;
+mod first_run;
 mod handling;
 mod inbox;
 mod live;
 mod panel;
+mod password;
 mod relationship;
 mod reply;
 mod sign_in;
@@ -31,6 +33,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/sign-in/code"),
     ("POST", "/sign-in/code"),
     ("POST", "/sign-out"),
+    ("GET", "/setup"),
+    ("POST", "/setup"),
+    ("GET", "/password/forgot"),
+    ("POST", "/password/forgot"),
+    ("GET", "/password/{token}"),
+    ("POST", "/password/{token}"),
     ("GET", "/account"),
     ("POST", "/account/sessions/end-others"),
     ("POST", "/account/password"),
@@ -66,6 +74,18 @@ pub fn router() -> Router<App> {
             get(two_factor::code_page).post(two_factor::submit_code),
         )
         .route("/sign-out", post(sign_in::sign_out))
+        .route(
+            "/setup",
+            get(first_run::setup_page).post(first_run::create_first_admin),
+        )
+        .route(
+            "/password/forgot",
+            get(password::forgot_page).post(password::send_reset),
+        )
+        .route(
+            "/password/{token}",
+            get(password::password_page).post(password::set_password),
+        )
         .route("/account", get(account::show_account))
         .route(
             "/account/sessions/end-others",
