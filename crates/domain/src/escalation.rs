@@ -160,7 +160,10 @@ mod tests {
     #[test]
     fn a_reporting_line_cannot_be_made_into_a_circle() {
         let staff = staff();
-        assert!(staff.would_loop(3, 4), "3's own report cannot become 3's boss");
+        assert!(
+            staff.would_loop(3, 4),
+            "3's own report cannot become 3's boss"
+        );
         assert!(staff.would_loop(2, 4), "nor someone further down");
         assert!(staff.would_loop(4, 4), "nobody reports to themselves");
         assert!(!staff.would_loop(4, 2), "a boss further up is fine");

@@ -5,8 +5,8 @@
 use crate::app::App;
 use crate::error::ApiError;
 use crate::{
-    admin, agents, audit, coach, customers, healthz, inbound, insight, openapi, organizations, pages,
-    portal, promises, public, session, settings, tasks, teams, tickets, tokens, two_factor,
+    admin, agents, audit, coach, customers, healthz, inbound, insight, openapi, organizations,
+    pages, portal, promises, public, session, settings, tasks, teams, tickets, tokens, two_factor,
     workspace,
 };
 use axum::Router;

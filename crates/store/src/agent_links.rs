@@ -39,7 +39,11 @@ pub struct LinkFor {
 impl Store {
     /// Creates an agent without a password and mails them an invitation to choose one. Until
     /// they do, nobody can sign in as them.
-    pub async fn invite_agent(&self, invitation: Invitation<'_>, actor: Actor) -> StoreResult<Agent> {
+    pub async fn invite_agent(
+        &self,
+        invitation: Invitation<'_>,
+        actor: Actor,
+    ) -> StoreResult<Agent> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let agent = insert_agent(&mut tx, &now, invitation.staff, None, actor).await?;
@@ -66,7 +70,10 @@ impl Store {
         if crate::rows::opt_text(&row, "deactivated_at")?.is_some() {
             return Err(StoreError::Conflict {
                 code: "agent_deactivated",
-                message: format!("{} has been deactivated; an invitation would not let them in", agent.name),
+                message: format!(
+                    "{} has been deactivated; an invitation would not let them in",
+                    agent.name
+                ),
             });
         }
         if crate::rows::opt_text(&row, "password_hash")?.is_some() {

@@ -350,7 +350,12 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter()
-            .map(|row| Ok((agent_from(row)?, crate::rows::opt_text(row, "deactivated_at")?)))
+            .map(|row| {
+                Ok((
+                    agent_from(row)?,
+                    crate::rows::opt_text(row, "deactivated_at")?,
+                ))
+            })
             .collect()
     }
 
@@ -378,7 +383,10 @@ pub(crate) async fn active_agent(tx: &mut Tx, id: i64) -> StoreResult<Agent> {
     if crate::rows::opt_text(&row, "deactivated_at")?.is_some() {
         return Err(StoreError::Conflict {
             code: "agent_deactivated",
-            message: format!("{} has been deactivated; their account can no longer change", agent.name),
+            message: format!(
+                "{} has been deactivated; their account can no longer change",
+                agent.name
+            ),
         });
     }
     Ok(agent)

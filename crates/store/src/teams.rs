@@ -127,7 +127,12 @@ pub struct TeamChange {
 impl Store {
     /// Renames a team, sets its members or makes it restricted (or open), with one
     /// `team.updated` event saying what changed.
-    pub async fn update_team(&self, id: i64, change: TeamChange, actor: Actor) -> StoreResult<Team> {
+    pub async fn update_team(
+        &self,
+        id: i64,
+        change: TeamChange,
+        actor: Actor,
+    ) -> StoreResult<Team> {
         let name = change
             .name
             .as_deref()
@@ -155,7 +160,10 @@ impl Store {
             after.name = name;
         }
         if let Some(restricted) = change.restricted.filter(|r| *r != before.restricted) {
-            changes.insert("restricted".into(), events::change(before.restricted, restricted));
+            changes.insert(
+                "restricted".into(),
+                events::change(before.restricted, restricted),
+            );
             after.restricted = restricted;
         }
         if let Some(mut members) = change.member_ids {
@@ -176,7 +184,10 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
-                changes.insert("member_ids".into(), events::change(&before.member_ids, &members));
+                changes.insert(
+                    "member_ids".into(),
+                    events::change(&before.member_ids, &members),
+                );
                 after.member_ids = members;
             }
         }
@@ -206,12 +217,12 @@ impl Store {
 
 /// The teams an agent is in, by id.
 pub(crate) async fn teams_of(tx: &mut Tx, agent_id: i64) -> StoreResult<Vec<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT team_id FROM team_members WHERE agent_id = $1 ORDER BY team_id",
+    Ok(
+        sqlx::query_scalar("SELECT team_id FROM team_members WHERE agent_id = $1 ORDER BY team_id")
+            .bind(agent_id)
+            .fetch_all(&mut **tx)
+            .await?,
     )
-    .bind(agent_id)
-    .fetch_all(&mut **tx)
-    .await?)
 }
 
 /// Fails with a 422-style error unless every team exists.

@@ -50,7 +50,6 @@ struct InviteForm {
     team_ids: Vec<i64>,
 }
 
-
 async fn people(app: &App) -> PageResult<(Vec<Person>, Vec<Team>)> {
     let everyone = app.store.all_agents().await?;
     let teams = app.store.teams().await?;
@@ -268,7 +267,10 @@ pub async fn update_agent(
         .update_agent(id, change, Actor::Agent(signed_in.agent.id))
         .await
     {
-        Ok(agent) => Ok(back(&path, &format!("Saved the changes to {}.", agent.name))),
+        Ok(agent) => Ok(back(
+            &path,
+            &format!("Saved the changes to {}.", agent.name),
+        )),
         Err(error) => {
             let (status, message) = correctable(error)?;
             agent_page(&app, signed_in, id, status, None, Some(message)).await
@@ -294,7 +296,10 @@ pub async fn resend_invitation(
     {
         Ok(agent) => Ok(back(
             &path,
-            &format!("A new invitation is on its way to {}; earlier links no longer work.", agent.email),
+            &format!(
+                "A new invitation is on its way to {}; earlier links no longer work.",
+                agent.email
+            ),
         )),
         Err(error) => {
             let (status, message) = correctable(error)?;
@@ -326,7 +331,12 @@ pub async fn deactivate_agent(
     };
     match app
         .store
-        .deactivate_agent(id, hand_to, &fields.text("note"), Actor::Agent(signed_in.agent.id))
+        .deactivate_agent(
+            id,
+            hand_to,
+            &fields.text("note"),
+            Actor::Agent(signed_in.agent.id),
+        )
         .await
     {
         Ok(moved) => {
@@ -339,7 +349,9 @@ pub async fn deactivate_agent(
                 + moved.reports.len();
             Ok(back(
                 &path,
-                &format!("Deactivated. {count} open item(s) were handed over; their sessions and tokens no longer work."),
+                &format!(
+                    "Deactivated. {count} open item(s) were handed over; their sessions and tokens no longer work."
+                ),
             ))
         }
         Err(error) => {

@@ -51,7 +51,10 @@ pub fn router() -> Router<App> {
             "/admin/agents/{id}/deactivate",
             post(agents::deactivate_agent),
         )
-        .route("/admin/teams", get(teams::list_teams).post(teams::create_team))
+        .route(
+            "/admin/teams",
+            get(teams::list_teams).post(teams::create_team),
+        )
         .route(
             "/admin/teams/{id}",
             get(teams::show_team).post(teams::update_team),
@@ -132,7 +135,9 @@ fn id_in(name: &str, value: &str) -> PageResult<i64> {
     value.trim().parse().map_err(|_| {
         PageError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            format!("The form's choice for {name} could not be read. Reload the page and try again."),
+            format!(
+                "The form's choice for {name} could not be read. Reload the page and try again."
+            ),
         )
     })
 }

@@ -69,7 +69,11 @@ pub async fn update_settings(
     admin_only(&signed_in)?;
     let fields = Fields::new(fields);
     let change = days_in(&fields, "waiting", "Check-ins while we wait").and_then(|waiting| {
-        let resolution = days_in(&fields, "resolution", "Check-ins after a proposed resolution")?;
+        let resolution = days_in(
+            &fields,
+            "resolution",
+            "Check-ins after a proposed resolution",
+        )?;
         Ok(SettingsChange {
             workspace_name: Some(fields.text("workspace_name")),
             waiting_check_in_business_days: Some(waiting),

@@ -89,7 +89,10 @@ pub async fn create_team(
         )
         .await;
     match created {
-        Ok(team) => Ok(back("/admin/teams", &format!("Created the team {}.", team.name))),
+        Ok(team) => Ok(back(
+            "/admin/teams",
+            &format!("Created the team {}.", team.name),
+        )),
         Err(error) => {
             let (status, message) = correctable(error)?;
             teams_page(&app, signed_in, status, None, Some(message)).await

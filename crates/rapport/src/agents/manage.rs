@@ -102,7 +102,9 @@ pub async fn update_agent(
         reports_to: input.reports_to_id,
         team_ids: input.team_ids,
     };
-    Ok(Json(app.store.update_agent(id, change, auth.actor()).await?))
+    Ok(Json(
+        app.store.update_agent(id, change, auth.actor()).await?,
+    ))
 }
 
 /// What an agent carries now, which would move if they left: open tickets, the customers and

@@ -66,7 +66,8 @@ pub async fn create_first_admin(
     if !form_token_matches(&headers, form.csrf.as_deref()) {
         return Ok(refuse(
             StatusCode::FORBIDDEN,
-            "This form had expired or did not come from this site; please fill it in again.".to_owned(),
+            "This form had expired or did not come from this site; please fill it in again."
+                .to_owned(),
         ));
     }
     if form.password != form.repeat {
@@ -96,6 +97,7 @@ pub async fn create_first_admin(
         .create_session(agent.id, SignInVia::Workspace)
         .await?;
     let cookie = session_cookie(&app, &headers, COOKIE, &session, SESSION_IDLE_SECONDS);
-    let next = "/admin/agents?done=Welcome!%20You%20are%20the%20admin.%20Invite%20your%20team%20below.";
+    let next =
+        "/admin/agents?done=Welcome!%20You%20are%20the%20admin.%20Invite%20your%20team%20below.";
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response())
 }

@@ -4,9 +4,7 @@
 //! signed in, through their second factor if they have one.
 
 use crate::app::App;
-use crate::pages::{
-    PageResult, form_token, form_token_matches, render, render_with, with_cookie,
-};
+use crate::pages::{PageResult, form_token, form_token_matches, render, render_with, with_cookie};
 use crate::session::{COOKIE, session_cookie};
 use askama::Template;
 use axum::extract::{Form, Path, State};
@@ -163,7 +161,9 @@ pub async fn set_password(
         }
         Err(error) => return Err(error.into()),
     };
-    if let Some(second_step) = super::two_factor::after_password(&app, &headers, &agent, "/").await? {
+    if let Some(second_step) =
+        super::two_factor::after_password(&app, &headers, &agent, "/").await?
+    {
         return Ok(second_step);
     }
     let session = app
@@ -224,7 +224,9 @@ pub async fn send_reset(
             &ForgotPage {
                 form_token: token,
                 sent_to: None,
-                error: Some("That is not an email address; enter the address you sign in with.".to_owned()),
+                error: Some(
+                    "That is not an email address; enter the address you sign in with.".to_owned(),
+                ),
             },
         );
         return Ok(with_cookie(page, cookie));

@@ -102,12 +102,23 @@ enum Names {
     Asset,
     /// A new customer, for the erasure (it is used up).
     NewCustomer,
+    /// A new agent, for changes and deactivation (which would spoil the callers).
+    NewAgent,
+    /// A new open team with nobody in it, for changes that rewrite its members.
+    NewTeam,
+    /// A new invitation link (the token in the mail).
+    AgentLink,
 }
 
 impl Names {
     fn objects(self) -> &'static [Object] {
         match self {
-            Names::Nothing | Names::Asset | Names::NewCustomer => &[Object::Own],
+            Names::Nothing
+            | Names::Asset
+            | Names::NewCustomer
+            | Names::NewAgent
+            | Names::NewTeam
+            | Names::AgentLink => &[Object::Own],
             Names::Token => &[Object::Own, Object::Other],
             _ => &[Object::Own, Object::Other, Object::Restricted],
         }
@@ -239,6 +250,10 @@ const SUPERVISORS: &str = "401 401 403 403 ok ok";
 const ADMINS: &str = "401 401 403 403 403 ok";
 /// Workspace pages: strangers and customers are sent to sign in.
 const PAGE: &str = "signin signin ok ok ok ok";
+/// Everyone is sent to the workspace's sign-in page.
+const SIGN_IN: &str = "signin signin signin signin signin signin";
+/// Administration pages: strangers sign in, agents who are not admins are refused.
+const ADMIN_PAGE: &str = "signin signin 403 403 403 ok";
 const PAGE_TICKET: &str = "signin signin ok ok/ok/403 ok/ok/403 ok";
 /// Portal pages: only the signed-in customer, and only their own requests.
 const PORTAL: &str = "portal ok portal portal portal portal";
@@ -312,6 +327,17 @@ fn table() -> Vec<Row> {
         row("GET", "/api/v1/teams/{id}/coaching", Team, 200, SUPERVISORS),
         row("GET", "/api/v1/agents", Nothing, 200, AGENTS),
         row("GET", "/api/v1/agents/me", Nothing, 200, AGENTS),
+        // Running the team: admins only.
+        row("POST", "/api/v1/agents", Nothing, 201, ADMINS)
+            .json(r#"{"email": "invitee{n}@rapport.test", "name": "Ivy Invitee"}"#),
+        row("PATCH", "/api/v1/agents/{id}", NewAgent, 200, ADMINS).json(r#"{"name": "Nia Renamed"}"#),
+        // Every matrix agent has a password: a new invitation is refused.
+        row("POST", "/api/v1/agents/{id}/invitation", Agent, 200, "401 401 403 403 403 409"),
+        row("GET", "/api/v1/agents/{id}/work", Agent, 200, ADMINS),
+        row("POST", "/api/v1/agents/{id}/deactivate", NewAgent, 200, ADMINS)
+            .json(r#"{"hand_to_id": {me}, "note": "Over to me."}"#),
+        row("PATCH", "/api/v1/teams/{id}", NewTeam, 200, ADMINS)
+            .json(r#"{"name": "Renamed {n}", "restricted": false}"#),
         row("GET", "/api/v1/agents/{id}/coaching", Agent, 200,
             "401 401 ok/403/ok ok/403/403 ok ok"),
         row("POST", "/api/v1/coach/reply", Ticket, 200, TICKET)
@@ -384,8 +410,40 @@ fn table() -> Vec<Row> {
             "?q=retention",
         ]),
         row("GET", "/sign-in", Nothing, 200, PUBLIC),
+        // First run is over once agents exist: everyone is sent to sign in.
+        row("GET", "/setup", Nothing, 303, SIGN_IN),
+        row("POST", "/setup", Nothing, 303, SIGN_IN).sign_in_form(
+            "name=Eve Early&email=eve@rapport.test&password=a long enough password&repeat=a long enough password",
+        ),
+        // Password by mail: the link is the credential; the form says the same for anyone.
+        row("GET", "/password/forgot", Nothing, 200, PUBLIC),
+        row("POST", "/password/forgot", Nothing, 200, PUBLIC).sign_in_form("email=mo@rapport.test"),
+        row("GET", "/password/{token}", AgentLink, 200, PUBLIC),
+        row("POST", "/password/{token}", AgentLink, 303, PUBLIC).sign_in_form(
+            "password=marmalade under the lighthouse&repeat=marmalade under the lighthouse",
+        ),
+        // Administration pages: admins only.
+        row("GET", "/admin", Nothing, 303, ADMIN_PAGE),
+        row("GET", "/admin/agents", Nothing, 200, ADMIN_PAGE),
+        row("POST", "/admin/agents", Nothing, 303, ADMIN_PAGE)
+            .form("name=Ivy Invitee&email=page-invitee{n}@rapport.test&role=agent"),
+        row("GET", "/admin/agents/{id}", Agent, 200, ADMIN_PAGE),
+        row("POST", "/admin/agents/{id}", NewAgent, 303, ADMIN_PAGE)
+            .form("name=Nia Renamed&role=agent&reports_to="),
+        row("POST", "/admin/agents/{id}/invitation", Agent, 303, "signin signin 403 403 403 409")
+            .form(""),
+        row("POST", "/admin/agents/{id}/deactivate", NewAgent, 303, ADMIN_PAGE)
+            .form("hand_to={me}&note=Over to me."),
+        row("GET", "/admin/teams", Nothing, 200, ADMIN_PAGE),
+        row("POST", "/admin/teams", Nothing, 303, ADMIN_PAGE).form("name=Page team {n}"),
+        row("GET", "/admin/teams/{id}", Team, 200, ADMIN_PAGE),
+        row("POST", "/admin/teams/{id}", NewTeam, 303, ADMIN_PAGE).form("name=Renamed page team {n}"),
+        row("GET", "/admin/settings", Nothing, 200, ADMIN_PAGE),
+        row("POST", "/admin/settings", Nothing, 303, ADMIN_PAGE)
+            .form("workspace_name=Rapport&waiting=2, 5&resolution=3, 7"),
+        row("GET", "/admin/audit", Nothing, 200, ADMIN_PAGE).query(&["", "?action=agent."]),
         // The code step without a sign-in waiting: back to the password.
-        row("GET", "/sign-in/code", Nothing, 303, "signin signin signin signin signin signin"),
+        row("GET", "/sign-in/code", Nothing, 303, SIGN_IN),
         row("POST", "/sign-in/code", Nothing, 401, PUBLIC).sign_in_form("code=000000"),
         // The agent's own account: a wrong code or password changes nothing.
         row("GET", "/account", Nothing, 200, PAGE),
@@ -399,7 +457,7 @@ fn table() -> Vec<Row> {
         row("POST", "/account/tokens/{id}/revoke", Token, 303,
             "signin signin ok/404 ok/404 ok/404 ok").form(""),
         // Signing out ends at the sign-in page, signed in or not.
-        row("POST", "/sign-out", Nothing, 303, "signin signin signin signin signin signin")
+        row("POST", "/sign-out", Nothing, 303, SIGN_IN)
             .form("")
             .last(),
         row("GET", "/tickets/{id}", Ticket, 200, PAGE_TICKET),
@@ -1037,6 +1095,49 @@ impl World {
             Names::PortalLink => {
                 let link = store.portal_link_for(side.email).await.expect("a link");
                 return link.rsplit('/').next().expect("token").to_owned();
+            }
+            Names::NewAgent => {
+                let n = self.next();
+                store
+                    .create_agent(
+                        NewAgent {
+                            email: &format!("new{n}@rapport.test"),
+                            name: "Nia New",
+                            role: Role::Agent,
+                            reports_to: None,
+                            password: Some(PASSWORD),
+                        },
+                        Actor::System,
+                    )
+                    .await
+                    .expect("agent")
+                    .id
+            }
+            Names::NewTeam => {
+                let n = self.next();
+                store
+                    .create_team(&format!("New team {n}"), &[], false, Actor::System)
+                    .await
+                    .expect("team")
+                    .id
+            }
+            Names::AgentLink => {
+                let n = self.next();
+                let email = format!("linked{n}@rapport.test");
+                let invitation = rapport_store::agent_links::Invitation {
+                    staff: rapport_store::agents::Staff {
+                        email: &email,
+                        name: "Lin Linked",
+                        role: Role::Agent,
+                        reports_to: None,
+                    },
+                    team_ids: &[],
+                };
+                store
+                    .invite_agent(invitation, Actor::System)
+                    .await
+                    .expect("invited");
+                return crate::admin::mailed_link(&self.app, &email, "/password/").await;
             }
         };
         id.to_string()
