@@ -51,6 +51,10 @@ test("the workspace and the portal have no serious accessibility faults", async 
   await customer.goto(`${base}/portal`);
   await check(customer, "/portal (signed out)");
   await signIn(agent, base, "sam@rapport.test", "sam-browser-2026");
+  const admin = await (await browser.newContext({ viewport: DESKTOP, bypassCSP: true })).newPage();
+  await admin.goto(`${base}/password/forgot`);
+  await check(admin, "/password/forgot");
+  await signIn(admin, base, "maya@rapport.test", "maya-browser-2026");
   await customer.goto(link);
   await Promise.all([customer.waitForURL(`${base}/portal`), customer.click("button[type=submit]")]);
 
@@ -60,6 +64,11 @@ test("the workspace and the portal have no serious accessibility faults", async 
     for (const path of ["/", "/?view=waiting_on_us", `/tickets/${ticket.id}`, `/customers/${ticket.customer_id}`, "/tasks"]) {
       await agent.goto(base + path);
       await check(agent, path);
+    }
+    for (const path of ["/admin/agents", `/admin/agents/${ticket.assignee_id ?? 1}`, "/admin/teams", "/admin/settings", "/admin/audit"]) {
+      await admin.setViewportSize(viewport);
+      await admin.goto(base + path);
+      await check(admin, path);
     }
     for (const path of ["/portal", `/portal/tickets/${ticket.id}`, "/portal/tickets/new", "/portal/letter"]) {
       await customer.goto(base + path);

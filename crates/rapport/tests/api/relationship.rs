@@ -1069,7 +1069,7 @@ async fn admins_set_the_lifecycle_timings() {
     let (_, defaults) = app.api().get("/api/v1/settings").await;
     assert_eq!(
         defaults,
-        json!({"waiting_check_in_business_days": [2, 5], "resolution_check_in_days": [3, 7], "require_two_factor": false})
+        json!({"workspace_name": "Rapport", "waiting_check_in_business_days": [2, 5], "resolution_check_in_days": [3, 7], "require_two_factor": false})
     );
 
     let (status, body) = app
