@@ -66,9 +66,19 @@ test("an agent leaves and their open work is handed to a colleague, nothing orph
   });
   await api("PATCH", `/api/v1/tickets/${ticket.id}`, { assignee_id: sam.id });
   await api("PATCH", `/api/v1/customers/${ticket.customer_id}`, { owner_id: sam.id });
-  await api("POST", "/api/v1/promises", {
-    ticket_id: ticket.id, kind: "other", what: "Send the corrected invoice", due_at: "2030-01-10T10:00:00Z",
-  });
+  // Sam promises something himself, from his own signed-in browser.
+  const samPage = await openPage(browser, DESKTOP);
+  await signIn(samPage, base, "sam@rapport.test", "sam-browser-2026");
+  const made = await samPage.evaluate(async (ticketId) => {
+    const csrf = document.querySelector("meta[name=csrf-token]").content;
+    const response = await fetch("/api/v1/promises", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ ticket_id: ticketId, kind: "other", what: "Send the corrected invoice", due_at: "2030-01-10T10:00:00Z" }),
+    });
+    return response.json();
+  }, ticket.id);
+  assert.equal(made.agent_id, sam.id);
   const before = await api("GET", `/api/v1/agents/${sam.id}/work`);
   assert.equal(before.tickets.length, 1);
 
@@ -96,7 +106,10 @@ test("an agent leaves and their open work is handed to a colleague, nothing orph
   const customer = await api("GET", `/api/v1/customers/${ticket.customer_id}`);
   assert.equal(customer.owner_id, priya.id);
   const promises = await api("GET", `/api/v1/customers/${ticket.customer_id}/promises`);
-  assert.ok(promises.items.every((p) => p.status !== "open" || p.agent_id === priya.id));
+  assert.equal(promises.items.find((p) => p.id === made.id).agent_id, priya.id);
+  // Sam's browser is signed out.
+  await samPage.goto(`${base}/`);
+  assert.match(samPage.url(), /\/sign-in/);
   const priyaWork = await api("GET", `/api/v1/agents/${priya.id}/work`);
   assert.ok(priyaWork.tickets.some((t) => t.id === ticket.id));
   const left = (await api("GET", "/api/v1/agents")).items;
