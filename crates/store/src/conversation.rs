@@ -230,6 +230,112 @@ impl Store {
     }
 }
 
+/// How an agent opens a ticket in the workspace.
+pub enum Opening<'a> {
+    /// The customer called: what they asked for (their first message, by phone), and the
+    /// call itself when it is logged in the same step.
+    Phone {
+        words: &'a str,
+        call: Option<PhoneCall<'a>>,
+    },
+    /// We write first: a mail to the customer, as our first message.
+    Email { body: &'a str },
+    /// For the team only: an internal note.
+    Note { body: &'a str },
+}
+
+/// A call logged as the ticket opens.
+pub struct PhoneCall<'a> {
+    pub direction: crate::calls::CallDirection,
+    pub started_at: &'a str,
+    pub duration_seconds: i64,
+    pub summary: &'a str,
+}
+
+/// A ticket an agent opens for a customer, assigned to that agent.
+pub struct AgentTicket<'a> {
+    pub subject: &'a str,
+    pub customer: CustomerRef<'a>,
+    pub opening: Opening<'a>,
+    pub priority: rapport_domain::Priority,
+    pub tags: &'a [String],
+}
+
+impl Store {
+    /// Opens a ticket for a customer from the workspace, assigned to the agent who opens it:
+    /// a phone request (with the call logged), a mail we send first, or a note. One
+    /// transaction: the customer (created if the address is new), the ticket, its first
+    /// message with what follows from it (a mail queued, check-ins), the call.
+    pub async fn open_ticket_as_agent(
+        &self,
+        new: AgentTicket<'_>,
+        agent_id: i64,
+    ) -> StoreResult<Ticket> {
+        let actor = Actor::Agent(agent_id);
+        let (channel, body) = match &new.opening {
+            Opening::Phone { words, .. } => (Channel::Phone, *words),
+            Opening::Email { body } => (Channel::Email, *body),
+            Opening::Note { body } => (Channel::Note, *body),
+        };
+        let fields = NewTicket {
+            subject: new.subject,
+            body,
+            customer: new.customer,
+            channel,
+            priority: new.priority,
+            tags: new.tags,
+        };
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        ensure_agent(&mut tx, "assignee_id", agent_id).await?;
+        let (mut ticket, body) = insert_ticket(&mut tx, &now, &fields, actor).await?;
+        sqlx::query("UPDATE tickets SET assignee_id = $1 WHERE id = $2")
+            .bind(agent_id)
+            .bind(ticket.id)
+            .execute(&mut *tx)
+            .await?;
+        ticket.assignee_id = Some(agent_id);
+        let (author, visibility) = match new.opening {
+            Opening::Phone { .. } => (Actor::Customer(ticket.customer_id), Visibility::Public),
+            Opening::Email { .. } => (actor, Visibility::Public),
+            Opening::Note { .. } => (actor, Visibility::Internal),
+        };
+        // The customer's words are the first message as with any request; our mail or
+        // note follows the `ticket.created` event as a message added, with what it does.
+        if let Actor::Customer(_) = author {
+            let message =
+                insert_message(&mut tx, &now, ticket.id, author, channel, visibility, &body)
+                    .await?;
+            record_created(&mut tx, &now, &ticket, Some(message.id), actor).await?;
+        } else {
+            record_created(&mut tx, &now, &ticket, None, actor).await?;
+            add_message_in(&mut tx, &now, ticket.id, author, channel, visibility, &body).await?;
+        }
+        if let Opening::Phone {
+            call: Some(call), ..
+        } = new.opening
+        {
+            crate::calls::log_call_in(
+                &mut tx,
+                &now,
+                crate::calls::NewCall {
+                    ticket_id: ticket.id,
+                    agent_id,
+                    direction: call.direction,
+                    started_at: call.started_at,
+                    duration_seconds: call.duration_seconds,
+                    summary: call.summary,
+                    agreed: None,
+                },
+            )
+            .await?;
+        }
+        let ticket = load_ticket(&mut tx, ticket.id).await?;
+        tx.commit().await?;
+        Ok(ticket)
+    }
+}
+
 /// Opens a ticket inside the caller's transaction (see [`Store::create_ticket`]).
 pub(crate) async fn create_ticket_in(
     tx: &mut Tx,
@@ -237,6 +343,61 @@ pub(crate) async fn create_ticket_in(
     new: NewTicket<'_>,
     actor: Actor,
 ) -> StoreResult<(Ticket, Vec<Message>)> {
+    let (mut ticket, body) = insert_ticket(tx, now, &new, actor).await?;
+    let customer_id = ticket.customer_id;
+    let message = insert_message(
+        tx,
+        now,
+        ticket.id,
+        Actor::Customer(customer_id),
+        new.channel,
+        Visibility::Public,
+        &body,
+    )
+    .await?;
+    ticket.insight = message.insight.clone();
+    record_created(tx, now, &ticket, Some(message.id), actor).await?;
+    Ok((ticket, vec![message]))
+}
+
+/// The `ticket.created` event, naming the first message when it is the customer's.
+async fn record_created(
+    tx: &mut Tx,
+    now: &str,
+    ticket: &Ticket,
+    message_id: Option<i64>,
+    actor: Actor,
+) -> StoreResult<()> {
+    events::record(
+        tx,
+        now,
+        actor,
+        "ticket",
+        ticket.id,
+        "ticket.created",
+        json!({
+            "subject": change(None::<String>, &ticket.subject),
+            "customer_id": change(None::<i64>, ticket.customer_id),
+            "assignee_id": change(None::<i64>, ticket.assignee_id),
+            "priority": change(None::<String>, ticket.priority),
+            "conversation": change(None::<String>, ticket.conversation),
+            "problem": change(None::<String>, ticket.problem),
+            "channel": change(None::<String>, ticket.channel),
+            "tags": change(None::<Vec<String>>, &ticket.tags),
+            "message_id": change(None::<i64>, message_id),
+        }),
+    )
+    .await
+}
+
+/// The ticket's row and tags, its customer found or created; no message yet. Returns the
+/// ticket and the first message's text, checked.
+async fn insert_ticket(
+    tx: &mut Tx,
+    now: &str,
+    new: &NewTicket<'_>,
+    actor: Actor,
+) -> StoreResult<(Ticket, String)> {
     let subject = validate::line("subject", new.subject, validate::MAX_SUBJECT_CHARS)?;
     let body = validate::body(new.body)?;
     let tags = validate::tags(new.tags)?;
@@ -280,40 +441,10 @@ pub(crate) async fn create_ticket_in(
         .bind(now)
         .fetch_one(&mut **tx)
         .await?;
-    let mut ticket = ticket_from(&row, tags)?;
+    let ticket = ticket_from(&row, tags)?;
     // A new ticket has no tags to clear.
     insert_tags(tx, ticket.id, &ticket.tags).await?;
-    let message = insert_message(
-        tx,
-        now,
-        ticket.id,
-        Actor::Customer(customer_id),
-        new.channel,
-        Visibility::Public,
-        &body,
-    )
-    .await?;
-    ticket.insight = message.insight.clone();
-    events::record(
-        tx,
-        now,
-        actor,
-        "ticket",
-        ticket.id,
-        "ticket.created",
-        json!({
-            "subject": change(None::<String>, &ticket.subject),
-            "customer_id": change(None::<i64>, ticket.customer_id),
-            "priority": change(None::<String>, ticket.priority),
-            "conversation": change(None::<String>, ticket.conversation),
-            "problem": change(None::<String>, ticket.problem),
-            "channel": change(None::<String>, ticket.channel),
-            "tags": change(None::<Vec<String>>, &ticket.tags),
-            "message_id": change(None::<i64>, message.id),
-        }),
-    )
-    .await?;
-    Ok((ticket, vec![message]))
+    Ok((ticket, body))
 }
 
 /// Adds a message inside the caller's transaction (see [`Store::add_message`]).

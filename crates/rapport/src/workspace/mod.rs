@@ -10,6 +10,7 @@ mod first_run;
 mod handling;
 mod inbox;
 mod live;
+mod new_ticket;
 mod panel;
 mod password;
 mod relationship;
@@ -46,6 +47,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/account/two-factor"),
     ("POST", "/account/two-factor/confirm"),
     ("POST", "/account/two-factor/off"),
+    ("GET", "/tickets/new"),
+    ("POST", "/tickets"),
     ("GET", "/tickets/{id}"),
     ("POST", "/tickets/{id}/reply"),
     ("POST", "/tickets/{id}/assign"),
@@ -102,6 +105,8 @@ pub fn router() -> Router<App> {
             "/account/two-factor/off",
             post(account::turn_off_two_factor),
         )
+        .route("/tickets/new", get(new_ticket::new_ticket_page))
+        .route("/tickets", post(new_ticket::create_ticket))
         .route("/tickets/{id}", get(ticket::show_ticket))
         .route("/tickets/{id}/reply", post(reply::reply))
         .route("/tickets/{id}/assign", post(handling::assign))

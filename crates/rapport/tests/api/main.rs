@@ -20,6 +20,7 @@ mod healthz;
 mod jobs;
 mod matrix;
 mod openapi;
+mod opening;
 mod organizations;
 mod portal;
 mod relationship;

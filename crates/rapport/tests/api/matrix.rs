@@ -460,6 +460,10 @@ fn table() -> Vec<Row> {
         row("POST", "/sign-out", Nothing, 303, SIGN_IN)
             .form("")
             .last(),
+        row("GET", "/tickets/new", Customer, 200, PAGE).query(&["", "?customer={id}"]),
+        row("POST", "/tickets", Nothing, 303, PAGE).form(
+            "email=caller{n}@example.com&channel=note&subject=Called in&body=Asked about the invoice.&priority=normal",
+        ),
         row("GET", "/tickets/{id}", Ticket, 200, PAGE_TICKET),
         row("POST", "/tickets/{id}/reply", Ticket, 303, PAGE_TICKET)
             .form("body=Checked the logs.&visibility=internal"),
