@@ -230,6 +230,26 @@
         idle = setTimeout(() => tellComposing(false), 15000);
         reviewSoon();
       });
+      // Files dropped on the message join the file input, so they are sent with it.
+      const files = composer.querySelector("input[type=file]");
+      if (files) {
+        draft.addEventListener("dragover", (event) => {
+          if (event.dataTransfer?.types.includes("Files")) {
+            event.preventDefault();
+            composer.classList.add("dropping");
+          }
+        });
+        draft.addEventListener("dragleave", () => composer.classList.remove("dropping"));
+        draft.addEventListener("drop", (event) => {
+          if (!event.dataTransfer?.files.length) return;
+          event.preventDefault();
+          composer.classList.remove("dropping");
+          const all = new DataTransfer();
+          for (const file of files.files) all.items.add(file);
+          for (const file of event.dataTransfer.files) all.items.add(file);
+          files.files = all.files;
+        });
+      }
       draft.addEventListener("scroll", () => {
         const marks = document.getElementById("highlights");
         if (marks) marks.scrollTop = draft.scrollTop;

@@ -228,6 +228,128 @@ impl<T: DeserializeOwned + Send> FromRequest<App> for Submitted<T> {
     }
 }
 
+/// A form that may carry files (`multipart/form-data`), or a plain form without them: its
+/// text fields and its files, once its `csrf` field matched the session it came with (the
+/// agent's, or the customer's under `/portal`), as for [`Submitted`].
+pub struct WithFiles(pub Upload);
+
+/// A form's text fields and files.
+pub struct Upload {
+    pub fields: std::collections::HashMap<String, String>,
+    pub files: Vec<rapport_store::portal::UploadedFile>,
+}
+
+impl Upload {
+    /// A text field, or an empty text when the form did not have it.
+    pub fn field(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.fields.contains_key(name)
+    }
+}
+
+impl FromRequest<App> for WithFiles {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, app: &App) -> Result<Self, Response> {
+        let portal = request.uri().path().starts_with("/portal");
+        let session = if portal {
+            crate::portal::session_from(request.headers())
+        } else {
+            crate::session::session_from(request.headers())
+        };
+        let multipart = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("multipart/form-data"));
+        let upload = if multipart {
+            let form = axum::extract::Multipart::from_request(request, app)
+                .await
+                .map_err(|rejection| {
+                    PageError::new(rejection.status(), rejection.body_text()).into_response()
+                })?;
+            read_multipart(form)
+                .await
+                .map_err(IntoResponse::into_response)?
+        } else {
+            let Submitted(fields) =
+                Submitted::<Vec<(String, String)>>::from_request(request, app).await?;
+            return Ok(WithFiles(Upload {
+                fields: fields.into_iter().collect(),
+                files: Vec::new(),
+            }));
+        };
+        let Some(session) = session else {
+            return Err(expired(portal));
+        };
+        if upload.field("csrf") != crate::session::csrf_token(&session) {
+            return Err(PageError::forbidden(
+                "This form has expired or did not come from this site. Go back, reload the page and try again.",
+            )
+            .into_response());
+        }
+        Ok(WithFiles(upload))
+    }
+}
+
+async fn read_multipart(mut multipart: axum::extract::Multipart) -> PageResult<Upload> {
+    let unreadable = |error: axum::extract::multipart::MultipartError| {
+        PageError::new(
+            error.status(),
+            format!(
+                "The form could not be read ({}). If you attached large files, attach fewer or smaller ones (10 MB in all).",
+                error.body_text()
+            ),
+        )
+    };
+    let mut upload = Upload {
+        fields: std::collections::HashMap::new(),
+        files: Vec::new(),
+    };
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match field.file_name().map(str::to_owned) {
+            Some(filename) => {
+                let content_type = field
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_owned();
+                let data = field.bytes().await.map_err(unreadable)?;
+                // An empty file input still sends a part with no name and no bytes.
+                if !filename.is_empty() && !data.is_empty() {
+                    upload.files.push(rapport_store::portal::UploadedFile {
+                        filename: sanitize_filename(&filename),
+                        content_type,
+                        data: data.to_vec(),
+                    });
+                }
+            }
+            None => {
+                let value = field.text().await.map_err(unreadable)?;
+                upload.fields.insert(name, value);
+            }
+        }
+    }
+    Ok(upload)
+}
+
+/// Keeps the last path component and drops control characters.
+fn sanitize_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if clean.trim().is_empty() {
+        "attachment".to_owned()
+    } else {
+        clean
+    }
+}
+
+/// Files sent with a form: at most this much in all.
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
 /// Forms used before there is a session (the two sign-in forms) are protected by a
 /// double-submit token: a random value in a cookie and the same value in the form. Another
 /// site can make a browser post, but cannot read or set our cookie, so it cannot match it.

@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::config::SmtpConfig;
 use anyhow::Context;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, Message};
+use lettre::message::{Attachment, Mailbox, Message, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use rapport_store::mail_outbox::OutboundEmail;
@@ -101,10 +101,32 @@ fn build(mail: &OutboundEmail) -> anyhow::Result<Message> {
         let references: Vec<String> = mail.references.iter().map(|id| format!("<{id}>")).collect();
         builder = builder.references(references.join(" "));
     }
-    let mut message = builder
-        .header(ContentType::TEXT_PLAIN)
-        .body(mail.text.clone())
-        .context("could not build the mail")?;
+    let mut message = match (&mail.html, mail.attachments.is_empty()) {
+        (None, true) => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.text.clone()),
+        (html, _) => {
+            // The text and (when there is one) the HTML as alternatives, then the files.
+            let mut mixed = match html {
+                Some(html) => MultiPart::mixed().multipart(MultiPart::alternative_plain_html(
+                    mail.text.clone(),
+                    html.clone(),
+                )),
+                None => MultiPart::mixed().singlepart(SinglePart::plain(mail.text.clone())),
+            };
+            for file in &mail.attachments {
+                // A type we cannot state goes as plain bytes.
+                let content_type = ContentType::parse(&file.content_type)
+                    .or_else(|_| ContentType::parse("application/octet-stream"))
+                    .context("a file's content type")?;
+                mixed = mixed.singlepart(
+                    Attachment::new(file.filename.clone()).body(file.data.clone(), content_type),
+                );
+            }
+            builder.multipart(mixed)
+        }
+    }
+    .context("could not build the mail")?;
     if mail.automatic {
         // Written by the system (check-ins, surveys): tells other systems not to auto-reply.
         message.headers_mut().insert_raw(HeaderValue::new(

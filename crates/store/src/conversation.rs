@@ -184,6 +184,26 @@ impl Store {
         Ok(message)
     }
 
+    /// Adds a message with files (an agent's reply or note with attachments). A public reply's
+    /// mail carries the files.
+    pub async fn add_message_with_files(
+        &self,
+        ticket_id: i64,
+        author: Actor,
+        channel: Channel,
+        visibility: Visibility,
+        body: &str,
+        files: &[crate::portal::UploadedFile],
+    ) -> StoreResult<Message> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let message =
+            add_message_in(&mut tx, &now, ticket_id, author, channel, visibility, body).await?;
+        crate::portal::attach_all(&mut tx, &now, message.id, files).await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
     /// Adds a public reply whose email goes to these CC recipients instead of the ones the
     /// customer's last mail had: the agent removed (or added) someone.
     pub async fn add_reply_with_cc(

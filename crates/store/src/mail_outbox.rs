@@ -157,8 +157,20 @@ pub struct OutboundEmail {
     /// `support+t<ticket>@domain`: replies come back to the ticket.
     pub reply_to: String,
     pub text: String,
+    /// The same as HTML, for a message on a ticket (a mail program shows this part).
+    pub html: Option<String>,
+    /// The message's files, sent as attachments.
+    pub attachments: Vec<OutboundFile>,
     /// Set for messages the system wrote (check-ins, surveys): `Auto-Submitted: auto-generated`.
     pub automatic: bool,
+}
+
+/// A file attached to a mail we send.
+#[derive(Debug, Clone)]
+pub struct OutboundFile {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
 }
 
 impl Store {
@@ -219,6 +231,8 @@ impl Store {
                     in_reply_to: None,
                     references: vec![],
                     text,
+                    html: None,
+                    attachments: vec![],
                     automatic: true,
                 }));
             }
@@ -260,6 +274,31 @@ impl Store {
             .unwrap_or(("support", "rapport.localhost"));
         let subject = wording::reply_subject(&ticket.subject, ticket.id);
         let references: Vec<String> = earlier.iter().rev().take(20).rev().cloned().collect();
+        let portal_url = format!("{}/portal/tickets/{}", self.public_url(), ticket.id);
+        let files: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM attachments WHERE message_id = $1 ORDER BY id")
+                .bind(message_id)
+                .fetch_all(self.pool())
+                .await?;
+        let mut attachments = Vec::with_capacity(files.len());
+        for id in files {
+            let (info, data) = self.attachment(id).await?;
+            attachments.push(OutboundFile {
+                filename: info.filename,
+                content_type: info.content_type,
+                data,
+            });
+        }
+        let by_agent = message.author.kind == rapport_domain::AuthorKind::Agent;
+        let html = if by_agent {
+            wording::AgentReplyHtml {
+                html: &message.html,
+                portal_url: &portal_url,
+            }
+            .text()
+        } else {
+            message.html.clone()
+        };
         Ok(Some(OutboundEmail {
             job_id,
             message_id: Some(message_id),
@@ -271,17 +310,19 @@ impl Store {
             subject,
             in_reply_to: references.last().cloned(),
             references,
-            text: if message.author.kind == rapport_domain::AuthorKind::Agent {
+            text: if by_agent {
                 // Where the customer can follow the request, reply with files, or ask for a
                 // manager.
                 wording::AgentReply {
                     text: message.text.trim_end(),
-                    portal_url: &format!("{}/portal/tickets/{}", self.public_url(), ticket.id),
+                    portal_url: &portal_url,
                 }
                 .text()
             } else {
                 message.text
             },
+            html: Some(html),
+            attachments,
             automatic: message.author.kind == rapport_domain::AuthorKind::System,
         }))
     }

@@ -323,14 +323,15 @@ async fn insert_link(
     Ok(token)
 }
 
-/// A file a customer uploaded.
+/// A file sent with a form: a customer's on the portal, an agent's with a reply or a note.
 pub struct UploadedFile {
     pub filename: String,
     pub content_type: String,
     pub data: Vec<u8>,
 }
 
-async fn attach_all(
+/// Attaches every file to a message, inside the caller's transaction.
+pub(crate) async fn attach_all(
     tx: &mut crate::Tx,
     now: &str,
     message_id: i64,

@@ -13,6 +13,16 @@ pub struct AgentReply<'a> {
     pub portal_url: &'a str,
 }
 
+/// The HTML part of an agent's reply: the reply as safe HTML (the message's own, escaped and
+/// sanitized when it was written), then the same link as the text part's footer.
+#[derive(Template)]
+#[template(path = "mail/agent_reply.html")]
+pub struct AgentReplyHtml<'a> {
+    /// Already safe HTML.
+    pub html: &'a str,
+    pub portal_url: &'a str,
+}
+
 /// The portal sign-in link, mailed on request.
 #[derive(Template)]
 #[template(path = "mail/sign_in_link.txt")]

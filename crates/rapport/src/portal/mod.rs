@@ -25,7 +25,6 @@ use rapport_domain::Customer;
 pub const COOKIE: &str = "rapport_portal";
 
 /// Files a customer can attach to one message, in all.
-const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 
 /// Every route [`router`] serves, as (method, path); see `workspace::ROUTES`.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -61,12 +60,12 @@ pub fn router() -> Router<App> {
         .route("/portal/tickets/new", get(tickets::new_ticket_page))
         .route(
             "/portal/tickets",
-            post(tickets::open_ticket).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+            post(tickets::open_ticket).layer(DefaultBodyLimit::max(crate::pages::MAX_UPLOAD_BYTES)),
         )
         .route("/portal/tickets/{id}", get(tickets::show_ticket))
         .route(
             "/portal/tickets/{id}/reply",
-            post(tickets::reply).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+            post(tickets::reply).layer(DefaultBodyLimit::max(crate::pages::MAX_UPLOAD_BYTES)),
         )
         .route("/portal/tickets/{id}/not-fixed", post(tickets::not_fixed))
         .route("/portal/tickets/{id}/confirm", post(tickets::confirm))

@@ -5,14 +5,14 @@
 use super::PortalCustomer;
 use super::sign_in::SignInPage;
 use crate::app::App;
+use crate::pages::WithFiles;
 use crate::pages::{PageError, PageResult, Submitted, When, render, render_with};
 use askama::Template;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_domain::timeline::{self, Fact, Names, Reader};
 use rapport_domain::{ActorKind, AttachmentInfo, Problem, Ticket};
-use rapport_store::portal::UploadedFile;
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 
@@ -130,82 +130,11 @@ pub async fn new_ticket_page(me: PortalCustomer) -> PageResult {
     }))
 }
 
-/// A form sent as `multipart/form-data`: its text fields and its files.
-struct Upload {
-    fields: HashMap<String, String>,
-    files: Vec<UploadedFile>,
-}
-
-impl Upload {
-    fn field(&self, name: &str) -> String {
-        self.fields.get(name).cloned().unwrap_or_default()
-    }
-}
-
-/// Reads a multipart form and checks its CSRF token against the customer's session.
-async fn read_upload(me: &PortalCustomer, mut multipart: Multipart) -> PageResult<Upload> {
-    let unreadable = |error: axum::extract::multipart::MultipartError| {
-        PageError::new(
-            error.status(),
-            format!(
-                "The form could not be read ({}). If you attached large files, attach fewer or smaller ones (10 MB in all).",
-                error.body_text()
-            ),
-        )
-    };
-    let mut upload = Upload {
-        fields: HashMap::new(),
-        files: Vec::new(),
-    };
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        match field.file_name().map(str::to_owned) {
-            Some(filename) => {
-                let content_type = field
-                    .content_type()
-                    .unwrap_or("application/octet-stream")
-                    .to_owned();
-                let data = field.bytes().await.map_err(unreadable)?;
-                // An empty file input still sends a part with no name and no bytes.
-                if !filename.is_empty() && !data.is_empty() {
-                    upload.files.push(UploadedFile {
-                        filename: sanitize_filename(&filename),
-                        content_type,
-                        data: data.to_vec(),
-                    });
-                }
-            }
-            None => {
-                let value = field.text().await.map_err(unreadable)?;
-                upload.fields.insert(name, value);
-            }
-        }
-    }
-    if upload.field("csrf") != me.csrf {
-        return Err(PageError::forbidden(
-            "This form has expired or did not come from this site. Go back, reload the page and try again.",
-        ));
-    }
-    Ok(upload)
-}
-
-/// Keeps the last path component and drops control characters.
-fn sanitize_filename(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
-    if clean.trim().is_empty() {
-        "attachment".to_owned()
-    } else {
-        clean
-    }
-}
-
 pub async fn open_ticket(
     State(app): State<App>,
     me: PortalCustomer,
-    multipart: Multipart,
+    WithFiles(upload): WithFiles,
 ) -> PageResult<Response> {
-    let upload = read_upload(&me, multipart).await?;
     let (subject, body) = (upload.field("subject"), upload.field("body"));
     match app
         .store
@@ -396,10 +325,9 @@ pub async fn reply(
     State(app): State<App>,
     me: PortalCustomer,
     crate::pages::Id(id): crate::pages::Id,
-    multipart: Multipart,
+    WithFiles(upload): WithFiles,
 ) -> PageResult<Response> {
     app.store.portal_ticket(&me.customer, id).await?;
-    let upload = read_upload(&me, multipart).await?;
     app.store
         .add_portal_reply(id, me.customer.id, &upload.field("body"), &upload.files)
         .await?;

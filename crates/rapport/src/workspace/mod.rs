@@ -22,6 +22,7 @@ mod two_factor;
 
 use crate::app::App;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 /// Every page route [`router`] serves, as (method, path): the authorization matrix test
@@ -108,7 +109,10 @@ pub fn router() -> Router<App> {
         .route("/tickets/new", get(new_ticket::new_ticket_page))
         .route("/tickets", post(new_ticket::create_ticket))
         .route("/tickets/{id}", get(ticket::show_ticket))
-        .route("/tickets/{id}/reply", post(reply::reply))
+        .route(
+            "/tickets/{id}/reply",
+            post(reply::reply).layer(DefaultBodyLimit::max(crate::pages::MAX_UPLOAD_BYTES)),
+        )
         .route("/tickets/{id}/assign", post(handling::assign))
         .route("/tickets/{id}/details", post(handling::change_details))
         .route("/tickets/{id}/state", post(handling::change_state))

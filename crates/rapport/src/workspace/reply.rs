@@ -3,42 +3,54 @@
 //! reply right now, the draft comes back with a warning instead of going out twice.
 
 use crate::app::App;
-use crate::pages::{PageResult, SignedIn, Submitted};
+use crate::pages::{PageResult, SignedIn, Upload, WithFiles};
 use axum::extract::State;
 use axum::response::Response;
 use rapport_domain::{Actor, AuthorKind, Channel, Visibility};
-use serde::Deserialize;
 
-#[derive(Deserialize)]
-pub struct ReplyForm {
+/// The composer's fields: `body`, `visibility` (`internal` for a note), `seen_message_id` (the
+/// newest message the agent had seen when they started writing), `send_anyway`, `intent`
+/// (`check`: show the coach's review instead of sending, for the page without script), and
+/// any files.
+struct ReplyForm {
     body: String,
-    visibility: Option<String>,
-    /// The newest message the agent had seen when they started writing.
-    #[serde(default)]
+    internal: bool,
     seen_message_id: i64,
-    send_anyway: Option<String>,
-    /// `check`: show the coach's review instead of sending (the page without script).
-    intent: Option<String>,
+    send_anyway: bool,
+    check: bool,
+}
+
+impl ReplyForm {
+    fn of(upload: &Upload) -> ReplyForm {
+        ReplyForm {
+            body: upload.field("body"),
+            internal: upload.field("visibility") == "internal",
+            seen_message_id: upload.field("seen_message_id").trim().parse().unwrap_or(0),
+            send_anyway: upload.has("send_anyway"),
+            check: upload.field("intent") == "check",
+        }
+    }
 }
 
 pub async fn reply(
     State(app): State<App>,
     signed_in: SignedIn,
     crate::pages::Id(id): crate::pages::Id,
-    Submitted(form): Submitted<ReplyForm>,
+    WithFiles(upload): WithFiles,
 ) -> PageResult<Response> {
+    let form = ReplyForm::of(&upload);
     let ticket = super::visible_ticket(&app, &signed_in.agent, id).await?;
-    let internal = form.visibility.as_deref() == Some("internal");
+    let internal = form.internal;
     if form.body.trim().is_empty() {
         let why = "The message is empty; write something first.".to_owned();
         return super::ticket::show_with_draft(&app, signed_in, id, form.body, internal, why).await;
     }
-    if form.intent.as_deref() == Some("check") {
+    if form.check {
         let context = crate::coach::context_for_ticket(&app, id).await?;
         let review = rapport_coach::analyze_reply(&form.body, &context);
         return super::ticket::show_with_review(&app, signed_in, id, form.body, review).await;
     }
-    let check = !internal && form.send_anyway.is_none();
+    let check = !internal && !form.send_anyway;
     if check && let Some(warning) = collision(&app, &signed_in, id, form.seen_message_id).await? {
         return super::ticket::show_with_draft(&app, signed_in, id, form.body, internal, warning)
             .await;
@@ -52,7 +64,14 @@ pub async fn reply(
     };
     let agent_id = signed_in.agent.id;
     app.store
-        .add_message(id, Actor::Agent(agent_id), channel, visibility, &form.body)
+        .add_message_with_files(
+            id,
+            Actor::Agent(agent_id),
+            channel,
+            visibility,
+            &form.body,
+            &upload.files,
+        )
         .await?;
     app.live.composing(id, agent_id, false);
     let done = if internal {

@@ -1133,3 +1133,117 @@ async fn attachments_are_served_as_inert_downloads_unless_their_type_is_safe_to_
         assert_eq!(header("cache-control"), "no-store", "{name}");
     }
 }
+
+#[tokio::test]
+async fn a_reply_with_a_file_from_the_workspace_reaches_smtp_with_the_file_and_an_html_part() {
+    let port = SmtpServer::free_port();
+    let mut smtp = SmtpServer::new(port);
+    smtp.start();
+    let app = TestApp::spawn_with(|config| {
+        config.mail_from = "help@rapport.example".into();
+        config.smtp = Some(SmtpConfig {
+            host: "127.0.0.1".into(),
+            port,
+            security: "none".into(),
+            username: None,
+            password: None,
+        });
+    })
+    .await;
+    let (_, first) = post_mail(
+        &app,
+        &mail(
+            "Ana <ana@example.com>",
+            "Invoice copy",
+            "inv1@example.com",
+            "",
+            "Could you send the invoice again?",
+        ),
+    )
+    .await;
+    let ticket_id = first["ticket_id"].as_i64().expect("ticket");
+    let (_, cookie, csrf) =
+        crate::workspace::signed_in(&app, "sam@rapport.test", rapport_domain::Role::Agent).await;
+    let pdf: &[u8] =
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    let (content_type, body) = crate::helpers::multipart(
+        &[
+            ("csrf", &csrf),
+            ("visibility", "public"),
+            ("seen_message_id", "999999"),
+            (
+                "body",
+                "Hello Ana,\n\nhere is the invoice <again>, as a PDF.",
+            ),
+        ],
+        &[("invoice-2026-11.pdf", "application/pdf", pdf)],
+    );
+    let response = crate::helpers::browser()
+        .post(app.url(&format!("/tickets/{ticket_id}/reply")))
+        .header("cookie", &cookie)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, ticket) = app.api().get(&format!("/api/v1/tickets/{ticket_id}")).await;
+    let reply = &ticket["messages"][1];
+    assert_eq!(
+        reply["attachments"][0]["filename"], "invoice-2026-11.pdf",
+        "{reply}"
+    );
+
+    let sent = rapport::smtp::send_due_emails(&app.app)
+        .await
+        .expect("sender runs");
+    assert_eq!(sent, 1);
+    let received = smtp.received();
+    assert_eq!(received.len(), 1);
+    let read = rapport_mail::read(&received[0]).expect("a mail");
+    assert_eq!(read.in_reply_to, vec!["inv1@example.com".to_owned()]);
+    assert!(
+        read.text.contains("here is the invoice <again>, as a PDF."),
+        "{}",
+        read.text
+    );
+    let html = read.html.expect("an HTML part");
+    assert!(html.contains("here is the invoice &lt;again&gt;"), "{html}");
+    assert!(
+        html.contains(&format!("/portal/tickets/{ticket_id}")),
+        "{html}"
+    );
+    assert_eq!(read.attachments.len(), 1);
+    assert_eq!(read.attachments[0].filename, "invoice-2026-11.pdf");
+    assert_eq!(read.attachments[0].data, pdf);
+
+    // An internal note with a file stays inside: no mail.
+    let (content_type, body) = crate::helpers::multipart(
+        &[
+            ("csrf", &csrf),
+            ("visibility", "internal"),
+            ("body", "The customer's VAT number, for the record."),
+        ],
+        &[("vat.txt", "text/plain", b"DE123")],
+    );
+    let response = crate::helpers::browser()
+        .post(app.url(&format!("/tickets/{ticket_id}/reply")))
+        .header("cookie", &cookie)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        rapport::smtp::send_due_emails(&app.app)
+            .await
+            .expect("runs"),
+        0
+    );
+    let (_, ticket) = app.api().get(&format!("/api/v1/tickets/{ticket_id}")).await;
+    assert_eq!(
+        ticket["messages"][2]["attachments"][0]["filename"],
+        "vat.txt"
+    );
+}

@@ -81,30 +81,13 @@ async fn customer_session(app: &TestApp, email: &str) -> (String, String) {
     (cookie, csrf)
 }
 
-/// A `multipart/form-data` body, as a browser sends a form with files.
+/// A `multipart/form-data` body with text files, as a browser sends a form with files.
 fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "rapport-test-boundary-7d1f";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    for (filename, data) in files {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{filename}\"\r\nContent-Type: text/plain\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+    let files: Vec<(&str, &str, &[u8])> = files
+        .iter()
+        .map(|(name, data)| (*name, "text/plain", *data))
+        .collect();
+    crate::helpers::multipart(fields, &files)
 }
 
 #[tokio::test]
