@@ -8,8 +8,8 @@ use crate::customers::{customer_id_by_email, insert_customer};
 use crate::events::{self, change};
 use crate::messages::insert_message;
 use crate::tickets::{
-    CustomerRef, NewTicket, TICKET_COLUMNS, TicketPatch, insert_tags, load_ticket, message_from,
-    ticket_from, write_tags,
+    CustomerRef, NewTicket, TICKET_COLUMNS, TicketPatch, insert_tags, load_ticket, ticket_from,
+    write_tags,
 };
 use crate::{Store, StoreError, StoreResult, Tx};
 use rapport_domain::wording::Mail;
@@ -184,8 +184,12 @@ impl Store {
         Ok(message)
     }
 
-    /// Adds a message with files (an agent's reply or note with attachments). A public reply's
-    /// mail carries the files.
+    /// Adds an agent's reply or note with files, and for a public reply the CC recipients its
+    /// mail goes to (`None`: those of the customer's last mail). The mail carries the files.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one step with everything a message can carry"
+    )]
     pub async fn add_message_with_files(
         &self,
         ticket_id: i64,
@@ -193,58 +197,32 @@ impl Store {
         channel: Channel,
         visibility: Visibility,
         body: &str,
+        cc: Option<&[String]>,
         files: &[crate::portal::UploadedFile],
     ) -> StoreResult<Message> {
+        let cc = cc
+            .map(|cc| {
+                cc.iter()
+                    .map(|address| validate::email(address))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|err| validate::Invalid::new("cc", err.message))
+            })
+            .transpose()?;
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let message =
             add_message_in(&mut tx, &now, ticket_id, author, channel, visibility, body).await?;
+        if let Some(cc) = cc {
+            sqlx::query(
+                "UPDATE messages SET email_cc = $1 WHERE id = $2 AND email_message_id IS NOT NULL",
+            )
+            .bind(json!(cc).to_string())
+            .bind(message.id)
+            .execute(&mut *tx)
+            .await?;
+        }
         crate::portal::attach_all(&mut tx, &now, message.id, files).await?;
-        tx.commit().await?;
-        Ok(message)
-    }
-
-    /// Adds a public reply whose email goes to these CC recipients instead of the ones the
-    /// customer's last mail had: the agent removed (or added) someone.
-    pub async fn add_reply_with_cc(
-        &self,
-        ticket_id: i64,
-        author: Actor,
-        body: &str,
-        cc: &[String],
-    ) -> StoreResult<Message> {
-        let cc = cc
-            .iter()
-            .map(|address| validate::email(address))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|err| validate::Invalid::new("cc", err.message))?;
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        let message = add_message_in(
-            &mut tx,
-            &now,
-            ticket_id,
-            author,
-            Channel::Api,
-            Visibility::Public,
-            body,
-        )
-        .await?;
-        sqlx::query(
-            "UPDATE messages SET email_cc = $1 WHERE id = $2 AND email_message_id IS NOT NULL",
-        )
-        .bind(json!(cc).to_string())
-        .bind(message.id)
-        .execute(&mut *tx)
-        .await?;
-        let row = sqlx::query(&format!(
-            "SELECT {} FROM messages WHERE id = $1",
-            crate::tickets::MESSAGE_COLUMNS
-        ))
-        .bind(message.id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let message = message_from(&row)?;
+        let message = crate::tickets::load_message(&mut tx, message.id).await?;
         tx.commit().await?;
         Ok(message)
     }

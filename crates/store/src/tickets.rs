@@ -351,3 +351,30 @@ pub(crate) async fn insert_tags(tx: &mut Tx, ticket_id: i64, tags: &[String]) ->
     }
     Ok(())
 }
+
+/// One message with its attachments, inside a transaction.
+pub(crate) async fn load_message(tx: &mut crate::Tx, id: i64) -> StoreResult<Message> {
+    let row = sqlx::query(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| StoreError::not_found("message", id))?;
+    let mut message = message_from(&row)?;
+    let attachments = sqlx::query(
+        "SELECT id, filename, content_type, size FROM attachments WHERE message_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in attachments {
+        message.attachments.push(rapport_domain::AttachmentInfo {
+            id: int(&row, "id")?,
+            filename: text(&row, "filename")?,
+            content_type: text(&row, "content_type")?,
+            size: int(&row, "size")?,
+        });
+    }
+    Ok(message)
+}

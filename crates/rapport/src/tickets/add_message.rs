@@ -1,9 +1,12 @@
 use crate::app::App;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json, Path};
+use crate::pages::MAX_UPLOAD_BYTES;
 use axum::extract::State;
 use axum::http::StatusCode;
+use base64::Engine as _;
 use rapport_domain::{Channel, Message, Visibility};
+use rapport_store::portal::UploadedFile;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -16,6 +19,58 @@ pub struct AddMessage {
     /// For a public reply: who gets a copy of the email. Left out, the CCs of the customer's
     /// last mail stay on the thread; `[]` removes them all.
     cc: Option<Vec<String>>,
+    /// Files to attach (10 MB in all); a public reply's mail carries them.
+    #[serde(default)]
+    attachments: Vec<NewAttachment>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAttachment {
+    filename: String,
+    /// `application/octet-stream` unless given.
+    content_type: Option<String>,
+    /// The file's bytes, in standard base64.
+    content_base64: String,
+}
+
+/// The files of a request, decoded; a sentence when one cannot be.
+fn files(attachments: &[NewAttachment]) -> ApiResult<Vec<UploadedFile>> {
+    let mut total = 0;
+    let mut files = Vec::with_capacity(attachments.len());
+    for (i, file) in attachments.iter().enumerate() {
+        let data = base64::engine::general_purpose::STANDARD
+            .decode(file.content_base64.trim())
+            .map_err(|_| {
+                ApiError::invalid(format!(
+                    "`attachments[{i}].content_base64` is not base64: send the file's bytes in standard base64."
+                ))
+            })?;
+        total += data.len();
+        if total > MAX_UPLOAD_BYTES {
+            return Err(ApiError::invalid(format!(
+                "The attachments come to more than {} MB; send fewer or smaller files.",
+                MAX_UPLOAD_BYTES / (1024 * 1024)
+            )));
+        }
+        let filename = rapport_domain::validate::line(
+            "filename",
+            file.filename.rsplit(['/', '\\']).next().unwrap_or_default(),
+            200,
+        )
+        .map_err(|invalid| {
+            ApiError::invalid(format!("`attachments[{i}]`: {}.", invalid.message))
+        })?;
+        files.push(UploadedFile {
+            filename,
+            content_type: file
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "application/octet-stream".to_owned()),
+            data,
+        });
+    }
+    Ok(files)
 }
 
 /// Add a reply or an internal note, written by the calling agent. A public reply hands the
@@ -35,22 +90,23 @@ pub async fn add_message(
         Visibility::Public => Channel::Api,
         Visibility::Internal => Channel::Note,
     };
-    let message = match (&input.cc, input.visibility) {
-        (Some(cc), Visibility::Public) => {
-            app.store
-                .add_reply_with_cc(id, auth.actor(), &input.body, cc)
-                .await?
-        }
-        (Some(_), Visibility::Internal) => {
-            return Err(crate::error::ApiError::invalid(
-                "`cc` is for public replies; an internal note is not emailed.",
-            ));
-        }
-        (None, _) => {
-            app.store
-                .add_message(id, auth.actor(), channel, input.visibility, &input.body)
-                .await?
-        }
-    };
+    if input.cc.is_some() && input.visibility == Visibility::Internal {
+        return Err(ApiError::invalid(
+            "`cc` is for public replies; an internal note is not emailed.",
+        ));
+    }
+    let files = files(&input.attachments)?;
+    let message = app
+        .store
+        .add_message_with_files(
+            id,
+            auth.actor(),
+            channel,
+            input.visibility,
+            &input.body,
+            input.cc.as_deref(),
+            &files,
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(message)))
 }

@@ -20,7 +20,14 @@ pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(create::create_ticket, list::list_tickets))
         .routes(routes!(show::show_ticket, update::update_ticket))
-        .routes(routes!(add_message::add_message))
+        .merge(
+            // Files come as base64 in the JSON: a third larger than the files themselves.
+            OpenApiRouter::new()
+                .routes(routes!(add_message::add_message))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::pages::MAX_UPLOAD_BYTES * 4 / 3 + 64 * 1024,
+                )),
+        )
         .routes(routes!(events::list_ticket_events))
         .routes(routes!(change_state::change_state))
         .routes(routes!(calls::log_call))

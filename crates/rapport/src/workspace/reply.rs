@@ -70,6 +70,7 @@ pub async fn reply(
             channel,
             visibility,
             &form.body,
+            None,
             &upload.files,
         )
         .await?;

@@ -108,3 +108,56 @@ async fn bad_messages_are_refused() {
         "no refused message was stored"
     );
 }
+
+#[tokio::test]
+async fn a_reply_through_the_api_carries_files_and_refuses_what_is_not_a_file() {
+    use base64::Engine as _;
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Invoice copy", "ana@example.com").await;
+    let path = format!("/api/v1/tickets/{}/messages", ticket["id"]);
+    let pdf = b"%PDF-1.4\n%%EOF\n".to_vec();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&pdf);
+    let (status, message) = app
+        .api()
+        .post(
+            &path,
+            json!({"body": "Here it is.", "visibility": "public", "cc": [], "attachments": [
+                {"filename": "../../invoice.pdf", "content_type": "application/pdf", "content_base64": encoded}
+            ]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{message}");
+    assert_eq!(
+        message["attachments"][0]["filename"], "invoice.pdf",
+        "{message}"
+    );
+    assert_eq!(message["attachments"][0]["size"], pdf.len());
+    assert_eq!(message["email"]["cc"], json!([]));
+    let id = message["attachments"][0]["id"].as_i64().unwrap();
+    let response = app
+        .api()
+        .request(reqwest::Method::GET, &format!("/api/v1/attachments/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.bytes().await.unwrap().to_vec(), pdf);
+
+    for bad in [
+        json!({"body": "x", "visibility": "internal", "attachments": [{"filename": "a.txt", "content_base64": "not base64!"}]}),
+        json!({"body": "x", "visibility": "internal", "attachments": [{"filename": " ", "content_base64": "aGk="}]}),
+        json!({"body": "x", "visibility": "internal", "attachments": [{"filename": "a.txt"}]}),
+    ] {
+        let (status, body) = app.api().post(&path, bad.clone()).await;
+        assert!(status == 422 || status == 400, "{bad}: {status} {body}");
+    }
+    let (_, after) = app
+        .api()
+        .get(&format!("/api/v1/tickets/{}", ticket["id"]))
+        .await;
+    assert_eq!(
+        after["messages"].as_array().unwrap().len(),
+        2,
+        "nothing half-added"
+    );
+}
