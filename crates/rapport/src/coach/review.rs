@@ -3,7 +3,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json};
 use axum::extract::State;
 use axum::http::StatusCode;
-use rapport_coach::{ReplyContext, Review, analyze_reply};
+use rapport_coach::{OpenPromise, ReplyContext, Review, analyze_reply};
 use rapport_domain::{AuthorKind, Visibility};
 use rapport_store::StoreError;
 use serde::Deserialize;
@@ -18,8 +18,9 @@ pub struct ReviewRequest {
     customer_message: Option<String>,
     /// Taken from the ticket when `ticket_id` is given.
     customer_name: Option<String>,
-    /// Fill in what the ticket knows: the customer's latest message, their name, whether the
-    /// ticket is tagged `complaint`. A restricted team's ticket is for its members and admins.
+    /// Fill in what the ticket knows: the customer's latest message, their name, the open
+    /// promises of the case, whether it is escalated (a request for a manager waits) and
+    /// whether it is tagged `complaint`. A restricted team's ticket is for its members and admins.
     ticket_id: Option<i64>,
 }
 
@@ -71,12 +72,29 @@ pub async fn review_reply(
     Ok(Json(analyze_reply(&input.text, &context)))
 }
 
-/// What a ticket tells the coach: the customer's latest public message, their name, and
-/// whether the ticket is tagged `complaint`.
+/// What a ticket tells the coach: the customer's latest public message, their name, the open
+/// promises of this case (and the customer's own, on no ticket), whether a request for a
+/// manager waits, and whether the ticket is tagged `complaint`.
 pub async fn context_for_ticket(app: &App, ticket_id: i64) -> Result<ReplyContext, StoreError> {
     let ticket = app.store.ticket(ticket_id).await?;
     let messages = app.store.ticket_messages(ticket_id).await?;
+    // The promises of this case (or of the customer in general): another ticket's may be a
+    // restricted team's, whose words must not reach the coach's findings here.
+    let open_promises = app
+        .store
+        .promises_for(ticket.customer_id, true)
+        .await?
+        .into_iter()
+        .filter(|promise| promise.ticket_id.is_none_or(|id| id == ticket_id))
+        .map(|promise| OpenPromise {
+            what: promise.what,
+            due_at: Some(promise.due_at),
+        })
+        .collect();
+    let escalated = app.store.open_escalation(ticket_id).await?.is_some();
     Ok(ReplyContext {
+        open_promises,
+        escalated,
         customer_message: messages
             .into_iter()
             .rev()

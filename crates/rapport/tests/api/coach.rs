@@ -313,3 +313,67 @@ async fn coaching_trends_per_agent_and_team() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_coach_knows_the_cases_open_promises_and_whether_it_is_escalated() {
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Backup fails", "dan@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let review = |text: &'static str| {
+        let app = &app;
+        async move {
+            let (status, review) = app
+                .api()
+                .post(
+                    "/api/v1/coach/reply",
+                    json!({"text": text, "ticket_id": id}),
+                )
+                .await;
+            assert_eq!(status, 200, "{review}");
+            review
+        }
+    };
+    let kinds = |review: &Value| -> Vec<String> {
+        review["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let draft = "Hi Dan, thanks for your patience. I checked the logs and the disk was full; I cleared it and the backup ran tonight.";
+    assert!(!kinds(&review(draft).await).contains(&"promise_unmentioned".to_owned()));
+    let (status, promise) = app
+        .api()
+        .post(
+            "/api/v1/promises",
+            json!({"ticket_id": id, "kind": "other", "what": "send the replacement router", "due_at": "2026-11-25T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{promise}");
+    let flagged = review(draft).await;
+    assert!(
+        kinds(&flagged).contains(&"promise_unmentioned".to_owned()),
+        "{flagged}"
+    );
+    let severity = |review: &Value| {
+        review["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["kind"] == "promise_unmentioned")
+            .map(|f| f["severity"].as_str().unwrap_or_default().to_owned())
+    };
+    assert_eq!(severity(&flagged).as_deref(), Some("info"));
+    // Once the customer asked for a manager, every shortcoming weighs more.
+    app.app
+        .store
+        .ask_for_manager(
+            id,
+            ticket["customer_id"].as_i64().expect("customer"),
+            "Nobody calls back.",
+        )
+        .await
+        .expect("escalated");
+    assert_eq!(severity(&review(draft).await).as_deref(), Some("warning"));
+}
