@@ -224,7 +224,25 @@
           review();
         }
       });
+      // The customer's concerns are ticked off as the draft uses their words (compared
+      // without endings, as the coach does: "invoices" answers "invoice").
+      const concerns = [...document.querySelectorAll("#concerns li[data-keywords]")];
+      const stem = (word) => {
+        for (const suffix of ["ing", "ed", "es", "s", "ly"]) {
+          if (word.endsWith(suffix) && word.length - suffix.length >= 3) return word.slice(0, -suffix.length);
+        }
+        return word;
+      };
+      const tickConcerns = () => {
+        const words = new Set((draft.value.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []).map(stem));
+        for (const item of concerns) {
+          const keys = item.dataset.keywords.toLowerCase().split(/\s+/).filter(Boolean).map(stem);
+          item.classList.toggle("answered", keys.some((key) => words.has(key)));
+        }
+      };
+      tickConcerns();
       draft.addEventListener("input", () => {
+        tickConcerns();
         tellComposing(draft.value.trim() !== "");
         clearTimeout(idle);
         idle = setTimeout(() => tellComposing(false), 15000);

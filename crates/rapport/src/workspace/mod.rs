@@ -9,6 +9,7 @@ mod customer;
 mod first_run;
 mod handling;
 mod inbox;
+pub(crate) mod insight;
 mod live;
 mod new_ticket;
 mod panel;

@@ -43,6 +43,9 @@ pub struct TicketPage {
     pub collision: Option<String>,
     /// The coach's review of the draft, when asked for without script.
     pub review: Option<CoachView>,
+    /// The concerns of the customer's latest message, for the composer to tick off as the
+    /// draft answers them.
+    pub concerns: Vec<super::insight::ConcernView>,
 }
 
 /// The coach's review, for the page without script (the script shows it as one types).
@@ -120,6 +123,8 @@ pub struct Item {
     pub attachments: Vec<AttachmentInfo>,
     pub delivery: Option<String>,
     pub coach_score: Option<u8>,
+    /// For a customer's message: what the insight read in it.
+    pub insight: Option<super::insight::InsightView>,
 }
 
 #[derive(Deserialize)]
@@ -206,6 +211,7 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
             attachments: vec![],
             delivery: None,
             coach_score: None,
+            insight: None,
         };
         if let Some(message) = message {
             item.message_id = Some(message.id);
@@ -214,6 +220,10 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
             item.attachments = message.attachments;
             item.delivery = message.email.as_ref().and_then(delivery_note);
             item.coach_score = message.review.and_then(|r| r.score);
+            item.insight = message
+                .insight
+                .as_ref()
+                .and_then(super::insight::InsightView::of);
         }
         items.push(item);
     }
@@ -259,7 +269,14 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
         })
         .collect();
     let panel = Panel::new(app, customer, facts.panel, Some(id), names);
+    let concerns = items
+        .iter()
+        .rev()
+        .find_map(|item| item.insight.as_ref())
+        .map(|insight| insight.concerns.clone())
+        .unwrap_or_default();
     Ok(TicketPage {
+        concerns,
         conversation: words(ticket.conversation.as_str()),
         problem: words(ticket.problem.as_str()),
         assignee_name: ticket.assignee_id.and_then(|a| names.get(&a).cloned()),

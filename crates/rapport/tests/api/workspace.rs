@@ -857,3 +857,31 @@ async fn the_account_page_changes_the_password_signs_out_elsewhere_and_revokes_t
         "/account?done=You%20were%20not%20signed%20in%20anywhere%20else."
     );
 }
+
+#[tokio::test]
+async fn the_ticket_page_shows_what_the_insight_read_and_the_concerns_to_answer() {
+    let app = TestApp::spawn().await;
+    let (_, cookie, _) = signed_in(&app, "sam@rapport.test", Role::Agent).await;
+    let (status, ticket) = app
+        .api()
+        .post(
+            "/api/v1/tickets",
+            serde_json::json!({
+                "subject": "Still no refund",
+                "body": "This is the THIRD time I write!!! Where is my refund for order 1182? Also the invoice shows the wrong address. I want to speak to your manager.",
+                "customer": {"email": "ines@example.com"},
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{ticket}");
+    let (status, page) = page(&app, &cookie, &format!("/tickets/{}", ticket["id"])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("class=\"insight small\""), "{page}");
+    assert!(page.contains("wants a manager"), "the intent is shown");
+    assert!(page.contains("mood upset"), "high frustration is marked");
+    assert!(
+        page.contains("id=\"concerns\""),
+        "the composer lists the concerns"
+    );
+    assert!(page.contains("data-keywords="));
+}
