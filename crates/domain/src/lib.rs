@@ -13,6 +13,7 @@ pub mod job;
 pub mod message;
 pub mod promise;
 pub mod redirect;
+pub mod saved_reply;
 pub mod schedule;
 pub mod survey;
 pub mod task;

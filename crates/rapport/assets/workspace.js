@@ -248,6 +248,33 @@
         idle = setTimeout(() => tellComposing(false), 15000);
         reviewSoon();
       });
+      // A saved reply goes into the draft where the cursor is, filled for this ticket, and the
+      // coach reads it like anything typed; its actions follow the send.
+      const saved = document.getElementById("saved-replies");
+      saved?.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const id = saved.querySelector("select[name=insert]").value;
+        const ticket = composer.getAttribute("action").split("/")[2];
+        const response = await fetch(`/api/v1/saved-replies/${id}/fill?ticket_id=${ticket}`, { headers: { Accept: "application/json" } });
+        if (!response.ok) {
+          saved.submit();
+          return;
+        }
+        const filled = await response.json();
+        const at = draft.selectionStart ?? draft.value.length;
+        draft.value = draft.value.slice(0, at) + filled.text + draft.value.slice(draft.selectionEnd ?? at);
+        draft.focus();
+        document.getElementById("saved-reply-id").value = String(filled.id);
+        const note = document.getElementById("saved-reply-note");
+        const title = saved.querySelector("select[name=insert] option:checked").textContent;
+        const does = [];
+        if (filled.actions.add_tags?.length) does.push(`adds the tags ${filled.actions.add_tags.join(", ")}`);
+        if (filled.actions.priority) does.push(`sets the priority to ${filled.actions.priority}`);
+        if (filled.actions.propose_resolution) does.push("asks the customer whether this fixed it");
+        note.textContent = `From the saved reply “${title}”${does.length ? `; sending it also ${does.join("; ")}` : ""}.`;
+        note.hidden = false;
+        draft.dispatchEvent(new Event("input"));
+      });
       // Files dropped on the message join the file input, so they are sent with it.
       const files = composer.querySelector("input[type=file]");
       if (files) {

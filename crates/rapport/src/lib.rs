@@ -28,6 +28,7 @@ mod portal;
 mod promises;
 mod public;
 pub mod router;
+mod saved_replies;
 mod session;
 mod settings;
 pub mod smtp;

@@ -6,8 +6,8 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::{
     admin, agents, audit, coach, customers, healthz, inbound, insight, openapi, organizations,
-    pages, portal, promises, public, session, settings, tasks, teams, tickets, tokens, two_factor,
-    workspace,
+    pages, portal, promises, public, saved_replies, session, settings, tasks, teams, tickets,
+    tokens, two_factor, workspace,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -51,6 +51,7 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(tasks::router())
         .merge(inbound::router())
         .merge(settings::router())
+        .merge(saved_replies::router())
         .merge(session::router())
         .merge(two_factor::router())
         .merge(tokens::router())

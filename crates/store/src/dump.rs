@@ -77,6 +77,7 @@ pub const TABLES: &[Table] = &[
     table("recovery_codes"),
     table("pending_sign_ins"),
     table("agent_links"),
+    table("saved_replies"),
 ];
 
 /// Tables that belong to the database rather than the workspace: the target of an import has

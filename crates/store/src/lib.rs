@@ -38,6 +38,7 @@ pub mod portal;
 pub mod presence;
 pub mod promises;
 mod rows;
+pub mod saved_replies;
 pub mod secrets;
 pub mod settings;
 pub mod sign_in_limits;

@@ -22,6 +22,9 @@ pub struct AddMessage {
     /// Files to attach (10 MB in all); a public reply's mail carries them.
     #[serde(default)]
     attachments: Vec<NewAttachment>,
+    /// The saved reply this message was written from: its actions (tags, priority,
+    /// proposing the resolution) are applied once the message is added.
+    saved_reply_id: Option<i64>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -96,6 +99,10 @@ pub async fn add_message(
         ));
     }
     let files = files(&input.attachments)?;
+    let saved = match input.saved_reply_id {
+        Some(saved_id) => Some(crate::saved_replies::usable(&app, &auth.0, saved_id).await?),
+        None => None,
+    };
     let message = app
         .store
         .add_message_with_files(
@@ -108,5 +115,8 @@ pub async fn add_message(
             &files,
         )
         .await?;
+    if let Some(saved) = saved {
+        crate::saved_replies::apply_actions(&app, &auth.0, id, &saved.actions).await?;
+    }
     Ok((StatusCode::CREATED, Json(message)))
 }

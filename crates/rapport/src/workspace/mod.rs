@@ -16,6 +16,7 @@ mod panel;
 mod password;
 mod relationship;
 mod reply;
+mod saved_replies;
 mod sign_in;
 mod tasks;
 mod ticket;
@@ -61,6 +62,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/tickets/{id}/promise"),
     ("POST", "/tickets/{id}/moment"),
     ("GET", "/customers/{id}"),
+    ("GET", "/saved-replies"),
+    ("POST", "/saved-replies"),
+    ("GET", "/saved-replies/{id}"),
+    ("POST", "/saved-replies/{id}"),
+    ("POST", "/saved-replies/{id}/delete"),
     ("GET", "/tasks"),
     ("POST", "/tasks/{id}/complete"),
     ("GET", "/live"),
@@ -125,6 +131,15 @@ pub fn router() -> Router<App> {
         .route("/tickets/{id}/promise", post(relationship::make_promise))
         .route("/tickets/{id}/moment", post(relationship::note_moment))
         .route("/customers/{id}", get(customer::show_customer))
+        .route(
+            "/saved-replies",
+            get(saved_replies::list).post(saved_replies::create),
+        )
+        .route(
+            "/saved-replies/{id}",
+            get(saved_replies::show).post(saved_replies::update),
+        )
+        .route("/saved-replies/{id}/delete", post(saved_replies::delete))
         .route("/tasks", get(tasks::show_tasks))
         .route("/tasks/{id}/complete", post(tasks::complete_task))
         .route("/live", get(live::stream))

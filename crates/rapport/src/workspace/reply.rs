@@ -18,6 +18,8 @@ struct ReplyForm {
     seen_message_id: i64,
     send_anyway: bool,
     check: bool,
+    /// The saved reply the draft was started from, whose actions follow the send.
+    saved_reply_id: Option<i64>,
 }
 
 impl ReplyForm {
@@ -28,6 +30,7 @@ impl ReplyForm {
             seen_message_id: upload.field("seen_message_id").trim().parse().unwrap_or(0),
             send_anyway: upload.has("send_anyway"),
             check: upload.field("intent") == "check",
+            saved_reply_id: upload.field("saved_reply_id").trim().parse().ok(),
         }
     }
 }
@@ -63,6 +66,12 @@ pub async fn reply(
         (Visibility::Public, Channel::Email)
     };
     let agent_id = signed_in.agent.id;
+    let saved = match form.saved_reply_id {
+        Some(saved_id) => {
+            Some(crate::saved_replies::usable(&app, &signed_in.agent, saved_id).await?)
+        }
+        None => None,
+    };
     app.store
         .add_message_with_files(
             id,
@@ -75,6 +84,9 @@ pub async fn reply(
         )
         .await?;
     app.live.composing(id, agent_id, false);
+    if let Some(saved) = saved {
+        crate::saved_replies::apply_actions(&app, &signed_in.agent, id, &saved.actions).await?;
+    }
     let done = if internal {
         "Note added."
     } else {

@@ -46,6 +46,25 @@ pub struct TicketPage {
     /// The concerns of the customer's latest message, for the composer to tick off as the
     /// draft answers them.
     pub concerns: Vec<super::insight::ConcernView>,
+    /// The saved replies the agent may insert: `(id, title)`.
+    pub saved_replies: Vec<(i64, String)>,
+    /// The saved reply in the composer: its id, title and what sending it also does.
+    pub saved_reply: Option<(i64, String, String)>,
+}
+
+/// What a saved reply's actions do, in words ("" when nothing).
+pub fn actions_words(actions: &rapport_domain::saved_reply::Actions) -> String {
+    let mut parts = Vec::new();
+    if !actions.add_tags.is_empty() {
+        parts.push(format!("adds the tags {}", actions.add_tags.join(", ")));
+    }
+    if let Some(priority) = actions.priority {
+        parts.push(format!("sets the priority to {priority}"));
+    }
+    if actions.propose_resolution {
+        parts.push("asks the customer whether this fixed it".to_owned());
+    }
+    parts.join("; ")
 }
 
 /// The coach's review, for the page without script (the script shows it as one types).
@@ -130,6 +149,8 @@ pub struct Item {
 #[derive(Deserialize)]
 pub struct ShowQuery {
     done: Option<String>,
+    /// A saved reply to put in the composer, filled for this ticket.
+    insert: Option<String>,
 }
 
 pub async fn show_ticket(
@@ -138,8 +159,19 @@ pub async fn show_ticket(
     crate::pages::Id(id): crate::pages::Id,
     Query(query): Query<ShowQuery>,
 ) -> PageResult {
+    let agent = signed_in.agent.clone();
     let mut page = build(&app, signed_in, id).await?;
     page.flash = query.done.filter(|d| !d.is_empty() && d.len() < 200);
+    if let Some(insert) = query.insert.as_deref().filter(|i| !i.is_empty()) {
+        let saved_id = insert.parse().map_err(|_| {
+            crate::pages::PageError::not_found(
+                "There is no such saved reply. Choose one from the list.",
+            )
+        })?;
+        let saved = crate::saved_replies::usable(&app, &agent, saved_id).await?;
+        page.draft = crate::saved_replies::filled(&app, &agent, &saved, &page.ticket).await?;
+        page.saved_reply = Some((saved.id, saved.title, actions_words(&saved.actions)));
+    }
     Ok(render(&page))
 }
 
@@ -275,8 +307,17 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
         .find_map(|item| item.insight.as_ref())
         .map(|insight| insight.concerns.clone())
         .unwrap_or_default();
+    let saved_replies = app
+        .store
+        .saved_replies_for(&signed_in.agent)
+        .await?
+        .into_iter()
+        .map(|saved| (saved.id, saved.title))
+        .collect();
     Ok(TicketPage {
         concerns,
+        saved_replies,
+        saved_reply: None,
         conversation: words(ticket.conversation.as_str()),
         problem: words(ticket.problem.as_str()),
         assignee_name: ticket.assignee_id.and_then(|a| names.get(&a).cloned()),

@@ -24,7 +24,9 @@ mod opening;
 mod organizations;
 mod portal;
 mod relationship;
+
 mod restricted_teams;
+mod saved_replies;
 mod session;
 mod several_nodes;
 mod teams;

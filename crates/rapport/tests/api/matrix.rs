@@ -108,6 +108,10 @@ enum Names {
     NewTeam,
     /// A new invitation link (the token in the mail).
     AgentLink,
+    /// A new saved reply: the caller's own, another agent's own, a shared one.
+    SavedReply,
+    /// The shared saved reply, filled for A's, B's or the restricted ticket (`{ticket}`).
+    SharedReplyFor,
 }
 
 impl Names {
@@ -119,6 +123,7 @@ impl Names {
             | Names::NewAgent
             | Names::NewTeam
             | Names::AgentLink => &[Object::Own],
+            Names::SharedReplyFor => &[Object::Own, Object::Other, Object::Restricted],
             Names::Token => &[Object::Own, Object::Other],
             _ => &[Object::Own, Object::Other, Object::Restricted],
         }
@@ -250,6 +255,10 @@ const SUPERVISORS: &str = "401 401 403 403 ok ok";
 const ADMINS: &str = "401 401 403 403 403 ok";
 /// Workspace pages: strangers and customers are sent to sign in.
 const PAGE: &str = "signin signin ok ok ok ok";
+/// Changing a saved reply: one's own; another agent's own is not found; a shared one needs a
+/// supervisor.
+const SAVED_CHANGE: &str = "401 401 ok/404/403 ok/404/403 ok/404/ok ok/404/ok";
+const SAVED_CHANGE_PAGE: &str = "signin signin ok/404/403 ok/404/403 ok/404/ok ok/404/ok";
 /// Everyone is sent to the workspace's sign-in page.
 const SIGN_IN: &str = "signin signin signin signin signin signin";
 /// Administration pages: strangers sign in, agents who are not admins are refused.
@@ -351,6 +360,17 @@ fn table() -> Vec<Row> {
         row("GET", "/api/v1/inbound/emails", Nothing, 200, ADMINS),
         row("GET", "/api/v1/inbound/emails/{id}/raw", InboundMail, 200, ADMINS),
         // Settings, audit, tokens, sessions.
+        // Saved replies: one's own and the shared ones; another's own is not found; shared
+        // ones are changed by supervisors and admins.
+        row("GET", "/api/v1/saved-replies", Nothing, 200, AGENTS),
+        row("POST", "/api/v1/saved-replies", Nothing, 201, AGENTS)
+            .json(r#"{"title": "Thanks {n}", "body": "Hi {{customer.first_name}}, thank you."}"#),
+        row("GET", "/api/v1/saved-replies/{id}", SavedReply, 200, "401 401 ok/404/ok ok/404/ok ok/404/ok ok/404/ok"),
+        row("PATCH", "/api/v1/saved-replies/{id}", SavedReply, 200, SAVED_CHANGE)
+            .json(r#"{"title": "Renamed {n}"}"#),
+        row("DELETE", "/api/v1/saved-replies/{id}", SavedReply, 204, SAVED_CHANGE),
+        row("GET", "/api/v1/saved-replies/{id}/fill", SharedReplyFor, 200, TICKET)
+            .query(&["?ticket_id={ticket}"]),
         row("GET", "/api/v1/settings", Nothing, 200, AGENTS),
         row("PATCH", "/api/v1/settings", Nothing, 200, ADMINS)
             .json(r#"{"resolution_check_in_days": [3, 7]}"#),
@@ -480,6 +500,13 @@ fn table() -> Vec<Row> {
         row("POST", "/tickets/{id}/moment", Ticket, 303, PAGE_TICKET)
             .form("note=Back from parental leave."),
         row("GET", "/customers/{id}", Customer, 200, PAGE),
+        row("GET", "/saved-replies", Nothing, 200, PAGE),
+        row("POST", "/saved-replies", Nothing, 303, PAGE)
+            .form("title=Page reply {n}&body=Hi {{customer.first_name}}, all done.&priority="),
+        row("GET", "/saved-replies/{id}", SavedReply, 200, "signin signin ok/404/ok ok/404/ok ok/404/ok ok/404/ok"),
+        row("POST", "/saved-replies/{id}", SavedReply, 303, SAVED_CHANGE_PAGE)
+            .form("title=Renamed {n}&body=Hi {{customer.first_name}}, all done.&priority="),
+        row("POST", "/saved-replies/{id}/delete", SavedReply, 303, SAVED_CHANGE_PAGE).form(""),
         row("GET", "/tasks", Nothing, 200, PAGE),
         row("POST", "/tasks/{id}/complete", Task, 303,
             "signin signin ok/403/ok ok/403/403 ok/ok/403 ok").form("outcome=Called back."),
@@ -600,6 +627,8 @@ struct World {
     other_agent_id: i64,
     /// Customer A's portal session.
     portal_session: String,
+    /// A saved reply shared with everyone.
+    shared_reply: i64,
     own: Side,
     other: Side,
     restricted: Side,
@@ -826,6 +855,7 @@ impl World {
             admin,
             other_agent_id: bo.id,
             portal_session: String::new(),
+            shared_reply: 0,
             own,
             other,
             restricted,
@@ -915,8 +945,23 @@ impl World {
             .redeem_portal_link(token)
             .await
             .expect("a session");
+        let admin = store.agent(world.admin.id).await.expect("admin");
+        let shared_reply = store
+            .create_saved_reply(
+                rapport_store::saved_replies::SavedReplyText {
+                    title: "Shared thanks",
+                    body: "Hi {{customer.first_name}}, this is {{agent.name}} on #{{ticket.number}}.",
+                    shared: true,
+                    actions: Default::default(),
+                },
+                &admin,
+            )
+            .await
+            .expect("shared reply")
+            .id;
         World {
             portal_session,
+            shared_reply,
             ..world
         }
     }
@@ -1117,6 +1162,29 @@ impl World {
                     .expect("agent")
                     .id
             }
+            Names::SavedReply => {
+                let (owner, shared) = match object {
+                    Object::Own => (self.me(caller), false),
+                    Object::Other => (self.other_agent_id, false),
+                    Object::Restricted => (self.admin.id, true),
+                };
+                let owner = store.agent(owner).await.expect("agent");
+                let n = self.next();
+                store
+                    .create_saved_reply(
+                        rapport_store::saved_replies::SavedReplyText {
+                            title: &format!("Saved {n}"),
+                            body: "Hi {{customer.first_name}}, we are on it.",
+                            shared,
+                            actions: Default::default(),
+                        },
+                        &owner,
+                    )
+                    .await
+                    .expect("saved reply")
+                    .id
+            }
+            Names::SharedReplyFor => self.shared_reply,
             Names::NewTeam => {
                 let n = self.next();
                 store
@@ -1155,6 +1223,7 @@ impl World {
             .replace("{token}", id)
             .replace("{name}", id)
             .replace("{email}", side.email)
+            .replace("{ticket}", &side.ticket_id.to_string())
             .replace("{me}", &self.me(caller).to_string())
             .replace("{n}", &self.next().to_string());
         if text.contains("{new_customer}") {
