@@ -81,12 +81,42 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
+/// An error page's title, said to the person rather than in HTTP's terms.
+fn title_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "That could not be read",
+        401 => "Please sign in",
+        403 => "Not open to you",
+        404 => "Not found",
+        409 => "That cannot be done now",
+        410 => "No longer valid",
+        413 => "Too large",
+        422 => "Please check what you entered",
+        429 => "Too many tries",
+        500..=599 => "Something went wrong on our side",
+        _ => "That did not work",
+    }
+}
+
+/// A message written for the API (`due_at` in backticks) as a page says it ("due at").
+fn in_words(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for (i, part) in message.split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push_str(&part.replace('_', " "));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let title = self.status.canonical_reason().unwrap_or("Error");
+        let message = in_words(&self.message);
         let page = ErrorPage {
-            title,
-            message: &self.message,
+            title: title_for(self.status),
+            message: &message,
         };
         let html = page
             .render()
@@ -425,6 +455,11 @@ pub mod assets {
     use axum::extract::Path;
 
     const FILES: &[(&str, &str, &str)] = &[
+        (
+            "favicon.svg",
+            "image/svg+xml",
+            include_str!("../assets/favicon.svg"),
+        ),
         (
             "rapport.css",
             "text/css; charset=utf-8",

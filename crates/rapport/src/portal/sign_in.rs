@@ -159,10 +159,27 @@ pub async fn use_link(
             let next = portal_next(query.next.as_deref());
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
         }
-        Err(StoreError::NotFound { .. }) => Err(PageError::not_found(
-            "This sign-in link is not valid. Ask for a new one at /portal.",
-        )),
-        Err(StoreError::Conflict { message, .. }) => Err(PageError::new(StatusCode::GONE, message)),
+        // The page says why and has the form to ask for a new link, right below.
+        Err(error @ (StoreError::NotFound { .. } | StoreError::Conflict { .. })) => {
+            let (status, message) = match error {
+                StoreError::Conflict { message, .. } => (StatusCode::GONE, message),
+                _ => (
+                    StatusCode::NOT_FOUND,
+                    "This sign-in link is not valid: it may have been cut short when it was copied. Ask for a new one below.".to_owned(),
+                ),
+            };
+            let (csrf, cookie) = crate::pages::form_token(&app, &headers);
+            let page = render_with(
+                status,
+                &SignInPage {
+                    signed_in_as: None,
+                    csrf,
+                    error: Some(message),
+                    next: portal_next(query.next.as_deref()),
+                },
+            );
+            Ok(crate::pages::with_cookie(page, cookie))
+        }
         Err(other) => Err(other.into()),
     }
 }

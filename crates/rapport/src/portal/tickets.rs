@@ -182,6 +182,8 @@ struct TicketPage {
     call_backs: Vec<String>,
     messages: Vec<MessageView>,
     flash: Option<String>,
+    /// Shown at the reply form: why it came back.
+    note: Option<String>,
     open_manager: bool,
 }
 
@@ -200,6 +202,8 @@ struct MessageView {
 #[derive(Deserialize)]
 pub struct Done {
     done: Option<String>,
+    /// Why the reply form came back (an empty reply).
+    note: Option<String>,
 }
 
 pub async fn show_ticket(
@@ -308,6 +312,7 @@ pub async fn show_ticket(
         call_backs,
         messages,
         flash: query.done.filter(|d| !d.is_empty() && d.len() < 200),
+        note: query.note.filter(|d| !d.is_empty() && d.len() < 200),
         open_manager: false,
     }))
 }
@@ -328,6 +333,15 @@ pub async fn reply(
     WithFiles(upload): WithFiles,
 ) -> PageResult<Response> {
     app.store.portal_ticket(&me.customer, id).await?;
+    if upload.field("body").trim().is_empty() {
+        return Ok(Redirect::to(&format!(
+            "/portal/tickets/{id}?note={}#reply",
+            crate::pages::url_escape(
+                "Your reply was empty, so nothing was sent. Write a few words, then send it again."
+            )
+        ))
+        .into_response());
+    }
     app.store
         .add_portal_reply(id, me.customer.id, &upload.field("body"), &upload.files)
         .await?;

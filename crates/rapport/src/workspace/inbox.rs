@@ -33,7 +33,8 @@ struct Row {
     customer_id: i64,
     customer_name: String,
     conversation: Option<String>,
-    problem: Option<String>,
+    /// The problem's state for the badge's colour (`resolution_proposed`) and in words.
+    problem: Option<(String, String)>,
     priority: Option<String>,
     assignee: Option<String>,
     due: Option<When>,
@@ -53,7 +54,10 @@ impl From<InboxRow> for Row {
             customer_id: row.customer_id,
             customer_name: row.customer_name,
             conversation: row.conversation.as_deref().map(words),
-            problem: row.problem,
+            problem: row.problem.map(|name| {
+                let said = words(&name);
+                (name, said)
+            }),
             priority: row.priority,
             assignee: row.assignee_name,
             due: row.due_at.as_deref().map(When::of),
@@ -78,11 +82,17 @@ pub async fn show_inbox(
     let agent = &signed_in.agent;
     let today_end = end_of_today(&app);
     let search = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let view = query
-        .view
-        .as_deref()
-        .and_then(|name| name.parse::<View>().ok())
-        .unwrap_or(View::Mine);
+    let view = match query.view.as_deref().filter(|name| !name.is_empty()) {
+        None => View::Mine,
+        Some(name) => name.parse::<View>().map_err(|_| {
+            let known: Vec<&str> = View::ALL.iter().map(|view| view.as_str()).collect();
+            crate::pages::PageError::not_found(format!(
+                "There is no inbox view called “{}”. The views are: {}.",
+                name.chars().take(60).collect::<String>(),
+                known.join(", ")
+            ))
+        })?,
+    };
     let counts = app.store.inbox_counts(agent, &today_end).await?;
     let (heading, rows) = match search {
         Some(q) => (

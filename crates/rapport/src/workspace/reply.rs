@@ -45,8 +45,8 @@ pub async fn reply(
     let ticket = super::visible_ticket(&app, &signed_in.agent, id).await?;
     let internal = form.internal;
     if form.body.trim().is_empty() {
-        let why = "The message is empty; write something first.".to_owned();
-        return super::ticket::show_with_draft(&app, signed_in, id, form.body, internal, why).await;
+        let why = "The message is empty, so nothing was sent; write something first.".to_owned();
+        return super::ticket::show_with_note(&app, signed_in, id, form.body, internal, why).await;
     }
     if form.check {
         let context = crate::coach::context_for_ticket(&app, id).await?;

@@ -46,6 +46,8 @@ pub struct TicketPage {
     /// The concerns of the customer's latest message, for the composer to tick off as the
     /// draft answers them.
     pub concerns: Vec<super::insight::ConcernView>,
+    /// Why the draft came back that is not a collision (it was empty).
+    pub composer_note: Option<String>,
     /// The saved replies the agent may insert: `(id, title)`.
     pub saved_replies: Vec<(i64, String)>,
     /// The saved reply in the composer: its id, title and what sending it also does.
@@ -192,6 +194,25 @@ pub async fn show_with_draft(
     Ok(crate::pages::render_with(StatusCode::CONFLICT, &page))
 }
 
+/// Shows the page again with the draft and a note on why it was not sent (it was empty).
+pub async fn show_with_note(
+    app: &App,
+    signed_in: SignedIn,
+    id: i64,
+    draft: String,
+    internal: bool,
+    note: String,
+) -> PageResult<Response> {
+    let mut page = build(app, signed_in, id).await?;
+    page.draft = draft;
+    page.internal = internal;
+    page.composer_note = Some(note);
+    Ok(crate::pages::render_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &page,
+    ))
+}
+
 /// Shows the page with the draft and the coach's review of it (asked for without script).
 pub async fn show_with_review(
     app: &App,
@@ -318,6 +339,7 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
         concerns,
         saved_replies,
         saved_reply: None,
+        composer_note: None,
         conversation: words(ticket.conversation.as_str()),
         problem: words(ticket.problem.as_str()),
         assignee_name: ticket.assignee_id.and_then(|a| names.get(&a).cloned()),

@@ -126,10 +126,12 @@ async fn a_sign_in_link_works_once_within_half_an_hour_and_strangers_learn_nothi
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
-    assert_eq!(
-        use_link(&app, &token).await.status(),
-        StatusCode::GONE,
-        "used once"
+    let again = use_link(&app, &token).await;
+    assert_eq!(again.status(), StatusCode::GONE, "used once");
+    let again = again.text().await.expect("text");
+    assert!(
+        again.contains("Ask for a new one below") && again.contains("action=\"/portal/sign-in\""),
+        "the form to ask for a new link is right there: {again}"
     );
 
     ask_for_link(&app, "ana@example.com").await;
@@ -1126,5 +1128,45 @@ async fn a_portal_session_ends_thirty_days_after_signing_in_however_busy() {
         status,
         StatusCode::SEE_OTHER,
         "30 days after signing in: sign in again"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_portal_reply_comes_back_to_the_form_with_a_note() {
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Scanner", "ana@example.com").await;
+    let (cookie, csrf) = customer_session(&app, "ana@example.com").await;
+    let (content_type, body) = multipart(&[("csrf", &csrf), ("body", "  \n ")], &[]);
+    let path = format!("/portal/tickets/{}", ticket["id"]);
+    let response = browser()
+        .post(app.url(&format!("{path}/reply")))
+        .header("cookie", &cookie)
+        .header("content-type", &content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(location.starts_with(&path), "{location}");
+    let (status, page) = get(
+        &app,
+        &cookie,
+        location.split('#').next().unwrap_or_default(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Your reply was empty, so nothing was sent"),
+        "{page}"
+    );
+    let (_, detail) = app.api().get(&path.replace("/portal/", "/api/v1/")).await;
+    assert_eq!(
+        detail["messages"].as_array().map(Vec::len),
+        Some(1),
+        "nothing added"
     );
 }

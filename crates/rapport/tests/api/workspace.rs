@@ -885,3 +885,69 @@ async fn the_ticket_page_shows_what_the_insight_read_and_the_concerns_to_answer(
     );
     assert!(page.contains("data-keywords="));
 }
+
+#[tokio::test]
+async fn what_a_new_user_tripped_over_reads_right_now() {
+    let app = TestApp::spawn().await;
+    let (_, cookie, csrf) = signed_in(&app, "sam@rapport.test", Role::Agent).await;
+    // An unknown view says so instead of showing "Mine".
+    let (status, body) = page(&app, &cookie, "/?view=everything").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        body.contains("There is no inbox view called “everything”"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<h1>Not found</h1>"),
+        "titled in words: {body}"
+    );
+    // States read as words on the badges.
+    let ticket = app.ticket("Printer", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let (status, _) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{id}/state"),
+            json!({"action": "propose_resolution"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, inbox) = page(&app, &cookie, "/?view=unassigned").await;
+    assert!(inbox.contains("problem resolution proposed"), "{inbox}");
+    assert!(!inbox.contains(">problem resolution_proposed<"));
+    // An empty reply with "Send anyway" ticked says it was empty, not that someone wrote.
+    let (status, body) = post_form(
+        &app,
+        &cookie,
+        &format!("/tickets/{id}/reply"),
+        &[
+            ("body", "   "),
+            ("visibility", "public"),
+            ("send_anyway", "yes"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("id=\"composer-note\""), "{body}");
+    assert!(!body.contains("id=\"collision\""));
+    // A page error speaks in words, without field names in backticks.
+    let (status, body) = post_form(
+        &app,
+        &cookie,
+        &format!("/tickets/{id}/promise"),
+        &[
+            ("kind", "other"),
+            ("what", "Send it"),
+            ("due", "tomorrow"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(!body.contains('`'), "{body}");
+    assert!(!body.contains("Unprocessable Entity"));
+    // The icon is there.
+    let (status, _) = page(&app, &cookie, "/assets/favicon.svg").await;
+    assert_eq!(status, StatusCode::OK);
+}
