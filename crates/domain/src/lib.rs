@@ -14,6 +14,7 @@ pub mod message;
 pub mod promise;
 pub mod redirect;
 pub mod schedule;
+pub mod search;
 pub mod survey;
 pub mod task;
 pub mod ticket;

@@ -26,6 +26,7 @@ pub mod pages;
 mod portal;
 mod promises;
 mod public;
+mod search;
 pub mod router;
 mod session;
 mod settings;

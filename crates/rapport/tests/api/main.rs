@@ -23,6 +23,7 @@ mod organizations;
 mod portal;
 mod relationship;
 mod restricted_teams;
+mod search;
 mod session;
 mod several_nodes;
 mod teams;
