@@ -43,9 +43,9 @@ pub enum QueryError {
 impl fmt::Display for QueryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            QueryError::NoWords => f.write_str(
-                "the search has no word to look for; type at least one word or number",
-            ),
+            QueryError::NoWords => {
+                f.write_str("the search has no word to look for; type at least one word or number")
+            }
             QueryError::TooLong => write!(
                 f,
                 "the search is longer than {MAX_QUERY_CHARS} characters; search for fewer words"
@@ -268,7 +268,10 @@ impl Snippet {
 
     /// The snippet as plain text.
     pub fn text(&self) -> String {
-        self.pieces.iter().map(|piece| piece.text.as_str()).collect()
+        self.pieces
+            .iter()
+            .map(|piece| piece.text.as_str())
+            .collect()
     }
 }
 
@@ -306,8 +309,8 @@ mod tests {
 
     #[test]
     fn words_phrases_and_prefixes_are_read() {
-        let query = SearchQuery::parse(r#"Refund "order number" invoi* "late deliv"*"#)
-            .expect("a query");
+        let query =
+            SearchQuery::parse(r#"Refund "order number" invoi* "late deliv"*"#).expect("a query");
         assert_eq!(
             query.terms,
             vec![
@@ -345,10 +348,7 @@ mod tests {
             let query = SearchQuery::parse(input).expect(input);
             for term in &query.terms {
                 for word in &term.words {
-                    assert!(
-                        word.chars().all(char::is_alphanumeric),
-                        "{input}: {word:?}"
-                    );
+                    assert!(word.chars().all(char::is_alphanumeric), "{input}: {word:?}");
                 }
             }
         }
@@ -363,7 +363,11 @@ mod tests {
     #[test]
     fn queries_without_words_or_too_big_are_refused() {
         for input in ["", "   ", "\"\"", "*", "-- ** \"\" !?"] {
-            assert_eq!(SearchQuery::parse(input), Err(QueryError::NoWords), "{input}");
+            assert_eq!(
+                SearchQuery::parse(input),
+                Err(QueryError::NoWords),
+                "{input}"
+            );
         }
         assert_eq!(
             SearchQuery::parse(&"a".repeat(MAX_QUERY_CHARS + 1)),
@@ -396,11 +400,9 @@ mod tests {
     #[test]
     fn a_snippet_marks_the_words_and_escapes_the_text() {
         let query = SearchQuery::parse("refund invoi*").expect("a query");
-        let (snippet, distinct) = Snippet::of(
-            "Hi <b>team</b>,\n\na REFUND for invoice 12 & more.",
-            &query,
-        )
-        .expect("a hit");
+        let (snippet, distinct) =
+            Snippet::of("Hi <b>team</b>,\n\na REFUND for invoice 12 & more.", &query)
+                .expect("a hit");
         assert_eq!(distinct, 2);
         assert_eq!(
             snippet.html(),
@@ -423,10 +425,7 @@ mod tests {
     #[test]
     fn the_best_snippet_shows_most_of_the_query() {
         let query = SearchQuery::parse("printer jam").expect("a query");
-        let best = Snippet::best(
-            ["the printer is new", "a printer jam again", "jam"],
-            &query,
-        );
+        let best = Snippet::best(["the printer is new", "a printer jam again", "jam"], &query);
         assert_eq!(best.text(), "a printer jam again");
         assert_eq!(Snippet::best(["nothing"], &query), Snippet::default());
     }

@@ -19,7 +19,10 @@ pub struct Plan {
 }
 
 /// The tables that grow with the workspace, as the queries name them (table or alias).
-const LARGE: &[(&str, &[&str])] = &[("tickets", &["t", "tickets"]), ("messages", &["m", "messages"])];
+const LARGE: &[(&str, &[&str])] = &[
+    ("tickets", &["t", "tickets"]),
+    ("messages", &["m", "messages"]),
+];
 
 impl Plan {
     /// The steps that read the whole of a large table (tickets, messages).
@@ -43,6 +46,12 @@ impl Plan {
 }
 
 impl Store {
+    /// Refreshes the planner's statistics of every table (`ANALYZE`).
+    pub async fn analyze(&self) -> StoreResult<()> {
+        sqlx::query("ANALYZE").execute(self.pool()).await?;
+        Ok(())
+    }
+
     /// The plan of every inbox view and its count for `agent`, and of `query` searched with
     /// and without filters.
     pub async fn query_plans(
@@ -64,7 +73,14 @@ impl Store {
         }
         built.push((
             "search".to_owned(),
-            search_sql(self.backend(), agent, query, &SearchFilter::default(), 0, 21),
+            search_sql(
+                self.backend(),
+                agent,
+                query,
+                &SearchFilter::default(),
+                0,
+                21,
+            ),
         ));
         let filtered = SearchFilter {
             customer_id: Some(1),

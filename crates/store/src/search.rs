@@ -259,8 +259,7 @@ mod tests {
 
     #[test]
     fn every_word_is_quoted_for_each_engine() {
-        let query =
-            SearchQuery::parse(r#"refund "order number" invoi* NEAR"#).expect("a query");
+        let query = SearchQuery::parse(r#"refund "order number" invoi* NEAR"#).expect("a query");
         assert_eq!(
             fts5_expression(&query),
             r#""refund" AND "order number" AND "invoi" * AND "near""#

@@ -14,7 +14,6 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new().routes(routes!(find::search))
 }
@@ -140,7 +139,9 @@ impl SearchParams {
                 .ok()
                 .filter(|limit| (1..=MAX_PAGE).contains(limit))
                 .ok_or_else(|| {
-                    invalid(format!("`limit` must be between 1 and {MAX_PAGE}, not `{v}`."))
+                    invalid(format!(
+                        "`limit` must be between 1 and {MAX_PAGE}, not `{v}`."
+                    ))
                 })?,
         };
         let offset = match given(&self.cursor) {

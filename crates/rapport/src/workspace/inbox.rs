@@ -122,7 +122,13 @@ pub async fn show_inbox(
         .and_then(|name| name.parse::<View>().ok())
         .unwrap_or(View::Mine);
     let counts = app.store.inbox_counts(agent, &today_end).await?;
-    let q = query.search.q.as_deref().unwrap_or_default().trim().to_owned();
+    let q = query
+        .search
+        .q
+        .as_deref()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     let mut search_error = None;
     let mut numbered = None;
     let mut next_page = None;
@@ -140,9 +146,17 @@ pub async fn show_inbox(
             Ok(search) => {
                 let page = app
                     .store
-                    .search(agent, &search.query, &search.filter, search.offset, search.limit)
+                    .search(
+                        agent,
+                        &search.query,
+                        &search.filter,
+                        search.offset,
+                        search.limit,
+                    )
                     .await?;
-                next_page = page.next_offset.map(|offset| next_page_address(&query.search, offset));
+                next_page = page
+                    .next_offset
+                    .map(|offset| next_page_address(&query.search, offset));
                 page.hits
                     .into_iter()
                     .map(|hit| Row {
@@ -159,7 +173,10 @@ pub async fn show_inbox(
         (format!("Search: {q}"), rows)
     } else {
         let rows = app.store.inbox(agent, view, &today_end).await?;
-        (view.title().to_owned(), rows.into_iter().map(Row::from).collect())
+        (
+            view.title().to_owned(),
+            rows.into_iter().map(Row::from).collect(),
+        )
     };
     let views = counts
         .into_iter()
@@ -217,7 +234,12 @@ fn next_page_address(params: &SearchParams, offset: u32) -> String {
         ("limit", &params.limit),
     ]
     .into_iter()
-    .filter_map(|(name, value)| value.as_deref().filter(|v| !v.is_empty()).map(|v| (name, v)))
+    .filter_map(|(name, value)| {
+        value
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .map(|v| (name, v))
+    })
     .collect();
     let cursor = cursor_at(offset);
     let mut query = serde_urlencoded::to_string(&pairs).unwrap_or_default();

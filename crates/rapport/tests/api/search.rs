@@ -2,7 +2,7 @@
 //! prefixes, filters, paging, restricted teams, internal notes, input that is not query
 //! syntax, the index kept in step with every write, and the plans of the queries.
 
-use crate::helpers::{Api, TestApp, error_code, get_page};
+use crate::helpers::{Api, TestApp, all_at_once, count_status, error_code, get_page};
 use crate::workspace::signed_in;
 use rapport_domain::Role;
 use rapport_domain::search::SearchQuery;
@@ -126,7 +126,10 @@ async fn html_in_a_message_stays_text_in_the_snippet() {
     let (_, cookie, _) = signed_in(&app, "reader@rapport.test", Role::Agent).await;
     let (status, page) = get_page(&app, &cookie, "/?q=kiwi").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains(&format!("<p class=\"snippet\">{html}</p>")), "{page}");
+    assert!(
+        page.contains(&format!("<p class=\"snippet\">{html}</p>")),
+        "{page}"
+    );
     assert!(!page.contains("<script>alert"), "{page}");
 }
 
@@ -192,7 +195,10 @@ async fn filters_narrow_and_pages_cover_every_result_once() {
         filtered(format!("assignee_id={}", agent.id)).await,
         vec![all[1]]
     );
-    assert_eq!(filtered("problem=resolution_proposed".to_owned()).await, vec![all[2]]);
+    assert_eq!(
+        filtered("problem=resolution_proposed".to_owned()).await,
+        vec![all[2]]
+    );
     assert_eq!(
         filtered("problem=open&conversation=new".to_owned()).await,
         vec![all[0], all[1], all[3], all[4]]
@@ -206,7 +212,10 @@ async fn filters_narrow_and_pages_cover_every_result_once() {
         vec![all[0], all[1], all[2]],
         "both days are inclusive"
     );
-    assert_eq!(filtered(format!("from={third_day}")).await, all[2..].to_vec());
+    assert_eq!(
+        filtered(format!("from={third_day}")).await,
+        all[2..].to_vec()
+    );
     assert_eq!(
         filtered("organization_id=999".to_owned()).await,
         Vec::<i64>::new()
@@ -259,7 +268,13 @@ async fn a_restricted_teams_tickets_are_found_by_its_members_only_and_notes_by_a
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let open = ticket_with(&app, "Printer", "bo@example.com", "It jams.").await;
-    add_message(&app, open, "Quillfeather is the customer's dog.", "internal").await;
+    add_message(
+        &app,
+        open,
+        "Quillfeather is the customer's dog.",
+        "internal",
+    )
+    .await;
 
     let as_member = app.api_as(Some(&member_token));
     let as_outsider = app.api_as(Some(&outsider_token));
@@ -273,8 +288,15 @@ async fn a_restricted_teams_tickets_are_found_by_its_members_only_and_notes_by_a
     let mut member_found = ids(&by_member);
     member_found.sort_unstable();
     assert_eq!(member_found, vec![secret, open]);
-    assert_eq!(ids(&by_outsider), vec![open], "the note, not the restricted ticket");
-    assert!(!by_outsider.to_string().contains("Subpoena"), "{by_outsider}");
+    assert_eq!(
+        ids(&by_outsider),
+        vec![open],
+        "the note, not the restricted ticket"
+    );
+    assert!(
+        !by_outsider.to_string().contains("Subpoena"),
+        "{by_outsider}"
+    );
     assert_eq!(ids(&by_admin).len(), 2);
     assert_eq!(ids(&team_filter), Vec::<i64>::new());
     assert_eq!(
@@ -368,7 +390,10 @@ async fn query_syntax_typed_by_a_person_is_read_as_words_or_refused_with_a_reaso
     let (_, cookie, _) = signed_in(&app, "reader@rapport.test", Role::Agent).await;
     let (status, page) = get_page(&app, &cookie, "/?q=%22%22").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("the search has no word to look for"), "{page}");
+    assert!(
+        page.contains("the search has no word to look for"),
+        "{page}"
+    );
 }
 
 /// A mail from `from` with one attached file.
@@ -406,7 +431,11 @@ async fn the_index_follows_messages_files_merges_and_erasure() {
     assert_eq!(status, StatusCode::ACCEPTED, "{mailed}");
     let mailed_ticket = found(&app, "marzipan").await;
     assert_eq!(mailed_ticket.len(), 1, "a file's name");
-    assert_eq!(found(&app, "quintrell").await, mailed_ticket, "the customer's name");
+    assert_eq!(
+        found(&app, "quintrell").await,
+        mailed_ticket,
+        "the customer's name"
+    );
     let (_, body) = search(&app.api(), "marzipan").await;
     assert_eq!(
         body["items"][0]["snippet_html"],
@@ -431,7 +460,11 @@ async fn the_index_follows_messages_files_merges_and_erasure() {
     let mut by_name = found(&app, "quintrell").await;
     by_name.sort_unstable();
     assert_eq!(by_name, vec![id, mailed_ticket[0]], "merged");
-    assert_eq!(found(&app, "zed@example.com").await.len(), 2, "addresses move");
+    assert_eq!(
+        found(&app, "zed@example.com").await.len(),
+        2,
+        "addresses move"
+    );
 
     // Erasing Yara: her name, addresses, words and files are gone from the index too.
     let (status, body) = app
@@ -444,6 +477,32 @@ async fn the_index_follows_messages_files_merges_and_erasure() {
     assert_eq!(status, StatusCode::OK, "{body}");
     for word in ["quintrell", "yq@example.com", "zed", "marzipan", "blinks"] {
         assert!(found(&app, word).await.is_empty(), "{word} after erasure");
+    }
+}
+
+#[tokio::test]
+async fn messages_written_to_one_ticket_at_the_same_moment_are_all_indexed() {
+    let app = TestApp::spawn().await;
+    let id = ticket_with(&app, "Busy", "ana@example.com", "Start.").await;
+    let words: Vec<String> = (0..12).map(|n| format!("concurrent{n}")).collect();
+    let requests = words
+        .iter()
+        .map(|word| {
+            app.api()
+                .request(Method::POST, &format!("/api/v1/tickets/{id}/messages"))
+                .json(&json!({"body": format!("Note {word}."), "visibility": "internal"}))
+        })
+        .collect();
+
+    let answers = all_at_once(requests).await;
+
+    assert_eq!(
+        count_status(&answers, StatusCode::CREATED),
+        words.len(),
+        "{answers:?}"
+    );
+    for word in &words {
+        assert_eq!(found(&app, word).await, vec![id], "{word}");
     }
 }
 
