@@ -6,8 +6,8 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::{
     agents, audit, coach, customers, healthz, inbound, insight, openapi, organizations, pages,
-    portal, promises, public, search, session, settings, tasks, teams, tickets, tokens,
-    two_factor, workspace,
+    portal, promises, public, search, session, settings, tasks, teams, tickets, tokens, two_factor,
+    workspace,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
