@@ -15,6 +15,7 @@ pub mod promise;
 pub mod redirect;
 pub mod saved_reply;
 pub mod schedule;
+pub mod search;
 pub mod survey;
 pub mod task;
 pub mod ticket;

@@ -29,6 +29,7 @@ mod promises;
 mod public;
 pub mod router;
 mod saved_replies;
+mod search;
 mod session;
 mod settings;
 pub mod smtp;

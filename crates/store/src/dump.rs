@@ -81,13 +81,15 @@ pub const TABLES: &[Table] = &[
 ];
 
 /// Tables that belong to the database rather than the workspace: the target of an import has
-/// its own record of the migrations applied to it, and the running nodes' sign-in counts and
-/// open pages (`sign_in_limits`, `sign_in_trusted`, `presence`) start afresh.
+/// its own record of the migrations applied to it, the running nodes' sign-in counts and
+/// open pages (`sign_in_limits`, `sign_in_trusted`, `presence`) start afresh, and the search
+/// index (`ticket_search`) is written by the database's triggers as the rows are imported.
 pub const NOT_EXPORTED: &[&str] = &[
     "schema_migrations",
     "sign_in_limits",
     "sign_in_trusted",
     "presence",
+    "ticket_search",
 ];
 
 /// The table whose rows the server writes on its own at start-up (the sender address), so an
@@ -342,7 +344,9 @@ where
 {
     let sql = match backend {
         Backend::Sqlite => {
+            // A full-text table is listed; the tables SQLite keeps its index in are not.
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name NOT IN (SELECT name FROM pragma_table_list WHERE type = 'shadow') \
              ORDER BY name"
         }
         Backend::Postgres => {

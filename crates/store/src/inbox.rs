@@ -1,9 +1,9 @@
 //! The agent's inbox: the views of work (mine, unassigned, my team, waiting on us, waiting on
-//! the customer, promises due today, moments to follow up today, escalated), their counts, and
-//! search. Also who may see a ticket: a restricted team's tickets are for its members and
+//! the customer, promises due today, moments to follow up today, escalated) and their counts
+//! (search is `search.rs`). Also who may see a ticket: a restricted team's tickets are for its members and
 //! admins only.
 
-use crate::rows::{int, like_escaped, opt_int, opt_text, sql_names, text};
+use crate::rows::{Bound, Built, int, opt_int, opt_text, sql_names, text};
 use crate::{Store, StoreResult};
 use rapport_domain::inbox::{Assignee, Due, Listing, TicketFilter, TicketOrder, UNFINISHED};
 use rapport_domain::promise::{PromiseKind, PromiseStatus};
@@ -43,11 +43,11 @@ pub(crate) fn restriction(agent: &Agent, param: &str) -> Option<String> {
 
 /// [`restriction`] with the agent's id in `$1`, which every inbox query binds (an admin's
 /// condition still names `$1`, so the query uses every value it is given).
-fn visible(agent: &Agent) -> String {
+pub(crate) fn visible(agent: &Agent) -> String {
     restriction(agent, "$1").unwrap_or_else(|| "($1 = $1)".to_owned())
 }
 
-fn ticket_select() -> String {
+pub(crate) fn ticket_select() -> String {
     format!(
         "SELECT t.id AS ticket_id, t.customer_id, c.name AS customer_name, t.subject AS title, \
          t.conversation, t.problem, t.priority, a.name AS assignee_name, t.updated_at, \
@@ -86,7 +86,7 @@ fn ticket_condition(filter: &TicketFilter) -> String {
     conditions.join(" AND ")
 }
 
-fn ticket_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
+pub(crate) fn ticket_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
     let due = Due::of_ticket(
         opt_text(row, "promised_by")?,
         opt_text(row, "customer_wrote")?,
@@ -116,7 +116,7 @@ fn promises_due(agent: &Agent) -> String {
     format!(
         "FROM promises p JOIN customers c ON c.id = p.customer_id \
          WHERE p.status = {} AND p.agent_id = $1 AND p.due_at < $2 \
-           AND (p.ticket_id IS NULL OR p.ticket_id IN (SELECT t.id FROM tickets t WHERE {}))",
+           AND (p.ticket_id IS NULL OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = p.ticket_id AND {}))",
         sql_names(&[PromiseStatus::Open]),
         visible(agent)
     )
@@ -126,11 +126,11 @@ fn promises_due(agent: &Agent) -> String {
 /// noted, and not followed up since.
 fn moments_due() -> String {
     format!(
-        "FROM moments m JOIN customers c ON c.id = m.customer_id \
-         WHERE m.follow_up_on IS NOT NULL AND m.follow_up_on <= $2 \
-           AND (m.agent_id = $1 OR c.owner_id = $1) \
-           AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.kind = {} AND k.customer_id = m.customer_id \
-                           AND k.done_at IS NOT NULL AND k.created_at >= m.created_at)",
+        "FROM moments mo JOIN customers c ON c.id = mo.customer_id \
+         WHERE mo.follow_up_on IS NOT NULL AND mo.follow_up_on <= $2 \
+           AND (mo.agent_id = $1 OR c.owner_id = $1) \
+           AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.kind = {} AND k.customer_id = mo.customer_id \
+                           AND k.done_at IS NOT NULL AND k.created_at >= mo.created_at)",
         sql_names(&[TaskKind::MomentFollowUp])
     )
 }
@@ -146,6 +146,70 @@ fn last_day(end: &str) -> String {
 /// At most this many lines per view; the counts say how many there are in all.
 const LIMIT: i64 = 100;
 
+/// The query of one view's lines: `$1` the agent, `$2` the end of their day (promises) or
+/// the day (moments).
+pub(crate) fn view_sql(agent: &Agent, view: View, today_end: &str) -> Built {
+    match view.listing() {
+        Listing::Tickets(filter) => {
+            // Ordered outside, by the selected names: PostgreSQL takes an output column's
+            // name in ORDER BY only on its own, not inside COALESCE.
+            let order = match filter.order {
+                TicketOrder::MostOwedFirst => {
+                    "ORDER BY COALESCE(promised_by, customer_wrote, updated_at), ticket_id"
+                }
+                TicketOrder::RecentlyUpdated => "ORDER BY updated_at DESC, ticket_id DESC",
+            };
+            Built {
+                sql: format!(
+                    "SELECT * FROM ({} WHERE {} AND {}) listed {order} LIMIT {LIMIT}",
+                    ticket_select(),
+                    ticket_condition(&filter),
+                    visible(agent)
+                ),
+                binds: vec![Bound::Int(agent.id)],
+            }
+        }
+        Listing::PromisesDue => Built {
+            sql: format!(
+                "SELECT p.ticket_id, p.customer_id, c.name AS customer_name, p.what, p.kind, p.due_at, p.created_at \
+                 {} ORDER BY p.due_at, p.id LIMIT {LIMIT}",
+                promises_due(agent)
+            ),
+            binds: vec![Bound::Int(agent.id), Bound::Text(today_end.to_owned())],
+        },
+        Listing::MomentsDue => Built {
+            sql: format!(
+                "SELECT mo.id, mo.customer_id, c.name AS customer_name, mo.note, mo.follow_up_on, mo.created_at \
+                 {} ORDER BY mo.follow_up_on, mo.id LIMIT {LIMIT}",
+                moments_due()
+            ),
+            binds: vec![Bound::Int(agent.id), Bound::Text(last_day(today_end))],
+        },
+    }
+}
+
+/// The query of one view's count, bound as [`view_sql`].
+pub(crate) fn count_sql(agent: &Agent, view: View, today_end: &str) -> Built {
+    match view.listing() {
+        Listing::Tickets(filter) => Built {
+            sql: format!(
+                "SELECT COUNT(*) FROM tickets t WHERE {} AND {}",
+                ticket_condition(&filter),
+                visible(agent)
+            ),
+            binds: vec![Bound::Int(agent.id)],
+        },
+        Listing::PromisesDue => Built {
+            sql: format!("SELECT COUNT(*) {}", promises_due(agent)),
+            binds: vec![Bound::Int(agent.id), Bound::Text(today_end.to_owned())],
+        },
+        Listing::MomentsDue => Built {
+            sql: format!("SELECT COUNT(*) {}", moments_due()),
+            binds: vec![Bound::Int(agent.id), Bound::Text(last_day(today_end))],
+        },
+    }
+}
+
 impl Store {
     /// The lines of one view for an agent. `today_end` is the end of the agent's day (UTC).
     pub async fn inbox(
@@ -154,92 +218,51 @@ impl Store {
         view: View,
         today_end: &str,
     ) -> StoreResult<Vec<InboxRow>> {
-        let filter = match view.listing() {
-            Listing::Tickets(filter) => filter,
-            Listing::PromisesDue => return self.promises_due(agent, today_end).await,
-            Listing::MomentsDue => return self.moments_due(agent, today_end).await,
-        };
-        // Ordered outside, by the selected names: PostgreSQL takes an output column's name
-        // in ORDER BY only on its own, not inside COALESCE.
-        let order = match filter.order {
-            TicketOrder::MostOwedFirst => {
-                "ORDER BY COALESCE(promised_by, customer_wrote, updated_at), ticket_id"
-            }
-            TicketOrder::RecentlyUpdated => "ORDER BY updated_at DESC, ticket_id DESC",
-        };
-        let sql = format!(
-            "SELECT * FROM ({} WHERE {} AND {}) listed {order} LIMIT {LIMIT}",
-            ticket_select(),
-            ticket_condition(&filter),
-            visible(agent)
-        );
-        let rows = sqlx::query(&sql)
-            .bind(agent.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(ticket_row).collect()
-    }
-
-    async fn promises_due(&self, agent: &Agent, today_end: &str) -> StoreResult<Vec<InboxRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT p.ticket_id, p.customer_id, c.name AS customer_name, p.what, p.kind, p.due_at, p.created_at \
-             {} ORDER BY p.due_at, p.id LIMIT {LIMIT}",
-            promises_due(agent)
-        ))
-        .bind(agent.id)
-        .bind(today_end)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let due = match crate::rows::named(row, "kind")? {
-                    PromiseKind::CallBack => Due::CallBackBy,
-                    _ => Due::PromiseDue,
-                };
-                Ok(InboxRow {
-                    ticket_id: opt_int(row, "ticket_id")?,
-                    customer_id: int(row, "customer_id")?,
-                    customer_name: text(row, "customer_name")?,
-                    title: text(row, "what")?,
-                    conversation: None,
-                    problem: None,
-                    priority: None,
-                    assignee_name: None,
-                    due_at: Some(text(row, "due_at")?),
-                    due_label: due.label().to_owned(),
-                    updated_at: text(row, "created_at")?,
+        let built = view_sql(agent, view, today_end);
+        let rows = built.query().fetch_all(self.pool()).await?;
+        match view.listing() {
+            Listing::Tickets(_) => rows.iter().map(ticket_row).collect(),
+            Listing::PromisesDue => rows
+                .iter()
+                .map(|row| {
+                    let due = match crate::rows::named(row, "kind")? {
+                        PromiseKind::CallBack => Due::CallBackBy,
+                        _ => Due::PromiseDue,
+                    };
+                    Ok(InboxRow {
+                        ticket_id: opt_int(row, "ticket_id")?,
+                        customer_id: int(row, "customer_id")?,
+                        customer_name: text(row, "customer_name")?,
+                        title: text(row, "what")?,
+                        conversation: None,
+                        problem: None,
+                        priority: None,
+                        assignee_name: None,
+                        due_at: Some(text(row, "due_at")?),
+                        due_label: due.label().to_owned(),
+                        updated_at: text(row, "created_at")?,
+                    })
                 })
-            })
-            .collect()
-    }
-
-    async fn moments_due(&self, agent: &Agent, today_end: &str) -> StoreResult<Vec<InboxRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT m.id, m.customer_id, c.name AS customer_name, m.note, m.follow_up_on, m.created_at \
-             {} ORDER BY m.follow_up_on, m.id LIMIT {LIMIT}",
-            moments_due()
-        ))
-        .bind(agent.id)
-        .bind(last_day(today_end))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(InboxRow {
-                    ticket_id: None,
-                    customer_id: int(row, "customer_id")?,
-                    customer_name: text(row, "customer_name")?,
-                    title: text(row, "note")?,
-                    conversation: None,
-                    problem: None,
-                    priority: None,
-                    assignee_name: None,
-                    due_at: opt_text(row, "follow_up_on")?,
-                    due_label: Due::FollowUpOn.label().to_owned(),
-                    updated_at: text(row, "created_at")?,
+                .collect(),
+            Listing::MomentsDue => rows
+                .iter()
+                .map(|row| {
+                    Ok(InboxRow {
+                        ticket_id: None,
+                        customer_id: int(row, "customer_id")?,
+                        customer_name: text(row, "customer_name")?,
+                        title: text(row, "note")?,
+                        conversation: None,
+                        problem: None,
+                        priority: None,
+                        assignee_name: None,
+                        due_at: opt_text(row, "follow_up_on")?,
+                        due_label: Due::FollowUpOn.label().to_owned(),
+                        updated_at: text(row, "created_at")?,
+                    })
                 })
-            })
-            .collect()
+                .collect(),
+        }
     }
 
     /// How many lines each view has.
@@ -250,57 +273,11 @@ impl Store {
     ) -> StoreResult<Vec<(View, i64)>> {
         let mut counts = Vec::with_capacity(View::ALL.len());
         for &view in View::ALL {
-            let count: i64 = match view.listing() {
-                Listing::Tickets(filter) => {
-                    sqlx::query_scalar(&format!(
-                        "SELECT COUNT(*) FROM tickets t WHERE {} AND {}",
-                        ticket_condition(&filter),
-                        visible(agent)
-                    ))
-                    .bind(agent.id)
-                    .fetch_one(self.pool())
-                    .await?
-                }
-                Listing::PromisesDue => {
-                    sqlx::query_scalar(&format!("SELECT COUNT(*) {}", promises_due(agent)))
-                        .bind(agent.id)
-                        .bind(today_end)
-                        .fetch_one(self.pool())
-                        .await?
-                }
-                Listing::MomentsDue => {
-                    sqlx::query_scalar(&format!("SELECT COUNT(*) {}", moments_due()))
-                        .bind(agent.id)
-                        .bind(last_day(today_end))
-                        .fetch_one(self.pool())
-                        .await?
-                }
-            };
+            let built = count_sql(agent, view, today_end);
+            let count: i64 = sqlx::Row::try_get(&built.query().fetch_one(self.pool()).await?, 0)?;
             counts.push((view, count));
         }
         Ok(counts)
-    }
-
-    /// Tickets whose subject, customer name or messages contain `query` (any case), or the
-    /// ticket with that number; newest first.
-    pub async fn search_tickets(&self, agent: &Agent, query: &str) -> StoreResult<Vec<InboxRow>> {
-        let query = query.trim();
-        let number = query.trim_start_matches('#').parse::<i64>().ok();
-        let pattern = format!("%{}%", like_escaped(&query.to_lowercase()));
-        let sql = format!(
-            "{} WHERE {} AND (t.id = $2 OR LOWER(t.subject) LIKE $3 ESCAPE '\\' OR LOWER(c.name) LIKE $3 ESCAPE '\\' \
-             OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND LOWER(m.body_text) LIKE $3 ESCAPE '\\')) \
-             ORDER BY t.id DESC LIMIT {LIMIT}",
-            ticket_select(),
-            visible(agent)
-        );
-        let rows = sqlx::query(&sql)
-            .bind(agent.id)
-            .bind(number.unwrap_or(-1))
-            .bind(pattern)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(ticket_row).collect()
     }
 
     /// Whether an agent may see a ticket: admins always; others unless it belongs to a

@@ -3,7 +3,7 @@
 //!
 //! Queries are written once in the SQL both dialects share: `$1` placeholders, `RETURNING`,
 //! `BIGINT` ids, and times as fixed-format UTC text (see [`clock`]). Where the dialects must
-//! differ (how a write transaction starts, later full-text search and job claiming) the code
+//! differ (how a write transaction starts, full-text search and job claiming) the code
 //! matches on [`Backend`] in plain sight.
 //!
 //! Errors: functions here return [`StoreError`]; the web layer turns it into HTTP responses and
@@ -34,11 +34,13 @@ pub mod messages;
 mod migrate;
 pub mod moments;
 pub mod organizations;
+pub mod plans;
 pub mod portal;
 pub mod presence;
 pub mod promises;
 mod rows;
 pub mod saved_replies;
+pub mod search;
 pub mod secrets;
 pub mod settings;
 pub mod sign_in_limits;

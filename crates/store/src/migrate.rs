@@ -29,6 +29,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0006_intake_tokens",
     "0007_two_factor",
     "0008_several_nodes",
+    "0010_search",
     "0011_team_admin",
 ];
 

@@ -31,6 +31,33 @@ pub(crate) fn named<T: FromStr>(row: &AnyRow, column: &str) -> StoreResult<T> {
     })
 }
 
+/// A value bound to a placeholder of a query whose text is built at run time.
+#[derive(Debug, Clone)]
+pub(crate) enum Bound {
+    Int(i64),
+    Text(String),
+}
+
+/// A query's text with its values in placeholder order.
+#[derive(Debug, Clone)]
+pub(crate) struct Built {
+    pub sql: String,
+    pub binds: Vec<Bound>,
+}
+
+impl Built {
+    pub(crate) fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+        let mut query = sqlx::query(&self.sql);
+        for bound in &self.binds {
+            query = match bound {
+                Bound::Int(value) => query.bind(*value),
+                Bound::Text(value) => query.bind(value.as_str()),
+            };
+        }
+        query
+    }
+}
+
 /// `$first, $first+1, ...` for an `IN (...)` list of `count` values.
 pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)

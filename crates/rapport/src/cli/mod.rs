@@ -1,6 +1,7 @@
 //! The command line: `rapport serve | migrate | admin ...`. Each command is a small function
 //! over the library; failures come back as sentences and a non-zero exit.
 
+mod bench;
 mod coach;
 
 use crate::app::{App, serve};
@@ -76,6 +77,17 @@ pub enum Command {
         /// Print the coach's speed: latency per 1 KB draft and JSON-lines throughput.
         #[arg(long, conflicts_with = "jsonl")]
         bench: bool,
+    },
+    /// Generate a realistic workspace into an empty database (the data directory's, or the
+    /// one --database-url names) and time the queries behind the pages: every inbox view with
+    /// its counts, the ticket page, the customer page and search (median, p99, per second).
+    Bench {
+        /// How many tickets to generate (3 to 7 messages each).
+        #[arg(long, default_value_t = 100_000)]
+        tickets: u64,
+        /// How many times each figure is measured.
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
     },
     /// Read customer messages: one from standard input, or one JSON object per line with
     /// --jsonl (`{"text": ...}`).
@@ -211,6 +223,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Ingest { mailbox } => ingest(config, mailbox.as_deref()).await,
+        Command::Bench { tickets, runs } => {
+            let app = App::build(config).await?;
+            let result = bench::run(&app.store, bench::Size { tickets }, runs.max(1)).await;
+            app.store.close().await;
+            result
+        }
         Command::Coach { bench: true, .. } => coach::bench(),
         Command::Coach { jsonl, .. } => coach::run(coach::Analysis::Reply, jsonl),
         Command::Insight { jsonl } => coach::run(coach::Analysis::Message, jsonl),

@@ -1,8 +1,11 @@
 use crate::app::App;
 use crate::pages::{PageResult, SignedIn, When, end_of_today, render, words};
+use crate::search::{SearchParams, cursor_at};
 use askama::Template;
 use axum::extract::{Query, State};
-use rapport_domain::Agent;
+use rapport_domain::search::SearchQuery;
+use rapport_domain::{Agent, Conversation, Problem};
+use rapport_store::StoreError;
 use rapport_store::inbox::{InboxRow, View};
 use serde::Deserialize;
 
@@ -17,6 +20,37 @@ struct InboxPage {
     views: Vec<ViewLink>,
     rows: Vec<Row>,
     task_count: usize,
+    /// Why the search could not run, in words.
+    search_error: Option<String>,
+    /// The ticket a query that is only a number names, when the agent may see it.
+    numbered: Option<i64>,
+    filters: Filters,
+    /// The address of the next page of results.
+    next_page: Option<String>,
+}
+
+/// The search's filters as given, to show them again in the form.
+struct Filters {
+    from: String,
+    to: String,
+    conversations: Vec<Choice>,
+    problems: Vec<Choice>,
+}
+
+struct Choice {
+    value: &'static str,
+    label: String,
+    selected: bool,
+}
+
+fn choices(names: impl Iterator<Item = &'static str>, given: &Option<String>) -> Vec<Choice> {
+    names
+        .map(|value| Choice {
+            value,
+            label: words(value),
+            selected: given.as_deref() == Some(value),
+        })
+        .collect()
 }
 
 struct ViewLink {
@@ -39,6 +73,8 @@ struct Row {
     assignee: Option<String>,
     due: Option<When>,
     due_label: String,
+    /// Where a search matched: escaped HTML with the words found in `<mark>`.
+    snippet_html: Option<String>,
 }
 
 impl From<InboxRow> for Row {
@@ -62,6 +98,7 @@ impl From<InboxRow> for Row {
             assignee: row.assignee_name,
             due: row.due_at.as_deref().map(When::of),
             due_label: row.due_label,
+            snippet_html: None,
         }
     }
 }
@@ -69,7 +106,8 @@ impl From<InboxRow> for Row {
 #[derive(Deserialize)]
 pub struct InboxQuery {
     view: Option<String>,
-    q: Option<String>,
+    #[serde(flatten)]
+    search: SearchParams,
 }
 
 /// The inbox: one view of the work (mine by default) with every view's count, or search
@@ -81,7 +119,7 @@ pub async fn show_inbox(
 ) -> PageResult {
     let agent = &signed_in.agent;
     let today_end = end_of_today(&app);
-    let search = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let searching = query.search.has_query();
     let view = match query.view.as_deref().filter(|name| !name.is_empty()) {
         None => View::Mine,
         Some(name) => name.parse::<View>().map_err(|_| {
@@ -94,15 +132,61 @@ pub async fn show_inbox(
         })?,
     };
     let counts = app.store.inbox_counts(agent, &today_end).await?;
-    let (heading, rows) = match search {
-        Some(q) => (
-            format!("Search: {q}"),
-            app.store.search_tickets(agent, q).await?,
-        ),
-        None => (
+    let q = query
+        .search
+        .q
+        .as_deref()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let mut search_error = None;
+    let mut numbered = None;
+    let mut next_page = None;
+    let (heading, rows) = if searching {
+        if let Some(number) = SearchQuery::ticket_number(&q) {
+            match app.store.ticket(number).await {
+                Ok(ticket) if app.store.agent_may_see(agent, &ticket).await? => {
+                    numbered = Some(number);
+                }
+                Ok(_) | Err(StoreError::NotFound { .. }) => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        let rows = match query.search.read() {
+            Ok(search) => {
+                let page = app
+                    .store
+                    .search(
+                        agent,
+                        &search.query,
+                        &search.filter,
+                        search.offset,
+                        search.limit,
+                    )
+                    .await?;
+                next_page = page
+                    .next_offset
+                    .map(|offset| next_page_address(&query.search, offset));
+                page.hits
+                    .into_iter()
+                    .map(|hit| Row {
+                        snippet_html: Some(hit.snippet.html()).filter(|html| !html.is_empty()),
+                        ..Row::from(hit.ticket)
+                    })
+                    .collect()
+            }
+            Err(err) => {
+                search_error = Some(err.message);
+                Vec::new()
+            }
+        };
+        (format!("Search: {q}"), rows)
+    } else {
+        let rows = app.store.inbox(agent, view, &today_end).await?;
+        (
             view.title().to_owned(),
-            app.store.inbox(agent, view, &today_end).await?,
-        ),
+            rows.into_iter().map(Row::from).collect(),
+        )
     };
     let views = counts
         .into_iter()
@@ -110,21 +194,66 @@ pub async fn show_inbox(
             key: each.as_str(),
             title: each.title(),
             count,
-            current: search.is_none() && each == view,
+            current: !searching && each == view,
         })
         .collect();
     let mut tasks = app.store.tasks_for(signed_in.agent.id, None).await?;
     app.store
         .retain_visible(&signed_in.agent, &mut tasks, |task| task.ticket_id)
         .await?;
+    let given = |value: &Option<String>| value.clone().unwrap_or_default();
     Ok(render(&InboxPage {
         agent: signed_in.agent.clone(),
         csrf: signed_in.csrf,
-        query: search.unwrap_or_default().to_owned(),
+        query: q,
         heading,
-        searching: search.is_some(),
+        searching,
         views,
-        rows: rows.into_iter().map(Row::from).collect(),
+        rows,
         task_count: tasks.len(),
+        search_error,
+        numbered,
+        filters: Filters {
+            from: given(&query.search.from),
+            to: given(&query.search.to),
+            conversations: choices(
+                Conversation::ALL.iter().map(|c| c.as_str()),
+                &query.search.conversation,
+            ),
+            problems: choices(
+                Problem::ALL.iter().map(|p| p.as_str()),
+                &query.search.problem,
+            ),
+        },
+        next_page,
     }))
+}
+
+/// The same search from `offset` on.
+fn next_page_address(params: &SearchParams, offset: u32) -> String {
+    let pairs: Vec<(&str, &str)> = [
+        ("q", &params.q),
+        ("conversation", &params.conversation),
+        ("problem", &params.problem),
+        ("assignee_id", &params.assignee_id),
+        ("team_id", &params.team_id),
+        ("customer_id", &params.customer_id),
+        ("organization_id", &params.organization_id),
+        ("from", &params.from),
+        ("to", &params.to),
+        ("limit", &params.limit),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| {
+        value
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .map(|v| (name, v))
+    })
+    .collect();
+    let cursor = cursor_at(offset);
+    let mut query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    query.push_str("&cursor=");
+    query.push_str(&cursor);
+    format!("/?{query}")
 }

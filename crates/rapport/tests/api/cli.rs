@@ -693,3 +693,52 @@ async fn create_agent_refuses_a_guessable_password_and_says_why() {
         .expect("verify");
     assert!(agent.is_some(), "the good password signs in");
 }
+
+/// `rapport bench` at a small size, so that it keeps working: it generates a workspace into
+/// the empty database, prints a row per figure, and finds no plan reading a whole table; a
+/// second run refuses the database it filled.
+#[tokio::test]
+async fn the_benchmark_generates_a_workspace_measures_it_and_refuses_a_full_database() {
+    let db = TestDatabase::create().await;
+
+    let output = run(
+        rapport(&db, &["bench", "--tickets", "500", "--runs", "3"]),
+        "",
+    );
+
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{printed}\n{}", stderr(&output));
+    assert!(printed.contains("Generated "), "{printed}");
+    for figure in [
+        "inbox mine + counts",
+        "inbox unassigned + counts",
+        "inbox escalated + counts",
+        "ticket page",
+        "customer page",
+        "search, a rare word",
+        "search, two words",
+    ] {
+        let line = printed
+            .lines()
+            .find(|line| line.starts_with(figure))
+            .unwrap_or_else(|| panic!("no line for {figure}:\n{printed}"));
+        let columns: Vec<&str> = line[figure.len()..].split_whitespace().collect();
+        assert_eq!(columns.len(), 4, "{line}");
+        assert_eq!(columns[0], "3", "{line}");
+        assert!(columns[1].parse::<f64>().is_ok_and(|ms| ms > 0.0), "{line}");
+    }
+    assert!(
+        printed.contains("none reads a whole table of tickets or messages"),
+        "{printed}"
+    );
+    let tickets = run(
+        rapport(&db, &["bench", "--tickets", "500", "--runs", "1"]),
+        "",
+    );
+    assert!(!tickets.status.success());
+    assert!(
+        stderr(&tickets).contains("the database is not empty"),
+        "{}",
+        stderr(&tickets)
+    );
+}

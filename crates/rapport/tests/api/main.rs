@@ -27,6 +27,7 @@ mod relationship;
 
 mod restricted_teams;
 mod saved_replies;
+mod search;
 mod session;
 mod several_nodes;
 mod teams;

@@ -279,6 +279,14 @@ fn table() -> Vec<Row> {
         // Tickets.
         row("GET", "/api/v1/tickets", Customer, 200, AGENTS)
             .query(&["?customer_id={id}", "?limit=100", "?conversation=new&limit=100"]),
+        // Search: a restricted ticket's words are found by its team only; notes by agents.
+        row("GET", "/api/v1/search", Nothing, 200, AGENTS).query(&[
+            "?q=Quillfeather",
+            "?q=Applewood",
+            "?q=Bramblewick",
+            "?q=Marjoram",
+            "?q=subpoena",
+        ]),
         row("POST", "/api/v1/tickets", Customer, 201, AGENTS)
             .json(r#"{"subject": "Printer", "body": "It jams.", "customer_id": {id}}"#),
         row("GET", "/api/v1/tickets/{id}", Ticket, 200, TICKET),
@@ -1540,6 +1548,13 @@ async fn every_route_answers_every_caller_as_the_table_says() {
             "?q=retention",
             Names::Nothing,
             Caller::Admin,
+            Marker::Restricted,
+        ),
+        (
+            "/api/v1/search",
+            "?q=Quillfeather",
+            Names::Nothing,
+            Caller::Member,
             Marker::Restricted,
         ),
         (
