@@ -60,6 +60,85 @@ pub enum TicketOrder {
     MostOwedFirst,
 }
 
+crate::named_enum! {
+    /// How a ticket view is ordered, when the agent chooses.
+    TicketSort, "sort" {
+        /// Most recently changed first.
+        Updated => "updated",
+        /// Whatever is owed soonest first.
+        Due => "due",
+        /// Newest tickets first.
+        Newest => "newest",
+        /// Oldest tickets first.
+        Oldest => "oldest",
+        /// Urgent first, then high, normal, low; most recently changed first within each.
+        Priority => "priority",
+    }
+}
+
+crate::named_enum! {
+    /// Which tickets a ticket view lists by the state of their problem.
+    StateFilter, "state" {
+        /// Still being worked on: open, or a resolution proposed (every view's default).
+        Unfinished => "unfinished",
+        Resolved => "resolved",
+        Closed => "closed_unresolved",
+        All => "all",
+    }
+}
+
+impl Default for StateFilter {
+    fn default() -> Self {
+        StateFilter::Unfinished
+    }
+}
+
+impl StateFilter {
+    /// The problem states it lists.
+    pub fn problems(self) -> &'static [Problem] {
+        match self {
+            StateFilter::Unfinished => &UNFINISHED,
+            StateFilter::Resolved => &[Problem::Resolved],
+            StateFilter::Closed => &[Problem::ClosedUnresolved],
+            StateFilter::All => &[
+                Problem::Open,
+                Problem::ResolutionProposed,
+                Problem::Resolved,
+                Problem::ClosedUnresolved,
+            ],
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            StateFilter::Unfinished => "being worked on",
+            StateFilter::Resolved => "resolved",
+            StateFilter::Closed => "closed unresolved",
+            StateFilter::All => "all",
+        }
+    }
+}
+
+impl TicketSort {
+    /// The order a view has when the agent chooses none.
+    pub fn default_for(order: TicketOrder) -> TicketSort {
+        match order {
+            TicketOrder::RecentlyUpdated => TicketSort::Updated,
+            TicketOrder::MostOwedFirst => TicketSort::Due,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            TicketSort::Updated => "recently changed",
+            TicketSort::Due => "most owed first",
+            TicketSort::Newest => "newest",
+            TicketSort::Oldest => "oldest",
+            TicketSort::Priority => "priority",
+        }
+    }
+}
+
 impl View {
     pub fn title(self) -> &'static str {
         match self {

@@ -5,9 +5,11 @@
 
 use crate::rows::{Bound, Built, int, opt_int, opt_text, sql_names, text};
 use crate::{Store, StoreResult};
-use rapport_domain::inbox::{Assignee, Due, Listing, TicketFilter, TicketOrder, UNFINISHED};
+use rapport_domain::inbox::{
+    Assignee, Due, Listing, StateFilter, TicketFilter, TicketSort, UNFINISHED,
+};
 use rapport_domain::promise::{PromiseKind, PromiseStatus};
-use rapport_domain::{Agent, AuthorKind, Role, TaskKind, Ticket};
+use rapport_domain::{Agent, AuthorKind, Channel, Priority, Problem, Role, TaskKind, Ticket};
 
 pub use rapport_domain::inbox::View;
 
@@ -50,7 +52,7 @@ pub(crate) fn visible(agent: &Agent) -> String {
 pub(crate) fn ticket_select() -> String {
     format!(
         "SELECT t.id AS ticket_id, t.customer_id, c.name AS customer_name, t.subject AS title, \
-         t.conversation, t.problem, t.priority, a.name AS assignee_name, t.updated_at, \
+         t.conversation, t.problem, t.priority, a.name AS assignee_name, t.updated_at, t.created_at, \
          (SELECT MIN(p.due_at) FROM promises p WHERE p.ticket_id = t.id AND p.status = {open}) AS promised_by, \
          (SELECT MAX(m.created_at) FROM messages m WHERE m.ticket_id = t.id AND m.author_kind = {customer}) AS customer_wrote \
          FROM tickets t JOIN customers c ON c.id = t.customer_id LEFT JOIN agents a ON a.id = t.assignee_id",
@@ -59,9 +61,10 @@ pub(crate) fn ticket_select() -> String {
     )
 }
 
-/// The SQL conditions of a ticket view (the agent's id is `$1`), unfinished tickets only.
-fn ticket_condition(filter: &TicketFilter) -> String {
-    let mut conditions = vec![format!("t.problem IN ({})", sql_names(&UNFINISHED))];
+/// The SQL conditions of a ticket view (the agent's id is `$1`), for the tickets whose
+/// problem is in one of `problems` (unfinished ones, unless the agent chose otherwise).
+fn ticket_condition(filter: &TicketFilter, problems: &[Problem]) -> String {
+    let mut conditions = vec![format!("t.problem IN ({})", sql_names(problems))];
     match filter.assignee {
         Some(Assignee::Me) => conditions.push("t.assignee_id = $1".to_owned()),
         Some(Assignee::Nobody) => conditions.push("t.assignee_id IS NULL".to_owned()),
@@ -110,6 +113,42 @@ pub(crate) fn ticket_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
     })
 }
 
+fn promise_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
+    let due = match crate::rows::named(row, "kind")? {
+        PromiseKind::CallBack => Due::CallBackBy,
+        _ => Due::PromiseDue,
+    };
+    Ok(InboxRow {
+        ticket_id: opt_int(row, "ticket_id")?,
+        customer_id: int(row, "customer_id")?,
+        customer_name: text(row, "customer_name")?,
+        title: text(row, "what")?,
+        conversation: None,
+        problem: None,
+        priority: None,
+        assignee_name: None,
+        due_at: Some(text(row, "due_at")?),
+        due_label: due.label().to_owned(),
+        updated_at: text(row, "created_at")?,
+    })
+}
+
+fn moment_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
+    Ok(InboxRow {
+        ticket_id: None,
+        customer_id: int(row, "customer_id")?,
+        customer_name: text(row, "customer_name")?,
+        title: text(row, "note")?,
+        conversation: None,
+        problem: None,
+        priority: None,
+        assignee_name: None,
+        due_at: opt_text(row, "follow_up_on")?,
+        due_label: Due::FollowUpOn.label().to_owned(),
+        updated_at: text(row, "created_at")?,
+    })
+}
+
 /// The agent's open promises due before `$2` (the end of their day), but not those on a
 /// ticket they may no longer see.
 fn promises_due(agent: &Agent) -> String {
@@ -146,45 +185,177 @@ fn last_day(end: &str) -> String {
 /// At most this many lines per view; the counts say how many there are in all.
 const LIMIT: i64 = 100;
 
+/// How an agent narrows and orders a ticket view, and where its page starts.
+#[derive(Debug, Clone, Default)]
+pub struct Narrowing {
+    pub state: StateFilter,
+    pub tag: Option<String>,
+    pub priority: Option<Priority>,
+    pub team_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub channel: Option<Channel>,
+    /// The view's own order when `None`.
+    pub sort: Option<TicketSort>,
+    /// The last line of the page before: its sort key and ticket id.
+    pub after: Option<(String, i64)>,
+}
+
+/// A page of a view: its lines, where the next page starts, and how many lines the view has
+/// as narrowed (counted up to [`COUNT_CAP`]).
+#[derive(Debug, Clone)]
+pub struct InboxPage {
+    pub rows: Vec<InboxRow>,
+    pub next: Option<(String, i64)>,
+    pub total: i64,
+}
+
+/// Counts of a narrowed list stop here: the page says "1,000+" rather than reading every
+/// ticket of a large workspace.
+pub const COUNT_CAP: i64 = 1000;
+
+/// A ticket's sort key for `sort`, as a text that compares in the order wanted, and whether
+/// the list runs from the largest key down.
+fn sort_key(sort: TicketSort) -> (&'static str, bool) {
+    match sort {
+        TicketSort::Updated => ("updated_at", true),
+        TicketSort::Due => ("COALESCE(promised_by, customer_wrote, updated_at)", false),
+        TicketSort::Newest => ("created_at", true),
+        TicketSort::Oldest => ("created_at", false),
+        TicketSort::Priority => (
+            "(CASE priority WHEN 'urgent' THEN '4' WHEN 'high' THEN '3' WHEN 'normal' THEN '2' ELSE '1' END || updated_at)",
+            true,
+        ),
+    }
+}
+
+/// The conditions of the agent's narrowing, with their values bound after `binds`.
+fn narrowing_conditions(narrowing: &Narrowing, binds: &mut Vec<Bound>) -> Vec<String> {
+    let mut conditions = Vec::new();
+    let bind = |value: Bound, binds: &mut Vec<Bound>| {
+        binds.push(value);
+        format!("${}", binds.len())
+    };
+    if let Some(tag) = &narrowing.tag {
+        let at = bind(Bound::Text(tag.clone()), binds);
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = {at})"
+        ));
+    }
+    if let Some(priority) = narrowing.priority {
+        conditions.push(format!("t.priority = {}", sql_names(&[priority])));
+    }
+    if let Some(channel) = narrowing.channel {
+        conditions.push(format!("t.channel = {}", sql_names(&[channel])));
+    }
+    for (column, value) in [
+        ("t.team_id", narrowing.team_id),
+        ("t.assignee_id", narrowing.assignee_id),
+        ("t.organization_id", narrowing.organization_id),
+        ("c.owner_id", narrowing.owner_id),
+    ] {
+        if let Some(value) = value {
+            let at = bind(Bound::Int(value), binds);
+            conditions.push(format!("{column} = {at}"));
+        }
+    }
+    conditions
+}
+
 /// The query of one view's lines: `$1` the agent, `$2` the end of their day (promises) or
 /// the day (moments).
 pub(crate) fn view_sql(agent: &Agent, view: View, today_end: &str) -> Built {
+    narrowed_view_sql(agent, view, today_end, &Narrowing::default(), LIMIT)
+}
+
+/// The query of a page of one view as the agent narrowed it: `limit` lines and one more (to
+/// know whether a next page exists). A ticket view is paged by its sort key and ticket id.
+pub(crate) fn narrowed_view_sql(
+    agent: &Agent,
+    view: View,
+    today_end: &str,
+    narrowing: &Narrowing,
+    limit: i64,
+) -> Built {
     match view.listing() {
         Listing::Tickets(filter) => {
+            let mut binds = vec![Bound::Int(agent.id)];
+            let mut conditions = vec![
+                ticket_condition(&filter, narrowing.state.problems()),
+                visible(agent),
+            ];
+            conditions.extend(narrowing_conditions(narrowing, &mut binds));
+            let sort = narrowing
+                .sort
+                .unwrap_or_else(|| TicketSort::default_for(filter.order));
+            let (key, descending) = sort_key(sort);
+            let (direction, beyond) = if descending {
+                ("DESC", "<")
+            } else {
+                ("ASC", ">")
+            };
+            let after = match &narrowing.after {
+                Some((last_key, last_id)) => {
+                    binds.push(Bound::Text(last_key.clone()));
+                    let key_at = binds.len();
+                    binds.push(Bound::Int(*last_id));
+                    let id_at = binds.len();
+                    format!(
+                        "WHERE (sort_key {beyond} ${key_at} OR (sort_key = ${key_at} AND ticket_id {beyond} ${id_at}))"
+                    )
+                }
+                None => String::new(),
+            };
             // Ordered outside, by the selected names: PostgreSQL takes an output column's
             // name in ORDER BY only on its own, not inside COALESCE.
-            let order = match filter.order {
-                TicketOrder::MostOwedFirst => {
-                    "ORDER BY COALESCE(promised_by, customer_wrote, updated_at), ticket_id"
-                }
-                TicketOrder::RecentlyUpdated => "ORDER BY updated_at DESC, ticket_id DESC",
-            };
             Built {
                 sql: format!(
-                    "SELECT * FROM ({} WHERE {} AND {}) listed {order} LIMIT {LIMIT}",
+                    "SELECT * FROM (SELECT listed.*, {key} AS sort_key FROM ({} WHERE {}) listed) keyed {after} \
+                     ORDER BY sort_key {direction}, ticket_id {direction} LIMIT {}",
                     ticket_select(),
-                    ticket_condition(&filter),
-                    visible(agent)
+                    conditions.join(" AND "),
+                    limit + 1
                 ),
-                binds: vec![Bound::Int(agent.id)],
+                binds,
             }
         }
         Listing::PromisesDue => Built {
             sql: format!(
                 "SELECT p.ticket_id, p.customer_id, c.name AS customer_name, p.what, p.kind, p.due_at, p.created_at \
-                 {} ORDER BY p.due_at, p.id LIMIT {LIMIT}",
-                promises_due(agent)
+                 {} ORDER BY p.due_at, p.id LIMIT {}",
+                promises_due(agent),
+                limit + 1
             ),
             binds: vec![Bound::Int(agent.id), Bound::Text(today_end.to_owned())],
         },
         Listing::MomentsDue => Built {
             sql: format!(
                 "SELECT mo.id, mo.customer_id, c.name AS customer_name, mo.note, mo.follow_up_on, mo.created_at \
-                 {} ORDER BY mo.follow_up_on, mo.id LIMIT {LIMIT}",
-                moments_due()
+                 {} ORDER BY mo.follow_up_on, mo.id LIMIT {}",
+                moments_due(),
+                limit + 1
             ),
             binds: vec![Bound::Int(agent.id), Bound::Text(last_day(today_end))],
         },
+    }
+}
+
+/// How many lines a narrowed ticket view has, counted up to [`COUNT_CAP`] and one more.
+fn narrowed_count_sql(agent: &Agent, filter: &TicketFilter, narrowing: &Narrowing) -> Built {
+    let mut binds = vec![Bound::Int(agent.id)];
+    let mut conditions = vec![
+        ticket_condition(filter, narrowing.state.problems()),
+        visible(agent),
+    ];
+    conditions.extend(narrowing_conditions(narrowing, &mut binds));
+    Built {
+        sql: format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE {} LIMIT {}) capped",
+            conditions.join(" AND "),
+            COUNT_CAP + 1
+        ),
+        binds,
     }
 }
 
@@ -194,7 +365,7 @@ pub(crate) fn count_sql(agent: &Agent, view: View, today_end: &str) -> Built {
         Listing::Tickets(filter) => Built {
             sql: format!(
                 "SELECT COUNT(*) FROM tickets t WHERE {} AND {}",
-                ticket_condition(&filter),
+                ticket_condition(&filter, &UNFINISHED),
                 visible(agent)
             ),
             binds: vec![Bound::Int(agent.id)],
@@ -211,58 +382,69 @@ pub(crate) fn count_sql(agent: &Agent, view: View, today_end: &str) -> Built {
 }
 
 impl Store {
-    /// The lines of one view for an agent. `today_end` is the end of the agent's day (UTC).
+    /// The first lines of one view for an agent. `today_end` is the end of the agent's day (UTC).
     pub async fn inbox(
         &self,
         agent: &Agent,
         view: View,
         today_end: &str,
     ) -> StoreResult<Vec<InboxRow>> {
-        let built = view_sql(agent, view, today_end);
-        let rows = built.query().fetch_all(self.pool()).await?;
-        match view.listing() {
-            Listing::Tickets(_) => rows.iter().map(ticket_row).collect(),
-            Listing::PromisesDue => rows
-                .iter()
-                .map(|row| {
-                    let due = match crate::rows::named(row, "kind")? {
-                        PromiseKind::CallBack => Due::CallBackBy,
-                        _ => Due::PromiseDue,
-                    };
-                    Ok(InboxRow {
-                        ticket_id: opt_int(row, "ticket_id")?,
-                        customer_id: int(row, "customer_id")?,
-                        customer_name: text(row, "customer_name")?,
-                        title: text(row, "what")?,
-                        conversation: None,
-                        problem: None,
-                        priority: None,
-                        assignee_name: None,
-                        due_at: Some(text(row, "due_at")?),
-                        due_label: due.label().to_owned(),
-                        updated_at: text(row, "created_at")?,
-                    })
-                })
-                .collect(),
-            Listing::MomentsDue => rows
-                .iter()
-                .map(|row| {
-                    Ok(InboxRow {
-                        ticket_id: None,
-                        customer_id: int(row, "customer_id")?,
-                        customer_name: text(row, "customer_name")?,
-                        title: text(row, "note")?,
-                        conversation: None,
-                        problem: None,
-                        priority: None,
-                        assignee_name: None,
-                        due_at: opt_text(row, "follow_up_on")?,
-                        due_label: Due::FollowUpOn.label().to_owned(),
-                        updated_at: text(row, "created_at")?,
-                    })
-                })
-                .collect(),
-        }
+        Ok(self
+            .inbox_page(agent, view, today_end, &Narrowing::default(), LIMIT)
+            .await?
+            .rows)
+    }
+
+    /// A page of one view as the agent narrowed and ordered it, `limit` lines, with where the
+    /// next page starts and how many lines the narrowed view has (counted up to
+    /// [`COUNT_CAP`] and one more).
+    pub async fn inbox_page(
+        &self,
+        agent: &Agent,
+        view: View,
+        today_end: &str,
+        narrowing: &Narrowing,
+        limit: i64,
+    ) -> StoreResult<InboxPage> {
+        let built = narrowed_view_sql(agent, view, today_end, narrowing, limit);
+        let fetched = built.query().fetch_all(self.pool()).await?;
+        let more = fetched.len() as i64 > limit;
+        let page = &fetched[..fetched.len().min(limit.max(0) as usize)];
+        let next = match (more, page.last(), view.listing()) {
+            (true, Some(last), Listing::Tickets(_)) => {
+                Some((text(last, "sort_key")?, int(last, "ticket_id")?))
+            }
+            _ => None,
+        };
+        let (rows, total) = match view.listing() {
+            Listing::Tickets(filter) => {
+                let rows = page
+                    .iter()
+                    .map(ticket_row)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                let counted = narrowed_count_sql(agent, &filter, narrowing);
+                let total: i64 =
+                    sqlx::Row::try_get(&counted.query().fetch_one(self.pool()).await?, 0)?;
+                (rows, total)
+            }
+            Listing::PromisesDue => {
+                let rows = page
+                    .iter()
+                    .map(promise_row)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                let total = rows.len() as i64;
+                (rows, total)
+            }
+            Listing::MomentsDue => {
+                let rows = page
+                    .iter()
+                    .map(moment_row)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                let total = rows.len() as i64;
+                (rows, total)
+            }
+        };
+        Ok(InboxPage { rows, next, total })
     }
 
     /// How many lines each view has.

@@ -1,6 +1,7 @@
 //! Tickets: a customer's request and the conversation about it.
 
 mod add_message;
+pub(crate) mod bulk;
 mod calls;
 mod change_state;
 mod create;
@@ -29,6 +30,7 @@ pub fn router() -> OpenApiRouter<App> {
                 )),
         )
         .routes(routes!(events::list_ticket_events))
+        .routes(routes!(bulk::bulk_change))
         .routes(routes!(change_state::change_state))
         .routes(routes!(calls::log_call))
 }

@@ -1,8 +1,10 @@
+use super::views::{self, PAGE_SIZE, ViewFilters, ViewParams};
 use crate::app::App;
 use crate::pages::{PageResult, SignedIn, When, end_of_today, render, words};
 use crate::search::{SearchParams, cursor_at};
 use askama::Template;
 use axum::extract::{Query, State};
+use rapport_domain::inbox::{Listing, TicketSort};
 use rapport_domain::search::SearchQuery;
 use rapport_domain::{Agent, Conversation, Problem};
 use rapport_store::StoreError;
@@ -27,6 +29,13 @@ struct InboxPage {
     filters: Filters,
     /// The address of the next page of results.
     next_page: Option<String>,
+    /// A ticket view's narrowing form, and its bulk actions.
+    view_filters: Option<ViewFilters>,
+    /// The view's address as shown, to come back to after a bulk action.
+    here: String,
+    /// Who a bulk action may assign to.
+    assignees: Vec<(i64, String)>,
+    flash: Option<String>,
 }
 
 /// The search's filters as given, to show them again in the form.
@@ -106,8 +115,12 @@ impl From<InboxRow> for Row {
 #[derive(Deserialize)]
 pub struct InboxQuery {
     view: Option<String>,
+    /// What the last change did (a bulk action).
+    done: Option<String>,
     #[serde(flatten)]
     search: SearchParams,
+    #[serde(flatten)]
+    narrowing: ViewParams,
 }
 
 /// The inbox: one view of the work (mine by default) with every view's count, or search
@@ -142,6 +155,8 @@ pub async fn show_inbox(
     let mut search_error = None;
     let mut numbered = None;
     let mut next_page = None;
+    let mut view_filters = None;
+    let active = app.store.agents().await?;
     let (heading, rows) = if searching {
         if let Some(number) = SearchQuery::ticket_number(&q) {
             match app.store.ticket(number).await {
@@ -182,10 +197,32 @@ pub async fn show_inbox(
         };
         (format!("Search: {q}"), rows)
     } else {
-        let rows = app.store.inbox(agent, view, &today_end).await?;
+        let narrowing = query.narrowing.narrowing(
+            query.search.assignee_id.as_deref(),
+            query.search.team_id.as_deref(),
+            query.search.organization_id.as_deref(),
+        )?;
+        let page = app
+            .store
+            .inbox_page(agent, view, &today_end, &narrowing, PAGE_SIZE)
+            .await?;
+        next_page = page
+            .next
+            .as_ref()
+            .map(|next| views::next_address(view.as_str(), &narrowing, next));
+        if let Listing::Tickets(filter) = view.listing() {
+            view_filters = Some(ViewFilters::new(
+                view.as_str(),
+                &narrowing,
+                &active,
+                &app.store.teams().await?,
+                page.total,
+                TicketSort::default_for(filter.order),
+            ));
+        }
         (
             view.title().to_owned(),
-            rows.into_iter().map(Row::from).collect(),
+            page.rows.into_iter().map(Row::from).collect(),
         )
     };
     let views = counts
@@ -226,7 +263,22 @@ pub async fn show_inbox(
             ),
         },
         next_page,
+        view_filters,
+        here: here(&query),
+        flash: query
+            .done
+            .clone()
+            .filter(|d| !d.is_empty() && d.len() < 2000),
+        assignees: active.into_iter().map(|a| (a.id, a.name)).collect(),
     }))
+}
+
+/// The page's own address, for a bulk action to come back to.
+fn here(query: &InboxQuery) -> String {
+    match query.view.as_deref().filter(|v| !v.is_empty()) {
+        Some(view) => format!("/?view={}", crate::pages::url_escape(view)),
+        None => "/".to_owned(),
+    }
 }
 
 /// The same search from `offset` on.

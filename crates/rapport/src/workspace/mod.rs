@@ -5,6 +5,7 @@
 //! [`Submitted`]: crate::pages::Submitted
 
 mod account;
+mod bulk;
 mod customer;
 mod first_run;
 mod handling;
@@ -21,6 +22,7 @@ mod sign_in;
 mod tasks;
 mod ticket;
 mod two_factor;
+mod views;
 
 use crate::app::App;
 use axum::Router;
@@ -51,6 +53,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/account/two-factor/confirm"),
     ("POST", "/account/two-factor/off"),
     ("GET", "/tickets/new"),
+    ("POST", "/tickets/bulk"),
     ("POST", "/tickets"),
     ("GET", "/tickets/{id}"),
     ("POST", "/tickets/{id}/reply"),
@@ -114,6 +117,7 @@ pub fn router() -> Router<App> {
             post(account::turn_off_two_factor),
         )
         .route("/tickets/new", get(new_ticket::new_ticket_page))
+        .route("/tickets/bulk", post(bulk::bulk_change))
         .route("/tickets", post(new_ticket::create_ticket))
         .route("/tickets/{id}", get(ticket::show_ticket))
         .route(

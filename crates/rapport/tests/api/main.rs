@@ -17,6 +17,7 @@ mod email;
 mod errors;
 mod faults;
 mod healthz;
+mod inbox_views;
 mod jobs;
 mod matrix;
 mod openapi;

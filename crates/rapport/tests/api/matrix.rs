@@ -289,6 +289,8 @@ fn table() -> Vec<Row> {
         ]),
         row("POST", "/api/v1/tickets", Customer, 201, AGENTS)
             .json(r#"{"subject": "Printer", "body": "It jams.", "customer_id": {id}}"#),
+        row("POST", "/api/v1/tickets/bulk", Ticket, 200, AGENTS)
+            .json(r#"{"ticket_ids": [{id}], "change": {"action": "add_tag", "tag": "bulk"}}"#),
         row("GET", "/api/v1/tickets/{id}", Ticket, 200, TICKET),
         row("PATCH", "/api/v1/tickets/{id}", Ticket, 200, TICKET).json(r#"{"priority": "high"}"#),
         row("POST", "/api/v1/tickets/{id}/messages", Ticket, 201, TICKET)
@@ -436,7 +438,14 @@ fn table() -> Vec<Row> {
             "?view=escalated",
             "?q=subpoena",
             "?q=retention",
+            "?view=unassigned&state=all&sort=oldest",
+            "?view=mine&state=all&sort=priority&tag=bulk",
+            "?view=waiting_on_us&state=all&after=9999~999999",
         ]),
+        // Bulk changes: each ticket is checked as if changed alone; a restricted one the
+        // caller may not see is reported as not changed (with no word of it).
+        row("POST", "/tickets/bulk", Ticket, 303, PAGE)
+            .form("ticket_ids={id}&action=tag&tag=bulk&back=/"),
         row("GET", "/sign-in", Nothing, 200, PUBLIC),
         // First run is over once agents exist: everyone is sent to sign in.
         row("GET", "/setup", Nothing, 303, SIGN_IN),

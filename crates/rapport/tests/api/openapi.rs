@@ -60,6 +60,7 @@ async fn the_document_describes_every_route_and_every_described_route_exists() {
         "/api/v1/organizations/{id}",
         "/api/v1/teams",
         "/api/v1/teams/{id}",
+        "/api/v1/tickets/bulk",
         "/api/v1/saved-replies",
         "/api/v1/saved-replies/{id}",
         "/api/v1/saved-replies/{id}/fill",
