@@ -30,6 +30,8 @@ pub struct InboxRow {
     /// What is due, in words.
     pub due_label: String,
     pub updated_at: String,
+    /// What the insight read in the customer's latest message on the ticket.
+    pub insight: Option<rapport_coach::Insight>,
 }
 
 /// The SQL condition that keeps a restricted team's tickets from agents outside the team;
@@ -52,7 +54,7 @@ pub(crate) fn visible(agent: &Agent) -> String {
 pub(crate) fn ticket_select() -> String {
     format!(
         "SELECT t.id AS ticket_id, t.customer_id, c.name AS customer_name, t.subject AS title, \
-         t.conversation, t.problem, t.priority, a.name AS assignee_name, t.updated_at, t.created_at, \
+         t.conversation, t.problem, t.priority, a.name AS assignee_name, t.updated_at, t.created_at, t.insight, \
          (SELECT MIN(p.due_at) FROM promises p WHERE p.ticket_id = t.id AND p.status = {open}) AS promised_by, \
          (SELECT MAX(m.created_at) FROM messages m WHERE m.ticket_id = t.id AND m.author_kind = {customer}) AS customer_wrote \
          FROM tickets t JOIN customers c ON c.id = t.customer_id LEFT JOIN agents a ON a.id = t.assignee_id",
@@ -110,6 +112,7 @@ pub(crate) fn ticket_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
         due_at,
         due_label,
         updated_at: text(row, "updated_at")?,
+        insight: crate::tickets::json_column(row, "insight")?,
     })
 }
 
@@ -130,6 +133,7 @@ fn promise_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
         due_at: Some(text(row, "due_at")?),
         due_label: due.label().to_owned(),
         updated_at: text(row, "created_at")?,
+        insight: None,
     })
 }
 
@@ -146,6 +150,7 @@ fn moment_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
         due_at: opt_text(row, "follow_up_on")?,
         due_label: Due::FollowUpOn.label().to_owned(),
         updated_at: text(row, "created_at")?,
+        insight: None,
     })
 }
 

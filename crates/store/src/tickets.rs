@@ -69,7 +69,7 @@ pub(crate) const MESSAGE_COLUMNS: &str = "id, ticket_id, author_kind, author_age
      delivery_detail, created_at";
 
 /// A JSON column (an insight or a review), `None` when empty.
-fn json_column<T: serde::de::DeserializeOwned>(
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
     row: &AnyRow,
     column: &str,
 ) -> StoreResult<Option<T>> {

@@ -1,3 +1,4 @@
+use super::insight::{HIGH_FRUSTRATION, intent_words, mood};
 use super::views::{self, PAGE_SIZE, ViewFilters, ViewParams};
 use crate::app::App;
 use crate::pages::{PageResult, SignedIn, When, end_of_today, render, words};
@@ -84,6 +85,9 @@ struct Row {
     due_label: String,
     /// Where a search matched: escaped HTML with the words found in `<mark>`.
     snippet_html: Option<String>,
+    /// A marker for a customer who sounds upset ("frustrated"), and what they want.
+    mood: Option<&'static str>,
+    intents: Vec<&'static str>,
 }
 
 impl From<InboxRow> for Row {
@@ -108,6 +112,18 @@ impl From<InboxRow> for Row {
             due: row.due_at.as_deref().map(When::of),
             due_label: row.due_label,
             snippet_html: None,
+            mood: row
+                .insight
+                .as_ref()
+                .filter(|i| i.language.analysed && i.frustration >= HIGH_FRUSTRATION)
+                .map(|i| mood(i.frustration).0),
+            intents: row
+                .insight
+                .iter()
+                .flat_map(|i| i.intents.iter().copied())
+                .filter(|intent| *intent != rapport_coach::Intent::Praise)
+                .map(intent_words)
+                .collect(),
         }
     }
 }

@@ -884,6 +884,12 @@ async fn the_ticket_page_shows_what_the_insight_read_and_the_concerns_to_answer(
         "the composer lists the concerns"
     );
     assert!(page.contains("data-keywords="));
+    let (_, inbox) = crate::helpers::get_page(&app, &cookie, "/?view=unassigned").await;
+    assert!(
+        inbox.contains("class=\"badge upset\""),
+        "the inbox marks the upset customer: {inbox}"
+    );
+    assert!(inbox.contains("<span class=\"badge intent\">wants a manager</span>"));
 }
 
 #[tokio::test]
