@@ -132,13 +132,26 @@
     rememberOrder();
     document.addEventListener("click", (event) => {
       const row = event.target.closest?.("#inbox-list tr[data-href]");
-      if (row && !event.target.closest("a")) location.href = row.dataset.href;
+      // A click on the row opens the ticket; one on its link or its tick box does only that.
+      if (row && !event.target.closest("a, input, label, select, button")) location.href = row.dataset.href;
     });
     listen(null, {
       change: debounce(async () => {
         const selected = document.querySelector("#inbox-list tr.selected")?.dataset.href;
+        // Ticks for a bulk change, and what the bulk form says, survive the fresh list.
+        const ticked = new Set(Array.from(document.querySelectorAll("input[name=ticket_ids]:checked"), (box) => box.value));
+        const bulk = document.getElementById("bulk");
+        const bulkValues = bulk ? Array.from(bulk.elements, (field) => [field.name, field.value]) : [];
         await refresh(["inbox-list", "views"]);
         if (selected) document.querySelector(`#inbox-list tr[data-href="${CSS.escape(selected)}"]`)?.classList.add("selected");
+        document.querySelectorAll("input[name=ticket_ids]").forEach((box) => { box.checked = ticked.has(box.value); });
+        const freshBulk = document.getElementById("bulk");
+        if (freshBulk) {
+          for (const [name, value] of bulkValues) {
+            const field = name && freshBulk.elements.namedItem(name);
+            if (field && field.type !== "hidden" && "value" in field) field.value = value;
+          }
+        }
         rememberOrder();
       }, 200),
     });
