@@ -6,7 +6,9 @@
 //! mail, and the same mail delivered twice (same Message-ID, or same bytes without one) is
 //! recognised by its key and stored once.
 
+use crate::blobs::store_blob;
 use crate::conversation::{add_message_in, create_ticket_in};
+use crate::files::Files;
 use crate::rows::{int, opt_int, opt_text, text};
 use crate::tickets::{CustomerRef, NewTicket};
 use crate::{Store, StoreError, StoreResult, Tx};
@@ -146,6 +148,7 @@ impl ParsedMail {
 /// Stores a file as an attachment of a message (its bytes once, by content).
 pub(crate) async fn attach(
     tx: &mut Tx,
+    files: &Files,
     now: &str,
     message_id: i64,
     filename: &str,
@@ -153,7 +156,7 @@ pub(crate) async fn attach(
     data: &[u8],
     inline: bool,
 ) -> StoreResult<()> {
-    let sha = store_blob(tx, now, data).await?;
+    let sha = store_blob(tx, files, now, data).await?;
     sqlx::query(
         "INSERT INTO attachments (message_id, filename, content_type, size, sha256, inline, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -169,18 +172,6 @@ pub(crate) async fn attach(
     Ok(())
 }
 
-pub(crate) async fn store_blob(tx: &mut Tx, now: &str, data: &[u8]) -> StoreResult<String> {
-    let sha = rapport_mail::sha256_hex(data);
-    sqlx::query("INSERT INTO blobs (sha256, size, data, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING")
-        .bind(&sha)
-        .bind(data.len() as i64)
-        .bind(data.to_vec())
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(sha)
-}
-
 struct Record<'a> {
     key: &'a str,
     mailbox: Option<&'a str>,
@@ -192,8 +183,13 @@ struct Record<'a> {
     message_id: Option<i64>,
 }
 
-async fn record_inbound(tx: &mut Tx, now: &str, record: Record<'_>) -> StoreResult<Ingested> {
-    let raw_sha = store_blob(tx, now, record.raw).await?;
+async fn record_inbound(
+    tx: &mut Tx,
+    files: &Files,
+    now: &str,
+    record: Record<'_>,
+) -> StoreResult<Ingested> {
+    let raw_sha = store_blob(tx, files, now, record.raw).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO inbound_emails (dedupe_key, mailbox, received_at, size, raw_sha256, outcome, reason, ticket_id, message_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -327,7 +323,7 @@ impl Store {
                     ticket_id: None,
                     message_id: None,
                 };
-                record_inbound(tx, now, record).await
+                record_inbound(tx, &self.files, now, record).await
             }
             Ok(email) => {
                 self.ingest_parsed(
@@ -366,6 +362,7 @@ impl Store {
             Kind::AutoReply => {
                 return record_inbound(
                     tx,
+                    &self.files,
                     now,
                     record(
                         Outcome::AutoReply,
@@ -379,6 +376,7 @@ impl Store {
             Kind::Bulk => {
                 return record_inbound(
                     tx,
+                    &self.files,
                     now,
                     record(
                         Outcome::Bulk,
@@ -392,7 +390,7 @@ impl Store {
             Kind::Bounce => {
                 let bounced = mark_bounced(tx, email).await?;
                 let note = IntakeNote::Bounce(bounced).to_string();
-                return record_inbound(tx, now, record(Outcome::Bounce, Some(note), None, bounced))
+                return record_inbound(tx, &self.files, now, record(Outcome::Bounce, Some(note), None, bounced))
                     .await;
             }
             Kind::Personal => {}
@@ -400,6 +398,7 @@ impl Store {
         let Some(from) = email.from.as_ref().or(email.reply_to.as_ref()) else {
             return record_inbound(
                 tx,
+                &self.files,
                 now,
                 record(
                     Outcome::Rejected,
@@ -412,7 +411,7 @@ impl Store {
         };
         let Ok(address) = validate::email(&from.address) else {
             let reason = IntakeNote::UnusableSender(from.address.clone()).to_string();
-            return record_inbound(tx, now, record(Outcome::Rejected, Some(reason), None, None))
+            return record_inbound(tx, &self.files, now, record(Outcome::Rejected, Some(reason), None, None))
                 .await;
         };
         let customer_id = match crate::customers::customer_id_by_email(tx, &address).await? {
@@ -497,6 +496,7 @@ impl Store {
         for attachment in &email.attachments {
             attach(
                 tx,
+                &self.files,
                 now,
                 message.id,
                 &attachment.filename,
@@ -508,6 +508,7 @@ impl Store {
         }
         record_inbound(
             tx,
+            &self.files,
             now,
             record(outcome, None, Some(message.ticket_id), Some(message.id)),
         )
@@ -546,13 +547,13 @@ impl Store {
 
     /// The raw bytes of an inbound mail, as received.
     pub async fn inbound_raw(&self, id: i64) -> StoreResult<Vec<u8>> {
-        let data: Option<Vec<u8>> = sqlx::query_scalar(
-            "SELECT b.data FROM inbound_emails i JOIN blobs b ON b.sha256 = i.raw_sha256 WHERE i.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
-        data.ok_or_else(|| StoreError::not_found("inbound email", id))
+        let sha256: Option<String> =
+            sqlx::query_scalar("SELECT raw_sha256 FROM inbound_emails WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        let sha256 = sha256.ok_or_else(|| StoreError::not_found("inbound email", id))?;
+        self.blob(&sha256).await
     }
 }
 

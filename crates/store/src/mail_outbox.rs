@@ -339,13 +339,14 @@ impl Store {
 }
 
 impl Store {
-    /// An attachment's metadata and bytes.
+    /// An attachment's metadata and its bytes as a stream (read from the file store while
+    /// they are sent, never whole in memory).
     pub async fn attachment(
         &self,
         id: i64,
-    ) -> StoreResult<(rapport_domain::AttachmentInfo, Vec<u8>)> {
+    ) -> StoreResult<(rapport_domain::AttachmentInfo, crate::files::FileStream)> {
         let row = sqlx::query(
-            "SELECT a.id, a.filename, a.content_type, a.size, b.data FROM attachments a JOIN blobs b ON b.sha256 = a.sha256 WHERE a.id = $1",
+            "SELECT id, filename, content_type, size, sha256 FROM attachments WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(self.pool())
@@ -357,7 +358,7 @@ impl Store {
             content_type: text(&row, "content_type")?,
             size: int(&row, "size")?,
         };
-        let data: Vec<u8> = sqlx::Row::try_get(&row, "data")?;
-        Ok((info, data))
+        let stream = self.blob_stream(&text(&row, "sha256")?).await?;
+        Ok((info, stream))
     }
 }

@@ -29,6 +29,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0006_intake_tokens",
     "0007_two_factor",
     "0008_several_nodes",
+    "0009_file_store",
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<Vec<&'static str>> {

@@ -272,7 +272,7 @@ impl Store {
         )
         .await?;
         if let Some(message) = messages.first() {
-            attach_all(&mut tx, &now, message.id, files).await?;
+            attach_all(&mut tx, &self.files, &now, message.id, files).await?;
         }
         tx.commit().await?;
         Ok(ticket)
@@ -298,7 +298,7 @@ impl Store {
             body,
         )
         .await?;
-        attach_all(&mut tx, &now, message.id, files).await?;
+        attach_all(&mut tx, &self.files, &now, message.id, files).await?;
         tx.commit().await?;
         Ok(message)
     }
@@ -332,6 +332,7 @@ pub struct UploadedFile {
 
 async fn attach_all(
     tx: &mut crate::Tx,
+    store: &crate::files::Files,
     now: &str,
     message_id: i64,
     files: &[UploadedFile],
@@ -339,6 +340,7 @@ async fn attach_all(
     for file in files {
         crate::mail_intake::attach(
             tx,
+            store,
             now,
             message_id,
             &file.filename,

@@ -67,5 +67,10 @@ pub async fn create_ticket(
         tags: &input.tags,
     };
     let (ticket, messages) = app.store.create_ticket(new, auth.actor()).await?;
-    Ok((StatusCode::CREATED, Json(TicketDetail { ticket, messages })))
+    let page = rapport_store::tickets::MessagePage {
+        total: messages.len() as i64,
+        earlier_before_id: None,
+        messages,
+    };
+    Ok((StatusCode::CREATED, Json(TicketDetail::new(ticket, page))))
 }
