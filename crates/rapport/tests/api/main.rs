@@ -15,6 +15,7 @@ mod durability;
 mod email;
 mod errors;
 mod faults;
+mod files;
 mod healthz;
 mod jobs;
 mod matrix;
