@@ -353,10 +353,7 @@ mod tests {
             "RAPPORT_S3_ACCESS_KEY_ID" => Some("from-env".to_owned()),
             _ => None,
         };
-        let s3 = config
-            .with_s3_environment(environment)
-            .s3
-            .expect("s3");
+        let s3 = config.with_s3_environment(environment).s3.expect("s3");
         assert_eq!(s3.bucket, "files");
         assert_eq!(s3.access_key_id.as_deref(), Some("from-env"));
         assert_eq!(s3.secret_access_key.as_deref(), Some("secret"));
@@ -367,7 +364,10 @@ mod tests {
         assert!(plain.files().is_ok());
         let bucket = |name: &str| (name == "RAPPORT_S3_BUCKET").then(|| "b".to_owned());
         assert_eq!(
-            Config::default().with_s3_environment(bucket).s3.map(|s3| s3.bucket),
+            Config::default()
+                .with_s3_environment(bucket)
+                .s3
+                .map(|s3| s3.bucket),
             Some("b".to_owned())
         );
     }

@@ -90,8 +90,9 @@ impl Store {
                 .bind(sha256)
                 .fetch_optional(self.pool())
                 .await?;
+        // A row whose file is gone is damage, not a passing outage.
         waiting.ok_or_else(|| {
-            StoreError::Files(format!(
+            StoreError::Corrupt(format!(
                 "the file {sha256} is missing from {}",
                 self.files.describe()
             ))

@@ -295,7 +295,15 @@ impl Store {
         ids.extend(merged);
         let mut forgotten = Vec::new();
         for customer in ids {
-            erase_one(&mut tx, &self.files, &now, customer, &mut erasure, &mut forgotten).await?;
+            erase_one(
+                &mut tx,
+                &self.files,
+                &now,
+                customer,
+                &mut erasure,
+                &mut forgotten,
+            )
+            .await?;
         }
         events::record(
             &mut tx,
@@ -474,4 +482,3 @@ async fn erase_one(
         .await?;
     Ok(())
 }
-

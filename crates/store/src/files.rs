@@ -104,9 +104,7 @@ impl Files {
             builder = builder.with_secret_access_key(secret);
         }
         let store = builder.build().map_err(|err| {
-            StoreError::Config(format!(
-                "the S3 settings for files are not usable: {err}"
-            ))
+            StoreError::Config(format!("the S3 settings for files are not usable: {err}"))
         })?;
         let prefix = settings
             .prefix
@@ -199,8 +197,7 @@ impl Files {
                 };
                 Ok(Some(read_in_pieces(file)))
             }
-            Kind::S3 { store, prefix, .. } => match store.get(&Files::key(prefix, sha256)).await
-            {
+            Kind::S3 { store, prefix, .. } => match store.get(&Files::key(prefix, sha256)).await {
                 Ok(found) => Ok(Some(
                     found
                         .into_stream()
@@ -217,12 +214,13 @@ impl Files {
     pub async fn delete(&self, sha256: &str) -> StoreResult<()> {
         checked(sha256)?;
         match &self.kind {
-            Kind::Directory(root) => match tokio::fs::remove_file(Files::path(root, sha256)).await
-            {
-                Ok(()) => Ok(()),
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                Err(err) => Err(failed("delete", sha256, err)),
-            },
+            Kind::Directory(root) => {
+                match tokio::fs::remove_file(Files::path(root, sha256)).await {
+                    Ok(()) => Ok(()),
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                    Err(err) => Err(failed("delete", sha256, err)),
+                }
+            }
             Kind::S3 { store, prefix, .. } => {
                 match store.delete(&Files::key(prefix, sha256)).await {
                     Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
@@ -245,11 +243,10 @@ impl Files {
             Kind::S3 { store, prefix, .. } => {
                 let under = object_store::path::Path::from(prefix.trim_end_matches('/'));
                 let under = (!prefix.is_empty()).then_some(&under);
-                let listed: Vec<object_store::ObjectMeta> = store
-                    .list(under)
-                    .try_collect()
-                    .await
-                    .map_err(|err| StoreError::Files(format!("could not list the files: {err}")))?;
+                let listed: Vec<object_store::ObjectMeta> =
+                    store.list(under).try_collect().await.map_err(|err| {
+                        StoreError::Files(format!("could not list the files: {err}"))
+                    })?;
                 Ok(listed
                     .into_iter()
                     .filter_map(|meta| meta.location.filename().map(str::to_owned))

@@ -10,8 +10,8 @@
 //! the command line into sentences.
 
 pub mod agents;
-pub mod blobs;
 pub mod auth;
+pub mod blobs;
 pub mod calls;
 pub mod clock;
 pub mod coaching;

@@ -145,17 +145,29 @@ impl ParsedMail {
     }
 }
 
+/// A file to attach to a message.
+pub(crate) struct Attached<'a> {
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub data: &'a [u8],
+    /// Shown inside the message (an image of an HTML mail) rather than listed.
+    pub inline: bool,
+}
+
 /// Stores a file as an attachment of a message (its bytes once, by content).
 pub(crate) async fn attach(
     tx: &mut Tx,
     files: &Files,
     now: &str,
     message_id: i64,
-    filename: &str,
-    content_type: &str,
-    data: &[u8],
-    inline: bool,
+    file: Attached<'_>,
 ) -> StoreResult<()> {
+    let Attached {
+        filename,
+        content_type,
+        data,
+        inline,
+    } = file;
     let sha = store_blob(tx, files, now, data).await?;
     sqlx::query(
         "INSERT INTO attachments (message_id, filename, content_type, size, sha256, inline, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -390,8 +402,13 @@ impl Store {
             Kind::Bounce => {
                 let bounced = mark_bounced(tx, email).await?;
                 let note = IntakeNote::Bounce(bounced).to_string();
-                return record_inbound(tx, &self.files, now, record(Outcome::Bounce, Some(note), None, bounced))
-                    .await;
+                return record_inbound(
+                    tx,
+                    &self.files,
+                    now,
+                    record(Outcome::Bounce, Some(note), None, bounced),
+                )
+                .await;
             }
             Kind::Personal => {}
         }
@@ -411,8 +428,13 @@ impl Store {
         };
         let Ok(address) = validate::email(&from.address) else {
             let reason = IntakeNote::UnusableSender(from.address.clone()).to_string();
-            return record_inbound(tx, &self.files, now, record(Outcome::Rejected, Some(reason), None, None))
-                .await;
+            return record_inbound(
+                tx,
+                &self.files,
+                now,
+                record(Outcome::Rejected, Some(reason), None, None),
+            )
+            .await;
         };
         let customer_id = match crate::customers::customer_id_by_email(tx, &address).await? {
             Some(id) => id,
@@ -499,10 +521,12 @@ impl Store {
                 &self.files,
                 now,
                 message.id,
-                &attachment.filename,
-                &attachment.content_type,
-                &attachment.data,
-                attachment.inline,
+                Attached {
+                    filename: &attachment.filename,
+                    content_type: &attachment.content_type,
+                    data: &attachment.data,
+                    inline: attachment.inline,
+                },
             )
             .await?;
         }

@@ -137,13 +137,15 @@ mod tests {
             .map(|n| format!("file {n} ").repeat(n + 1).into_bytes())
             .collect();
         for data in &files {
-            sqlx::query("INSERT INTO blobs (sha256, size, data, created_at) VALUES ($1, $2, $3, 'then')")
-                .bind(rapport_mail::sha256_hex(data))
-                .bind(data.len() as i64)
-                .bind(data.clone())
-                .execute(store.pool())
-                .await
-                .expect("a blob with its bytes");
+            sqlx::query(
+                "INSERT INTO blobs (sha256, size, data, created_at) VALUES ($1, $2, $3, 'then')",
+            )
+            .bind(rapport_mail::sha256_hex(data))
+            .bind(data.len() as i64)
+            .bind(data.clone())
+            .execute(store.pool())
+            .await
+            .expect("a blob with its bytes");
         }
 
         assert_eq!(store.migrate().await.expect("migrate"), ["0009_file_store"]);
@@ -166,7 +168,12 @@ mod tests {
         assert_eq!(waiting, 0);
         for data in &files {
             let sha = rapport_mail::sha256_hex(data);
-            let path = dir.path().join("files").join(&sha[0..2]).join(&sha[2..4]).join(&sha);
+            let path = dir
+                .path()
+                .join("files")
+                .join(&sha[0..2])
+                .join(&sha[2..4])
+                .join(&sha);
             assert_eq!(&std::fs::read(path).expect("the file"), data);
             let size: i64 = sqlx::query_scalar("SELECT size FROM blobs WHERE sha256 = $1")
                 .bind(&sha)

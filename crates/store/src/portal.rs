@@ -343,10 +343,12 @@ async fn attach_all(
             store,
             now,
             message_id,
-            &file.filename,
-            &file.content_type,
-            &file.data,
-            false,
+            crate::mail_intake::Attached {
+                filename: &file.filename,
+                content_type: &file.content_type,
+                data: &file.data,
+                inline: false,
+            },
         )
         .await?;
     }

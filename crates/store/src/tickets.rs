@@ -197,11 +197,10 @@ impl Store {
         messages.truncate(limit as usize);
         messages.reverse();
         self.add_attachments(ticket_id, &mut messages).await?;
-        let total: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE ticket_id = $1")
-                .bind(ticket_id)
-                .fetch_one(self.pool())
-                .await?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE ticket_id = $1")
+            .bind(ticket_id)
+            .fetch_one(self.pool())
+            .await?;
         Ok(MessagePage {
             earlier_before_id: messages.first().map(|m| m.id).filter(|_| more),
             messages,

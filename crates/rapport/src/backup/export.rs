@@ -60,8 +60,14 @@ pub async fn read_database(
         // the table's rows are read. Files are never changed, so the snapshot's rows name the
         // files as they were at that moment.
         let names_files = table.name == FILES_TABLE
-            && !shape.columns.iter().any(|column| column.kind == Kind::Bytes);
-        let digest_column = shape.columns.iter().position(|column| column.name == "sha256");
+            && !shape
+                .columns
+                .iter()
+                .any(|column| column.kind == Kind::Bytes);
+        let digest_column = shape
+            .columns
+            .iter()
+            .position(|column| column.name == "sha256");
         let mut named: Vec<String> = Vec::new();
         snapshot
             .for_each_row(&shape, |cells: Vec<Cell>| -> anyhow::Result<()> {

@@ -45,9 +45,6 @@ pub async fn show_ticket(
         .map(|given| cursor::decode(CURSOR_LIST, given))
         .transpose()?;
     let ticket = super::visible_to(&app, &auth, id).await?;
-    let page = app
-        .store
-        .ticket_messages_page(id, before_id, limit)
-        .await?;
+    let page = app.store.ticket_messages_page(id, before_id, limit).await?;
     Ok(Json(TicketDetail::new(ticket, page)))
 }

@@ -135,7 +135,10 @@ async fn files_live_in_the_data_directory_and_bytes_left_in_the_database_move_ou
     assert_eq!(std::fs::read(&path).expect("the file is back"), served);
     assert_eq!(download(&app, &node.base_url, id).await, served);
     let check = node.app.store.check_files().await.expect("check");
-    assert!(check.missing.is_empty() && check.unnamed.is_empty(), "{check:?}");
+    assert!(
+        check.missing.is_empty() && check.unnamed.is_empty(),
+        "{check:?}"
+    );
 
     // A file without a row is harmless and counted; a row without its file is reported.
     let stray = rapport_mail::sha256_hex(b"never committed");
@@ -214,7 +217,11 @@ fn admin(db: &TestDatabase, config: &Path, args: &[&str]) -> (String, String) {
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     );
-    assert!(output.status.success(), "rapport {}: {out}{err}", all.join(" "));
+    assert!(
+        output.status.success(),
+        "rapport {}: {out}{err}",
+        all.join(" ")
+    );
     (out, err)
 }
 
