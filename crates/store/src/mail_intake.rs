@@ -569,15 +569,15 @@ impl Store {
             .collect()
     }
 
-    /// The raw bytes of an inbound mail, as received.
-    pub async fn inbound_raw(&self, id: i64) -> StoreResult<Vec<u8>> {
+    /// The raw bytes of an inbound mail, as received, as a stream from the file store.
+    pub async fn inbound_raw(&self, id: i64) -> StoreResult<crate::files::FileStream> {
         let sha256: Option<String> =
             sqlx::query_scalar("SELECT raw_sha256 FROM inbound_emails WHERE id = $1")
                 .bind(id)
                 .fetch_optional(self.pool())
                 .await?;
         let sha256 = sha256.ok_or_else(|| StoreError::not_found("inbound email", id))?;
-        self.blob(&sha256).await
+        self.blob_stream(&sha256).await
     }
 }
 

@@ -21,8 +21,12 @@ fn content(seed: &str) -> Vec<u8> {
 }
 
 fn mail_with_file(message_id: &str, name: &str, data: &[u8]) -> Vec<u8> {
+    mail_from("ana@example.com", message_id, name, data)
+}
+
+fn mail_from(from: &str, message_id: &str, name: &str, data: &[u8]) -> Vec<u8> {
     let mut raw = format!(
-        "From: ana@example.com\r\nTo: support@rapport.localhost\r\nSubject: Logs for {message_id}\r\n\
+        "From: {from}\r\nTo: support@rapport.localhost\r\nSubject: Logs for {message_id}\r\n\
          Message-ID: <{message_id}@example.com>\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n\
          MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
          --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe logs are attached.\r\n\
@@ -36,11 +40,15 @@ fn mail_with_file(message_id: &str, name: &str, data: &[u8]) -> Vec<u8> {
 
 /// Posts a mail through the intake and returns the id of its (first) attachment.
 async fn ingest_with_file(app: &TestApp, message_id: &str, data: &[u8]) -> i64 {
+    ingest(app, mail_with_file(message_id, "server.log", data)).await
+}
+
+async fn ingest(app: &TestApp, raw: Vec<u8>) -> i64 {
     let request = app
         .intake()
         .request(Method::POST, "/api/v1/inbound/email")
         .header("content-type", "message/rfc822")
-        .body(mail_with_file(message_id, "server.log", data));
+        .body(raw);
     let (status, ingested) = Api::send(request).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{ingested}");
     let (_, ticket) = app
@@ -154,6 +162,73 @@ async fn files_live_in_the_data_directory_and_bytes_left_in_the_database_move_ou
     assert_eq!(check.missing, vec![sha]);
 }
 
+#[tokio::test]
+async fn erasing_a_customer_removes_their_files_and_keeps_those_others_share() {
+    let app = TestApp::spawn().await;
+    let files = app.config.data_dir.join("files");
+    let theirs = content("only ana's");
+    let shared = content("everyone's");
+    let ana_mail = mail_from("ana@example.com", "ana-1", "mine.log", &theirs);
+    let ana_file = ingest(&app, ana_mail.clone()).await;
+    ingest(
+        &app,
+        mail_from("ana@example.com", "ana-2", "shared.log", &shared),
+    )
+    .await;
+    let bob_file = ingest(
+        &app,
+        mail_from("bob@example.com", "bob-1", "shared.log", &shared),
+    )
+    .await;
+    let ana_sha = sha_of_attachment(&app, ana_file).await;
+    let shared_sha = sha_of_attachment(&app, bob_file).await;
+    let ana_raw_sha = rapport_mail::sha256_hex(&ana_mail);
+    for sha in [&ana_sha, &shared_sha, &ana_raw_sha] {
+        assert!(file_in(&files, sha).is_file());
+    }
+    let customer: i64 =
+        sqlx::query_scalar("SELECT customer_id FROM customer_emails WHERE email = $1")
+            .bind("ana@example.com")
+            .fetch_one(app.app.store.pool())
+            .await
+            .expect("ana");
+
+    let (status, erased) = app
+        .api()
+        .post(
+            &format!("/api/v1/customers/{customer}/erase"),
+            serde_json::json!({"reason": "Asked by mail."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{erased}");
+
+    assert!(
+        !file_in(&files, &ana_sha).exists(),
+        "her attachment's bytes are gone"
+    );
+    assert!(
+        !file_in(&files, &ana_raw_sha).exists(),
+        "her mail as it arrived is gone"
+    );
+    assert!(file_in(&files, &shared_sha).is_file(), "bob's copy stays");
+    assert_eq!(
+        download(&app, &app.base_url, bob_file).await.len() as u64,
+        {
+            let size: i64 = sqlx::query_scalar("SELECT size FROM attachments WHERE id = $1")
+                .bind(bob_file)
+                .fetch_one(app.app.store.pool())
+                .await
+                .expect("size");
+            size as u64
+        }
+    );
+    let check = app.app.store.check_files().await.expect("check");
+    assert!(
+        check.missing.is_empty() && check.unnamed.is_empty(),
+        "{check:?}"
+    );
+}
+
 /// The moto server `scripts/test` starts, or `None` (and a note) when there is none.
 fn s3_endpoint(test: &str) -> Option<String> {
     match std::env::var("RAPPORT_TEST_S3_ENDPOINT") {
@@ -254,8 +329,21 @@ async fn on_s3_attachments_survive_a_restart_and_a_backup_restores_them_to_anoth
         list
     };
     let inbound_id = raw["items"][0]["id"].as_i64().expect("an inbound mail");
-    let raw_mail = node.app.store.inbound_raw(inbound_id).await.expect("raw");
-    assert_eq!(raw_mail, mail_with_file("s3-1", "server.log", &data));
+    let raw_mail = app
+        .client()
+        .get(format!(
+            "{}/api/v1/inbound/emails/{inbound_id}/raw",
+            node.base_url
+        ))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .expect("the raw mail");
+    assert_eq!(raw_mail.status(), StatusCode::OK);
+    assert_eq!(
+        raw_mail.bytes().await.expect("bytes").to_vec(),
+        mail_with_file("s3-1", "server.log", &data)
+    );
 
     // A backup carries the files; restored with another bucket, every file is there again.
     let scratch = tempfile::tempdir().expect("a directory");
