@@ -15,10 +15,12 @@ use crate::{StoreError, StoreResult};
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use object_store::ObjectStore;
+use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// A file's bytes as they are read, piece by piece, so a large file is never whole in memory.
 pub type FileStream = BoxStream<'static, std::io::Result<Bytes>>;
@@ -40,6 +42,46 @@ pub struct S3Settings {
 #[derive(Clone)]
 pub struct Files {
     kind: Kind,
+    /// Files this process wrote or found lately, so writing one again (a mail's files written
+    /// before its transaction, then named inside it) asks the store nothing.
+    recent: Arc<Mutex<Recent>>,
+}
+
+/// A bounded set of names written lately, each remembered for [`RECENT_FOR`] at most: long
+/// enough to cover a mail's transaction, short enough that a file another node deleted since
+/// (an erasure) is soon written again rather than assumed.
+#[derive(Default)]
+struct Recent {
+    names: HashMap<String, Instant>,
+    order: VecDeque<String>,
+}
+
+const RECENT_NAMES: usize = 4096;
+const RECENT_FOR: Duration = Duration::from_secs(30);
+
+impl Recent {
+    fn contains(&self, name: &str) -> bool {
+        self.names
+            .get(name)
+            .is_some_and(|at| at.elapsed() < RECENT_FOR)
+    }
+
+    fn add(&mut self, name: &str) {
+        if self.names.insert(name.to_owned(), Instant::now()).is_none() {
+            self.order.push_back(name.to_owned());
+            if self.order.len() > RECENT_NAMES
+                && let Some(oldest) = self.order.pop_front()
+            {
+                self.names.remove(&oldest);
+            }
+        }
+    }
+
+    fn remove(&mut self, name: &str) {
+        if self.names.remove(name).is_some() {
+            self.order.retain(|kept| kept != name);
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -84,6 +126,7 @@ impl Files {
     pub fn directory(root: impl Into<PathBuf>) -> Files {
         Files {
             kind: Kind::Directory(root.into()),
+            recent: Arc::default(),
         }
     }
 
@@ -119,6 +162,7 @@ impl Files {
                 prefix,
                 bucket: settings.bucket.clone(),
             },
+            recent: Arc::default(),
         })
     }
 
@@ -146,6 +190,28 @@ impl Files {
     /// kept under that name is left as it is.
     pub async fn put(&self, sha256: &str, data: &[u8]) -> StoreResult<()> {
         checked(sha256)?;
+        if self.is_recent(sha256) {
+            return Ok(());
+        }
+        self.write(sha256, data).await?;
+        self.with_recent(|recent| recent.add(sha256));
+        Ok(())
+    }
+
+    fn is_recent(&self, sha256: &str) -> bool {
+        self.recent
+            .lock()
+            .map(|recent| recent.contains(sha256))
+            .unwrap_or(false)
+    }
+
+    fn with_recent(&self, change: impl FnOnce(&mut Recent)) {
+        if let Ok(mut recent) = self.recent.lock() {
+            change(&mut recent);
+        }
+    }
+
+    async fn write(&self, sha256: &str, data: &[u8]) -> StoreResult<()> {
         match &self.kind {
             Kind::Directory(root) => {
                 let path = Files::path(root, sha256);
@@ -213,6 +279,7 @@ impl Files {
     /// Removes a file; one that is not there is already removed.
     pub async fn delete(&self, sha256: &str) -> StoreResult<()> {
         checked(sha256)?;
+        self.with_recent(|recent| recent.remove(sha256));
         match &self.kind {
             Kind::Directory(root) => {
                 match tokio::fs::remove_file(Files::path(root, sha256)).await {
@@ -368,6 +435,30 @@ mod tests {
         files.delete(&sha).await.expect("delete");
         files.delete(&sha).await.expect("delete again");
         assert!(files.get(&sha).await.expect("read").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_file_deleted_is_written_again_though_it_was_written_lately() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let files = Files::directory(dir.path());
+        let sha = rapport_mail::sha256_hex(b"again");
+        files.put(&sha, b"again").await.expect("write");
+        files.delete(&sha).await.expect("delete");
+        files.put(&sha, b"again").await.expect("write again");
+        assert_eq!(
+            files.get(&sha).await.expect("read"),
+            Some(b"again".to_vec())
+        );
+    }
+
+    #[test]
+    fn the_recent_names_are_bounded() {
+        let mut recent = Recent::default();
+        for n in 0..RECENT_NAMES + 10 {
+            recent.add(&n.to_string());
+        }
+        assert_eq!(recent.names.len(), RECENT_NAMES);
+        assert!(!recent.contains("0") && recent.contains("10"));
     }
 
     #[tokio::test]

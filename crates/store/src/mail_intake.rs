@@ -246,6 +246,26 @@ async fn already_ingested(tx: &mut Tx, key: &str) -> StoreResult<Option<Ingested
 }
 
 impl Store {
+    /// Writes a mail's files (the raw mail, its attachments) to the file store ahead of its
+    /// transaction, so that one does not wait for them (on S3, a request per file). Naming
+    /// them inside the transaction then finds them written.
+    pub async fn keep_files(&self, mail: &ParsedMail) -> StoreResult<()> {
+        self.files
+            .put(&rapport_mail::sha256_hex(&mail.raw), &mail.raw)
+            .await?;
+        if let Ok(email) = &mail.parsed {
+            for attachment in &email.attachments {
+                self.files
+                    .put(
+                        &rapport_mail::sha256_hex(&attachment.data),
+                        &attachment.data,
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Ingests one raw mail. Returns what became of it; an error means nothing was committed
     /// and the sender should try again later.
     pub async fn ingest_email(
