@@ -114,12 +114,20 @@ pub async fn read_database(
             let bytes = store.blob(&sha256).await.with_context(|| {
                 format!("could not read the file {sha256} named in the table blobs")
             })?;
+            // Counted by what its bytes hash to, so a damaged file makes the files differ.
+            let actual = format::sha256_hex(&bytes);
+            if actual != sha256 && to.is_some() {
+                bail!(
+                    "the file {sha256} in {} is damaged: its bytes do not have the digest that names it",
+                    store.files().describe()
+                );
+            }
             if let Some(dir) = to {
                 let path = dir.join(BLOBS_DIR).join(&sha256);
                 std::fs::write(&path, &bytes)
                     .with_context(|| format!("could not write {}", path.display()))?;
             }
-            blobs.add(sha256, bytes.len() as u64);
+            blobs.add(actual, bytes.len() as u64);
         }
         if let Some(mut writer) = writer {
             writer.flush().context("could not write the export")?;

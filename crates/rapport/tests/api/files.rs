@@ -148,6 +148,29 @@ async fn files_live_in_the_data_directory_and_bytes_left_in_the_database_move_ou
         "{check:?}"
     );
 
+    // A damaged file is found out by an export, which refuses to carry it.
+    let mut damaged = served.clone();
+    damaged[0] ^= 1;
+    std::fs::write(&path, &damaged).expect("damage the file");
+    let scratch = tempfile::tempdir().expect("a directory");
+    let export_dir = scratch.path().join("export");
+    let exported = run(
+        rapport(
+            &app.db,
+            &[
+                "admin",
+                "export",
+                "--to",
+                export_dir.to_str().expect("utf-8"),
+            ],
+        ),
+        "",
+    );
+    let said = String::from_utf8_lossy(&exported.stderr);
+    assert!(!exported.status.success(), "{said}");
+    assert!(said.contains("is damaged"), "{said}");
+    std::fs::write(&path, &served).expect("mend the file");
+
     // A file without a row is harmless and counted; a row without its file is reported.
     let stray = rapport_mail::sha256_hex(b"never committed");
     node.app
