@@ -40,11 +40,29 @@ impl App {
         let store = Store::connect(&config.database_url(), config.max_connections)
             .await?
             .with_clock(clock)
-            .with_public_url(&config.public_url);
+            .with_public_url(&config.public_url)
+            .with_files(config.files()?);
         store
             .migrate()
             .await
             .context("could not apply the database migrations")?;
+        // Files kept in the database rows before the file store existed move into it.
+        let moved = store
+            .move_blobs_to_files(|moved| {
+                if moved % 1_000 < 200 {
+                    tracing::info!(moved, "moving stored files out of the database");
+                }
+            })
+            .await
+            .with_context(|| {
+                format!(
+                    "could not move the files kept in the database to {}",
+                    store.files().describe()
+                )
+            })?;
+        if moved > 0 {
+            tracing::info!(moved, files = %store.files().describe(), "moved stored files out of the database");
+        }
         // Messages queued for sending take their sender address from the workspace settings.
         let from = rapport_domain::validate::email(&config.mail_from)
             .map_err(|err| anyhow::anyhow!("`mail_from` in the configuration: {err}"))?;

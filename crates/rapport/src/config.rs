@@ -12,8 +12,12 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Where the SQLite database and (later) attachments live.
+    /// Where the SQLite database and (unless configured elsewhere) the files live.
     pub data_dir: PathBuf,
+    /// Where the files (attachments, raw mail) live: `None` for `<data_dir>/files`.
+    pub files_dir: Option<PathBuf>,
+    /// Keep the files in an S3-compatible bucket instead of a directory.
+    pub s3: Option<S3Config>,
     /// `postgres://...` to use PostgreSQL; `None` for SQLite in `data_dir`.
     pub database_url: Option<String>,
     pub listen: SocketAddr,
@@ -68,6 +72,40 @@ fn default_imap_folder() -> String {
     "INBOX".to_owned()
 }
 
+/// An S3-compatible object store for the files (`[s3]` in the file, or `RAPPORT_S3_*`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    pub bucket: String,
+    /// The service's address, e.g. `http://127.0.0.1:9000` for MinIO; leave out for AWS.
+    pub endpoint: Option<String>,
+    #[serde(default = "default_s3_region")]
+    pub region: String,
+    /// Better given as `RAPPORT_S3_ACCESS_KEY_ID` than written in the file.
+    pub access_key_id: Option<String>,
+    /// Better given as `RAPPORT_S3_SECRET_ACCESS_KEY` than written in the file.
+    pub secret_access_key: Option<String>,
+    /// Keys start with this, e.g. `rapport/`.
+    pub prefix: Option<String>,
+}
+
+fn default_s3_region() -> String {
+    "us-east-1".to_owned()
+}
+
+impl S3Config {
+    pub fn settings(&self) -> rapport_store::files::S3Settings {
+        rapport_store::files::S3Settings {
+            bucket: self.bucket.clone(),
+            endpoint: self.endpoint.clone(),
+            region: self.region.clone(),
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            prefix: self.prefix.clone(),
+        }
+    }
+}
+
 /// The SMTP server for outbound mail.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -95,6 +133,8 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            files_dir: None,
+            s3: None,
             database_url: None,
             listen: DEFAULT_LISTEN
                 .parse()
@@ -117,6 +157,8 @@ impl Default for Config {
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
+    pub files_dir: Option<PathBuf>,
+    pub s3: Option<S3Config>,
     pub database_url: Option<String>,
     pub listen: Option<SocketAddr>,
     pub max_connections: Option<u32>,
@@ -149,6 +191,12 @@ impl Config {
         }
         if file.database_url.is_some() {
             self.database_url = file.database_url;
+        }
+        if file.files_dir.is_some() {
+            self.files_dir = file.files_dir;
+        }
+        if file.s3.is_some() {
+            self.s3 = file.s3;
         }
         if let Some(listen) = file.listen {
             self.listen = listen;
@@ -202,6 +250,53 @@ impl Config {
         self.public_url = format!("http://{host}:{}", self.listen.port());
     }
 
+    /// Layers the `RAPPORT_S3_*` environment variables (as `lookup` gives them) over the S3
+    /// settings: `RAPPORT_S3_BUCKET` alone turns S3 on; the others change one setting.
+    pub fn with_s3_environment(mut self, lookup: impl Fn(&str) -> Option<String>) -> Config {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        if let Some(bucket) = get("RAPPORT_S3_BUCKET") {
+            let s3 = self.s3.get_or_insert_with(|| S3Config {
+                bucket: bucket.clone(),
+                endpoint: None,
+                region: default_s3_region(),
+                access_key_id: None,
+                secret_access_key: None,
+                prefix: None,
+            });
+            s3.bucket = bucket;
+        }
+        if let Some(s3) = self.s3.as_mut() {
+            if let Some(endpoint) = get("RAPPORT_S3_ENDPOINT") {
+                s3.endpoint = Some(endpoint);
+            }
+            if let Some(region) = get("RAPPORT_S3_REGION") {
+                s3.region = region;
+            }
+            if let Some(key) = get("RAPPORT_S3_ACCESS_KEY_ID") {
+                s3.access_key_id = Some(key);
+            }
+            if let Some(secret) = get("RAPPORT_S3_SECRET_ACCESS_KEY") {
+                s3.secret_access_key = Some(secret);
+            }
+            if let Some(prefix) = get("RAPPORT_S3_PREFIX") {
+                s3.prefix = Some(prefix);
+            }
+        }
+        self
+    }
+
+    /// Where the files are kept, as configured.
+    pub fn files(&self) -> anyhow::Result<rapport_store::files::Files> {
+        match &self.s3 {
+            Some(s3) => Ok(rapport_store::files::Files::s3(&s3.settings())?),
+            None => Ok(rapport_store::files::Files::directory(
+                self.files_dir
+                    .clone()
+                    .unwrap_or_else(|| self.data_dir.join("files")),
+            )),
+        }
+    }
+
     /// The URL to connect to: the configured one, or SQLite inside the data directory.
     pub fn database_url(&self) -> String {
         match &self.database_url {
@@ -240,6 +335,41 @@ mod tests {
         };
         set.settle_public_url();
         assert_eq!(set.public_url, "https://help.example.com");
+    }
+
+    #[test]
+    fn s3_comes_from_the_file_and_the_environment_wins() {
+        let file: FileConfig = toml::from_str(
+            "[s3]\nbucket = \"files\"\nendpoint = \"http://127.0.0.1:9000\"\naccess_key_id = \"from-file\"",
+        )
+        .expect("valid toml");
+        let config = Config::default().with_file(file);
+        let s3 = config.s3.clone().expect("s3");
+        assert_eq!(s3.region, "us-east-1");
+        assert_eq!(s3.access_key_id.as_deref(), Some("from-file"));
+
+        let environment = |name: &str| match name {
+            "RAPPORT_S3_SECRET_ACCESS_KEY" => Some("secret".to_owned()),
+            "RAPPORT_S3_ACCESS_KEY_ID" => Some("from-env".to_owned()),
+            _ => None,
+        };
+        let s3 = config.with_s3_environment(environment).s3.expect("s3");
+        assert_eq!(s3.bucket, "files");
+        assert_eq!(s3.access_key_id.as_deref(), Some("from-env"));
+        assert_eq!(s3.secret_access_key.as_deref(), Some("secret"));
+
+        // Without a bucket anywhere, files stay in the data directory.
+        let plain = Config::default().with_s3_environment(environment);
+        assert!(plain.s3.is_none());
+        assert!(plain.files().is_ok());
+        let bucket = |name: &str| (name == "RAPPORT_S3_BUCKET").then(|| "b".to_owned());
+        assert_eq!(
+            Config::default()
+                .with_s3_environment(bucket)
+                .s3
+                .map(|s3| s3.bucket),
+            Some("b".to_owned())
+        );
     }
 
     #[test]

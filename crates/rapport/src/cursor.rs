@@ -1,6 +1,6 @@
-//! The cursors of the API's id-ordered lists (tickets, the audit trail). They are opaque to
-//! clients; today each carries its list's letter and the id the next page starts below, so a
-//! cursor of one list is refused by another.
+//! The cursors of the API's id-ordered lists (tickets `t`, the audit trail `e`, a ticket's
+//! messages `m`). They are opaque to clients; today each carries its list's letter and the id
+//! the next page starts below, so a cursor of one list is refused by another.
 
 use crate::error::{ApiError, ApiResult};
 
@@ -43,5 +43,13 @@ mod tests {
             decode('e', &encode('t', 42)).is_err(),
             "another list's cursor"
         );
+    }
+
+    #[test]
+    fn message_cursors_round_trip_and_other_lists_are_refused() {
+        assert_eq!(decode('m', &encode('m', 7)).ok(), Some(7));
+        for bad in ["", "7", "t7", "e7", "m0", "m-3", "mx"] {
+            assert!(decode('m', bad).is_err(), "{bad}");
+        }
     }
 }

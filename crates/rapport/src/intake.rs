@@ -18,13 +18,16 @@ struct Delivery {
 #[derive(Clone)]
 pub struct MailIntake {
     deliveries: mpsc::Sender<Delivery>,
+    store: Store,
 }
 
 impl MailIntake {
     /// Starts the task that stores batches for `store`.
     pub fn start(store: Store) -> MailIntake {
         let (deliveries, mut waiting) = mpsc::channel::<Delivery>(1024);
+        let writer = store.clone();
         tokio::spawn(async move {
+            let store = writer;
             while let Some(first) = waiting.recv().await {
                 let mut batch = vec![first];
                 while batch.len() < MAX_BATCH {
@@ -42,12 +45,14 @@ impl MailIntake {
                 }
             }
         });
-        MailIntake { deliveries }
+        MailIntake { deliveries, store }
     }
 
     /// Stores one mail; returns once it is committed. The caller parses the mail
-    /// (`ParsedMail::read`) in its own task, so the writer only writes.
+    /// (`ParsedMail::read`) in its own task, and its files are written here, in the same task,
+    /// so the writer only writes rows.
     pub async fn deliver(&self, mail: ParsedMail) -> StoreResult<Ingested> {
+        self.store.keep_files(&mail).await?;
         let (answer, answered) = oneshot::channel();
         let stopped =
             || StoreError::Config("the mail intake has stopped; the mail was not stored".into());

@@ -221,7 +221,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        crate::portal::attach_all(&mut tx, &now, message.id, files).await?;
+        crate::portal::attach_all(&mut tx, &self.files, &now, message.id, files).await?;
         let message = crate::tickets::load_message(&mut tx, message.id).await?;
         tx.commit().await?;
         Ok(message)

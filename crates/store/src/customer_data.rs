@@ -293,8 +293,17 @@ impl Store {
                 .fetch_all(&mut *tx)
                 .await?;
         ids.extend(merged);
+        let mut forgotten = Vec::new();
         for customer in ids {
-            erase_one(&mut tx, &now, customer, &mut erasure).await?;
+            erase_one(
+                &mut tx,
+                &self.files,
+                &now,
+                customer,
+                &mut erasure,
+                &mut forgotten,
+            )
+            .await?;
         }
         events::record(
             &mut tx,
@@ -307,12 +316,21 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        // Their files' bytes go once no row names them (the rows went with the commit).
+        self.remove_files(&forgotten).await;
         Ok(erasure)
     }
 }
 
 /// Erases one customer identity inside the erasure's transaction.
-async fn erase_one(tx: &mut Tx, now: &str, id: i64, erasure: &mut Erasure) -> StoreResult<()> {
+async fn erase_one(
+    tx: &mut Tx,
+    files: &crate::files::Files,
+    now: &str,
+    id: i64,
+    erasure: &mut Erasure,
+    forgotten: &mut Vec<String>,
+) -> StoreResult<()> {
     let name: String = sqlx::query_scalar("SELECT name FROM customers WHERE id = $1")
         .bind(id)
         .fetch_one(&mut **tx)
@@ -340,7 +358,7 @@ async fn erase_one(tx: &mut Tx, now: &str, id: i64, erasure: &mut Erasure) -> St
     .execute(&mut **tx)
     .await?
     .rows_affected();
-    let files: Vec<String> = sqlx::query_scalar(
+    let their_files: Vec<String> = sqlx::query_scalar(
         "SELECT a.sha256 FROM attachments a JOIN messages m ON m.id = a.message_id WHERE m.author_customer_id = $1",
     )
     .bind(id)
@@ -362,7 +380,7 @@ async fn erase_one(tx: &mut Tx, now: &str, id: i64, erasure: &mut Erasure) -> St
     .fetch_all(&mut **tx)
     .await?;
     if !raw.is_empty() {
-        let placeholder = crate::mail_intake::store_blob(tx, now, ERASED_TEXT.as_bytes()).await?;
+        let placeholder = crate::blobs::store_blob(tx, files, now, ERASED_TEXT.as_bytes()).await?;
         erasure.raw_mails += sqlx::query(
             "UPDATE inbound_emails SET raw_sha256 = $1, reason = NULL WHERE message_id IN \
              (SELECT id FROM messages WHERE author_customer_id = $2) OR ticket_id IN (SELECT id FROM tickets WHERE customer_id = $2)",
@@ -373,8 +391,10 @@ async fn erase_one(tx: &mut Tx, now: &str, id: i64, erasure: &mut Erasure) -> St
         .await?
         .rows_affected();
     }
-    for sha256 in files.iter().chain(raw.iter()) {
-        forget_blob_if_unused(tx, sha256).await?;
+    for sha256 in their_files.iter().chain(raw.iter()) {
+        if crate::blobs::forget_if_unused(tx, sha256).await? {
+            forgotten.push(sha256.clone());
+        }
     }
 
     // Their requests: the subjects are their words; our replies and tasks name them.
@@ -460,18 +480,5 @@ async fn erase_one(tx: &mut Tx, now: &str, id: i64, erasure: &mut Erasure) -> St
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    Ok(())
-}
-
-/// Deletes a stored file's bytes once nothing refers to them any more.
-async fn forget_blob_if_unused(tx: &mut Tx, sha256: &str) -> StoreResult<()> {
-    sqlx::query(
-        "DELETE FROM blobs WHERE sha256 = $1 \
-         AND NOT EXISTS (SELECT 1 FROM attachments WHERE sha256 = $1) \
-         AND NOT EXISTS (SELECT 1 FROM inbound_emails WHERE raw_sha256 = $1)",
-    )
-    .bind(sha256)
-    .execute(&mut **tx)
-    .await?;
     Ok(())
 }

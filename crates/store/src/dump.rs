@@ -14,7 +14,7 @@
 //! database while others keep writing. Rows come in primary-key order, text compared byte by
 //! byte on both backends (`COLLATE "C"` on PostgreSQL), so both backends give the same order.
 
-use crate::{Backend, Store, StoreError, StoreResult};
+use crate::{Backend, Store, StoreError, StoreResult, default_files_dir};
 use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -84,13 +84,20 @@ pub const TABLES: &[Table] = &[
 /// its own record of the migrations applied to it, the running nodes' sign-in counts and
 /// open pages (`sign_in_limits`, `sign_in_trusted`, `presence`) start afresh, and the search
 /// index (`ticket_search`) is written by the database's triggers as the rows are imported.
+/// Files still waiting in `blobs_to_move` are exported as the files `blobs` names, read
+/// through the store.
 pub const NOT_EXPORTED: &[&str] = &[
     "schema_migrations",
+    "blobs_to_move",
     "sign_in_limits",
     "sign_in_trusted",
     "presence",
     "ticket_search",
 ];
+
+/// The table whose rows name the files of the file store (by `sha256`): an export carries each
+/// file in its `blobs/` directory, and an import writes them back to the file store.
+pub const FILES_TABLE: &str = "blobs";
 
 /// The table whose rows the server writes on its own at start-up (the sender address), so an
 /// import replaces them instead of counting them as data.
@@ -366,8 +373,9 @@ impl Store {
         let options: sqlx::any::AnyConnectOptions = url.parse().map_err(|err| {
             StoreError::Config(format!("could not open {}: {err}", path.display()))
         })?;
+        // Two connections: a snapshot holds one while files kept in the rows are read.
         let pool = sqlx::any::AnyPoolOptions::new()
-            .max_connections(1)
+            .max_connections(2)
             .connect_with(options)
             .await
             .map_err(|err| {
@@ -378,6 +386,7 @@ impl Store {
             backend: Backend::Sqlite,
             clock: crate::clock::Clock::System,
             public_url: crate::DEFAULT_PUBLIC_URL.to_owned(),
+            files: crate::files::Files::directory(default_files_dir(&url)),
             password_checks: Default::default(),
         })
     }
@@ -414,21 +423,6 @@ impl Store {
 
     pub async fn shape(&self, table: &str) -> StoreResult<Shape> {
         read_shape(&self.pool, self.backend, table).await
-    }
-
-    /// Writes a consistent copy of a SQLite database to `path` (`VACUUM INTO`), while others
-    /// keep reading and writing. `path` must not exist yet.
-    pub async fn vacuum_into(&self, path: &Path) -> StoreResult<()> {
-        if self.backend != Backend::Sqlite {
-            return Err(StoreError::Config(
-                "VACUUM INTO copies SQLite databases only".to_owned(),
-            ));
-        }
-        sqlx::query("VACUUM INTO $1")
-            .bind(path.display().to_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     /// The first table of the workspace that holds rows, with its count, or `None` when the

@@ -29,6 +29,10 @@ pub enum StoreError {
     /// written. Said for a batch whose first try met this, so each mail need not wait again.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The file store (a directory or an S3 bucket) could not read or write a file; nothing
+    /// that names the file was committed, so trying again later may work.
+    #[error("{0}")]
+    Files(String),
     /// The data in the database is not what the code expects.
     #[error("corrupt data: {0}")]
     Corrupt(String),
@@ -70,7 +74,7 @@ impl StoreError {
     /// or starting (SQLSTATE class 08 connection exceptions, 57P01-57P03).
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StoreError::Unavailable(_) => true,
+            StoreError::Unavailable(_) | StoreError::Files(_) => true,
             StoreError::Database(
                 sqlx::Error::Io(_)
                 | sqlx::Error::Tls(_)

@@ -12,6 +12,7 @@
 pub mod agent_links;
 pub mod agents;
 pub mod auth;
+pub mod blobs;
 pub mod calls;
 pub mod clock;
 pub mod coaching;
@@ -23,6 +24,7 @@ pub mod dump;
 mod error;
 pub mod escalations;
 pub mod events;
+pub mod files;
 pub mod handover;
 pub mod health;
 pub mod inbox;
@@ -74,6 +76,8 @@ pub struct Store {
     backend: Backend,
     clock: clock::Clock,
     public_url: String,
+    /// Where the bytes of attachments and raw mail are kept (the `blobs` rows name them).
+    files: files::Files,
     /// How many passwords this store has checked (each an argon2 run), known or not.
     password_checks: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
@@ -177,6 +181,7 @@ impl Store {
             backend,
             clock: clock::Clock::System,
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
+            files: files::Files::directory(default_files_dir(url)),
             password_checks: Default::default(),
         })
     }
@@ -191,6 +196,16 @@ impl Store {
     pub fn with_public_url(mut self, url: &str) -> Store {
         self.public_url = url.trim_end_matches('/').to_owned();
         self
+    }
+
+    /// The same store keeping its files in `files`.
+    pub fn with_files(mut self, files: files::Files) -> Store {
+        self.files = files;
+        self
+    }
+
+    pub fn files(&self) -> &files::Files {
+        &self.files
     }
 
     pub fn public_url(&self) -> &str {
@@ -310,6 +325,19 @@ fn outside_transaction(conn: &sqlx::AnyConnection) -> bool {
         );
     }
     outside
+}
+
+/// Where files go unless configured otherwise: beside a SQLite database, or under the default
+/// data directory for PostgreSQL.
+pub(crate) fn default_files_dir(url: &str) -> std::path::PathBuf {
+    let sqlite_file = url
+        .strip_prefix("sqlite://")
+        .map(|rest| rest.split('?').next().unwrap_or_default())
+        .map(Path::new);
+    match sqlite_file.and_then(Path::parent) {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join("files"),
+        _ => Path::new("rapport-data").join("files"),
+    }
 }
 
 /// A database URL with any password replaced, safe to print in a message or a log.

@@ -6,7 +6,9 @@
 //! mail, and the same mail delivered twice (same Message-ID, or same bytes without one) is
 //! recognised by its key and stored once.
 
+use crate::blobs::store_blob;
 use crate::conversation::{add_message_in, create_ticket_in};
+use crate::files::Files;
 use crate::rows::{int, opt_int, opt_text, text};
 use crate::tickets::{CustomerRef, NewTicket};
 use crate::{Store, StoreError, StoreResult, Tx};
@@ -143,17 +145,30 @@ impl ParsedMail {
     }
 }
 
+/// A file to attach to a message.
+pub(crate) struct Attached<'a> {
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub data: &'a [u8],
+    /// Shown inside the message (an image of an HTML mail) rather than listed.
+    pub inline: bool,
+}
+
 /// Stores a file as an attachment of a message (its bytes once, by content).
 pub(crate) async fn attach(
     tx: &mut Tx,
+    files: &Files,
     now: &str,
     message_id: i64,
-    filename: &str,
-    content_type: &str,
-    data: &[u8],
-    inline: bool,
+    file: Attached<'_>,
 ) -> StoreResult<()> {
-    let sha = store_blob(tx, now, data).await?;
+    let Attached {
+        filename,
+        content_type,
+        data,
+        inline,
+    } = file;
+    let sha = store_blob(tx, files, now, data).await?;
     sqlx::query(
         "INSERT INTO attachments (message_id, filename, content_type, size, sha256, inline, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -169,18 +184,6 @@ pub(crate) async fn attach(
     Ok(())
 }
 
-pub(crate) async fn store_blob(tx: &mut Tx, now: &str, data: &[u8]) -> StoreResult<String> {
-    let sha = rapport_mail::sha256_hex(data);
-    sqlx::query("INSERT INTO blobs (sha256, size, data, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING")
-        .bind(&sha)
-        .bind(data.len() as i64)
-        .bind(data.to_vec())
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(sha)
-}
-
 struct Record<'a> {
     key: &'a str,
     mailbox: Option<&'a str>,
@@ -192,8 +195,13 @@ struct Record<'a> {
     message_id: Option<i64>,
 }
 
-async fn record_inbound(tx: &mut Tx, now: &str, record: Record<'_>) -> StoreResult<Ingested> {
-    let raw_sha = store_blob(tx, now, record.raw).await?;
+async fn record_inbound(
+    tx: &mut Tx,
+    files: &Files,
+    now: &str,
+    record: Record<'_>,
+) -> StoreResult<Ingested> {
+    let raw_sha = store_blob(tx, files, now, record.raw).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO inbound_emails (dedupe_key, mailbox, received_at, size, raw_sha256, outcome, reason, ticket_id, message_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -238,6 +246,26 @@ async fn already_ingested(tx: &mut Tx, key: &str) -> StoreResult<Option<Ingested
 }
 
 impl Store {
+    /// Writes a mail's files (the raw mail, its attachments) to the file store ahead of its
+    /// transaction, so that one does not wait for them (on S3, a request per file). Naming
+    /// them inside the transaction then finds them written.
+    pub async fn keep_files(&self, mail: &ParsedMail) -> StoreResult<()> {
+        self.files
+            .put(&rapport_mail::sha256_hex(&mail.raw), &mail.raw)
+            .await?;
+        if let Ok(email) = &mail.parsed {
+            for attachment in &email.attachments {
+                self.files
+                    .put(
+                        &rapport_mail::sha256_hex(&attachment.data),
+                        &attachment.data,
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Ingests one raw mail. Returns what became of it; an error means nothing was committed
     /// and the sender should try again later.
     pub async fn ingest_email(
@@ -327,7 +355,7 @@ impl Store {
                     ticket_id: None,
                     message_id: None,
                 };
-                record_inbound(tx, now, record).await
+                record_inbound(tx, &self.files, now, record).await
             }
             Ok(email) => {
                 self.ingest_parsed(
@@ -366,6 +394,7 @@ impl Store {
             Kind::AutoReply => {
                 return record_inbound(
                     tx,
+                    &self.files,
                     now,
                     record(
                         Outcome::AutoReply,
@@ -379,6 +408,7 @@ impl Store {
             Kind::Bulk => {
                 return record_inbound(
                     tx,
+                    &self.files,
                     now,
                     record(
                         Outcome::Bulk,
@@ -392,14 +422,20 @@ impl Store {
             Kind::Bounce => {
                 let bounced = mark_bounced(tx, email).await?;
                 let note = IntakeNote::Bounce(bounced).to_string();
-                return record_inbound(tx, now, record(Outcome::Bounce, Some(note), None, bounced))
-                    .await;
+                return record_inbound(
+                    tx,
+                    &self.files,
+                    now,
+                    record(Outcome::Bounce, Some(note), None, bounced),
+                )
+                .await;
             }
             Kind::Personal => {}
         }
         let Some(from) = email.from.as_ref().or(email.reply_to.as_ref()) else {
             return record_inbound(
                 tx,
+                &self.files,
                 now,
                 record(
                     Outcome::Rejected,
@@ -412,8 +448,13 @@ impl Store {
         };
         let Ok(address) = validate::email(&from.address) else {
             let reason = IntakeNote::UnusableSender(from.address.clone()).to_string();
-            return record_inbound(tx, now, record(Outcome::Rejected, Some(reason), None, None))
-                .await;
+            return record_inbound(
+                tx,
+                &self.files,
+                now,
+                record(Outcome::Rejected, Some(reason), None, None),
+            )
+            .await;
         };
         let customer_id = match crate::customers::customer_id_by_email(tx, &address).await? {
             Some(id) => id,
@@ -497,17 +538,21 @@ impl Store {
         for attachment in &email.attachments {
             attach(
                 tx,
+                &self.files,
                 now,
                 message.id,
-                &attachment.filename,
-                &attachment.content_type,
-                &attachment.data,
-                attachment.inline,
+                Attached {
+                    filename: &attachment.filename,
+                    content_type: &attachment.content_type,
+                    data: &attachment.data,
+                    inline: attachment.inline,
+                },
             )
             .await?;
         }
         record_inbound(
             tx,
+            &self.files,
             now,
             record(outcome, None, Some(message.ticket_id), Some(message.id)),
         )
@@ -544,15 +589,15 @@ impl Store {
             .collect()
     }
 
-    /// The raw bytes of an inbound mail, as received.
-    pub async fn inbound_raw(&self, id: i64) -> StoreResult<Vec<u8>> {
-        let data: Option<Vec<u8>> = sqlx::query_scalar(
-            "SELECT b.data FROM inbound_emails i JOIN blobs b ON b.sha256 = i.raw_sha256 WHERE i.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
-        data.ok_or_else(|| StoreError::not_found("inbound email", id))
+    /// The raw bytes of an inbound mail, as received, as a stream from the file store.
+    pub async fn inbound_raw(&self, id: i64) -> StoreResult<crate::files::FileStream> {
+        let sha256: Option<String> =
+            sqlx::query_scalar("SELECT raw_sha256 FROM inbound_emails WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        let sha256 = sha256.ok_or_else(|| StoreError::not_found("inbound email", id))?;
+        self.blob_stream(&sha256).await
     }
 }
 

@@ -282,7 +282,15 @@ impl Store {
                 .await?;
         let mut attachments = Vec::with_capacity(files.len());
         for id in files {
-            let (info, data) = self.attachment(id).await?;
+            let (info, mut stream) = self.attachment(id).await?;
+            // A mail carries its files whole; attachments are limited in size when sent.
+            let mut data = Vec::with_capacity(usize::try_from(info.size).unwrap_or(0));
+            while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+                let chunk = chunk.map_err(|err| {
+                    StoreError::Corrupt(format!("the file of attachment {id} could not be read: {err}"))
+                })?;
+                data.extend_from_slice(&chunk);
+            }
             attachments.push(OutboundFile {
                 filename: info.filename,
                 content_type: info.content_type,
@@ -380,13 +388,14 @@ impl Store {
 }
 
 impl Store {
-    /// An attachment's metadata and bytes.
+    /// An attachment's metadata and its bytes as a stream (read from the file store while
+    /// they are sent, never whole in memory).
     pub async fn attachment(
         &self,
         id: i64,
-    ) -> StoreResult<(rapport_domain::AttachmentInfo, Vec<u8>)> {
+    ) -> StoreResult<(rapport_domain::AttachmentInfo, crate::files::FileStream)> {
         let row = sqlx::query(
-            "SELECT a.id, a.filename, a.content_type, a.size, b.data FROM attachments a JOIN blobs b ON b.sha256 = a.sha256 WHERE a.id = $1",
+            "SELECT id, filename, content_type, size, sha256 FROM attachments WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(self.pool())
@@ -398,7 +407,7 @@ impl Store {
             content_type: text(&row, "content_type")?,
             size: int(&row, "size")?,
         };
-        let data: Vec<u8> = sqlx::Row::try_get(&row, "data")?;
-        Ok((info, data))
+        let stream = self.blob_stream(&text(&row, "sha256")?).await?;
+        Ok((info, stream))
     }
 }

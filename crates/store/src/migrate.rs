@@ -29,6 +29,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0006_intake_tokens",
     "0007_two_factor",
     "0008_several_nodes",
+    "0009_file_store",
     "0010_search",
     "0011_team_admin",
 ];
@@ -100,5 +101,93 @@ mod tests {
             sqlite, embedded,
             "every migration file must be listed in MIGRATIONS"
         );
+    }
+
+    /// A database written before the file store (bytes in `blobs.data`) keeps every file: the
+    /// migration sets the bytes aside, and moving them out writes each to the file store.
+    #[tokio::test]
+    async fn bytes_kept_in_the_database_move_to_the_file_store() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let store = crate::Store::connect(&crate::sqlite_url(dir.path()), 2)
+            .await
+            .expect("connect")
+            .with_files(crate::files::Files::directory(dir.path().join("files")));
+        let before = MIGRATIONS
+            .iter()
+            .position(|m| m.name == "0009_file_store")
+            .expect("the file store's migration");
+        for migration in &MIGRATIONS[..before] {
+            sqlx::raw_sql(migration.sqlite)
+                .execute(store.pool())
+                .await
+                .expect(migration.name);
+        }
+        sqlx::raw_sql(
+            "CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+        )
+        .execute(store.pool())
+        .await
+        .expect("schema_migrations");
+        for migration in &MIGRATIONS[..before] {
+            sqlx::query("INSERT INTO schema_migrations (name, applied_at) VALUES ($1, 'then')")
+                .bind(migration.name)
+                .execute(store.pool())
+                .await
+                .expect("record");
+        }
+        let files: Vec<Vec<u8>> = (0..450)
+            .map(|n| format!("file {n} ").repeat(n + 1).into_bytes())
+            .collect();
+        for data in &files {
+            sqlx::query(
+                "INSERT INTO blobs (sha256, size, data, created_at) VALUES ($1, $2, $3, 'then')",
+            )
+            .bind(rapport_mail::sha256_hex(data))
+            .bind(data.len() as i64)
+            .bind(data.clone())
+            .execute(store.pool())
+            .await
+            .expect("a blob with its bytes");
+        }
+
+        let applied = store.migrate().await.expect("migrate");
+        assert_eq!(
+            applied,
+            MIGRATIONS[before..].iter().map(|m| m.name).collect::<Vec<_>>(),
+            "the file store's migration and those after it"
+        );
+        // Readable while they wait, then moved in batches.
+        let first = rapport_mail::sha256_hex(&files[0]);
+        assert_eq!(store.blob(&first).await.expect("waiting"), files[0]);
+        let mut steps = 0;
+        let moved = store
+            .move_blobs_to_files(|_| steps += 1)
+            .await
+            .expect("move");
+        assert_eq!(moved, files.len() as u64);
+        assert!(steps > 1, "moved in batches");
+        assert_eq!(store.move_blobs_to_files(|_| {}).await.expect("again"), 0);
+
+        let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blobs_to_move")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+        assert_eq!(waiting, 0);
+        for data in &files {
+            let sha = rapport_mail::sha256_hex(data);
+            let path = dir
+                .path()
+                .join("files")
+                .join(&sha[0..2])
+                .join(&sha[2..4])
+                .join(&sha);
+            assert_eq!(&std::fs::read(path).expect("the file"), data);
+            let size: i64 = sqlx::query_scalar("SELECT size FROM blobs WHERE sha256 = $1")
+                .bind(&sha)
+                .fetch_one(store.pool())
+                .await
+                .expect("the row stays");
+            assert_eq!(size, data.len() as i64);
+        }
     }
 }

@@ -272,7 +272,7 @@ impl Store {
         )
         .await?;
         if let Some(message) = messages.first() {
-            attach_all(&mut tx, &now, message.id, files).await?;
+            attach_all(&mut tx, &self.files, &now, message.id, files).await?;
         }
         tx.commit().await?;
         Ok(ticket)
@@ -298,7 +298,7 @@ impl Store {
             body,
         )
         .await?;
-        attach_all(&mut tx, &now, message.id, files).await?;
+        attach_all(&mut tx, &self.files, &now, message.id, files).await?;
         tx.commit().await?;
         Ok(message)
     }
@@ -333,6 +333,7 @@ pub struct UploadedFile {
 /// Attaches every file to a message, inside the caller's transaction.
 pub(crate) async fn attach_all(
     tx: &mut crate::Tx,
+    store: &crate::files::Files,
     now: &str,
     message_id: i64,
     files: &[UploadedFile],
@@ -340,12 +341,15 @@ pub(crate) async fn attach_all(
     for file in files {
         crate::mail_intake::attach(
             tx,
+            store,
             now,
             message_id,
-            &file.filename,
-            &file.content_type,
-            &file.data,
-            false,
+            crate::mail_intake::Attached {
+                filename: &file.filename,
+                content_type: &file.content_type,
+                data: &file.data,
+                inline: false,
+            },
         )
         .await?;
     }

@@ -120,6 +120,17 @@ fn email_info(row: &AnyRow) -> StoreResult<Option<rapport_domain::EmailInfo>> {
     }))
 }
 
+/// A page of a ticket's messages, oldest first.
+#[derive(Debug, Clone)]
+pub struct MessagePage {
+    pub messages: Vec<Message>,
+    /// Where the page before this one ends (its messages have smaller ids); `None` when this
+    /// page reaches the ticket's first message.
+    pub earlier_before_id: Option<i64>,
+    /// How many messages the ticket has in all.
+    pub total: i64,
+}
+
 pub(crate) fn message_from(row: &AnyRow) -> StoreResult<Message> {
     let kind: AuthorKind = named(row, "author_kind")?;
     let id = match kind {
@@ -160,11 +171,55 @@ impl Store {
         .await?;
         let mut messages: Vec<Message> =
             rows.iter().map(message_from).collect::<StoreResult<_>>()?;
+        self.add_attachments(ticket_id, &mut messages).await?;
+        Ok(messages)
+    }
+
+    /// The latest `limit` messages of a ticket before message `before_id` (all, without it),
+    /// oldest first, with their attachments.
+    pub async fn ticket_messages_page(
+        &self,
+        ticket_id: i64,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<MessagePage> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+        ))
+        .bind(ticket_id)
+        .bind(before_id.unwrap_or(i64::MAX))
+        .bind(i64::from(limit) + 1)
+        .fetch_all(self.pool())
+        .await?;
+        let mut messages: Vec<Message> =
+            rows.iter().map(message_from).collect::<StoreResult<_>>()?;
+        let more = messages.len() > limit as usize;
+        messages.truncate(limit as usize);
+        messages.reverse();
+        self.add_attachments(ticket_id, &mut messages).await?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE ticket_id = $1")
+            .bind(ticket_id)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(MessagePage {
+            earlier_before_id: messages.first().map(|m| m.id).filter(|_| more),
+            messages,
+            total,
+        })
+    }
+
+    /// Fills in the attachments of `messages` (a run of one ticket's messages, oldest first).
+    async fn add_attachments(&self, ticket_id: i64, messages: &mut [Message]) -> StoreResult<()> {
+        let (Some(first), Some(last)) = (messages.first(), messages.last()) else {
+            return Ok(());
+        };
         let attachments = sqlx::query(
             "SELECT a.id, a.message_id, a.filename, a.content_type, a.size FROM attachments a \
-             JOIN messages m ON m.id = a.message_id WHERE m.ticket_id = $1 ORDER BY a.id",
+             JOIN messages m ON m.id = a.message_id WHERE m.ticket_id = $1 AND m.id >= $2 AND m.id <= $3 ORDER BY a.id",
         )
         .bind(ticket_id)
+        .bind(first.id)
+        .bind(last.id)
         .fetch_all(self.pool())
         .await?;
         for row in attachments {
@@ -178,7 +233,7 @@ impl Store {
                 });
             }
         }
-        Ok(messages)
+        Ok(())
     }
 
     /// Newest tickets first, `filter.limit` at a time. Paging by id keeps pages stable while

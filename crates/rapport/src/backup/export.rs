@@ -6,7 +6,7 @@ use super::format::{
     self, BLOBS_DIR, BlobDigest, MANIFEST, Manifest, TABLES_DIR, TableDigest, TableEntry,
 };
 use anyhow::{Context, bail};
-use rapport_store::dump::{Cell, NOT_EXPORTED, TABLES};
+use rapport_store::dump::{Cell, FILES_TABLE, Kind, NOT_EXPORTED, TABLES};
 use rapport_store::{Backend, Store};
 use std::io::Write;
 use std::path::Path;
@@ -56,8 +56,26 @@ pub async fn read_database(
         };
         let mut digest = TableDigest::default();
         let counter = progress.table(table.name);
+        // The `blobs` rows name the files of the file store: each is copied (and hashed) once
+        // the table's rows are read. Files are never changed, so the snapshot's rows name the
+        // files as they were at that moment.
+        let names_files = table.name == FILES_TABLE
+            && !shape
+                .columns
+                .iter()
+                .any(|column| column.kind == Kind::Bytes);
+        let digest_column = shape
+            .columns
+            .iter()
+            .position(|column| column.name == "sha256");
+        let mut named: Vec<String> = Vec::new();
         snapshot
             .for_each_row(&shape, |cells: Vec<Cell>| -> anyhow::Result<()> {
+                if names_files
+                    && let Some(Cell::Text(sha256)) = digest_column.and_then(|at| cells.get(at))
+                {
+                    named.push(sha256.clone());
+                }
                 let values: Vec<serde_json::Value> = cells.iter().map(format::cell_value).collect();
                 for (cell, value) in cells.iter().zip(&values) {
                     if let (Cell::Bytes(bytes), serde_json::Value::String(hash)) = (cell, value)
@@ -89,6 +107,28 @@ pub async fn read_database(
                 Ok(())
             })
             .await?;
+        for sha256 in named {
+            if blobs.contains(&sha256) {
+                continue;
+            }
+            let bytes = store.blob(&sha256).await.with_context(|| {
+                format!("could not read the file {sha256} named in the table blobs")
+            })?;
+            // Counted by what its bytes hash to, so a damaged file makes the files differ.
+            let actual = format::sha256_hex(&bytes);
+            if actual != sha256 && to.is_some() {
+                bail!(
+                    "the file {sha256} in {} is damaged: its bytes do not have the digest that names it",
+                    store.files().describe()
+                );
+            }
+            if let Some(dir) = to {
+                let path = dir.join(BLOBS_DIR).join(&sha256);
+                std::fs::write(&path, &bytes)
+                    .with_context(|| format!("could not write {}", path.display()))?;
+            }
+            blobs.add(actual, bytes.len() as u64);
+        }
         if let Some(mut writer) = writer {
             writer.flush().context("could not write the export")?;
             writer

@@ -7,7 +7,7 @@ use super::format::{
 };
 use anyhow::{Context, bail};
 use rapport_store::Store;
-use rapport_store::dump::{Cell, Column, Kind, TABLES, WRITTEN_AT_START};
+use rapport_store::dump::{Cell, Column, FILES_TABLE, Kind, TABLES, WRITTEN_AT_START};
 use serde_json::{Map, Value};
 use std::io::BufRead;
 use std::path::Path;
@@ -89,8 +89,16 @@ pub fn check_directory(dir: &Path) -> anyhow::Result<(Manifest, Summary)> {
     for entry in &manifest.tables {
         let columns = format::columns_of(entry)?;
         let mut digest = TableDigest::default();
+        let names_files = names_files(entry, &columns);
         for row in rows_of(dir, entry)? {
             let row = row?;
+            if names_files
+                && let Some(hash) = row.get("sha256").and_then(Value::as_str)
+                && !blobs.contains(hash)
+            {
+                let bytes = read_blob(dir, hash)?;
+                blobs.add(hash.to_owned(), bytes.len() as u64);
+            }
             for column in columns.iter().filter(|c| c.kind == Kind::Bytes) {
                 if let Some(hash) = row[&column.name].as_str()
                     && !blobs.contains(hash)
@@ -111,6 +119,12 @@ pub fn check_directory(dir: &Path) -> anyhow::Result<(Manifest, Summary)> {
         blobs: blobs.finish(),
     };
     Ok((manifest, summary))
+}
+
+/// Whether the rows of `entry` name files of the file store (the `blobs` table, once its bytes
+/// moved out of the rows).
+fn names_files(entry: &TableEntry, columns: &[Column]) -> bool {
+    entry.name == FILES_TABLE && !columns.iter().any(|column| column.kind == Kind::Bytes)
 }
 
 /// A blob's bytes, checked against the hash that names it.
@@ -240,12 +254,22 @@ pub async fn import(
             store.delete_rows(table).await?;
         }
         let counter = progress.table(table.name);
+        let names_files = names_files(entry, &shape.columns);
         let mut batch: Vec<Vec<Cell>> = Vec::new();
         let mut batch_bytes = 0;
         let mut with_late: Vec<Vec<Cell>> = Vec::new();
         let mut written = 0u64;
         for row in rows_of(dir, entry)? {
-            let (cells, bytes) = cells(dir, table.name, &shape.columns, row?)?;
+            let row = row?;
+            // A file goes into the file store before the row that names it.
+            let mut bytes = 0;
+            if names_files && let Some(hash) = row.get("sha256").and_then(Value::as_str) {
+                let data = read_blob(dir, hash)?;
+                bytes += data.len();
+                store.files().put(hash, &data).await?;
+            }
+            let (cells, cell_bytes) = cells(dir, table.name, &shape.columns, row)?;
+            let bytes = bytes + cell_bytes;
             if !table.late.is_empty() {
                 with_late.push(cells.clone());
             }

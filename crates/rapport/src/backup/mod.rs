@@ -1,9 +1,9 @@
 //! Keeping data safe: `rapport admin backup | restore | verify | export | import`.
 //!
-//! A backup is one file taken while the server runs. On SQLite it is a copy of the database
-//! made by `VACUUM INTO` (a consistent snapshot while others write; open it with `sqlite3`). On
-//! PostgreSQL it is the portable export (see [`format`] and docs/export-format.md) read in one
-//! `REPEATABLE READ` transaction and packed in a tar file.
+//! A backup is one file taken while the server runs: the portable export (see [`format`] and
+//! docs/export-format.md) read in one snapshot (a read transaction in WAL mode on SQLite,
+//! `REPEATABLE READ` on PostgreSQL), with every file of the file store, packed in a tar file.
+//! (Backups made before the file store, SQLite files written by `VACUUM INTO`, still restore.)
 //!
 //! Every copy (a database, a backup file, an export directory) can be summarized the same way:
 //! rows per table and a checksum over their canonical text in primary-key order, and the
@@ -15,7 +15,7 @@ mod import;
 
 use anyhow::{Context, bail};
 use format::Summary;
-use rapport_store::{Backend, Store};
+use rapport_store::Store;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -276,34 +276,24 @@ pub async fn backup(store: &Store, to: &Path) -> anyhow::Result<()> {
         std::fs::remove_file(&partial)
             .with_context(|| format!("could not remove {}", partial.display()))?;
     }
-    match store.backend() {
-        Backend::Sqlite => {
-            eprintln!("Copying the SQLite database (VACUUM INTO)...");
-            store
-                .vacuum_into(&partial)
-                .await
-                .with_context(|| format!("could not write the backup to {}", partial.display()))?;
-        }
-        Backend::Postgres => {
-            eprintln!("Reading the PostgreSQL database in one snapshot...");
-            let scratch = scratch_dir(to)?;
-            let dir = scratch.path().join(TAR_ROOT);
-            export::read_database(store, Some(&dir), &Progress::on_stderr()).await?;
-            let (dir, partial) = (dir.clone(), partial.clone());
-            tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-                let file = std::fs::File::create(&partial)
-                    .with_context(|| format!("could not create {}", partial.display()))?;
-                let mut tar = tar::Builder::new(std::io::BufWriter::new(file));
-                tar.append_dir_all(TAR_ROOT, &dir)
-                    .and_then(|()| tar.into_inner())
-                    .and_then(|writer| writer.into_inner().map_err(|err| err.into_error()))
-                    .and_then(|file| file.sync_all())
-                    .with_context(|| format!("could not write {}", partial.display()))
-            })
-            .await
-            .context("writing the backup stopped")??;
-        }
-    }
+    eprintln!("Reading the database in one snapshot, with its files...");
+    let scratch = scratch_dir(to)?;
+    let dir = scratch.path().join(TAR_ROOT);
+    export::read_database(store, Some(&dir), &Progress::on_stderr()).await?;
+    let writing = partial.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let partial = writing;
+        let file = std::fs::File::create(&partial)
+            .with_context(|| format!("could not create {}", partial.display()))?;
+        let mut tar = tar::Builder::new(std::io::BufWriter::new(file));
+        tar.append_dir_all(TAR_ROOT, &dir)
+            .and_then(|()| tar.into_inner())
+            .and_then(|writer| writer.into_inner().map_err(|err| err.into_error()))
+            .and_then(|file| file.sync_all())
+            .with_context(|| format!("could not write {}", partial.display()))
+    })
+    .await
+    .context("writing the backup stopped")??;
     std::fs::rename(&partial, to)
         .with_context(|| format!("could not rename the backup to {}", to.display()))?;
     let size = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
@@ -330,7 +320,9 @@ pub async fn restore(store: &Store, from: &Path, force: bool) -> anyhow::Result<
             std::fs::create_dir_all(&copy)?;
             std::fs::copy(from, copy.join("rapport.db"))
                 .with_context(|| format!("could not copy {}", from.display()))?;
-            let source = Store::connect(&rapport_store::sqlite_url(&copy), 1).await?;
+            // Two connections: the snapshot holds one while files still kept in the copy's
+            // rows are read with the other.
+            let source = Store::connect(&rapport_store::sqlite_url(&copy), 2).await?;
             source.migrate().await?;
             let dir = scratch.path().join(TAR_ROOT);
             eprintln!("Reading the backup...");

@@ -37,6 +37,11 @@ pub struct GlobalArgs {
     /// Where Rapport keeps its SQLite database and files [default: ./rapport-data].
     #[arg(long, global = true, env = "RAPPORT_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Where the files (attachments, raw mail) live [default: DATA_DIR/files]. For an S3
+    /// bucket instead, set `[s3]` in the configuration file or `RAPPORT_S3_BUCKET` (and
+    /// `RAPPORT_S3_ENDPOINT`, `_REGION`, `_ACCESS_KEY_ID`, `_SECRET_ACCESS_KEY`, `_PREFIX`).
+    #[arg(long, global = true, env = "RAPPORT_FILES_DIR")]
+    pub files_dir: Option<PathBuf>,
     /// Use PostgreSQL instead of SQLite, e.g. postgres://rapport@localhost/rapport.
     #[arg(long, global = true, env = "RAPPORT_DATABASE_URL")]
     pub database_url: Option<String>,
@@ -136,8 +141,8 @@ pub enum AdminCommand {
         #[arg(long)]
         email: String,
     },
-    /// Write a consistent copy of the whole database to FILE while the server runs: on SQLite a
-    /// database file (VACUUM INTO), on PostgreSQL the portable export in a tar file.
+    /// Write a consistent copy of the whole workspace to FILE while the server runs: the
+    /// portable export with every file (attachments, raw mail), in a tar file.
     Backup {
         #[arg(long, value_name = "FILE")]
         to: PathBuf,
@@ -165,6 +170,9 @@ pub enum AdminCommand {
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
     },
+    /// Check the file store against the database: files the database names that are missing
+    /// (exits 1), and files no row names.
+    CheckFiles,
     /// Import an export directory into this database, which must be empty.
     Import {
         #[arg(long, value_name = "DIR")]
@@ -193,7 +201,10 @@ impl GlobalArgs {
         if let Some(url) = &self.database_url {
             config.database_url = Some(url.clone());
         }
-        Ok(config)
+        if let Some(dir) = &self.files_dir {
+            config.files_dir = Some(dir.clone());
+        }
+        Ok(config.with_s3_environment(|name| std::env::var(name).ok()))
     }
 }
 
@@ -369,6 +380,35 @@ async fn run_admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::Import { from, force } => {
             crate::backup::import(&app.store, &from, force).await
         }
+        AdminCommand::CheckFiles => check_files(app).await,
+    }
+}
+
+/// `rapport admin check-files`: every file the database names is in the file store; files no
+/// row names (left by writes that never committed) are counted, and harmless.
+async fn check_files(app: &App) -> anyhow::Result<()> {
+    let check = app.store.check_files().await?;
+    println!(
+        "{} files named in the database, in {}.",
+        check.named,
+        app.store.files().describe()
+    );
+    println!(
+        "{} files in the file store that no row names (harmless leftovers of writes that did not commit).",
+        check.unnamed.len()
+    );
+    if check.missing.is_empty() {
+        println!("No file is missing.");
+        Ok(())
+    } else {
+        for sha256 in &check.missing {
+            println!("missing: {sha256}");
+        }
+        bail!(
+            "{} files named in the database are missing from {}",
+            check.missing.len(),
+            app.store.files().describe()
+        )
     }
 }
 

@@ -18,8 +18,8 @@ pub async fn download_attachment(
 ) -> ApiResult<Response> {
     let (ticket_id, _) = app.store.attachment_place(id).await?;
     crate::tickets::visible_to(&app, &auth, ticket_id).await?;
-    let (info, data) = app.store.attachment(id).await?;
-    Ok(download(info, data))
+    let (info, bytes) = app.store.attachment(id).await?;
+    Ok(download(info, bytes))
 }
 
 /// A file from our origin: our content type for it (never the sender's), shown only when
@@ -27,7 +27,11 @@ pub async fn download_attachment(
 /// A file is a document of its own, with no script, no plugin and no access to this origin.
 const FILE_POLICY: &str = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox";
 
-pub(crate) fn download(info: rapport_domain::AttachmentInfo, data: Vec<u8>) -> Response {
+/// The file is sent as it is read from the file store, a piece at a time.
+pub(crate) fn download(
+    info: rapport_domain::AttachmentInfo,
+    bytes: rapport_store::files::FileStream,
+) -> Response {
     let filename: String = info
         .filename
         .chars()
@@ -68,8 +72,9 @@ pub(crate) fn download(info: rapport_domain::AttachmentInfo, data: Vec<u8>) -> R
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             (header::CONTENT_SECURITY_POLICY, FILE_POLICY.to_owned()),
+            (header::CONTENT_LENGTH, info.size.to_string()),
         ],
-        data,
+        axum::body::Body::from_stream(bytes),
     )
         .into_response()
 }

@@ -76,5 +76,8 @@ pub async fn raw_inbound(
 ) -> ApiResult<impl IntoResponse> {
     auth.require(Role::Admin, "Reading inbound mail")?;
     let raw = app.store.inbound_raw(id).await?;
-    Ok(([(header::CONTENT_TYPE, "message/rfc822")], raw))
+    Ok((
+        [(header::CONTENT_TYPE, "message/rfc822")],
+        axum::body::Body::from_stream(raw),
+    ))
 }

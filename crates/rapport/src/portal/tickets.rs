@@ -430,6 +430,6 @@ pub async fn download(
         .portal_ticket(&me.customer, ticket_id)
         .await
         .map_err(|_| not_found())?;
-    let (info, data) = app.store.attachment(id).await?;
-    Ok(crate::inbound::download(info, data))
+    let (info, bytes) = app.store.attachment(id).await?;
+    Ok(crate::inbound::download(info, bytes))
 }

@@ -109,7 +109,7 @@ pub async fn create_ticket(
             tags: &input.tags,
         };
         let (ticket, messages) = app.store.create_ticket(new, auth.actor()).await?;
-        return Ok((StatusCode::CREATED, Json(TicketDetail { ticket, messages })));
+        return Ok((StatusCode::CREATED, Json(detail(ticket, messages))));
     }
     let now = app.store.now();
     let call = input.call.as_ref().map(|call| PhoneCall {
@@ -135,5 +135,15 @@ pub async fn create_ticket(
     };
     let ticket = app.store.open_ticket_as_agent(new, auth.0.id).await?;
     let messages = app.store.ticket_messages(ticket.id).await?;
-    Ok((StatusCode::CREATED, Json(TicketDetail { ticket, messages })))
+    Ok((StatusCode::CREATED, Json(detail(ticket, messages))))
+}
+
+/// A new ticket's answer: the ticket and its first messages, as one page.
+fn detail(ticket: rapport_domain::Ticket, messages: Vec<rapport_domain::Message>) -> TicketDetail {
+    let page = rapport_store::tickets::MessagePage {
+        total: messages.len() as i64,
+        earlier_before_id: None,
+        messages,
+    };
+    TicketDetail::new(ticket, page)
 }

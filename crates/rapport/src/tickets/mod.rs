@@ -84,10 +84,28 @@ pub(crate) async fn ensure_may_move_to(
     }
 }
 
-/// A ticket with its timeline, oldest message first.
+/// A ticket with its latest messages, oldest first.
 #[derive(Serialize, ToSchema)]
 pub struct TicketDetail {
     #[serde(flatten)]
     ticket: Ticket,
+    /// The latest messages (50 unless `limit` says otherwise), oldest first.
     messages: Vec<Message>,
+    /// How many messages the ticket has in all.
+    message_count: i64,
+    /// Pass as `cursor` to get the messages before these; `null` when they reach the first.
+    earlier_cursor: Option<String>,
+}
+
+impl TicketDetail {
+    fn new(ticket: Ticket, page: rapport_store::tickets::MessagePage) -> TicketDetail {
+        TicketDetail {
+            ticket,
+            message_count: page.total,
+            earlier_cursor: page
+                .earlier_before_id
+                .map(|id| crate::cursor::encode(show::CURSOR_LIST, id)),
+            messages: page.messages,
+        }
+    }
 }

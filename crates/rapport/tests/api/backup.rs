@@ -452,7 +452,10 @@ async fn an_export_moves_a_workspace_to_postgresql_and_back_with_the_same_checks
         &["admin", "backup", "--to", backup.to_str().expect("utf-8")],
     )
     .await;
-    eprintln!("backup (VACUUM INTO): {:.1?}", step.elapsed());
+    eprintln!(
+        "backup (export with files, in a tar file): {:.1?}",
+        step.elapsed()
+    );
     eprintln!("whole round trip: {:.1?}", started.elapsed());
 }
 

@@ -28,8 +28,10 @@ pub struct TestApp {
     pub intake_token: String,
     /// The app's clock, moved by hand: see [`TestApp::advance`].
     pub clock: Clock,
+    /// The configuration the app was built with (as `spawn_with` adjusted it).
+    pub config: Config,
     /// Held so the database lives as long as the app; dropping it removes the database.
-    db: TestDatabase,
+    pub db: TestDatabase,
     client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
 }
@@ -45,7 +47,7 @@ impl TestApp {
         let mut config = db.config();
         adjust(&mut config);
         let clock = Clock::manual(START);
-        let app = App::build_with_clock(config, clock.clone())
+        let app = App::build_with_clock(config.clone(), clock.clone())
             .await
             .expect("the app builds on a fresh database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -90,6 +92,7 @@ impl TestApp {
             admin,
             intake_token,
             clock,
+            config,
             db,
             client: reqwest::Client::new(),
             shutdown: Some(shutdown),
@@ -138,7 +141,7 @@ impl TestApp {
 
     /// A second app on the same database and clock, as after a restart.
     pub async fn restarted(&self) -> App {
-        App::build_with_clock(self.db.config(), self.clock.clone())
+        App::build_with_clock(self.config.clone(), self.clock.clone())
             .await
             .expect("the app builds again")
     }

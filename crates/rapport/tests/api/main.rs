@@ -16,6 +16,7 @@ mod durability;
 mod email;
 mod errors;
 mod faults;
+mod files;
 mod healthz;
 mod inbox_views;
 mod jobs;
