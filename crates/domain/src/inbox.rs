@@ -87,6 +87,10 @@ crate::named_enum! {
     }
 }
 
+#[expect(
+    clippy::derivable_impls,
+    reason = "named_enum! derives a fixed set of traits; this one's default is said here"
+)]
 impl Default for StateFilter {
     fn default() -> Self {
         StateFilter::Unfinished

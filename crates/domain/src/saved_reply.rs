@@ -159,7 +159,8 @@ mod tests {
     #[test]
     fn an_unknown_placeholder_is_refused_with_the_known_ones() {
         assert!(check("Hi {{customer.first_name}}").is_ok());
-        let refused = check("Hi {{customer.name}} and {{order}}").unwrap_err();
+        let refused =
+            check("Hi {{customer.name}} and {{order}}").expect_err("unknown placeholders");
         assert!(
             refused.message.contains("{{customer.name}}, {{order}}"),
             "{}",

@@ -136,7 +136,7 @@ impl Store {
             });
         }
         let work = load_work(&mut tx, agent_id).await?;
-        hand_over(&mut tx, &now, &leaver, hand_to, &note, &work, actor).await?;
+        hand_over(&mut tx, &now, &leaver, hand_to, note, &work, actor).await?;
         let sessions = sqlx::query("DELETE FROM sessions WHERE agent_id = $1")
             .bind(agent_id)
             .execute(&mut *tx)

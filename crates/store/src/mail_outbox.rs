@@ -287,7 +287,9 @@ impl Store {
             let mut data = Vec::with_capacity(usize::try_from(info.size).unwrap_or(0));
             while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
                 let chunk = chunk.map_err(|err| {
-                    StoreError::Corrupt(format!("the file of attachment {id} could not be read: {err}"))
+                    StoreError::Corrupt(format!(
+                        "the file of attachment {id} could not be read: {err}"
+                    ))
                 })?;
                 data.extend_from_slice(&chunk);
             }

@@ -153,7 +153,10 @@ mod tests {
         let applied = store.migrate().await.expect("migrate");
         assert_eq!(
             applied,
-            MIGRATIONS[before..].iter().map(|m| m.name).collect::<Vec<_>>(),
+            MIGRATIONS[before..]
+                .iter()
+                .map(|m| m.name)
+                .collect::<Vec<_>>(),
             "the file store's migration and those after it"
         );
         // Readable while they wait, then moved in batches.

@@ -105,6 +105,5 @@ pub async fn context_for_ticket(app: &App, ticket_id: i64) -> Result<ReplyContex
             .tags
             .iter()
             .any(|tag| tag == rapport_domain::ticket::COMPLAINT_TAG),
-        ..ReplyContext::default()
     })
 }

@@ -24,8 +24,6 @@ use rapport_domain::Customer;
 
 pub const COOKIE: &str = "rapport_portal";
 
-/// Files a customer can attach to one message, in all.
-
 /// Every route [`router`] serves, as (method, path); see `workspace::ROUTES`.
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/portal"),

@@ -116,7 +116,13 @@ async fn an_invited_agent_chooses_a_password_through_the_link_once_and_is_on_the
 
     let mismatch = choose_password(&app, &token, PASSWORD, "something else entirely").await;
     assert_eq!(mismatch.status(), 422);
-    assert!(mismatch.text().await.unwrap().contains("not the same"));
+    assert!(
+        mismatch
+            .text()
+            .await
+            .expect("as the test set it up")
+            .contains("not the same")
+    );
     let weak = choose_password(&app, &token, "aaaaaaaaaaaa", "aaaaaaaaaaaa").await;
     assert_eq!(weak.status(), 422);
 
@@ -130,7 +136,13 @@ async fn an_invited_agent_chooses_a_password_through_the_link_once_and_is_on_the
 
     let again = choose_password(&app, &token, PASSWORD, PASSWORD).await;
     assert_eq!(again.status(), 410);
-    assert!(again.text().await.unwrap().contains("already been used"));
+    assert!(
+        again
+            .text()
+            .await
+            .expect("as the test set it up")
+            .contains("already been used")
+    );
 
     let (status, teams) = api.get("/api/v1/teams").await;
     assert_eq!(status, 200);
@@ -146,9 +158,9 @@ async fn an_invited_agent_chooses_a_password_through_the_link_once_and_is_on_the
     let (_, audit) = api.get("/api/v1/audit?action=agent.").await;
     let actions: Vec<&str> = audit["items"]
         .as_array()
-        .unwrap()
+        .expect("as the test set it up")
         .iter()
-        .map(|event| event["action"].as_str().unwrap())
+        .map(|event| event["action"].as_str().expect("as the test set it up"))
         .collect();
     assert!(actions.contains(&"agent.invited"), "{actions:?}");
     assert!(actions.contains(&"agent.password_set"), "{actions:?}");
@@ -192,7 +204,7 @@ async fn an_invitation_pressed_twenty_times_at_once_sets_one_password() {
         sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE action = 'agent.password_set'")
             .fetch_one(app.app.store.pool())
             .await
-            .unwrap();
+            .expect("as the test set it up");
     assert_eq!(set, 1);
 }
 
@@ -400,10 +412,10 @@ async fn leaver_with_work(app: &TestApp, boss: Option<&str>) -> Leaver {
         .agent("rey@rapport.test", Role::Agent, Some("lee@rapport.test"))
         .await;
     let open = app.ticket("Printer jams", "ana@example.com").await;
-    let open_ticket = open["id"].as_i64().unwrap();
-    let customer_id = open["customer_id"].as_i64().unwrap();
+    let open_ticket = open["id"].as_i64().expect("as the test set it up");
+    let customer_id = open["customer_id"].as_i64().expect("as the test set it up");
     let resolved = app.ticket("Old question", "bo@example.com").await;
-    let resolved_ticket = resolved["id"].as_i64().unwrap();
+    let resolved_ticket = resolved["id"].as_i64().expect("as the test set it up");
     for id in [open_ticket, resolved_ticket] {
         let (status, body) = api
             .patch(
@@ -425,7 +437,11 @@ async fn leaver_with_work(app: &TestApp, boss: Option<&str>) -> Leaver {
         .move_ticket(
             resolved_ticket,
             rapport_domain::ticket::TicketMove::ConfirmResolution,
-            rapport_domain::Actor::Customer(resolved["customer_id"].as_i64().unwrap()),
+            rapport_domain::Actor::Customer(
+                resolved["customer_id"]
+                    .as_i64()
+                    .expect("as the test set it up"),
+            ),
         )
         .await
         .expect("resolved");
@@ -433,7 +449,7 @@ async fn leaver_with_work(app: &TestApp, boss: Option<&str>) -> Leaver {
         .post("/api/v1/organizations", json!({"name": "Harbor Pine"}))
         .await;
     assert_eq!(status, 201, "{org}");
-    let organization_id = org["id"].as_i64().unwrap();
+    let organization_id = org["id"].as_i64().expect("as the test set it up");
     for path in [
         format!("/api/v1/customers/{customer_id}"),
         format!("/api/v1/organizations/{organization_id}"),
@@ -476,13 +492,16 @@ async fn deactivating_an_agent_hands_everything_open_to_someone_and_history_keep
     .bind(rapport_store::clock::format(crate::helpers::START))
     .execute(app.app.store.pool())
     .await
-    .unwrap();
+    .expect("as the test set it up");
 
     let work_path = format!("/api/v1/agents/{}/work", lee.id);
     let (status, work) = api.get(&work_path).await;
     assert_eq!(status, 200, "{work}");
     assert_eq!(
-        work["tickets"].as_array().unwrap().len(),
+        work["tickets"]
+            .as_array()
+            .expect("as the test set it up")
+            .len(),
         1,
         "only the open ticket: {work}"
     );
@@ -536,20 +555,30 @@ async fn deactivating_an_agent_hands_everything_open_to_someone_and_history_keep
     let (_, tasks) = api
         .get(&format!("/api/v1/tasks?agent_id={}&due=all", kim.id))
         .await;
-    assert_eq!(tasks["items"].as_array().unwrap().len(), 1, "{tasks}");
+    assert_eq!(
+        tasks["items"]
+            .as_array()
+            .expect("as the test set it up")
+            .len(),
+        1,
+        "{tasks}"
+    );
     let (_, left) = api.get(&format!("/api/v1/agents/{}/work", kim.id)).await;
     assert_eq!(left["tickets"][0]["id"], lee.open_ticket);
     let (_, agents) = api.get("/api/v1/agents").await;
-    let agents = agents["items"].as_array().unwrap();
+    let agents = agents["items"].as_array().expect("as the test set it up");
     assert!(
         agents.iter().all(|a| a["id"] != lee.id),
         "Lee is no longer listed"
     );
-    let rey = agents.iter().find(|a| a["id"] == lee.report_id).unwrap();
+    let rey = agents
+        .iter()
+        .find(|a| a["id"] == lee.report_id)
+        .expect("as the test set it up");
     let top = agents
         .iter()
         .find(|a| a["email"] == "top@rapport.test")
-        .unwrap();
+        .expect("as the test set it up");
     assert_eq!(
         rey["reports_to"], top["id"],
         "Lee's report moves up to Lee's boss"
@@ -626,7 +655,7 @@ async fn nobody_deactivates_themselves_and_the_last_admin_stays_even_when_two_tr
     )
     .fetch_one(app.app.store.pool())
     .await
-    .unwrap();
+    .expect("as the test set it up");
     assert_eq!(admins, 1, "{answers:?}");
     assert_eq!(count_status(&answers, StatusCode::OK), 1, "{answers:?}");
 }
@@ -640,8 +669,13 @@ async fn the_first_admin_is_made_in_the_browser_once_however_many_try_at_once() 
     )
     .await
     .expect("app");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("as the test set it up");
+    let base = format!(
+        "http://{}",
+        listener.local_addr().expect("as the test set it up")
+    );
     tokio::spawn(rapport::serve(
         listener,
         app.clone(),
@@ -649,9 +683,22 @@ async fn the_first_admin_is_made_in_the_browser_once_however_many_try_at_once() 
     ));
     let client = browser();
 
-    let page = client.get(format!("{base}/sign-in")).send().await.unwrap();
-    assert!(page.text().await.unwrap().contains("href=\"/setup\""));
-    let response = client.get(format!("{base}/setup")).send().await.unwrap();
+    let page = client
+        .get(format!("{base}/sign-in"))
+        .send()
+        .await
+        .expect("as the test set it up");
+    assert!(
+        page.text()
+            .await
+            .expect("as the test set it up")
+            .contains("href=\"/setup\"")
+    );
+    let response = client
+        .get(format!("{base}/setup"))
+        .send()
+        .await
+        .expect("as the test set it up");
     assert_eq!(response.status(), 200);
     let cookie = response
         .headers()
@@ -660,11 +707,18 @@ async fn the_first_admin_is_made_in_the_browser_once_however_many_try_at_once() 
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with("rapport_form="))
         .and_then(|v| v.split(';').next())
-        .unwrap()
+        .expect("as the test set it up")
         .to_owned();
-    let page = response.text().await.unwrap();
-    let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let form = page[at..].split('"').next().unwrap().to_owned();
+    let page = response.text().await.expect("as the test set it up");
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .expect("as the test set it up")
+        + 19;
+    let form = page[at..]
+        .split('"')
+        .next()
+        .expect("as the test set it up")
+        .to_owned();
 
     let weak = client
         .post(format!("{base}/setup"))
@@ -678,9 +732,14 @@ async fn the_first_admin_is_made_in_the_browser_once_however_many_try_at_once() 
         ])
         .send()
         .await
-        .unwrap();
+        .expect("as the test set it up");
     assert_eq!(weak.status(), 422);
-    assert!(weak.text().await.unwrap().contains("Please check the form"));
+    assert!(
+        weak.text()
+            .await
+            .expect("as the test set it up")
+            .contains("Please check the form")
+    );
 
     let requests = (0..10)
         .map(|i| {
@@ -699,13 +758,20 @@ async fn the_first_admin_is_made_in_the_browser_once_however_many_try_at_once() 
     let answers = all_at_once(requests).await;
     assert_eq!(count_status(&answers, StatusCode::SEE_OTHER), 10);
     assert_eq!(
-        app.store.agent_count().await.unwrap(),
+        app.store
+            .agent_count()
+            .await
+            .expect("as the test set it up"),
         1,
         "exactly one admin"
     );
-    let admin = &app.store.agents().await.unwrap()[0];
+    let admin = &app.store.agents().await.expect("as the test set it up")[0];
     assert_eq!(admin.role, Role::Admin);
-    let response = client.get(format!("{base}/setup")).send().await.unwrap();
+    let response = client
+        .get(format!("{base}/setup"))
+        .send()
+        .await
+        .expect("as the test set it up");
     assert_eq!(response.status(), 303, "first run is over");
 }
 
@@ -734,7 +800,10 @@ async fn the_admin_pages_invite_change_and_deactivate_and_say_what_went_wrong() 
     .await;
     assert_eq!(status, 303, "{location}");
     let (_, teams) = app.api().get("/api/v1/teams").await;
-    let team_id = teams["items"][0]["id"].as_i64().unwrap().to_string();
+    let team_id = teams["items"][0]["id"]
+        .as_i64()
+        .expect("as the test set it up")
+        .to_string();
 
     let (status, location) = post_form(
         &app,
@@ -787,12 +856,12 @@ async fn the_admin_pages_invite_change_and_deactivate_and_say_what_went_wrong() 
     let (_, agents) = app.api().get("/api/v1/agents").await;
     let noor = agents["items"]
         .as_array()
-        .unwrap()
+        .expect("as the test set it up")
         .iter()
         .find(|a| a["email"] == "noor@rapport.test")
-        .unwrap()["id"]
+        .expect("as the test set it up")["id"]
         .as_i64()
-        .unwrap();
+        .expect("as the test set it up");
     let noor_page = format!("/admin/agents/{noor}");
     let (status, page) = get_page(&app, &cookie, &noor_page).await;
     assert_eq!(status, 200);

@@ -48,7 +48,7 @@ async fn a_phone_ticket_for_a_new_customer_logs_the_call_and_is_the_agents() {
     let first = &body["messages"][0];
     assert_eq!(first["author"]["kind"], "customer", "{first}");
     assert_eq!(first["visibility"], "public");
-    let ticket_id = body["id"].as_i64().unwrap();
+    let ticket_id = body["id"].as_i64().expect("as the test set it up");
     assert_eq!(
         calls_of(&app, ticket_id).await,
         vec![(
@@ -68,7 +68,7 @@ async fn a_phone_ticket_for_a_new_customer_logs_the_call_and_is_the_agents() {
         .await;
     let created = events["items"]
         .as_array()
-        .unwrap()
+        .expect("as the test set it up")
         .iter()
         .find(|e| e["action"] == "ticket.created")
         .cloned()
@@ -183,9 +183,9 @@ async fn the_workspace_opens_a_ticket_for_a_known_or_new_customer() {
         .trim_start_matches("/tickets/")
         .split('?')
         .next()
-        .unwrap()
+        .expect("as the test set it up")
         .parse()
-        .unwrap();
+        .expect("as the test set it up");
     let (_, ticket) = app.api().get(&format!("/api/v1/tickets/{id}")).await;
     assert_eq!(ticket["assignee_id"], sam);
     assert_eq!(ticket["tags"], json!(["login", "urgent-fix"]));
@@ -195,7 +195,9 @@ async fn the_workspace_opens_a_ticket_for_a_known_or_new_customer() {
     assert_eq!(calls[0].2, "He is locked out since the update.");
 
     // From the customer's page the form knows who it is for.
-    let customer = ticket["customer_id"].as_i64().unwrap();
+    let customer = ticket["customer_id"]
+        .as_i64()
+        .expect("as the test set it up");
     let (_, page) = get_page(&app, &cookie, &format!("/customers/{customer}")).await;
     assert!(page.contains(&format!("/tickets/new?customer={customer}")));
     let (status, page) =

@@ -37,12 +37,12 @@ async fn saved_replies_are_ones_own_or_shared_by_a_supervisor_and_the_coach_revi
         )
         .await;
     assert_eq!(status, 201, "{cold}");
-    assert_eq!(cold["owner_id"].is_number(), true);
+    assert!(cold["owner_id"].is_number(), "{cold}");
     assert!(
         !kinds(&cold["review"]).is_empty(),
         "a cold template is flagged where it is written: {cold}"
     );
-    let id = cold["id"].as_i64().unwrap();
+    let id = cold["id"].as_i64().expect("as the test set it up");
     let (status, warm) = sam_api
         .patch(
             &format!("/api/v1/saved-replies/{id}"),
@@ -79,9 +79,9 @@ async fn saved_replies_are_ones_own_or_shared_by_a_supervisor_and_the_coach_revi
     let (_, list) = kim_api.get("/api/v1/saved-replies").await;
     let titles: Vec<&str> = list["items"]
         .as_array()
-        .unwrap()
+        .expect("as the test set it up")
         .iter()
-        .map(|s| s["title"].as_str().unwrap())
+        .map(|s| s["title"].as_str().expect("as the test set it up"))
         .collect();
     assert_eq!(titles, vec!["Welcome"]);
     let shared_path = format!("/api/v1/saved-replies/{}", shared["id"]);
@@ -134,7 +134,7 @@ async fn a_saved_reply_is_filled_for_the_ticket_and_its_actions_follow_the_send(
             json!({"subject": "Refund", "body": "Where is it?", "customer": {"email": "lena@example.com", "name": "Lena Berg"}}),
         )
         .await;
-    let ticket_id = ticket["id"].as_i64().unwrap();
+    let ticket_id = ticket["id"].as_i64().expect("as the test set it up");
     let (status, _) = app
         .api()
         .patch(
@@ -155,7 +155,7 @@ async fn a_saved_reply_is_filled_for_the_ticket_and_its_actions_follow_the_send(
         )
         .await;
     assert_eq!(status, 201, "{saved}");
-    let id = saved["id"].as_i64().unwrap();
+    let id = saved["id"].as_i64().expect("as the test set it up");
     let (status, filled) = sam_api
         .get(&format!(
             "/api/v1/saved-replies/{id}/fill?ticket_id={ticket_id}"
@@ -216,7 +216,7 @@ async fn the_pages_insert_a_saved_reply_into_the_composer_and_show_the_coach_whe
         .trim_start_matches("/saved-replies/")
         .split('?')
         .next()
-        .unwrap()
+        .expect("as the test set it up")
         .to_owned();
     // Sharing is for supervisors.
     let (status, _) = post_form(
@@ -255,7 +255,7 @@ async fn the_pages_insert_a_saved_reply_into_the_composer_and_show_the_coach_whe
             json!({"subject": "Printer", "body": "It jams.", "customer": {"email": "omar@example.com", "name": "Omar Said"}}),
         )
         .await;
-    let ticket_id = ticket["id"].as_i64().unwrap();
+    let ticket_id = ticket["id"].as_i64().expect("as the test set it up");
     let (status, page) =
         get_page(&app, &cookie, &format!("/tickets/{ticket_id}?insert={id}")).await;
     assert_eq!(status, 200);

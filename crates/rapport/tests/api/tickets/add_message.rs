@@ -133,15 +133,24 @@ async fn a_reply_through_the_api_carries_files_and_refuses_what_is_not_a_file() 
     );
     assert_eq!(message["attachments"][0]["size"], pdf.len());
     assert_eq!(message["email"]["cc"], json!([]));
-    let id = message["attachments"][0]["id"].as_i64().unwrap();
+    let id = message["attachments"][0]["id"]
+        .as_i64()
+        .expect("as the test set it up");
     let response = app
         .api()
         .request(reqwest::Method::GET, &format!("/api/v1/attachments/{id}"))
         .send()
         .await
-        .unwrap();
+        .expect("as the test set it up");
     assert_eq!(response.status(), 200);
-    assert_eq!(response.bytes().await.unwrap().to_vec(), pdf);
+    assert_eq!(
+        response
+            .bytes()
+            .await
+            .expect("as the test set it up")
+            .to_vec(),
+        pdf
+    );
 
     for bad in [
         json!({"body": "x", "visibility": "internal", "attachments": [{"filename": "a.txt", "content_base64": "not base64!"}]}),
@@ -156,7 +165,10 @@ async fn a_reply_through_the_api_carries_files_and_refuses_what_is_not_a_file() 
         .get(&format!("/api/v1/tickets/{}", ticket["id"]))
         .await;
     assert_eq!(
-        after["messages"].as_array().unwrap().len(),
+        after["messages"]
+            .as_array()
+            .expect("as the test set it up")
+            .len(),
         2,
         "nothing half-added"
     );
