@@ -107,6 +107,8 @@ pub struct Names<'a> {
     pub agents: &'a HashMap<i64, String>,
     /// Customers' names by id.
     pub customers: &'a HashMap<i64, String>,
+    /// Teams' names by id.
+    pub teams: &'a HashMap<i64, String>,
 }
 
 impl Names<'_> {
@@ -223,6 +225,26 @@ impl Entry {
 
     /// One line for people, as the customer's history and the API's `summary` say it.
     pub fn summary(&self) -> String {
+        self.line(None, &|at: &str| at.to_owned())
+    }
+
+    /// The same line for a page: people by their names, times as `time` shows them.
+    pub fn summary_for(&self, names: &Names<'_>, time: &dyn Fn(&str) -> String) -> String {
+        self.line(Some(names), time)
+    }
+
+    fn line(&self, names: Option<&Names<'_>>, time: &dyn Fn(&str) -> String) -> String {
+        let actor_id = self.actor.as_ref().and_then(|a| a.id);
+        let named = |kind: ActorKind| -> Option<String> {
+            let names = names?;
+            match kind {
+                ActorKind::Agent => names.agent(actor_id),
+                ActorKind::Customer => actor_id
+                    .map(|id| names.customer(id))
+                    .filter(|name| !name.is_empty()),
+                ActorKind::System => None,
+            }
+        };
         match &self.fact {
             Fact::TicketOpened {
                 subject, channel, ..
@@ -233,12 +255,19 @@ impl Entry {
                 text,
             } => {
                 let who = match self.actor.as_ref().map(|a| a.kind) {
-                    Some(ActorKind::Customer) => "Customer",
-                    Some(ActorKind::Agent) if *visibility == Visibility::Internal => {
-                        "Internal note"
+                    Some(ActorKind::Customer) => {
+                        named(ActorKind::Customer).unwrap_or_else(|| "Customer".to_owned())
                     }
-                    Some(ActorKind::Agent) => "Agent",
-                    _ => "Rapport",
+                    Some(ActorKind::Agent) if *visibility == Visibility::Internal => {
+                        match named(ActorKind::Agent) {
+                            Some(agent) => format!("Internal note by {agent}"),
+                            None => "Internal note".to_owned(),
+                        }
+                    }
+                    Some(ActorKind::Agent) => {
+                        named(ActorKind::Agent).unwrap_or_else(|| "Agent".to_owned())
+                    }
+                    _ => "Rapport".to_owned(),
                 };
                 format!("{who} ({channel}): {}", short(text, 140))
             }
@@ -265,7 +294,11 @@ impl Entry {
                 what,
                 status,
                 due_at,
-            } => format!("Promise: \"{}\", due {due_at} ({status})", short(what, 120)),
+            } => format!(
+                "Promise: \"{}\", due {} ({status})",
+                short(what, 120),
+                time(due_at)
+            ),
             Fact::Moment { note, follow_up_on } => {
                 let follow = match follow_up_on.as_deref() {
                     Some(day) if !day.is_empty() => format!(" (follow up on {day})"),
@@ -442,7 +475,8 @@ fn describe_change(action: &str, changes: &serde_json::Value, names: &Names<'_>)
         Some(other) => other.to_string(),
     };
     let line = match action {
-        "message.added" | "ticket.created" => return None,
+        // The message, the ticket and the call are on the page themselves.
+        "message.added" | "ticket.created" | "call.logged" => return None,
         "ticket.updated" => {
             let mut parts = Vec::new();
             if let Some(value) = after("assignee_id") {
@@ -451,8 +485,12 @@ fn describe_change(action: &str, changes: &serde_json::Value, names: &Names<'_>)
                     .unwrap_or_else(|| "nobody".to_owned());
                 parts.push(format!("assigned to {who}"));
             }
-            if changes.get("team_id").is_some() {
-                parts.push("moved to another team".to_owned());
+            if let Some(team) = after("team_id") {
+                parts.push(match team.as_i64().and_then(|id| names.teams.get(&id)) {
+                    Some(name) => format!("moved to the team {name}"),
+                    None if team.is_null() => "taken out of its team".to_owned(),
+                    None => "moved to another team".to_owned(),
+                });
             }
             if let Some(value) = after("priority") {
                 parts.push(format!("priority {}", text(Some(value))));
@@ -555,9 +593,11 @@ mod tests {
     fn with_names<T>(then: impl FnOnce(&Names<'_>) -> T) -> T {
         let agents = HashMap::from([(1, "Maya Okafor".to_owned())]);
         let customers = HashMap::from([(3, "Lee Chen".to_owned()), (4, "Ana Silva".to_owned())]);
+        let teams = HashMap::from([(7, "Billing".to_owned())]);
         then(&Names {
             agents: &agents,
             customers: &customers,
+            teams: &teams,
         })
     }
 
@@ -781,11 +821,11 @@ mod tests {
             assert_eq!(
                 line(change(
                     "ticket.updated",
-                    json!({"assignee_id": {"before": null, "after": 1}, "team_id": {"before": 1, "after": 2},
+                    json!({"assignee_id": {"before": null, "after": 1}, "team_id": {"before": 1, "after": 7},
                            "priority": {"before": "normal", "after": "high"}, "tags": {"before": [], "after": ["vip"]}})
                 ))
                 .as_deref(),
-                Some("assigned to Maya Okafor; moved to another team; priority high; tags [\"vip\"]")
+                Some("assigned to Maya Okafor; moved to the team Billing; priority high; tags [\"vip\"]")
             );
             assert_eq!(
                 line(change(

@@ -243,9 +243,12 @@ pub async fn show_ticket(
         .filter(|&customer| customer != me.customer.id)
         .collect();
     let customer_names = store.customer_names(&writers).await?;
+    // The portal shows no team changes; their names stay inside.
+    let no_teams = HashMap::new();
     let who = Names {
         agents: &names,
         customers: &customer_names,
+        teams: &no_teams,
     };
     let mut authors: HashMap<i64, String> = entries
         .iter()

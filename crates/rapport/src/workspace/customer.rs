@@ -6,7 +6,9 @@ use crate::pages::{PageResult, SignedIn, When, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use rapport_domain::Agent;
+use rapport_domain::timeline::Names;
 use serde::Deserialize;
+use std::collections::HashMap;
 
 #[derive(Template)]
 #[template(path = "workspace/customer.html")]
@@ -39,6 +41,13 @@ pub async fn show_customer(
 ) -> PageResult {
     let customer = app.store.customer(id).await?;
     let names = app.store.agent_names().await?;
+    let customers = HashMap::from([(customer.id, customer.name.clone())]);
+    let teams = HashMap::new();
+    let who = Names {
+        agents: &names,
+        customers: &customers,
+        teams: &teams,
+    };
     let page = app
         .store
         .customer_timeline(id, query.before.as_deref(), 50)
@@ -53,7 +62,7 @@ pub async fn show_customer(
             kind: entry.kind().as_str(),
             when: When::of(&entry.at),
             ticket_id: entry.ticket_id,
-            summary: entry.summary(),
+            summary: entry.summary_for(&who, &|at: &str| When::of(at).text),
         })
         .collect();
     let panel = app.store.panel(&signed_in.agent, &customer).await?;

@@ -233,9 +233,17 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
     let names = &facts.agent_names;
     let customer = &facts.customer;
     let customers = HashMap::from([(customer.id, customer.name.clone())]);
+    let teams: HashMap<i64, String> = app
+        .store
+        .teams()
+        .await?
+        .into_iter()
+        .map(|team| (team.id, team.name))
+        .collect();
     let who = Names {
         agents: names,
         customers: &customers,
+        teams: &teams,
     };
     let time = |at: &str| When::of(at).text;
 

@@ -957,3 +957,67 @@ async fn what_a_new_user_tripped_over_reads_right_now() {
     let (status, _) = page(&app, &cookie, "/assets/favicon.svg").await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn timelines_name_the_team_the_people_and_the_time_and_show_a_call_once() {
+    let app = TestApp::spawn().await;
+    let (_, cookie, csrf) = signed_in(&app, "sam@rapport.test", Role::Agent).await;
+    let (status, team) = app
+        .api()
+        .post("/api/v1/teams", json!({"name": "Billing"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let ticket = app.ticket("Invoice", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let (status, _) = app
+        .api()
+        .patch(
+            &format!("/api/v1/tickets/{id}"),
+            json!({"team_id": team["id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = post_form(
+        &app,
+        &cookie,
+        &format!("/tickets/{id}/call"),
+        &[
+            ("direction", "outbound"),
+            ("minutes", "5"),
+            ("summary", "Walked through the invoice."),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, body) = page(&app, &cookie, &format!("/tickets/{id}")).await;
+    assert!(body.contains("moved to the team Billing"), "{body}");
+    assert_eq!(
+        body.matches("outbound call").count(),
+        1,
+        "the call is shown once: {body}"
+    );
+    let (status, _) = app
+        .api()
+        .post(
+            "/api/v1/promises",
+            json!({"ticket_id": id, "kind": "other", "what": "Send the corrected invoice", "due_at": "2026-12-02T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, body) = page(
+        &app,
+        &cookie,
+        &format!("/customers/{}", ticket["customer_id"]),
+    )
+    .await;
+    assert!(
+        !body.contains("2026-12-02T10:00:00.000000Z)"),
+        "no raw time in a sentence: {body}"
+    );
+    assert!(body.contains("due Wed 2 Dec, 10:00 UTC"), "{body}");
+    assert!(
+        body.contains("ana (api)") || body.contains("ana ("),
+        "the customer by name: {body}"
+    );
+}
