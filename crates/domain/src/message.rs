@@ -55,6 +55,66 @@ pub fn text_to_html(text: &str) -> String {
     html
 }
 
+/// How the customer's single-use "did this fix it?" links (`…/resolution/<token>`) are shown
+/// in a message's HTML: the token is the customer's credential, so staff and the portal see
+/// words instead of it; mail gets the words as the link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerLinks {
+    /// The link replaced by `words`.
+    Hidden(&'static str),
+    /// `Yes, it's fixed: URL` becomes a link named "Yes, it's fixed".
+    Labelled,
+}
+
+/// A message's HTML (as [`text_to_html`] made it) with its resolution links shown `how`.
+pub fn customer_links(html: &str, how: CustomerLinks) -> String {
+    const MARK: &str = "/resolution/";
+    let mut out = String::with_capacity(html.len());
+    for (index, line) in html.split('\n').enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        let mut rest = line;
+        loop {
+            let Some(mark) = rest.find(MARK) else {
+                out.push_str(rest);
+                break;
+            };
+            let Some(start) = rest[..mark].rfind("http") else {
+                out.push_str(&rest[..mark + MARK.len()]);
+                rest = &rest[mark + MARK.len()..];
+                continue;
+            };
+            let token_len = rest[mark + MARK.len()..]
+                .bytes()
+                .take_while(u8::is_ascii_alphanumeric)
+                .count();
+            let end = mark + MARK.len() + token_len;
+            let url = &rest[start..end];
+            let before = &rest[..start];
+            match how {
+                CustomerLinks::Hidden(words) => {
+                    out.push_str(before);
+                    out.push_str(words);
+                }
+                CustomerLinks::Labelled => {
+                    // The label is the text since the last tag, without its colon.
+                    let label_from = before.rfind('>').map_or(0, |at| at + 1);
+                    let label = before[label_from..].trim_end().trim_end_matches(':').trim();
+                    out.push_str(&before[..label_from]);
+                    if label.is_empty() {
+                        out.push_str(&format!("<a href=\"{url}\">{url}</a>"));
+                    } else {
+                        out.push_str(&format!("<a href=\"{url}\">{label}</a>"));
+                    }
+                }
+            }
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
 /// Text made safe to place inside HTML.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -77,6 +137,34 @@ fn escape_into(text: &str, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn resolution_links_become_words_or_named_links() {
+        let text = "Did this fix it for you?\n\nYes, it's fixed: https://help.example/resolution/abc123XYZ\nNo, not yet: https://help.example/resolution/def456\n\nOr simply reply.";
+        let html = text_to_html(text);
+        let hidden = customer_links(&html, CustomerLinks::Hidden("[link]"));
+        assert!(
+            !hidden.contains("abc123XYZ") && !hidden.contains("def456"),
+            "{hidden}"
+        );
+        assert!(hidden.contains("fixed: [link]<br>"), "{hidden}");
+        let labelled = customer_links(&html, CustomerLinks::Labelled);
+        assert!(
+            labelled.contains(
+                "<a href=\"https://help.example/resolution/abc123XYZ\">Yes, it&#39;s fixed</a>"
+            ) || labelled.contains(
+                "<a href=\"https://help.example/resolution/abc123XYZ\">Yes, it&#x27;s fixed</a>"
+            ),
+            "{labelled}"
+        );
+        assert!(
+            labelled.contains("<a href=\"https://help.example/resolution/def456\">No, not yet</a>")
+        );
+        assert_eq!(
+            customer_links("<p>No links here.</p>", CustomerLinks::Labelled),
+            "<p>No links here.</p>"
+        );
+    }
+
     use super::*;
 
     #[test]

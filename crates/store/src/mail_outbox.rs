@@ -307,7 +307,11 @@ impl Store {
             }
             .text()
         } else {
-            message.html.clone()
+            // "Did this fix it?" as named links rather than long addresses.
+            rapport_domain::message::customer_links(
+                &message.html,
+                rapport_domain::message::CustomerLinks::Labelled,
+            )
         };
         Ok(Some(OutboundEmail {
             job_id,

@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use rapport_domain::message::{CustomerLinks, customer_links};
 use rapport_domain::timeline::{self, Fact, Names, Reader};
 use rapport_domain::{ActorKind, AttachmentInfo, Problem, Ticket};
 use serde::Deserialize;
@@ -262,7 +263,10 @@ pub async fn show_ticket(
             Some(MessageView {
                 author: authors.remove(&message.id)?,
                 when: When::of(&message.created_at),
-                html: message.html,
+                html: customer_links(
+                    &message.html,
+                    CustomerLinks::Hidden("[answer with the buttons on this page]"),
+                ),
                 attachments: message.attachments,
             })
         })

@@ -9,6 +9,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use rapport_domain::message::{CustomerLinks, customer_links};
 use rapport_domain::timeline::{Fact, Names, delivery_note};
 use rapport_domain::{Agent, AttachmentInfo, Message, Problem, Ticket};
 use serde::Deserialize;
@@ -276,7 +277,11 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
         };
         if let Some(message) = message {
             item.message_id = Some(message.id);
-            item.html = message.html;
+            // The customer's single-use links are theirs to press, not ours to see.
+            item.html = customer_links(
+                &message.html,
+                CustomerLinks::Hidden("[the customer's single-use link]"),
+            );
             item.quoted = message.quoted_text.filter(|q| !q.trim().is_empty());
             item.attachments = message.attachments;
             item.delivery = message.email.as_ref().and_then(delivery_note);

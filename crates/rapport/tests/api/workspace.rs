@@ -918,6 +918,15 @@ async fn what_a_new_user_tripped_over_reads_right_now() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+    let (_, ticket_page) = page(&app, &cookie, &format!("/tickets/{id}")).await;
+    assert!(
+        !ticket_page.contains("/resolution/"),
+        "the customer's single-use links are not shown to staff: {ticket_page}"
+    );
+    assert!(
+        ticket_page.contains("fixed: [the customer's single-use link]"),
+        "{ticket_page}"
+    );
     let (_, inbox) = page(&app, &cookie, "/?view=unassigned").await;
     assert!(inbox.contains("problem resolution proposed"), "{inbox}");
     assert!(!inbox.contains(">problem resolution_proposed<"));
