@@ -384,3 +384,46 @@ impl Person {
         self.agent.role == *role
     }
 }
+
+pub async fn sign_out_everywhere(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Id(id): Id,
+    Submitted(Resend {}): Submitted<Resend>,
+) -> PageResult {
+    admin_only(&signed_in)?;
+    let agent = app.store.agent(id).await?;
+    let ended = app
+        .store
+        .end_other_sessions(Actor::Agent(signed_in.agent.id), id, None)
+        .await?;
+    Ok(back(
+        &format!("/admin/agents/{id}"),
+        &format!("Signed {} out of {ended} browser session(s).", agent.name),
+    ))
+}
+
+pub async fn reset_two_factor(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Id(id): Id,
+    Submitted(Resend {}): Submitted<Resend>,
+) -> PageResult {
+    admin_only(&signed_in)?;
+    let path = format!("/admin/agents/{id}");
+    match app
+        .store
+        .reset_two_factor(Actor::Agent(signed_in.agent.id), id)
+        .await
+    {
+        Ok(true) => Ok(back(
+            &path,
+            "Two-factor sign-in is off for them: they sign in with their password (and set it up again if the workspace requires it).",
+        )),
+        Ok(false) => Ok(back(&path, "They had no two-factor sign-in to reset.")),
+        Err(error) => {
+            let (status, message) = correctable(error)?;
+            agent_page(&app, signed_in, id, status, None, Some(message)).await
+        }
+    }
+}

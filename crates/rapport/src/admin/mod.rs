@@ -23,6 +23,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/agents/{id}"),
     ("POST", "/admin/agents/{id}/invitation"),
     ("POST", "/admin/agents/{id}/deactivate"),
+    ("POST", "/admin/agents/{id}/sign-out"),
+    ("POST", "/admin/agents/{id}/two-factor/reset"),
     ("GET", "/admin/teams"),
     ("POST", "/admin/teams"),
     ("GET", "/admin/teams/{id}"),
@@ -50,6 +52,14 @@ pub fn router() -> Router<App> {
         .route(
             "/admin/agents/{id}/deactivate",
             post(agents::deactivate_agent),
+        )
+        .route(
+            "/admin/agents/{id}/sign-out",
+            post(agents::sign_out_everywhere),
+        )
+        .route(
+            "/admin/agents/{id}/two-factor/reset",
+            post(agents::reset_two_factor),
         )
         .route(
             "/admin/teams",

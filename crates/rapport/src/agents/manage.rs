@@ -153,3 +153,25 @@ pub async fn deactivate_agent(
         .await?;
     Ok(Json(moved))
 }
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct AgentSessionsEnded {
+    /// How many browser sessions ended.
+    sessions_ended: u64,
+}
+
+/// Sign an agent out of every browser (a lost laptop, a shared computer). Their API tokens are
+/// revoked separately (`DELETE /api/v1/tokens/{id}`). Needs the admin role.
+#[utoipa::path(post, path = "/api/v1/agents/{id}/sessions/end", tag = "agents", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Agent id")),
+    responses((status = 200, body = AgentSessionsEnded), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn end_agent_sessions(
+    State(app): State<App>,
+    auth: AuthAgent,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<AgentSessionsEnded>> {
+    auth.require(Role::Admin, "Signing an agent out everywhere")?;
+    app.store.agent(id).await?;
+    let sessions_ended = app.store.end_other_sessions(auth.actor(), id, None).await?;
+    Ok(Json(AgentSessionsEnded { sessions_ended }))
+}

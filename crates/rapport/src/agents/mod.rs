@@ -16,6 +16,7 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(manage::resend_invitation))
         .routes(routes!(manage::show_work))
         .routes(routes!(manage::deactivate_agent))
+        .routes(routes!(manage::end_agent_sessions))
         .routes(routes!(list::show_me))
         .routes(routes!(coaching::agent_coaching))
 }

@@ -961,3 +961,36 @@ async fn the_admin_pages_invite_change_and_deactivate_and_say_what_went_wrong() 
     let (_, audit) = get_page(&app, &cookie, "/admin/audit?action=agent.").await;
     assert!(audit.contains("agent.deactivated") && audit.contains("maya@rapport.test"));
 }
+
+#[tokio::test]
+async fn an_admin_signs_an_agent_out_everywhere() {
+    let app = TestApp::spawn().await;
+    let (sam, old_cookie, _) = signed_in(&app, "sam@rapport.test", Role::Agent).await;
+    let (_, admin_cookie, csrf) = signed_in(&app, "maya@rapport.test", Role::Admin).await;
+    let (status, body) = app
+        .api()
+        .post(&format!("/api/v1/agents/{sam}/sessions/end"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["sessions_ended"], 1);
+    let (status, _) = get_page(&app, &old_cookie, "/").await;
+    assert_eq!(status, 303, "signed out");
+    let (status, location) = post_form(
+        &app,
+        &admin_cookie,
+        &format!("/admin/agents/{sam}/sign-out"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, 303, "{location}");
+    let (status, _) = app
+        .api()
+        .post("/api/v1/agents/424242/sessions/end", json!({}))
+        .await;
+    assert_eq!(status, 404);
+    let (_, audit) = app.api().get("/api/v1/audit?action=session.").await;
+    assert!(
+        audit.to_string().contains("session.ended_others"),
+        "{audit}"
+    );
+}

@@ -353,6 +353,7 @@ fn table() -> Vec<Row> {
         // Every matrix agent has a password: a new invitation is refused.
         row("POST", "/api/v1/agents/{id}/invitation", Agent, 200, "401 401 403 403 403 409"),
         row("GET", "/api/v1/agents/{id}/work", Agent, 200, ADMINS),
+        row("POST", "/api/v1/agents/{id}/sessions/end", NewAgent, 200, ADMINS),
         row("POST", "/api/v1/agents/{id}/deactivate", NewAgent, 200, ADMINS)
             .json(r#"{"hand_to_id": {me}, "note": "Over to me."}"#),
         row("PATCH", "/api/v1/teams/{id}", NewTeam, 200, ADMINS)
@@ -469,6 +470,8 @@ fn table() -> Vec<Row> {
             .form("name=Nia Renamed&role=agent&reports_to="),
         row("POST", "/admin/agents/{id}/invitation", Agent, 303, "signin signin 403 403 403 409")
             .form(""),
+        row("POST", "/admin/agents/{id}/sign-out", NewAgent, 303, ADMIN_PAGE).form(""),
+        row("POST", "/admin/agents/{id}/two-factor/reset", NewAgent, 303, ADMIN_PAGE).form(""),
         row("POST", "/admin/agents/{id}/deactivate", NewAgent, 303, ADMIN_PAGE)
             .form("hand_to={me}&note=Over to me."),
         row("GET", "/admin/teams", Nothing, 200, ADMIN_PAGE),

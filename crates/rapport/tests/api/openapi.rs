@@ -68,6 +68,7 @@ async fn the_document_describes_every_route_and_every_described_route_exists() {
         "/api/v1/agents/{id}/invitation",
         "/api/v1/agents/{id}/work",
         "/api/v1/agents/{id}/deactivate",
+        "/api/v1/agents/{id}/sessions/end",
         "/api/v1/tickets",
         "/api/v1/tickets/{id}",
         "/api/v1/tickets/{id}/events",
