@@ -257,6 +257,20 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// The SQLite that sqlx bundles is built with FTS5, which the search index needs.
+    #[tokio::test]
+    async fn the_bundled_sqlite_has_fts5() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let store = Store::connect(&crate::sqlite_url(dir.path()), 1)
+            .await
+            .expect("connect");
+        let fts5: i64 = sqlx::query_scalar("SELECT sqlite_compileoption_used('ENABLE_FTS5')")
+            .fetch_one(store.pool())
+            .await
+            .expect("compile options");
+        assert_eq!(fts5, 1);
+    }
+
     #[test]
     fn every_word_is_quoted_for_each_engine() {
         let query = SearchQuery::parse(r#"refund "order number" invoi* NEAR"#).expect("a query");
