@@ -19,6 +19,9 @@ use std::collections::HashMap;
 pub const MAX_PAGE: u32 = 50;
 /// Results are paged by offset up to this far; a search that needs more pages needs more words.
 pub const MAX_OFFSET: u32 = 1_000;
+/// On PostgreSQL, how many of the newest matching tickets are ranked (more than
+/// [`MAX_OFFSET`] and a page).
+const RANKED: u32 = 2_000;
 
 /// What narrows a search besides its words. Times are in the stored format.
 #[derive(Debug, Default, Clone)]
@@ -135,28 +138,36 @@ pub(crate) fn search_sql(
         add("t.created_at < ?", Bound::Text(before.clone()));
     }
     // The engine's query is `$2`: inserted after the filters were numbered from `$3`.
-    let (found, expression) = match backend {
-        Backend::Sqlite => (
-            // bm25 is lower for better matches; weighted by column: subject, customer,
-            // messages, notes, files.
-            "SELECT rowid AS ticket_id, -bm25(ticket_search, 8.0, 4.0, 1.0, 1.0, 2.0) AS score \
-             FROM ticket_search WHERE ticket_search MATCH $2",
-            fts5_expression(query),
+    let sql = match backend {
+        // bm25 is lower for better matches and is read from the index itself; weighted by
+        // column: subject, customer, messages, notes, files.
+        Backend::Sqlite => format!(
+            "SELECT t.id AS ticket_id, found.score FROM \
+             (SELECT rowid AS ticket_id, -bm25(ticket_search, 8.0, 4.0, 1.0, 1.0, 2.0) AS score \
+              FROM ticket_search WHERE ticket_search MATCH $2) found \
+             JOIN tickets t ON t.id = found.ticket_id \
+             WHERE {} ORDER BY found.score DESC, t.id DESC LIMIT {limit} OFFSET {offset}",
+            conditions.join(" AND ")
         ),
-        Backend::Postgres => (
-            "SELECT s.ticket_id, ts_rank(s.document, to_tsquery('simple', $2)) AS score \
-             FROM ticket_search s WHERE s.document @@ to_tsquery('simple', $2)",
-            tsquery_expression(query),
+        // ts_rank reads every matching document, so words found in much of the workspace
+        // would cost a read of most of it: only the newest RANKED matching tickets the agent
+        // may see (and the filters keep) are ranked. `t.id + 0`: ordered by a key's index, a
+        // LIMIT tempts the planner to walk that whole index testing each ticket for the words
+        // (ruinous for a rare word); this keeps the GIN index finding them first.
+        Backend::Postgres => format!(
+            "SELECT found.ticket_id, ts_rank(s.document, to_tsquery('simple', $2)) AS score FROM \
+             (SELECT t.id AS ticket_id FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id \
+              WHERE s.document @@ to_tsquery('simple', $2) AND {} ORDER BY t.id + 0 DESC LIMIT {RANKED}) found \
+             JOIN ticket_search s ON s.ticket_id = found.ticket_id \
+             ORDER BY score DESC, found.ticket_id DESC LIMIT {limit} OFFSET {offset}",
+            conditions.join(" AND ")
         ),
     };
+    let expression = match backend {
+        Backend::Sqlite => fts5_expression(query),
+        Backend::Postgres => tsquery_expression(query),
+    };
     binds.insert(1, Bound::Text(expression));
-    let sql = format!(
-        "SELECT t.id AS ticket_id, found.score FROM ({found}) found JOIN tickets t ON t.id = found.ticket_id \
-         WHERE {} ORDER BY found.score DESC, t.id DESC LIMIT {} OFFSET {}",
-        conditions.join(" AND "),
-        limit,
-        offset
-    );
     Built { sql, binds }
 }
 
@@ -256,6 +267,20 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The SQLite that sqlx bundles is built with FTS5, which the search index needs.
+    #[tokio::test]
+    async fn the_bundled_sqlite_has_fts5() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let store = Store::connect(&crate::sqlite_url(dir.path()), 1)
+            .await
+            .expect("connect");
+        let fts5: i64 = sqlx::query_scalar("SELECT sqlite_compileoption_used('ENABLE_FTS5')")
+            .fetch_one(store.pool())
+            .await
+            .expect("compile options");
+        assert_eq!(fts5, 1);
+    }
 
     #[test]
     fn every_word_is_quoted_for_each_engine() {

@@ -237,6 +237,27 @@ async fn filters_narrow_and_pages_cover_every_result_once() {
     let mut sorted = pages.clone();
     sorted.sort_unstable();
     assert_eq!(sorted, all, "every result once: {pages:?}");
+
+    // The page: the same results, a link to the next page, the filters kept, a ticket number.
+    let (_, cookie, _) = signed_in(&app, "reader@rapport.test", Role::Agent).await;
+    let (status, page) = get_page(&app, &cookie, "/?q=kiwi&limit=2&problem=open").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("href=\"/?q=kiwi&#38;problem=open&#38;limit=2&#38;cursor=s2\" rel=\"next\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("<option value=\"open\" selected>open</option>"),
+        "{page}"
+    );
+    let (_, page) = get_page(&app, &cookie, &format!("/?q=%23{}", all[3])).await;
+    assert!(
+        page.contains(&format!(
+            "<a href=\"/tickets/{0}\">Go to ticket #{0}</a>",
+            all[3]
+        )),
+        "{page}"
+    );
 }
 
 #[tokio::test]

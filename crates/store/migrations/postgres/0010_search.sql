@@ -37,17 +37,24 @@ SELECT t.id AS ticket_id,
                WHERE m.ticket_id = t.id AND m.visibility = 'internal'), ''), 100000)), 'D') AS document
 FROM tickets t JOIN customers c ON c.id = t.customer_id;
 
--- Rewrites the documents of the tickets given (removes those of tickets that are gone).
--- The tickets' rows are held first (FOR NO KEY UPDATE, which a message's foreign key check
--- does not wait for), so two transactions writing to one ticket rewrite its document one after
--- the other, the second reading what the first committed: each statement of this function
--- reads afresh.
+-- Rewrites the documents of the tickets given (removes those of tickets that are gone), in id
+-- order. Each ticket's row is held first (FOR NO KEY UPDATE, which a message's foreign key
+-- check does not wait for), so two transactions writing to one ticket rewrite its document one
+-- after the other, the second reading what the first committed: each statement of a PL/pgSQL
+-- function reads afresh. One ticket per statement, so each statement's plan is a look-up by
+-- key whatever the tables' statistics.
 CREATE FUNCTION rapport_search_refresh(ticket_ids BIGINT[]) RETURNS void
-    LANGUAGE sql VOLATILE AS $$
-    SELECT 1 FROM tickets WHERE id = ANY (ticket_ids) ORDER BY id FOR NO KEY UPDATE;
-    DELETE FROM ticket_search WHERE ticket_id = ANY (ticket_ids);
-    INSERT INTO ticket_search (ticket_id, document)
-        SELECT ticket_id, document FROM ticket_search_source WHERE ticket_id = ANY (ticket_ids);
+    LANGUAGE plpgsql AS $$
+DECLARE
+    ticket BIGINT;
+BEGIN
+    FOR ticket IN SELECT DISTINCT given FROM unnest(ticket_ids) AS given ORDER BY given LOOP
+        PERFORM 1 FROM tickets WHERE id = ticket FOR NO KEY UPDATE;
+        DELETE FROM ticket_search WHERE ticket_id = ticket;
+        INSERT INTO ticket_search (ticket_id, document)
+            SELECT ticket_id, document FROM ticket_search_source WHERE ticket_id = ticket;
+    END LOOP;
+END;
 $$;
 
 -- The index is kept by triggers, in the transaction of the write that changes what a
