@@ -105,6 +105,7 @@ async fn settle(
     status: PromiseStatus,
     actor: Actor,
     why: Settled,
+    outcome: Option<&str>,
 ) -> StoreResult<bool> {
     let settled = sqlx::query(
         "UPDATE promises SET status = $1, settled_at = $2 WHERE id = $3 AND status = $4",
@@ -126,7 +127,14 @@ async fn settle(
         "promise",
         promise.id,
         &format!("promise.{}", status.as_str()),
-        json!({ "status": change(promise.status, status), "why": change(None::<String>, why.why()) }),
+        match outcome {
+            Some(outcome) => json!({
+                "status": change(promise.status, status),
+                "why": change(None::<String>, why.why()),
+                "outcome": change(None::<String>, outcome),
+            }),
+            None => json!({ "status": change(promise.status, status), "why": change(None::<String>, why.why()) }),
+        },
     )
     .await?;
     crate::jobs::enqueue_once(
@@ -165,7 +173,7 @@ pub(crate) async fn keep_by_act(
         let promise = promise_from(&row)?;
         let why = Settled::By(act);
         // Already settled by another change at the same moment: nothing left to keep.
-        settle(tx, now, &promise, PromiseStatus::Kept, actor, why).await?;
+        settle(tx, now, &promise, PromiseStatus::Kept, actor, why, None).await?;
     }
     Ok(())
 }
@@ -206,7 +214,7 @@ pub async fn settle_if_overdue(tx: &mut Tx, now: &str, id: i64) -> StoreResult<(
         return Ok(());
     }
     let (status, actor) = (PromiseStatus::Broken, Actor::System);
-    if !settle(tx, now, &promise, status, actor, Settled::DuePassed).await? {
+    if !settle(tx, now, &promise, status, actor, Settled::DuePassed, None).await? {
         return Ok(());
     }
     let name = crate::customers::customer_first_name(tx, promise.customer_id).await?;
@@ -336,11 +344,13 @@ impl Store {
         rows.iter().map(promise_from).collect()
     }
 
-    /// Marks a promise kept (or renegotiated, with a new promise made separately).
+    /// Marks a promise kept (or renegotiated, with a new promise made separately), with what
+    /// was done when the agent says (kept in the promise's event).
     pub async fn settle_promise(
         &self,
         id: i64,
         status: PromiseStatus,
+        outcome: Option<&str>,
         actor: Actor,
     ) -> StoreResult<Promise> {
         if !status.agent_may_set() {
@@ -360,7 +370,8 @@ impl Store {
             });
         }
         let why = Settled::MarkedByAgent;
-        if !settle(&mut tx, &now, &promise, status, actor, why).await? {
+        let outcome = outcome.map(str::trim).filter(|o| !o.is_empty());
+        if !settle(&mut tx, &now, &promise, status, actor, why, outcome).await? {
             let settled = load(&mut tx, id).await?;
             return Err(StoreError::Conflict {
                 code: "promise_settled",

@@ -11,6 +11,8 @@ use utoipa::ToSchema;
 pub struct SettlePromise {
     /// `kept`, or `renegotiated` when a new promise replaces it (make the new one separately).
     status: PromiseStatus,
+    /// What was done to keep it, in a line; kept in the promise's history.
+    outcome: Option<String>,
 }
 
 /// Mark an open promise kept or renegotiated.
@@ -29,7 +31,7 @@ pub async fn settle_promise(
     }
     Ok(Json(
         app.store
-            .settle_promise(id, input.status, auth.actor())
+            .settle_promise(id, input.status, input.outcome.as_deref(), auth.actor())
             .await?,
     ))
 }

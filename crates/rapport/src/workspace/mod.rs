@@ -63,6 +63,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/tickets/{id}/escalation/answered"),
     ("POST", "/tickets/{id}/call"),
     ("POST", "/tickets/{id}/promise"),
+    ("POST", "/promises/{id}/kept"),
     ("POST", "/tickets/{id}/moment"),
     ("GET", "/customers/{id}"),
     ("GET", "/saved-replies"),
@@ -133,6 +134,7 @@ pub fn router() -> Router<App> {
         )
         .route("/tickets/{id}/call", post(relationship::log_call))
         .route("/tickets/{id}/promise", post(relationship::make_promise))
+        .route("/promises/{id}/kept", post(relationship::promise_kept))
         .route("/tickets/{id}/moment", post(relationship::note_moment))
         .route("/customers/{id}", get(customer::show_customer))
         .route(

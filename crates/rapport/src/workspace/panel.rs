@@ -10,6 +10,8 @@ use rapport_store::ticket_page::PanelFacts;
 use std::collections::HashMap;
 
 pub struct Panel {
+    /// The ticket whose page shows the panel (promises are settled from there).
+    pub ticket_id: Option<i64>,
     pub customer_id: i64,
     pub customer_name: String,
     pub emails: String,
@@ -34,6 +36,7 @@ pub struct HealthView {
 }
 
 pub struct PromiseLine {
+    pub id: i64,
     pub what: String,
     pub due: When,
     pub who: String,
@@ -83,6 +86,7 @@ impl Panel {
             .iter()
             .filter_map(|entry| match &entry.fact {
                 Fact::Promise { what, due_at, .. } => Some(PromiseLine {
+                    id: entry.id,
                     what: what.clone(),
                     due: When::of(due_at),
                     who: entry
@@ -137,6 +141,7 @@ impl Panel {
             })
             .collect();
         Panel {
+            ticket_id: this_ticket,
             customer_id: customer.id,
             customer_name: customer.name.clone(),
             emails: customer.emails.join(", "),

@@ -140,3 +140,36 @@ pub async fn note_moment(
         .await?;
     Ok(super::back_to_ticket(id, "Moment noted."))
 }
+
+#[derive(Deserialize)]
+pub struct KeptForm {
+    outcome: Option<String>,
+}
+
+/// Marks a promise kept, with what was done, from the ticket page's panel; back to its
+/// ticket (or its customer, for a promise on no ticket).
+pub async fn promise_kept(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    crate::pages::Id(id): crate::pages::Id,
+    Submitted(form): Submitted<KeptForm>,
+) -> PageResult<Response> {
+    let promise = app.store.promise(id).await?;
+    if let Some(ticket_id) = promise.ticket_id {
+        super::visible_ticket(&app, &signed_in.agent, ticket_id).await?;
+    }
+    app.store
+        .settle_promise(
+            id,
+            rapport_store::promises::PromiseStatus::Kept,
+            form.outcome.as_deref(),
+            Actor::Agent(signed_in.agent.id),
+        )
+        .await?;
+    Ok(match promise.ticket_id {
+        Some(ticket_id) => super::back_to_ticket(ticket_id, "Promise kept."),
+        None => axum::response::IntoResponse::into_response(axum::response::Redirect::to(
+            &format!("/customers/{}", promise.customer_id),
+        )),
+    })
+}

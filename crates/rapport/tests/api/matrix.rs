@@ -517,6 +517,8 @@ fn table() -> Vec<Row> {
             .form("direction=inbound&minutes=5&summary=Walked through the settings."),
         row("POST", "/tickets/{id}/promise", Ticket, 303, PAGE_TICKET)
             .form("kind=other&what=Send the guide&due=2026-11-25T10:00"),
+        row("POST", "/promises/{id}/kept", Promise, 303, PAGE_TICKET)
+            .form("outcome=Sent the guide."),
         row("POST", "/tickets/{id}/moment", Ticket, 303, PAGE_TICKET)
             .form("note=Back from parental leave."),
         row("GET", "/customers/{id}", Customer, 200, PAGE),

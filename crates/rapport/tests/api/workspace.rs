@@ -1030,3 +1030,54 @@ async fn timelines_name_the_team_the_people_and_the_time_and_show_a_call_once() 
         "the customer by name: {body}"
     );
 }
+
+#[tokio::test]
+async fn a_promise_is_marked_kept_from_the_ticket_page_with_what_was_done() {
+    let app = TestApp::spawn().await;
+    let (_, cookie, csrf) = signed_in(&app, "sam@rapport.test", Role::Agent).await;
+    let ticket = app.ticket("Guide", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let (status, promise) = app
+        .api()
+        .post(
+            "/api/v1/promises",
+            json!({"ticket_id": id, "kind": "other", "what": "Send the setup guide", "due_at": "2026-11-25T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{promise}");
+    let (_, body) = page(&app, &cookie, &format!("/tickets/{id}")).await;
+    let action = format!("/promises/{}/kept", promise["id"]);
+    assert!(
+        body.contains(&action),
+        "the panel offers to mark it kept: {body}"
+    );
+    let (status, location) = post_form(
+        &app,
+        &cookie,
+        &action,
+        &[("outcome", "Mailed the PDF guide."), ("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let (_, promises) = app
+        .api()
+        .get(&format!(
+            "/api/v1/customers/{}/promises",
+            ticket["customer_id"]
+        ))
+        .await;
+    assert_eq!(promises["items"][0]["status"], "kept", "{promises}");
+    let (_, audit) = app.api().get("/api/v1/audit?action=promise.").await;
+    assert!(
+        audit.to_string().contains("Mailed the PDF guide."),
+        "{audit}"
+    );
+    let (status, _) = post_form(
+        &app,
+        &cookie,
+        &action,
+        &[("outcome", "Again."), ("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "kept once");
+}
