@@ -266,6 +266,8 @@ pub struct WithFiles(pub Upload);
 /// A form's text fields and files.
 pub struct Upload {
     pub fields: std::collections::HashMap<String, String>,
+    /// Every text field in order, repeated names included (tick boxes).
+    pub pairs: Vec<(String, String)>,
     pub files: Vec<rapport_store::portal::UploadedFile>,
 }
 
@@ -277,6 +279,15 @@ impl Upload {
 
     pub fn has(&self, name: &str) -> bool {
         self.fields.contains_key(name)
+    }
+
+    /// Every value of a field sent more than once (tick boxes).
+    pub fn values(&self, name: &str) -> Vec<String> {
+        self.pairs
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .collect()
     }
 }
 
@@ -308,7 +319,8 @@ impl FromRequest<App> for WithFiles {
             let Submitted(fields) =
                 Submitted::<Vec<(String, String)>>::from_request(request, app).await?;
             return Ok(WithFiles(Upload {
-                fields: fields.into_iter().collect(),
+                fields: fields.iter().cloned().collect(),
+                pairs: fields,
                 files: Vec::new(),
             }));
         };
@@ -337,6 +349,7 @@ async fn read_multipart(mut multipart: axum::extract::Multipart) -> PageResult<U
     };
     let mut upload = Upload {
         fields: std::collections::HashMap::new(),
+        pairs: Vec::new(),
         files: Vec::new(),
     };
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
@@ -359,6 +372,7 @@ async fn read_multipart(mut multipart: axum::extract::Multipart) -> PageResult<U
             }
             None => {
                 let value = field.text().await.map_err(unreadable)?;
+                upload.pairs.push((name.clone(), value.clone()));
                 upload.fields.insert(name, value);
             }
         }

@@ -24,34 +24,11 @@ pub(crate) async fn queue_outbound(
     now: &str,
     message: Message,
 ) -> StoreResult<Message> {
-    let ticket = load_ticket(tx, message.ticket_id).await?;
-    let to: Option<String> = sqlx::query_scalar(
-        "SELECT email FROM customer_emails WHERE customer_id = $1 ORDER BY created_at, email LIMIT 1",
-    )
-    .bind(ticket.customer_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(to) = to else {
+    let Some((to, cc)) = recipients(tx, message.ticket_id).await? else {
         return Ok(message);
     };
     let from = mail_from(tx).await?;
     let domain = domain_of(&from);
-    let last_cc: Option<Option<String>> = sqlx::query_scalar(
-        "SELECT email_cc FROM messages WHERE ticket_id = $1 AND author_kind = $2 AND email_cc IS NOT NULL ORDER BY id DESC LIMIT 1",
-    )
-    .bind(message.ticket_id)
-    .bind(AuthorKind::Customer.as_str())
-    .fetch_optional(&mut **tx)
-    .await?;
-    let cc: Vec<String> = last_cc
-        .flatten()
-        .and_then(|json| serde_json::from_str::<Vec<String>>(&json).ok())
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|address| {
-            *address != to && !address.eq_ignore_ascii_case(&from) && !is_ours(address, &from)
-        })
-        .collect();
     let nonce = &secrets::generate("")[..12];
     let message_id = format!(
         "rapport-{}-{}-{nonce}@{domain}",
@@ -84,6 +61,53 @@ pub(crate) async fn queue_outbound(
         email: Some(email),
         ..message
     })
+}
+
+/// Whom our next reply on a ticket goes to: the customer's first address, and the CCs of
+/// their last mail on the thread (never our own addresses); `None` when the customer has no
+/// address.
+async fn recipients(tx: &mut Tx, ticket_id: i64) -> StoreResult<Option<(String, Vec<String>)>> {
+    let ticket = load_ticket(tx, ticket_id).await?;
+    let to: Option<String> = sqlx::query_scalar(
+        "SELECT email FROM customer_emails WHERE customer_id = $1 ORDER BY created_at, email LIMIT 1",
+    )
+    .bind(ticket.customer_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(to) = to else {
+        return Ok(None);
+    };
+    let from = mail_from(tx).await?;
+    let last_cc: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT email_cc FROM messages WHERE ticket_id = $1 AND author_kind = $2 AND email_cc IS NOT NULL ORDER BY id DESC LIMIT 1",
+    )
+    .bind(ticket_id)
+    .bind(AuthorKind::Customer.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let cc: Vec<String> = last_cc
+        .flatten()
+        .and_then(|json| serde_json::from_str::<Vec<String>>(&json).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|address| {
+            *address != to && !address.eq_ignore_ascii_case(&from) && !is_ours(address, &from)
+        })
+        .collect();
+    Ok(Some((to, cc)))
+}
+
+impl Store {
+    /// Whom a reply on the ticket would be mailed to now: `(to, cc)`, for the composer.
+    pub async fn reply_recipients(
+        &self,
+        ticket_id: i64,
+    ) -> StoreResult<Option<(String, Vec<String>)>> {
+        let mut tx = self.pool().begin().await?;
+        let found = recipients(&mut tx, ticket_id).await?;
+        tx.rollback().await?;
+        Ok(found)
+    }
 }
 
 /// The address our mail comes from (the `mail_from` setting).

@@ -20,6 +20,9 @@ struct ReplyForm {
     check: bool,
     /// The saved reply the draft was started from, whose actions follow the send.
     saved_reply_id: Option<i64>,
+    /// The copies the agent left ticked, when the composer showed them (`None`: as the
+    /// customer's last mail had them).
+    cc: Option<Vec<String>>,
 }
 
 impl ReplyForm {
@@ -31,6 +34,7 @@ impl ReplyForm {
             send_anyway: upload.has("send_anyway"),
             check: upload.field("intent") == "check",
             saved_reply_id: upload.field("saved_reply_id").trim().parse().ok(),
+            cc: upload.has("cc_shown").then(|| upload.values("cc")),
         }
     }
 }
@@ -79,7 +83,7 @@ pub async fn reply(
             channel,
             visibility,
             &form.body,
-            None,
+            form.cc.as_deref().filter(|_| !internal),
             &upload.files,
         )
         .await?;

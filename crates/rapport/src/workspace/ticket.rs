@@ -47,6 +47,9 @@ pub struct TicketPage {
     /// The concerns of the customer's latest message, for the composer to tick off as the
     /// draft answers them.
     pub concerns: Vec<super::insight::ConcernView>,
+    /// Whom a reply goes to now: the customer's address and the copies of their last mail.
+    pub reply_to: Option<String>,
+    pub reply_cc: Vec<String>,
     /// Why the draft came back that is not a collision (it was empty).
     pub composer_note: Option<String>,
     /// The saved replies the agent may insert: `(id, title)`.
@@ -348,7 +351,13 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
         .into_iter()
         .map(|saved| (saved.id, saved.title))
         .collect();
+    let (reply_to, reply_cc) = match app.store.reply_recipients(id).await? {
+        Some((to, cc)) => (Some(to), cc),
+        None => (None, Vec::new()),
+    };
     Ok(TicketPage {
+        reply_to,
+        reply_cc,
         concerns,
         saved_replies,
         saved_reply: None,

@@ -1247,3 +1247,54 @@ async fn a_reply_with_a_file_from_the_workspace_reaches_smtp_with_the_file_and_a
         "vat.txt"
     );
 }
+
+#[tokio::test]
+async fn the_composer_shows_the_copies_and_an_unticked_one_is_left_out() {
+    let app = TestApp::spawn().await;
+    let (_, first) = post_mail(
+        &app,
+        &mail(
+            "Ana <ana@example.com>",
+            "Printer jams",
+            "cc1@example.com",
+            "Cc: Maria <maria@example.es>, Joe <joe@example.org>\r\n",
+            "It jams every morning.",
+        ),
+    )
+    .await;
+    let ticket_id = first["ticket_id"].as_i64().expect("ticket");
+    let (_, cookie, csrf) =
+        crate::workspace::signed_in(&app, "sam@rapport.test", rapport_domain::Role::Agent).await;
+    let (_, page) = crate::helpers::get_page(&app, &cookie, &format!("/tickets/{ticket_id}")).await;
+    assert!(
+        page.contains("A reply is mailed to ana@example.com"),
+        "{page}"
+    );
+    assert!(
+        page.contains("value=\"maria@example.es\" checked"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"joe@example.org\" checked"));
+    let (status, _) = crate::helpers::post_form(
+        &app,
+        &cookie,
+        &format!("/tickets/{ticket_id}/reply"),
+        &[
+            ("body", "Hi Ana, a technician comes tomorrow."),
+            ("visibility", "public"),
+            ("seen_message_id", "999999"),
+            ("cc_shown", "1"),
+            ("cc", "maria@example.es"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, ticket) = app.api().get(&format!("/api/v1/tickets/{ticket_id}")).await;
+    let reply = ticket["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(reply["email"]["cc"], json!(["maria@example.es"]), "{reply}");
+}
