@@ -112,7 +112,15 @@ struct LetterPage {
     csrf: String,
     addressed_to: Option<String>,
     tickets: Vec<(i64, String)>,
+    /// The request the customer came from, chosen in the list.
+    selected: Option<i64>,
     error: Option<String>,
+}
+
+impl LetterPage {
+    fn is_selected(&self, id: &i64) -> bool {
+        self.selected == Some(*id)
+    }
 }
 
 #[derive(Deserialize)]
@@ -145,6 +153,7 @@ async fn letter_page_for(
         csrf: me.csrf,
         addressed_to,
         tickets: choices,
+        selected: ticket,
         error,
     })
 }

@@ -409,6 +409,10 @@ async fn asking_for_a_manager_names_the_supervisor_and_tells_the_chain() {
         letter_form.contains("<strong>Ada Admin</strong>"),
         "the page names whom it reaches"
     );
+    assert!(
+        letter_form.contains(&format!("<option value=\"{id}\" selected>")),
+        "the request it came from is chosen: {letter_form}"
+    );
     let (status, location) = post(
         &app,
         &cookie,
