@@ -11,21 +11,55 @@ use rapport_domain::ticket::{Answer, TicketMove};
 use rapport_domain::wording::lifecycle::NOT_FIXED_WITHOUT_WORDS;
 use rapport_domain::{Actor, AuthorKind, Channel, Problem, Ticket, Visibility};
 
+/// Whether a "did this fix it?" link can still be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    Open,
+    Used,
+    /// A newer question replaced it, or the problem moved on.
+    Outdated,
+}
+
 impl Store {
     /// What a "did this fix it?" link would answer, and whether it can still be used, without
-    /// using it (for the page the link opens).
-    pub async fn peek_resolution_link(&self, token: &str) -> StoreResult<Option<(Answer, bool)>> {
-        let row = sqlx::query("SELECT answer, used_at FROM resolution_links WHERE token_hash = $1")
-            .bind(secrets::digest(token))
-            .fetch_optional(self.pool())
-            .await?;
+    /// using it (for the page the link opens, which says at once when it no longer applies).
+    pub async fn peek_resolution_link(
+        &self,
+        token: &str,
+    ) -> StoreResult<Option<(Answer, LinkState)>> {
+        let row = sqlx::query(
+            "SELECT ticket_id, answer, used_at, proposed_at FROM resolution_links WHERE token_hash = $1",
+        )
+        .bind(secrets::digest(token))
+        .fetch_optional(self.pool())
+        .await?;
         let Some(row) = row else {
             return Ok(None);
         };
         let answer = Answer::from_stored(&crate::rows::text(&row, "answer")?);
+        if crate::rows::opt_text(&row, "used_at")?.is_some() {
+            return Ok(Some((answer, LinkState::Used)));
+        }
+        let ticket_id = crate::rows::int(&row, "ticket_id")?;
+        let mut conn = self.pool().acquire().await?;
+        let ticket = load_ticket(&mut conn, ticket_id).await?;
+        let current: Option<String> =
+            sqlx::query_scalar("SELECT resolution_proposed_at FROM tickets WHERE id = $1")
+                .bind(ticket_id)
+                .fetch_one(&mut *conn)
+                .await?;
+        let stands = schedule::resolution_question_stands(
+            ticket.problem,
+            current.as_deref(),
+            &crate::rows::text(&row, "proposed_at")?,
+        );
         Ok(Some((
             answer,
-            crate::rows::opt_text(&row, "used_at")?.is_none(),
+            if stands {
+                LinkState::Open
+            } else {
+                LinkState::Outdated
+            },
         )))
     }
 

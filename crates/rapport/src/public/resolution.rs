@@ -7,6 +7,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::response::Html;
 use rapport_domain::{Conversation, Problem, Ticket};
+use rapport_store::customer_answers::LinkState;
 use rapport_store::lifecycle::Answer;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -90,14 +91,21 @@ struct ResolutionPage {
 
 pub async fn page(State(app): State<App>, Path(token): Path<String>) -> Html<String> {
     let fixed = match app.store.peek_resolution_link(&token).await {
-        Ok(Some((_, false))) => {
+        Ok(Some((_, LinkState::Used))) => {
             return notice(
                 "This link",
                 "This link has already been used",
                 "If the problem is back, simply reply to our last message.",
             );
         }
-        Ok(Some((answer, true))) => answer == Answer::Fixed,
+        Ok(Some((_, LinkState::Outdated))) => {
+            return notice(
+                "This link",
+                "This link belongs to an earlier question",
+                "It no longer applies. Reply to our last message instead; your words reach the person handling your case.",
+            );
+        }
+        Ok(Some((answer, LinkState::Open))) => answer == Answer::Fixed,
         Ok(None) => {
             return notice(
                 "This link",

@@ -1432,3 +1432,42 @@ async fn a_task_completed_twenty_times_at_once_is_completed_once() {
             .expect("count");
     assert_eq!(completed, 1);
 }
+
+#[tokio::test]
+async fn a_link_of_an_earlier_question_says_so_before_asking_anything() {
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Printer jams", "rosa@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    reply(&app, None, id, "Rosa, the roller is replaced.").await;
+    let propose = || {
+        let app = &app;
+        async move {
+            let (status, body) = app
+                .api()
+                .post(
+                    &format!("/api/v1/tickets/{id}/state"),
+                    json!({"action": "propose_resolution"}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    };
+    propose().await;
+    let first = links(&last_message(&app, id).await);
+    let (status, body) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{id}/state"),
+            json!({"action": "reopen"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The problem moved on: the old link's page says so at once, with no question.
+    let body = page(&app, &first[0]).await;
+    assert!(body.contains("belongs to an earlier question"), "{body}");
+    assert!(!body.contains("<form"), "nothing to press: {body}");
+    propose().await;
+    let second = links(&last_message(&app, id).await);
+    let body = page(&app, &second[0]).await;
+    assert!(body.contains("<form"), "the current question asks: {body}");
+}
