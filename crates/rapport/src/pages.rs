@@ -127,6 +127,17 @@ impl IntoResponse for PageError {
 
 pub type PageResult<T = Response> = Result<T, PageError>;
 
+/// A refusal the person can correct (a 4xx: a bad value, a conflict), to show on the form
+/// they sent; anything else, and a refusal of who they are (403), becomes the error page.
+pub fn correctable(error: impl Into<ApiError>) -> PageResult<(StatusCode, String)> {
+    let error = error.into();
+    if error.status.is_client_error() && error.status != StatusCode::FORBIDDEN {
+        Ok((error.status, error.message))
+    } else {
+        Err(error.into())
+    }
+}
+
 /// The agent behind a page request (by the session cookie). Without a live session the
 /// browser is sent to the sign-in page and brought back afterwards.
 pub struct SignedIn {

@@ -240,108 +240,7 @@ pub(crate) async fn ensure_agent(tx: &mut Tx, field: &str, id: i64) -> StoreResu
     }
 }
 
-/// What an admin changes about an agent; `None` leaves a field as it is.
-#[derive(Debug, Default)]
-pub struct AgentChange {
-    pub name: Option<String>,
-    pub role: Option<Role>,
-    /// `Some(None)`: reports to nobody.
-    pub reports_to: Option<Option<i64>>,
-    /// The agent's teams, all of them.
-    pub team_ids: Option<Vec<i64>>,
-}
-
 impl Store {
-    /// Changes an agent's name, role, reporting line or teams, with one `agent.updated` event
-    /// saying what changed. The reporting line cannot become a circle, and the last active
-    /// admin cannot step down.
-    pub async fn update_agent(
-        &self,
-        id: i64,
-        change: AgentChange,
-        actor: Actor,
-    ) -> StoreResult<Agent> {
-        let name = change
-            .name
-            .as_deref()
-            .map(|name| validate::line("name", name, validate::MAX_NAME_CHARS))
-            .transpose()?;
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        let staff = crate::escalations::load_staff(&mut tx).await?;
-        let before = active_agent(&mut tx, id).await?;
-        let mut after = before.clone();
-        let mut changes = serde_json::Map::new();
-        if let Some(name) = name.filter(|name| *name != before.name) {
-            changes.insert("name".into(), events::change(&before.name, &name));
-            after.name = name;
-        }
-        if let Some(role) = change.role.filter(|role| *role != before.role) {
-            if before.role == Role::Admin && staff.active_admins() <= 1 {
-                return Err(StoreError::Conflict {
-                    code: "last_admin",
-                    message: format!(
-                        "{} is the only admin left; make someone else an admin first, or nobody could run the workspace",
-                        before.name
-                    ),
-                });
-            }
-            changes.insert("role".into(), events::change(before.role, role));
-            after.role = role;
-        }
-        if let Some(boss) = change.reports_to.filter(|boss| *boss != before.reports_to) {
-            if let Some(boss) = boss {
-                ensure_agent(&mut tx, "reports_to", boss).await?;
-                if staff.would_loop(id, boss) {
-                    return Err(validate::Invalid::new(
-                        "reports_to",
-                        "that would make the reporting line a circle: the new supervisor reports (directly or further up) to this agent",
-                    )
-                    .into());
-                }
-            }
-            changes.insert("reports_to".into(), events::change(before.reports_to, boss));
-            after.reports_to = boss;
-        }
-        if let Some(team_ids) = change.team_ids {
-            let before_teams = crate::teams::teams_of(&mut tx, id).await?;
-            let mut wanted = team_ids;
-            wanted.sort_unstable();
-            wanted.dedup();
-            if wanted != before_teams {
-                crate::teams::ensure_teams(&mut tx, "team_ids", &wanted).await?;
-                sqlx::query("DELETE FROM team_members WHERE agent_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                crate::teams::join_teams(&mut tx, id, &wanted).await?;
-                changes.insert("team_ids".into(), events::change(&before_teams, &wanted));
-            }
-        }
-        if changes.is_empty() {
-            return Ok(before);
-        }
-        sqlx::query("UPDATE agents SET name = $1, role = $2, reports_to = $3 WHERE id = $4")
-            .bind(&after.name)
-            .bind(after.role.as_str())
-            .bind(after.reports_to)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        events::record(
-            &mut tx,
-            &now,
-            actor,
-            "agent",
-            id,
-            "agent.updated",
-            serde_json::Value::Object(changes),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
-    }
-
     /// Every agent, those who were deactivated included, with when they left.
     pub async fn all_agents(&self) -> StoreResult<Vec<(Agent, Option<String>)>> {
         let rows = sqlx::query(&format!(
@@ -428,4 +327,35 @@ impl Store {
         tx.commit().await?;
         Ok(Some(agent))
     }
+}
+
+/// On PostgreSQL, holds the active admins' rows, so that two changes at once (two admins
+/// deactivating each other) cannot both count the other as the admin who stays. SQLite's
+/// write transaction already runs them one after the other.
+pub(crate) async fn lock_admins(backend: crate::Backend, tx: &mut Tx) -> StoreResult<()> {
+    if backend == crate::Backend::Postgres {
+        sqlx::query("SELECT id FROM agents WHERE role = $1 AND deactivated_at IS NULL FOR UPDATE")
+            .bind(Role::Admin.as_str())
+            .fetch_all(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Everyone on staff, active or not, as the chain needs them.
+pub(crate) async fn load_staff(tx: &mut Tx) -> StoreResult<rapport_domain::escalation::Staff> {
+    let rows = sqlx::query(
+        "SELECT id, email, name, role, reports_to, created_at, deactivated_at FROM agents ORDER BY id",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let members = rows.iter().map(|row| {
+        Ok(rapport_domain::escalation::StaffMember {
+            agent: agent_from(row)?,
+            active: crate::rows::opt_text(row, "deactivated_at")?.is_none(),
+        })
+    });
+    Ok(rapport_domain::escalation::Staff::new(
+        members.collect::<StoreResult<Vec<_>>>()?,
+    ))
 }

@@ -41,13 +41,10 @@ impl Store {
             return Ok(Some((answer, LinkState::Used)));
         }
         let ticket_id = crate::rows::int(&row, "ticket_id")?;
-        let mut conn = self.pool().acquire().await?;
-        let ticket = load_ticket(&mut conn, ticket_id).await?;
-        let current: Option<String> =
-            sqlx::query_scalar("SELECT resolution_proposed_at FROM tickets WHERE id = $1")
-                .bind(ticket_id)
-                .fetch_one(&mut *conn)
-                .await?;
+        let mut tx = self.pool().begin().await?;
+        let ticket = load_ticket(&mut tx, ticket_id).await?;
+        let current = crate::lifecycle::proposed_at(&mut tx, ticket_id).await?;
+        tx.rollback().await?;
         let stands = schedule::resolution_question_stands(
             ticket.problem,
             current.as_deref(),

@@ -3,11 +3,11 @@
 //! to management, which go to the top of the handler's chain. The chain's rules are in
 //! [`rapport_domain::escalation`]; here the staff and the case are loaded and the answers saved.
 
-use crate::rows::{int, opt_int, opt_text, text};
+use crate::rows::{int, opt_int, text};
 use crate::tasks::{self, NewTask};
 use crate::tickets::load_ticket;
 use crate::{Store, StoreError, StoreResult, Tx, events};
-use rapport_domain::escalation::{self, Case, Staff, StaffMember, Told};
+use rapport_domain::escalation::{self, Case, Staff, Told};
 use rapport_domain::wording::TaskText;
 use rapport_domain::wording::escalations::{
     LetterTask, ManagerRequestBriefingTask, ManagerRequestTask,
@@ -48,22 +48,6 @@ fn escalation_from(row: &sqlx::any::AnyRow) -> StoreResult<Escalation> {
         created_at: text(row, "created_at")?,
         resolved_at: crate::rows::opt_text(row, "resolved_at")?,
     })
-}
-
-/// Everyone on staff, active or not, as the chain needs them.
-pub(crate) async fn load_staff(tx: &mut Tx) -> StoreResult<Staff> {
-    let rows = sqlx::query(
-        "SELECT id, email, name, role, reports_to, created_at, deactivated_at FROM agents ORDER BY id",
-    )
-    .fetch_all(&mut **tx)
-    .await?;
-    let members = rows.iter().map(|row| {
-        Ok(StaffMember {
-            agent: crate::agents::agent_from(row)?,
-            active: opt_text(row, "deactivated_at")?.is_none(),
-        })
-    });
-    Ok(Staff::new(members.collect::<StoreResult<Vec<_>>>()?))
 }
 
 /// Who is named on a customer's case: the ticket's assignee (when there is a ticket) and the
@@ -110,7 +94,7 @@ pub(crate) async fn handler_in(
     customer_id: i64,
 ) -> StoreResult<(Staff, i64)> {
     let case = load_case(tx, ticket_id, customer_id).await?;
-    let staff = load_staff(tx).await?;
+    let staff = crate::agents::load_staff(tx).await?;
     let handler = escalation::handler(&case, &staff)
         .ok_or_else(|| StoreError::Corrupt("there is no admin to hand the task to".into()))?;
     Ok((staff, handler))

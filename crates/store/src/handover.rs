@@ -8,7 +8,7 @@ use crate::agents::active_agent;
 use crate::events::{self, change};
 use crate::messages::insert_message;
 use crate::rows::{int, opt_int, text};
-use crate::{Backend, Store, StoreError, StoreResult, Tx};
+use crate::{Store, StoreError, StoreResult, Tx};
 use rapport_domain::wording::Mail;
 use rapport_domain::wording::notes::HandOver;
 use rapport_domain::{Actor, Agent, Channel, Problem, Role, Visibility, validate};
@@ -107,10 +107,10 @@ impl Store {
         }
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        lock_admins(self.backend(), &mut tx).await?;
+        crate::agents::lock_admins(self.backend(), &mut tx).await?;
         let leaver = active_agent(&mut tx, agent_id).await?;
         crate::agents::ensure_agent(&mut tx, "hand_to", hand_to).await?;
-        let staff = crate::escalations::load_staff(&mut tx).await?;
+        let staff = crate::agents::load_staff(&mut tx).await?;
         if leaver.role == Role::Admin && staff.active_admins() <= 1 {
             return Err(StoreError::Conflict {
                 code: "last_admin",
@@ -183,19 +183,6 @@ impl Store {
         tx.commit().await?;
         Ok(work)
     }
-}
-
-/// On PostgreSQL, holds the active admins' rows, so that two changes at once (two admins
-/// deactivating each other) cannot both count the other as the admin who stays. SQLite's
-/// write transaction already runs them one after the other.
-pub(crate) async fn lock_admins(backend: Backend, tx: &mut Tx) -> StoreResult<()> {
-    if backend == Backend::Postgres {
-        sqlx::query("SELECT id FROM agents WHERE role = $1 AND deactivated_at IS NULL FOR UPDATE")
-            .bind(Role::Admin.as_str())
-            .fetch_all(&mut **tx)
-            .await?;
-    }
-    Ok(())
 }
 
 async fn items(tx: &mut Tx, sql: &str, agent_id: i64) -> StoreResult<Vec<Item>> {
@@ -327,12 +314,13 @@ async fn hand_over(
             .await?;
         }
     }
-    for (table, entity, items) in [
-        ("promises", "promise", &work.promises),
-        ("tasks", "task", &work.tasks),
+    for (table, entity, column, items) in [
+        ("promises", "promise", "agent_id", &work.promises),
+        ("tasks", "task", "agent_id", &work.tasks),
+        ("escalations", "escalation", "manager_id", &work.escalations),
     ] {
         for item in items {
-            sqlx::query(&format!("UPDATE {table} SET agent_id = $1 WHERE id = $2"))
+            sqlx::query(&format!("UPDATE {table} SET {column} = $1 WHERE id = $2"))
                 .bind(hand_to)
                 .bind(item.id)
                 .execute(&mut **tx)
@@ -344,27 +332,10 @@ async fn hand_over(
                 entity,
                 item.id,
                 &format!("{entity}.handed_over"),
-                json!({ "agent_id": change(Some(leaver.id), Some(hand_to)) }),
+                json!({ column: change(Some(leaver.id), Some(hand_to)) }),
             )
             .await?;
         }
-    }
-    for escalation in &work.escalations {
-        sqlx::query("UPDATE escalations SET manager_id = $1 WHERE id = $2")
-            .bind(hand_to)
-            .bind(escalation.id)
-            .execute(&mut **tx)
-            .await?;
-        events::record(
-            tx,
-            now,
-            actor,
-            "escalation",
-            escalation.id,
-            "escalation.handed_over",
-            json!({ "manager_id": change(Some(leaver.id), Some(hand_to)) }),
-        )
-        .await?;
     }
     // The reporting line closes over the gap: reports move up to the leaver's own boss.
     let new_boss = leaver.reports_to.unwrap_or(hand_to);

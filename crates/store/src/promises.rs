@@ -218,7 +218,7 @@ pub async fn settle_if_overdue(tx: &mut Tx, now: &str, id: i64) -> StoreResult<(
         return Ok(());
     }
     let name = crate::customers::customer_first_name(tx, promise.customer_id).await?;
-    let staff = crate::escalations::load_staff(tx).await?;
+    let staff = crate::agents::load_staff(tx).await?;
     let promiser = staff
         .get(promise.agent_id)
         .ok_or_else(|| StoreError::not_found("agent", promise.agent_id))?;

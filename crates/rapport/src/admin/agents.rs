@@ -1,16 +1,17 @@
 //! `/admin/agents`: the team's people. Invite, change, send a new invitation, deactivate with
 //! a hand-over that shows what moves and to whom.
 
-use super::{Done, Fields, admin_only, back, correctable};
+use super::{Done, Fields, admin_only, back};
 use crate::app::App;
-use crate::pages::{Id, PageResult, SignedIn, Submitted, When, render_with};
+use crate::pages::{Id, PageResult, SignedIn, Submitted, When, correctable, render_with};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use rapport_domain::{Actor, Agent, Role, Team};
 use rapport_store::agent_links::Invitation;
-use rapport_store::agents::{AgentChange, Staff};
+use rapport_store::agents::Staff;
 use rapport_store::handover::Work;
+use rapport_store::staffing::AgentChange;
 use serde::Deserialize;
 use std::collections::HashMap;
 

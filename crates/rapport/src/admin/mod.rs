@@ -156,14 +156,3 @@ fn id_in(name: &str, value: &str) -> PageResult<i64> {
 fn back(path: &str, done: &str) -> Response {
     Redirect::to(&format!("{path}?done={}", crate::pages::url_escape(done))).into_response()
 }
-
-/// A refusal the person can correct (a 4xx from the store: a bad value, a conflict), to
-/// show on the form they sent; anything else becomes the error page.
-fn correctable(error: rapport_store::StoreError) -> PageResult<(axum::http::StatusCode, String)> {
-    let error = crate::error::ApiError::from(error);
-    if error.status.is_client_error() {
-        Ok((error.status, error.message))
-    } else {
-        Err(error.into())
-    }
-}

@@ -3,7 +3,7 @@
 
 use super::{Fields, admin_only, back};
 use crate::app::App;
-use crate::pages::{PageResult, SignedIn, Submitted, render_with};
+use crate::pages::{PageResult, SignedIn, Submitted, correctable, render_with};
 use crate::settings::{self, Settings, SettingsChange};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -81,33 +81,25 @@ pub async fn update_settings(
             require_two_factor: Some(fields.checked("require_two_factor")),
         })
     });
-    let outcome = match change {
-        Ok(change) => settings::apply(&app, Actor::Agent(signed_in.agent.id), change)
-            .await
-            .map_err(|error| {
-                if error.status.is_client_error() {
-                    Ok((error.status, error.message))
-                } else {
-                    Err(error)
-                }
-            }),
-        Err(message) => Err(Ok((StatusCode::UNPROCESSABLE_ENTITY, message))),
+    let refused = match change {
+        Ok(change) => match settings::apply(&app, Actor::Agent(signed_in.agent.id), change).await {
+            Ok(()) => return Ok(back("/admin/settings", "Saved the settings.")),
+            Err(error) => correctable(error)?,
+        },
+        Err(message) => (StatusCode::UNPROCESSABLE_ENTITY, message),
     };
-    match outcome {
-        Ok(()) => Ok(back("/admin/settings", "Saved the settings.")),
-        Err(Err(error)) => Err(error.into()),
-        Err(Ok((status, message))) => Ok(render_with(
-            status,
-            &SettingsPage {
-                agent: signed_in.agent,
-                csrf: signed_in.csrf,
-                query: String::new(),
-                settings: settings::current(&app).await?,
-                flash: None,
-                error: Some(message),
-            },
-        )),
-    }
+    let (status, message) = refused;
+    Ok(render_with(
+        status,
+        &SettingsPage {
+            agent: signed_in.agent,
+            csrf: signed_in.csrf,
+            query: String::new(),
+            settings: settings::current(&app).await?,
+            flash: None,
+            error: Some(message),
+        },
+    ))
 }
 
 impl SettingsPage {

@@ -1,9 +1,9 @@
 //! `/admin/teams`: teams, their members, and whether they are restricted (only members and
 //! admins see a restricted team's tickets).
 
-use super::{Fields, admin_only, back, correctable};
+use super::{Fields, admin_only, back};
 use crate::app::App;
-use crate::pages::{Id, PageError, PageResult, SignedIn, Submitted, render_with};
+use crate::pages::{Id, PageError, PageResult, SignedIn, Submitted, correctable, render_with};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;

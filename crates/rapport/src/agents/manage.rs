@@ -9,8 +9,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use rapport_domain::{Agent, Role};
 use rapport_store::agent_links::Invitation;
-use rapport_store::agents::{AgentChange, Staff};
+use rapport_store::agents::Staff;
 use rapport_store::handover::Work;
+use rapport_store::staffing::AgentChange;
 use serde::Deserialize;
 use utoipa::ToSchema;
 

@@ -4,7 +4,9 @@
 
 use super::ticket::{CoachView, actions_words};
 use crate::app::App;
-use crate::pages::{Id, PageError, PageResult, SignedIn, Submitted, render_with, url_escape};
+use crate::pages::{
+    Id, PageError, PageResult, SignedIn, Submitted, correctable, render_with, url_escape,
+};
 use crate::saved_replies::{changeable_by, review_of, usable};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -177,15 +179,6 @@ fn back(path: &str, done: &str) -> axum::response::Response {
     Redirect::to(&format!("{path}?done={}", url_escape(done))).into_response()
 }
 
-/// A refusal the agent can correct, to show on the form; anything else is the error page.
-fn correctable(error: crate::error::ApiError) -> PageResult<(StatusCode, String)> {
-    if error.status.is_client_error() && error.status != StatusCode::FORBIDDEN {
-        Ok((error.status, error.message))
-    } else {
-        Err(error.into())
-    }
-}
-
 pub async fn create(
     State(app): State<App>,
     signed_in: SignedIn,
@@ -229,7 +222,7 @@ pub async fn create(
             "Saved. What the coach finds in it is below.",
         )),
         Err(error) => {
-            let (status, message) = correctable(error.into())?;
+            let (status, message) = correctable(error)?;
             list_page(&app, signed_in, status, form, None, Some(message)).await
         }
     }
@@ -309,7 +302,7 @@ pub async fn update(
     match changed {
         Ok(_) => Ok(back(&format!("/saved-replies/{id}"), "Saved.")),
         Err(error) => {
-            let (status, message) = correctable(error.into())?;
+            let (status, message) = correctable(error)?;
             edit_page(signed_in, saved, status, form, None, Some(message)).await
         }
     }

@@ -237,17 +237,16 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
     let names = &facts.agent_names;
     let customer = &facts.customer;
     let customers = HashMap::from([(customer.id, customer.name.clone())]);
-    let teams: HashMap<i64, String> = app
-        .store
-        .teams()
-        .await?
-        .into_iter()
-        .map(|team| (team.id, team.name))
+    // The page's facts hold the teams already (for the team picker).
+    let team_names: HashMap<i64, String> = facts
+        .teams
+        .iter()
+        .map(|team| (team.id, team.name.clone()))
         .collect();
     let who = Names {
         agents: names,
         customers: &customers,
-        teams: &teams,
+        teams: &team_names,
     };
     let time = |at: &str| When::of(at).text;
 
