@@ -73,6 +73,8 @@ mod tests {
             name: format!("Agent {id}"),
             role,
             reports_to: None,
+            title: None,
+            phone: None,
             created_at: String::new(),
         };
         let mut team = Team {
@@ -116,6 +118,10 @@ pub struct Agent {
     pub name: String,
     pub role: Role,
     pub reports_to: Option<i64>,
+    /// Their title as customers may read it, such as "Customer care lead".
+    pub title: Option<String>,
+    /// Their direct phone number, for customers when the workspace publishes it.
+    pub phone: Option<String>,
     pub created_at: String,
 }
 

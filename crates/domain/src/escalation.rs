@@ -151,6 +151,8 @@ mod tests {
                 name: format!("Agent {id}"),
                 role,
                 reports_to,
+                title: None,
+                phone: None,
                 created_at: "2026-01-01T00:00:00.000000Z".to_owned(),
             },
             active,

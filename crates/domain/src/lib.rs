@@ -3,6 +3,7 @@
 //! the worker and the command line alike.
 
 pub mod agent;
+pub mod calendar;
 pub mod customer;
 pub mod escalation;
 pub mod event;
@@ -16,10 +17,12 @@ pub mod redirect;
 pub mod saved_reply;
 pub mod schedule;
 pub mod search;
+pub mod staff;
 pub mod survey;
 pub mod task;
 pub mod ticket;
 pub mod timeline;
+pub mod timings;
 pub mod two_factor;
 pub mod validate;
 pub mod wording;

@@ -2,7 +2,7 @@
 //!
 //! - a new promise must be due in the future, a call-back needs a number to call, and a
 //!   call-back window must start before it ends ([`check_new`]);
-//! - the promiser is reminded [`REMINDER_LEAD`] before it is due ([`reminder_at`]), while it
+//! - the promiser is reminded some time before it is due ([`reminder_at`]), while it
 //!   is still open ([`needs_reminder`]);
 //! - a promise still open when its due time has passed is broken ([`is_broken`]), and the
 //!   promiser and their supervisor hear of it;
@@ -44,17 +44,15 @@ impl PromiseStatus {
     }
 }
 
-/// How long before a promise is due its promiser is reminded.
-pub const REMINDER_LEAD: Duration = Duration::from_secs(60 * 60);
-
-/// When to remind the promiser of a promise due at `due`: [`REMINDER_LEAD`] before, or not at
-/// all when that moment is already past (a promise made for the next half hour needs no
-/// reminder). Works with any time type that can step back by a [`Duration`].
-pub fn reminder_at<T>(due: T, now: T) -> Option<T>
+/// When to remind the promiser of a promise due at `due`: `lead` before (the workspace timing
+/// `promise_reminder_minutes`, an hour by default), or not at all when that moment is already
+/// past (a promise made for the next half hour needs no reminder). Works with any time type
+/// that can step back by a [`Duration`].
+pub fn reminder_at<T>(due: T, now: T, lead: Duration) -> Option<T>
 where
     T: Sub<Duration, Output = T> + PartialOrd,
 {
-    let at = due - REMINDER_LEAD;
+    let at = due - lead;
     (at > now).then_some(at)
 }
 
@@ -158,16 +156,20 @@ mod tests {
         // Seconds stand in for times: any type that steps back by a Duration will do.
         let now = std::time::UNIX_EPOCH + Duration::from_secs(10_000);
         let due = now + Duration::from_secs(5 * 60 * 60);
-        assert_eq!(reminder_at(due, now), Some(due - Duration::from_secs(3600)));
+        let hour = Duration::from_secs(3600);
+        assert_eq!(reminder_at(due, now, hour), Some(due - hour));
+        let quarter = Duration::from_secs(15 * 60);
+        assert_eq!(reminder_at(due, now, quarter), Some(due - quarter));
     }
 
     #[test]
     fn no_reminder_when_its_time_has_passed() {
         let now = std::time::UNIX_EPOCH + Duration::from_secs(10_000);
         let soon = now + Duration::from_secs(30 * 60);
-        assert_eq!(reminder_at(soon, now), None);
-        let exactly_an_hour = now + REMINDER_LEAD;
-        assert_eq!(reminder_at(exactly_an_hour, now), None);
+        let hour = Duration::from_secs(3600);
+        assert_eq!(reminder_at(soon, now, hour), None);
+        let exactly_an_hour = now + hour;
+        assert_eq!(reminder_at(exactly_an_hour, now, hour), None);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! that falls due still has a reason to happen.
 //!
 //! - While the problem is open and the ticket waits on the customer, the agent gets check-in
-//!   tasks some **business days** after their reply (Monday to Friday, counted in UTC; by
-//!   default 2 and 5), never a closed ticket.
+//!   tasks some **business days** after their reply (by default 2 and 5), never a closed
+//!   ticket. Business days are the workspace calendar's ([`crate::calendar`]): its open
+//!   weekdays that are not holidays, in its time zone.
 //! - After a proposed resolution the customer gets gentle check-ins some **calendar days**
 //!   later (by default 3 and 7); after the last one the problem is resolved unconfirmed.
 //!
@@ -11,7 +12,7 @@
 //! if the customer spoke, or the resolution was answered or proposed again, it does nothing.
 
 use crate::{Conversation, Problem};
-use time::{Duration, OffsetDateTime, Weekday};
+use time::{Duration, OffsetDateTime};
 
 /// A workspace setting listing days, as `(key, default)`; its stored text is like `2,5`.
 pub type DaysSetting = (&'static str, &'static str);
@@ -53,31 +54,10 @@ pub fn check_days(days: &[i64]) -> Result<String, &'static str> {
         .join(","))
 }
 
-/// `days` business days (Monday to Friday, in UTC) after `from`, at the same time of day.
-pub fn add_business_days(from: OffsetDateTime, days: i64) -> OffsetDateTime {
-    let mut at = from;
-    let mut left = days;
-    while left > 0 {
-        at += Duration::days(1);
-        if !matches!(at.weekday(), Weekday::Saturday | Weekday::Sunday) {
-            left -= 1;
-        }
-    }
-    at
-}
-
 /// Whether an agent's reply starts the wait for the customer: the turn is now theirs and the
 /// problem is still open (a reply that proposes a resolution has its own check-ins).
 pub fn starts_waiting_check_ins(conversation: Conversation, problem: Problem) -> bool {
     conversation == Conversation::WaitingOnCustomer && problem == Problem::Open
-}
-
-/// When the agent's check-ins fall due after their reply at `replied_at`: one per listed
-/// business day.
-pub fn waiting_check_in_times(replied_at: OffsetDateTime, days: &[i64]) -> Vec<OffsetDateTime> {
-    days.iter()
-        .map(|days| add_business_days(replied_at, *days))
-        .collect()
 }
 
 /// Whether a waiting check-in scheduled after our reply at `since` is still due: the ticket
@@ -150,30 +130,6 @@ mod tests {
     use time::macros::datetime;
 
     #[test]
-    fn business_days_skip_weekends() {
-        let friday = datetime!(2026-11-20 10:00 UTC);
-        assert_eq!(
-            add_business_days(friday, 1),
-            datetime!(2026-11-23 10:00 UTC)
-        );
-        assert_eq!(
-            add_business_days(friday, 2),
-            datetime!(2026-11-24 10:00 UTC)
-        );
-        let monday = datetime!(2026-11-23 10:00 UTC);
-        assert_eq!(
-            add_business_days(monday, 5),
-            datetime!(2026-11-30 10:00 UTC)
-        );
-        let saturday = datetime!(2026-11-21 09:00 UTC);
-        assert_eq!(
-            add_business_days(saturday, 1),
-            datetime!(2026-11-23 09:00 UTC)
-        );
-        assert_eq!(add_business_days(friday, 0), friday);
-    }
-
-    #[test]
     fn day_lists_are_read_with_their_default_as_fallback() {
         assert_eq!(days(WAITING_CHECK_INS, None), vec![2, 5]);
         assert_eq!(days(RESOLUTION_CHECK_INS, None), vec![3, 7]);
@@ -181,19 +137,6 @@ mod tests {
         assert_eq!(days(WAITING_CHECK_INS, Some("4,x,0,-2")), vec![4]);
         assert_eq!(days(WAITING_CHECK_INS, Some("")), vec![2, 5]);
         assert_eq!(days(RESOLUTION_CHECK_INS, Some("0,nope")), vec![3, 7]);
-    }
-
-    #[test]
-    fn waiting_check_ins_fall_on_business_days_after_the_reply() {
-        let thursday = datetime!(2026-11-19 15:30 UTC);
-        assert_eq!(
-            waiting_check_in_times(thursday, &[2, 5]),
-            vec![
-                datetime!(2026-11-23 15:30 UTC),
-                datetime!(2026-11-26 15:30 UTC)
-            ]
-        );
-        assert!(waiting_check_in_times(thursday, &[]).is_empty());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! - **CSAT** (1 to 5) after every resolution, confirmed or not, unless the ticket already has
 //!   one waiting for an answer.
-//! - **NPS** (0 to 10) with it, at most once per customer in [`NPS_EVERY_DAYS`] days.
+//! - **NPS** (0 to 10) with it, at most once per customer in the workspace timing
+//!   `nps_every_days` (90 by default).
 //! - A **low score** (CSAT 1 or 2, an NPS detractor from 0 to 6) opens a follow-up task for the
 //!   relationship owner, whose outcome is recorded when the task is done.
 
@@ -21,9 +22,6 @@ named_enum! {
         Nps => "nps",
     }
 }
-
-/// NPS is asked at most once per customer in this many days.
-pub const NPS_EVERY_DAYS: i64 = 90;
 
 impl SurveyKind {
     /// The scores a customer can give.
@@ -63,7 +61,7 @@ pub struct AfterResolution {
     pub problem: Problem,
     /// The ticket already has a CSAT waiting for an answer.
     pub csat_unanswered: bool,
-    /// The customer was sent an NPS within the last [`NPS_EVERY_DAYS`] days.
+    /// The customer was sent an NPS within the last `nps_every_days` days.
     pub nps_sent_recently: bool,
 }
 
@@ -80,9 +78,10 @@ pub fn surveys_after_resolution(facts: AfterResolution) -> Vec<SurveyKind> {
     kinds
 }
 
-/// An NPS sent after this time counts as recent: the customer is not asked again yet.
-pub fn nps_recent_since(now: OffsetDateTime) -> OffsetDateTime {
-    now - Duration::days(NPS_EVERY_DAYS)
+/// An NPS sent after this time counts as recent: the customer is asked at most once in
+/// `every_days`.
+pub fn nps_recent_since(now: OffsetDateTime, every_days: i64) -> OffsetDateTime {
+    now - Duration::days(every_days)
 }
 
 /// Whether the customer can rate the ticket from the portal: once its problem is settled,
@@ -162,7 +161,7 @@ mod tests {
     #[test]
     fn nps_is_recent_for_ninety_days() {
         assert_eq!(
-            nps_recent_since(datetime!(2026-11-20 10:00 UTC)),
+            nps_recent_since(datetime!(2026-11-20 10:00 UTC), 90),
             datetime!(2026-08-22 10:00 UTC)
         );
     }

@@ -99,6 +99,38 @@ pub fn domain(raw: &str) -> Result<String, Invalid> {
 }
 
 /// A one-line, non-empty piece of text such as a subject or a name, trimmed.
+/// An optional one-line detail (a title, a phone number): `None` when blank.
+pub fn optional_line(
+    field: &'static str,
+    raw: &str,
+    max_chars: usize,
+) -> Result<Option<String>, Invalid> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    line(field, raw, max_chars).map(Some)
+}
+
+/// A phone number as people write it: digits with spaces, `+`, `-`, `.`, `/` and brackets,
+/// 3 to 20 digits. `None` when blank.
+pub fn phone(field: &'static str, raw: &str) -> Result<Option<String>, Invalid> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let digits = raw.chars().filter(char::is_ascii_digit).count();
+    let allowed = raw
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-.()/".contains(c));
+    if !allowed || !(3..=20).contains(&digits) || raw.len() > 40 {
+        return Err(Invalid::new(
+            field,
+            "a phone number is digits with spaces, +, - or brackets, such as +44 20 7946 0000",
+        ));
+    }
+    Ok(Some(raw.to_owned()))
+}
+
 pub fn line(field: &'static str, raw: &str, max_chars: usize) -> Result<String, Invalid> {
     let text = raw.trim();
     if text.is_empty() {

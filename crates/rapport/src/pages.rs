@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rapport_domain::Agent;
+use rapport_domain::calendar::Calendar;
 use rapport_store::StoreError;
 use serde::de::DeserializeOwned;
 
@@ -538,16 +539,11 @@ pub struct When {
 }
 
 impl When {
-    pub fn of(at: &str) -> When {
+    /// A stored time as the team's clock reads it (`Mon 7 Dec, 19:36 CET`), and as it is
+    /// stored for the page's `datetime` attribute.
+    pub fn on(calendar: &Calendar, at: &str) -> When {
         let text = match rapport_store::clock::parse(at) {
-            Some(t) => format!(
-                "{} {} {}, {:02}:{:02} UTC",
-                &t.weekday().to_string()[..3],
-                t.day(),
-                &t.month().to_string()[..3],
-                t.hour(),
-                t.minute()
-            ),
+            Some(t) => calendar.when(t),
             None => at.to_owned(),
         };
         When {
@@ -555,13 +551,6 @@ impl When {
             text,
         }
     }
-}
-
-/// The end of today (UTC) in the store's time format, for "due today" views.
-pub fn end_of_today(app: &App) -> String {
-    let now = app.store.clock().now();
-    let tomorrow = now.date().next_day().unwrap_or(now.date());
-    rapport_store::clock::format(tomorrow.midnight().assume_utc())
 }
 
 /// A state's name as people say it: `waiting_on_us` becomes "waiting on us".

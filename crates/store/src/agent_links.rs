@@ -7,15 +7,15 @@ use crate::agents::{Staff, agent_from, insert_agent};
 use crate::rows::text;
 use crate::{Store, StoreError, StoreResult, Tx, events, secrets};
 use rapport_domain::agent::AgentLinkPurpose;
+use rapport_domain::timings::{INVITE_DAYS, PASSWORD_RESET_MINUTES};
 use rapport_domain::wording::{self, Mail};
 use rapport_domain::{Actor, Agent, validate};
 use serde_json::json;
 
-/// An invitation works this long.
-pub const INVITE_SECONDS: i64 = 7 * 24 * 60 * 60;
-/// A password reset link works this long.
-pub const RESET_SECONDS: i64 = 60 * 60;
-/// At most this many reset links go to one agent within `RESET_SECONDS`.
+/// At most [`MAX_RESETS_PER_WINDOW`] reset links go to one agent within this long. (How long
+/// each link works is the workspace timing `password_reset_minutes`, and an invitation's
+/// `invite_days`.)
+const RESET_WINDOW_SECONDS: i64 = 60 * 60;
 const MAX_RESETS_PER_WINDOW: i64 = 3;
 
 /// The setting that holds the workspace's name, as agents and customers read it in mail.
@@ -59,7 +59,7 @@ impl Store {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "SELECT id, email, name, role, reports_to, created_at, password_hash, deactivated_at \
+            "SELECT id, email, name, role, reports_to, title, phone, created_at, password_hash, deactivated_at \
              FROM agents WHERE id = $1",
         )
         .bind(agent_id)
@@ -101,7 +101,7 @@ impl Store {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "SELECT id, email, name, role, reports_to, created_at FROM agents \
+            "SELECT id, email, name, role, reports_to, title, phone, created_at FROM agents \
              WHERE email = $1 AND deactivated_at IS NULL",
         )
         .bind(&email)
@@ -123,18 +123,19 @@ impl Store {
         )
         .bind(agent.id)
         .bind(AgentLinkPurpose::PasswordReset.as_str())
-        .bind(self.from_now(-RESET_SECONDS))
+        .bind(self.from_now(-RESET_WINDOW_SECONDS))
         .fetch_one(&mut *tx)
         .await?;
         if recent >= MAX_RESETS_PER_WINDOW {
             return Ok(());
         }
+        let lifetime = crate::settings::timing_in(&mut tx, PASSWORD_RESET_MINUTES).await?;
         let token = insert_link(
             &mut tx,
             &now,
             agent.id,
             AgentLinkPurpose::PasswordReset,
-            &self.from_now(RESET_SECONDS),
+            &self.from_now(lifetime * 60),
         )
         .await?;
         let workspace = workspace_name(&mut tx).await?;
@@ -144,7 +145,7 @@ impl Store {
             workspace: &workspace,
             email: &agent.email,
             link: &link,
-            minutes: RESET_SECONDS / 60,
+            minutes: lifetime,
         }
         .text();
         crate::mail_outbox::queue_notice(
@@ -220,7 +221,7 @@ impl Store {
         let agent_id = crate::rows::int(&claimed, "agent_id")?;
         let purpose: AgentLinkPurpose = crate::rows::named(&claimed, "purpose")?;
         let row = sqlx::query(
-            "SELECT id, email, name, role, reports_to, created_at FROM agents \
+            "SELECT id, email, name, role, reports_to, title, phone, created_at FROM agents \
              WHERE id = $1 AND deactivated_at IS NULL",
         )
         .bind(agent_id)
@@ -270,12 +271,13 @@ async fn mail_invitation(
     agent: &Agent,
     actor: Actor,
 ) -> StoreResult<()> {
+    let days = crate::settings::timing_in(tx, INVITE_DAYS).await?;
     let token = insert_link(
         tx,
         now,
         agent.id,
         AgentLinkPurpose::Invite,
-        &store.from_now(INVITE_SECONDS),
+        &store.from_now(days * 24 * 60 * 60),
     )
     .await?;
     let inviter = match actor {
@@ -296,7 +298,7 @@ async fn mail_invitation(
         workspace: &workspace,
         email: &agent.email,
         link: &link,
-        days: INVITE_SECONDS / (24 * 60 * 60),
+        days,
     }
     .text();
     let subject = wording::mail::agent_invite_subject(&workspace);

@@ -1,6 +1,6 @@
 //! Staff accounts.
 
-use crate::rows::{int, named, opt_int, text};
+use crate::rows::{int, named, opt_int, opt_text, text};
 use crate::{Store, StoreError, StoreResult, Tx, events, secrets};
 use rapport_domain::{Actor, Agent, Role, validate};
 use serde_json::json;
@@ -14,7 +14,7 @@ pub struct NewAgent<'a> {
     pub password: Option<&'a str>,
 }
 
-const COLUMNS: &str = "id, email, name, role, reports_to, created_at";
+pub(crate) const COLUMNS: &str = "id, email, name, role, reports_to, title, phone, created_at";
 
 pub(crate) fn agent_from(row: &AnyRow) -> StoreResult<Agent> {
     Ok(Agent {
@@ -23,6 +23,8 @@ pub(crate) fn agent_from(row: &AnyRow) -> StoreResult<Agent> {
         name: text(row, "name")?,
         role: named(row, "role")?,
         reports_to: opt_int(row, "reports_to")?,
+        title: opt_text(row, "title")?,
+        phone: opt_text(row, "phone")?,
         created_at: text(row, "created_at")?,
     })
 }
@@ -345,7 +347,7 @@ pub(crate) async fn lock_admins(backend: crate::Backend, tx: &mut Tx) -> StoreRe
 /// Everyone on staff, active or not, as the chain needs them.
 pub(crate) async fn load_staff(tx: &mut Tx) -> StoreResult<rapport_domain::escalation::Staff> {
     let rows = sqlx::query(
-        "SELECT id, email, name, role, reports_to, created_at, deactivated_at FROM agents ORDER BY id",
+        "SELECT id, email, name, role, reports_to, title, phone, created_at, deactivated_at FROM agents ORDER BY id",
     )
     .fetch_all(&mut **tx)
     .await?;

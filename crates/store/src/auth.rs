@@ -111,7 +111,7 @@ impl Store {
     /// The active agent a token belongs to, or `None` for an unknown or revoked token.
     pub async fn agent_for_token(&self, token: &str) -> StoreResult<Option<Agent>> {
         let row = sqlx::query(
-            "SELECT t.id AS token_id, t.last_used_at, a.id, a.email, a.name, a.role, a.reports_to, a.created_at \
+            "SELECT t.id AS token_id, t.last_used_at, a.id, a.email, a.name, a.role, a.reports_to, a.title, a.phone, a.created_at \
              FROM api_tokens t JOIN agents a ON a.id = t.agent_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.deactivated_at IS NULL",
         )
@@ -322,7 +322,7 @@ impl Store {
     pub async fn agent_for_session(&self, session: &str) -> StoreResult<Option<Agent>> {
         let digest = secrets::digest(session);
         let row = sqlx::query(
-            "SELECT s.created_at AS signed_in_at, s.last_seen_at, a.id, a.email, a.name, a.role, a.reports_to, a.created_at \
+            "SELECT s.created_at AS signed_in_at, s.last_seen_at, a.id, a.email, a.name, a.role, a.reports_to, a.title, a.phone, a.created_at \
              FROM sessions s JOIN agents a ON a.id = s.agent_id \
              WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.created_at > $3 AND a.deactivated_at IS NULL",
         )

@@ -179,11 +179,20 @@ fn moments_due() -> String {
     )
 }
 
-/// The day that ends at `end` (the day before the midnight it names).
-fn last_day(end: &str) -> String {
-    match crate::clock::parse(end) {
-        Some(at) => (at - time::Duration::seconds(1)).date().to_string(),
-        None => end.chars().take(10).collect(),
+/// The agent's today on the workspace calendar: when it ends (a stored UTC time, for promises
+/// and tasks due today) and its date (for moments, which are dated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Today {
+    pub end: String,
+    pub date: String,
+}
+
+impl Today {
+    pub fn on(calendar: &rapport_domain::calendar::Calendar, now: time::OffsetDateTime) -> Today {
+        Today {
+            end: crate::clock::format(calendar.end_of_today(now)),
+            date: calendar.today(now).to_string(),
+        }
     }
 }
 
@@ -270,8 +279,8 @@ fn narrowing_conditions(narrowing: &Narrowing, binds: &mut Vec<Bound>) -> Vec<St
 
 /// The query of one view's lines: `$1` the agent, `$2` the end of their day (promises) or
 /// the day (moments).
-pub(crate) fn view_sql(agent: &Agent, view: View, today_end: &str) -> Built {
-    narrowed_view_sql(agent, view, today_end, &Narrowing::default(), LIMIT)
+pub(crate) fn view_sql(agent: &Agent, view: View, today: &Today) -> Built {
+    narrowed_view_sql(agent, view, today, &Narrowing::default(), LIMIT)
 }
 
 /// The query of a page of one view as the agent narrowed it: `limit` lines and one more (to
@@ -279,7 +288,7 @@ pub(crate) fn view_sql(agent: &Agent, view: View, today_end: &str) -> Built {
 pub(crate) fn narrowed_view_sql(
     agent: &Agent,
     view: View,
-    today_end: &str,
+    today: &Today,
     narrowing: &Narrowing,
     limit: i64,
 ) -> Built {
@@ -332,7 +341,7 @@ pub(crate) fn narrowed_view_sql(
                 promises_due(agent),
                 limit + 1
             ),
-            binds: vec![Bound::Int(agent.id), Bound::Text(today_end.to_owned())],
+            binds: vec![Bound::Int(agent.id), Bound::Text(today.end.clone())],
         },
         Listing::MomentsDue => Built {
             sql: format!(
@@ -341,7 +350,7 @@ pub(crate) fn narrowed_view_sql(
                 moments_due(),
                 limit + 1
             ),
-            binds: vec![Bound::Int(agent.id), Bound::Text(last_day(today_end))],
+            binds: vec![Bound::Int(agent.id), Bound::Text(today.date.clone())],
         },
     }
 }
@@ -365,7 +374,7 @@ fn narrowed_count_sql(agent: &Agent, filter: &TicketFilter, narrowing: &Narrowin
 }
 
 /// The query of one view's count, bound as [`view_sql`].
-pub(crate) fn count_sql(agent: &Agent, view: View, today_end: &str) -> Built {
+pub(crate) fn count_sql(agent: &Agent, view: View, today: &Today) -> Built {
     match view.listing() {
         Listing::Tickets(filter) => Built {
             sql: format!(
@@ -377,25 +386,25 @@ pub(crate) fn count_sql(agent: &Agent, view: View, today_end: &str) -> Built {
         },
         Listing::PromisesDue => Built {
             sql: format!("SELECT COUNT(*) {}", promises_due(agent)),
-            binds: vec![Bound::Int(agent.id), Bound::Text(today_end.to_owned())],
+            binds: vec![Bound::Int(agent.id), Bound::Text(today.end.clone())],
         },
         Listing::MomentsDue => Built {
             sql: format!("SELECT COUNT(*) {}", moments_due()),
-            binds: vec![Bound::Int(agent.id), Bound::Text(last_day(today_end))],
+            binds: vec![Bound::Int(agent.id), Bound::Text(today.date.clone())],
         },
     }
 }
 
 impl Store {
-    /// The first lines of one view for an agent. `today_end` is the end of the agent's day (UTC).
+    /// The first lines of one view for an agent. `today` is the agent's day on the workspace calendar.
     pub async fn inbox(
         &self,
         agent: &Agent,
         view: View,
-        today_end: &str,
+        today: &Today,
     ) -> StoreResult<Vec<InboxRow>> {
         Ok(self
-            .inbox_page(agent, view, today_end, &Narrowing::default(), LIMIT)
+            .inbox_page(agent, view, today, &Narrowing::default(), LIMIT)
             .await?
             .rows)
     }
@@ -407,11 +416,11 @@ impl Store {
         &self,
         agent: &Agent,
         view: View,
-        today_end: &str,
+        today: &Today,
         narrowing: &Narrowing,
         limit: i64,
     ) -> StoreResult<InboxPage> {
-        let built = narrowed_view_sql(agent, view, today_end, narrowing, limit);
+        let built = narrowed_view_sql(agent, view, today, narrowing, limit);
         let fetched = built.query().fetch_all(self.pool()).await?;
         let more = fetched.len() as i64 > limit;
         let page = &fetched[..fetched.len().min(limit.max(0) as usize)];
@@ -456,11 +465,11 @@ impl Store {
     pub async fn inbox_counts(
         &self,
         agent: &Agent,
-        today_end: &str,
+        today: &Today,
     ) -> StoreResult<Vec<(View, i64)>> {
         let mut counts = Vec::with_capacity(View::ALL.len());
         for &view in View::ALL {
-            let built = count_sql(agent, view, today_end);
+            let built = count_sql(agent, view, today);
             let count: i64 = sqlx::Row::try_get(&built.query().fetch_one(self.pool()).await?, 0)?;
             counts.push((view, count));
         }

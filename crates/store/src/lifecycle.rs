@@ -63,8 +63,9 @@ pub(crate) async fn schedule_waiting_check_ins(
         return Ok(());
     }
     let days = setting_days(tx, WAITING_CHECK_INS).await?;
-    for at in schedule::waiting_check_in_times(parse(now)?, &days) {
-        let run_at = clock::format(at);
+    let calendar = crate::settings::calendar_in(tx).await?;
+    for days in days {
+        let run_at = clock::format(calendar.add_business_days(parse(now)?, days));
         let job = Job::WaitingCheckIn {
             ticket_id: ticket.id,
             since: now.to_owned(),

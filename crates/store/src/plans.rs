@@ -57,18 +57,18 @@ impl Store {
     pub async fn query_plans(
         &self,
         agent: &Agent,
-        today_end: &str,
+        today: &crate::inbox::Today,
         query: &SearchQuery,
     ) -> StoreResult<Vec<Plan>> {
         let mut built: Vec<(String, Built)> = Vec::new();
         for &view in View::ALL {
             built.push((
                 format!("inbox {}", view.as_str()),
-                view_sql(agent, view, today_end),
+                view_sql(agent, view, today),
             ));
             built.push((
                 format!("count {}", view.as_str()),
-                count_sql(agent, view, today_end),
+                count_sql(agent, view, today),
             ));
         }
         built.push((

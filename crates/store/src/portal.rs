@@ -7,15 +7,16 @@ use crate::customers::load as load_customer;
 use crate::rows::{int, text};
 use crate::tickets::{CustomerRef, NewTicket};
 use crate::{Store, StoreError, StoreResult, events, secrets};
+use rapport_domain::timings::PORTAL_LINK_MINUTES;
 use rapport_domain::wording::{self, Mail};
 use rapport_domain::{
     Actor, Channel, Customer, Message, Priority, Ticket, Visibility, redirect, validate,
 };
 use serde_json::json;
 
-/// A sign-in link works this long, once.
-pub const LINK_SECONDS: i64 = 30 * 60;
-/// At most this many links are mailed to one customer within `LINK_SECONDS`.
+/// At most [`MAX_LINKS_PER_WINDOW`] sign-in links are mailed to one customer within this long.
+/// (How long each link works is the workspace timing `portal_link_minutes`.)
+const LINK_WINDOW_SECONDS: i64 = 30 * 60;
 const MAX_LINKS_PER_WINDOW: i64 = 3;
 /// A customer session lasts this long without use.
 pub const CUSTOMER_SESSION_IDLE_SECONDS: i64 = 7 * 24 * 60 * 60;
@@ -47,14 +48,15 @@ impl Store {
             "SELECT COUNT(*) FROM portal_links WHERE customer_id = $1 AND created_at > $2",
         )
         .bind(customer_id)
-        .bind(self.from_now(-LINK_SECONDS))
+        .bind(self.from_now(-LINK_WINDOW_SECONDS))
         .fetch_one(&mut *tx)
         .await?;
         if recent >= MAX_LINKS_PER_WINDOW {
             return Ok(false);
         }
         let customer = load_customer(&mut tx, customer_id).await?;
-        let token = insert_link(&mut tx, &now, customer_id, &self.from_now(LINK_SECONDS)).await?;
+        let lifetime = crate::settings::timing_in(&mut tx, PORTAL_LINK_MINUTES).await?;
+        let token = insert_link(&mut tx, &now, customer_id, &self.from_now(lifetime * 60)).await?;
         let first = wording::first_name(Some(&customer.name));
         // Checked again here: the target goes into the link as it is.
         let next = match redirect::after_portal_sign_in(next) {
@@ -65,7 +67,7 @@ impl Store {
         let text = wording::mail::SignInLink {
             first_name: &first,
             link: &link,
-            minutes: LINK_SECONDS / 60,
+            minutes: lifetime,
         }
         .text();
         let subject = wording::mail::SIGN_IN_LINK_SUBJECT;
@@ -93,7 +95,8 @@ impl Store {
         let customer_id = crate::customers::customer_id_by_email(&mut tx, &email)
             .await?
             .ok_or_else(|| StoreError::not_found("customer", &email))?;
-        let token = insert_link(&mut tx, &now, customer_id, &self.from_now(LINK_SECONDS)).await?;
+        let lifetime = crate::settings::timing_in(&mut tx, PORTAL_LINK_MINUTES).await?;
+        let token = insert_link(&mut tx, &now, customer_id, &self.from_now(lifetime * 60)).await?;
         tx.commit().await?;
         Ok(format!("{}/portal/link/{token}", self.public_url()))
     }

@@ -9,6 +9,7 @@ use crate::rows::{int, named, opt_int, opt_text, text};
 use crate::tasks::{self, NewTask};
 use crate::{Store, StoreError, StoreResult, Tx, clock};
 use rapport_domain::promise::{self as rules, Act, Settled};
+use rapport_domain::timings::PROMISE_REMINDER_MINUTES;
 use rapport_domain::wording::TaskText;
 use rapport_domain::wording::promises::{
     PromiseBrokenSupervisorTask, PromiseBrokenTask, PromiseReminderTask,
@@ -286,7 +287,9 @@ impl Store {
         let promise = promise_from(&row)?;
         let due = clock::parse(&due_at).ok_or_else(|| StoreError::Corrupt("due_at".into()))?;
         let now_at = clock::parse(&now).ok_or_else(|| StoreError::Corrupt("now".into()))?;
-        if let Some(remind_at) = rules::reminder_at(due, now_at).map(clock::format) {
+        let lead = crate::settings::timing_in(&mut tx, PROMISE_REMINDER_MINUTES).await?;
+        let lead = std::time::Duration::from_secs(lead.unsigned_abs() * 60);
+        if let Some(remind_at) = rules::reminder_at(due, now_at, lead).map(clock::format) {
             crate::jobs::enqueue(
                 &mut tx,
                 &now,

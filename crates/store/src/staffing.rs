@@ -14,6 +14,10 @@ pub struct AgentChange {
     pub reports_to: Option<Option<i64>>,
     /// The agent's teams, all of them.
     pub team_ids: Option<Vec<i64>>,
+    /// Their title for customers; blank for none.
+    pub title: Option<String>,
+    /// Their direct phone number for customers; blank for none.
+    pub phone: Option<String>,
 }
 
 impl Store {
@@ -31,6 +35,16 @@ impl Store {
             .as_deref()
             .map(|name| validate::line("name", name, validate::MAX_NAME_CHARS))
             .transpose()?;
+        let title = change
+            .title
+            .as_deref()
+            .map(|title| validate::optional_line("title", title, 100))
+            .transpose()?;
+        let phone = change
+            .phone
+            .as_deref()
+            .map(|phone| validate::phone("phone", phone))
+            .transpose()?;
         let now = self.now();
         let mut tx = self.begin_write().await?;
         lock_admins(self.backend(), &mut tx).await?;
@@ -41,6 +55,14 @@ impl Store {
         if let Some(name) = name.filter(|name| *name != before.name) {
             changes.insert("name".into(), events::change(&before.name, &name));
             after.name = name;
+        }
+        if let Some(title) = title.filter(|title| *title != before.title) {
+            changes.insert("title".into(), events::change(&before.title, &title));
+            after.title = title;
+        }
+        if let Some(phone) = phone.filter(|phone| *phone != before.phone) {
+            changes.insert("phone".into(), events::change(&before.phone, &phone));
+            after.phone = phone;
         }
         if let Some(role) = change.role.filter(|role| *role != before.role) {
             if before.role == Role::Admin && staff.active_admins() <= 1 {
@@ -87,11 +109,15 @@ impl Store {
         if changes.is_empty() {
             return Ok(before);
         }
-        sqlx::query("UPDATE agents SET name = $1, role = $2, reports_to = $3 WHERE id = $4")
-            .bind(&after.name)
-            .bind(after.role.as_str())
-            .bind(after.reports_to)
-            .bind(id)
+        sqlx::query(
+            "UPDATE agents SET name = $1, role = $2, reports_to = $3, title = $4, phone = $5 WHERE id = $6",
+        )
+        .bind(&after.name)
+        .bind(after.role.as_str())
+        .bind(after.reports_to)
+        .bind(&after.title)
+        .bind(&after.phone)
+        .bind(id)
             .execute(&mut *tx)
             .await?;
         events::record(

@@ -12,6 +12,7 @@ use crate::tickets::load_ticket;
 use crate::{Store, StoreError, StoreResult, Tx, secrets};
 use rapport_coach::Intent;
 use rapport_domain::survey::{self, AfterResolution, SurveyKind};
+use rapport_domain::timings::NPS_EVERY_DAYS;
 use rapport_domain::wording::surveys::{SurveyFollowUpTask, SurveyMail, complaint_excerpt};
 use rapport_domain::wording::{Mail, TaskText};
 use rapport_domain::{Actor, Channel, Job, TaskKind, Visibility};
@@ -38,7 +39,8 @@ pub async fn send(store: &Store, tx: &mut Tx, now: &str, ticket_id: i64) -> Stor
     .bind(SurveyKind::Csat.as_str())
     .fetch_optional(&mut **tx)
     .await?;
-    let nps_since = crate::clock::format(survey::nps_recent_since(store.clock().now()));
+    let every = crate::settings::timing_in(tx, NPS_EVERY_DAYS).await?;
+    let nps_since = crate::clock::format(survey::nps_recent_since(store.clock().now(), every));
     let recent_nps: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM surveys WHERE customer_id = $1 AND kind = $2 AND sent_at > $3 LIMIT 1",
     )

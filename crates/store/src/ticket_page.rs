@@ -140,7 +140,7 @@ impl Store {
     /// The agents who have not left, and every agent's name, in one query.
     async fn agents_and_names(&self) -> StoreResult<(Vec<Agent>, HashMap<i64, String>)> {
         let rows = sqlx::query(
-            "SELECT id, email, name, role, reports_to, created_at, deactivated_at FROM agents ORDER BY id",
+            "SELECT id, email, name, role, reports_to, title, phone, created_at, deactivated_at FROM agents ORDER BY id",
         )
         .fetch_all(self.pool())
         .await?;

@@ -371,7 +371,7 @@ impl Store {
     /// A waiting sign-in that can still be completed, for its page.
     pub async fn pending_sign_in(&self, token: &str) -> StoreResult<Option<PendingSignIn>> {
         let row = sqlx::query(
-            "SELECT p.step, f.secret, f.enabled_at, a.id, a.email, a.name, a.role, a.reports_to, a.created_at \
+            "SELECT p.step, f.secret, f.enabled_at, a.id, a.email, a.name, a.role, a.reports_to, a.title, a.phone, a.created_at \
              FROM pending_sign_ins p JOIN agents a ON a.id = p.agent_id \
              LEFT JOIN two_factor f ON f.agent_id = p.agent_id \
              WHERE p.id_hash = $1 AND p.expires_at > $2 AND p.attempts < $3 AND a.deactivated_at IS NULL",
@@ -430,7 +430,7 @@ impl Store {
         let step: SecondStep = named(&pending, "step")?;
         let via = SignInVia::from_name(&text(&pending, "via")?);
         let agent = sqlx::query(
-            "SELECT id, email, name, role, reports_to, created_at FROM agents WHERE id = $1 AND deactivated_at IS NULL",
+            "SELECT id, email, name, role, reports_to, title, phone, created_at FROM agents WHERE id = $1 AND deactivated_at IS NULL",
         )
         .bind(agent_id)
         .fetch_optional(&mut *tx)

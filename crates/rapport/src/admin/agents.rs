@@ -54,6 +54,7 @@ struct InviteForm {
 async fn people(app: &App) -> PageResult<(Vec<Person>, Vec<Team>)> {
     let everyone = app.store.all_agents().await?;
     let teams = app.store.teams().await?;
+    let calendar = app.store.calendar().await?;
     let names: HashMap<i64, String> = everyone
         .iter()
         .map(|(agent, _)| (agent.id, agent.name.clone()))
@@ -75,7 +76,7 @@ async fn people(app: &App) -> PageResult<(Vec<Person>, Vec<Team>)> {
                 .map(|team| team.name.clone())
                 .collect(),
             state,
-            left: left.as_deref().map(When::of),
+            left: left.as_deref().map(|at| When::on(&calendar, at)),
             agent,
         });
     }
@@ -261,6 +262,8 @@ pub async fn update_agent(
         role: Some(role_in(&fields)?),
         reports_to: Some(fields.optional_id("reports_to")?),
         team_ids: Some(fields.ids("team_ids")?),
+        title: Some(fields.text("title")),
+        phone: Some(fields.text("phone")),
     };
     let path = format!("/admin/agents/{id}");
     match app

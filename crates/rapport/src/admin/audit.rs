@@ -68,11 +68,12 @@ pub async fn show_audit(
         .audit(Some(&action), query.before, PAGE_SIZE)
         .await?;
     let names = app.store.agent_names().await?;
+    let calendar = app.store.calendar().await?;
     let lines = page
         .items
         .into_iter()
         .map(|event| Line {
-            at: When::of(&event.at),
+            at: When::on(&calendar, &event.at),
             who: match (event.actor.kind, event.actor.id) {
                 (ActorKind::Agent, Some(id)) => names
                     .get(&id)

@@ -78,7 +78,8 @@ pub async fn agent_coaching(
     if auth.0.id != id {
         auth.require(Role::Supervisor, "Reading another agent's coaching report")?;
     }
-    let range = query.range(app.store.clock().now().date())?;
+    let calendar = app.store.calendar().await?;
+    let range = query.range(calendar.today(app.store.clock().now()))?;
     app.store.agent(id).await?;
     Ok(Json(
         app.store

@@ -82,9 +82,14 @@ pub struct UpdateAgent {
     reports_to_id: Option<Option<i64>>,
     /// All the agent's teams: replaces their memberships.
     team_ids: Option<Vec<i64>>,
+    /// Their title, as customers may read it; empty to remove.
+    title: Option<String>,
+    /// Their direct phone number, shown to customers when the workspace publishes phones;
+    /// empty to remove.
+    phone: Option<String>,
 }
 
-/// Change an agent's name, role, supervisor or teams. The reporting line cannot become a
+/// Change an agent's name, role, supervisor, teams, title or phone number. The reporting line cannot become a
 /// circle, and the last admin cannot step down. Needs the admin role.
 #[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Agent id")),
@@ -102,6 +107,8 @@ pub async fn update_agent(
         role: input.role,
         reports_to: input.reports_to_id,
         team_ids: input.team_ids,
+        title: input.title,
+        phone: input.phone,
     };
     Ok(Json(
         app.store.update_agent(id, change, auth.actor()).await?,

@@ -442,7 +442,10 @@ async fn agent(store: &Store, id: i64) -> anyhow::Result<Agent> {
 /// Times the pages' queries, `runs` times each (alternating tickets, customers, agents, words).
 pub async fn measure(store: &Store, size: Size, runs: usize) -> anyhow::Result<Vec<Figure>> {
     let mut random = Random(99);
-    let today_end = rapport_store::clock::format(time::macros::datetime!(2026-01-02 00:00 UTC));
+    let today = rapport_store::inbox::Today {
+        end: rapport_store::clock::format(time::macros::datetime!(2026-01-02 00:00 UTC)),
+        date: "2026-01-01".to_owned(),
+    };
     let mut agents = Vec::new();
     for id in [11, 12, 13, 14, 15] {
         agents.push(agent(store, id).await?);
@@ -462,8 +465,8 @@ pub async fn measure(store: &Store, size: Size, runs: usize) -> anyhow::Result<V
         let viewer = &agents[run % agents.len()];
         for &view in View::ALL {
             let started = Instant::now();
-            store.inbox(viewer, view, &today_end).await?;
-            store.inbox_counts(viewer, &today_end).await?;
+            store.inbox(viewer, view, &today).await?;
+            store.inbox_counts(viewer, &today).await?;
             record(
                 format!("inbox {} + counts", view.as_str()),
                 started.elapsed(),
@@ -552,9 +555,12 @@ pub async fn run(store: &Store, size: Size, runs: usize) -> anyhow::Result<()> {
     println!("\n{}", table(&figures));
 
     let viewer = agent(store, 11).await?;
-    let today_end = rapport_store::clock::format(time::macros::datetime!(2026-01-02 00:00 UTC));
+    let today = rapport_store::inbox::Today {
+        end: rapport_store::clock::format(time::macros::datetime!(2026-01-02 00:00 UTC)),
+        date: "2026-01-01".to_owned(),
+    };
     let plans = store
-        .query_plans(&viewer, &today_end, &SearchQuery::parse("printer error")?)
+        .query_plans(&viewer, &today, &SearchQuery::parse("printer error")?)
         .await?;
     let mut scans: HashMap<String, Vec<String>> = HashMap::new();
     for plan in &plans {

@@ -12,6 +12,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_domain::message::{CustomerLinks, customer_links};
+use rapport_domain::staff::PublicContact;
 use rapport_domain::timeline::{self, Fact, Names, Reader};
 use rapport_domain::{ActorKind, AttachmentInfo, Problem, Ticket};
 use serde::Deserialize;
@@ -80,6 +81,7 @@ pub async fn home(
         return Ok(crate::pages::with_cookie(page, cookie));
     };
     let tickets = app.store.portal_tickets(&me.customer).await?;
+    let calendar = app.store.calendar().await?;
     let others: Vec<i64> = tickets
         .iter()
         .map(|ticket| ticket.customer_id)
@@ -95,7 +97,7 @@ pub async fn home(
             subject: ticket.subject,
             status,
             problem_class,
-            updated: When::of(&ticket.updated_at),
+            updated: When::on(&calendar, &ticket.updated_at),
             mine,
             customer_name: names.get(&ticket.customer_id).cloned().unwrap_or_default(),
         });
@@ -177,8 +179,8 @@ struct TicketPage {
     proposed: bool,
     finished: bool,
     rating: Option<i64>,
-    handler: Option<Person>,
-    supervisor: Option<Person>,
+    handler: Option<PublicContact>,
+    supervisor: Option<PublicContact>,
     escalated: Option<String>,
     call_backs: Vec<String>,
     messages: Vec<MessageView>,
@@ -186,11 +188,6 @@ struct TicketPage {
     /// Shown at the reply form: why it came back.
     note: Option<String>,
     open_manager: bool,
-}
-
-struct Person {
-    name: String,
-    email: String,
 }
 
 struct MessageView {
@@ -215,14 +212,19 @@ pub async fn show_ticket(
 ) -> PageResult {
     let ticket = app.store.portal_ticket(&me.customer, id).await?;
     let store = &app.store;
+    let calendar = store.calendar().await?;
     let contacts = store.case_contacts(id).await?;
-    let person = |agent: Option<rapport_domain::Agent>| {
-        agent.map(|a| Person {
-            name: a.name,
-            email: a.email,
-        })
+    // What customers see of staff is the workspace's choice (names, titles, phones).
+    let publishing = store.staff_publishing().await?;
+    let person = |agent: Option<rapport_domain::Agent>, part: &str| {
+        agent.map(|a| publishing.contact(&a, part))
     };
-    let names = store.agent_names().await?;
+    let mut names = store.agent_names().await?;
+    if !publishing.names {
+        for name in names.values_mut() {
+            "our support team".clone_into(name);
+        }
+    }
     // The customer sees the public entries of this ticket.
     let history = store.ticket_history(id, ticket.customer_id).await?;
     let entries = timeline::visible(
@@ -262,7 +264,7 @@ pub async fn show_ticket(
         .filter_map(|message| {
             Some(MessageView {
                 author: authors.remove(&message.id)?,
-                when: When::of(&message.created_at),
+                when: When::on(&calendar, &message.created_at),
                 html: customer_links(
                     &message.html,
                     CustomerLinks::Hidden("[answer with the buttons on this page]"),
@@ -278,10 +280,10 @@ pub async fn show_ticket(
             .unwrap_or_else(|| "a manager".to_owned());
         format!(
             "You asked for a manager on {}. {to} has been told and will get back to you.",
-            When::of(&e.created_at).text
+            When::on(&calendar, &e.created_at).text
         )
     });
-    let time = |at: &str| When::of(at).text;
+    let time = |at: &str| When::on(&calendar, at).text;
     let mut promises: Vec<_> = entries
         .iter()
         .filter_map(|entry| match &entry.fact {
@@ -313,8 +315,8 @@ pub async fn show_ticket(
         } else {
             None
         },
-        handler: person(contacts.handler),
-        supervisor: person(contacts.supervisor),
+        handler: person(contacts.handler, "Your support agent"),
+        supervisor: person(contacts.supervisor, "Their manager"),
         escalated,
         call_backs,
         messages,

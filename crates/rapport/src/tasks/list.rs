@@ -35,7 +35,11 @@ pub async fn list_tasks(
     if agent_id != auth.0.id {
         auth.require(Role::Supervisor, "Reading another agent's tasks")?;
     }
-    let end_of_today = format!("{}T23:59:59.999999Z", &app.store.now()[..10]);
+    let calendar = app.store.calendar().await?;
+    // Due before the team's next midnight.
+    let end_of_today = rapport_store::clock::format(
+        calendar.end_of_today(app.store.clock().now()) - time::Duration::microseconds(1),
+    );
     let due_by = match query.due.as_deref() {
         None | Some("today") => Some(end_of_today.as_str()),
         Some("all") => None,

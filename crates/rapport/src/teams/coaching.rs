@@ -18,7 +18,8 @@ pub async fn team_coaching(
     Query(query): Query<CoachingQuery>,
 ) -> ApiResult<Json<CoachingReport>> {
     auth.require(Role::Supervisor, "Reading a team's coaching report")?;
-    let range = query.range(app.store.clock().now().date())?;
+    let calendar = app.store.calendar().await?;
+    let range = query.range(calendar.today(app.store.clock().now()))?;
     let members = app.store.team_member_ids(id).await?;
     Ok(Json(
         app.store

@@ -57,6 +57,7 @@ async fn page(
     error: Option<String>,
 ) -> PageResult {
     let status_now = app.store.two_factor_status(&signed_in.agent).await?;
+    let calendar = app.store.calendar().await?;
     let is_admin = signed_in.agent.role.includes(Role::Admin);
     // Only an admin's list names other agents.
     let names = if is_admin {
@@ -73,15 +74,24 @@ async fn page(
             id: token.id,
             owner: names.get(&token.agent_id).cloned().unwrap_or_default(),
             label: token.label,
-            created: When::of(&token.created_at),
-            last_used: token.last_used_at.as_deref().map(When::of),
-            revoked: token.revoked_at.as_deref().map(When::of),
+            created: When::on(&calendar, &token.created_at),
+            last_used: token
+                .last_used_at
+                .as_deref()
+                .map(|at| When::on(&calendar, at)),
+            revoked: token
+                .revoked_at
+                .as_deref()
+                .map(|at| When::on(&calendar, at)),
         })
         .collect();
     Ok(render_with(
         status,
         &AccountPage {
-            enabled: status_now.enabled_at.as_deref().map(When::of),
+            enabled: status_now
+                .enabled_at
+                .as_deref()
+                .map(|at| When::on(&calendar, at)),
             setup: status_now.setup.as_ref().map(SetupView::of),
             recovery_codes_left: status_now.recovery_codes_left,
             required: app.store.two_factor_required().await?,

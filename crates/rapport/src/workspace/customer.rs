@@ -41,6 +41,7 @@ pub async fn show_customer(
 ) -> PageResult {
     let customer = app.store.customer(id).await?;
     let names = app.store.agent_names().await?;
+    let calendar = app.store.calendar().await?;
     let customers = HashMap::from([(customer.id, customer.name.clone())]);
     let teams = HashMap::new();
     let who = Names {
@@ -60,14 +61,14 @@ pub async fn show_customer(
         .into_iter()
         .map(|entry| Entry {
             kind: entry.kind().as_str(),
-            when: When::of(&entry.at),
+            when: When::on(&calendar, &entry.at),
             ticket_id: entry.ticket_id,
-            summary: entry.summary_for(&who, &|at: &str| When::of(at).text),
+            summary: entry.summary_for(&who, &|at: &str| When::on(&calendar, at).text),
         })
         .collect();
     let panel = app.store.panel(&signed_in.agent, &customer).await?;
     Ok(render(&CustomerPage {
-        panel: Panel::new(&app, &customer, panel, None, &names),
+        panel: Panel::new(&app, &customer, panel, None, &names, &calendar),
         agent: signed_in.agent,
         csrf: signed_in.csrf,
         query: String::new(),

@@ -1,14 +1,16 @@
 use super::insight::{HIGH_FRUSTRATION, intent_words, mood};
 use super::views::{self, PAGE_SIZE, ViewFilters, ViewParams};
 use crate::app::App;
-use crate::pages::{PageResult, SignedIn, When, end_of_today, render, words};
+use crate::pages::{PageResult, SignedIn, When, render, words};
 use crate::search::{SearchParams, cursor_at};
 use askama::Template;
 use axum::extract::{Query, State};
+use rapport_domain::calendar::Calendar;
 use rapport_domain::inbox::{Listing, TicketSort};
 use rapport_domain::search::SearchQuery;
 use rapport_domain::{Agent, Conversation, Problem};
 use rapport_store::StoreError;
+use rapport_store::inbox::Today;
 use rapport_store::inbox::{InboxRow, View};
 use serde::Deserialize;
 
@@ -90,8 +92,9 @@ struct Row {
     intents: Vec<&'static str>,
 }
 
-impl From<InboxRow> for Row {
-    fn from(row: InboxRow) -> Row {
+impl Row {
+    /// One inbox line, its due time on the team's clock.
+    fn new(row: InboxRow, calendar: &Calendar) -> Row {
         let href = match row.ticket_id {
             Some(id) => format!("/tickets/{id}"),
             None => format!("/customers/{}", row.customer_id),
@@ -109,7 +112,7 @@ impl From<InboxRow> for Row {
             }),
             priority: row.priority,
             assignee: row.assignee_name,
-            due: row.due_at.as_deref().map(When::of),
+            due: row.due_at.as_deref().map(|at| When::on(calendar, at)),
             due_label: row.due_label,
             snippet_html: None,
             mood: row
@@ -147,7 +150,8 @@ pub async fn show_inbox(
     Query(query): Query<InboxQuery>,
 ) -> PageResult {
     let agent = &signed_in.agent;
-    let today_end = end_of_today(&app);
+    let calendar = app.store.calendar().await?;
+    let today = Today::on(&calendar, app.store.clock().now());
     let searching = query.search.has_query();
     let view = match query.view.as_deref().filter(|name| !name.is_empty()) {
         None => View::Mine,
@@ -160,7 +164,7 @@ pub async fn show_inbox(
             ))
         })?,
     };
-    let counts = app.store.inbox_counts(agent, &today_end).await?;
+    let counts = app.store.inbox_counts(agent, &today).await?;
     let q = query
         .search
         .q
@@ -202,7 +206,7 @@ pub async fn show_inbox(
                     .into_iter()
                     .map(|hit| Row {
                         snippet_html: Some(hit.snippet.html()).filter(|html| !html.is_empty()),
-                        ..Row::from(hit.ticket)
+                        ..Row::new(hit.ticket, &calendar)
                     })
                     .collect()
             }
@@ -220,7 +224,7 @@ pub async fn show_inbox(
         )?;
         let page = app
             .store
-            .inbox_page(agent, view, &today_end, &narrowing, PAGE_SIZE)
+            .inbox_page(agent, view, &today, &narrowing, PAGE_SIZE)
             .await?;
         next_page = page
             .next
@@ -238,7 +242,10 @@ pub async fn show_inbox(
         }
         (
             view.title().to_owned(),
-            page.rows.into_iter().map(Row::from).collect(),
+            page.rows
+                .into_iter()
+                .map(|row| Row::new(row, &calendar))
+                .collect(),
         )
     };
     let views = counts

@@ -5,6 +5,7 @@
 use crate::app::App;
 use crate::pages::When;
 use rapport_domain::Customer;
+use rapport_domain::calendar::Calendar;
 use rapport_domain::timeline::Fact;
 use rapport_store::ticket_page::PanelFacts;
 use std::collections::HashMap;
@@ -65,6 +66,7 @@ impl Panel {
         facts: PanelFacts,
         this_ticket: Option<i64>,
         names: &HashMap<i64, String>,
+        calendar: &Calendar,
     ) -> Panel {
         let organization = facts.organization;
         let kind = organization
@@ -88,7 +90,7 @@ impl Panel {
                 Fact::Promise { what, due_at, .. } => Some(PromiseLine {
                     id: entry.id,
                     what: what.clone(),
-                    due: When::of(due_at),
+                    due: When::on(calendar, due_at),
                     who: entry
                         .agent_id()
                         .and_then(|id| names.get(&id).cloned())
@@ -134,7 +136,7 @@ impl Panel {
                     Some(format!(
                         "{} {score}/{out_of}{said} ({})",
                         kind.to_uppercase(),
-                        When::of(&entry.at).text
+                        When::on(calendar, &entry.at).text
                     ))
                 }
                 _ => None,

@@ -39,6 +39,7 @@ pub async fn show_tasks(
     Query(query): Query<Done>,
 ) -> PageResult {
     let mut tasks = app.store.tasks_for(signed_in.agent.id, None).await?;
+    let calendar = app.store.calendar().await?;
     app.store
         .retain_visible(&signed_in.agent, &mut tasks, |task| task.ticket_id)
         .await?;
@@ -48,7 +49,7 @@ pub async fn show_tasks(
             id: task.id,
             title: task.title,
             detail: task.detail,
-            due: When::of(&task.due_at),
+            due: When::on(&calendar, &task.due_at),
             ticket_id: task.ticket_id,
             customer_id: task.customer_id,
         })

@@ -234,6 +234,7 @@ pub async fn show_with_review(
 pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<TicketPage> {
     let ticket = super::visible_ticket(app, &signed_in.agent, id).await?;
     let facts = app.store.ticket_page(&signed_in.agent, &ticket).await?;
+    let calendar = app.store.calendar().await?;
     let names = &facts.agent_names;
     let customer = &facts.customer;
     let customers = HashMap::from([(customer.id, customer.name.clone())]);
@@ -248,7 +249,7 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
         customers: &customers,
         teams: &team_names,
     };
-    let time = |at: &str| When::of(at).text;
+    let time = |at: &str| When::on(&calendar, at).text;
 
     let history = facts.history;
     let last_message_id = history.messages.last().map_or(0, |m| m.id);
@@ -268,7 +269,7 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
             message_id: None,
             author: line.author,
             label: line.label,
-            when: When::of(&entry.at),
+            when: When::on(&calendar, &entry.at),
             html: String::new(),
             line: line.line,
             quoted: None,
@@ -298,7 +299,7 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
 
     let escalation = facts.escalation.map(|e| EscalationView {
         reason: e.reason,
-        when: When::of(&e.created_at),
+        when: When::on(&calendar, &e.created_at),
         manager: e.manager_id.and_then(|m| names.get(&m).cloned()),
     });
     let team_name = facts
@@ -336,7 +337,7 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
             selected: *p == ticket.priority,
         })
         .collect();
-    let panel = Panel::new(app, customer, facts.panel, Some(id), names);
+    let panel = Panel::new(app, customer, facts.panel, Some(id), names, &calendar);
     let concerns = items
         .iter()
         .rev()

@@ -9,6 +9,7 @@ mod agents;
 mod audit;
 mod auth;
 mod backup;
+mod calendar;
 mod cli;
 mod coach;
 mod customers;

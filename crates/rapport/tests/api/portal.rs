@@ -1174,3 +1174,99 @@ async fn an_empty_portal_reply_comes_back_to_the_form_with_a_note() {
         "nothing added"
     );
 }
+
+#[tokio::test]
+async fn customers_see_of_staff_what_the_workspace_publishes() {
+    let app = TestApp::spawn().await;
+    let (priya, _) = app
+        .agent("priya@rapport.test", Role::Supervisor, None)
+        .await;
+    let (sam, _) = app
+        .agent("sam@rapport.test", Role::Agent, Some("priya@rapport.test"))
+        .await;
+    for (id, title, phone) in [
+        (sam.id, "Customer care", "+44 20 7946 0001"),
+        (priya.id, "Customer care lead", "+44 20 7946 0002"),
+    ] {
+        let (status, body) = app
+            .api()
+            .patch(
+                &format!("/api/v1/agents/{id}"),
+                json!({"title": title, "phone": phone}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["title"], title);
+    }
+    let (status, body) = app
+        .api()
+        .patch(
+            &format!("/api/v1/agents/{}", sam.id),
+            json!({"phone": "call me maybe"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(crate::helpers::error_message(&body).contains("a phone number is digits"));
+
+    let id = app.ticket("Plotter", "ana@example.com").await["id"]
+        .as_i64()
+        .expect("id");
+    app.api()
+        .patch(
+            &format!("/api/v1/tickets/{id}"),
+            json!({"assignee_id": sam.id}),
+        )
+        .await;
+    let (cookie, _) = customer_session(&app, "ana@example.com").await;
+    let page = get(&app, &cookie, &format!("/portal/tickets/{id}")).await.1;
+    assert!(page.contains("Sam") || page.contains("sam@rapport.test"));
+    assert!(page.contains("Customer care lead"), "titles by default");
+    assert!(!page.contains("7946"), "no phone numbers by default");
+
+    app.api()
+        .patch(
+            "/api/v1/settings",
+            json!({"publish_staff_phones": true, "publish_staff_titles": false}),
+        )
+        .await;
+    let page = get(&app, &cookie, &format!("/portal/tickets/{id}")).await.1;
+    assert!(page.contains("tel:+44 20 7946 0001") && page.contains("+44 20 7946 0002"));
+    assert!(!page.contains("Customer care lead"));
+
+    app.api()
+        .patch("/api/v1/settings", json!({"publish_staff_names": false}))
+        .await;
+    let page = get(&app, &cookie, &format!("/portal/tickets/{id}")).await.1;
+    assert!(
+        page.contains("Your support agent") && page.contains("Their manager"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("sam@rapport.test") && !page.contains("priya@rapport.test"),
+        "no names or addresses"
+    );
+}
+
+#[tokio::test]
+async fn a_sign_in_link_lasts_as_long_as_the_workspace_says() {
+    let app = TestApp::spawn().await;
+    app.ticket("Plotter", "ana@example.com").await;
+    let (status, _) = app
+        .api()
+        .patch("/api/v1/settings", json!({"portal_link_minutes": 5}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = ask_for_link(&app, "ana@example.com").await;
+    assert_eq!(status, StatusCode::OK);
+    let payload: String = sqlx::query_scalar(
+        "SELECT payload FROM jobs WHERE kind = 'email.notice' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(app.app.store.pool())
+    .await
+    .expect("the mail");
+    assert!(payload.contains("5 minutes"), "{payload}");
+    let token = link_token(&app).await.expect("a link");
+    app.advance(time::Duration::minutes(6)).await;
+    let response = use_link(&app, &token).await;
+    assert_ne!(response.status(), StatusCode::SEE_OTHER, "expired");
+}

@@ -1067,10 +1067,14 @@ async fn organization_health_and_timeline_cover_its_customers() {
 async fn admins_set_the_lifecycle_timings() {
     let app = TestApp::spawn().await;
     let (_, defaults) = app.api().get("/api/v1/settings").await;
-    assert_eq!(
-        defaults,
-        json!({"workspace_name": "Rapport", "waiting_check_in_business_days": [2, 5], "resolution_check_in_days": [3, 7], "require_two_factor": false})
-    );
+    for (key, value) in [
+        ("workspace_name", json!("Rapport")),
+        ("waiting_check_in_business_days", json!([2, 5])),
+        ("resolution_check_in_days", json!([3, 7])),
+        ("require_two_factor", json!(false)),
+    ] {
+        assert_eq!(defaults[key], value, "{key}");
+    }
 
     let (status, body) = app
         .api()

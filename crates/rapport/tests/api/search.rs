@@ -535,11 +535,14 @@ async fn the_inbox_and_search_queries_use_indexes_not_whole_tables() {
         ticket_with(&app, &format!("Ticket {n}"), "ana@example.com", "Words.").await;
     }
     let store = &app.app.store;
-    let today_end = store.from_now(86_400);
+    let today = rapport_store::inbox::Today {
+        end: store.from_now(86_400),
+        date: store.now()[..10].to_owned(),
+    };
     let query = SearchQuery::parse("printer jam*").expect("query");
 
     let plans = store
-        .query_plans(&agent, &today_end, &query)
+        .query_plans(&agent, &today, &query)
         .await
         .expect("plans");
 
