@@ -63,12 +63,27 @@ impl App {
         if moved > 0 {
             tracing::info!(moved, files = %store.files().describe(), "moved stored files out of the database");
         }
-        // Messages queued for sending take their sender address from the workspace settings.
-        let from = rapport_domain::validate::email(&config.mail_from)
-            .map_err(|err| anyhow::anyhow!("`mail_from` in the configuration: {err}"))?;
+        // Messages queued for sending take their sender address from the workspace settings:
+        // the one an admin chose, else the configuration's. The same for the public address.
+        let chosen = store
+            .setting(crate::settings::mail::MAIL_FROM_CHOSEN_SETTING)
+            .await?
+            .filter(|from| !from.trim().is_empty());
+        let from = match chosen {
+            Some(from) => from,
+            None => rapport_domain::validate::email(&config.mail_from)
+                .map_err(|err| anyhow::anyhow!("`mail_from` in the configuration: {err}"))?,
+        };
         store
             .set_setting(rapport_store::mail_outbox::MAIL_FROM_SETTING, &from)
             .await?;
+        if let Some(url) = store
+            .setting(crate::settings::mail::PUBLIC_URL_SETTING)
+            .await?
+            .filter(|url| !url.trim().is_empty())
+        {
+            store.set_public_url(&url);
+        }
         let intake = crate::intake::MailIntake::start(store.clone());
         Ok(App {
             sign_ins: std::sync::Arc::new(crate::session::SignInLimiter::new(store.clone())),
@@ -119,14 +134,30 @@ pub async fn work(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     tokio::pin!(shutdown);
-    let watchers: Vec<_> = app
-        .config
-        .imap
-        .iter()
-        .map(|mailbox| tokio::spawn(crate::imap::watch(app.clone(), mailbox.clone())))
-        .collect();
+    // The mailboxes watched now; an admin's change of them restarts the watchers.
+    let mut watching: Option<String> = None;
+    let mut watchers: Vec<tokio::task::JoinHandle<()>> = Vec::new();
     let mut last_prune: Option<std::time::Instant> = None;
     loop {
+        // Mail settings an admin changed on any node reach this one within a round.
+        match crate::settings::mail::in_force(&app).await {
+            Ok(mail) => {
+                app.store.set_public_url(&mail.public_url);
+                let now = serde_json::to_string(&mail.imap).ok();
+                if now != watching {
+                    for watcher in watchers.drain(..) {
+                        watcher.abort();
+                    }
+                    watchers = mail
+                        .imap
+                        .into_iter()
+                        .map(|mailbox| tokio::spawn(crate::imap::watch(app.clone(), mailbox)))
+                        .collect();
+                    watching = now;
+                }
+            }
+            Err(error) => tracing::error!(error = ?error, "could not read the mail settings"),
+        }
         if last_prune.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(3600)) {
             last_prune = Some(std::time::Instant::now());
             match app.store.prune_jobs(JOBS_KEPT_DAYS).await {

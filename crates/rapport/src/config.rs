@@ -42,7 +42,7 @@ pub struct Config {
 }
 
 /// One IMAP mailbox to take inbound mail from.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImapConfig {
     /// A name for the mailbox, recorded with each mail.
@@ -107,7 +107,7 @@ impl S3Config {
 }
 
 /// The SMTP server for outbound mail.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpConfig {
     pub host: String,

@@ -18,7 +18,14 @@ const MAX_PER_POLL: usize = 200;
 /// Polls every configured mailbox once; returns how many new mails were stored.
 pub async fn poll_all(app: &App) -> usize {
     let mut stored = 0;
-    for mailbox in &app.config.imap {
+    let mailboxes = match crate::settings::mail::in_force(app).await {
+        Ok(mail) => mail.imap,
+        Err(error) => {
+            tracing::warn!(error = %error.message, "could not read the mail settings");
+            return 0;
+        }
+    };
+    for mailbox in &mailboxes {
         match poll_mailbox(app, mailbox).await {
             Ok(count) => stored += count,
             Err(error) => {
@@ -81,10 +88,8 @@ where
         .read_response()
         .await
         .context("the IMAP server sent no greeting")?;
-    let password = std::env::var("RAPPORT_IMAP_PASSWORD")
-        .ok()
-        .or_else(|| mailbox.password.clone())
-        .unwrap_or_default();
+    // The configuration's password comes with RAPPORT_IMAP_PASSWORD already applied.
+    let password = mailbox.password.clone().unwrap_or_default();
     let mut session = client
         .login(&mailbox.username, &password)
         .await

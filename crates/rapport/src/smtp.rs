@@ -22,7 +22,10 @@ const RETRY_SECONDS: i64 = 60;
 
 /// Sends every outbound mail that is due. Returns how many were accepted by the server.
 pub async fn send_due_emails(app: &App) -> anyhow::Result<usize> {
-    let Some(smtp) = &app.config.smtp else {
+    let mail = crate::settings::mail::in_force(app)
+        .await
+        .map_err(|err| anyhow::anyhow!("could not read the mail settings: {}", err.message))?;
+    let Some(smtp) = &mail.smtp else {
         return Ok(0); // Queued mail waits until a server is configured; nothing is lost.
     };
     let transport = transport(smtp)?;
@@ -67,10 +70,8 @@ fn transport(smtp: &SmtpConfig) -> anyhow::Result<AsyncSmtpTransport<Tokio1Execu
         .port(smtp.port)
         .timeout(Some(Duration::from_secs(30)));
     if let Some(username) = &smtp.username {
-        let password = std::env::var("RAPPORT_SMTP_PASSWORD")
-            .ok()
-            .or_else(|| smtp.password.clone())
-            .unwrap_or_default();
+        // The configuration's password comes with RAPPORT_SMTP_PASSWORD already applied.
+        let password = smtp.password.clone().unwrap_or_default();
         builder = builder.credentials(Credentials::new(username.clone(), password));
     }
     Ok(builder.build())

@@ -385,7 +385,9 @@ impl Store {
             pool,
             backend: Backend::Sqlite,
             clock: crate::clock::Clock::System,
-            public_url: crate::DEFAULT_PUBLIC_URL.to_owned(),
+            public_url: std::sync::Arc::new(std::sync::RwLock::new(
+                crate::DEFAULT_PUBLIC_URL.to_owned(),
+            )),
             files: crate::files::Files::directory(default_files_dir(&url)),
             password_checks: Default::default(),
         })

@@ -76,7 +76,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     clock: clock::Clock,
-    public_url: String,
+    /// Shared by every clone: an admin's change reaches every part of the process at once.
+    public_url: std::sync::Arc<std::sync::RwLock<String>>,
     /// Where the bytes of attachments and raw mail are kept (the `blobs` rows name them).
     files: files::Files,
     /// How many passwords this store has checked (each an argon2 run), known or not.
@@ -181,7 +182,7 @@ impl Store {
             pool,
             backend,
             clock: clock::Clock::System,
-            public_url: DEFAULT_PUBLIC_URL.to_owned(),
+            public_url: std::sync::Arc::new(std::sync::RwLock::new(DEFAULT_PUBLIC_URL.to_owned())),
             files: files::Files::directory(default_files_dir(url)),
             password_checks: Default::default(),
         })
@@ -194,9 +195,18 @@ impl Store {
     }
 
     /// The address customers reach Rapport at, for the links in messages to them.
-    pub fn with_public_url(mut self, url: &str) -> Store {
-        self.public_url = url.trim_end_matches('/').to_owned();
+    pub fn with_public_url(self, url: &str) -> Store {
+        self.set_public_url(url);
         self
+    }
+
+    /// Changes the address customers reach Rapport at, for this store and all its clones.
+    pub fn set_public_url(&self, url: &str) {
+        let url = url.trim_end_matches('/').to_owned();
+        match self.public_url.write() {
+            Ok(mut current) => *current = url,
+            Err(poisoned) => *poisoned.into_inner() = url,
+        }
     }
 
     /// The same store keeping its files in `files`.
@@ -209,8 +219,11 @@ impl Store {
         &self.files
     }
 
-    pub fn public_url(&self) -> &str {
-        &self.public_url
+    pub fn public_url(&self) -> String {
+        match self.public_url.read() {
+            Ok(url) => url.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     pub fn clock(&self) -> &clock::Clock {

@@ -5,6 +5,7 @@
 use super::{Fields, admin_only, back};
 use crate::app::App;
 use crate::pages::{PageResult, SignedIn, Submitted, correctable, render_with};
+use crate::settings::mail::{ImapInput, ImapView, MailChange, SmtpInput};
 use crate::settings::{self, BusinessHours, DayHours, HolidayDate, Settings, SettingsChange};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -137,10 +138,75 @@ fn holidays_in(text: &str) -> Result<Vec<HolidayDate>, String> {
         .collect())
 }
 
+/// The mail part of the form: the public address, the sender, the SMTP server (no host: none)
+/// and the first IMAP mailbox (no host: none); other mailboxes, set through the API or the
+/// configuration, stay. A blank password keeps the one set.
+fn mail_in(fields: &Fields, current_imap: &[ImapView]) -> Result<Option<MailChange>, String> {
+    if fields.one("mail_form").is_none() {
+        return Ok(None);
+    }
+    let port = |name: &str, label: &str| -> Result<Option<u16>, String> {
+        match fields.one(name) {
+            None | Some("") => Ok(None),
+            Some(text) => text
+                .parse()
+                .map(Some)
+                .map_err(|_| format!("{label}: “{text}” is not a port number, such as 587.")),
+        }
+    };
+    let password = |name: &str| {
+        fields
+            .one(name)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+    };
+    let smtp = match fields.one("smtp_host") {
+        None | Some("") => None,
+        Some(host) => Some(SmtpInput {
+            host: host.to_owned(),
+            port: port("smtp_port", "SMTP port")?,
+            security: fields.one("smtp_security").map(str::to_owned),
+            username: fields.one("smtp_username").map(str::to_owned),
+            password: password("smtp_password"),
+        }),
+    };
+    let mut imap = Vec::new();
+    if let Some(host) = fields.one("imap_host").filter(|h| !h.is_empty()) {
+        imap.push(ImapInput {
+            name: fields
+                .one("imap_name")
+                .filter(|n| !n.is_empty())
+                .unwrap_or("support")
+                .to_owned(),
+            host: host.to_owned(),
+            port: port("imap_port", "IMAP port")?,
+            security: fields.one("imap_security").map(str::to_owned),
+            username: fields.text("imap_username"),
+            password: password("imap_password"),
+            folder: fields.one("imap_folder").map(str::to_owned),
+        });
+    }
+    imap.extend(current_imap.iter().skip(1).map(|m| ImapInput {
+        name: m.name.clone(),
+        host: m.host.clone(),
+        port: Some(m.port),
+        security: Some(m.security.clone()),
+        username: m.username.clone(),
+        password: None,
+        folder: Some(m.folder.clone()),
+    }));
+    Ok(Some(MailChange {
+        public_url: fields.one("public_url").map(str::to_owned),
+        mail_from: fields.one("mail_from").map(str::to_owned),
+        smtp: Some(smtp),
+        imap: Some(imap),
+    }))
+}
+
 /// The change a posted form asks for. A field the form did not send changes nothing; the
 /// checkboxes of a section count only when the section's marker was sent with them (an
 /// unticked box is not sent at all).
-fn change_in(fields: &Fields) -> Result<SettingsChange, String> {
+fn change_in(fields: &Fields, current_imap: &[ImapView]) -> Result<SettingsChange, String> {
     let section = |marker: &str| fields.one(marker).is_some();
     let flag = |name: &str| section("staff_visibility").then(|| fields.checked(name));
     Ok(SettingsChange {
@@ -169,6 +235,7 @@ fn change_in(fields: &Fields) -> Result<SettingsChange, String> {
         publish_staff_titles: flag("publish_staff_titles"),
         publish_staff_phones: flag("publish_staff_phones"),
         require_two_factor: Some(fields.checked("require_two_factor")),
+        mail: mail_in(fields, current_imap)?,
     })
 }
 
@@ -179,7 +246,8 @@ pub async fn update_settings(
 ) -> PageResult {
     admin_only(&signed_in)?;
     let fields = Fields::new(fields);
-    let refused = match change_in(&fields) {
+    let current_imap = settings::current(&app).await?.mail.imap;
+    let refused = match change_in(&fields, &current_imap) {
         Ok(change) => match settings::apply(&app, Actor::Agent(signed_in.agent.id), change).await {
             Ok(()) => return Ok(back("/admin/settings", "Saved the settings.")),
             Err(error) => correctable(error)?,
@@ -194,6 +262,47 @@ pub async fn update_settings(
 }
 
 impl SettingsPage {
+    fn smtp_security(&self) -> &str {
+        self.settings
+            .mail
+            .smtp
+            .as_ref()
+            .map_or("starttls", |s| s.security.as_str())
+    }
+
+    fn smtp_username(&self) -> &str {
+        self.settings
+            .mail
+            .smtp
+            .as_ref()
+            .and_then(|s| s.username.as_deref())
+            .unwrap_or_default()
+    }
+
+    fn smtp_password_set(&self) -> bool {
+        self.settings
+            .mail
+            .smtp
+            .as_ref()
+            .is_some_and(|s| s.password_set)
+    }
+
+    fn imap_security(&self) -> &str {
+        self.settings
+            .mail
+            .imap
+            .first()
+            .map_or("tls", |m| m.security.as_str())
+    }
+
+    fn imap_password_set(&self) -> bool {
+        self.settings
+            .mail
+            .imap
+            .first()
+            .is_some_and(|m| m.password_set)
+    }
+
     fn waiting(&self) -> String {
         days_text(&self.settings.waiting_check_in_business_days)
     }

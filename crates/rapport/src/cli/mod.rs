@@ -279,18 +279,21 @@ async fn run_serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     eprintln!(
         "Rapport is running at http://{listen}/ for agents and http://{listen}/portal for customers (Ctrl-C to stop)."
     );
-    match &app.config.smtp {
+    let mail = crate::settings::mail::in_force(&app)
+        .await
+        .map_err(|err| anyhow::anyhow!("could not read the mail settings: {}", err.message))?;
+    match &mail.smtp {
         Some(smtp) => eprintln!(
             "Outbound mail goes through {}:{} from {}.",
-            smtp.host, smtp.port, app.config.mail_from
+            smtp.host, smtp.port, mail.mail_from
         ),
         None => eprintln!(
             "No SMTP server is configured: replies to customers are kept queued and go out once one is \
              (see \"Email\" in README.md)."
         ),
     }
-    if !app.config.imap.is_empty() {
-        let names: Vec<&str> = app.config.imap.iter().map(|m| m.name.as_str()).collect();
+    if !mail.imap.is_empty() {
+        let names: Vec<&str> = mail.imap.iter().map(|m| m.name.as_str()).collect();
         eprintln!("Watching IMAP mailboxes: {}.", names.join(", "));
     }
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();

@@ -59,7 +59,7 @@ pub fn over_https(app: &App, headers: &HeaderMap) -> bool {
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
-    forwarded || app.config.public_url.starts_with("https://")
+    forwarded || app.store.public_url().starts_with("https://")
 }
 
 /// A `Set-Cookie` value for a session: HttpOnly (scripts cannot read it), SameSite=Lax (other

@@ -3,6 +3,8 @@
 //! see of staff, and whether every agent must sign in with two factors. Admins change them
 //! here or on `/admin/settings`, through the same [`apply`].
 
+pub mod mail;
+
 use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json};
@@ -145,6 +147,8 @@ pub struct Settings {
     /// who have not set it up must do so at their next sign-in (default false). API tokens are
     /// not affected.
     pub require_two_factor: bool,
+    /// The public address, our sender address, and the mail servers (passwords never shown).
+    pub mail: mail::MailView,
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -165,6 +169,7 @@ pub struct SettingsChange {
     pub publish_staff_titles: Option<bool>,
     pub publish_staff_phones: Option<bool>,
     pub require_two_factor: Option<bool>,
+    pub mail: Option<mail::MailChange>,
 }
 
 impl SettingsChange {
@@ -228,6 +233,7 @@ pub async fn current(app: &App) -> ApiResult<Settings> {
         publish_staff_titles: publishing.titles,
         publish_staff_phones: publishing.phones,
         require_two_factor: app.store.two_factor_required().await?,
+        mail: mail::MailView::from(&mail::in_force(app).await?),
     })
 }
 
@@ -387,10 +393,36 @@ pub async fn apply(app: &App, actor: Actor, input: SettingsChange) -> ApiResult<
         let Some(value) = value else { continue };
         changes.put(key, before, value, staff::flag_value(value).to_owned());
     }
+    let mut public_url = None;
+    if let Some(asked) = &input.mail {
+        let before = mail::in_force(app).await?;
+        let (values, after) = mail::apply(&before, asked)?;
+        let (was, is) = (mail::MailView::from(&before), mail::MailView::from(&after));
+        // A new password shows in no view: compare the servers whole.
+        let servers = |mail: &mail::Mail| serde_json::to_string(&(&mail.smtp, &mail.imap)).ok();
+        if was != is || servers(&before) != servers(&after) {
+            let described = if was == is {
+                serde_json::json!({"passwords": "changed"})
+            } else {
+                change(&was, &is)
+            };
+            changes.described.insert("mail".to_owned(), described);
+            changes.values.extend(values);
+            // The outbox reads the sender address in force from its own setting.
+            changes.values.push((
+                rapport_store::mail_outbox::MAIL_FROM_SETTING,
+                after.mail_from.clone(),
+            ));
+            public_url = Some(after.public_url);
+        }
+    }
     if !changes.values.is_empty() {
         app.store
             .update_settings(actor, &changes.values, changes.described.into())
             .await?;
+    }
+    if let Some(url) = public_url {
+        app.store.set_public_url(&url);
     }
     Ok(())
 }

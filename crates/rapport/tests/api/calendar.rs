@@ -269,3 +269,52 @@ async fn the_settings_page_keeps_the_calendar_and_says_what_is_wrong() {
     let (_, page) = get_page(&app, &cookie, "/admin/settings").await;
     assert!(page.contains("2026-12-25 Christmas Day"), "{page}");
 }
+
+#[tokio::test]
+async fn the_settings_page_sets_the_mail_servers_and_keeps_a_password_left_blank() {
+    let app = TestApp::spawn().await;
+    let (_, cookie, csrf) = signed_in(&app, "maya@rapport.test", Role::Admin).await;
+    let form = |port: &'static str, password: &'static str| {
+        vec![
+            ("mail_form", "1"),
+            ("public_url", "https://help.harbor.example"),
+            ("mail_from", "help@harbor.example"),
+            ("smtp_host", "smtp.harbor.example"),
+            ("smtp_port", port),
+            ("smtp_security", "tls"),
+            ("smtp_username", "desk"),
+            ("smtp_password", password),
+            ("imap_name", "support"),
+            ("imap_host", ""),
+        ]
+    };
+    let mut wrong = form("twenty-five", "");
+    wrong.push(("csrf", &csrf));
+    let (status, page) = post_form(&app, &cookie, "/admin/settings", &wrong).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("“twenty-five” is not a port number"),
+        "{page}"
+    );
+
+    for password in ["hunter2-long", ""] {
+        let mut right = form("465", password);
+        right.push(("csrf", &csrf));
+        let (status, _) = post_form(&app, &cookie, "/admin/settings", &right).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (_, settings) = app.api().get("/api/v1/settings").await;
+        assert_eq!(
+            settings["mail"]["smtp"],
+            json!({"host": "smtp.harbor.example", "port": 465, "security": "tls", "username": "desk", "password_set": true}),
+            "a blank password keeps the one set"
+        );
+        assert_eq!(settings["mail"]["imap"], json!([]));
+        assert_eq!(
+            settings["mail"]["public_url"],
+            "https://help.harbor.example"
+        );
+    }
+    let (_, page) = get_page(&app, &cookie, "/admin/settings").await;
+    assert!(page.contains("set; blank keeps it") && !page.contains("hunter2-long"));
+    assert_eq!(app.app.store.public_url(), "https://help.harbor.example");
+}

@@ -1298,3 +1298,124 @@ async fn the_composer_shows_the_copies_and_an_unticked_one_is_left_out() {
         .unwrap_or_default();
     assert_eq!(reply["email"]["cc"], json!(["maria@example.es"]), "{reply}");
 }
+
+#[tokio::test]
+async fn mail_servers_set_by_an_admin_carry_replies_and_their_passwords_are_never_shown() {
+    let port = SmtpServer::free_port();
+    let mut smtp = SmtpServer::new(port);
+    smtp.start();
+    let app = TestApp::spawn().await;
+    let (_, before) = app.api().get("/api/v1/settings").await;
+    assert_eq!(before["mail"]["smtp"], Value::Null, "no server configured");
+
+    for (mail, words) in [
+        (
+            json!({"public_url": "help.example.com"}),
+            "is not an address customers can open",
+        ),
+        (
+            json!({"mail_from": "help at example"}),
+            "is not an email address our mail can come from",
+        ),
+        (
+            json!({"smtp": {"host": "mail example com"}}),
+            "is not a host name",
+        ),
+        (
+            json!({"smtp": {"host": "127.0.0.1", "security": "ssl"}}),
+            "none, starttls or tls",
+        ),
+        (
+            json!({"imap": [{"name": "support", "host": "127.0.0.1", "username": "a"}, {"name": "support", "host": "127.0.0.1", "username": "b"}]}),
+            "Two IMAP mailboxes are named “support”",
+        ),
+    ] {
+        let (status, body) = app
+            .api()
+            .patch("/api/v1/settings", json!({ "mail": mail.clone() }))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{mail}: {body}");
+        assert!(error_message(&body).contains(words), "{mail}: {body}");
+    }
+
+    let secret = "correct-horse-battery";
+    let (status, body) = app
+        .api()
+        .patch(
+            "/api/v1/settings",
+            json!({"mail": {
+                "public_url": "https://help.harbor.example/",
+                "mail_from": "help@harbor.example",
+                "smtp": {"host": "127.0.0.1", "port": port, "security": "none", "username": "desk", "password": secret},
+                "imap": [{"name": "support", "host": "127.0.0.1", "port": 1, "security": "none", "username": "desk", "password": secret}]
+            }}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["mail"]["public_url"], "https://help.harbor.example");
+    assert_eq!(body["mail"]["smtp"]["password_set"], true);
+    assert_eq!(body["mail"]["imap"][0]["password_set"], true);
+    let (_, audit) = app.api().get("/api/v1/audit?action=settings.").await;
+    for shown in [body.to_string(), audit.to_string()] {
+        assert!(
+            !shown.contains(secret),
+            "a password is never shown: {shown}"
+        );
+    }
+    assert_eq!(
+        audit["items"][0]["changes"]["mail"]["after"]["smtp"]["host"],
+        "127.0.0.1"
+    );
+
+    // Without a user name the server is used as it is; the password stays kept for later.
+    let (status, body) = app
+        .api()
+        .patch(
+            "/api/v1/settings",
+            json!({"mail": {"smtp": {"host": "127.0.0.1", "port": port, "security": "none"}, "imap": []}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["mail"]["smtp"]["password_set"], true);
+    assert_eq!(body["mail"]["imap"], json!([]));
+
+    let id = app.ticket("Printer jams", "ana@example.com").await["id"]
+        .as_i64()
+        .expect("id");
+    let (status, body) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{id}/messages"),
+            json!({"body": "Hi Ana, a technician came this morning.", "visibility": "public"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{id}/state"),
+            json!({"action": "propose_resolution"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        rapport::smtp::send_due_emails(&app.app)
+            .await
+            .expect("sender runs"),
+        2
+    );
+    let received = smtp.received();
+    assert_eq!(received.len(), 2);
+    let raw: String = received
+        .iter()
+        .map(|mail| String::from_utf8_lossy(mail).into_owned())
+        .collect();
+    assert!(
+        header(&raw, "From").is_some_and(|from| from.contains("help@harbor.example")),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("https://help.harbor.example/"),
+        "links use the public address the admin chose: {raw}"
+    );
+}
