@@ -36,6 +36,9 @@ pub enum Job {
     /// Something about the customer changed: recompute their health.
     #[serde(rename = "health.recompute")]
     RecomputeHealth { customer_id: i64 },
+    /// A service level target of the ticket falls due: record it as missed if it still is.
+    #[serde(rename = "sla.check")]
+    SlaCheck { ticket_id: i64 },
     /// A public reply to put on the wire (the mail sender runs these, not the worker).
     #[serde(rename = "email.send")]
     SendEmail { message_id: i64 },

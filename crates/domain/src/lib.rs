@@ -17,6 +17,7 @@ pub mod redirect;
 pub mod saved_reply;
 pub mod schedule;
 pub mod search;
+pub mod sla;
 pub mod staff;
 pub mod survey;
 pub mod task;

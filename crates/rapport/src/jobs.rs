@@ -69,6 +69,9 @@ async fn run(store: &Store, tx: &mut Tx, now: &str, job: &Job) -> StoreResult<()
         Job::RecomputeHealth { customer_id } => health::recompute(store, tx, now, *customer_id)
             .await
             .map(drop),
+        Job::SlaCheck { ticket_id } => rapport_store::sla::check(tx, now, *ticket_id)
+            .await
+            .map(drop),
         Job::SendEmail { .. } | Job::SendNotice { .. } => Err(StoreError::Corrupt(format!(
             "the worker was handed a mail job ({}); the mail sender runs those",
             job.kind()

@@ -30,6 +30,7 @@ mod public;
 pub mod router;
 mod saved_replies;
 mod search;
+mod service_levels;
 mod session;
 mod settings;
 pub mod smtp;

@@ -134,6 +134,8 @@ impl Store {
             Value::Object(changes),
         )
         .await?;
+        // A new priority may call for another service level.
+        crate::sla::refresh(&mut tx, &now, id).await?;
         if let (true, Some(note)) = (handed_over, handover_note) {
             let body = HandOver { note }.text();
             insert_message(
@@ -385,7 +387,8 @@ async fn record_created(
             "message_id": change(None::<i64>, message_id),
         }),
     )
-    .await
+    .await?;
+    crate::sla::refresh(tx, now, ticket.id).await
 }
 
 /// The ticket's row and tags, its customer found or created; no message yet. Returns the
@@ -525,6 +528,7 @@ pub(crate) async fn add_message_in(
         )
         .await?;
     }
+    crate::sla::refresh(tx, now, ticket_id).await?;
     let health = Job::RecomputeHealth {
         customer_id: ticket.customer_id,
     };

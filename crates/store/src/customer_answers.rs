@@ -243,5 +243,6 @@ async fn not_fixed_in(
         .bind(ticket_id)
         .execute(&mut **tx)
         .await?;
+    crate::sla::refresh(tx, now, ticket_id).await?;
     load_ticket(tx, ticket_id).await
 }

@@ -78,6 +78,9 @@ pub const TABLES: &[Table] = &[
     table("pending_sign_ins"),
     table("agent_links"),
     table("saved_replies"),
+    table("sla_policies"),
+    table("ticket_sla"),
+    table("sla_breaches"),
 ];
 
 /// Tables that belong to the database rather than the workspace: the target of an import has

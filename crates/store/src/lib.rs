@@ -46,6 +46,7 @@ pub mod search;
 pub mod secrets;
 pub mod settings;
 pub mod sign_in_limits;
+pub mod sla;
 pub mod staffing;
 pub mod surveys;
 pub mod tasks;

@@ -205,6 +205,7 @@ pub(crate) async fn apply_move(
         },
     )
     .await?;
+    crate::sla::refresh(tx, now, id).await?;
     Ok(after)
 }
 
@@ -317,6 +318,7 @@ pub async fn resolution_check_in(
             },
         )
         .await?;
+        crate::sla::refresh(tx, now, ticket_id).await?;
     } else {
         events::record(
             tx,

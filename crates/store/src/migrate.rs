@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0010_search",
     "0011_team_admin",
     "0012_workspace_calendar",
+    "0015_service_levels",
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<Vec<&'static str>> {

@@ -31,6 +31,19 @@ pub(crate) fn named<T: FromStr>(row: &AnyRow, column: &str) -> StoreResult<T> {
     })
 }
 
+/// A nullable column holding a name (`NULL` reads as `None`).
+pub(crate) fn opt_named<T: FromStr>(row: &AnyRow, column: &str) -> StoreResult<Option<T>> {
+    opt_text(row, column)?
+        .map(|value| {
+            value.parse().map_err(|_| {
+                StoreError::Corrupt(format!(
+                    "column `{column}` holds the unknown value `{value}`"
+                ))
+            })
+        })
+        .transpose()
+}
+
 /// A value bound to a placeholder of a query whose text is built at run time.
 #[derive(Debug, Clone)]
 pub(crate) enum Bound {

@@ -31,6 +31,7 @@ mod relationship;
 mod restricted_teams;
 mod saved_replies;
 mod search;
+mod service_levels;
 mod session;
 mod several_nodes;
 mod teams;

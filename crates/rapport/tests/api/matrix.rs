@@ -108,6 +108,8 @@ enum Names {
     NewTeam,
     /// A new invitation link (the token in the mail).
     AgentLink,
+    /// A new service level policy (removing one uses it up).
+    NewSlaPolicy,
     /// A new saved reply: the caller's own, another agent's own, a shared one.
     SavedReply,
     /// The shared saved reply, filled for A's, B's or the restricted ticket (`{ticket}`).
@@ -122,6 +124,7 @@ impl Names {
             | Names::NewCustomer
             | Names::NewAgent
             | Names::NewTeam
+            | Names::NewSlaPolicy
             | Names::AgentLink => &[Object::Own],
             Names::SharedReplyFor => &[Object::Own, Object::Other, Object::Restricted],
             Names::Token => &[Object::Own, Object::Other],
@@ -373,6 +376,14 @@ fn table() -> Vec<Row> {
         // Settings, audit, tokens, sessions.
         // Saved replies: one's own and the shared ones; another's own is not found; shared
         // ones are changed by supervisors and admins.
+        row("GET", "/api/v1/sla-policies", Nothing, 200, AGENTS),
+        row("POST", "/api/v1/sla-policies", Nothing, 201, ADMINS)
+            .json(r#"{"name": "Matrix policy {n}", "priority": "low", "first_response_minutes": 60}"#),
+        row("GET", "/api/v1/sla-policies/{id}", NewSlaPolicy, 200, AGENTS),
+        row("PATCH", "/api/v1/sla-policies/{id}", NewSlaPolicy, 200, ADMINS)
+            .json(r#"{"name": "Matrix policy {n}, changed", "priority": "low", "first_response_minutes": 90}"#),
+        row("DELETE", "/api/v1/sla-policies/{id}", NewSlaPolicy, 204, ADMINS),
+        row("GET", "/api/v1/tickets/{id}/sla", Ticket, 200, TICKET),
         row("GET", "/api/v1/saved-replies", Nothing, 200, AGENTS),
         row("POST", "/api/v1/saved-replies", Nothing, 201, AGENTS)
             .json(r#"{"title": "Thanks {n}", "body": "Hi {{customer.first_name}}, thank you."}"#),
@@ -1207,6 +1218,22 @@ impl World {
                     .id
             }
             Names::SharedReplyFor => self.shared_reply,
+            Names::NewSlaPolicy => {
+                let n = self.next();
+                store
+                    .create_sla_policy(
+                        rapport_store::sla::PolicyFields {
+                            name: format!("Policy {n}"),
+                            priority: Some(rapport_domain::Priority::Low),
+                            first_response_minutes: Some(480),
+                            ..Default::default()
+                        },
+                        Actor::System,
+                    )
+                    .await
+                    .expect("policy")
+                    .id
+            }
             Names::NewTeam => {
                 let n = self.next();
                 store
