@@ -32,6 +32,8 @@ pub struct InboxRow {
     pub updated_at: String,
     /// What the insight read in the customer's latest message on the ticket.
     pub insight: Option<rapport_coach::Insight>,
+    /// The service level target that falls due first, and when, while one runs.
+    pub sla_due: Option<(rapport_domain::sla::SlaTarget, String)>,
 }
 
 /// The SQL condition that keeps a restricted team's tickets from agents outside the team;
@@ -56,8 +58,10 @@ pub(crate) fn ticket_select() -> String {
         "SELECT t.id AS ticket_id, t.customer_id, c.name AS customer_name, t.subject AS title, \
          t.conversation, t.problem, t.priority, a.name AS assignee_name, t.updated_at, t.created_at, t.insight, \
          (SELECT MIN(p.due_at) FROM promises p WHERE p.ticket_id = t.id AND p.status = {open}) AS promised_by, \
-         (SELECT MAX(m.created_at) FROM messages m WHERE m.ticket_id = t.id AND m.author_kind = {customer}) AS customer_wrote \
-         FROM tickets t JOIN customers c ON c.id = t.customer_id LEFT JOIN agents a ON a.id = t.assignee_id",
+         (SELECT MAX(m.created_at) FROM messages m WHERE m.ticket_id = t.id AND m.author_kind = {customer}) AS customer_wrote, \
+         s.first_response_due, s.first_response_at, s.next_response_due, s.resolution_due \
+         FROM tickets t JOIN customers c ON c.id = t.customer_id LEFT JOIN agents a ON a.id = t.assignee_id \
+         LEFT JOIN ticket_sla s ON s.ticket_id = t.id",
         open = sql_names(&[PromiseStatus::Open]),
         customer = sql_names(&[AuthorKind::Customer]),
     )
@@ -113,7 +117,26 @@ pub(crate) fn ticket_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
         due_label,
         updated_at: text(row, "updated_at")?,
         insight: crate::tickets::json_column(row, "insight")?,
+        sla_due: sla_due(row)?,
     })
+}
+
+/// The unmet service level target of a ticket line that falls due first.
+fn sla_due(
+    row: &sqlx::any::AnyRow,
+) -> StoreResult<Option<(rapport_domain::sla::SlaTarget, String)>> {
+    use rapport_domain::sla::SlaTarget;
+    let first = opt_text(row, "first_response_due")?
+        .filter(|_| matches!(opt_text(row, "first_response_at"), Ok(None)));
+    let candidates = [
+        (SlaTarget::FirstResponse, first),
+        (SlaTarget::NextResponse, opt_text(row, "next_response_due")?),
+        (SlaTarget::Resolution, opt_text(row, "resolution_due")?),
+    ];
+    Ok(candidates
+        .into_iter()
+        .filter_map(|(target, due)| due.map(|due| (target, due)))
+        .min_by(|a, b| a.1.cmp(&b.1)))
 }
 
 fn promise_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
@@ -134,6 +157,7 @@ fn promise_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
         due_label: due.label().to_owned(),
         updated_at: text(row, "created_at")?,
         insight: None,
+        sla_due: None,
     })
 }
 
@@ -151,6 +175,7 @@ fn moment_row(row: &sqlx::any::AnyRow) -> StoreResult<InboxRow> {
         due_label: Due::FollowUpOn.label().to_owned(),
         updated_at: text(row, "created_at")?,
         insight: None,
+        sla_due: None,
     })
 }
 

@@ -4,6 +4,7 @@
 
 mod agents;
 mod audit;
+mod service_levels;
 mod settings;
 mod teams;
 
@@ -29,6 +30,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/teams"),
     ("GET", "/admin/teams/{id}"),
     ("POST", "/admin/teams/{id}"),
+    ("GET", "/admin/service-levels"),
+    ("POST", "/admin/service-levels"),
+    ("POST", "/admin/service-levels/{id}"),
+    ("POST", "/admin/service-levels/{id}/remove"),
     ("GET", "/admin/settings"),
     ("POST", "/admin/settings"),
     ("GET", "/admin/audit"),
@@ -68,6 +73,18 @@ pub fn router() -> Router<App> {
         .route(
             "/admin/teams/{id}",
             get(teams::show_team).post(teams::update_team),
+        )
+        .route(
+            "/admin/service-levels",
+            get(service_levels::show_service_levels).post(service_levels::create_policy),
+        )
+        .route(
+            "/admin/service-levels/{id}",
+            post(service_levels::update_policy),
+        )
+        .route(
+            "/admin/service-levels/{id}/remove",
+            post(service_levels::remove_policy),
         )
         .route(
             "/admin/settings",

@@ -90,11 +90,13 @@ struct Row {
     /// A marker for a customer who sounds upset ("frustrated"), and what they want.
     mood: Option<&'static str>,
     intents: Vec<&'static str>,
+    /// The service level target due first, said briefly, and `ok`, `warn` or `bad`.
+    sla: Option<(String, &'static str)>,
 }
 
 impl Row {
     /// One inbox line, its due time on the team's clock.
-    fn new(row: InboxRow, calendar: &Calendar) -> Row {
+    fn new(row: InboxRow, calendar: &Calendar, now: time::OffsetDateTime) -> Row {
         let href = match row.ticket_id {
             Some(id) => format!("/tickets/{id}"),
             None => format!("/customers/{}", row.customer_id),
@@ -114,6 +116,10 @@ impl Row {
             assignee: row.assignee_name,
             due: row.due_at.as_deref().map(|at| When::on(calendar, at)),
             due_label: row.due_label,
+            sla: row.sla_due.as_ref().and_then(|(target, due)| {
+                let due = rapport_store::clock::parse(due)?;
+                Some(super::service_level::inbox_line(*target, due, now))
+            }),
             snippet_html: None,
             mood: row
                 .insight
@@ -151,7 +157,8 @@ pub async fn show_inbox(
 ) -> PageResult {
     let agent = &signed_in.agent;
     let calendar = app.store.calendar().await?;
-    let today = Today::on(&calendar, app.store.clock().now());
+    let now = app.store.clock().now();
+    let today = Today::on(&calendar, now);
     let searching = query.search.has_query();
     let view = match query.view.as_deref().filter(|name| !name.is_empty()) {
         None => View::Mine,
@@ -206,7 +213,7 @@ pub async fn show_inbox(
                     .into_iter()
                     .map(|hit| Row {
                         snippet_html: Some(hit.snippet.html()).filter(|html| !html.is_empty()),
-                        ..Row::new(hit.ticket, &calendar)
+                        ..Row::new(hit.ticket, &calendar, now)
                     })
                     .collect()
             }
@@ -244,7 +251,7 @@ pub async fn show_inbox(
             view.title().to_owned(),
             page.rows
                 .into_iter()
-                .map(|row| Row::new(row, &calendar))
+                .map(|row| Row::new(row, &calendar, now))
                 .collect(),
         )
     };

@@ -18,6 +18,7 @@ mod password;
 mod relationship;
 mod reply;
 mod saved_replies;
+mod service_level;
 mod sign_in;
 mod tasks;
 mod ticket;

@@ -32,6 +32,8 @@ pub struct TicketPage {
     pub last_message_id: i64,
     pub customer_first_name: String,
     pub escalation: Option<EscalationView>,
+    /// The service level and where each target stands.
+    pub sla: Option<super::service_level::SlaView>,
     pub panel: Panel,
     pub agents: Vec<Choice>,
     pub teams: Vec<Choice>,
@@ -377,6 +379,11 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
             .unwrap_or("the customer")
             .to_owned(),
         escalation,
+        sla: super::service_level::SlaView::new(
+            app.store.ticket_sla(id).await?,
+            &calendar,
+            app.store.clock().now(),
+        ),
         panel,
         agents,
         teams,

@@ -489,6 +489,12 @@ fn table() -> Vec<Row> {
         row("POST", "/admin/teams", Nothing, 303, ADMIN_PAGE).form("name=Page team {n}"),
         row("GET", "/admin/teams/{id}", Team, 200, ADMIN_PAGE),
         row("POST", "/admin/teams/{id}", NewTeam, 303, ADMIN_PAGE).form("name=Renamed page team {n}"),
+        row("GET", "/admin/service-levels", Nothing, 200, ADMIN_PAGE),
+        row("POST", "/admin/service-levels", Nothing, 303, ADMIN_PAGE)
+            .form("name=Page policy {n}&priority=low&first_response_minutes=60"),
+        row("POST", "/admin/service-levels/{id}", NewSlaPolicy, 303, ADMIN_PAGE)
+            .form("name=Changed policy {n}&priority=low&first_response_minutes=30"),
+        row("POST", "/admin/service-levels/{id}/remove", NewSlaPolicy, 303, ADMIN_PAGE).form(""),
         row("GET", "/admin/settings", Nothing, 200, ADMIN_PAGE),
         row("POST", "/admin/settings", Nothing, 303, ADMIN_PAGE)
             .form("workspace_name=Rapport&waiting=2, 5&resolution=3, 7"),

@@ -268,3 +268,75 @@ async fn the_policy_that_fits_best_applies_and_only_admins_write_policies() {
     let (status, _) = app.api().get("/api/v1/sla-policies/424242").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_pages_show_each_target_and_admins_write_policies_in_words() {
+    let app = TestApp::spawn().await;
+    let (_, cookie, csrf) =
+        crate::workspace::signed_in(&app, "maya@rapport.test", Role::Admin).await;
+    let (status, page) = crate::helpers::post_form(
+        &app,
+        &cookie,
+        "/admin/service-levels",
+        &[
+            ("name", "Everyone"),
+            ("first_response_minutes", "an hour"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("“an hour” is not a whole number of business minutes"),
+        "{page}"
+    );
+    let (status, page) = crate::helpers::post_form(
+        &app,
+        &cookie,
+        "/admin/service-levels",
+        &[
+            ("name", "Everyone"),
+            ("customer", "nobody@example.com"),
+            ("first_response_minutes", "60"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("no customer with the address"), "{page}");
+    let (status, _) = crate::helpers::post_form(
+        &app,
+        &cookie,
+        "/admin/service-levels",
+        &[
+            ("name", "Everyone"),
+            ("first_response_minutes", "60"),
+            ("resolution_minutes", "960"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = crate::helpers::get_page(&app, &cookie, "/admin/service-levels").await;
+    assert!(
+        page.contains("every ticket") && page.contains("16 h"),
+        "{page}"
+    );
+
+    let id = app.ticket("Printer offline", "ivy@example.com").await["id"]
+        .as_i64()
+        .expect("id");
+    app.advance(Duration::minutes(50)).await;
+    let (_, page) = crate::helpers::get_page(&app, &cookie, &format!("/tickets/{id}")).await;
+    assert!(
+        page.contains("id=\"service-level\"") && page.contains("Everyone"),
+        "{page}"
+    );
+    assert!(page.contains("First reply</strong>: in 10 min"), "{page}");
+    assert!(page.contains("sla-warn"), "due soon is marked");
+    let (_, inbox) = crate::helpers::get_page(&app, &cookie, "/?view=unassigned").await;
+    assert!(inbox.contains("first reply in 10 min"), "{inbox}");
+    app.advance(Duration::minutes(20)).await;
+    let (_, inbox) = crate::helpers::get_page(&app, &cookie, "/?view=unassigned").await;
+    assert!(inbox.contains("first reply 10 min overdue"), "{inbox}");
+}
