@@ -10,6 +10,59 @@
 use crate::agent::{Agent, Role};
 use std::collections::{BTreeMap, BTreeSet};
 
+crate::named_enum! {
+    /// What escalated a case.
+    EscalationSource, "escalation source" {
+        /// An agent sent it up.
+        Agent => "agent",
+        /// A service level target was missed.
+        ServiceLevel => "service_level",
+        /// The customer asked for a manager in the portal.
+        Portal => "portal",
+        /// The customer's email asked for a manager (the insight read it).
+        Email => "email",
+    }
+}
+
+/// Who an unacknowledged escalation goes to next: the first active person up the current
+/// manager's reporting line. `None` at the top of the chain.
+pub fn next_up(staff: &Staff, manager: i64) -> Option<i64> {
+    let mut seen = BTreeSet::from([manager]);
+    let mut at = manager;
+    while let Some(boss) = staff.supervisor_of(at) {
+        if !seen.insert(boss.id) {
+            return None;
+        }
+        if staff.is_active(boss.id) {
+            return Some(boss.id);
+        }
+        at = boss.id;
+    }
+    None
+}
+
+/// Whether `agent` may acknowledge an escalation waiting on `manager`: the manager, anyone
+/// above them in the chain, or an admin.
+pub fn may_acknowledge(staff: &Staff, agent: &Agent, manager: Option<i64>) -> bool {
+    if agent.role == Role::Admin || manager == Some(agent.id) {
+        return true;
+    }
+    let Some(mut at) = manager else {
+        return agent.role.includes(Role::Supervisor);
+    };
+    let mut seen = BTreeSet::from([at]);
+    while let Some(boss) = staff.supervisor_of(at) {
+        if boss.id == agent.id {
+            return true;
+        }
+        if !seen.insert(boss.id) {
+            break;
+        }
+        at = boss.id;
+    }
+    false
+}
+
 /// A member of staff as the chain sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffMember {
@@ -81,6 +134,33 @@ impl Staff {
     }
 
     /// The admin who acts when nobody else is named: the first one created still active.
+    /// Everyone whose reporting line passes through `id` (their reports, and theirs).
+    pub fn below(&self, id: i64) -> Vec<i64> {
+        self.members
+            .keys()
+            .copied()
+            .filter(|&member| {
+                let mut seen = BTreeSet::from([member]);
+                let mut at = member;
+                while let Some(boss) = self.supervisor_of(at) {
+                    if boss.id == id {
+                        return member != id;
+                    }
+                    if !seen.insert(boss.id) {
+                        return false;
+                    }
+                    at = boss.id;
+                }
+                false
+            })
+            .collect()
+    }
+
+    /// Whether `id` is an active member of staff.
+    pub fn is_active(&self, id: i64) -> bool {
+        self.members.get(&id).is_some_and(|m| m.active)
+    }
+
     pub fn first_admin(&self) -> Option<i64> {
         self.members
             .values()
@@ -142,6 +222,25 @@ pub fn who_hears(handler: Option<&Agent>, supervisor: Option<&Agent>) -> Vec<Tol
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unacknowledged_escalation_goes_to_the_next_active_person_up() {
+        // 4 reports to 3 (deactivated), who reports to 2, who reports to 1.
+        let staff = Staff::new([
+            member(1, Role::Admin, None, true),
+            member(2, Role::Supervisor, Some(1), true),
+            member(3, Role::Supervisor, Some(2), false),
+            member(4, Role::Agent, Some(3), true),
+        ]);
+        assert_eq!(next_up(&staff, 4), Some(2), "past the one who left");
+        assert_eq!(next_up(&staff, 2), Some(1));
+        assert_eq!(next_up(&staff, 1), None, "the top of the chain");
+        let agent = |id| staff.get(id).cloned().expect("agent");
+        assert!(may_acknowledge(&staff, &agent(2), Some(4)), "above them");
+        assert!(may_acknowledge(&staff, &agent(4), Some(4)), "the one named");
+        assert!(!may_acknowledge(&staff, &agent(4), Some(2)), "not below");
+        assert!(may_acknowledge(&staff, &agent(1), Some(4)), "an admin");
+    }
 
     fn member(id: i64, role: Role, reports_to: Option<i64>, active: bool) -> StaffMember {
         StaffMember {

@@ -39,6 +39,9 @@ pub enum Job {
     /// A service level target of the ticket falls due: record it as missed if it still is.
     #[serde(rename = "sla.check")]
     SlaCheck { ticket_id: i64 },
+    /// An escalation's time to be acknowledged is up: if nobody did, it goes one level up.
+    #[serde(rename = "escalation.deadline")]
+    EscalationDeadline { escalation_id: i64, level: i64 },
     /// A public reply to put on the wire (the mail sender runs these, not the worker).
     #[serde(rename = "email.send")]
     SendEmail { message_id: i64 },

@@ -86,9 +86,21 @@ pub const PASSWORD_RESET_MINUTES: Timing = Timing {
     max: 24 * 60,
 };
 
+/// Business minutes a manager has to acknowledge an escalation before it goes one level up
+/// the reporting line.
+pub const ESCALATION_ACKNOWLEDGE_MINUTES: Timing = Timing {
+    key: "escalation_acknowledge_minutes",
+    label: "A manager acknowledges an escalation within (business minutes, then it goes up)",
+    unit: Unit::Minutes,
+    default: 60,
+    min: 5,
+    max: 5 * 8 * 60,
+};
+
 /// Every timing, in the order the admin page lists them.
-pub const ALL: [Timing; 5] = [
+pub const ALL: [Timing; 6] = [
     PROMISE_REMINDER_MINUTES,
+    ESCALATION_ACKNOWLEDGE_MINUTES,
     NPS_EVERY_DAYS,
     PORTAL_LINK_MINUTES,
     INVITE_DAYS,

@@ -104,6 +104,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { code, message } => {
                 ApiError::new(StatusCode::CONFLICT, code, message)
             }
+            StoreError::Forbidden(message) => ApiError::forbidden(message),
             StoreError::Invalid(invalid) => {
                 ApiError::invalid(format!("`{}`: {}", invalid.field, invalid.message))
             }

@@ -69,6 +69,10 @@ async fn run(store: &Store, tx: &mut Tx, now: &str, job: &Job) -> StoreResult<()
         Job::RecomputeHealth { customer_id } => health::recompute(store, tx, now, *customer_id)
             .await
             .map(drop),
+        Job::EscalationDeadline {
+            escalation_id,
+            level,
+        } => rapport_store::escalations::deadline_passed(tx, now, *escalation_id, *level).await,
         Job::SlaCheck { ticket_id } => rapport_store::sla::check(tx, now, *ticket_id)
             .await
             .map(drop),

@@ -13,6 +13,7 @@ mod cursor;
 mod customers;
 pub mod demo;
 pub mod error;
+mod escalations;
 pub mod extract;
 mod healthz;
 pub mod imap;

@@ -16,6 +16,10 @@ pub enum StoreError {
     /// The change collides with existing data, such as an email that belongs to someone else.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// The person may not do this to this object (a rule that needs the staff's reporting
+    /// line, which only the store reads).
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error(transparent)]

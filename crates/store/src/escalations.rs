@@ -7,10 +7,10 @@ use crate::rows::{int, opt_int, text};
 use crate::tasks::{self, NewTask};
 use crate::tickets::load_ticket;
 use crate::{Store, StoreError, StoreResult, Tx, events};
-use rapport_domain::escalation::{self, Case, Staff, Told};
+use rapport_domain::escalation::{self, Case, EscalationSource, Staff, Told};
 use rapport_domain::wording::TaskText;
 use rapport_domain::wording::escalations::{
-    LetterTask, ManagerRequestBriefingTask, ManagerRequestTask,
+    EscalatedTask, LetterTask, ManagerRequestBriefingTask, ManagerRequestTask,
 };
 use rapport_domain::{Actor, Agent, TaskKind, validate};
 use serde::Serialize;
@@ -25,7 +25,7 @@ pub struct CaseContacts {
     pub supervisor: Option<Agent>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Escalation {
     pub id: i64,
     pub ticket_id: i64,
@@ -35,7 +35,19 @@ pub struct Escalation {
     pub manager_id: Option<i64>,
     pub created_at: String,
     pub resolved_at: Option<String>,
+    /// What sent the case up.
+    pub source: EscalationSource,
+    /// By when the manager must acknowledge it, else it goes one level up.
+    pub acknowledge_by: Option<String>,
+    pub acknowledged_at: Option<String>,
+    pub acknowledged_by: Option<i64>,
+    /// How many times it went up for want of an acknowledgement.
+    pub level: i64,
 }
+
+/// The columns [`escalation_from`] reads.
+pub(crate) const COLUMNS: &str = "id, ticket_id, customer_id, reason, handler_id, manager_id, created_at, resolved_at, \
+                                  source, acknowledge_by, acknowledged_at, acknowledged_by, level";
 
 fn escalation_from(row: &sqlx::any::AnyRow) -> StoreResult<Escalation> {
     Ok(Escalation {
@@ -47,6 +59,11 @@ fn escalation_from(row: &sqlx::any::AnyRow) -> StoreResult<Escalation> {
         manager_id: opt_int(row, "manager_id")?,
         created_at: text(row, "created_at")?,
         resolved_at: crate::rows::opt_text(row, "resolved_at")?,
+        source: crate::rows::named(row, "source")?,
+        acknowledge_by: crate::rows::opt_text(row, "acknowledge_by")?,
+        acknowledged_at: crate::rows::opt_text(row, "acknowledged_at")?,
+        acknowledged_by: opt_int(row, "acknowledged_by")?,
+        level: int(row, "level")?,
     })
 }
 
@@ -152,10 +169,9 @@ impl Store {
             .await?;
         let ticket = load_ticket(&mut tx, ticket_id).await?;
         let contacts = contacts_in(&mut tx, ticket_id, ticket.customer_id).await?;
-        let open = sqlx::query(
-            "SELECT id, ticket_id, customer_id, reason, handler_id, manager_id, created_at, resolved_at \
-             FROM escalations WHERE ticket_id = $1 AND resolved_at IS NULL",
-        )
+        let open = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM escalations WHERE ticket_id = $1 AND resolved_at IS NULL"
+        ))
         .bind(ticket_id)
         .fetch_optional(&mut *tx)
         .await?;
@@ -165,11 +181,11 @@ impl Store {
         let (handler, supervisor) = (contacts.handler.as_ref(), contacts.supervisor.as_ref());
         let handler_id = handler.map(|a| a.id);
         let manager_id = escalation::manager(handler, supervisor);
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "INSERT INTO escalations (ticket_id, customer_id, reason, handler_id, manager_id, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) \
-             RETURNING id, ticket_id, customer_id, reason, handler_id, manager_id, created_at, resolved_at",
-        )
+             RETURNING {COLUMNS}"
+        ))
         .bind(ticket_id)
         .bind(customer_id)
         .bind(&reason)
@@ -178,7 +194,8 @@ impl Store {
         .bind(&now)
         .fetch_one(&mut *tx)
         .await?;
-        let escalation = escalation_from(&row)?;
+        let mut escalation = escalation_from(&row)?;
+        start_clock(&mut tx, &now, &mut escalation).await?;
         let name = crate::customers::customer_first_name(&mut tx, customer_id).await?;
         for Told {
             agent_id,
@@ -229,10 +246,9 @@ impl Store {
 
     /// The open request for a manager on a ticket, if any.
     pub async fn open_escalation(&self, ticket_id: i64) -> StoreResult<Option<Escalation>> {
-        let row = sqlx::query(
-            "SELECT id, ticket_id, customer_id, reason, handler_id, manager_id, created_at, resolved_at \
-             FROM escalations WHERE ticket_id = $1 AND resolved_at IS NULL",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM escalations WHERE ticket_id = $1 AND resolved_at IS NULL"
+        ))
         .bind(ticket_id)
         .fetch_optional(self.pool())
         .await?;
@@ -374,4 +390,387 @@ pub(crate) async fn responsible_agent(
 /// The relationship owner: the customer's, else the organization's, else the first admin.
 pub(crate) async fn owner_of(tx: &mut Tx, customer_id: i64) -> StoreResult<i64> {
     responsible_agent(tx, None, customer_id).await
+}
+
+/// Starts an escalation's clock: the manager has the workspace's acknowledgement time, in
+/// business minutes, before it goes one level up.
+async fn start_clock(tx: &mut Tx, now: &str, escalation: &mut Escalation) -> StoreResult<()> {
+    let calendar = crate::settings::calendar_in(tx).await?;
+    let minutes =
+        crate::settings::timing_in(tx, rapport_domain::timings::ESCALATION_ACKNOWLEDGE_MINUTES)
+            .await?;
+    let start = crate::clock::parse(now).ok_or_else(|| StoreError::Corrupt(now.to_owned()))?;
+    let by =
+        crate::clock::format(calendar.add_business_time(start, time::Duration::minutes(minutes)));
+    sqlx::query("UPDATE escalations SET acknowledge_by = $1 WHERE id = $2")
+        .bind(&by)
+        .bind(escalation.id)
+        .execute(&mut **tx)
+        .await?;
+    crate::jobs::enqueue(
+        tx,
+        now,
+        &rapport_domain::Job::EscalationDeadline {
+            escalation_id: escalation.id,
+            level: escalation.level,
+        },
+        &by,
+    )
+    .await?;
+    escalation.acknowledge_by = Some(by);
+    Ok(())
+}
+
+/// The manager's task for an escalation reaching them.
+async fn task_for_manager(
+    tx: &mut Tx,
+    now: &str,
+    escalation: &Escalation,
+    manager_id: i64,
+    why: &str,
+) -> StoreResult<()> {
+    let calendar = crate::settings::calendar_in(tx).await?;
+    let by = escalation
+        .acknowledge_by
+        .as_deref()
+        .and_then(crate::clock::parse)
+        .map(|at| calendar.when(at))
+        .unwrap_or_else(|| "soon".to_owned());
+    let TaskText { title, detail } = TaskText::of(&EscalatedTask {
+        ticket_id: escalation.ticket_id,
+        why,
+        reason: &escalation.reason,
+        by: &by,
+    });
+    tasks::create(
+        tx,
+        now,
+        NewTask {
+            agent_id: manager_id,
+            kind: TaskKind::Escalation,
+            ticket_id: Some(escalation.ticket_id),
+            customer_id: Some(escalation.customer_id),
+            title,
+            detail,
+            due_at: escalation.acknowledge_by.as_deref().unwrap_or(now),
+        },
+    )
+    .await
+    .map(drop)
+}
+
+/// Sends a case up, inside the caller's transaction: to the handler's supervisor (or the
+/// handler when they report to nobody), named, with a deadline to acknowledge. A ticket has
+/// one open escalation at a time; while one is open, this returns `None` and changes nothing.
+pub(crate) async fn escalate_in(
+    tx: &mut Tx,
+    now: &str,
+    ticket_id: i64,
+    source: EscalationSource,
+    reason: &str,
+    actor: Actor,
+) -> StoreResult<Option<Escalation>> {
+    let open: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM escalations WHERE ticket_id = $1 AND resolved_at IS NULL",
+    )
+    .bind(ticket_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if open.is_some() {
+        return Ok(None);
+    }
+    let ticket = load_ticket(tx, ticket_id).await?;
+    let contacts = contacts_in(tx, ticket_id, ticket.customer_id).await?;
+    let (handler, supervisor) = (contacts.handler.as_ref(), contacts.supervisor.as_ref());
+    let handler_id = handler.map(|a| a.id);
+    let manager_id = escalation::manager(handler, supervisor);
+    let row = sqlx::query(&format!(
+        "INSERT INTO escalations (ticket_id, customer_id, reason, handler_id, manager_id, created_at, source) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+    ))
+    .bind(ticket_id)
+    .bind(ticket.customer_id)
+    .bind(reason)
+    .bind(handler_id)
+    .bind(manager_id)
+    .bind(now)
+    .bind(source.as_str())
+    .fetch_one(&mut **tx)
+    .await?;
+    let mut escalation = escalation_from(&row)?;
+    start_clock(tx, now, &mut escalation).await?;
+    let why = match (source, actor) {
+        (EscalationSource::Agent, Actor::Agent(id)) => {
+            let name: Option<String> = sqlx::query_scalar("SELECT name FROM agents WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            format!(
+                "{} sent it up",
+                name.unwrap_or_else(|| "an agent".to_owned())
+            )
+        }
+        (EscalationSource::ServiceLevel, _) => "a service level target was missed".to_owned(),
+        (EscalationSource::Email, _) => "the customer's email asks for a manager".to_owned(),
+        _ => "the customer asked for a manager".to_owned(),
+    };
+    if let Some(manager_id) = manager_id {
+        task_for_manager(tx, now, &escalation, manager_id, &why).await?;
+    }
+    events::record(
+        tx,
+        now,
+        actor,
+        "ticket",
+        ticket_id,
+        "ticket.escalated",
+        json!({
+            "source": source,
+            "reason": reason,
+            "handler_id": handler_id,
+            "manager_id": manager_id,
+            "acknowledge_by": escalation.acknowledge_by,
+        }),
+    )
+    .await?;
+    Ok(Some(escalation))
+}
+
+async fn load_escalation(tx: &mut Tx, id: i64) -> StoreResult<Escalation> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM escalations WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::not_found("escalation", id))?;
+    escalation_from(&row)
+}
+
+/// The job at an escalation's deadline: if it is still open and nobody acknowledged it at
+/// this level, it goes to the next active person up the chain, with a new deadline. At the
+/// top of the chain it stays, recorded as overdue.
+pub async fn deadline_passed(
+    tx: &mut Tx,
+    now: &str,
+    escalation_id: i64,
+    level: i64,
+) -> StoreResult<()> {
+    let mut escalation = load_escalation(tx, escalation_id).await?;
+    if escalation.resolved_at.is_some()
+        || escalation.acknowledged_at.is_some()
+        || escalation.level != level
+    {
+        return Ok(());
+    }
+    let staff = crate::agents::load_staff(tx).await?;
+    let next = escalation
+        .manager_id
+        .and_then(|manager| escalation::next_up(&staff, manager))
+        .or_else(|| {
+            escalation
+                .manager_id
+                .is_none()
+                .then(|| staff.first_admin())
+                .flatten()
+        });
+    let Some(next) = next else {
+        events::record(
+            tx,
+            now,
+            Actor::System,
+            "ticket",
+            escalation.ticket_id,
+            "escalation.overdue",
+            json!({ "escalation_id": escalation.id, "manager_id": escalation.manager_id }),
+        )
+        .await?;
+        return Ok(());
+    };
+    sqlx::query("UPDATE escalations SET manager_id = $1, level = level + 1 WHERE id = $2")
+        .bind(next)
+        .bind(escalation.id)
+        .execute(&mut **tx)
+        .await?;
+    let from = escalation.manager_id;
+    escalation.manager_id = Some(next);
+    escalation.level += 1;
+    start_clock(tx, now, &mut escalation).await?;
+    let from_name = match from {
+        Some(id) => sqlx::query_scalar::<_, String>("SELECT name FROM agents WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let why = format!("{from_name} did not acknowledge it in time");
+    task_for_manager(tx, now, &escalation, next, why.trim_start()).await?;
+    events::record(
+        tx,
+        now,
+        Actor::System,
+        "ticket",
+        escalation.ticket_id,
+        "escalation.moved_up",
+        json!({
+            "escalation_id": escalation.id,
+            "manager_id": events::change(from, next),
+            "level": escalation.level,
+            "acknowledge_by": escalation.acknowledge_by,
+        }),
+    )
+    .await?;
+    Ok(())
+}
+
+/// An open escalation as the "Escalated" list shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WaitingEscalation {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub subject: String,
+    pub customer_name: String,
+    pub reason: String,
+    pub source: EscalationSource,
+    pub manager_id: Option<i64>,
+    pub manager_name: Option<String>,
+    pub acknowledge_by: Option<String>,
+    pub acknowledged_at: Option<String>,
+    pub level: i64,
+    pub created_at: String,
+}
+
+impl Store {
+    pub async fn escalation(&self, id: i64) -> StoreResult<Escalation> {
+        let mut tx = self.pool().begin().await?;
+        load_escalation(&mut tx, id).await
+    }
+
+    /// An agent sends a case up, with a reason.
+    pub async fn escalate(
+        &self,
+        ticket_id: i64,
+        reason: &str,
+        actor: Actor,
+    ) -> StoreResult<Escalation> {
+        let reason = validate::body(reason)?;
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        self.lock_row(&mut tx, crate::Locked::Ticket, ticket_id)
+            .await?;
+        let escalation = match escalate_in(
+            &mut tx,
+            &now,
+            ticket_id,
+            EscalationSource::Agent,
+            &reason,
+            actor,
+        )
+        .await?
+        {
+            Some(escalation) => escalation,
+            None => {
+                return Err(StoreError::Conflict {
+                        code: "already_escalated",
+                        message: "this case is already escalated; the named manager acknowledges or answers it first".to_owned(),
+                    });
+            }
+        };
+        tx.commit().await?;
+        Ok(escalation)
+    }
+
+    /// The named manager (or someone above them, or an admin) takes the escalation: from now
+    /// on they own it, and it stops going up. Acknowledging twice changes nothing.
+    pub async fn acknowledge_escalation(
+        &self,
+        escalation_id: i64,
+        agent: &Agent,
+    ) -> StoreResult<Escalation> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let found = load_escalation(&mut tx, escalation_id).await?;
+        self.lock_row(&mut tx, crate::Locked::Ticket, found.ticket_id)
+            .await?;
+        let escalation = load_escalation(&mut tx, escalation_id).await?;
+        if escalation.acknowledged_at.is_some() || escalation.resolved_at.is_some() {
+            return Ok(escalation);
+        }
+        let staff = crate::agents::load_staff(&mut tx).await?;
+        if !escalation::may_acknowledge(&staff, agent, escalation.manager_id) {
+            return Err(StoreError::Forbidden(
+                "Only the manager it is escalated to, someone above them in the reporting line, or an admin acknowledges an escalation.".to_owned(),
+            ));
+        }
+        sqlx::query(
+            "UPDATE escalations SET acknowledged_at = $1, acknowledged_by = $2, manager_id = $2 WHERE id = $3",
+        )
+        .bind(&now)
+        .bind(agent.id)
+        .bind(escalation_id)
+        .execute(&mut *tx)
+        .await?;
+        events::record(
+            &mut tx,
+            &now,
+            Actor::Agent(agent.id),
+            "ticket",
+            escalation.ticket_id,
+            "escalation.acknowledged",
+            json!({ "escalation_id": escalation_id, "manager_id": events::change(escalation.manager_id, agent.id) }),
+        )
+        .await?;
+        let escalation = load_escalation(&mut tx, escalation_id).await?;
+        tx.commit().await?;
+        Ok(escalation)
+    }
+
+    /// The open escalations waiting on `agent` or anyone below them in the reporting line,
+    /// soonest deadline first, without those on tickets they may not see.
+    pub async fn escalations_waiting_on(
+        &self,
+        agent: &Agent,
+    ) -> StoreResult<Vec<WaitingEscalation>> {
+        let mut conn = self.pool().acquire().await?;
+        let staff = {
+            let mut tx = self.pool().begin().await?;
+            crate::agents::load_staff(&mut tx).await?
+        };
+        let mut ids: Vec<i64> = staff.below(agent.id);
+        ids.push(agent.id);
+        let list = ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT e.id, e.ticket_id, t.subject, c.name AS customer_name, e.reason, e.source, e.manager_id, \
+             a.name AS manager_name, e.acknowledge_by, e.acknowledged_at, e.level, e.created_at \
+             FROM escalations e JOIN tickets t ON t.id = e.ticket_id JOIN customers c ON c.id = e.customer_id \
+             LEFT JOIN agents a ON a.id = e.manager_id \
+             WHERE e.resolved_at IS NULL AND e.manager_id IN ({list}) AND {} \
+             ORDER BY e.acknowledge_by IS NULL, e.acknowledge_by, e.id LIMIT 500",
+            crate::inbox::visible(agent)
+        ))
+        .bind(agent.id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(WaitingEscalation {
+                    id: int(row, "id")?,
+                    ticket_id: int(row, "ticket_id")?,
+                    subject: text(row, "subject")?,
+                    customer_name: text(row, "customer_name")?,
+                    reason: text(row, "reason")?,
+                    source: crate::rows::named(row, "source")?,
+                    manager_id: opt_int(row, "manager_id")?,
+                    manager_name: crate::rows::opt_text(row, "manager_name")?,
+                    acknowledge_by: crate::rows::opt_text(row, "acknowledge_by")?,
+                    acknowledged_at: crate::rows::opt_text(row, "acknowledged_at")?,
+                    level: int(row, "level")?,
+                    created_at: text(row, "created_at")?,
+                })
+            })
+            .collect()
+    }
 }

@@ -520,6 +520,23 @@ impl Store {
                 (Outcome::NewTicket, messages.remove(0))
             }
         };
+        // A customer who writes that they want a manager gets one, as in the portal.
+        let wants_manager = message.insight.as_ref().is_some_and(|insight| {
+            insight
+                .intents
+                .contains(&rapport_coach::Intent::WantsManager)
+        });
+        if wants_manager {
+            crate::escalations::escalate_in(
+                tx,
+                now,
+                message.ticket_id,
+                rapport_domain::escalation::EscalationSource::Email,
+                &rapport_domain::wording::one_line(&body, 300),
+                Actor::Customer(customer_id),
+            )
+            .await?;
+        }
         let cc: Vec<&str> = email.cc.iter().map(|m| m.address.as_str()).collect();
         let to: Vec<&str> = email.to.iter().map(|m| m.address.as_str()).collect();
         sqlx::query(

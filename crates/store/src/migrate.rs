@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0011_team_admin",
     "0012_workspace_calendar",
     "0015_service_levels",
+    "0016_escalation_deadlines",
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<Vec<&'static str>> {

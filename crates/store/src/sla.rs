@@ -294,6 +294,7 @@ pub async fn check(tx: &mut Tx, now: &str, ticket_id: i64) -> StoreResult<Vec<Mi
         ),
         (SlaTarget::Resolution, opt_text(&row, "resolution_due")?),
     ];
+    let calendar = crate::settings::calendar_in(tx).await?;
     let mut missed = Vec::new();
     for (target, due) in candidates {
         let Some(due) = due.filter(|due| due.as_str() <= now) else {
@@ -320,6 +321,20 @@ pub async fn check(tx: &mut Tx, now: &str, ticket_id: i64) -> StoreResult<Vec<Mi
             ticket_id,
             "sla.breached",
             json!({ "target": target, "due_at": due }),
+        )
+        .await?;
+        // A missed target sends the case up, unless it is already escalated.
+        crate::escalations::escalate_in(
+            tx,
+            now,
+            ticket_id,
+            rapport_domain::escalation::EscalationSource::ServiceLevel,
+            &format!(
+                "The {} target was missed (due {}).",
+                target.words(),
+                clock::parse(&due).map_or_else(|| due.clone(), |at| calendar.when(at))
+            ),
+            Actor::System,
         )
         .await?;
         missed.push(Missed {

@@ -99,3 +99,16 @@ mod tests {
         );
     }
 }
+
+/// The task of the manager a case is escalated to (by an agent, a missed service level, an
+/// email asking for a manager, or for want of an acknowledgement further down).
+#[derive(Template)]
+#[template(path = "tasks/escalated.txt")]
+pub struct EscalatedTask<'a> {
+    pub ticket_id: i64,
+    /// Why, in words: "Ana Ruiz sent it up", "the first reply target was missed".
+    pub why: &'a str,
+    pub reason: &'a str,
+    /// The deadline, as people read it.
+    pub by: &'a str,
+}

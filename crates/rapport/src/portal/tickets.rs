@@ -278,10 +278,30 @@ pub async fn show_ticket(
             .manager_id
             .and_then(|m| names.get(&m).cloned())
             .unwrap_or_else(|| "a manager".to_owned());
-        format!(
-            "You asked for a manager on {}. {to} has been told and will get back to you.",
-            When::on(&calendar, &e.created_at).text
-        )
+        let since = When::on(&calendar, &e.created_at).text;
+        // It may begin a sentence ("Our support team has...", when names are kept inside).
+        let mut to = to;
+        if let Some(first) = to.get(..1) {
+            let upper = first.to_uppercase();
+            to.replace_range(..1, &upper);
+        }
+        let asked = matches!(
+            e.source,
+            rapport_domain::escalation::EscalationSource::Portal
+                | rapport_domain::escalation::EscalationSource::Email
+        );
+        match (asked, e.acknowledged_at.is_some()) {
+            (true, true) => {
+                format!("You asked for a manager on {since}. {to} has taken your case.")
+            }
+            (true, false) => format!(
+                "You asked for a manager on {since}. {to} has been told and will get back to you."
+            ),
+            (false, true) => format!("Your request was passed to {to}, who has taken your case."),
+            (false, false) => {
+                format!("Your request was passed to {to} on {since}, who will get back to you.")
+            }
+        }
     });
     let time = |at: &str| When::on(&calendar, at).text;
     let mut promises: Vec<_> = entries

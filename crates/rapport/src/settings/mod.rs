@@ -127,6 +127,9 @@ pub struct Settings {
     pub resolution_check_in_days: Vec<i64>,
     /// Minutes before a promise is due that its promiser is reminded (default 60; 5 to 10,080).
     pub promise_reminder_minutes: i64,
+    /// Business minutes a manager has to acknowledge an escalation before it goes one level
+    /// up the reporting line (default 60; 5 to 2,400).
+    pub escalation_acknowledge_minutes: i64,
     /// A customer is asked the recommendation (NPS) question at most once in this many days
     /// (default 90; 7 to 730).
     pub nps_every_days: i64,
@@ -161,6 +164,7 @@ pub struct SettingsChange {
     pub waiting_check_in_business_days: Option<Vec<i64>>,
     pub resolution_check_in_days: Option<Vec<i64>>,
     pub promise_reminder_minutes: Option<i64>,
+    pub escalation_acknowledge_minutes: Option<i64>,
     pub nps_every_days: Option<i64>,
     pub portal_link_minutes: Option<i64>,
     pub invite_days: Option<i64>,
@@ -177,6 +181,9 @@ impl SettingsChange {
     fn timing(&self, timing: Timing) -> Option<i64> {
         match timing.key {
             k if k == timings::PROMISE_REMINDER_MINUTES.key => self.promise_reminder_minutes,
+            k if k == timings::ESCALATION_ACKNOWLEDGE_MINUTES.key => {
+                self.escalation_acknowledge_minutes
+            }
             k if k == timings::NPS_EVERY_DAYS.key => self.nps_every_days,
             k if k == timings::PORTAL_LINK_MINUTES.key => self.portal_link_minutes,
             k if k == timings::INVITE_DAYS.key => self.invite_days,
@@ -225,6 +232,10 @@ pub async fn current(app: &App) -> ApiResult<Settings> {
         waiting_check_in_business_days: days(app, WAITING_CHECK_INS).await?,
         resolution_check_in_days: days(app, RESOLUTION_CHECK_INS).await?,
         promise_reminder_minutes: app.store.timing(timings::PROMISE_REMINDER_MINUTES).await?,
+        escalation_acknowledge_minutes: app
+            .store
+            .timing(timings::ESCALATION_ACKNOWLEDGE_MINUTES)
+            .await?,
         nps_every_days: app.store.timing(timings::NPS_EVERY_DAYS).await?,
         portal_link_minutes: app.store.timing(timings::PORTAL_LINK_MINUTES).await?,
         invite_days: app.store.timing(timings::INVITE_DAYS).await?,

@@ -7,6 +7,7 @@
 mod account;
 mod bulk;
 mod customer;
+mod escalations;
 mod first_run;
 mod handling;
 mod inbox;
@@ -62,6 +63,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/tickets/{id}/details"),
     ("POST", "/tickets/{id}/state"),
     ("POST", "/tickets/{id}/escalation/answered"),
+    ("POST", "/tickets/{id}/escalate"),
+    ("GET", "/escalations"),
+    ("POST", "/escalations/{id}/acknowledge"),
     ("POST", "/tickets/{id}/call"),
     ("POST", "/tickets/{id}/promise"),
     ("POST", "/promises/{id}/kept"),
@@ -132,6 +136,12 @@ pub fn router() -> Router<App> {
         .route(
             "/tickets/{id}/escalation/answered",
             post(handling::answer_escalation),
+        )
+        .route("/tickets/{id}/escalate", post(escalations::escalate))
+        .route("/escalations", get(escalations::show_escalations))
+        .route(
+            "/escalations/{id}/acknowledge",
+            post(escalations::acknowledge),
         )
         .route("/tickets/{id}/call", post(relationship::log_call))
         .route("/tickets/{id}/promise", post(relationship::make_promise))

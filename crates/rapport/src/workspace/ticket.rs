@@ -130,9 +130,17 @@ pub struct Choice<Id = i64> {
 }
 
 pub struct EscalationView {
+    pub id: i64,
+    /// What sent it up, in words.
+    pub source: &'static str,
     pub reason: String,
     pub when: When,
     pub manager: Option<String>,
+    /// By when the manager must acknowledge it, until someone does.
+    pub deadline: Option<When>,
+    pub acknowledged: Option<When>,
+    /// Whether the agent reading the page may acknowledge it.
+    pub may_acknowledge: bool,
 }
 
 /// One entry of the ticket's timeline.
@@ -300,9 +308,26 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
     }
 
     let escalation = facts.escalation.map(|e| EscalationView {
+        id: e.id,
+        source: super::escalations::source_words(e.source),
         reason: e.reason,
         when: When::on(&calendar, &e.created_at),
         manager: e.manager_id.and_then(|m| names.get(&m).cloned()),
+        deadline: e
+            .acknowledge_by
+            .as_deref()
+            .filter(|_| e.acknowledged_at.is_none())
+            .map(|at| When::on(&calendar, at)),
+        acknowledged: e
+            .acknowledged_at
+            .as_deref()
+            .map(|at| When::on(&calendar, at)),
+        may_acknowledge: e.acknowledged_at.is_none()
+            && (e.manager_id == Some(signed_in.agent.id)
+                || signed_in
+                    .agent
+                    .role
+                    .includes(rapport_domain::Role::Supervisor)),
     });
     let team_name = facts
         .teams

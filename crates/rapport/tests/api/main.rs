@@ -16,6 +16,7 @@ mod customers;
 mod durability;
 mod email;
 mod errors;
+mod escalations;
 mod faults;
 mod files;
 mod healthz;

@@ -108,6 +108,9 @@ enum Names {
     NewTeam,
     /// A new invitation link (the token in the mail).
     AgentLink,
+    /// A new escalation on a new ticket of A's, B's or the restricted team's, waiting on the
+    /// admin (the tickets are nobody's, and the admin reports to nobody).
+    Escalation,
     /// A new service level policy (removing one uses it up).
     NewSlaPolicy,
     /// A new saved reply: the caller's own, another agent's own, a shared one.
@@ -376,6 +379,10 @@ fn table() -> Vec<Row> {
         // Settings, audit, tokens, sessions.
         // Saved replies: one's own and the shared ones; another's own is not found; shared
         // ones are changed by supervisors and admins.
+        row("POST", "/api/v1/tickets/{id}/escalate", NewTicket, 201, TICKET)
+            .json(r#"{"reason": "Needs a manager's decision."}"#),
+        row("GET", "/api/v1/escalations", Nothing, 200, AGENTS),
+        row("POST", "/api/v1/escalations/{id}/acknowledge", Escalation, 200, ADMINS).json("{}"),
         row("GET", "/api/v1/sla-policies", Nothing, 200, AGENTS),
         row("POST", "/api/v1/sla-policies", Nothing, 201, ADMINS)
             .json(r#"{"name": "Matrix policy {n}", "priority": "low", "first_response_minutes": 60}"#),
@@ -539,6 +546,9 @@ fn table() -> Vec<Row> {
         row("POST", "/tickets/{id}/moment", Ticket, 303, PAGE_TICKET)
             .form("note=Back from parental leave."),
         row("GET", "/customers/{id}", Customer, 200, PAGE),
+        row("POST", "/tickets/{id}/escalate", NewTicket, 303, PAGE_TICKET).form("reason=Needs a manager."),
+        row("GET", "/escalations", Nothing, 200, PAGE),
+        row("POST", "/escalations/{id}/acknowledge", Escalation, 303, ADMIN_PAGE).form(""),
         row("GET", "/saved-replies", Nothing, 200, PAGE),
         row("POST", "/saved-replies", Nothing, 303, PAGE)
             .form("title=Page reply {n}&body=Hi {{customer.first_name}}, all done.&priority="),
@@ -1094,6 +1104,14 @@ impl World {
             Names::Asset => return "rapport.css".to_owned(),
             Names::Ticket => side.ticket_id,
             Names::NewTicket => self.new_ticket(object).await,
+            Names::Escalation => {
+                let ticket = self.new_ticket(object).await;
+                store
+                    .escalate(ticket, "The matrix asks for a manager.", Actor::System)
+                    .await
+                    .expect("escalation")
+                    .id
+            }
             Names::ProposedTicket => self.proposed_ticket(object).await,
             Names::ResolvedTicket => {
                 let id = self.proposed_ticket(object).await;

@@ -1270,3 +1270,11 @@ async fn a_sign_in_link_lasts_as_long_as_the_workspace_says() {
     let response = use_link(&app, &token).await;
     assert_ne!(response.status(), StatusCode::SEE_OTHER, "expired");
 }
+
+/// The portal page of a request as its customer sees it (signing them in first).
+pub async fn ticket_page_of(app: &TestApp, email: &str, ticket: i64) -> String {
+    let (cookie, _) = customer_session(app, email).await;
+    get(app, &cookie, &format!("/portal/tickets/{ticket}"))
+        .await
+        .1
+}

@@ -51,6 +51,42 @@ pub async fn signed_in(app: &TestApp, email: &str, role: Role) -> (i64, String, 
     (agent.id, cookie, csrf)
 }
 
+/// An existing agent (made with [`TestApp::agent`], without a password) signed in to the
+/// workspace: `(cookie, csrf)`.
+pub async fn signed_in_as(app: &TestApp, email: &str) -> (String, String) {
+    sqlx::query("UPDATE agents SET password_hash = $1 WHERE email = $2")
+        .bind(rapport_store::secrets::hash_password(
+            "a long enough password",
+        ))
+        .bind(email)
+        .execute(app.app.store.pool())
+        .await
+        .expect("password");
+    let (form_cookie, form) = form_token(app, "/sign-in").await;
+    let response = browser()
+        .post(app.url("/sign-in"))
+        .header("cookie", form_cookie)
+        .form(&[
+            ("email", email),
+            ("password", "a long enough password"),
+            ("csrf", &form),
+        ])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let page = page(app, &cookie, "/").await.1;
+    let csrf = between(&page, "name=\"csrf\" value=\"", "\"").to_owned();
+    (cookie, csrf)
+}
+
 pub fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     let from = text
         .find(start)

@@ -1,0 +1,241 @@
+//! Escalation with names and deadlines: a case goes to a named manager, who must acknowledge
+//! it in business time or it goes one level up the reporting line; a missed service level, an
+//! agent, the portal and a customer's email asking for a manager all send a case up.
+
+use crate::helpers::{Api, TestApp, error_code};
+use rapport_domain::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use time::Duration;
+
+/// Ada (admin, top) ← Priya (supervisor) ← Sam (agent): `(priya, priya's token, sam, sam's
+/// token)`.
+async fn chain(app: &TestApp) -> (i64, String, i64, String) {
+    let (priya, priya_token) = app
+        .agent(
+            "priya@rapport.test",
+            Role::Supervisor,
+            Some("admin@rapport.test"),
+        )
+        .await;
+    let (sam, sam_token) = app
+        .agent("sam@rapport.test", Role::Agent, Some("priya@rapport.test"))
+        .await;
+    (priya.id, priya_token, sam.id, sam_token)
+}
+
+async fn assign(app: &TestApp, ticket: i64, to: i64) {
+    let (status, body) = app
+        .api()
+        .patch(
+            &format!("/api/v1/tickets/{ticket}"),
+            json!({"assignee_id": to}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+async fn waiting_on(app: &TestApp, token: &str) -> Vec<Value> {
+    let (status, list) = app.api_as(Some(token)).get("/api/v1/escalations").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    list["items"].as_array().cloned().unwrap_or_default()
+}
+
+async fn actions(app: &TestApp, ticket: i64) -> Vec<String> {
+    let (_, events) = app
+        .api()
+        .get(&format!("/api/v1/tickets/{ticket}/events"))
+        .await;
+    events["items"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["action"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_missed_first_reply_goes_to_the_supervisor_then_up_the_chain_until_acknowledged() {
+    let app = TestApp::spawn().await;
+    let (priya, priya_token, sam, sam_token) = chain(&app).await;
+    let (status, _) = app
+        .api()
+        .post(
+            "/api/v1/sla-policies",
+            json!({"name": "Urgent", "priority": "urgent", "first_response_minutes": 30}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = app.ticket("Line down", "lee@example.com").await["id"]
+        .as_i64()
+        .expect("id");
+    app.api()
+        .patch(
+            &format!("/api/v1/tickets/{id}"),
+            json!({"priority": "urgent", "assignee_id": sam}),
+        )
+        .await;
+
+    // 09:30 Monday: the target is missed and the case goes to Sam's supervisor.
+    app.advance(Duration::minutes(30)).await;
+    let waiting = waiting_on(&app, &priya_token).await;
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0]["source"], "service_level");
+    assert_eq!(waiting[0]["manager_id"], priya);
+    assert_eq!(
+        waiting[0]["acknowledge_by"],
+        rapport_store::clock::format(crate::helpers::START + Duration::minutes(90)),
+        "an hour of business time to acknowledge"
+    );
+    assert!(
+        waiting_on(&app, &sam_token).await.is_empty(),
+        "not Sam's to see"
+    );
+    assert!(
+        app.tasks_of(priya)
+            .await
+            .iter()
+            .any(|t| t.title.contains("escalated to you")),
+        "Priya has a task"
+    );
+
+    // Nobody acknowledges: at 10:30 it goes up to Ada, and Priya still sees it as her report's.
+    app.advance(Duration::hours(1)).await;
+    let waiting = waiting_on(&app, &app.admin_token).await;
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0]["manager_id"], app.admin.id);
+    assert_eq!(waiting[0]["level"], 1);
+    assert!(
+        actions(&app, id)
+            .await
+            .contains(&"escalation.moved_up".to_owned())
+    );
+
+    // Sam may not acknowledge it; Ada does, and it stops going up.
+    let escalation = waiting[0]["id"].as_i64().expect("id");
+    let path = format!("/api/v1/escalations/{escalation}/acknowledge");
+    let (status, body) = app.api_as(Some(&sam_token)).post(&path, json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = app.api().post(&path, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["acknowledged_by"], app.admin.id);
+    app.advance(Duration::hours(3)).await;
+    let after = waiting_on(&app, &app.admin_token).await;
+    assert_eq!(after[0]["level"], 1, "acknowledged: it stays");
+    assert_eq!(after[0]["manager_id"], app.admin.id);
+    let (status, again) = app.api().post(&path, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["acknowledged_at"], body["acknowledged_at"], "once");
+}
+
+#[tokio::test]
+async fn an_agent_escalates_once_and_the_deadline_counts_business_hours() {
+    let app = TestApp::spawn().await;
+    let (priya, priya_token, sam, sam_token) = chain(&app).await;
+    let id = app.ticket("Refund", "mia@example.com").await["id"]
+        .as_i64()
+        .expect("id");
+    assert_eq!(
+        app.api_as(Some(&sam_token))
+            .patch(
+                &format!("/api/v1/tickets/{id}"),
+                json!({"assignee_id": sam})
+            )
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // Monday 16:30: an hour of business time runs out Tuesday at 09:30.
+    app.advance(Duration::hours(7) + Duration::minutes(30))
+        .await;
+    let path = format!("/api/v1/tickets/{id}/escalate");
+    let (status, body) = app
+        .api_as(Some(&sam_token))
+        .post(&path, json!({"reason": "  "}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, escalation) = app
+        .api_as(Some(&sam_token))
+        .post(
+            &path,
+            json!({"reason": "She asks for a refund outside our policy."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{escalation}");
+    assert_eq!(escalation["source"], "agent");
+    assert_eq!(escalation["manager_id"], priya);
+    assert_eq!(
+        escalation["acknowledge_by"],
+        rapport_store::clock::format(
+            crate::helpers::START + Duration::days(1) + Duration::minutes(30)
+        )
+    );
+    let (status, body) = app
+        .api_as(Some(&sam_token))
+        .post(&path, json!({"reason": "Again."}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(error_code(&body), "already_escalated");
+    // Overnight nothing moves.
+    app.advance(Duration::hours(16)).await;
+    assert_eq!(waiting_on(&app, &priya_token).await[0]["level"], 0);
+    let (status, _) = app
+        .api_as(Some(&priya_token))
+        .post(
+            &format!("/api/v1/escalations/{}/acknowledge", escalation["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .api()
+        .post("/api/v1/escalations/424242/acknowledge", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_customers_email_asking_for_a_manager_escalates_and_the_portal_names_the_supervisor() {
+    let app = TestApp::spawn().await;
+    let (priya, priya_token, sam, _) = chain(&app).await;
+    let ticket = app.ticket("Plotter", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    assign(&app, id, sam).await;
+    let raw = format!(
+        "From: Ana <ana@example.com>\r\nTo: support@rapport.localhost\r\nSubject: Re: Plotter [#{id}]\r\n\
+         Message-ID: <wants-manager@example.com>\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nThis is the third week. I want to speak to a manager today.\r\n"
+    );
+    let request = app
+        .intake()
+        .request(Method::POST, "/api/v1/inbound/email")
+        .header("content-type", "message/rfc822")
+        .body(raw.into_bytes());
+    let (status, body) = Api::send(request).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["ticket_id"], id);
+    let waiting = waiting_on(&app, &priya_token).await;
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0]["source"], "email");
+    assert_eq!(waiting[0]["manager_id"], priya);
+
+    // Priya acknowledges on the ticket page; the customer reads her name in the portal.
+    let (cookie, csrf) = crate::workspace::signed_in_as(&app, "priya@rapport.test").await;
+    let (_, page) = crate::helpers::get_page(&app, &cookie, &format!("/tickets/{id}")).await;
+    assert!(page.contains("email asks for a manager"), "{page}");
+    let (status, _) = crate::helpers::post_form(
+        &app,
+        &cookie,
+        &format!("/escalations/{}/acknowledge", waiting[0]["id"]),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, list) = crate::helpers::get_page(&app, &cookie, "/escalations").await;
+    assert!(list.contains("acknowledged"), "{list}");
+    let page = crate::portal::ticket_page_of(&app, "ana@example.com", id).await;
+    assert!(
+        page.contains("Priya") && page.contains("has taken your case"),
+        "{page}"
+    );
+}
