@@ -1,0 +1,11 @@
+-- Customers and organizations edited by agents: a customer's phone and notes, which of their
+-- addresses we write to, and an organization's notes.
+
+ALTER TABLE customers ADD COLUMN phone TEXT;
+ALTER TABLE customers ADD COLUMN notes TEXT;
+
+-- The address we write to is the one marked primary (at most one per customer); a customer
+-- with none marked is written to at their oldest address, as before.
+ALTER TABLE customer_emails ADD COLUMN is_primary BIGINT NOT NULL DEFAULT 0;
+
+ALTER TABLE organizations ADD COLUMN notes TEXT;
