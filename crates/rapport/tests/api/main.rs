@@ -11,6 +11,7 @@ mod auth;
 mod backup;
 mod cli;
 mod coach;
+mod customer_details;
 mod customers;
 mod durability;
 mod email;
