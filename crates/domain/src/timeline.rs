@@ -586,7 +586,10 @@ fn customer_change(
                     }
                 };
                 parts.push(
-                    match (value(field, "before").map(quote), value(field, "after").map(quote)) {
+                    match (
+                        value(field, "before").map(quote),
+                        value(field, "after").map(quote),
+                    ) {
                         (None, Some(after)) => format!("set the {label} to {after}"),
                         (Some(before), None) => format!("removed the {label} (was {before})"),
                         (Some(before), Some(after)) => {
@@ -611,7 +614,10 @@ fn customer_change(
             }
         }
         "customer.email_removed" => {
-            format!("removed the address {}", value("email", "before").unwrap_or_default())
+            format!(
+                "removed the address {}",
+                value("email", "before").unwrap_or_default()
+            )
         }
         "customer.primary_email_changed" => format!(
             "made {} the address we write to (was {})",
@@ -730,7 +736,11 @@ mod tests {
         at[..10].to_owned()
     }
 
-    fn about_customer(actor: Option<EventActor>, action: &str, changes: serde_json::Value) -> Entry {
+    fn about_customer(
+        actor: Option<EventActor>,
+        action: &str,
+        changes: serde_json::Value,
+    ) -> Entry {
         Entry {
             ticket_id: None,
             ..entry(actor, change(action, changes))

@@ -101,13 +101,48 @@ pub fn domain(raw: &str) -> Result<String, Invalid> {
 /// Mail services anyone may sign up to: an address there says nothing about the company a
 /// person works for, so no organization may claim one of these domains.
 const PUBLIC_MAIL_DOMAINS: &[&str] = &[
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
-    "yahoo.com", "ymail.com", "rocketmail.com", "aol.com", "icloud.com", "me.com", "mac.com",
-    "proton.me", "protonmail.com", "pm.me", "gmx.com", "gmx.net", "gmx.de", "web.de",
-    "mail.com", "email.com", "zoho.com", "fastmail.com", "hey.com", "yandex.com", "yandex.ru",
-    "mail.ru", "qq.com", "163.com", "126.com", "naver.com", "t-online.de", "orange.fr",
-    "free.fr", "laposte.net", "libero.it", "seznam.cz", "btinternet.com", "comcast.net",
-    "rediffmail.com", "tutanota.com",
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "msn.com",
+    "yahoo.com",
+    "ymail.com",
+    "rocketmail.com",
+    "aol.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "proton.me",
+    "protonmail.com",
+    "pm.me",
+    "gmx.com",
+    "gmx.net",
+    "gmx.de",
+    "web.de",
+    "mail.com",
+    "email.com",
+    "zoho.com",
+    "fastmail.com",
+    "hey.com",
+    "yandex.com",
+    "yandex.ru",
+    "mail.ru",
+    "qq.com",
+    "163.com",
+    "126.com",
+    "naver.com",
+    "t-online.de",
+    "orange.fr",
+    "free.fr",
+    "laposte.net",
+    "libero.it",
+    "seznam.cz",
+    "btinternet.com",
+    "comcast.net",
+    "rediffmail.com",
+    "tutanota.com",
 ];
 
 /// The families of public mail services with a domain per country (`yahoo.co.uk`, `hotmail.fr`).
@@ -147,7 +182,8 @@ pub fn phone(raw: &str) -> Result<Option<String>, Invalid> {
     }
     let digits = phone.chars().filter(char::is_ascii_digit).count();
     let allowed = |c: char| {
-        c.is_ascii_alphanumeric() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.' | '/' | '#' | '*')
+        c.is_ascii_alphanumeric()
+            || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.' | '/' | '#' | '*')
     };
     if phone.chars().count() > MAX_PHONE_CHARS {
         return Err(Invalid::new(
@@ -158,7 +194,9 @@ pub fn phone(raw: &str) -> Result<Option<String>, Invalid> {
     if digits < 3 || !phone.chars().all(allowed) {
         return Err(Invalid::new(
             "phone",
-            format!("{phone} is not a phone number: use digits, with + - ( ) and spaces if you like"),
+            format!(
+                "{phone} is not a phone number: use digits, with + - ( ) and spaces if you like"
+            ),
         ));
     }
     Ok(Some(phone.to_owned()))
@@ -173,11 +211,16 @@ pub fn notes(raw: &str) -> Result<Option<String>, Invalid> {
     if notes.chars().count() > MAX_NOTES_CHARS {
         return Err(Invalid::new(
             "notes",
-            format!("notes are at most {MAX_NOTES_CHARS} characters; keep the longer story in a ticket's note"),
+            format!(
+                "notes are at most {MAX_NOTES_CHARS} characters; keep the longer story in a ticket's note"
+            ),
         ));
     }
     if notes.contains('\0') {
-        return Err(Invalid::new("notes", "the notes contain a NUL character, which text cannot hold"));
+        return Err(Invalid::new(
+            "notes",
+            "the notes contain a NUL character, which text cannot hold",
+        ));
     }
     Ok(Some(notes.to_owned()))
 }
@@ -340,7 +383,13 @@ mod tests {
 
     #[test]
     fn public_mail_domains_cannot_belong_to_an_organization() {
-        for public in ["gmail.com", "Outlook.com", "@yahoo.com", "yahoo.co.uk", "hotmail.fr"] {
+        for public in [
+            "gmail.com",
+            "Outlook.com",
+            "@yahoo.com",
+            "yahoo.co.uk",
+            "hotmail.fr",
+        ] {
             let err = organization_domain(public).expect_err(public);
             assert!(err.message.contains("public mail service"), "{err}");
         }
@@ -362,7 +411,10 @@ mod tests {
         assert!(phone("<script>555</script>").is_err());
         assert!(phone(&"1".repeat(41)).is_err());
         assert_eq!(notes("\n "), Ok(None));
-        assert_eq!(notes(" Prefers mail.\n"), Ok(Some("Prefers mail.".to_owned())));
+        assert_eq!(
+            notes(" Prefers mail.\n"),
+            Ok(Some("Prefers mail.".to_owned()))
+        );
         assert!(notes(&"x".repeat(5_001)).is_err());
     }
 

@@ -86,13 +86,9 @@ impl Store {
             Some(after) if after != before.organization_id => {
                 let old = organization_name(&mut tx, before.organization_id).await?;
                 let new = match after {
-                    Some(org) => Some(
-                        organization_name(&mut tx, Some(org))
-                            .await?
-                            .ok_or_else(|| {
-                                StoreError::unknown("organization", "organization_id", org)
-                            })?,
-                    ),
+                    Some(org) => Some(organization_name(&mut tx, Some(org)).await?.ok_or_else(
+                        || StoreError::unknown("organization", "organization_id", org),
+                    )?),
                     None => None,
                 };
                 recorded.insert(
@@ -372,11 +368,12 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| StoreError::not_found("organization", id))?;
-        let owner: Option<i64> =
-            sqlx::query_scalar("SELECT organization_id FROM organization_domains WHERE domain = $1")
-                .bind(&domain)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let owner: Option<i64> = sqlx::query_scalar(
+            "SELECT organization_id FROM organization_domains WHERE domain = $1",
+        )
+        .bind(&domain)
+        .fetch_optional(&mut *tx)
+        .await?;
         match owner {
             Some(owner) if owner == id => {
                 return Err(StoreError::Conflict {
@@ -394,12 +391,13 @@ impl Store {
             }
             None => {}
         }
-        let inserted =
-            sqlx::query("INSERT INTO organization_domains (domain, organization_id) VALUES ($1, $2)")
-                .bind(&domain)
-                .bind(id)
-                .execute(&mut *tx)
-                .await;
+        let inserted = sqlx::query(
+            "INSERT INTO organization_domains (domain, organization_id) VALUES ($1, $2)",
+        )
+        .bind(&domain)
+        .bind(id)
+        .execute(&mut *tx)
+        .await;
         match inserted {
             Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
                 return Err(domain_taken(&domain, None));
@@ -485,12 +483,13 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
         exists.ok_or_else(|| StoreError::not_found("organization", id))?;
-        let removed =
-            sqlx::query("DELETE FROM organization_domains WHERE domain = $1 AND organization_id = $2")
-                .bind(&domain)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+        let removed = sqlx::query(
+            "DELETE FROM organization_domains WHERE domain = $1 AND organization_id = $2",
+        )
+        .bind(&domain)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         if removed.rows_affected() == 0 {
             return Err(StoreError::NotFound {
                 entity: "organization domain",
@@ -551,7 +550,9 @@ async fn editable(tx: &mut Tx, id: i64) -> StoreResult<Customer> {
     if let Some(into) = customer.merged_into {
         return Err(StoreError::Conflict {
             code: "customer_merged",
-            message: format!("customer {id} was merged into customer {into}; change that one instead."),
+            message: format!(
+                "customer {id} was merged into customer {into}; change that one instead."
+            ),
         });
     }
     Ok(customer)

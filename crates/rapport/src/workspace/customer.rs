@@ -306,7 +306,15 @@ pub async fn remove_email(
         .remove_customer_email(id, &form.email, Actor::Agent(signed_in.agent.id))
         .await
         .map(|_| ());
-    answer(&app, signed_in, id, result, "Address removed.", Sent::default()).await
+    answer(
+        &app,
+        signed_in,
+        id,
+        result,
+        "Address removed.",
+        Sent::default(),
+    )
+    .await
 }
 
 pub async fn make_primary(

@@ -148,14 +148,23 @@ pub fn router() -> Router<App> {
         .route("/customers/{id}", get(customer::show_customer))
         .route("/customers/{id}/details", post(customer::change_details))
         .route("/customers/{id}/emails", post(customer::add_email))
-        .route("/customers/{id}/emails/remove", post(customer::remove_email))
-        .route("/customers/{id}/emails/primary", post(customer::make_primary))
+        .route(
+            "/customers/{id}/emails/remove",
+            post(customer::remove_email),
+        )
+        .route(
+            "/customers/{id}/emails/primary",
+            post(customer::make_primary),
+        )
         .route("/organizations/{id}", get(organization::show_organization))
         .route(
             "/organizations/{id}/details",
             post(organization::change_details),
         )
-        .route("/organizations/{id}/domains", post(organization::add_domain))
+        .route(
+            "/organizations/{id}/domains",
+            post(organization::add_domain),
+        )
         .route(
             "/organizations/{id}/domains/remove",
             post(organization::remove_domain),

@@ -127,7 +127,10 @@ async fn owners_stay_with_supervisors_and_nothing_changes_when_refused() {
 
     let (status, body) = app
         .api_as(Some(&token))
-        .patch(&path, json!({"name": "Ana Apfel", "owner_id": supervisor.id}))
+        .patch(
+            &path,
+            json!({"name": "Ana Apfel", "owner_id": supervisor.id}),
+        )
         .await;
 
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
@@ -136,7 +139,10 @@ async fn owners_stay_with_supervisors_and_nothing_changes_when_refused() {
     assert_eq!(unchanged["name"], "Ana");
     let (status, body) = app
         .api_as(Some(&boss))
-        .patch(&path, json!({"name": "Ana Apfel", "owner_id": supervisor.id}))
+        .patch(
+            &path,
+            json!({"name": "Ana Apfel", "owner_id": supervisor.id}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["owner_id"], supervisor.id);
@@ -164,7 +170,11 @@ async fn bad_input_is_refused_with_a_sentence() {
         (json!({"name": "x".repeat(201)}), 422, "longer than 200"),
         (json!({"phone": "call me maybe"}), 422, "not a phone number"),
         (json!({"notes": "x".repeat(5_001)}), 422, "at most 5000"),
-        (json!({"organization_id": 999}), 422, "no organization with id 999"),
+        (
+            json!({"organization_id": 999}),
+            422,
+            "no organization with id 999",
+        ),
         (json!({"organization_id": "one"}), 422, ""),
         (json!({"nickname": "Annie"}), 422, "nickname"),
     ] {
@@ -172,9 +182,13 @@ async fn bad_input_is_refused_with_a_sentence() {
         assert_eq!(got.as_u16(), status, "{body}: {answer}");
         assert!(error_message(&answer).contains(words), "{body}: {answer}");
     }
-    let (status, _) = sam.patch("/api/v1/customers/999", json!({"name": "X"})).await;
+    let (status, _) = sam
+        .patch("/api/v1/customers/999", json!({"name": "X"}))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = sam.patch("/api/v1/customers/abc", json!({"name": "X"})).await;
+    let (status, _) = sam
+        .patch("/api/v1/customers/abc", json!({"name": "X"}))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     let emails = format!("{path}/emails");
@@ -191,7 +205,10 @@ async fn bad_input_is_refused_with_a_sentence() {
     let (status, body) = sam.delete(&format!("{emails}/ana@example.com")).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(error_code(&body), "last_email");
-    assert!(error_message(&body).contains("add the new address first"), "{body}");
+    assert!(
+        error_message(&body).contains("add the new address first"),
+        "{body}"
+    );
 
     let org = organization(&app, "Harbor Pine", &[]).await;
     let (status, body) = sam
@@ -211,12 +228,17 @@ async fn bad_input_is_refused_with_a_sentence() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let (status, _) = app
         .api_as(Some(&boss))
-        .post("/api/v1/organizations/999/domains", json!({"domain": "x.example"}))
+        .post(
+            "/api/v1/organizations/999/domains",
+            json!({"domain": "x.example"}),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = app
         .api_as(Some(&boss))
-        .delete(&format!("/api/v1/organizations/{org}/domains/never.example"))
+        .delete(&format!(
+            "/api/v1/organizations/{org}/domains/never.example"
+        ))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -229,11 +251,19 @@ async fn addresses_are_added_made_primary_and_removed() {
     let id = customer(&app, "Ana", "ana@example.com").await;
     let emails = format!("/api/v1/customers/{id}/emails");
 
-    let (status, body) = sam.post(&emails, json!({"email": " Ana@Work.example "})).await;
+    let (status, body) = sam
+        .post(&emails, json!({"email": " Ana@Work.example "}))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!(body["emails"], json!(["ana@example.com", "ana@work.example"]));
+    assert_eq!(
+        body["emails"],
+        json!(["ana@example.com", "ana@work.example"])
+    );
     let (_, body) = sam
-        .post(&emails, json!({"email": "ana@home.example", "primary": true}))
+        .post(
+            &emails,
+            json!({"email": "ana@home.example", "primary": true}),
+        )
         .await;
     assert_eq!(
         body["emails"],
@@ -246,7 +276,10 @@ async fn addresses_are_added_made_primary_and_removed() {
     assert_eq!(body["emails"][0], "ana@work.example");
     let (status, body) = sam.delete(&format!("{emails}/ana@work.example")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["emails"], json!(["ana@example.com", "ana@home.example"]));
+    assert_eq!(
+        body["emails"],
+        json!(["ana@example.com", "ana@home.example"])
+    );
 
     // Mail goes to the primary address.
     let (status, _) = sam
@@ -261,7 +294,10 @@ async fn addresses_are_added_made_primary_and_removed() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{ticket}");
-    let (_, found) = app.api().get("/api/v1/customers?email=ana@home.example").await;
+    let (_, found) = app
+        .api()
+        .get("/api/v1/customers?email=ana@home.example")
+        .await;
     assert_eq!(found["items"][0]["id"], id, "{found}");
 
     let summaries: Vec<String> = history(&app, id).await.into_iter().map(|s| s.0).collect();
@@ -271,7 +307,10 @@ async fn addresses_are_added_made_primary_and_removed() {
         "Made ana@work.example the address we write to (was ana@home.example)",
         "Removed the address ana@work.example",
     ] {
-        assert!(summaries.iter().any(|s| s == said), "{said} in {summaries:?}");
+        assert!(
+            summaries.iter().any(|s| s == said),
+            "{said} in {summaries:?}"
+        );
     }
 }
 
@@ -293,7 +332,10 @@ async fn an_address_belongs_to_one_customer() {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(error_code(&body), "email_taken");
     let message = error_message(&body);
-    assert!(message.contains(&format!("Ana Apfel (customer {ana})")), "{message}");
+    assert!(
+        message.contains(&format!("Ana Apfel (customer {ana})")),
+        "{message}"
+    );
     assert!(message.contains("merge the two customers"), "{message}");
     let (status, body) = sam
         .post(
@@ -324,13 +366,25 @@ async fn the_same_address_added_to_two_customers_at_once_has_one_owner() {
 
         let answers = all_at_once(requests).await;
 
-        assert_eq!(count_status(&answers, StatusCode::CREATED), 1, "{answers:?}");
-        assert_eq!(count_status(&answers, StatusCode::CONFLICT), 7, "{answers:?}");
+        assert_eq!(
+            count_status(&answers, StatusCode::CREATED),
+            1,
+            "{answers:?}"
+        );
+        assert_eq!(
+            count_status(&answers, StatusCode::CONFLICT),
+            7,
+            "{answers:?}"
+        );
         let (_, a) = api.get(&format!("/api/v1/customers/{ana}")).await;
         let (_, b) = api.get(&format!("/api/v1/customers/{bea}")).await;
         let owners = [&a, &b]
             .iter()
-            .filter(|c| c["emails"].as_array().is_some_and(|e| e.contains(&json!(email))))
+            .filter(|c| {
+                c["emails"]
+                    .as_array()
+                    .is_some_and(|e| e.contains(&json!(email)))
+            })
             .count();
         assert_eq!(owners, 1, "{a} {b}");
     }
@@ -361,7 +415,11 @@ async fn removing_two_addresses_at_once_leaves_one() {
     let answers = all_at_once(requests).await;
 
     assert_eq!(count_status(&answers, StatusCode::OK), 1, "{answers:?}");
-    assert_eq!(count_status(&answers, StatusCode::CONFLICT), 1, "{answers:?}");
+    assert_eq!(
+        count_status(&answers, StatusCode::CONFLICT),
+        1,
+        "{answers:?}"
+    );
     let (_, left) = api.get(&format!("/api/v1/customers/{id}")).await;
     assert_eq!(left["emails"].as_array().map(Vec::len), Some(1), "{left}");
 }
@@ -401,9 +459,17 @@ async fn a_domain_brings_in_new_and_existing_customers_without_an_organization()
         .await;
 
     assert_eq!(status, StatusCode::CREATED, "{added}");
-    assert_eq!(added["organization"]["domains"], json!(["harborpine.example"]));
+    assert_eq!(
+        added["organization"]["domains"],
+        json!(["harborpine.example"])
+    );
     assert_eq!(added["attached_customers"], json!([ana, bea]));
-    for (id, organization) in [(ana, Some(harbor)), (bea, Some(harbor)), (kept, Some(other)), (elsewhere, None)] {
+    for (id, organization) in [
+        (ana, Some(harbor)),
+        (bea, Some(harbor)),
+        (kept, Some(other)),
+        (elsewhere, None),
+    ] {
         let (_, body) = app.api().get(&format!("/api/v1/customers/{id}")).await;
         assert_eq!(body["organization_id"].as_i64(), organization, "{body}");
     }
@@ -427,7 +493,10 @@ async fn a_domain_brings_in_new_and_existing_customers_without_an_organization()
     )
     .await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    let (_, eve) = app.api().get("/api/v1/customers?email=eve@harborpine.example").await;
+    let (_, eve) = app
+        .api()
+        .get("/api/v1/customers?email=eve@harborpine.example")
+        .await;
     assert_eq!(eve["items"][0]["organization_id"], harbor, "{eve}");
     let (_, cy) = app.api().get(&format!("/api/v1/customers/{made}")).await;
     assert_eq!(cy["organization_id"], harbor);
@@ -435,7 +504,9 @@ async fn a_domain_brings_in_new_and_existing_customers_without_an_organization()
 
     // Removing the domain leaves its customers where they are; new ones no longer join.
     let (status, body) = boss
-        .delete(&format!("/api/v1/organizations/{harbor}/domains/harborpine.example"))
+        .delete(&format!(
+            "/api/v1/organizations/{harbor}/domains/harborpine.example"
+        ))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["domains"], json!([]));
@@ -461,18 +532,26 @@ async fn domains_are_for_supervisors_one_organization_each_and_never_public() {
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     let (status, _) = app
         .api_as(Some(&agent))
-        .delete(&format!("/api/v1/organizations/{harbor}/domains/harborpine.example"))
+        .delete(&format!(
+            "/api/v1/organizations/{harbor}/domains/harborpine.example"
+        ))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     for public in ["gmail.com", "Outlook.com", "yahoo.co.uk"] {
         let (status, body) = app.api().post(&domains, json!({"domain": public})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        assert!(error_message(&body).contains("public mail service"), "{body}");
+        assert!(
+            error_message(&body).contains("public mail service"),
+            "{body}"
+        );
     }
     let (status, body) = app
         .api()
-        .post("/api/v1/organizations", json!({"name": "Gmail fans", "domains": ["gmail.com"]}))
+        .post(
+            "/api/v1/organizations",
+            json!({"name": "Gmail fans", "domains": ["gmail.com"]}),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
@@ -494,8 +573,16 @@ async fn domains_are_for_supervisors_one_organization_each_and_never_public() {
         })
         .collect();
     let answers = all_at_once(requests).await;
-    assert_eq!(count_status(&answers, StatusCode::CREATED), 1, "{answers:?}");
-    assert_eq!(count_status(&answers, StatusCode::CONFLICT), 5, "{answers:?}");
+    assert_eq!(
+        count_status(&answers, StatusCode::CREATED),
+        1,
+        "{answers:?}"
+    );
+    assert_eq!(
+        count_status(&answers, StatusCode::CONFLICT),
+        5,
+        "{answers:?}"
+    );
 }
 
 #[tokio::test]
@@ -507,19 +594,30 @@ async fn any_agent_renames_an_organization_and_keeps_notes() {
     let path = format!("/api/v1/organizations/{id}");
 
     let (status, body) = sam
-        .patch(&path, json!({"name": "Harbor & Pine", "notes": "Renews in March."}))
+        .patch(
+            &path,
+            json!({"name": "Harbor & Pine", "notes": "Renews in March."}),
+        )
         .await;
 
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["name"], "Harbor & Pine");
     assert_eq!(body["notes"], "Renews in March.");
-    let (status, _) = sam.patch(&path, json!({"name": "X", "portal_shared": true})).await;
+    let (status, _) = sam
+        .patch(&path, json!({"name": "X", "portal_shared": true}))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = sam.patch(&path, json!({"owner_id": null})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (_, body) = sam.get(&path).await;
-    assert_eq!(body["name"], "Harbor & Pine", "a refused change changes nothing");
-    let (_, audit) = app.api().get("/api/v1/audit?action=organization.updated").await;
+    assert_eq!(
+        body["name"], "Harbor & Pine",
+        "a refused change changes nothing"
+    );
+    let (_, audit) = app
+        .api()
+        .get("/api/v1/audit?action=organization.updated")
+        .await;
     assert!(audit.to_string().contains("Renews in March."), "{audit}");
 }
 
@@ -574,7 +672,11 @@ async fn the_customer_page_edits_details_and_addresses() {
         &app,
         &cookie,
         &format!("{page}/emails"),
-        &[("csrf", &csrf), ("email", "ana@work.example"), ("primary", "yes")],
+        &[
+            ("csrf", &csrf),
+            ("email", "ana@work.example"),
+            ("primary", "yes"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -586,7 +688,10 @@ async fn the_customer_page_edits_details_and_addresses() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert!(html.contains(&format!("Bea Birne (customer {other})")), "{html}");
+    assert!(
+        html.contains(&format!("Bea Birne (customer {other})")),
+        "{html}"
+    );
     assert!(html.contains("merge"), "{html}");
     let (status, _) = post_form(
         &app,
@@ -633,15 +738,17 @@ async fn the_customer_page_edits_details_and_addresses() {
     ] {
         assert!(html.contains(said), "{said}");
     }
-    assert!(html.contains(&format!("href=\"/organizations/{harbor}\"")), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/organizations/{harbor}\"")),
+        "{html}"
+    );
 }
 
 #[tokio::test]
 async fn the_organization_page_lists_its_customers_and_edits_it() {
     let app = TestApp::spawn().await;
     let (_, agent_cookie, agent_csrf) = signed_in(&app, "sam@rapport.test", Role::Agent).await;
-    let (_, boss_cookie, boss_csrf) =
-        signed_in(&app, "priya@rapport.test", Role::Supervisor).await;
+    let (_, boss_cookie, boss_csrf) = signed_in(&app, "priya@rapport.test", Role::Supervisor).await;
     let harbor = organization(&app, "Harbor Pine", &[]).await;
     let ana = customer(&app, "Ana Apfel", "ana@harborpine.example").await;
     let page = format!("/organizations/{harbor}");
@@ -650,7 +757,10 @@ async fn the_organization_page_lists_its_customers_and_edits_it() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<h1>Harbor Pine</h1>"), "{html}");
     assert!(!html.contains("Ana Apfel"), "not a member yet");
-    assert!(!html.contains("Add the domain"), "agents do not see the domain form");
+    assert!(
+        !html.contains("Add the domain"),
+        "agents do not see the domain form"
+    );
 
     let (status, _) = post_form(
         &app,
@@ -677,20 +787,33 @@ async fn the_organization_page_lists_its_customers_and_edits_it() {
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert!(location.contains("one%20customer") || location.contains("one+customer"), "{location}");
+    assert!(
+        location.contains("one%20customer") || location.contains("one+customer"),
+        "{location}"
+    );
     let (_, html) = get_page(&app, &agent_cookie, &page).await;
-    assert!(html.contains(&format!("href=\"/customers/{ana}\">Ana Apfel</a>")), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/customers/{ana}\">Ana Apfel</a>")),
+        "{html}"
+    );
 
     let (status, _) = post_form(
         &app,
         &agent_cookie,
         &format!("{page}/details"),
-        &[("csrf", &agent_csrf), ("name", "Harbor & Pine"), ("notes", "Renews in March.")],
+        &[
+            ("csrf", &agent_csrf),
+            ("name", "Harbor & Pine"),
+            ("notes", "Renews in March."),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, html) = get_page(&app, &agent_cookie, &page).await;
-    assert!(html.contains("Harbor &amp; Pine") || html.contains("Harbor &#38; Pine"), "{html}");
+    assert!(
+        html.contains("Harbor &amp; Pine") || html.contains("Harbor &#38; Pine"),
+        "{html}"
+    );
     assert!(html.contains("Renews in March."));
 
     let (status, _) = post_form(
