@@ -45,6 +45,7 @@ pub fn intent_words(intent: Intent) -> &'static str {
         Intent::Praise => "praise",
         Intent::LegalThreat => "mentions legal steps",
         Intent::Urgent => "urgent",
+        Intent::ConfirmsFix => "says it is fixed",
     }
 }
 

@@ -1174,3 +1174,74 @@ async fn an_empty_portal_reply_comes_back_to_the_form_with_a_note() {
         "nothing added"
     );
 }
+
+/// A plain reply while "did this fix it?" is asked: the customer's words answer it when they
+/// are clear, and otherwise the question stays on the page.
+#[tokio::test]
+async fn a_reply_to_a_proposed_fix_answers_it_only_when_the_words_are_clear() {
+    let app = TestApp::spawn().await;
+    let (cookie, csrf) = {
+        app.ticket("First", "ana@example.com").await;
+        customer_session(&app, "ana@example.com").await
+    };
+    for (words, problem, flash) in [
+        (
+            "That fixed it, thanks!",
+            "resolved",
+            "We read that it is fixed",
+        ),
+        (
+            "It is still broken.",
+            "open",
+            "We read that it is not fixed yet",
+        ),
+        (
+            "Thanks, I will try it tomorrow.",
+            "resolution_proposed",
+            "answer the question below",
+        ),
+    ] {
+        let ticket = app.ticket("Plotter", "ana@example.com").await;
+        let id = ticket["id"].as_i64().expect("id");
+        let (status, _) = app
+            .api()
+            .post(
+                &format!("/api/v1/tickets/{id}/state"),
+                json!({"action": "propose_resolution"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+
+        let (content_type, body) = multipart(&[("csrf", &csrf), ("body", words)], &[]);
+        let response = browser()
+            .post(app.url(&format!("/portal/tickets/{id}/reply")))
+            .header("cookie", &cookie)
+            .header("content-type", &content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("answer");
+
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{words}");
+        let location = response.headers()["location"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        let (_, detail) = app.api().get(&format!("/api/v1/tickets/{id}")).await;
+        assert_eq!(detail["problem"], problem, "{words}");
+        assert_eq!(detail["conversation"], "waiting_on_us", "{words}");
+        let messages = detail["messages"].as_array().expect("messages");
+        assert_eq!(
+            messages.last().and_then(|m| m["text"].as_str()),
+            Some(words),
+            "their words are on the ticket"
+        );
+        let (_, page) = get(&app, &cookie, &location).await;
+        assert!(page.contains(flash), "{words}: {page}");
+        assert_eq!(
+            page.contains("Did this fix it?"),
+            problem == "resolution_proposed",
+            "{words}: the question stays only while it is unanswered"
+        );
+    }
+}
