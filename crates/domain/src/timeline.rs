@@ -86,6 +86,9 @@ pub enum Fact {
         /// `open`, `kept`, `broken` or `renegotiated`.
         status: String,
         due_at: String,
+        /// Whether an agent took it on. A call-back the customer asked for is a request until
+        /// an agent accepts it: nobody has promised it yet.
+        accepted: bool,
     },
     Moment {
         note: String,
@@ -306,8 +309,14 @@ impl Entry {
                 what,
                 status,
                 due_at,
+                accepted,
             } => format!(
-                "Promise: \"{}\", due {} ({status})",
+                "{}: \"{}\", due {} ({status})",
+                if *accepted {
+                    "Promise"
+                } else {
+                    "Asked for by the customer, not accepted yet"
+                },
                 short(what, 120),
                 time(due_at)
             ),
@@ -407,11 +416,28 @@ impl Entry {
                 what,
                 status,
                 due_at,
+                accepted: true,
             } => (
                 "promise",
                 format!("promise ({status})"),
                 format!("Promised: {what} — by {}", time(due_at)),
             ),
+            Fact::Promise {
+                what,
+                status,
+                due_at,
+                accepted: false,
+            } => {
+                return Some(TicketLine {
+                    class: "promise",
+                    author: names.customer(self.customer_id),
+                    label: format!("asked for ({status})"),
+                    line: format!(
+                        "Asked for: {what} — by {}. Nobody has accepted it yet.",
+                        time(due_at)
+                    ),
+                });
+            }
             Fact::Change { action, changes } => (
                 "event",
                 String::new(),
@@ -457,11 +483,21 @@ impl Entry {
                 what,
                 status,
                 due_at,
+                accepted,
             } if status == "open" => {
-                let who = names
-                    .agent(self.actor.as_ref().and_then(|a| a.id))
-                    .unwrap_or_default();
-                Some(format!("{who} promised: {what} (by {}).", time(due_at)))
+                let who = names.agent(self.actor.as_ref().and_then(|a| a.id));
+                Some(if *accepted {
+                    format!(
+                        "{} promised: {what} (by {}).",
+                        who.unwrap_or_default(),
+                        time(due_at)
+                    )
+                } else {
+                    format!(
+                        "You asked: {what}. {} will confirm it soon.",
+                        who.unwrap_or_else(|| "We".to_owned())
+                    )
+                })
             }
             _ => None,
         }
@@ -710,7 +746,41 @@ mod tests {
             what: "Call back about the invoice".to_owned(),
             status: status.to_owned(),
             due_at: "2026-11-21T15:00:00.000000Z".to_owned(),
+            accepted: true,
         }
+    }
+
+    #[test]
+    fn a_call_back_the_customer_asked_for_is_nobodys_promise_until_accepted() {
+        let time = |at: &str| at[..10].to_owned();
+        let asked = entry(
+            agent(1),
+            Fact::Promise {
+                what: "Call back 2026-11-21 between 09:00 and 12:00 UTC".to_owned(),
+                status: "open".to_owned(),
+                due_at: "2026-11-21T12:00:00.000000Z".to_owned(),
+                accepted: false,
+            },
+        );
+        with_names(|names| {
+            let portal = asked.call_back(names, &time).expect("open");
+            assert!(!portal.contains("promised"), "{portal}");
+            assert_eq!(
+                portal,
+                "You asked: Call back 2026-11-21 between 09:00 and 12:00 UTC. Maya Okafor will confirm it soon."
+            );
+            let line = asked.on_ticket_page(names, &time).expect("shown");
+            assert_eq!(line.author, "Lee Chen");
+            assert!(line.line.contains("Nobody has accepted it yet"), "{line:?}");
+        });
+        assert!(asked.summary().starts_with("Asked for by the customer"));
+        let promised = entry(agent(1), promise("open"));
+        with_names(|names| {
+            assert_eq!(
+                promised.call_back(names, &time).expect("open"),
+                "Maya Okafor promised: Call back about the invoice (by 2026-11-21)."
+            );
+        });
     }
 
     fn change(action: &str, changes: serde_json::Value) -> Fact {

@@ -95,8 +95,8 @@ impl Source {
             }
             Source::Promise => {
                 "SELECT 'promise' AS source, x.id, x.customer_id, x.ticket_id, {agent} AS actor_kind, x.agent_id AS actor_id, \
-                 x.created_at AS at, x.what AS a, x.status AS b, x.due_at AS c, CAST(NULL AS BIGINT) AS n \
-                 FROM promises x WHERE {where}"
+                 x.created_at AS at, x.what AS a, x.status AS b, x.due_at AS c, \
+                 CAST(CASE WHEN x.accepted_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS n FROM promises x WHERE {where}"
             }
             Source::Moment => {
                 "SELECT 'moment' AS source, x.id, x.customer_id, CAST(NULL AS BIGINT) AS ticket_id, {agent} AS actor_kind, \
@@ -153,6 +153,7 @@ fn entry_from(row: &AnyRow) -> StoreResult<Entry> {
             what: a,
             status: b.unwrap_or_default(),
             due_at: c.unwrap_or_default(),
+            accepted: n != Some(0),
         },
         "moment" => Fact::Moment {
             note: a,

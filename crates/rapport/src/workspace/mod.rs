@@ -65,6 +65,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/tickets/{id}/call"),
     ("POST", "/tickets/{id}/promise"),
     ("POST", "/promises/{id}/kept"),
+    ("POST", "/promises/{id}/accept"),
     ("POST", "/tickets/{id}/moment"),
     ("GET", "/customers/{id}"),
     ("POST", "/customers/{id}/details"),
@@ -144,6 +145,7 @@ pub fn router() -> Router<App> {
         .route("/tickets/{id}/call", post(relationship::log_call))
         .route("/tickets/{id}/promise", post(relationship::make_promise))
         .route("/promises/{id}/kept", post(relationship::promise_kept))
+        .route("/promises/{id}/accept", post(relationship::accept_promise))
         .route("/tickets/{id}/moment", post(relationship::note_moment))
         .route("/customers/{id}", get(customer::show_customer))
         .route("/customers/{id}/details", post(customer::change_details))

@@ -42,6 +42,8 @@ pub struct PromiseLine {
     pub what: String,
     pub due: When,
     pub who: String,
+    /// `false` for a call-back the customer asked for that no agent has accepted yet.
+    pub accepted: bool,
 }
 
 fn tenure(app: &App, since: &str) -> String {
@@ -87,8 +89,14 @@ impl Panel {
             .promises
             .iter()
             .filter_map(|entry| match &entry.fact {
-                Fact::Promise { what, due_at, .. } => Some(PromiseLine {
+                Fact::Promise {
+                    what,
+                    due_at,
+                    accepted,
+                    ..
+                } => Some(PromiseLine {
                     id: entry.id,
+                    accepted: *accepted,
                     what: what.clone(),
                     due: When::of(due_at),
                     who: entry

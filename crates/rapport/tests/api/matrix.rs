@@ -90,6 +90,9 @@ enum Names {
     Task,
     /// A new promise on A's, B's or the restricted ticket.
     Promise,
+    /// A new call-back the customer asked for (not accepted yet) on A's, B's or the restricted
+    /// ticket.
+    CallBackRequest,
     /// A new API token: the caller's, another agent's.
     Token,
     /// A customer's file on A's, B's or the restricted ticket.
@@ -353,6 +356,7 @@ fn table() -> Vec<Row> {
         ),
         row("POST", "/api/v1/promises/{id}/settle", Promise, 200, TICKET)
             .json(r#"{"status": "kept"}"#),
+        row("POST", "/api/v1/promises/{id}/accept", CallBackRequest, 200, TICKET),
         // Another agent's tasks are for supervisors; a restricted ticket's for its team.
         row("GET", "/api/v1/tasks", Agent, 200,
             "401 401 ok/403/ok ok/403/403 ok ok").query(&["?agent_id={id}&due=all"]),
@@ -537,6 +541,7 @@ fn table() -> Vec<Row> {
             .form("kind=other&what=Send the guide&due=2026-11-25T10:00"),
         row("POST", "/promises/{id}/kept", Promise, 303, PAGE_TICKET)
             .form("outcome=Sent the guide."),
+        row("POST", "/promises/{id}/accept", CallBackRequest, 303, PAGE_TICKET).form(""),
         row("POST", "/tickets/{id}/moment", Ticket, 303, PAGE_TICKET)
             .form("note=Back from parental leave."),
         row("GET", "/customers/{id}", Customer, 200, PAGE),
@@ -1200,6 +1205,27 @@ impl World {
                     .await;
                 assert_eq!(status, 201, "{promise}");
                 id_of(&promise)
+            }
+            Names::CallBackRequest => {
+                let customer_id = side.customer_id;
+                store
+                    .create_promise(
+                        rapport_store::promises::NewPromise {
+                            customer_id,
+                            ticket_id: Some(side.ticket_id),
+                            agent_id: self.app.admin.id,
+                            kind: rapport_store::promises::PromiseKind::CallBack,
+                            what: "Call back in the morning",
+                            channel: "phone",
+                            phone: Some("+44 20 7946 0000"),
+                            window_start: None,
+                            due_at: "2026-11-25T10:00:00Z",
+                        },
+                        Actor::Customer(customer_id),
+                    )
+                    .await
+                    .expect("call-back request")
+                    .id
             }
             Names::Token => {
                 let owner = match object {

@@ -52,6 +52,7 @@ async fn the_document_describes_every_route_and_every_described_route_exists() {
         "/api/v1/organizations/{id}/timeline",
         "/api/v1/promises",
         "/api/v1/promises/{id}/settle",
+        "/api/v1/promises/{id}/accept",
         "/api/v1/public/resolution/{token}",
         "/api/v1/public/surveys/{token}",
         "/api/v1/search",

@@ -403,6 +403,43 @@ async fn asking_for_a_manager_names_the_supervisor_and_tells_the_chain() {
     );
     assert_eq!(promises[0].due_at, "2026-11-24T15:00:00.000000Z");
 
+    // Nobody has promised it until an agent accepts it.
+    let page_path = format!("/portal/tickets/{id}");
+    let (_, asked) = get(&app, &cookie, &page_path).await;
+    assert!(!asked.contains("promised: Call back"), "{asked}");
+    assert!(
+        asked.contains("You asked: Call back 2026-11-24 between 12:00 and 15:00 UTC."),
+        "{asked}"
+    );
+    assert_eq!(promises[0].accepted_at, None);
+    let sam_token = app.agent_token(sam.id).await;
+    let accept = format!("/api/v1/promises/{}/accept", promises[0].id);
+    let api = app.api_as(Some(&sam_token));
+    let answers = crate::helpers::all_at_once(
+        (0..5)
+            .map(|_| api.request(reqwest::Method::POST, &accept))
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        crate::helpers::count_status(&answers, StatusCode::OK),
+        1,
+        "accepted once: {answers:?}"
+    );
+    assert_eq!(
+        crate::helpers::count_status(&answers, StatusCode::CONFLICT),
+        4,
+        "{answers:?}"
+    );
+    let (_, promised) = get(&app, &cookie, &page_path).await;
+    assert!(
+        promised.contains(&format!(
+            "{} promised: Call back 2026-11-24 between 12:00 and 15:00 UTC",
+            sam.name
+        )),
+        "{promised}"
+    );
+
     // A letter goes to the top of Sam's chain: the admin.
     let (_, letter_form) = get(&app, &cookie, &format!("/portal/letter?ticket={id}")).await;
     assert!(

@@ -9,3 +9,9 @@ ALTER TABLE customers ADD COLUMN notes TEXT;
 ALTER TABLE customer_emails ADD COLUMN is_primary INTEGER NOT NULL DEFAULT 0;
 
 ALTER TABLE organizations ADD COLUMN notes TEXT;
+
+-- A call-back a customer asks for in the portal is a request until an agent accepts it, and
+-- only then a promise in the agent's name. Promises made before were shown as made.
+ALTER TABLE promises ADD COLUMN accepted_at TEXT;
+UPDATE promises SET accepted_at = created_at WHERE id NOT IN
+    (SELECT entity_id FROM events WHERE entity = 'promise' AND action = 'promise.made' AND actor_kind = 'customer');
