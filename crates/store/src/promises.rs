@@ -193,6 +193,7 @@ pub async fn remind(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
         name: &name,
         what: &promise.what,
         due_at: &promise.due_at,
+        accepted: promise.accepted_at.is_some(),
     });
     tasks::create(
         tx,
