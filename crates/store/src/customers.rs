@@ -256,10 +256,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "UPDATE customers SET owner_id = COALESCE(owner_id, $1), organization_id = COALESCE(organization_id, $2) WHERE id = $3",
+            "UPDATE customers SET owner_id = COALESCE(owner_id, $1), organization_id = COALESCE(organization_id, $2), \
+             phone = COALESCE(phone, $3), notes = COALESCE(notes, $4) WHERE id = $5",
         )
         .bind(dup.owner_id)
         .bind(dup.organization_id)
+        .bind(&dup.phone)
+        .bind(&dup.notes)
         .bind(keep)
         .execute(&mut *tx)
         .await?;

@@ -827,3 +827,53 @@ async fn the_organization_page_lists_its_customers_and_edits_it() {
     let (status, _) = get_page(&app, &agent_cookie, "/organizations/999").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_merge_keeps_the_duplicates_phone_and_notes_where_the_kept_record_has_none() {
+    let app = TestApp::spawn().await;
+    let keep = customer(&app, "Ana Apfel", "ana@example.com").await;
+    let duplicate = customer(&app, "Ana A.", "ana@work.example").await;
+    app.api()
+        .patch(
+            &format!("/api/v1/customers/{keep}"),
+            json!({"notes": "Prefers mail."}),
+        )
+        .await;
+    app.api()
+        .patch(
+            &format!("/api/v1/customers/{duplicate}"),
+            json!({"phone": "+44 20 7946 0000", "notes": "Called twice."}),
+        )
+        .await;
+
+    let (status, merged) = app
+        .api()
+        .post(
+            &format!("/api/v1/customers/{keep}/merge"),
+            json!({"duplicate_id": duplicate}),
+        )
+        .await;
+
+    assert_eq!(status, StatusCode::OK, "{merged}");
+    assert_eq!(merged["phone"], "+44 20 7946 0000");
+    assert_eq!(
+        merged["notes"], "Prefers mail.",
+        "the kept record's own notes win"
+    );
+    assert_eq!(
+        merged["emails"][0], "ana@example.com",
+        "we still write where we did"
+    );
+    let (status, body) = app
+        .api()
+        .patch(
+            &format!("/api/v1/customers/{duplicate}"),
+            json!({"name": "Ana"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        error_message(&body).contains("change that one instead"),
+        "{body}"
+    );
+}
