@@ -22,6 +22,8 @@ pub enum Intent {
     Praise,
     LegalThreat,
     Urgent,
+    /// They say the problem is fixed ("that fixed it, thanks").
+    ConfirmsFix,
 }
 
 const INTENT_LISTS: &[(Intent, &str)] = &[
@@ -31,6 +33,7 @@ const INTENT_LISTS: &[(Intent, &str)] = &[
     (Intent::Praise, "praise"),
     (Intent::LegalThreat, "legal_threat"),
     (Intent::Urgent, "urgent"),
+    (Intent::ConfirmsFix, "confirms_fix"),
 ];
 
 /// One distinct problem raised in a message.
@@ -87,6 +90,30 @@ pub fn analyze_message(text: &str) -> Insight {
         intents,
         concerns,
         language,
+    }
+}
+
+/// What a customer's words say about a fix they were asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixWords {
+    /// They say it is fixed ("that fixed it", "works now").
+    pub says_fixed: bool,
+    /// They name a problem outside those words ("still broken", "but now it fails"): "no more
+    /// errors" says it is fixed, and its "errors" is not a problem.
+    pub names_problem: bool,
+}
+
+/// Reads whether a message says a problem is fixed, and whether it names a problem besides.
+pub fn fix_words(text: &str) -> FixWords {
+    let parsed = Text::new(text);
+    let matches = INSIGHT.find(&parsed);
+    let fixed = &matches.by_lexicon[INSIGHT.position("confirms_fix")];
+    let problems = &matches.by_lexicon[INSIGHT.position("problem_signals")];
+    FixWords {
+        says_fixed: !fixed.is_empty(),
+        names_problem: problems
+            .iter()
+            .any(|p| !fixed.iter().any(|f| p.start < f.end && f.start < p.end)),
     }
 }
 

@@ -33,7 +33,7 @@ pub static REPLY: LazyLock<Library> = LazyLock::new(|| {
 pub static INSIGHT: LazyLock<Library> = LazyLock::new(|| {
     library(lexicons!["insight":
         "wants_manager", "wants_to_cancel", "complaint", "praise", "legal_threat", "urgent",
-        "frustration", "problem_signals", "concern_markers",
+        "frustration", "problem_signals", "concern_markers", "confirms_fix",
     ])
 });
 

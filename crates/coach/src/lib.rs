@@ -10,7 +10,7 @@ mod patterns;
 mod reply;
 mod text;
 
-pub use insight::{Concern, Insight, Intent, analyze_message};
+pub use insight::{Concern, FixWords, Insight, Intent, analyze_message, fix_words};
 pub use reply::{
     Facets, Finding, FindingKind, OpenPromise, ReplyContext, Review, Severity, analyze_reply,
 };

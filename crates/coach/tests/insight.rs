@@ -47,6 +47,8 @@ fn intents() {
             Intent::LegalThreat,
         ),
         ("Our shop is down, please help ASAP.", Intent::Urgent),
+        ("That fixed it, thanks!", Intent::ConfirmsFix),
+        ("Works now. Thank you.", Intent::ConfirmsFix),
     ];
     for (message, intent) in cases {
         let insight = analyze_message(message);
@@ -67,6 +69,8 @@ fn intents() {
         ),
         ("No rush, whenever you have time.", Intent::Urgent),
         ("Not impressed with the new layout.", Intent::Praise),
+        ("Thanks, but it's still not fixed.", Intent::ConfirmsFix),
+        ("Your update didn't fix it.", Intent::ConfirmsFix),
     ];
     for (message, intent) in near_misses {
         let insight = analyze_message(message);

@@ -242,6 +242,45 @@ impl TicketMove {
     }
 }
 
+/// What a customer's own words say while a resolution is proposed, when they write instead of
+/// answering "did this fix it?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WordsSay {
+    /// "That fixed it, thanks": the resolution is confirmed.
+    Fixed,
+    /// "Still broken", a new problem, a complaint: the problem reopens.
+    NotFixed,
+    /// Neither ("Thanks, I'll try it tomorrow"): the question stays open for them to answer.
+    Unclear,
+}
+
+/// Reads a customer's message written while a resolution is proposed. A problem named
+/// anywhere, or a complaint, wins over thanks (a "thanks, but it still fails" is not a
+/// confirmation); only words that say it is fixed confirm; anything else keeps the question
+/// open rather than guess.
+pub fn words_say(text: &str) -> WordsSay {
+    use rapport_coach::Intent;
+    let insight = rapport_coach::analyze_message(text);
+    let words = rapport_coach::fix_words(text);
+    let troubled = insight.intents.iter().any(|intent| {
+        matches!(
+            intent,
+            Intent::Complaint
+                | Intent::WantsManager
+                | Intent::WantsToCancel
+                | Intent::LegalThreat
+                | Intent::Urgent
+        )
+    });
+    if words.names_problem || troubled || insight.frustration >= 0.5 {
+        WordsSay::NotFixed
+    } else if words.says_fixed {
+        WordsSay::Fixed
+    } else {
+        WordsSay::Unclear
+    }
+}
+
 /// What the customer chose with a "did this fix it?" link. Each question has one link per
 /// answer, stored as `yes` and `no`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -356,6 +395,31 @@ mod tests {
         );
         assert!(Problem::Resolved.close_unresolved("why").is_err());
         assert!(Problem::ClosedUnresolved.close_unresolved("why").is_err());
+    }
+
+    #[test]
+    fn a_customers_words_answer_a_proposed_resolution_only_when_they_are_clear() {
+        for (words, said) in [
+            ("That fixed it, thanks!", WordsSay::Fixed),
+            ("Works now. Thank you so much.", WordsSay::Fixed),
+            ("It is still broken.", WordsSay::NotFixed),
+            ("Thanks, but it's still not fixed.", WordsSay::NotFixed),
+            (
+                "That fixed it, but now the scanner fails with an error.",
+                WordsSay::NotFixed,
+            ),
+            ("Thanks, I will try it tomorrow.", WordsSay::Unclear),
+            ("Ok.", WordsSay::Unclear),
+            ("Danke, das hat geholfen.", WordsSay::Unclear),
+            (
+                "Thanks, I will try the new settings tomorrow morning.",
+                WordsSay::Unclear,
+            ),
+            ("Great, no more errors since the update.", WordsSay::Fixed),
+            ("Your update didn't fix it.", WordsSay::NotFixed),
+        ] {
+            assert_eq!(words_say(words), said, "{words}");
+        }
     }
 
     #[test]

@@ -35,6 +35,18 @@ pub const HISTORY_CHANGES: &[&str] = &[
     "ticket.handed_over",
 ];
 
+/// The changes to the customer themselves that their history shows: their details, addresses,
+/// organization, owner and merges (see [`Entry::summary`] for the words).
+pub const CUSTOMER_CHANGES: &[&str] = &[
+    "customer.updated",
+    "customer.email_added",
+    "customer.email_removed",
+    "customer.primary_email_changed",
+    "customer.joined_organization",
+    "customer.owner_changed",
+    "customer.merged",
+];
+
 /// One thing that happened: when, to whom, who did it and the facts to say what it was.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
@@ -74,6 +86,9 @@ pub enum Fact {
         /// `open`, `kept`, `broken` or `renegotiated`.
         status: String,
         due_at: String,
+        /// Whether an agent took it on. A call-back the customer asked for is a request until
+        /// an agent accepts it: nobody has promised it yet.
+        accepted: bool,
     },
     Moment {
         note: String,
@@ -294,8 +309,14 @@ impl Entry {
                 what,
                 status,
                 due_at,
+                accepted,
             } => format!(
-                "Promise: \"{}\", due {} ({status})",
+                "{}: \"{}\", due {} ({status})",
+                if *accepted {
+                    "Promise"
+                } else {
+                    "Asked for by the customer, not accepted yet"
+                },
                 short(what, 120),
                 time(due_at)
             ),
@@ -319,6 +340,14 @@ impl Entry {
                     _ => String::new(),
                 };
                 format!("{} {score}/{out_of}{comment}", kind.to_uppercase())
+            }
+            Fact::Change { action, changes } if action.starts_with("customer.") => {
+                let who = match self.actor.as_ref().map(|a| a.kind) {
+                    Some(ActorKind::Agent) => named(ActorKind::Agent),
+                    Some(ActorKind::Customer) => named(ActorKind::Customer),
+                    _ => None,
+                };
+                customer_change(action, changes, who, names)
             }
             Fact::Change { action, changes } => {
                 let after = |field: &str| changes[field]["after"].as_str().unwrap_or_default();
@@ -387,11 +416,28 @@ impl Entry {
                 what,
                 status,
                 due_at,
+                accepted: true,
             } => (
                 "promise",
                 format!("promise ({status})"),
                 format!("Promised: {what} — by {}", time(due_at)),
             ),
+            Fact::Promise {
+                what,
+                status,
+                due_at,
+                accepted: false,
+            } => {
+                return Some(TicketLine {
+                    class: "promise",
+                    author: names.customer(self.customer_id),
+                    label: format!("asked for ({status})"),
+                    line: format!(
+                        "Asked for: {what} — by {}. Nobody has accepted it yet.",
+                        time(due_at)
+                    ),
+                });
+            }
             Fact::Change { action, changes } => (
                 "event",
                 String::new(),
@@ -437,11 +483,21 @@ impl Entry {
                 what,
                 status,
                 due_at,
+                accepted,
             } if status == "open" => {
-                let who = names
-                    .agent(self.actor.as_ref().and_then(|a| a.id))
-                    .unwrap_or_default();
-                Some(format!("{who} promised: {what} (by {}).", time(due_at)))
+                let who = names.agent(self.actor.as_ref().and_then(|a| a.id));
+                Some(if *accepted {
+                    format!(
+                        "{} promised: {what} (by {}).",
+                        who.unwrap_or_default(),
+                        time(due_at)
+                    )
+                } else {
+                    format!(
+                        "You asked: {what}. {} will confirm it soon.",
+                        who.unwrap_or_else(|| "We".to_owned())
+                    )
+                })
             }
             _ => None,
         }
@@ -525,6 +581,117 @@ fn describe_change(action: &str, changes: &serde_json::Value, names: &Names<'_>)
     Some(line)
 }
 
+/// A change to a customer in words: `who` did it (named when the reader has names) and what
+/// changed, each value as it was and became.
+fn customer_change(
+    action: &str,
+    changes: &serde_json::Value,
+    who: Option<String>,
+    names: Option<&Names<'_>>,
+) -> String {
+    let value = |field: &str, side: &str| -> Option<String> {
+        match changes.get(field)?.get(side)? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Null => None,
+            other => Some(other.to_string()),
+        }
+    };
+    let agent = |id: Option<String>| {
+        let id = id.and_then(|id| id.parse::<i64>().ok());
+        names
+            .and_then(|names| names.agent(id))
+            .or_else(|| id.map(|id| format!("agent {id}")))
+    };
+    let what = match action {
+        "customer.updated" => {
+            let mut parts = Vec::new();
+            for (field, label) in [
+                ("name", "name"),
+                ("phone", "phone"),
+                ("notes", "notes"),
+                ("organization", "organization"),
+            ] {
+                if changes.get(field).is_none() {
+                    continue;
+                }
+                let quote = |text: String| {
+                    if field == "organization" {
+                        text
+                    } else {
+                        format!("“{}”", short(&text, 80))
+                    }
+                };
+                parts.push(
+                    match (
+                        value(field, "before").map(quote),
+                        value(field, "after").map(quote),
+                    ) {
+                        (None, Some(after)) => format!("set the {label} to {after}"),
+                        (Some(before), None) => format!("removed the {label} (was {before})"),
+                        (Some(before), Some(after)) => {
+                            format!("changed the {label} from {before} to {after}")
+                        }
+                        (None, None) => continue,
+                    },
+                );
+            }
+            if parts.is_empty() {
+                "changed nothing".to_owned()
+            } else {
+                parts.join("; ")
+            }
+        }
+        "customer.email_added" => {
+            let email = value("email", "after").unwrap_or_default();
+            if changes.get("primary").is_some() {
+                format!("added the address {email} and made it the one we write to")
+            } else {
+                format!("added the address {email}")
+            }
+        }
+        "customer.email_removed" => {
+            format!(
+                "removed the address {}",
+                value("email", "before").unwrap_or_default()
+            )
+        }
+        "customer.primary_email_changed" => format!(
+            "made {} the address we write to (was {})",
+            value("primary_email", "after").unwrap_or_default(),
+            value("primary_email", "before").unwrap_or_else(|| "none".to_owned())
+        ),
+        "customer.joined_organization" => format!(
+            "added the domain {} to {}, so they joined it",
+            value("domain", "after").unwrap_or_default(),
+            value("organization", "after").unwrap_or_else(|| "an organization".to_owned())
+        ),
+        "customer.owner_changed" => {
+            let note = value("note", "after")
+                .map(|note| format!(" (hand-over: “{}”)", short(&note, 120)))
+                .unwrap_or_default();
+            match agent(value("owner_id", "after")) {
+                Some(owner) => format!("made {owner} the relationship owner{note}"),
+                None => format!("left the relationship without an owner{note}"),
+            }
+        }
+        "customer.merged" => format!(
+            "merged customer {} into this one",
+            value("merged_from", "after").unwrap_or_default()
+        ),
+        other => words(&other.replace('.', " ")),
+    };
+    match who {
+        Some(who) => format!("{who} {what}"),
+        None => {
+            let mut chars = what.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    }
+}
+
 /// A state's name as people say it: `waiting_on_us` becomes "waiting on us".
 fn words(name: &str) -> String {
     name.replace('_', " ")
@@ -579,7 +746,41 @@ mod tests {
             what: "Call back about the invoice".to_owned(),
             status: status.to_owned(),
             due_at: "2026-11-21T15:00:00.000000Z".to_owned(),
+            accepted: true,
         }
+    }
+
+    #[test]
+    fn a_call_back_the_customer_asked_for_is_nobodys_promise_until_accepted() {
+        let time = |at: &str| at[..10].to_owned();
+        let asked = entry(
+            agent(1),
+            Fact::Promise {
+                what: "Call back 2026-11-21 between 09:00 and 12:00 UTC".to_owned(),
+                status: "open".to_owned(),
+                due_at: "2026-11-21T12:00:00.000000Z".to_owned(),
+                accepted: false,
+            },
+        );
+        with_names(|names| {
+            let portal = asked.call_back(names, &time).expect("open");
+            assert!(!portal.contains("promised"), "{portal}");
+            assert_eq!(
+                portal,
+                "You asked: Call back 2026-11-21 between 09:00 and 12:00 UTC. Maya Okafor will confirm it soon."
+            );
+            let line = asked.on_ticket_page(names, &time).expect("shown");
+            assert_eq!(line.author, "Lee Chen");
+            assert!(line.line.contains("Nobody has accepted it yet"), "{line:?}");
+        });
+        assert!(asked.summary().starts_with("Asked for by the customer"));
+        let promised = entry(agent(1), promise("open"));
+        with_names(|names| {
+            assert_eq!(
+                promised.call_back(names, &time).expect("open"),
+                "Maya Okafor promised: Call back about the invoice (by 2026-11-21)."
+            );
+        });
     }
 
     fn change(action: &str, changes: serde_json::Value) -> Fact {
@@ -603,6 +804,70 @@ mod tests {
 
     fn day(at: &str) -> String {
         at[..10].to_owned()
+    }
+
+    fn about_customer(
+        actor: Option<EventActor>,
+        action: &str,
+        changes: serde_json::Value,
+    ) -> Entry {
+        Entry {
+            ticket_id: None,
+            ..entry(actor, change(action, changes))
+        }
+    }
+
+    #[test]
+    fn changes_to_a_customer_say_who_changed_what_from_what() {
+        let time = |at: &str| at.to_owned();
+        let updated = about_customer(
+            agent(1),
+            "customer.updated",
+            json!({
+                "name": {"before": "Lee", "after": "Lee Chen"},
+                "phone": {"before": null, "after": "+44 20 7946 0000"},
+                "organization": {"before": "Harbor Pine", "after": null},
+            }),
+        );
+        with_names(|names| {
+            assert_eq!(
+                updated.summary_for(names, &time),
+                "Maya Okafor changed the name from “Lee” to “Lee Chen”; set the phone to “+44 20 7946 0000”; \
+                 removed the organization (was Harbor Pine)"
+            );
+        });
+        assert!(updated.summary().starts_with("Changed the name"));
+        let added = about_customer(
+            agent(1),
+            "customer.email_added",
+            json!({"email": {"before": null, "after": "lee@work.example"}, "primary": {"before": false, "after": true}}),
+        );
+        with_names(|names| {
+            assert_eq!(
+                added.summary_for(names, &time),
+                "Maya Okafor added the address lee@work.example and made it the one we write to"
+            );
+        });
+        let joined = about_customer(
+            agent(1),
+            "customer.joined_organization",
+            json!({"domain": {"before": null, "after": "pine.example"}, "organization": {"before": null, "after": "Harbor Pine"}}),
+        );
+        assert_eq!(
+            joined.summary(),
+            "Added the domain pine.example to Harbor Pine, so they joined it"
+        );
+        let owner = about_customer(
+            agent(1),
+            "customer.owner_changed",
+            json!({"owner_id": {"before": null, "after": 1}, "note": {"before": null, "after": null}}),
+        );
+        with_names(|names| {
+            assert_eq!(
+                owner.summary_for(names, &time),
+                "Maya Okafor made Maya Okafor the relationship owner"
+            );
+        });
     }
 
     #[test]

@@ -98,6 +98,133 @@ pub fn domain(raw: &str) -> Result<String, Invalid> {
     }
 }
 
+/// Mail services anyone may sign up to: an address there says nothing about the company a
+/// person works for, so no organization may claim one of these domains.
+const PUBLIC_MAIL_DOMAINS: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "msn.com",
+    "yahoo.com",
+    "ymail.com",
+    "rocketmail.com",
+    "aol.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "proton.me",
+    "protonmail.com",
+    "pm.me",
+    "gmx.com",
+    "gmx.net",
+    "gmx.de",
+    "web.de",
+    "mail.com",
+    "email.com",
+    "zoho.com",
+    "fastmail.com",
+    "hey.com",
+    "yandex.com",
+    "yandex.ru",
+    "mail.ru",
+    "qq.com",
+    "163.com",
+    "126.com",
+    "naver.com",
+    "t-online.de",
+    "orange.fr",
+    "free.fr",
+    "laposte.net",
+    "libero.it",
+    "seznam.cz",
+    "btinternet.com",
+    "comcast.net",
+    "rediffmail.com",
+    "tutanota.com",
+];
+
+/// The families of public mail services with a domain per country (`yahoo.co.uk`, `hotmail.fr`).
+const PUBLIC_MAIL_FAMILIES: &[&str] = &["gmail", "yahoo", "hotmail", "outlook", "gmx", "yandex"];
+
+/// Whether `domain` (normalized) is a public mail service's, such as gmail.com.
+pub fn is_public_mail_domain(domain: &str) -> bool {
+    let first_label = domain.split('.').next().unwrap_or_default();
+    PUBLIC_MAIL_DOMAINS.contains(&domain) || PUBLIC_MAIL_FAMILIES.contains(&first_label)
+}
+
+/// An organization's mail domain, normalized; a public mail service's domain (gmail.com,
+/// outlook.com, ...) is refused, since its addresses belong to people of every company.
+pub fn organization_domain(raw: &str) -> Result<String, Invalid> {
+    let domain = domain(raw).map_err(|err| Invalid::new("domain", err.message))?;
+    if is_public_mail_domain(&domain) {
+        return Err(Invalid::new(
+            "domain",
+            format!(
+                "{domain} is a public mail service that people of every company use, so it cannot \
+                 attach customers to one organization; add the company's own domain instead"
+            ),
+        ));
+    }
+    Ok(domain)
+}
+
+pub const MAX_PHONE_CHARS: usize = 40;
+pub const MAX_NOTES_CHARS: usize = 5_000;
+
+/// A phone number as people write it (`+44 20 7946 0000`, `(555) 010-2000 ext. 12`): digits
+/// with the usual punctuation; empty means none.
+pub fn phone(raw: &str) -> Result<Option<String>, Invalid> {
+    let phone = raw.trim();
+    if phone.is_empty() {
+        return Ok(None);
+    }
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let allowed = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.' | '/' | '#' | '*')
+    };
+    if phone.chars().count() > MAX_PHONE_CHARS {
+        return Err(Invalid::new(
+            "phone",
+            format!("a phone number has at most {MAX_PHONE_CHARS} characters"),
+        ));
+    }
+    if digits < 3 || !phone.chars().all(allowed) {
+        return Err(Invalid::new(
+            "phone",
+            format!(
+                "{phone} is not a phone number: use digits, with + - ( ) and spaces if you like"
+            ),
+        ));
+    }
+    Ok(Some(phone.to_owned()))
+}
+
+/// Notes kept about a customer or an organization: free text, several lines; empty means none.
+pub fn notes(raw: &str) -> Result<Option<String>, Invalid> {
+    let notes = raw.trim();
+    if notes.is_empty() {
+        return Ok(None);
+    }
+    if notes.chars().count() > MAX_NOTES_CHARS {
+        return Err(Invalid::new(
+            "notes",
+            format!(
+                "notes are at most {MAX_NOTES_CHARS} characters; keep the longer story in a ticket's note"
+            ),
+        ));
+    }
+    if notes.contains('\0') {
+        return Err(Invalid::new(
+            "notes",
+            "the notes contain a NUL character, which text cannot hold",
+        ));
+    }
+    Ok(Some(notes.to_owned()))
+}
+
 /// A one-line, non-empty piece of text such as a subject or a name, trimmed.
 /// An optional one-line detail (a title, a phone number): `None` when blank.
 pub fn optional_line(
@@ -109,26 +236,6 @@ pub fn optional_line(
         return Ok(None);
     }
     line(field, raw, max_chars).map(Some)
-}
-
-/// A phone number as people write it: digits with spaces, `+`, `-`, `.`, `/` and brackets,
-/// 3 to 20 digits. `None` when blank.
-pub fn phone(field: &'static str, raw: &str) -> Result<Option<String>, Invalid> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    let digits = raw.chars().filter(char::is_ascii_digit).count();
-    let allowed = raw
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-.()/".contains(c));
-    if !allowed || !(3..=20).contains(&digits) || raw.len() > 40 {
-        return Err(Invalid::new(
-            field,
-            "a phone number is digits with spaces, +, - or brackets, such as +44 20 7946 0000",
-        ));
-    }
-    Ok(Some(raw.to_owned()))
 }
 
 pub fn line(field: &'static str, raw: &str, max_chars: usize) -> Result<String, Invalid> {
@@ -285,6 +392,43 @@ fn is_a_run(chars: &[char]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_mail_domains_cannot_belong_to_an_organization() {
+        for public in [
+            "gmail.com",
+            "Outlook.com",
+            "@yahoo.com",
+            "yahoo.co.uk",
+            "hotmail.fr",
+        ] {
+            let err = organization_domain(public).expect_err(public);
+            assert!(err.message.contains("public mail service"), "{err}");
+        }
+        assert_eq!(
+            organization_domain(" HarborPine.example "),
+            Ok("harborpine.example".to_owned())
+        );
+        assert!(organization_domain("not a domain").is_err());
+    }
+
+    #[test]
+    fn phones_and_notes_are_checked_and_empty_means_none() {
+        assert_eq!(phone("  "), Ok(None));
+        assert_eq!(
+            phone(" +44 20 7946 0000 "),
+            Ok(Some("+44 20 7946 0000".to_owned()))
+        );
+        assert!(phone("call me").is_err());
+        assert!(phone("<script>555</script>").is_err());
+        assert!(phone(&"1".repeat(41)).is_err());
+        assert_eq!(notes("\n "), Ok(None));
+        assert_eq!(
+            notes(" Prefers mail.\n"),
+            Ok(Some("Prefers mail.".to_owned()))
+        );
+        assert!(notes(&"x".repeat(5_001)).is_err());
+    }
 
     #[test]
     fn guessable_passwords_are_refused_with_a_reason() {

@@ -100,7 +100,7 @@ fn title_for(status: StatusCode) -> &'static str {
 }
 
 /// A message written for the API (`due_at` in backticks) as a page says it ("due at").
-fn in_words(message: &str) -> String {
+pub fn in_words(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     for (i, part) in message.split('`').enumerate() {
         if i % 2 == 1 {

@@ -458,13 +458,47 @@ pub(crate) async fn add_message_in(
     visibility: Visibility,
     body: &str,
 ) -> StoreResult<Message> {
+    add_message_with(tx, now, ticket_id, author, channel, visibility, body, true).await
+}
+
+/// [`add_message_in`], leaving the problem as it is: for a customer's words that already
+/// answered a proposed resolution (or left it to be answered).
+pub(crate) async fn add_message_leaving_problem(
+    tx: &mut Tx,
+    now: &str,
+    ticket_id: i64,
+    author: Actor,
+    channel: Channel,
+    visibility: Visibility,
+    body: &str,
+) -> StoreResult<Message> {
+    add_message_with(tx, now, ticket_id, author, channel, visibility, body, false).await
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the two ways of adding a message share one body"
+)]
+async fn add_message_with(
+    tx: &mut Tx,
+    now: &str,
+    ticket_id: i64,
+    author: Actor,
+    channel: Channel,
+    visibility: Visibility,
+    body: &str,
+    customer_reopens: bool,
+) -> StoreResult<Message> {
     let body = validate::body(body)?;
     let ticket = load_ticket(tx, ticket_id).await?;
     let message = insert_message(tx, now, ticket_id, author, channel, visibility, &body).await?;
 
     let author_kind = message.author.kind;
     let conversation = ticket.conversation.after_message(author_kind, visibility);
-    let problem = if author_kind == AuthorKind::Customer && visibility == Visibility::Public {
+    let problem = if customer_reopens
+        && author_kind == AuthorKind::Customer
+        && visibility == Visibility::Public
+    {
         ticket.problem.after_customer_message()
     } else {
         ticket.problem

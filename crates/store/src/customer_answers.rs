@@ -7,7 +7,7 @@ use crate::messages::insert_message;
 use crate::tickets::load_ticket;
 use crate::{Store, StoreError, StoreResult, Tx, secrets};
 use rapport_domain::schedule;
-use rapport_domain::ticket::{Answer, TicketMove};
+use rapport_domain::ticket::{Answer, TicketMove, WordsSay, words_say};
 use rapport_domain::wording::lifecycle::NOT_FIXED_WITHOUT_WORDS;
 use rapport_domain::{Actor, AuthorKind, Channel, Problem, Ticket, Visibility};
 
@@ -245,4 +245,56 @@ async fn not_fixed_in(
         .await?;
     crate::sla::refresh(tx, now, ticket_id).await?;
     load_ticket(tx, ticket_id).await
+}
+
+/// A customer's message in the portal. While a resolution is proposed, their words answer it
+/// when they are clear: "that fixed it, thanks" confirms it, "still broken" (or a complaint)
+/// reopens the problem, and anything else leaves the question open with their "yes" and "no"
+/// still on the page. At any other time it is a customer message like any other.
+pub(crate) async fn portal_words_in(
+    store: &Store,
+    tx: &mut Tx,
+    now: &str,
+    ticket_id: i64,
+    customer_id: i64,
+    body: &str,
+) -> StoreResult<(rapport_domain::Message, Option<WordsSay>)> {
+    let customer = Actor::Customer(customer_id);
+    let body = rapport_domain::validate::body(body)?;
+    // Held, so that a "yes" pressed at the same moment is checked against this answer.
+    store.lock_row(tx, crate::Locked::Ticket, ticket_id).await?;
+    let ticket = load_ticket(tx, ticket_id).await?;
+    if ticket.problem != Problem::ResolutionProposed {
+        let message = crate::conversation::add_message_in(
+            tx,
+            now,
+            ticket_id,
+            customer,
+            Channel::Portal,
+            Visibility::Public,
+            &body,
+        )
+        .await?;
+        return Ok((message, None));
+    }
+    let said = words_say(&body);
+    let answer = match said {
+        WordsSay::Fixed => Some(TicketMove::ConfirmResolution),
+        WordsSay::NotFixed => Some(TicketMove::RejectResolution),
+        WordsSay::Unclear => None,
+    };
+    if let Some(answer) = answer {
+        apply_move(store, tx, now, ticket_id, &answer, customer).await?;
+    }
+    let message = crate::conversation::add_message_leaving_problem(
+        tx,
+        now,
+        ticket_id,
+        customer,
+        Channel::Portal,
+        Visibility::Public,
+        &body,
+    )
+    .await?;
+    Ok((message, Some(said)))
 }

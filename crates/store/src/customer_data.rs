@@ -123,7 +123,7 @@ impl Store {
             });
         }
         let emails: Vec<String> = sqlx::query_scalar(
-            "SELECT email FROM customer_emails WHERE customer_id = $1 ORDER BY created_at, email",
+            "SELECT email FROM customer_emails WHERE customer_id = $1 ORDER BY is_primary DESC, created_at, email",
         )
         .bind(id)
         .fetch_all(pool)
@@ -475,7 +475,7 @@ async fn erase_one(
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("UPDATE customers SET name = $1 WHERE id = $2")
+    sqlx::query("UPDATE customers SET name = $1, phone = NULL, notes = NULL WHERE id = $2")
         .bind(erased_customer(id))
         .bind(id)
         .execute(&mut **tx)

@@ -1,6 +1,6 @@
 //! Customers and their email addresses.
 
-use crate::rows::{int, opt_int, text};
+use crate::rows::{int, opt_int, opt_text, text};
 use crate::{Store, StoreError, StoreResult, Tx, events};
 use rapport_domain::Job;
 use rapport_domain::{Actor, Customer, validate};
@@ -129,13 +129,13 @@ pub(crate) async fn insert_customer(
 
 pub(crate) async fn load(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<Customer> {
     let row =
-        sqlx::query("SELECT id, name, organization_id, owner_id, merged_into, created_at FROM customers WHERE id = $1")
+        sqlx::query("SELECT id, name, phone, notes, organization_id, owner_id, merged_into, created_at FROM customers WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| StoreError::not_found("customer", id))?;
     let emails: Vec<String> = sqlx::query_scalar(
-        "SELECT email FROM customer_emails WHERE customer_id = $1 ORDER BY created_at, email",
+        "SELECT email FROM customer_emails WHERE customer_id = $1 ORDER BY is_primary DESC, created_at, email",
     )
     .bind(id)
     .fetch_all(&mut *conn)
@@ -144,6 +144,8 @@ pub(crate) async fn load(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult
         id: int(&row, "id")?,
         name: text(&row, "name")?,
         emails,
+        phone: opt_text(&row, "phone")?,
+        notes: opt_text(&row, "notes")?,
         organization_id: opt_int(&row, "organization_id")?,
         owner_id: opt_int(&row, "owner_id")?,
         merged_into: opt_int(&row, "merged_into")?,
@@ -224,6 +226,11 @@ impl Store {
                 message: format!("customer {duplicate} was already merged"),
             });
         }
+        // The kept customer's primary address stays the one we write to.
+        sqlx::query("UPDATE customer_emails SET is_primary = 0 WHERE customer_id = $1")
+            .bind(duplicate)
+            .execute(&mut *tx)
+            .await?;
         for (table, column) in [
             ("customer_emails", "customer_id"),
             ("tickets", "customer_id"),
@@ -249,10 +256,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "UPDATE customers SET owner_id = COALESCE(owner_id, $1), organization_id = COALESCE(organization_id, $2) WHERE id = $3",
+            "UPDATE customers SET owner_id = COALESCE(owner_id, $1), organization_id = COALESCE(organization_id, $2), \
+             phone = COALESCE(phone, $3), notes = COALESCE(notes, $4) WHERE id = $5",
         )
         .bind(dup.owner_id)
         .bind(dup.organization_id)
+        .bind(&dup.phone)
+        .bind(&dup.notes)
         .bind(keep)
         .execute(&mut *tx)
         .await?;

@@ -19,6 +19,7 @@ pub mod coaching;
 pub mod conversation;
 pub mod customer_answers;
 pub mod customer_data;
+pub mod customer_details;
 pub mod customers;
 pub mod dump;
 mod error;

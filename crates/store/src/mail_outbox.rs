@@ -69,7 +69,7 @@ pub(crate) async fn queue_outbound(
 async fn recipients(tx: &mut Tx, ticket_id: i64) -> StoreResult<Option<(String, Vec<String>)>> {
     let ticket = load_ticket(tx, ticket_id).await?;
     let to: Option<String> = sqlx::query_scalar(
-        "SELECT email FROM customer_emails WHERE customer_id = $1 ORDER BY created_at, email LIMIT 1",
+        "SELECT email FROM customer_emails WHERE customer_id = $1 ORDER BY is_primary DESC, created_at, email LIMIT 1",
     )
     .bind(ticket.customer_id)
     .fetch_optional(&mut **tx)

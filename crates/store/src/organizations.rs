@@ -1,6 +1,6 @@
 //! Organizations: the companies customers belong to.
 
-use crate::rows::{int, named, opt_int, text};
+use crate::rows::{int, named, opt_int, opt_text, text};
 use crate::{Store, StoreError, StoreResult, events};
 use rapport_domain::{Actor, Organization, RelationshipKind, validate};
 use serde_json::json;
@@ -22,7 +22,7 @@ impl Store {
         let mut domains = new
             .domains
             .iter()
-            .map(|d| validate::domain(d))
+            .map(|d| validate::organization_domain(d))
             .collect::<Result<Vec<_>, _>>()?;
         domains.sort();
         domains.dedup();
@@ -86,12 +86,13 @@ impl Store {
             relationship_kind: new.relationship_kind,
             owner_id: new.owner_id,
             portal_shared: false,
+            notes: None,
             created_at: now,
         })
     }
 
     pub async fn organization(&self, id: i64) -> StoreResult<Organization> {
-        let row = sqlx::query("SELECT id, name, relationship_kind, owner_id, portal_shared, created_at FROM organizations WHERE id = $1")
+        let row = sqlx::query("SELECT id, name, relationship_kind, owner_id, portal_shared, notes, created_at FROM organizations WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -109,6 +110,7 @@ impl Store {
             relationship_kind: named(&row, "relationship_kind")?,
             owner_id: opt_int(&row, "owner_id")?,
             portal_shared: int(&row, "portal_shared")? != 0,
+            notes: opt_text(&row, "notes")?,
             created_at: text(&row, "created_at")?,
         })
     }

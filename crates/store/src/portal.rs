@@ -2,11 +2,12 @@
 //! customer sessions, and which tickets a customer may see (their own, and their
 //! organization's where the admin allows it).
 
-use crate::conversation::{add_message_in, create_ticket_in};
+use crate::conversation::create_ticket_in;
 use crate::customers::load as load_customer;
 use crate::rows::{int, text};
 use crate::tickets::{CustomerRef, NewTicket};
 use crate::{Store, StoreError, StoreResult, events, secrets};
+use rapport_domain::ticket::WordsSay;
 use rapport_domain::timings::PORTAL_LINK_MINUTES;
 use rapport_domain::wording::{self, Mail};
 use rapport_domain::{
@@ -281,29 +282,30 @@ impl Store {
         Ok(ticket)
     }
 
-    /// A customer replies in the portal, with files.
+    /// A customer replies in the portal, with files. While a resolution is proposed, their
+    /// words answer it when they are clear (see [`crate::customer_answers`]); what they said
+    /// about it comes back with the message (`None` when nothing was proposed).
     pub async fn add_portal_reply(
         &self,
         ticket_id: i64,
         customer_id: i64,
         body: &str,
         files: &[UploadedFile],
-    ) -> StoreResult<Message> {
+    ) -> StoreResult<(Message, Option<WordsSay>)> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let message = add_message_in(
+        let (message, said) = crate::customer_answers::portal_words_in(
+            self,
             &mut tx,
             &now,
             ticket_id,
-            Actor::Customer(customer_id),
-            Channel::Portal,
-            Visibility::Public,
+            customer_id,
             body,
         )
         .await?;
         attach_all(&mut tx, &self.files, &now, message.id, files).await?;
         tx.commit().await?;
-        Ok(message)
+        Ok((message, said))
     }
 }
 

@@ -40,6 +40,9 @@ pub struct Promise {
     pub due_at: String,
     pub status: PromiseStatus,
     pub settled_at: Option<String>,
+    /// When an agent took it on. A call-back the customer asked for in the portal is a request
+    /// (`null`) until an agent accepts it; only then is it promised in their name.
+    pub accepted_at: Option<String>,
     pub created_at: String,
 }
 
@@ -55,7 +58,7 @@ pub struct NewPromise<'a> {
     pub due_at: &'a str,
 }
 
-const COLUMNS: &str = "id, customer_id, ticket_id, agent_id, kind, what, channel, phone, window_start, due_at, status, settled_at, created_at";
+const COLUMNS: &str = "id, customer_id, ticket_id, agent_id, kind, what, channel, phone, window_start, due_at, status, settled_at, accepted_at, created_at";
 
 fn promise_from(row: &AnyRow) -> StoreResult<Promise> {
     Ok(Promise {
@@ -71,6 +74,7 @@ fn promise_from(row: &AnyRow) -> StoreResult<Promise> {
         due_at: text(row, "due_at")?,
         status: named(row, "status")?,
         settled_at: opt_text(row, "settled_at")?,
+        accepted_at: opt_text(row, "accepted_at")?,
         created_at: text(row, "created_at")?,
     })
 }
@@ -190,6 +194,7 @@ pub async fn remind(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
         name: &name,
         what: &promise.what,
         due_at: &promise.due_at,
+        accepted: promise.accepted_at.is_some(),
     });
     tasks::create(
         tx,
@@ -268,8 +273,8 @@ impl Store {
             .await?;
         customer.ok_or_else(|| StoreError::unknown("customer", "customer_id", new.customer_id))?;
         let row = sqlx::query(&format!(
-            "INSERT INTO promises (customer_id, ticket_id, agent_id, kind, what, channel, phone, window_start, due_at, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COLUMNS}"
+            "INSERT INTO promises (customer_id, ticket_id, agent_id, kind, what, channel, phone, window_start, due_at, status, accepted_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {COLUMNS}"
         ))
         .bind(new.customer_id)
         .bind(new.ticket_id)
@@ -281,6 +286,8 @@ impl Store {
         .bind(&window_start)
         .bind(&due_at)
         .bind(PromiseStatus::Open.as_str())
+        // What a customer asks for is a request until an agent accepts it.
+        .bind((!matches!(actor, Actor::Customer(_))).then_some(&now))
         .bind(&now)
         .fetch_one(&mut *tx)
         .await?;
@@ -319,6 +326,55 @@ impl Store {
             json!({ "what": change(None::<String>, &what), "due_at": change(None::<String>, &due_at), "kind": change(None::<String>, promise.kind) }),
         )
         .await?;
+        tx.commit().await?;
+        Ok(promise)
+    }
+
+    /// An agent takes on a call-back the customer asked for: from now on it is their promise,
+    /// shown to the customer in their name. Once only: of several at once, one accepts it.
+    pub async fn accept_promise(&self, id: i64, agent_id: i64) -> StoreResult<Promise> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let before = load(&mut tx, id).await?;
+        let accepted = sqlx::query(
+            "UPDATE promises SET accepted_at = $1, agent_id = $2 WHERE id = $3 AND accepted_at IS NULL AND status = $4",
+        )
+        .bind(&now)
+        .bind(agent_id)
+        .bind(id)
+        .bind(PromiseStatus::Open.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if accepted.rows_affected() == 0 {
+            let promise = load(&mut tx, id).await?;
+            let message = if promise.status != PromiseStatus::Open {
+                format!(
+                    "This call-back is already {}; there is nothing to accept.",
+                    promise.status
+                )
+            } else {
+                "This was already accepted; it is promised in the name of whoever accepted it."
+                    .to_owned()
+            };
+            return Err(StoreError::Conflict {
+                code: "promise_accepted",
+                message,
+            });
+        }
+        events::record(
+            &mut tx,
+            &now,
+            Actor::Agent(agent_id),
+            "promise",
+            id,
+            "promise.accepted",
+            json!({
+                "accepted_at": change(None::<String>, &now),
+                "agent_id": change(before.agent_id, agent_id),
+            }),
+        )
+        .await?;
+        let promise = load(&mut tx, id).await?;
         tx.commit().await?;
         Ok(promise)
     }

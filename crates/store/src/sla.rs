@@ -616,16 +616,3 @@ async fn refresh_open_tickets(tx: &mut Tx, now: &str) -> StoreResult<()> {
 
 /// How many open tickets a change of policies refreshes at once.
 const REFRESH_LIMIT: i64 = 2_000;
-
-impl Store {
-    /// Organizations by name, for choosing one a policy is for: `(id, name)`, at most
-    /// `limit`, by name.
-    pub async fn organization_choices(&self, limit: i64) -> StoreResult<Vec<(i64, String)>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT id, name FROM organizations ORDER BY name, id LIMIT {}",
-            limit.clamp(1, 10_000)
-        ))
-        .fetch_all(self.pool())
-        .await?)
-    }
-}

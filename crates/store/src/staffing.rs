@@ -40,11 +40,7 @@ impl Store {
             .as_deref()
             .map(|title| validate::optional_line("title", title, 100))
             .transpose()?;
-        let phone = change
-            .phone
-            .as_deref()
-            .map(|phone| validate::phone("phone", phone))
-            .transpose()?;
+        let phone = change.phone.as_deref().map(validate::phone).transpose()?;
         let now = self.now();
         let mut tx = self.begin_write().await?;
         lock_admins(self.backend(), &mut tx).await?;

@@ -6,7 +6,7 @@
 use crate::promises::PromiseStatus;
 use crate::rows::{int, named, opt_int, opt_text, placeholders, sql_names, text};
 use crate::{Store, StoreResult};
-use rapport_domain::timeline::{self, Entry, Fact, HISTORY_CHANGES, Reader};
+use rapport_domain::timeline::{self, CUSTOMER_CHANGES, Entry, Fact, HISTORY_CHANGES, Reader};
 use rapport_domain::{ActorKind, Agent, EventActor, Message};
 use sqlx::any::AnyRow;
 
@@ -69,6 +69,8 @@ enum Source {
     Moment,
     Survey,
     Change,
+    /// A change to the customer themselves (their details, addresses, organization, owner).
+    CustomerChange,
 }
 
 impl Source {
@@ -93,8 +95,8 @@ impl Source {
             }
             Source::Promise => {
                 "SELECT 'promise' AS source, x.id, x.customer_id, x.ticket_id, {agent} AS actor_kind, x.agent_id AS actor_id, \
-                 x.created_at AS at, x.what AS a, x.status AS b, x.due_at AS c, CAST(NULL AS BIGINT) AS n \
-                 FROM promises x WHERE {where}"
+                 x.created_at AS at, x.what AS a, x.status AS b, x.due_at AS c, \
+                 CAST(CASE WHEN x.accepted_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS n FROM promises x WHERE {where}"
             }
             Source::Moment => {
                 "SELECT 'moment' AS source, x.id, x.customer_id, CAST(NULL AS BIGINT) AS ticket_id, {agent} AS actor_kind, \
@@ -110,6 +112,11 @@ impl Source {
                 "SELECT 'change' AS source, x.id, t.customer_id, t.id AS ticket_id, x.actor_kind, x.actor_id, x.at, \
                  x.action AS a, x.changes AS b, CAST(NULL AS TEXT) AS c, CAST(NULL AS BIGINT) AS n \
                  FROM events x JOIN tickets t ON x.entity = 'ticket' AND t.id = x.entity_id WHERE {where}"
+            }
+            Source::CustomerChange => {
+                "SELECT 'change' AS source, x.id, x.entity_id AS customer_id, CAST(NULL AS BIGINT) AS ticket_id, x.actor_kind, \
+                 x.actor_id, x.at, x.action AS a, x.changes AS b, CAST(NULL AS TEXT) AS c, CAST(NULL AS BIGINT) AS n \
+                 FROM events x WHERE x.entity = 'customer' AND {where}"
             }
         };
         sql.replace("{where}", condition)
@@ -146,6 +153,7 @@ fn entry_from(row: &AnyRow) -> StoreResult<Entry> {
             what: a,
             status: b.unwrap_or_default(),
             due_at: c.unwrap_or_default(),
+            accepted: n != Some(0),
         },
         "moment" => Fact::Moment {
             note: a,
@@ -256,9 +264,10 @@ impl Store {
             .map_or_else(|| "9999".to_owned(), |(at, _, _)| at.clone());
         // Each source gives its newest entries up to the cursor; merged and cut below.
         let fetch = limit as i64 + 20;
-        let first = 3 + HISTORY_CHANGES.len();
+        let first = 3 + HISTORY_CHANGES.len() + CUSTOMER_CHANGES.len();
         let ids = placeholders(first, customer_ids.len());
         let changes = placeholders(3, HISTORY_CHANGES.len());
+        let customer_changes = placeholders(3 + HISTORY_CHANGES.len(), CUSTOMER_CHANGES.len());
         let of_customers = |at: &str, customer: &str| {
             format!("{at} <= $1 AND {customer} IN ({ids}) ORDER BY {at} DESC LIMIT $2")
         };
@@ -273,11 +282,15 @@ impl Store {
                 "x.action IN ({changes}) AND {}",
                 of_customers("x.at", "t.customer_id")
             )),
+            Source::CustomerChange.select(&format!(
+                "x.action IN ({customer_changes}) AND {}",
+                of_customers("x.at", "x.entity_id")
+            )),
         ]
         .map(|source| format!("SELECT * FROM ({source}) AS s"))
         .join(" UNION ALL ");
         let mut query = sqlx::query(&sql).bind(&before).bind(fetch);
-        for action in HISTORY_CHANGES {
+        for action in HISTORY_CHANGES.iter().chain(CUSTOMER_CHANGES) {
             query = query.bind(*action);
         }
         for id in customer_ids {

@@ -27,6 +27,8 @@ test("the workspace and the portal have no serious accessibility faults", async 
   const ticket = await api("POST", "/api/v1/tickets", {
     subject: "Scanner shows E-17", body: "The lamp error again.", customer: { email: "ana@example.com", name: "Ana Silva" },
   });
+  const organization = await api("POST", "/api/v1/organizations", { name: "Silva & Sons" });
+  await api("POST", `/api/v1/organizations/${organization.id}/domains`, { domain: "example.com" });
   const link = await (async () => {
     const form = await fetch(`${base}/portal`);
     const cookie = form.headers.get("set-cookie").split(";")[0];
@@ -61,10 +63,17 @@ test("the workspace and the portal have no serious accessibility faults", async 
   for (const viewport of [DESKTOP, PHONE]) {
     await agent.setViewportSize(viewport);
     await customer.setViewportSize(viewport);
-    for (const path of ["/", "/?view=waiting_on_us", `/tickets/${ticket.id}`, `/customers/${ticket.customer_id}`, "/tasks"]) {
+    for (const path of ["/", "/?view=waiting_on_us", `/tickets/${ticket.id}`, `/customers/${ticket.customer_id}`, `/organizations/${organization.id}`, "/tasks"]) {
       await agent.goto(base + path);
       await check(agent, path);
     }
+    // The customer's edit form, opened, and the organization's domains as an admin sees them.
+    await agent.goto(`${base}/customers/${ticket.customer_id}`);
+    await agent.click("#edit-customer summary");
+    await check(agent, "/customers/{id} (editing)");
+    await admin.setViewportSize(viewport);
+    await admin.goto(`${base}/organizations/${organization.id}`);
+    await check(admin, "/organizations/{id} (admin)");
     for (const path of ["/admin/agents", `/admin/agents/${ticket.assignee_id ?? 1}`, "/admin/teams", "/admin/settings", "/admin/audit"]) {
       await admin.setViewportSize(viewport);
       await admin.goto(base + path);

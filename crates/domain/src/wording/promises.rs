@@ -12,6 +12,8 @@ pub struct PromiseReminderTask<'a> {
     /// What was promised.
     pub what: &'a str,
     pub due_at: &'a str,
+    /// `false` for a call-back the customer asked for that nobody has accepted yet.
+    pub accepted: bool,
 }
 
 /// The promiser's task when their promise was not kept in time.
@@ -50,11 +52,29 @@ mod tests {
     use crate::wording::TaskText;
 
     #[test]
+    fn a_reminder_of_a_request_nobody_accepted_says_so() {
+        let task = TaskText::of(&PromiseReminderTask {
+            name: "Ana",
+            what: "Call back 2026-11-24 between 12:00 and 15:00 UTC",
+            due_at: "2026-11-24T15:00:00.000000Z",
+            accepted: false,
+        });
+        assert_eq!(task.title, "Due soon: Ana asked for a call back");
+        assert!(
+            task.detail.contains("Nobody has accepted it yet"),
+            "{}",
+            task.detail
+        );
+        assert!(!task.detail.contains("promised"), "{}", task.detail);
+    }
+
+    #[test]
     fn a_reminder_says_what_was_promised_and_by_when() {
         let task = TaskText::of(&PromiseReminderTask {
             name: "Ana",
             what: "Call back about the invoice",
             due_at: "2026-11-24T15:00:00.000000Z",
+            accepted: true,
         });
         assert_eq!(task.title, "Due soon: your promise to Ana");
         assert_eq!(

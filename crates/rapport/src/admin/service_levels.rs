@@ -73,7 +73,7 @@ async fn page(
     flash: Option<String>,
     error: Option<String>,
 ) -> PageResult {
-    let organizations = app.store.organization_choices(1_000).await?;
+    let organizations = app.store.organization_choices().await?;
     let names: HashMap<i64, String> = organizations.iter().cloned().collect();
     let mut policies = Vec::new();
     for policy in app.store.sla_policies().await? {
@@ -162,7 +162,7 @@ async fn fields_in(app: &App, fields: &Fields) -> Result<PolicyFields, String> {
         None | Some("") => None,
         Some(name) => Some(
             app.store
-                .organization_choices(10_000)
+                .organization_choices()
                 .await
                 .map_err(|err| err.to_string())?
                 .into_iter()

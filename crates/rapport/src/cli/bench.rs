@@ -281,6 +281,7 @@ pub async fn generate(store: &Store, size: Size) -> anyhow::Result<(u64, Duratio
                 )),
             ),
             ("customer_id", int(id)),
+            ("is_primary", int(0)),
             ("created_at", txt(at(0))),
         ]);
         if people.rows.len() >= 2_000 {

@@ -2,6 +2,7 @@
 
 mod create;
 mod data;
+mod emails;
 mod health;
 mod list;
 mod merge;
@@ -19,6 +20,9 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(create::create_customer, list::list_customers))
         .routes(routes!(show::show_customer, update::update_customer))
         .routes(routes!(merge::merge_customer))
+        .routes(routes!(emails::add_email))
+        .routes(routes!(emails::remove_email))
+        .routes(routes!(emails::make_primary))
         .routes(routes!(moments::note_moment, moments::list_moments))
         .routes(routes!(timeline::customer_timeline))
         .routes(routes!(health::customer_health))

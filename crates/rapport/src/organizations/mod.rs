@@ -1,6 +1,7 @@
 //! Organizations: the companies customers belong to.
 
 mod create;
+mod domains;
 mod health;
 mod show;
 mod timeline;
@@ -17,6 +18,8 @@ pub fn router() -> OpenApiRouter<App> {
             show::show_organization,
             update::update_organization
         ))
+        .routes(routes!(domains::add_domain))
+        .routes(routes!(domains::remove_domain))
         .routes(routes!(timeline::organization_timeline))
         .routes(routes!(health::organization_health))
 }

@@ -3,12 +3,19 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json, Path};
 use axum::extract::State;
 use rapport_domain::{Organization, Role};
+use rapport_store::customer_details::OrganizationChanges;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
+    /// The organization's name.
+    name: Option<String>,
+    /// Notes for staff; `null` or empty for none.
+    #[serde(default, deserialize_with = "crate::extract::present")]
+    #[schema(value_type = Option<String>)]
+    notes: Option<Option<String>>,
     /// The relationship owner; `null` for none. Left alone when absent.
     #[serde(default, deserialize_with = "crate::extract::present")]
     #[schema(value_type = Option<i64>)]
@@ -19,8 +26,10 @@ pub struct UpdateOrganization {
     portal_shared: Option<bool>,
 }
 
-/// Name an organization's relationship owner (supervisor or admin; replacing an owner needs a
-/// hand-over note), or let its customers see each other's tickets in the portal (admin).
+/// Change an organization: its name and notes (any agent), its relationship owner (supervisor
+/// or admin; replacing an owner needs a hand-over note), or let its customers see each other's
+/// tickets in the portal (admin). Its mail domains have their own routes
+/// (`/api/v1/organizations/{id}/domains`).
 #[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "organizations", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Organization id")),
     request_body = UpdateOrganization,
@@ -31,17 +40,31 @@ pub async fn update_organization(
     Path(id): Path<i64>,
     Json(input): Json<UpdateOrganization>,
 ) -> ApiResult<Json<Organization>> {
-    if let Some(shared) = input.portal_shared {
+    // Every permission is checked before anything changes.
+    if input.portal_shared.is_some() {
         auth.require(
             Role::Admin,
             "Sharing an organization's tickets in the portal",
         )?;
+    }
+    if input.owner_id.is_some() {
+        auth.require(Role::Supervisor, "Changing an organization's owner")?;
+    }
+    if input.name.is_some() || input.notes.is_some() {
+        let changes = OrganizationChanges {
+            name: input.name.as_deref(),
+            notes: input.notes.as_ref().map(Option::as_deref),
+        };
+        app.store
+            .update_organization(id, changes, auth.actor())
+            .await?;
+    }
+    if let Some(shared) = input.portal_shared {
         app.store
             .set_portal_shared(id, shared, auth.actor())
             .await?;
     }
     if let Some(owner) = input.owner_id {
-        auth.require(Role::Supervisor, "Changing an organization's owner")?;
         app.store
             .set_organization_owner(id, owner, input.handover_note.as_deref(), auth.actor())
             .await?;

@@ -99,7 +99,7 @@ pub async fn ask_for_call(
     Ok(back(
         id,
         &format!(
-            "Thank you. We will call you {day} between {start_hour:02}:00 and {:02}:00 UTC.",
+            "Thank you. You asked for a call {day} between {start_hour:02}:00 and {:02}:00 UTC; this page will say when it is confirmed.",
             start_hour + 3
         ),
     ))

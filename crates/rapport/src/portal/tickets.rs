@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_domain::message::{CustomerLinks, customer_links};
 use rapport_domain::staff::PublicContact;
+use rapport_domain::ticket::WordsSay;
 use rapport_domain::timeline::{self, Fact, Names, Reader};
 use rapport_domain::{ActorKind, AttachmentInfo, Problem, Ticket};
 use serde::Deserialize;
@@ -371,10 +372,24 @@ pub async fn reply(
         ))
         .into_response());
     }
-    app.store
+    let (_, said) = app
+        .store
         .add_portal_reply(id, me.customer.id, &upload.field("body"), &upload.files)
         .await?;
-    Ok(back(id, "Your reply has been sent."))
+    // While we asked "did this fix it?", their words may have answered it.
+    let done = match said {
+        Some(WordsSay::Fixed) => {
+            "Your reply has been sent. We read that it is fixed, so we marked it resolved; if it comes back, just write again."
+        }
+        Some(WordsSay::NotFixed) => {
+            "Your reply has been sent. We read that it is not fixed yet, so the request is open again and we are on it."
+        }
+        Some(WordsSay::Unclear) => {
+            "Your reply has been sent. When you know whether our fix worked, answer the question below."
+        }
+        None => "Your reply has been sent.",
+    };
+    Ok(back(id, done))
 }
 
 #[derive(Deserialize)]

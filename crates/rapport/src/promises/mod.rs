@@ -1,5 +1,6 @@
 //! Promises: who promised what to which customer, by when. A promise is a debt.
 
+mod accept;
 mod create;
 mod list;
 mod settle;
@@ -13,4 +14,5 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(create::create_promise))
         .routes(routes!(list::list_customer_promises))
         .routes(routes!(settle::settle_promise))
+        .routes(routes!(accept::accept_promise))
 }

@@ -130,7 +130,12 @@ impl Row {
                 .insight
                 .iter()
                 .flat_map(|i| i.intents.iter().copied())
-                .filter(|intent| *intent != rapport_coach::Intent::Praise)
+                .filter(|intent| {
+                    !matches!(
+                        intent,
+                        rapport_coach::Intent::Praise | rapport_coach::Intent::ConfirmsFix
+                    )
+                })
                 .map(intent_words)
                 .collect(),
         }

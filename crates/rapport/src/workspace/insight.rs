@@ -45,6 +45,7 @@ pub fn intent_words(intent: Intent) -> &'static str {
         Intent::Praise => "praise",
         Intent::LegalThreat => "mentions legal steps",
         Intent::Urgent => "urgent",
+        Intent::ConfirmsFix => "says it is fixed",
     }
 }
 
@@ -99,6 +100,12 @@ mod tests {
         ))
         .expect("read");
         assert_eq!(calm.class, "calm");
-        assert!(calm.intents.is_empty() || calm.intents == ["praise"]);
+        assert!(
+            calm.intents
+                .iter()
+                .all(|intent| ["praise", "says it is fixed"].contains(intent)),
+            "{:?}",
+            calm.intents
+        );
     }
 }

@@ -14,6 +14,7 @@ mod inbox;
 pub(crate) mod insight;
 mod live;
 mod new_ticket;
+mod organization;
 mod panel;
 mod password;
 mod relationship;
@@ -69,8 +70,17 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/tickets/{id}/call"),
     ("POST", "/tickets/{id}/promise"),
     ("POST", "/promises/{id}/kept"),
+    ("POST", "/promises/{id}/accept"),
     ("POST", "/tickets/{id}/moment"),
     ("GET", "/customers/{id}"),
+    ("POST", "/customers/{id}/details"),
+    ("POST", "/customers/{id}/emails"),
+    ("POST", "/customers/{id}/emails/remove"),
+    ("POST", "/customers/{id}/emails/primary"),
+    ("GET", "/organizations/{id}"),
+    ("POST", "/organizations/{id}/details"),
+    ("POST", "/organizations/{id}/domains"),
+    ("POST", "/organizations/{id}/domains/remove"),
     ("GET", "/saved-replies"),
     ("POST", "/saved-replies"),
     ("GET", "/saved-replies/{id}"),
@@ -146,8 +156,32 @@ pub fn router() -> Router<App> {
         .route("/tickets/{id}/call", post(relationship::log_call))
         .route("/tickets/{id}/promise", post(relationship::make_promise))
         .route("/promises/{id}/kept", post(relationship::promise_kept))
+        .route("/promises/{id}/accept", post(relationship::accept_promise))
         .route("/tickets/{id}/moment", post(relationship::note_moment))
         .route("/customers/{id}", get(customer::show_customer))
+        .route("/customers/{id}/details", post(customer::change_details))
+        .route("/customers/{id}/emails", post(customer::add_email))
+        .route(
+            "/customers/{id}/emails/remove",
+            post(customer::remove_email),
+        )
+        .route(
+            "/customers/{id}/emails/primary",
+            post(customer::make_primary),
+        )
+        .route("/organizations/{id}", get(organization::show_organization))
+        .route(
+            "/organizations/{id}/details",
+            post(organization::change_details),
+        )
+        .route(
+            "/organizations/{id}/domains",
+            post(organization::add_domain),
+        )
+        .route(
+            "/organizations/{id}/domains/remove",
+            post(organization::remove_domain),
+        )
         .route(
             "/saved-replies",
             get(saved_replies::list).post(saved_replies::create),

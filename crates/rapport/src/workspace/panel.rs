@@ -17,6 +17,8 @@ pub struct Panel {
     pub customer_name: String,
     pub emails: String,
     pub organization: Option<String>,
+    pub organization_id: Option<i64>,
+    pub phone: Option<String>,
     pub tenure: String,
     pub kind: String,
     pub owner: Option<String>,
@@ -41,6 +43,8 @@ pub struct PromiseLine {
     pub what: String,
     pub due: When,
     pub who: String,
+    /// `false` for a call-back the customer asked for that no agent has accepted yet.
+    pub accepted: bool,
 }
 
 fn tenure(app: &App, since: &str) -> String {
@@ -87,8 +91,14 @@ impl Panel {
             .promises
             .iter()
             .filter_map(|entry| match &entry.fact {
-                Fact::Promise { what, due_at, .. } => Some(PromiseLine {
+                Fact::Promise {
+                    what,
+                    due_at,
+                    accepted,
+                    ..
+                } => Some(PromiseLine {
                     id: entry.id,
+                    accepted: *accepted,
                     what: what.clone(),
                     due: When::on(calendar, due_at),
                     who: entry
@@ -147,7 +157,9 @@ impl Panel {
             customer_id: customer.id,
             customer_name: customer.name.clone(),
             emails: customer.emails.join(", "),
+            organization_id: organization.as_ref().map(|o| o.id),
             organization: organization.map(|o| o.name),
+            phone: customer.phone.clone(),
             tenure: tenure(app, &customer.created_at),
             kind,
             owner: owner_id.and_then(|id| names.get(&id).cloned()),

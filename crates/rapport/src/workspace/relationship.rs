@@ -173,3 +173,29 @@ pub async fn promise_kept(
         )),
     })
 }
+
+#[derive(Deserialize)]
+pub struct AcceptForm {}
+
+/// An agent takes on a call-back the customer asked for: it becomes their promise.
+pub async fn accept_promise(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    crate::pages::Id(id): crate::pages::Id,
+    Submitted(AcceptForm {}): Submitted<AcceptForm>,
+) -> PageResult<Response> {
+    let promise = app.store.promise(id).await?;
+    if let Some(ticket_id) = promise.ticket_id {
+        super::visible_ticket(&app, &signed_in.agent, ticket_id).await?;
+    }
+    app.store.accept_promise(id, signed_in.agent.id).await?;
+    Ok(match promise.ticket_id {
+        Some(ticket_id) => super::back_to_ticket(
+            ticket_id,
+            "Accepted: the call-back is your promise now, and the customer sees it in your name.",
+        ),
+        None => axum::response::IntoResponse::into_response(axum::response::Redirect::to(
+            &format!("/customers/{}", promise.customer_id),
+        )),
+    })
+}

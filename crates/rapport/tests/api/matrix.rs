@@ -90,6 +90,9 @@ enum Names {
     Task,
     /// A new promise on A's, B's or the restricted ticket.
     Promise,
+    /// A new call-back the customer asked for (not accepted yet) on A's, B's or the restricted
+    /// ticket.
+    CallBackRequest,
     /// A new API token: the caller's, another agent's.
     Token,
     /// A customer's file on A's, B's or the restricted ticket.
@@ -100,8 +103,13 @@ enum Names {
     SurveyLink,
     PortalLink,
     Asset,
-    /// A new customer, for the erasure (it is used up).
+    /// A new customer, for the erasure (it is used up) and for changes to a customer's details.
     NewCustomer,
+    /// A new customer with a second address, `spare{id}@example.com` (`{address}`), to remove
+    /// or make primary.
+    SpareEmail,
+    /// A new organization with the domain `org{id}.example` (`{domain}`), to change or remove.
+    NewOrganization,
     /// A new agent, for changes and deactivation (which would spoil the callers).
     NewAgent,
     /// A new open team with nobody in it, for changes that rewrite its members.
@@ -125,6 +133,8 @@ impl Names {
             Names::Nothing
             | Names::Asset
             | Names::NewCustomer
+            | Names::SpareEmail
+            | Names::NewOrganization
             | Names::NewAgent
             | Names::NewTeam
             | Names::NewSlaPolicy
@@ -267,6 +277,8 @@ const SAVED_CHANGE: &str = "401 401 ok/404/403 ok/404/403 ok/404/ok ok/404/ok";
 const SAVED_CHANGE_PAGE: &str = "signin signin ok/404/403 ok/404/403 ok/404/ok ok/404/ok";
 /// Everyone is sent to the workspace's sign-in page.
 const SIGN_IN: &str = "signin signin signin signin signin signin";
+/// Pages for supervisors and admins.
+const SUPERVISOR_PAGE: &str = "signin signin 403 403 ok ok";
 /// Administration pages: strangers sign in, agents who are not admins are refused.
 const ADMIN_PAGE: &str = "signin signin 403 403 403 ok";
 const PAGE_TICKET: &str = "signin signin ok ok/ok/403 ok/ok/403 ok";
@@ -318,6 +330,11 @@ fn table() -> Vec<Row> {
             .json(r#"{"owner_id": null}"#),
         row("POST", "/api/v1/customers/{id}/merge", Customer, 200, SUPERVISORS)
             .json(r#"{"duplicate_id": {new_customer}}"#),
+        // Details and addresses: any agent; the owner stays with supervisors (the row above).
+        row("POST", "/api/v1/customers/{id}/emails", Customer, 201, AGENTS)
+            .json(r#"{"email": "extra{n}@example.com"}"#),
+        row("DELETE", "/api/v1/customers/{id}/emails/{address}", SpareEmail, 200, AGENTS),
+        row("POST", "/api/v1/customers/{id}/emails/{address}/primary", SpareEmail, 200, AGENTS),
         row("GET", "/api/v1/customers/{id}/moments", Customer, 200, AGENTS),
         row("POST", "/api/v1/customers/{id}/moments", Customer, 201, AGENTS)
             .json(r#"{"note": "Back from parental leave."}"#),
@@ -333,6 +350,10 @@ fn table() -> Vec<Row> {
         row("GET", "/api/v1/organizations/{id}", Organization, 200, AGENTS),
         row("PATCH", "/api/v1/organizations/{id}", Organization, 200, SUPERVISORS)
             .json(r#"{"owner_id": null}"#),
+        // Mail domains move customers: supervisors and admins.
+        row("POST", "/api/v1/organizations/{id}/domains", Organization, 201, SUPERVISORS)
+            .json(r#"{"domain": "d{n}.example"}"#),
+        row("DELETE", "/api/v1/organizations/{id}/domains/{domain}", NewOrganization, 200, SUPERVISORS),
         row("GET", "/api/v1/organizations/{id}/timeline", Organization, 200, AGENTS),
         row("GET", "/api/v1/organizations/{id}/health", Organization, 200, AGENTS),
         // Promises and tasks.
@@ -341,6 +362,7 @@ fn table() -> Vec<Row> {
         ),
         row("POST", "/api/v1/promises/{id}/settle", Promise, 200, TICKET)
             .json(r#"{"status": "kept"}"#),
+        row("POST", "/api/v1/promises/{id}/accept", CallBackRequest, 200, TICKET),
         // Another agent's tasks are for supervisors; a restricted ticket's for its team.
         row("GET", "/api/v1/tasks", Agent, 200,
             "401 401 ok/403/ok ok/403/403 ok ok").query(&["?agent_id={id}&due=all"]),
@@ -543,12 +565,25 @@ fn table() -> Vec<Row> {
             .form("kind=other&what=Send the guide&due=2026-11-25T10:00"),
         row("POST", "/promises/{id}/kept", Promise, 303, PAGE_TICKET)
             .form("outcome=Sent the guide."),
+        row("POST", "/promises/{id}/accept", CallBackRequest, 303, PAGE_TICKET).form(""),
         row("POST", "/tickets/{id}/moment", Ticket, 303, PAGE_TICKET)
             .form("note=Back from parental leave."),
         row("GET", "/customers/{id}", Customer, 200, PAGE),
         row("POST", "/tickets/{id}/escalate", NewTicket, 303, PAGE_TICKET).form("reason=Needs a manager."),
         row("GET", "/escalations", Nothing, 200, PAGE),
         row("POST", "/escalations/{id}/acknowledge", Escalation, 303, ADMIN_PAGE).form(""),
+        row("POST", "/customers/{id}/details", NewCustomer, 303, PAGE)
+            .form("name=Erin Edited&phone=555 0100&notes=Likes tea.&organization="),
+        row("POST", "/customers/{id}/emails", Customer, 303, PAGE).form("email=page{n}@example.com"),
+        row("POST", "/customers/{id}/emails/remove", SpareEmail, 303, PAGE).form("email={address}"),
+        row("POST", "/customers/{id}/emails/primary", SpareEmail, 303, PAGE).form("email={address}"),
+        row("GET", "/organizations/{id}", Organization, 200, PAGE),
+        row("POST", "/organizations/{id}/details", NewOrganization, 303, PAGE)
+            .form("name=Renamed org {n}&notes=Renews in March."),
+        row("POST", "/organizations/{id}/domains", Organization, 303, SUPERVISOR_PAGE)
+            .form("domain=page{n}.example"),
+        row("POST", "/organizations/{id}/domains/remove", NewOrganization, 303, SUPERVISOR_PAGE)
+            .form("domain={domain}"),
         row("GET", "/saved-replies", Nothing, 200, PAGE),
         row("POST", "/saved-replies", Nothing, 303, PAGE)
             .form("title=Page reply {n}&body=Hi {{customer.first_name}}, all done.&priority="),
@@ -1138,6 +1173,47 @@ impl World {
                     .expect("customer")
                     .id
             }
+            Names::SpareEmail => {
+                let n = self.next();
+                let customer = store
+                    .create_customer("Sol Spare", &format!("keep{n}@example.com"), Actor::System)
+                    .await
+                    .expect("customer");
+                store
+                    .add_customer_email(
+                        customer.id,
+                        &format!("spare{}@example.com", customer.id),
+                        false,
+                        Actor::System,
+                    )
+                    .await
+                    .expect("second address");
+                customer.id
+            }
+            Names::NewOrganization => {
+                let n = self.next();
+                let organization = store
+                    .create_organization(
+                        rapport_store::organizations::NewOrganization {
+                            name: &format!("New org {n}"),
+                            domains: &[],
+                            relationship_kind: rapport_domain::RelationshipKind::Transactional,
+                            owner_id: None,
+                        },
+                        Actor::System,
+                    )
+                    .await
+                    .expect("organization");
+                store
+                    .add_organization_domain(
+                        organization.id,
+                        &format!("org{}.example", organization.id),
+                        Actor::System,
+                    )
+                    .await
+                    .expect("domain");
+                organization.id
+            }
             Names::Organization => side.organization_id,
             Names::Team => side.team_id,
             Names::Agent => match object {
@@ -1164,6 +1240,27 @@ impl World {
                     .await;
                 assert_eq!(status, 201, "{promise}");
                 id_of(&promise)
+            }
+            Names::CallBackRequest => {
+                let customer_id = side.customer_id;
+                store
+                    .create_promise(
+                        rapport_store::promises::NewPromise {
+                            customer_id,
+                            ticket_id: Some(side.ticket_id),
+                            agent_id: self.app.admin.id,
+                            kind: rapport_store::promises::PromiseKind::CallBack,
+                            what: "Call back in the morning",
+                            channel: "phone",
+                            phone: Some("+44 20 7946 0000"),
+                            window_start: None,
+                            due_at: "2026-11-25T10:00:00Z",
+                        },
+                        Actor::Customer(customer_id),
+                    )
+                    .await
+                    .expect("call-back request")
+                    .id
             }
             Names::Token => {
                 let owner = match object {
@@ -1297,6 +1394,8 @@ impl World {
             .replace("{name}", id)
             .replace("{email}", side.email)
             .replace("{ticket}", &side.ticket_id.to_string())
+            .replace("{address}", &format!("spare{id}@example.com"))
+            .replace("{domain}", &format!("org{id}.example"))
             .replace("{me}", &self.me(caller).to_string())
             .replace("{n}", &self.next().to_string());
         if text.contains("{new_customer}") {

@@ -403,6 +403,43 @@ async fn asking_for_a_manager_names_the_supervisor_and_tells_the_chain() {
     );
     assert_eq!(promises[0].due_at, "2026-11-24T15:00:00.000000Z");
 
+    // Nobody has promised it until an agent accepts it.
+    let page_path = format!("/portal/tickets/{id}");
+    let (_, asked) = get(&app, &cookie, &page_path).await;
+    assert!(!asked.contains("promised: Call back"), "{asked}");
+    assert!(
+        asked.contains("You asked: Call back 2026-11-24 between 12:00 and 15:00 UTC."),
+        "{asked}"
+    );
+    assert_eq!(promises[0].accepted_at, None);
+    let sam_token = app.agent_token(sam.id).await;
+    let accept = format!("/api/v1/promises/{}/accept", promises[0].id);
+    let api = app.api_as(Some(&sam_token));
+    let answers = crate::helpers::all_at_once(
+        (0..5)
+            .map(|_| api.request(reqwest::Method::POST, &accept))
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        crate::helpers::count_status(&answers, StatusCode::OK),
+        1,
+        "accepted once: {answers:?}"
+    );
+    assert_eq!(
+        crate::helpers::count_status(&answers, StatusCode::CONFLICT),
+        4,
+        "{answers:?}"
+    );
+    let (_, promised) = get(&app, &cookie, &page_path).await;
+    assert!(
+        promised.contains(&format!(
+            "{} promised: Call back 2026-11-24 between 12:00 and 15:00 UTC",
+            sam.name
+        )),
+        "{promised}"
+    );
+
     // A letter goes to the top of Sam's chain: the admin.
     let (_, letter_form) = get(&app, &cookie, &format!("/portal/letter?ticket={id}")).await;
     assert!(
@@ -1206,7 +1243,7 @@ async fn customers_see_of_staff_what_the_workspace_publishes() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(crate::helpers::error_message(&body).contains("a phone number is digits"));
+    assert!(crate::helpers::error_message(&body).contains("is not a phone number"));
 
     let id = app.ticket("Plotter", "ana@example.com").await["id"]
         .as_i64()
@@ -1277,4 +1314,75 @@ pub async fn ticket_page_of(app: &TestApp, email: &str, ticket: i64) -> String {
     get(app, &cookie, &format!("/portal/tickets/{ticket}"))
         .await
         .1
+}
+
+/// A plain reply while "did this fix it?" is asked: the customer's words answer it when they
+/// are clear, and otherwise the question stays on the page.
+#[tokio::test]
+async fn a_reply_to_a_proposed_fix_answers_it_only_when_the_words_are_clear() {
+    let app = TestApp::spawn().await;
+    let (cookie, csrf) = {
+        app.ticket("First", "ana@example.com").await;
+        customer_session(&app, "ana@example.com").await
+    };
+    for (words, problem, flash) in [
+        (
+            "That fixed it, thanks!",
+            "resolved",
+            "We read that it is fixed",
+        ),
+        (
+            "It is still broken.",
+            "open",
+            "We read that it is not fixed yet",
+        ),
+        (
+            "Thanks, I will try it tomorrow.",
+            "resolution_proposed",
+            "answer the question below",
+        ),
+    ] {
+        let ticket = app.ticket("Plotter", "ana@example.com").await;
+        let id = ticket["id"].as_i64().expect("id");
+        let (status, _) = app
+            .api()
+            .post(
+                &format!("/api/v1/tickets/{id}/state"),
+                json!({"action": "propose_resolution"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+
+        let (content_type, body) = multipart(&[("csrf", &csrf), ("body", words)], &[]);
+        let response = browser()
+            .post(app.url(&format!("/portal/tickets/{id}/reply")))
+            .header("cookie", &cookie)
+            .header("content-type", &content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("answer");
+
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{words}");
+        let location = response.headers()["location"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        let (_, detail) = app.api().get(&format!("/api/v1/tickets/{id}")).await;
+        assert_eq!(detail["problem"], problem, "{words}");
+        assert_eq!(detail["conversation"], "waiting_on_us", "{words}");
+        let messages = detail["messages"].as_array().expect("messages");
+        assert_eq!(
+            messages.last().and_then(|m| m["text"].as_str()),
+            Some(words),
+            "their words are on the ticket"
+        );
+        let (_, page) = get(&app, &cookie, &location).await;
+        assert!(page.contains(flash), "{words}: {page}");
+        assert_eq!(
+            page.contains("Did this fix it?"),
+            problem == "resolution_proposed",
+            "{words}: the question stays only while it is unanswered"
+        );
+    }
 }

@@ -527,7 +527,7 @@ async fn a_request_for_a_manager_reaches_the_handlers_tasks_and_the_escalated_vi
     let (_, ticket_page) = page(&app, &cookie, &format!("/tickets/{id}")).await;
     let (_, tasks) = page(&app, &cookie, "/tasks").await;
     assert!(escalated.contains("Broken again"));
-    assert!(ticket_page.contains("The customer asked for a manager"));
+    assert!(ticket_page.contains("Escalated: the customer asked for a manager"));
     assert!(tasks.contains("asked for a manager") && tasks.contains("Third time this month."));
 
     let task_id = app.tasks_of(agent_id).await[0].id;
@@ -1113,4 +1113,62 @@ async fn a_promise_is_marked_kept_from_the_ticket_page_with_what_was_done() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "kept once");
+}
+
+/// A call-back the customer asked for waits in the panel with an Accept button; accepting it
+/// makes it the agent's promise, once.
+#[tokio::test]
+async fn an_agent_accepts_a_call_back_the_customer_asked_for() {
+    let app = TestApp::spawn().await;
+    let (agent_id, cookie, csrf) = signed_in(&app, "sam@rapport.test", Role::Agent).await;
+    let ticket = app.ticket("Call me", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let customer_id = ticket["customer_id"].as_i64().expect("customer");
+    let asked = app
+        .app
+        .store
+        .create_promise(
+            rapport_store::promises::NewPromise {
+                customer_id,
+                ticket_id: Some(id),
+                agent_id: app.admin.id,
+                kind: rapport_store::promises::PromiseKind::CallBack,
+                what: "Call back in the morning",
+                channel: "phone",
+                phone: Some("+44 20 7946 0000"),
+                window_start: None,
+                due_at: "2030-01-01T10:00:00Z",
+            },
+            Actor::Customer(customer_id),
+        )
+        .await
+        .expect("request");
+
+    let (_, html) = page(&app, &cookie, &format!("/tickets/{id}")).await;
+    assert!(
+        html.contains(&format!("action=\"/promises/{}/accept\"", asked.id)),
+        "{html}"
+    );
+    assert!(html.contains("nobody has accepted it yet"), "{html}");
+    let (status, location) = post_form(
+        &app,
+        &cookie,
+        &format!("/promises/{}/accept", asked.id),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let promise = app.app.store.promise(asked.id).await.expect("promise");
+    assert_eq!(promise.agent_id, agent_id);
+    assert!(promise.accepted_at.is_some());
+    let (_, html) = page(&app, &cookie, &format!("/tickets/{id}")).await;
+    assert!(!html.contains(&format!("/promises/{}/accept", asked.id)));
+    let (status, _) = post_form(
+        &app,
+        &cookie,
+        &format!("/promises/{}/accept", asked.id),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "accepted once");
 }
