@@ -39,6 +39,19 @@
     return fresh;
   }
 
+  // ---- The count of unread notifications in the top bar ---------------------------------
+  // Every page's live stream sends it when it changes; the number comes from the database.
+  const unreadCount = document.getElementById("unread-count");
+  const notificationsLink = document.getElementById("notifications-link");
+  function showUnread(data) {
+    if (!unreadCount || typeof data.unread !== "number") return;
+    unreadCount.textContent = String(data.unread);
+    unreadCount.hidden = data.unread === 0;
+    notificationsLink?.setAttribute("aria-label",
+      data.unread === 0 ? "Notifications" : `Notifications, ${data.unread} unread`);
+  }
+  let listening = false;
+
   // ---- Keyboard shortcuts ---------------------------------------------------------------
   const help = document.getElementById("help");
   document.querySelector(".help-button")?.addEventListener("click", () => help?.showModal());
@@ -220,8 +233,11 @@
     function tellComposing(composing) {
       if (composing === composingSent) return;
       composingSent = composing;
+      // keepalive: sent as the page goes away (after "Send", or leaving it), the signal
+      // must still arrive, or the others keep seeing this agent writing.
       fetch("/live/composing", {
         method: "POST",
+        keepalive: true,
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
         body: JSON.stringify({ ticket_id: ticketId, composing }),
       }).catch(() => {});
@@ -464,6 +480,8 @@
   // (a "change" with no ticket refreshes everything) when it is shown again.
   function listen(ticketId, handlers) {
     if (!window.EventSource) return;
+    listening = true;
+    handlers = { notifications: showUnread, ...handlers };
     const url = ticketId ? `/live?ticket=${ticketId}` : "/live";
     let source = null;
     const open = () => {
@@ -490,6 +508,9 @@
     });
     if (!document.hidden) open();
   }
+
+  // A page without its own live updates still keeps the count current.
+  if (!listening && unreadCount) listen(null, {});
 
   function debounce(fn, ms) {
     let timer = null;

@@ -6,6 +6,10 @@
 //! channel when a write commits and the tail, listening on its own connection, reads at once;
 //! the polling stays as the fallback (and is all there is on SQLite).
 //!
+//! Notifications are counted from the database: the tail watches the newest notification's
+//! id (written by any node) and tells the open pages, which each read their agent's unread
+//! count again.
+//!
 //! Presence (who has a ticket open, who is writing on it) is kept in the process for the pages
 //! open on this node and shared through the `presence` table: the tail writes this node's
 //! pages when they change (and renews them every [`HEARTBEAT`]; they expire after
@@ -55,7 +59,12 @@ pub struct Viewer {
 #[derive(Debug, Clone)]
 pub enum Signal {
     Change(Change),
-    Presence { ticket_id: i64 },
+    Presence {
+        ticket_id: i64,
+    },
+    /// Some agent's notifications changed (a new one on any node, or marked read here): each
+    /// open page reads its agent's unread count again from the database.
+    Notifications,
 }
 
 #[derive(Clone)]
@@ -151,6 +160,11 @@ impl Live {
         }
     }
 
+    /// Tells open pages to read their notification counts again.
+    pub fn notifications_changed(&self) {
+        let _ = self.inner.signals.send(Signal::Notifications);
+    }
+
     /// Everyone on a ticket, one entry per agent (an agent with two tabs is one viewer,
     /// composing if either tab is).
     pub fn viewers(&self, ticket_id: i64) -> Vec<Viewer> {
@@ -203,6 +217,7 @@ impl Live {
         };
         let started_at = last;
         let mut sent: BTreeSet<i64> = BTreeSet::new();
+        let mut last_notification = store.last_notification_id().await.unwrap_or(0);
         // Pages open here: written when they change, renewed on every heartbeat.
         let mut publish_at = tokio::time::Instant::now();
         let mut published_any = false;
@@ -253,6 +268,13 @@ impl Live {
                     continue;
                 }
                 last = last.max(id);
+                // An agent's message ends their writing on the ticket on every node, whichever
+                // node it was sent through: the page that was writing has gone on.
+                if event.action == rapport_store::conversation::MESSAGE_ADDED
+                    && let Some(agent_id) = event.by_agent
+                {
+                    self.composing(event.ticket_id, agent_id, false);
+                }
                 let change = Change {
                     ticket_id: event.ticket_id,
                     action: event.action,
@@ -262,6 +284,14 @@ impl Live {
             }
             // Only ids the next read can return need remembering.
             sent = sent.split_off(&(last - lookback + 1));
+            match store.last_notification_id().await {
+                Ok(id) if id != last_notification => {
+                    last_notification = id;
+                    self.notifications_changed();
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not read new notifications"),
+            }
         }
     }
 }

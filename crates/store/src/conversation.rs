@@ -14,8 +14,10 @@ use crate::tickets::{
 use crate::{Store, StoreError, StoreResult, Tx};
 use rapport_domain::wording::Mail;
 use rapport_domain::wording::notes::HandOver;
+use rapport_domain::wording::notifications as notification_words;
 use rapport_domain::{
-    Actor, AuthorKind, Channel, Conversation, Job, Message, Problem, Ticket, Visibility, validate,
+    Actor, AuthorKind, Channel, Conversation, Job, Message, NotificationKind, Problem, Ticket,
+    Visibility, validate,
 };
 use serde_json::{Map, Value, json};
 
@@ -134,6 +136,26 @@ impl Store {
             Value::Object(changes),
         )
         .await?;
+        if let Some(assignee_id) = after
+            .assignee_id
+            .filter(|_| before.assignee_id != after.assignee_id)
+        {
+            let by = crate::notifications::actor_name(&mut tx, actor).await?;
+            let text = notification_words::line(&notification_words::Assigned {
+                by: &by,
+                ticket_id: id,
+            });
+            crate::notifications::notify(
+                &mut tx,
+                &now,
+                actor,
+                assignee_id,
+                NotificationKind::Assigned,
+                id,
+                &text,
+            )
+            .await?;
+        }
         if let (true, Some(note)) = (handed_over, handover_note) {
             let body = HandOver { note }.text();
             insert_message(
@@ -522,6 +544,24 @@ pub(crate) async fn add_message_in(
             Some(ticket_id),
             rapport_domain::promise::Act::PublicReply,
             author,
+        )
+        .await?;
+    }
+    if let (AuthorKind::Customer, Visibility::Public, Some(assignee_id)) =
+        (author_kind, visibility, ticket.assignee_id)
+    {
+        let text = notification_words::line(&notification_words::CustomerReplied {
+            ticket_id,
+            in_portal: channel == Channel::Portal,
+        });
+        crate::notifications::notify(
+            tx,
+            now,
+            author,
+            assignee_id,
+            NotificationKind::CustomerReplied,
+            ticket_id,
+            &text,
         )
         .await?;
     }

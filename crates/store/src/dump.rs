@@ -78,6 +78,8 @@ pub const TABLES: &[Table] = &[
     table("pending_sign_ins"),
     table("agent_links"),
     table("saved_replies"),
+    table("notifications"),
+    table("notification_settings"),
 ];
 
 /// Tables that belong to the database rather than the workspace: the target of an import has

@@ -12,7 +12,8 @@ use rapport_domain::wording::TaskText;
 use rapport_domain::wording::escalations::{
     LetterTask, ManagerRequestBriefingTask, ManagerRequestTask,
 };
-use rapport_domain::{Actor, Agent, TaskKind, validate};
+use rapport_domain::wording::notifications as notification_words;
+use rapport_domain::{Actor, Agent, NotificationKind, TaskKind, validate};
 use serde::Serialize;
 use serde_json::json;
 
@@ -210,6 +211,19 @@ impl Store {
                     detail,
                     due_at: &now,
                 },
+            )
+            .await?;
+        }
+        if let Some(manager_id) = manager_id {
+            let text = notification_words::line(&notification_words::Escalation { ticket_id });
+            crate::notifications::notify(
+                &mut tx,
+                &now,
+                Actor::Customer(customer_id),
+                manager_id,
+                NotificationKind::Escalation,
+                ticket_id,
+                &text,
             )
             .await?;
         }

@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0009_file_store",
     "0010_search",
     "0011_team_admin",
+    "0014_notifications",
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<Vec<&'static str>> {
