@@ -77,7 +77,7 @@ async fn each_kind_reaches_the_agent_concerned_and_nobody_hears_of_their_own_doi
     assert_eq!(items[0]["ticket_id"], ticket_id);
     assert_eq!(
         items[0]["text"],
-        format!("admin@rapport.test assigned ticket #{ticket_id} to you.")
+        format!("Ada Admin assigned ticket #{ticket_id} to you.")
     );
     assert_eq!(items[0]["ticket_subject"], "Plotter jams");
     assert!(items[0]["read_at"].is_null());
@@ -233,7 +233,7 @@ async fn handing_over_a_leavers_tickets_tells_whoever_takes_them() {
     assert_eq!(
         items[0]["text"],
         format!(
-            "admin@rapport.test handed ticket #{} to you from lee@rapport.test, who has left.",
+            "Ada Admin handed ticket #{} to you from lee@rapport.test, who has left.",
             id(&ticket)
         )
     );

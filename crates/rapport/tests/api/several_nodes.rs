@@ -273,12 +273,19 @@ async fn writing_ends_on_every_node_once_the_writer_has_sent_through_another() {
 
     // Pat sends; the load balancer hands the form to node B. Pat's page on node A is still
     // open (the browser has not let go of it yet): Lee must stop seeing Pat writing.
+    let (_, shown) = app.api().get(&format!("/api/v1/tickets/{id}")).await;
+    let seen = shown["messages"]
+        .as_array()
+        .and_then(|messages| messages.last())
+        .map(|message| message["id"].to_string())
+        .expect("the customer's message");
     let sent = browser()
         .post(other.url(&format!("/tickets/{id}/reply")))
         .header("cookie", &pat)
         .form(&[
             ("body", "Hi Ana, the second charge is refunded."),
             ("visibility", "public"),
+            ("seen_message_id", &seen),
             ("csrf", &pat_csrf),
         ])
         .send()
