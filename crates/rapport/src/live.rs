@@ -7,8 +7,8 @@
 //! the polling stays as the fallback (and is all there is on SQLite).
 //!
 //! Notifications are counted from the database: the tail watches the newest notification's
-//! id (written by any node) and tells the open pages, which each read their agent's unread
-//! count again.
+//! id and read time (written by any node) and tells the open pages, which each read their
+//! agent's unread count again.
 //!
 //! Presence (who has a ticket open, who is writing on it) is kept in the process for the pages
 //! open on this node and shared through the `presence` table: the tail writes this node's
@@ -217,7 +217,7 @@ impl Live {
         };
         let started_at = last;
         let mut sent: BTreeSet<i64> = BTreeSet::new();
-        let mut last_notification = store.last_notification_id().await.unwrap_or(0);
+        let mut notifications = store.notifications_version().await.unwrap_or_default();
         // Pages open here: written when they change, renewed on every heartbeat.
         let mut publish_at = tokio::time::Instant::now();
         let mut published_any = false;
@@ -284,9 +284,9 @@ impl Live {
             }
             // Only ids the next read can return need remembering.
             sent = sent.split_off(&(last - lookback + 1));
-            match store.last_notification_id().await {
-                Ok(id) if id != last_notification => {
-                    last_notification = id;
+            match store.notifications_version().await {
+                Ok(version) if version != notifications => {
+                    notifications = version;
                     self.notifications_changed();
                 }
                 Ok(_) => {}

@@ -547,23 +547,8 @@ pub(crate) async fn add_message_in(
         )
         .await?;
     }
-    if let (AuthorKind::Customer, Visibility::Public, Some(assignee_id)) =
-        (author_kind, visibility, ticket.assignee_id)
-    {
-        let text = notification_words::line(&notification_words::CustomerReplied {
-            ticket_id,
-            in_portal: channel == Channel::Portal,
-        });
-        crate::notifications::notify(
-            tx,
-            now,
-            author,
-            assignee_id,
-            NotificationKind::CustomerReplied,
-            ticket_id,
-            &text,
-        )
-        .await?;
+    if author_kind == AuthorKind::Customer && visibility == Visibility::Public {
+        crate::notifications::customer_replied(tx, now, author, ticket_id, channel).await?;
     }
     let health = Job::RecomputeHealth {
         customer_id: ticket.customer_id,

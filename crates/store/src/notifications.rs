@@ -88,6 +88,39 @@ pub(crate) async fn notify(
     Ok(())
 }
 
+/// The customer wrote on a ticket (by mail, in the portal, or answering "did this fix it?"):
+/// its assignee, if any, hears of it.
+pub(crate) async fn customer_replied(
+    tx: &mut Tx,
+    now: &str,
+    customer: Actor,
+    ticket_id: i64,
+    channel: rapport_domain::Channel,
+) -> StoreResult<()> {
+    let assignee: Option<i64> = sqlx::query_scalar("SELECT assignee_id FROM tickets WHERE id = $1")
+        .bind(ticket_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .flatten();
+    let Some(assignee_id) = assignee else {
+        return Ok(());
+    };
+    let text = wording::line(&wording::CustomerReplied {
+        ticket_id,
+        in_portal: channel == rapport_domain::Channel::Portal,
+    });
+    notify(
+        tx,
+        now,
+        customer,
+        assignee_id,
+        NotificationKind::CustomerReplied,
+        ticket_id,
+        &text,
+    )
+    .await
+}
+
 /// Where `kind` goes for the agent: their choice, else the default.
 async fn channels_in(tx: &mut Tx, agent_id: i64, kind: NotificationKind) -> StoreResult<Channels> {
     let row = sqlx::query(
@@ -224,13 +257,19 @@ impl Store {
         Ok(count)
     }
 
-    /// The newest notification's id (0 when there is none): live pages re-read their count
-    /// when it grows, whichever node wrote it.
-    pub async fn last_notification_id(&self) -> StoreResult<i64> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM notifications")
-            .fetch_one(self.pool())
-            .await?;
-        Ok(id.unwrap_or(0))
+    /// What changes whenever a notification is written or marked read, on any node: the
+    /// newest id and the newest read time (each read from its index). Live pages re-read
+    /// their counts when it changes.
+    pub async fn notifications_version(&self) -> StoreResult<(i64, String)> {
+        let row = sqlx::query(
+            "SELECT (SELECT MAX(id) FROM notifications) AS id, (SELECT MAX(read_at) FROM notifications) AS read_at",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok((
+            crate::rows::opt_int(&row, "id")?.unwrap_or(0),
+            opt_text(&row, "read_at")?.unwrap_or_default(),
+        ))
     }
 
     /// Marks one of the agent's notifications read (again is fine). Another agent's is not

@@ -518,3 +518,29 @@ async fn the_pages_list_notifications_mark_them_read_and_save_the_choices() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_customer_saying_it_is_not_fixed_is_a_reply_the_assignee_hears_of() {
+    let app = TestApp::spawn().await;
+    let (sam, sam_token) = app.agent("sam@rapport.test", Role::Agent, None).await;
+    let ticket = app.ticket("Wi-Fi drops", "ana@example.com").await;
+    let (ticket_id, customer_id) = (id(&ticket), ticket["customer_id"].as_i64().expect("c"));
+    assign(&app, None, ticket_id, sam.id).await;
+    let (status, body) = app
+        .api_as(Some(&sam_token))
+        .post(
+            &format!("/api/v1/tickets/{ticket_id}/state"),
+            json!({"action": "propose_resolution"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    app.app
+        .store
+        .customer_not_fixed(ticket_id, customer_id, "It dropped again this morning.")
+        .await
+        .expect("not fixed");
+
+    let items = notifications_of(&app, &sam_token).await;
+    assert_eq!(kinds(&items), ["customer_replied", "assigned"], "{items:?}");
+}

@@ -328,4 +328,13 @@ async fn the_unread_count_reaches_a_page_on_another_node_as_it_changes() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     read_until(&mut stream, "{\"unread\":1}").await;
+
+    // Marked read through node A (as the agent): node B's page hears that too.
+    let token = app.agent_token(sam).await;
+    let (status, marked) = app
+        .api_as(Some(&token))
+        .post("/api/v1/notifications/read-all", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{marked}");
+    read_until(&mut stream, "{\"unread\":0}").await;
 }

@@ -13,6 +13,8 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_by_agent ON notifications (agent_id, id);
 CREATE INDEX notifications_unread ON notifications (agent_id) WHERE read_at IS NULL;
+-- The newest read time, which live pages on every node watch to update their counts.
+CREATE INDEX notifications_read ON notifications (read_at);
 
 -- An agent's choices per kind, in the page and by mail; a kind without a row follows the
 -- defaults (rapport_domain::notification).
