@@ -411,8 +411,8 @@ pub struct ChannelChoice {
     pub by_mail: Option<bool>,
 }
 
-/// The name a notification gives whoever made a change: the agent's name, or "Rapport" for
-/// what the system did by itself.
+/// Who made a change, as a notification names them: the agent's name, or the domain's words
+/// for a change Rapport made by itself.
 pub(crate) async fn actor_name(tx: &mut Tx, actor: Actor) -> StoreResult<String> {
     let name = match actor {
         Actor::Agent(id) => {
@@ -421,8 +421,7 @@ pub(crate) async fn actor_name(tx: &mut Tx, actor: Actor) -> StoreResult<String>
                 .fetch_optional(&mut **tx)
                 .await?
         }
-        Actor::Customer(_) => Some("The customer".to_owned()),
-        Actor::System => None,
+        Actor::Customer(_) | Actor::System => None,
     };
-    Ok(name.unwrap_or_else(|| "Rapport".to_owned()))
+    Ok(wording::by(name.as_deref()).to_owned())
 }

@@ -60,6 +60,11 @@ pub struct NotificationMail<'a> {
     pub account_link: &'a str,
 }
 
+/// Who made a change, as a notification names them: the agent, or Rapport itself.
+pub fn by(agent_name: Option<&str>) -> &str {
+    agent_name.unwrap_or("Rapport")
+}
+
 /// The subject of a notification's mail: the notification itself.
 pub fn subject(text: &str) -> String {
     super::one_line(text, 120)
