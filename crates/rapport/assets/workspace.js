@@ -217,6 +217,12 @@
           seen.value = String(after);
         }
       }, 150);
+    // Composing: tell the others, so they see it and get a warning before sending. Writing
+    // belongs to this page, which its stream names: another tab of ours is not writing, and
+    // when this page goes away, so does its writing.
+    let composingSent = false;
+    let idle = null;
+    let pageName = null;
     listen(ticketId, {
       change: (data) => {
         if (data.ticket_id === undefined || data.ticket_id === ticketId) refreshTicket();
@@ -225,11 +231,16 @@
         others = (data.viewers || []).filter((v) => v.agent_id !== me);
         showPresence();
       },
+      page: (data) => {
+        // A new stream (the tab was hidden, then shown) is a new page: say again if writing.
+        pageName = data.page || null;
+        if (composingSent) {
+          composingSent = false;
+          tellComposing(true);
+        }
+      },
     });
 
-    // Composing: tell the others, so they see it and get a warning before sending.
-    let composingSent = false;
-    let idle = null;
     function tellComposing(composing) {
       if (composing === composingSent) return;
       composingSent = composing;
@@ -239,7 +250,7 @@
         method: "POST",
         keepalive: true,
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify({ ticket_id: ticketId, composing }),
+        body: JSON.stringify({ ticket_id: ticketId, composing, page: pageName }),
       }).catch(() => {});
     }
 

@@ -145,11 +145,30 @@ impl Live {
         }
     }
 
-    /// An agent starts or stops writing on a ticket.
+    /// An agent starts or stops writing on a ticket, on every page of theirs showing it.
     pub fn composing(&self, ticket_id: i64, agent_id: i64, composing: bool) {
+        self.composing_on(ticket_id, agent_id, None, composing);
+    }
+
+    /// An agent starts or stops writing on one page (`page`: the name its stream was given,
+    /// [`Presence::page`]), or on all of theirs on this node when the page is not one of
+    /// this node's. Writing belongs to the page, not the agent: another tab of theirs on the
+    /// same ticket is not writing, and a page that goes away takes its writing with it.
+    pub fn composing_on(&self, ticket_id: i64, agent_id: i64, page: Option<&str>, composing: bool) {
+        let connection = page
+            .and_then(|page| page.strip_prefix(&format!("{}-", self.inner.node)))
+            .and_then(|connection| connection.parse::<u64>().ok());
         let mut changed = false;
         if let Some(viewers) = self.viewers_map().get_mut(&ticket_id) {
-            for viewer in viewers.values_mut().filter(|v| v.agent_id == agent_id) {
+            let known = connection.filter(|c| {
+                viewers
+                    .get(c)
+                    .is_some_and(|viewer| viewer.agent_id == agent_id)
+            });
+            for (_, viewer) in viewers
+                .iter_mut()
+                .filter(|(c, v)| v.agent_id == agent_id && known.is_none_or(|known| known == **c))
+            {
                 changed |= viewer.composing != composing;
                 viewer.composing = composing;
             }
@@ -366,6 +385,14 @@ pub struct Presence {
     live: Live,
     ticket_id: i64,
     connection: u64,
+}
+
+impl Presence {
+    /// The page's name among all nodes' pages (as in the `presence` table), which its script
+    /// sends back when the agent starts or stops writing there.
+    pub fn page(&self) -> String {
+        format!("{}-{}", self.live.inner.node, self.connection)
+    }
 }
 
 impl Drop for Presence {

@@ -2,7 +2,8 @@
 //! sent as `change` (the page fetches itself again and swaps in the parts that changed); on a
 //! ticket page, `presence` says who else has it open and who is writing. On every page,
 //! `notifications` carries the agent's unread count when it changes (the top bar's count).
-//! `POST /live/composing` tells the others this agent started or stopped writing.
+//! `POST /live/composing` tells the others this agent started or stopped writing on that page
+//! (the stream's first event, `page`, names it).
 
 use crate::app::App;
 use crate::error::ApiError;
@@ -64,10 +65,17 @@ fn events(
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     let signals = app.live.subscribe();
     let closed = app.live.closed();
-    // The first events say who is here already and how many notifications are unread.
-    let mut queued: Vec<Event> = ticket
-        .map(|id| presence_event(&app, id))
-        .into_iter()
+    // The first events name the page (its script sends the name back with "writing"), say
+    // who is here already, and how many notifications are unread.
+    let mut queued: Vec<Event> = presence
+        .iter()
+        .filter_map(|presence| {
+            Event::default()
+                .event("page")
+                .json_data(serde_json::json!({ "page": presence.page() }))
+                .ok()
+        })
+        .chain(ticket.map(|id| presence_event(&app, id)))
         .collect();
     queued.reverse();
     let listening = Listening {
@@ -171,6 +179,9 @@ fn presence_event(app: &App, ticket_id: i64) -> Event {
 pub struct Composing {
     ticket_id: i64,
     composing: bool,
+    /// The page writing, as its stream named it (`page`); without it, every page of the
+    /// agent's on the ticket.
+    page: Option<String>,
 }
 
 /// The page's script says the agent started (or stopped) writing. Takes the session cookie
@@ -186,7 +197,11 @@ pub async fn composing(
             "This ticket belongs to a restricted team you are not in.",
         ));
     }
-    app.live
-        .composing(input.ticket_id, auth.0.id, input.composing);
+    app.live.composing_on(
+        input.ticket_id,
+        auth.0.id,
+        input.page.as_deref(),
+        input.composing,
+    );
     Ok(StatusCode::NO_CONTENT)
 }

@@ -72,7 +72,7 @@ async fn failed_sign_ins_on_one_node_count_when_trying_on_another() {
 }
 
 /// What a server-sent event stream says until `needle` (within 10 seconds).
-async fn read_until(stream: &mut reqwest::Response, needle: &str) -> String {
+pub(crate) async fn read_until(stream: &mut reqwest::Response, needle: &str) -> String {
     let mut heard = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !heard.contains(needle) {
@@ -223,7 +223,10 @@ async fn due_jobs_run_once_across_two_nodes() {
 }
 
 /// The newest presence list a stream has sent, once it satisfies `wanted` (within 10 s).
-async fn presence_until(stream: &mut reqwest::Response, wanted: impl Fn(&str) -> bool) -> String {
+pub(crate) async fn presence_until(
+    stream: &mut reqwest::Response,
+    wanted: impl Fn(&str) -> bool,
+) -> String {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let heard = read_until(stream, "event: presence").await;
