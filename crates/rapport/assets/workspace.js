@@ -42,13 +42,11 @@
   // ---- The count of unread notifications in the top bar ---------------------------------
   // Every page's live stream sends it when it changes; the number comes from the database.
   const unreadCount = document.getElementById("unread-count");
-  const notificationsLink = document.getElementById("notifications-link");
+  const unread = document.getElementById("unread");
   function showUnread(data) {
     if (!unreadCount || typeof data.unread !== "number") return;
     unreadCount.textContent = String(data.unread);
-    unreadCount.hidden = data.unread === 0;
-    notificationsLink?.setAttribute("aria-label",
-      data.unread === 0 ? "Notifications" : `Notifications, ${data.unread} unread`);
+    if (unread) unread.hidden = data.unread === 0;
   }
   let listening = false;
 
