@@ -33,6 +33,14 @@ pub enum Job {
     /// A problem was resolved: ask the customer how we did.
     #[serde(rename = "surveys.send")]
     SendSurveys { ticket_id: i64 },
+    /// A notification an agent chose to receive by mail: mailed with a link to the ticket
+    /// (queued as a notice by the worker, which knows the workspace's address).
+    #[serde(rename = "notification.mail")]
+    MailNotification {
+        agent_id: i64,
+        ticket_id: i64,
+        text: String,
+    },
     /// Something about the customer changed: recompute their health.
     #[serde(rename = "health.recompute")]
     RecomputeHealth { customer_id: i64 },
@@ -117,6 +125,11 @@ mod tests {
             Job::MomentFollowUp { moment_id: 3 },
             Job::SendSurveys { ticket_id: 1 },
             Job::RecomputeHealth { customer_id: 4 },
+            Job::MailNotification {
+                agent_id: 1,
+                ticket_id: 2,
+                text: "Lee assigned ticket #2 to you.".into(),
+            },
             Job::SendEmail { message_id: 5 },
             Job::SendNotice {
                 to: "ana@example.com".into(),

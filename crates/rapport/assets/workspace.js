@@ -39,6 +39,17 @@
     return fresh;
   }
 
+  // ---- The count of unread notifications in the top bar ---------------------------------
+  // Every page's live stream sends it when it changes; the number comes from the database.
+  const unreadCount = document.getElementById("unread-count");
+  const unread = document.getElementById("unread");
+  function showUnread(data) {
+    if (!unreadCount || typeof data.unread !== "number") return;
+    unreadCount.textContent = String(data.unread);
+    if (unread) unread.hidden = data.unread === 0;
+  }
+  let listening = false;
+
   // ---- Keyboard shortcuts ---------------------------------------------------------------
   const help = document.getElementById("help");
   document.querySelector(".help-button")?.addEventListener("click", () => help?.showModal());
@@ -204,6 +215,12 @@
           seen.value = String(after);
         }
       }, 150);
+    // Composing: tell the others, so they see it and get a warning before sending. Writing
+    // belongs to this page, which its stream names: another tab of ours is not writing, and
+    // when this page goes away, so does its writing.
+    let composingSent = false;
+    let idle = null;
+    let pageName = null;
     listen(ticketId, {
       change: (data) => {
         if (data.ticket_id === undefined || data.ticket_id === ticketId) refreshTicket();
@@ -212,18 +229,26 @@
         others = (data.viewers || []).filter((v) => v.agent_id !== me);
         showPresence();
       },
+      page: (data) => {
+        // A new stream (the tab was hidden, then shown) is a new page: say again if writing.
+        pageName = data.page || null;
+        if (composingSent) {
+          composingSent = false;
+          tellComposing(true);
+        }
+      },
     });
 
-    // Composing: tell the others, so they see it and get a warning before sending.
-    let composingSent = false;
-    let idle = null;
     function tellComposing(composing) {
       if (composing === composingSent) return;
       composingSent = composing;
+      // keepalive: sent as the page goes away (after "Send", or leaving it), the signal
+      // must still arrive, or the others keep seeing this agent writing.
       fetch("/live/composing", {
         method: "POST",
+        keepalive: true,
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify({ ticket_id: ticketId, composing }),
+        body: JSON.stringify({ ticket_id: ticketId, composing, page: pageName }),
       }).catch(() => {});
     }
 
@@ -464,6 +489,8 @@
   // (a "change" with no ticket refreshes everything) when it is shown again.
   function listen(ticketId, handlers) {
     if (!window.EventSource) return;
+    listening = true;
+    handlers = { notifications: showUnread, ...handlers };
     const url = ticketId ? `/live?ticket=${ticketId}` : "/live";
     let source = null;
     const open = () => {
@@ -490,6 +517,9 @@
     });
     if (!document.hidden) open();
   }
+
+  // A page without its own live updates still keeps the count current.
+  if (!listening && unreadCount) listen(null, {});
 
   function debounce(fn, ms) {
     let timer = null;

@@ -52,7 +52,7 @@ async fn failed(store: &Store, claimed: &ClaimedJob, error: &StoreError) -> Stor
 
 /// The step each job carries out, inside the job's transaction.
 async fn run(store: &Store, tx: &mut Tx, now: &str, job: &Job) -> StoreResult<()> {
-    use rapport_store::{health, lifecycle, moments, promises, surveys};
+    use rapport_store::{health, lifecycle, moments, notifications, promises, surveys};
     match job {
         Job::WaitingCheckIn { ticket_id, since } => {
             lifecycle::waiting_check_in(tx, now, *ticket_id, since).await
@@ -66,6 +66,11 @@ async fn run(store: &Store, tx: &mut Tx, now: &str, job: &Job) -> StoreResult<()
         Job::PromiseDue { promise_id } => promises::settle_if_overdue(tx, now, *promise_id).await,
         Job::MomentFollowUp { moment_id } => moments::follow_up(tx, now, *moment_id).await,
         Job::SendSurveys { ticket_id } => surveys::send(store, tx, now, *ticket_id).await,
+        Job::MailNotification {
+            agent_id,
+            ticket_id,
+            text,
+        } => notifications::mail(store, tx, now, *agent_id, *ticket_id, text).await,
         Job::RecomputeHealth { customer_id } => health::recompute(store, tx, now, *customer_id)
             .await
             .map(drop),

@@ -22,6 +22,7 @@ mod insight;
 pub mod intake;
 pub mod jobs;
 pub mod live;
+mod notifications;
 mod openapi;
 mod organizations;
 pub mod pages;

@@ -6,6 +6,10 @@
 //! channel when a write commits and the tail, listening on its own connection, reads at once;
 //! the polling stays as the fallback (and is all there is on SQLite).
 //!
+//! Notifications are counted from the database: the tail watches the newest notification's
+//! id and read time (written by any node) and tells the open pages, which each read their
+//! agent's unread count again.
+//!
 //! Presence (who has a ticket open, who is writing on it) is kept in the process for the pages
 //! open on this node and shared through the `presence` table: the tail writes this node's
 //! pages when they change (and renews them every [`HEARTBEAT`]; they expire after
@@ -55,7 +59,12 @@ pub struct Viewer {
 #[derive(Debug, Clone)]
 pub enum Signal {
     Change(Change),
-    Presence { ticket_id: i64 },
+    Presence {
+        ticket_id: i64,
+    },
+    /// Some agent's notifications changed (a new one on any node, or marked read here): each
+    /// open page reads its agent's unread count again from the database.
+    Notifications,
 }
 
 #[derive(Clone)]
@@ -136,11 +145,30 @@ impl Live {
         }
     }
 
-    /// An agent starts or stops writing on a ticket.
+    /// An agent starts or stops writing on a ticket, on every page of theirs showing it.
     pub fn composing(&self, ticket_id: i64, agent_id: i64, composing: bool) {
+        self.composing_on(ticket_id, agent_id, None, composing);
+    }
+
+    /// An agent starts or stops writing on one page (`page`: the name its stream was given,
+    /// [`Presence::page`]), or on all of theirs on this node when the page is not one of
+    /// this node's. Writing belongs to the page, not the agent: another tab of theirs on the
+    /// same ticket is not writing, and a page that goes away takes its writing with it.
+    pub fn composing_on(&self, ticket_id: i64, agent_id: i64, page: Option<&str>, composing: bool) {
+        let connection = page
+            .and_then(|page| page.strip_prefix(&format!("{}-", self.inner.node)))
+            .and_then(|connection| connection.parse::<u64>().ok());
         let mut changed = false;
         if let Some(viewers) = self.viewers_map().get_mut(&ticket_id) {
-            for viewer in viewers.values_mut().filter(|v| v.agent_id == agent_id) {
+            let known = connection.filter(|c| {
+                viewers
+                    .get(c)
+                    .is_some_and(|viewer| viewer.agent_id == agent_id)
+            });
+            for (_, viewer) in viewers
+                .iter_mut()
+                .filter(|(c, v)| v.agent_id == agent_id && known.is_none_or(|known| known == **c))
+            {
                 changed |= viewer.composing != composing;
                 viewer.composing = composing;
             }
@@ -149,6 +177,11 @@ impl Live {
             let _ = self.inner.signals.send(Signal::Presence { ticket_id });
             self.inner.presence_changed.notify_one();
         }
+    }
+
+    /// Tells open pages to read their notification counts again.
+    pub fn notifications_changed(&self) {
+        let _ = self.inner.signals.send(Signal::Notifications);
     }
 
     /// Everyone on a ticket, one entry per agent (an agent with two tabs is one viewer,
@@ -203,6 +236,7 @@ impl Live {
         };
         let started_at = last;
         let mut sent: BTreeSet<i64> = BTreeSet::new();
+        let mut notifications = store.notifications_version().await.unwrap_or_default();
         // Pages open here: written when they change, renewed on every heartbeat.
         let mut publish_at = tokio::time::Instant::now();
         let mut published_any = false;
@@ -253,6 +287,13 @@ impl Live {
                     continue;
                 }
                 last = last.max(id);
+                // An agent's message ends their writing on the ticket on every node, whichever
+                // node it was sent through: the page that was writing has gone on.
+                if event.action == rapport_store::conversation::MESSAGE_ADDED
+                    && let Some(agent_id) = event.by_agent
+                {
+                    self.composing(event.ticket_id, agent_id, false);
+                }
                 let change = Change {
                     ticket_id: event.ticket_id,
                     action: event.action,
@@ -262,6 +303,14 @@ impl Live {
             }
             // Only ids the next read can return need remembering.
             sent = sent.split_off(&(last - lookback + 1));
+            match store.notifications_version().await {
+                Ok(version) if version != notifications => {
+                    notifications = version;
+                    self.notifications_changed();
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not read new notifications"),
+            }
         }
     }
 }
@@ -336,6 +385,14 @@ pub struct Presence {
     live: Live,
     ticket_id: i64,
     connection: u64,
+}
+
+impl Presence {
+    /// The page's name among all nodes' pages (as in the `presence` table), which its script
+    /// sends back when the agent starts or stops writing there.
+    pub fn page(&self) -> String {
+        format!("{}-{}", self.live.inner.node, self.connection)
+    }
 }
 
 impl Drop for Presence {

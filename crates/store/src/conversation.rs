@@ -14,8 +14,10 @@ use crate::tickets::{
 use crate::{Store, StoreError, StoreResult, Tx};
 use rapport_domain::wording::Mail;
 use rapport_domain::wording::notes::HandOver;
+use rapport_domain::wording::notifications as notification_words;
 use rapport_domain::{
-    Actor, AuthorKind, Channel, Conversation, Job, Message, Problem, Ticket, Visibility, validate,
+    Actor, AuthorKind, Channel, Conversation, Job, Message, NotificationKind, Problem, Ticket,
+    Visibility, validate,
 };
 use serde_json::{Map, Value, json};
 
@@ -134,6 +136,26 @@ impl Store {
             Value::Object(changes),
         )
         .await?;
+        if let Some(assignee_id) = after
+            .assignee_id
+            .filter(|_| before.assignee_id != after.assignee_id)
+        {
+            let by = crate::notifications::actor_name(&mut tx, actor).await?;
+            let text = notification_words::line(&notification_words::Assigned {
+                by: &by,
+                ticket_id: id,
+            });
+            crate::notifications::notify(
+                &mut tx,
+                &now,
+                actor,
+                assignee_id,
+                NotificationKind::Assigned,
+                id,
+                &text,
+            )
+            .await?;
+        }
         // A new priority may call for another service level.
         crate::sla::refresh(&mut tx, &now, id).await?;
         if let (true, Some(note)) = (handed_over, handover_note) {
@@ -561,6 +583,9 @@ async fn add_message_with(
             author,
         )
         .await?;
+    }
+    if author_kind == AuthorKind::Customer && visibility == Visibility::Public {
+        crate::notifications::customer_replied(tx, now, author, ticket_id, channel).await?;
     }
     crate::sla::refresh(tx, now, ticket_id).await?;
     let health = Job::RecomputeHealth {

@@ -140,6 +140,14 @@ impl Store {
                         comment,
                     )
                     .await?;
+                    crate::notifications::customer_replied(
+                        &mut tx,
+                        &now,
+                        customer,
+                        ticket_id,
+                        Channel::Portal,
+                    )
+                    .await?;
                 }
                 ticket
             }
@@ -233,6 +241,7 @@ async fn not_fixed_in(
         words,
     )
     .await?;
+    crate::notifications::customer_replied(tx, now, customer, ticket_id, Channel::Portal).await?;
     sqlx::query("UPDATE tickets SET conversation = $1 WHERE id = $2")
         .bind(
             rejected

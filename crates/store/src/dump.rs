@@ -81,6 +81,8 @@ pub const TABLES: &[Table] = &[
     table("sla_policies"),
     table("ticket_sla"),
     table("sla_breaches"),
+    table("notifications"),
+    table("notification_settings"),
 ];
 
 /// Tables that belong to the database rather than the workspace: the target of an import has

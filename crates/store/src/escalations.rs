@@ -12,7 +12,8 @@ use rapport_domain::wording::TaskText;
 use rapport_domain::wording::escalations::{
     EscalatedTask, LetterTask, ManagerRequestBriefingTask, ManagerRequestTask,
 };
-use rapport_domain::{Actor, Agent, TaskKind, validate};
+use rapport_domain::wording::notifications as notification_words;
+use rapport_domain::{Actor, Agent, NotificationKind, TaskKind, validate};
 use serde::Serialize;
 use serde_json::json;
 
@@ -230,6 +231,19 @@ impl Store {
             )
             .await?;
         }
+        if let Some(manager_id) = manager_id {
+            let text = notification_words::line(&notification_words::Escalation { ticket_id });
+            crate::notifications::notify(
+                &mut tx,
+                &now,
+                Actor::Customer(customer_id),
+                manager_id,
+                NotificationKind::Escalation,
+                ticket_id,
+                &text,
+            )
+            .await?;
+        }
         events::record(
             &mut tx,
             &now,
@@ -428,7 +442,20 @@ async fn task_for_manager(
     escalation: &Escalation,
     manager_id: i64,
     why: &str,
+    actor: Actor,
 ) -> StoreResult<()> {
+    let ticket_id = escalation.ticket_id;
+    let text = notification_words::line(&notification_words::Escalation { ticket_id });
+    crate::notifications::notify(
+        tx,
+        now,
+        actor,
+        manager_id,
+        NotificationKind::Escalation,
+        ticket_id,
+        &text,
+    )
+    .await?;
     let calendar = crate::settings::calendar_in(tx).await?;
     let by = escalation
         .acknowledge_by
@@ -515,7 +542,7 @@ pub(crate) async fn escalate_in(
         _ => "the customer asked for a manager".to_owned(),
     };
     if let Some(manager_id) = manager_id {
-        task_for_manager(tx, now, &escalation, manager_id, &why).await?;
+        task_for_manager(tx, now, &escalation, manager_id, &why, actor).await?;
     }
     events::record(
         tx,
@@ -603,7 +630,7 @@ pub async fn deadline_passed(
         None => String::new(),
     };
     let why = format!("{from_name} did not acknowledge it in time");
-    task_for_manager(tx, now, &escalation, next, why.trim_start()).await?;
+    task_for_manager(tx, now, &escalation, next, why.trim_start(), Actor::System).await?;
     events::record(
         tx,
         now,

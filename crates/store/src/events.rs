@@ -121,7 +121,7 @@ impl Store {
     /// restricted team, so that live updates reach only those who may see it.
     pub async fn ticket_events_after(&self, after: i64) -> StoreResult<Vec<TicketEvent>> {
         let rows = sqlx::query(
-            "SELECT e.id, e.entity_id, e.action, COALESCE(m.restricted, 0) AS restricted \
+            "SELECT e.id, e.entity_id, e.action, e.actor_kind, e.actor_id, COALESCE(m.restricted, 0) AS restricted \
              FROM events e LEFT JOIN tickets t ON t.id = e.entity_id LEFT JOIN teams m ON m.id = t.team_id \
              WHERE e.id > $1 AND e.entity = $2 ORDER BY e.id LIMIT 1000",
         )
@@ -136,6 +136,10 @@ impl Store {
                     ticket_id: crate::rows::int(row, "entity_id")?,
                     action: crate::rows::text(row, "action")?,
                     restricted: crate::rows::int(row, "restricted")? != 0,
+                    by_agent: match crate::rows::named(row, "actor_kind")? {
+                        rapport_domain::ActorKind::Agent => crate::rows::opt_int(row, "actor_id")?,
+                        _ => None,
+                    },
                 })
             })
             .collect()
@@ -150,6 +154,8 @@ pub struct TicketEvent {
     pub action: String,
     /// The ticket is in a restricted team: only its members and admins hear of it.
     pub restricted: bool,
+    /// The agent who made the change, if an agent did.
+    pub by_agent: Option<i64>,
 }
 
 /// New events told as they commit: on PostgreSQL a trigger on `events` notifies a channel

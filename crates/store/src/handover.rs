@@ -11,7 +11,10 @@ use crate::rows::{int, opt_int, text};
 use crate::{Store, StoreError, StoreResult, Tx};
 use rapport_domain::wording::Mail;
 use rapport_domain::wording::notes::HandOver;
-use rapport_domain::{Actor, Agent, Channel, Problem, Role, Visibility, validate};
+use rapport_domain::wording::notifications as notification_words;
+use rapport_domain::{
+    Actor, Agent, Channel, NotificationKind, Problem, Role, Visibility, validate,
+};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -256,6 +259,7 @@ async fn hand_over(
     work: &Work,
     actor: Actor,
 ) -> StoreResult<()> {
+    let by = crate::notifications::actor_name(tx, actor).await?;
     for ticket in &work.tickets {
         sqlx::query("UPDATE tickets SET assignee_id = $1, updated_at = $2 WHERE id = $3")
             .bind(hand_to)
@@ -293,6 +297,21 @@ async fn hand_over(
             ticket.id,
             "ticket.handed_over",
             json!({ "assignee_id": assignee, "note": change(None::<String>, note) }),
+        )
+        .await?;
+        let text = notification_words::line(&notification_words::HandedOver {
+            by: &by,
+            ticket_id: ticket.id,
+            leaver: &leaver.name,
+        });
+        crate::notifications::notify(
+            tx,
+            now,
+            actor,
+            hand_to,
+            NotificationKind::Assigned,
+            ticket.id,
+            &text,
         )
         .await?;
     }

@@ -36,6 +36,7 @@ pub mod mail_outbox;
 pub mod messages;
 mod migrate;
 pub mod moments;
+pub mod notifications;
 pub mod organizations;
 pub mod plans;
 pub mod portal;

@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0011_team_admin",
     "0012_workspace_calendar",
     "0013_customer_details",
+    "0014_notifications",
     "0015_service_levels",
     "0016_escalation_deadlines",
 ];

@@ -11,10 +11,11 @@ use crate::{Store, StoreError, StoreResult, Tx, clock};
 use rapport_domain::promise::{self as rules, Act, Settled};
 use rapport_domain::timings::PROMISE_REMINDER_MINUTES;
 use rapport_domain::wording::TaskText;
+use rapport_domain::wording::notifications as notification_words;
 use rapport_domain::wording::promises::{
     PromiseBrokenSupervisorTask, PromiseBrokenTask, PromiseReminderTask,
 };
-use rapport_domain::{Actor, Job, TaskKind, validate};
+use rapport_domain::{Actor, Job, NotificationKind, TaskKind, validate};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -210,6 +211,22 @@ pub async fn remind(tx: &mut Tx, now: &str, id: i64) -> StoreResult<()> {
         },
     )
     .await?;
+    if let Some(ticket_id) = promise.ticket_id {
+        let text = notification_words::line(&notification_words::PromiseDue {
+            ticket_id,
+            due: notification_words::due_in_words(&promise.due_at),
+        });
+        crate::notifications::notify(
+            tx,
+            now,
+            Actor::System,
+            promise.agent_id,
+            NotificationKind::PromiseDue,
+            ticket_id,
+            &text,
+        )
+        .await?;
+    }
     Ok(())
 }
 

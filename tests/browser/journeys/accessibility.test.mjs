@@ -60,10 +60,18 @@ test("the workspace and the portal have no serious accessibility faults", async 
   await customer.goto(link);
   await Promise.all([customer.waitForURL(`${base}/portal`), customer.click("button[type=submit]")]);
 
+  // A notification for Sam, so his notifications page has something to show.
+  const agents = await api("GET", "/api/v1/agents");
+  const sam = (agents.items ?? agents).find((a) => a.email === "sam@rapport.test");
+  const other = await api("POST", "/api/v1/tickets", {
+    subject: "Invoice address", body: "Please change the address.", customer: { email: "noor@example.com", name: "Noor" },
+  });
+  await api("PATCH", `/api/v1/tickets/${other.id}`, { assignee_id: sam.id });
+
   for (const viewport of [DESKTOP, PHONE]) {
     await agent.setViewportSize(viewport);
     await customer.setViewportSize(viewport);
-    for (const path of ["/", "/?view=waiting_on_us", `/tickets/${ticket.id}`, `/customers/${ticket.customer_id}`, `/organizations/${organization.id}`, "/tasks"]) {
+    for (const path of ["/", "/?view=waiting_on_us", `/tickets/${ticket.id}`, `/customers/${ticket.customer_id}`, `/organizations/${organization.id}`, "/tasks", "/notifications", "/account", "/escalations", "/admin/service-levels"]) {
       await agent.goto(base + path);
       await check(agent, path);
     }

@@ -1,5 +1,6 @@
 // Two agents on one ticket see each other; the one about to send over the other's reply is
-// warned first, and can still send.
+// warned first, and can still send; once sent, nobody is shown writing. An assignment by
+// someone else raises the count of notifications in the top bar while the page is open.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -50,10 +51,20 @@ test("agents on the same ticket see each other and are warned before a collision
   await priya.getByText("Reply sent.").waitFor();
   await sam.locator("#timeline").getByText("I have refunded the second charge").waitFor({ timeout: 10000 });
   await sam.locator("#arrived").waitFor();
+  // Once she has sent, Priya is no longer writing on Sam's page (issue 11).
+  await sam.locator("#presence").getByText("Priya Raman is also looking at this ticket.").waitFor();
+  assert.equal(await sam.locator("#presence").getByText("Priya Raman is writing").count(), 0);
   await sam.check("input[name=send_anyway]");
   await sam.click("#send");
   await sam.getByText("Reply sent.").waitFor();
   assert.equal((await api("GET", `/api/v1/tickets/${ticket.id}`)).messages.length, 3);
+  await priya.locator("#presence").getByText("Sam Lindqvist is also looking at this ticket.").waitFor();
+
+  // Assigned to Sam by someone else: the count in his top bar goes up while he looks.
+  const agents = await api("GET", "/api/v1/agents");
+  const samId = (agents.items ?? agents).find((a) => a.email === "sam@rapport.test").id;
+  await api("PATCH", `/api/v1/tickets/${ticket.id}`, { assignee_id: samId });
+  await sam.locator("#unread-count").getByText("1").waitFor({ timeout: 10000 });
   for (const page of [sam, priya]) {
     assert.deepEqual(page.problems, []);
     assert.deepEqual(page.dialogs, []);

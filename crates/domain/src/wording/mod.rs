@@ -15,6 +15,7 @@ pub mod health;
 pub mod lifecycle;
 pub mod mail;
 pub mod notes;
+pub mod notifications;
 pub mod promises;
 pub mod surveys;
 

@@ -1,7 +1,8 @@
 //! `/account`: the agent's own sign-in security. Two-factor sign-in: set it up (the secret to
 //! add to an app, confirmed with a code, then the recovery codes, shown once), or turn it off
 //! with the password and a code. Their password, their other browser sessions, and their API
-//! tokens (an admin sees and revokes everyone's).
+//! tokens (an admin sees and revokes everyone's). Which notifications reach them, in the page
+//! and by mail.
 
 use super::two_factor::{RecoveryCodesPage, SetupView};
 use crate::app::App;
@@ -33,6 +34,15 @@ struct AccountPage {
     /// The agent's API tokens; an admin's list has everyone's.
     tokens: Vec<TokenLine>,
     is_admin: bool,
+    /// Where each kind of notification goes, as the form shows it.
+    notification_choices: Vec<NotificationChoice>,
+}
+
+struct NotificationChoice {
+    kind: &'static str,
+    label: &'static str,
+    in_page: bool,
+    by_mail: bool,
 }
 
 struct TokenLine {
@@ -85,6 +95,18 @@ async fn page(
                 .map(|at| When::on(&calendar, at)),
         })
         .collect();
+    let notification_choices = app
+        .store
+        .notification_settings(signed_in.agent.id)
+        .await?
+        .into_iter()
+        .map(|(kind, channels)| NotificationChoice {
+            kind: kind.as_str(),
+            label: kind.label(),
+            in_page: channels.in_page,
+            by_mail: channels.by_mail,
+        })
+        .collect();
     Ok(render_with(
         status,
         &AccountPage {
@@ -102,6 +124,7 @@ async fn page(
             error,
             tokens,
             is_admin,
+            notification_choices,
         },
     ))
 }
@@ -323,4 +346,37 @@ pub async fn revoke_token(
     Ok(back(
         "The token is revoked; anything using it is refused from now on.",
     ))
+}
+
+/// The notification choices: a ticked box for each kind and channel the agent wants.
+pub async fn change_notifications(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Submitted(form): Submitted<std::collections::HashMap<String, String>>,
+) -> PageResult<Response> {
+    let chosen: Vec<_> = rapport_domain::NotificationKind::ALL
+        .iter()
+        .map(|kind| {
+            let ticked = |channel: &str| form.contains_key(&format!("{}_{channel}", kind.as_str()));
+            (
+                *kind,
+                rapport_store::notifications::ChannelChoice {
+                    in_page: Some(ticked("page")),
+                    by_mail: Some(ticked("mail")),
+                },
+            )
+        })
+        .collect();
+    app.store
+        .set_notification_settings(
+            signed_in.agent.id,
+            &chosen,
+            Actor::Agent(signed_in.agent.id),
+        )
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/account?done={}#notifications",
+        url_escape("Your notification choices are saved.")
+    ))
+    .into_response())
 }

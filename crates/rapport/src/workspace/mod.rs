@@ -14,6 +14,7 @@ mod inbox;
 pub(crate) mod insight;
 mod live;
 mod new_ticket;
+mod notifications;
 mod organization;
 mod panel;
 mod password;
@@ -55,6 +56,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/account/two-factor"),
     ("POST", "/account/two-factor/confirm"),
     ("POST", "/account/two-factor/off"),
+    ("POST", "/account/notifications"),
+    ("GET", "/notifications"),
+    ("POST", "/notifications/read-all"),
+    ("POST", "/notifications/{id}/read"),
     ("GET", "/tickets/new"),
     ("POST", "/tickets/bulk"),
     ("POST", "/tickets"),
@@ -132,6 +137,16 @@ pub fn router() -> Router<App> {
             "/account/two-factor/off",
             post(account::turn_off_two_factor),
         )
+        .route(
+            "/account/notifications",
+            post(account::change_notifications),
+        )
+        .route("/notifications", get(notifications::show_notifications))
+        .route(
+            "/notifications/read-all",
+            post(notifications::mark_all_read),
+        )
+        .route("/notifications/{id}/read", post(notifications::mark_read))
         .route("/tickets/new", get(new_ticket::new_ticket_page))
         .route("/tickets/bulk", post(bulk::bulk_change))
         .route("/tickets", post(new_ticket::create_ticket))

@@ -24,6 +24,7 @@ mod healthz;
 mod inbox_views;
 mod jobs;
 mod matrix;
+mod notifications;
 mod openapi;
 mod opening;
 mod organizations;

@@ -95,6 +95,8 @@ enum Names {
     CallBackRequest,
     /// A new API token: the caller's, another agent's.
     Token,
+    /// A new notification: the caller's, another agent's.
+    Notification,
     /// A customer's file on A's, B's or the restricted ticket.
     Attachment,
     InboundMail,
@@ -140,7 +142,7 @@ impl Names {
             | Names::NewSlaPolicy
             | Names::AgentLink => &[Object::Own],
             Names::SharedReplyFor => &[Object::Own, Object::Other, Object::Restricted],
-            Names::Token => &[Object::Own, Object::Other],
+            Names::Token | Names::Notification => &[Object::Own, Object::Other],
             _ => &[Object::Own, Object::Other, Object::Restricted],
         }
     }
@@ -368,6 +370,15 @@ fn table() -> Vec<Row> {
             "401 401 ok/403/ok ok/403/403 ok ok").query(&["?agent_id={id}&due=all"]),
         row("POST", "/api/v1/tasks/{id}/complete", Task, 200,
             "401 401 ok/403/ok ok/403/403 ok/ok/403 ok").json(r#"{"outcome": "Called back."}"#),
+        // Notifications: one's own; another agent's is not found, even by an admin.
+        row("GET", "/api/v1/notifications", Nothing, 200, AGENTS)
+            .query(&["", "?unread=true&limit=5"]),
+        row("POST", "/api/v1/notifications/{id}/read", Notification, 204,
+            "401 401 ok/404 ok/404 ok/404 ok/404"),
+        row("POST", "/api/v1/notifications/read-all", Nothing, 200, AGENTS),
+        row("GET", "/api/v1/notifications/settings", Nothing, 200, AGENTS),
+        row("PATCH", "/api/v1/notifications/settings", Nothing, 200, AGENTS)
+            .json(r#"{"customer_replied": {"by_mail": true}}"#),
         // Teams, agents, coaching.
         row("GET", "/api/v1/teams", Nothing, 200, AGENTS),
         row("POST", "/api/v1/teams", Nothing, 201, ADMINS).json(r#"{"name": "Team {n}"}"#),
@@ -591,6 +602,12 @@ fn table() -> Vec<Row> {
         row("POST", "/saved-replies/{id}", SavedReply, 303, SAVED_CHANGE_PAGE)
             .form("title=Renamed {n}&body=Hi {{customer.first_name}}, all done.&priority="),
         row("POST", "/saved-replies/{id}/delete", SavedReply, 303, SAVED_CHANGE_PAGE).form(""),
+        row("GET", "/notifications", Nothing, 200, PAGE).query(&["", "?unread=1", "?before=5"]),
+        row("POST", "/notifications/{id}/read", Notification, 303,
+            "signin signin ok/404 ok/404 ok/404 ok/404").form(""),
+        row("POST", "/notifications/read-all", Nothing, 303, PAGE).form(""),
+        row("POST", "/account/notifications", Nothing, 303, PAGE)
+            .form("assigned_page=on&escalation_mail=on"),
         row("GET", "/tasks", Nothing, 200, PAGE),
         row("POST", "/tasks/{id}/complete", Task, 303,
             "signin signin ok/403/ok ok/403/403 ok/ok/403 ok").form("outcome=Called back."),
@@ -1091,6 +1108,27 @@ impl World {
         .expect("a task")
     }
 
+    /// A new notification of `agent_id`: a new ticket of the object's customer assigned to
+    /// them by Rapport.
+    async fn notification(&self, agent_id: i64, object: Object) -> i64 {
+        let ticket_id = self.new_ticket(object).await;
+        let patch = rapport_store::tickets::TicketPatch {
+            assignee_id: Some(Some(agent_id)),
+            ..Default::default()
+        };
+        self.app
+            .app
+            .store
+            .update_ticket(ticket_id, patch, Actor::System)
+            .await
+            .expect("assigned");
+        sqlx::query_scalar("SELECT MAX(id) FROM notifications WHERE agent_id = $1")
+            .bind(agent_id)
+            .fetch_one(self.app.app.store.pool())
+            .await
+            .expect("a notification")
+    }
+
     /// A new ticket of the object's customer (in Legal for the restricted one).
     async fn new_ticket(&self, object: Object) -> i64 {
         let side = self.side(object);
@@ -1268,6 +1306,13 @@ impl World {
                     _ => self.other_agent_id,
                 };
                 store.create_token(owner, "matrix").await.expect("token").id
+            }
+            Names::Notification => {
+                let owner = match object {
+                    Object::Own => self.me(caller),
+                    _ => self.other_agent_id,
+                };
+                self.notification(owner, object).await
             }
             Names::Attachment => side.attachment_id,
             Names::InboundMail => side.inbound_id,

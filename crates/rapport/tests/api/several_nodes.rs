@@ -72,7 +72,7 @@ async fn failed_sign_ins_on_one_node_count_when_trying_on_another() {
 }
 
 /// What a server-sent event stream says until `needle` (within 10 seconds).
-async fn read_until(stream: &mut reqwest::Response, needle: &str) -> String {
+pub(crate) async fn read_until(stream: &mut reqwest::Response, needle: &str) -> String {
     let mut heard = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !heard.contains(needle) {
@@ -220,4 +220,124 @@ async fn due_jobs_run_once_across_two_nodes() {
             .await
             .expect("attempts");
     assert!(attempts.iter().all(|&a| a == 1), "{attempts:?}");
+}
+
+/// The newest presence list a stream has sent, once it satisfies `wanted` (within 10 s).
+pub(crate) async fn presence_until(
+    stream: &mut reqwest::Response,
+    wanted: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let heard = read_until(stream, "event: presence").await;
+        let latest = heard.rsplit("event: presence").next().unwrap_or_default();
+        if wanted(latest) {
+            return latest.to_owned();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no presence list as wanted; the last: {latest}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn writing_ends_on_every_node_once_the_writer_has_sent_through_another() {
+    let app = TestApp::spawn().await;
+    let other = app.second_node().await;
+    let (_, pat, pat_csrf) = signed_in(&app, "pat@rapport.test", Role::Agent).await;
+    let (_, lee, _) = signed_in(&app, "lee@rapport.test", Role::Agent).await;
+    let ticket = app.ticket("Invoice twice", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+
+    // Pat's page is open on node A and Pat starts writing there; Lee sees it on node B.
+    let on_a = browser()
+        .get(app.url(&format!("/live?ticket={id}")))
+        .header("cookie", &pat)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(on_a.status(), StatusCode::OK);
+    let mut on_b = live_stream(&other, &lee, id).await;
+    read_until(&mut on_b, "pat@rapport.test").await;
+    let started = browser()
+        .post(app.url("/live/composing"))
+        .header("cookie", &pat)
+        .header("x-csrf-token", &pat_csrf)
+        .json(&json!({"ticket_id": id, "composing": true}))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(started.status(), StatusCode::NO_CONTENT);
+    presence_until(&mut on_b, |l| {
+        l.contains("\"composing\":true,\"name\":\"pat@rapport.test\"")
+    })
+    .await;
+
+    // Pat sends; the load balancer hands the form to node B. Pat's page on node A is still
+    // open (the browser has not let go of it yet): Lee must stop seeing Pat writing.
+    let (_, shown) = app.api().get(&format!("/api/v1/tickets/{id}")).await;
+    let seen = shown["messages"]
+        .as_array()
+        .and_then(|messages| messages.last())
+        .map(|message| message["id"].to_string())
+        .expect("the customer's message");
+    let sent = browser()
+        .post(other.url(&format!("/tickets/{id}/reply")))
+        .header("cookie", &pat)
+        .form(&[
+            ("body", "Hi Ana, the second charge is refunded."),
+            ("visibility", "public"),
+            ("seen_message_id", &seen),
+            ("csrf", &pat_csrf),
+        ])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let latest = presence_until(&mut on_b, |l| {
+        l.contains("\"composing\":false,\"name\":\"pat@rapport.test\"")
+    })
+    .await;
+    assert!(!latest.contains("\"composing\":true"), "{latest}");
+    drop(on_a);
+}
+
+#[tokio::test]
+async fn the_unread_count_reaches_a_page_on_another_node_as_it_changes() {
+    let app = TestApp::spawn().await;
+    let other = app.second_node().await;
+    let (sam, cookie, _) = signed_in(&app, "sam@rapport.test", Role::Agent).await;
+    let ticket = app.ticket("Invoice twice", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+
+    // An inbox page on node B: it starts with the count.
+    let mut stream = browser()
+        .get(other.url("/live"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(stream.status(), StatusCode::OK);
+    read_until(&mut stream, "{\"unread\":0}").await;
+
+    // Assigned through node A: the page on node B hears the new count.
+    let (status, body) = app
+        .api()
+        .patch(
+            &format!("/api/v1/tickets/{id}"),
+            json!({"assignee_id": sam}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    read_until(&mut stream, "{\"unread\":1}").await;
+
+    // Marked read through node A (as the agent): node B's page hears that too.
+    let token = app.agent_token(sam).await;
+    let (status, marked) = app
+        .api_as(Some(&token))
+        .post("/api/v1/notifications/read-all", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{marked}");
+    read_until(&mut stream, "{\"unread\":0}").await;
 }

@@ -1172,3 +1172,49 @@ async fn an_agent_accepts_a_call_back_the_customer_asked_for() {
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "accepted once");
 }
+
+#[tokio::test]
+async fn writing_belongs_to_the_page_so_closing_it_ends_it_though_another_tab_stays_open() {
+    use crate::several_nodes::{presence_until, read_until};
+    let app = TestApp::spawn().await;
+    let (_, pat, pat_csrf) = signed_in(&app, "pat@rapport.test", Role::Agent).await;
+    let (_, lee, _) = signed_in(&app, "lee@rapport.test", Role::Agent).await;
+    let ticket = app.ticket("Invoice twice", "ana@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let open = |cookie: &str| {
+        browser()
+            .get(app.url(&format!("/live?ticket={id}")))
+            .header("cookie", cookie)
+            .send()
+    };
+
+    // Pat has the ticket open in two tabs and writes in the first.
+    let mut first = open(&pat).await.expect("answer");
+    let heard = read_until(&mut first, "event: presence").await;
+    let page = between(&heard, "{\"page\":\"", "\"").to_owned();
+    let _second = open(&pat).await.expect("answer");
+    let mut on_lee = open(&lee).await.expect("answer");
+    read_until(&mut on_lee, "pat@rapport.test").await;
+    let started = browser()
+        .post(app.url("/live/composing"))
+        .header("cookie", &pat)
+        .header("x-csrf-token", &pat_csrf)
+        .json(&json!({"ticket_id": id, "composing": true, "page": page}))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(started.status(), StatusCode::NO_CONTENT);
+    presence_until(&mut on_lee, |l| {
+        l.contains("\"composing\":true,\"name\":\"pat@rapport.test\"")
+    })
+    .await;
+
+    // The first tab closes without a word (the browser crashed, the laptop slept): Pat is
+    // still there in the second tab, but no longer writing.
+    drop(first);
+    let latest = presence_until(&mut on_lee, |l| {
+        l.contains("\"composing\":false,\"name\":\"pat@rapport.test\"")
+    })
+    .await;
+    assert!(!latest.contains("\"composing\":true"), "{latest}");
+}
