@@ -150,7 +150,7 @@ pub async fn mail(
     text: &str,
 ) -> StoreResult<()> {
     let row = sqlx::query(
-        "SELECT id, email, name, role, reports_to, created_at, deactivated_at FROM agents WHERE id = $1",
+        "SELECT id, email, name, role, reports_to, title, phone, created_at, deactivated_at FROM agents WHERE id = $1",
     )
     .bind(agent_id)
     .fetch_optional(&mut **tx)

@@ -189,7 +189,7 @@ async fn each_kind_reaches_the_agent_concerned_and_nobody_hears_of_their_own_doi
     let priya_mail = mails_to(&app, &priya.email).await;
     assert_eq!(priya_mail.len(), 1, "{priya_mail:?}");
     assert!(
-        priya_mail[0].contains("asked for a manager"),
+        priya_mail[0].contains("was escalated to you"),
         "{priya_mail:?}"
     );
 
