@@ -9,6 +9,7 @@ pub mod backup;
 pub mod cli;
 mod coach;
 pub mod config;
+mod contracts;
 mod cursor;
 mod customers;
 pub mod demo;

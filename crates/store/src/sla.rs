@@ -7,6 +7,7 @@ use crate::events::{self, change};
 use crate::rows::{int, opt_int, opt_named, opt_text, text};
 use crate::tickets::load_ticket;
 use crate::{Store, StoreError, StoreResult, Tx, clock};
+use rapport_domain::contract::Contract;
 use rapport_domain::sla::{self, Applies, ResolutionClock, SlaPolicy, SlaTarget};
 use rapport_domain::{Actor, Job, Priority, validate};
 use serde::Serialize;
@@ -99,6 +100,33 @@ async fn policies_in(conn: &mut sqlx::AnyConnection) -> StoreResult<Vec<SlaPolic
     rows.iter().map(policy_from).collect()
 }
 
+/// The targets a ticket follows: a running contract's promise (its first reply and
+/// resolution) over the policy's, and the policy's for the rest. Named after the contract when
+/// one promises anything.
+fn targets(policy: Option<&SlaPolicy>, contract: Option<&Contract>) -> Option<SlaPolicy> {
+    let contract =
+        contract.filter(|c| c.first_response_minutes.is_some() || c.resolution_minutes.is_some());
+    match (policy, contract) {
+        (policy, Some(contract)) => Some(SlaPolicy {
+            id: policy.map_or(0, |p| p.id),
+            name: format!("{} ({})", contract.name, contract.kind.words()),
+            priority: None,
+            organization_id: contract.organization_id,
+            customer_id: contract.customer_id,
+            first_response_minutes: contract
+                .first_response_minutes
+                .or(policy.and_then(|p| p.first_response_minutes)),
+            next_response_minutes: policy.and_then(|p| p.next_response_minutes),
+            resolution_minutes: contract
+                .resolution_minutes
+                .or(policy.and_then(|p| p.resolution_minutes)),
+            created_at: contract.created_at.clone(),
+        }),
+        (Some(policy), None) => Some(policy.clone()),
+        (None, None) => None,
+    }
+}
+
 fn parse(field: &str, value: &str) -> StoreResult<OffsetDateTime> {
     clock::parse(value).ok_or_else(|| StoreError::Corrupt(format!("{field}: {value}")))
 }
@@ -120,6 +148,19 @@ pub(crate) async fn refresh(tx: &mut Tx, now: &str, ticket_id: i64) -> StoreResu
             organization_id: ticket.organization_id,
         },
     );
+    let calendar = crate::settings::calendar_in(tx).await?;
+    let today = calendar.today(parse("now", now)?);
+    let entitlement =
+        crate::contracts::entitlement_in(tx, ticket_id, ticket.customer_id, today).await?;
+    let contract = entitlement
+        .contract
+        .filter(|_| entitlement.state == "covered");
+    let policy_id = policy.map(|p| p.id);
+    let chosen = targets(policy, contract.as_ref());
+    let contract_id = contract
+        .as_ref()
+        .filter(|c| c.first_response_minutes.is_some() || c.resolution_minutes.is_some())
+        .map(|c| c.id);
     let row = sqlx::query(
         "SELECT policy_id, resolution_used_seconds, resolution_running_since, resolution_met_at \
          FROM ticket_sla WHERE ticket_id = $1",
@@ -127,11 +168,11 @@ pub(crate) async fn refresh(tx: &mut Tx, now: &str, ticket_id: i64) -> StoreResu
     .bind(ticket_id)
     .fetch_optional(&mut **tx)
     .await?;
-    let Some(policy) = policy else {
+    let Some(policy) = chosen else {
         if row.is_some() {
             // The policy no longer applies (removed, or the ticket changed): nothing is due.
             sqlx::query(
-                "UPDATE ticket_sla SET policy_id = NULL, first_response_due = NULL, next_response_due = NULL, \
+                "UPDATE ticket_sla SET policy_id = NULL, contract_id = NULL, first_response_due = NULL, next_response_due = NULL, \
                  resolution_due = NULL, updated_at = $1 WHERE ticket_id = $2",
             )
             .bind(now)
@@ -141,7 +182,6 @@ pub(crate) async fn refresh(tx: &mut Tx, now: &str, ticket_id: i64) -> StoreResu
         }
         return Ok(());
     };
-    let calendar = crate::settings::calendar_in(tx).await?;
     let at = parse("now", now)?;
     let created = parse("created_at", &ticket.created_at)?;
 
@@ -216,9 +256,9 @@ pub(crate) async fn refresh(tx: &mut Tx, now: &str, ticket_id: i64) -> StoreResu
     );
     sqlx::query(
         "INSERT INTO ticket_sla (ticket_id, policy_id, first_response_due, first_response_at, next_response_due, \
-         resolution_due, resolution_used_seconds, resolution_running_since, resolution_met_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         ON CONFLICT (ticket_id) DO UPDATE SET policy_id = excluded.policy_id, \
+         resolution_due, resolution_used_seconds, resolution_running_since, resolution_met_at, updated_at, contract_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (ticket_id) DO UPDATE SET policy_id = excluded.policy_id, contract_id = excluded.contract_id, \
          first_response_due = excluded.first_response_due, first_response_at = excluded.first_response_at, \
          next_response_due = excluded.next_response_due, resolution_due = excluded.resolution_due, \
          resolution_used_seconds = excluded.resolution_used_seconds, \
@@ -226,7 +266,7 @@ pub(crate) async fn refresh(tx: &mut Tx, now: &str, ticket_id: i64) -> StoreResu
          resolution_met_at = excluded.resolution_met_at, updated_at = excluded.updated_at",
     )
     .bind(ticket_id)
-    .bind(policy.id)
+    .bind(policy_id)
     .bind(&first_due)
     .bind(&first_reply)
     .bind(&next_due)
@@ -235,6 +275,7 @@ pub(crate) async fn refresh(tx: &mut Tx, now: &str, ticket_id: i64) -> StoreResu
     .bind(format(clock.running_since))
     .bind(&resolution_met_at)
     .bind(now)
+    .bind(contract_id)
     .execute(&mut **tx)
     .await?;
 
@@ -276,7 +317,7 @@ pub async fn check(tx: &mut Tx, now: &str, ticket_id: i64) -> StoreResult<Vec<Mi
     refresh(tx, now, ticket_id).await?;
     let row = sqlx::query(
         "SELECT first_response_due, first_response_at, next_response_due, resolution_due \
-         FROM ticket_sla WHERE ticket_id = $1 AND policy_id IS NOT NULL",
+         FROM ticket_sla WHERE ticket_id = $1 AND (policy_id IS NOT NULL OR contract_id IS NOT NULL)",
     )
     .bind(ticket_id)
     .fetch_optional(&mut **tx)
@@ -496,7 +537,7 @@ impl Store {
     pub async fn ticket_sla(&self, ticket_id: i64) -> StoreResult<TicketSla> {
         let row = sqlx::query(
             "SELECT s.first_response_due, s.first_response_at, s.next_response_due, s.resolution_due, \
-             s.resolution_met_at, s.policy_id FROM ticket_sla s WHERE s.ticket_id = $1",
+             s.resolution_met_at, s.policy_id, s.contract_id FROM ticket_sla s WHERE s.ticket_id = $1",
         )
         .bind(ticket_id)
         .fetch_optional(self.pool())
@@ -507,21 +548,23 @@ impl Store {
                 targets: vec![],
             });
         };
-        let Some(policy_id) = opt_int(&row, "policy_id")? else {
+        let policy = match opt_int(&row, "policy_id")? {
+            Some(id) => match self.sla_policy(id).await {
+                Ok(policy) => Some(policy),
+                Err(StoreError::NotFound { .. }) => None,
+                Err(err) => return Err(err),
+            },
+            None => None,
+        };
+        let contract = match opt_int(&row, "contract_id")? {
+            Some(id) => Some(self.contract(id).await?),
+            None => None,
+        };
+        let Some(policy) = targets(policy.as_ref(), contract.as_ref()) else {
             return Ok(TicketSla {
                 policy: None,
                 targets: vec![],
             });
-        };
-        let policy = match self.sla_policy(policy_id).await {
-            Ok(policy) => policy,
-            Err(StoreError::NotFound { .. }) => {
-                return Ok(TicketSla {
-                    policy: None,
-                    targets: vec![],
-                });
-            }
-            Err(err) => return Err(err),
         };
         let breaches: Vec<(String, i64)> = sqlx::query_as(
             "SELECT target, COUNT(*) FROM sla_breaches WHERE ticket_id = $1 GROUP BY target",

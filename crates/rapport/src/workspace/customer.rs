@@ -30,6 +30,7 @@ struct CustomerPage {
     flash: Option<String>,
     error: Option<String>,
     details: Details,
+    coverage: super::coverage::CoverageCard,
 }
 
 /// What the edit form shows: the customer as stored, or what the agent sent when it was
@@ -149,6 +150,7 @@ async fn customer_page(
         new_email: sent.new_email.unwrap_or_default(),
     };
     let panel = app.store.panel(&signed_in.agent, &customer).await?;
+    let coverage = super::coverage::card(app, &signed_in.agent, customer.id).await?;
     Ok(render_with(
         status,
         &CustomerPage {
@@ -161,6 +163,7 @@ async fn customer_page(
             flash,
             error,
             details,
+            coverage,
         },
     ))
 }

@@ -6,6 +6,7 @@
 
 mod account;
 mod bulk;
+mod coverage;
 mod customer;
 mod escalations;
 mod first_run;
@@ -71,6 +72,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/tickets/{id}/escalation/answered"),
     ("POST", "/tickets/{id}/escalate"),
     ("GET", "/escalations"),
+    ("POST", "/customers/{id}/assets"),
+    ("POST", "/customers/{id}/contracts"),
+    ("POST", "/tickets/{id}/assets"),
+    ("GET", "/customer-assets/{id}"),
     ("POST", "/escalations/{id}/acknowledge"),
     ("POST", "/tickets/{id}/call"),
     ("POST", "/tickets/{id}/promise"),
@@ -164,6 +169,10 @@ pub fn router() -> Router<App> {
         )
         .route("/tickets/{id}/escalate", post(escalations::escalate))
         .route("/escalations", get(escalations::show_escalations))
+        .route("/customers/{id}/assets", post(coverage::add_asset))
+        .route("/customers/{id}/contracts", post(coverage::add_contract))
+        .route("/tickets/{id}/assets", post(coverage::link_asset))
+        .route("/customer-assets/{id}", get(coverage::show_asset))
         .route(
             "/escalations/{id}/acknowledge",
             post(escalations::acknowledge),

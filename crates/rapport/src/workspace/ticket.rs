@@ -34,6 +34,8 @@ pub struct TicketPage {
     pub escalation: Option<EscalationView>,
     /// The service level and where each target stands.
     pub sla: Option<super::service_level::SlaView>,
+    /// What the customer is entitled to: covered, expired or none.
+    pub entitlement: super::coverage::EntitlementView,
     pub panel: Panel,
     pub agents: Vec<Choice>,
     pub teams: Vec<Choice>,
@@ -404,6 +406,10 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
             .unwrap_or("the customer")
             .to_owned(),
         escalation,
+        entitlement: super::coverage::EntitlementView::new(
+            app.store.ticket_entitlement(id).await?,
+            app.store.assets_for_customer(ticket.customer_id).await?,
+        ),
         sla: super::service_level::SlaView::new(
             app.store.ticket_sla(id).await?,
             &calendar,

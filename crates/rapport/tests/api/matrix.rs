@@ -121,6 +121,10 @@ enum Names {
     /// A new escalation on a new ticket of A's, B's or the restricted team's, waiting on the
     /// admin (the tickets are nobody's, and the admin reports to nobody).
     Escalation,
+    /// A new contract with customer A.
+    Contract,
+    /// A new asset of customer A.
+    CustomerAsset,
     /// A new service level policy (removing one uses it up).
     NewSlaPolicy,
     /// A new saved reply: the caller's own, another agent's own, a shared one.
@@ -140,6 +144,8 @@ impl Names {
             | Names::NewAgent
             | Names::NewTeam
             | Names::NewSlaPolicy
+            | Names::Contract
+            | Names::CustomerAsset
             | Names::AgentLink => &[Object::Own],
             Names::SharedReplyFor => &[Object::Own, Object::Other, Object::Restricted],
             Names::Token | Names::Notification => &[Object::Own, Object::Other],
@@ -416,6 +422,17 @@ fn table() -> Vec<Row> {
             .json(r#"{"reason": "Needs a manager's decision."}"#),
         row("GET", "/api/v1/escalations", Nothing, 200, AGENTS),
         row("POST", "/api/v1/escalations/{id}/acknowledge", Escalation, 200, ADMINS).json("{}"),
+        row("POST", "/api/v1/contracts", Customer, 201, SUPERVISORS).json(
+            r#"{"kind": "warranty", "name": "Matrix warranty {n}", "customer_id": {id}, "starts_on": "2026-01-01", "ends_on": "2026-12-31"}"#,
+        ),
+        row("GET", "/api/v1/customers/{id}/contracts", Customer, 200, AGENTS),
+        row("GET", "/api/v1/contracts/{id}", Contract, 200, AGENTS),
+        row("GET", "/api/v1/assets/{id}", CustomerAsset, 200, AGENTS),
+        row("POST", "/api/v1/assets", Customer, 201, AGENTS)
+            .json(r#"{"name": "Matrix laptop {n}", "customer_id": {id}}"#),
+        // No such asset: whoever may see the ticket hears so; the others are refused first.
+        row("POST", "/api/v1/tickets/{id}/assets", Ticket, 404, TICKET).json(r#"{"asset_id": 987654}"#),
+        row("GET", "/api/v1/tickets/{id}/entitlement", Ticket, 200, TICKET),
         row("GET", "/api/v1/sla-policies", Nothing, 200, AGENTS),
         row("POST", "/api/v1/sla-policies", Nothing, 201, ADMINS)
             .json(r#"{"name": "Matrix policy {n}", "priority": "low", "first_response_minutes": 60}"#),
@@ -582,6 +599,11 @@ fn table() -> Vec<Row> {
         row("GET", "/customers/{id}", Customer, 200, PAGE),
         row("POST", "/tickets/{id}/escalate", NewTicket, 303, PAGE_TICKET).form("reason=Needs a manager."),
         row("GET", "/escalations", Nothing, 200, PAGE),
+        row("POST", "/customers/{id}/assets", Customer, 303, PAGE).form("name=Page laptop {n}&serial_number="),
+        row("GET", "/customer-assets/{id}", CustomerAsset, 200, PAGE),
+        row("POST", "/tickets/{id}/assets", Ticket, 404, "signin signin ok ok/ok/403 ok/ok/403 ok").form("asset_id=987654"),
+        row("POST", "/customers/{id}/contracts", Customer, 303, "signin signin 403 403 ok ok")
+            .form("kind=warranty&name=Page warranty {n}&starts_on=2026-01-01&ends_on=2026-12-31"),
         row("POST", "/escalations/{id}/acknowledge", Escalation, 303, ADMIN_PAGE).form(""),
         row("POST", "/customers/{id}/details", NewCustomer, 303, PAGE)
             .form("name=Erin Edited&phone=555 0100&notes=Likes tea.&organization="),
@@ -1199,6 +1221,41 @@ impl World {
                 id
             }
             Names::Customer => side.customer_id,
+            Names::Contract => {
+                let n = self.next();
+                store
+                    .create_contract(
+                        rapport_store::contracts::NewContract {
+                            holder: rapport_store::contracts::Holder::Customer(side.customer_id),
+                            kind: rapport_domain::contract::ContractKind::Warranty,
+                            name: format!("Warranty {n}"),
+                            starts_on: "2026-01-01".to_owned(),
+                            ends_on: "2026-12-31".to_owned(),
+                            first_response_minutes: None,
+                            resolution_minutes: None,
+                            asset_ids: vec![],
+                        },
+                        Actor::System,
+                    )
+                    .await
+                    .expect("contract")
+                    .id
+            }
+            Names::CustomerAsset => {
+                let n = self.next();
+                store
+                    .create_asset(
+                        rapport_store::contracts::NewAsset {
+                            holder: rapport_store::contracts::Holder::Customer(side.customer_id),
+                            name: format!("Laptop {n}"),
+                            serial_number: None,
+                        },
+                        Actor::System,
+                    )
+                    .await
+                    .expect("asset")
+                    .id
+            }
             Names::NewCustomer => {
                 let n = self.next();
                 store
