@@ -97,11 +97,11 @@ pub fn check_period(starts_on: Date, ends_on: Date) -> Result<(), Invalid> {
 /// Of a customer's contracts (with the days they run), the one that decides their entitlement
 /// on `today`: a running one that covers the asset the ticket is about (or covers everything),
 /// with the fastest promised first reply; else the one that ended last; else none.
-pub fn entitlement<'a>(
-    contracts: &'a [(Contract, Date, Date)],
+pub fn entitlement(
+    contracts: &[(Contract, Date, Date)],
     asset: Option<i64>,
     today: Date,
-) -> Option<(&'a Contract, Standing)> {
+) -> Option<(&Contract, Standing)> {
     let covers = |contract: &Contract| {
         contract.asset_ids.is_empty() || asset.is_some_and(|a| contract.asset_ids.contains(&a))
     };
