@@ -33,6 +33,11 @@ pub const HISTORY_CHANGES: &[&str] = &[
     "resolution.unconfirmed",
     "resolution.rejected",
     "ticket.handed_over",
+    "ticket.escalated",
+    "escalation.moved_up",
+    "escalation.acknowledged",
+    "escalation.answered",
+    "sla.breached",
 ];
 
 /// The changes to the customer themselves that their history shows: their details, addresses,
@@ -45,6 +50,8 @@ pub const CUSTOMER_CHANGES: &[&str] = &[
     "customer.joined_organization",
     "customer.owner_changed",
     "customer.merged",
+    "letter.received",
+    "contract.created",
 ];
 
 /// One thing that happened: when, to whom, who did it and the facts to say what it was.
@@ -365,6 +372,51 @@ impl Entry {
                         "The customer said the problem is not fixed".to_owned()
                     }
                     "ticket.handed_over" => format!("Handed over: {}", after("note")),
+                    "ticket.escalated" => {
+                        let source = match changes["source"].as_str() {
+                            Some("agent") => "sent up by an agent",
+                            Some("service_level") => "a service level target was missed",
+                            Some("email") => "the customer's email asks for a manager",
+                            _ => "the customer asked for a manager",
+                        };
+                        let to = changes["manager_id"]
+                            .as_i64()
+                            .and_then(|id| names.and_then(|n| n.agent(Some(id))))
+                            .map(|name| format!(" to {name}"))
+                            .unwrap_or_default();
+                        format!(
+                            "Escalated{to} ({source}): {}",
+                            short(changes["reason"].as_str().unwrap_or_default(), 200)
+                        )
+                    }
+                    "escalation.moved_up" => {
+                        let to = changes["manager_id"]["after"]
+                            .as_i64()
+                            .and_then(|id| names.and_then(|n| n.agent(Some(id))))
+                            .unwrap_or_else(|| "the next manager".to_owned());
+                        format!("Not acknowledged in time: the escalation went up to {to}")
+                    }
+                    "escalation.acknowledged" => match named(ActorKind::Agent) {
+                        Some(who) => format!("{who} acknowledged the escalation"),
+                        None => "The escalation was acknowledged".to_owned(),
+                    },
+                    "escalation.answered" => "The request for a manager was answered".to_owned(),
+                    "sla.breached" => {
+                        let target = match changes["target"].as_str() {
+                            Some("first_response") => "first reply",
+                            Some("next_response") => "next reply",
+                            _ => "resolution",
+                        };
+                        format!("Missed the {target} target")
+                    }
+                    "letter.received" => format!(
+                        "Wrote to management: “{}”",
+                        short(changes["subject"].as_str().unwrap_or_default(), 120)
+                    ),
+                    "contract.created" => format!(
+                        "Contract recorded: {}",
+                        changes["name"].as_str().unwrap_or_default()
+                    ),
                     other => other.to_owned(),
                 }
             }

@@ -240,6 +240,12 @@ impl Store {
             ("moments", "customer_id"),
             ("surveys", "customer_id"),
             ("tasks", "customer_id"),
+            // Requests for a manager, letters to management, contracts and assets are the
+            // relationship's too.
+            ("escalations", "customer_id"),
+            ("letters", "customer_id"),
+            ("contracts", "customer_id"),
+            ("assets", "customer_id"),
         ] {
             sqlx::query(&format!(
                 "UPDATE {table} SET {column} = $1 WHERE {column} = $2"

@@ -239,3 +239,54 @@ async fn a_customers_email_asking_for_a_manager_escalates_and_the_portal_names_t
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn the_customers_history_shows_escalations_and_a_merge_brings_them_along() {
+    let app = TestApp::spawn().await;
+    let (_, _, sam, _) = chain(&app).await;
+    let first = app.ticket("Router", "gia@example.com").await;
+    let id = first["id"].as_i64().expect("id");
+    assign(&app, id, sam).await;
+    let (status, _) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{id}/escalate"),
+            json!({"reason": "Third router in a month."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    // The same person wrote from another address: merged into the first record.
+    let dup = app.ticket("Router again", "gia.home@example.com").await;
+    let (status, body) = app
+        .api()
+        .post(
+            &format!("/api/v1/customers/{}/merge", first["customer_id"]),
+            json!({"duplicate_id": dup["customer_id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, timeline) = app
+        .api()
+        .get(&format!(
+            "/api/v1/customers/{}/timeline",
+            first["customer_id"]
+        ))
+        .await;
+    let said: Vec<&str> = timeline["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["summary"].as_str())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|s| s.contains("(sent up by an agent): Third router in a month.")),
+        "{said:?}"
+    );
+    let moved: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM escalations WHERE customer_id = $1")
+        .bind(dup["customer_id"].as_i64().expect("id"))
+        .fetch_one(app.app.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(moved, 0, "nothing stays with the merged record");
+}
