@@ -271,6 +271,16 @@ impl Store {
     }
 }
 
+/// An agent, whether or not they are still on the team.
+pub(crate) async fn agent_in(tx: &mut Tx, id: i64) -> StoreResult<Agent> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM agents WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::not_found("agent", id))?;
+    agent_from(&row)
+}
+
 /// An agent who is still on the team, or why not.
 pub(crate) async fn active_agent(tx: &mut Tx, id: i64) -> StoreResult<Agent> {
     let row = sqlx::query(&format!(

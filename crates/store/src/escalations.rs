@@ -3,11 +3,13 @@
 //! to management, which go to the top of the handler's chain. The chain's rules are in
 //! [`rapport_domain::escalation`]; here the staff and the case are loaded and the answers saved.
 
+pub use crate::case::CaseContacts;
+use crate::case::{contacts_in, handler_in};
 use crate::rows::{int, opt_int, text};
 use crate::tasks::{self, NewTask};
 use crate::tickets::load_ticket;
 use crate::{Store, StoreError, StoreResult, Tx, events};
-use rapport_domain::escalation::{self, Case, EscalationSource, Staff, Told};
+use rapport_domain::escalation::{self, EscalationSource, Told};
 use rapport_domain::wording::TaskText;
 use rapport_domain::wording::escalations::{
     EscalatedTask, LetterTask, ManagerRequestBriefingTask, ManagerRequestTask,
@@ -16,15 +18,6 @@ use rapport_domain::wording::notifications as notification_words;
 use rapport_domain::{Actor, Agent, NotificationKind, TaskKind, validate};
 use serde::Serialize;
 use serde_json::json;
-
-/// The people a customer can reach about a ticket.
-#[derive(Debug, Clone)]
-pub struct CaseContacts {
-    /// Who handles the case: the assignee, else the relationship owner.
-    pub handler: Option<Agent>,
-    /// The handler's supervisor.
-    pub supervisor: Option<Agent>,
-}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Escalation {
@@ -65,64 +58,6 @@ fn escalation_from(row: &sqlx::any::AnyRow) -> StoreResult<Escalation> {
         acknowledged_at: crate::rows::opt_text(row, "acknowledged_at")?,
         acknowledged_by: opt_int(row, "acknowledged_by")?,
         level: int(row, "level")?,
-    })
-}
-
-/// Who is named on a customer's case: the ticket's assignee (when there is a ticket) and the
-/// relationship owners.
-pub(crate) async fn load_case(
-    tx: &mut Tx,
-    ticket_id: Option<i64>,
-    customer_id: i64,
-) -> StoreResult<Case> {
-    let assignee: Option<i64> = match ticket_id {
-        Some(ticket_id) => sqlx::query_scalar("SELECT assignee_id FROM tickets WHERE id = $1")
-            .bind(ticket_id)
-            .fetch_optional(&mut **tx)
-            .await?
-            .flatten(),
-        None => None,
-    };
-    let owners = sqlx::query(
-        "SELECT c.owner_id AS customer_owner, o.owner_id AS organization_owner \
-         FROM customers c LEFT JOIN organizations o ON o.id = c.organization_id WHERE c.id = $1",
-    )
-    .bind(customer_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(Case {
-        assignee,
-        customer_owner: owners
-            .as_ref()
-            .map(|row| opt_int(row, "customer_owner"))
-            .transpose()?
-            .flatten(),
-        organization_owner: owners
-            .as_ref()
-            .map(|row| opt_int(row, "organization_owner"))
-            .transpose()?
-            .flatten(),
-    })
-}
-
-/// The staff, and who among them handles the case.
-pub(crate) async fn handler_in(
-    tx: &mut Tx,
-    ticket_id: Option<i64>,
-    customer_id: i64,
-) -> StoreResult<(Staff, i64)> {
-    let case = load_case(tx, ticket_id, customer_id).await?;
-    let staff = crate::agents::load_staff(tx).await?;
-    let handler = escalation::handler(&case, &staff)
-        .ok_or_else(|| StoreError::Corrupt("there is no admin to hand the task to".into()))?;
-    Ok((staff, handler))
-}
-
-async fn contacts_in(tx: &mut Tx, ticket_id: i64, customer_id: i64) -> StoreResult<CaseContacts> {
-    let (staff, handler) = handler_in(tx, Some(ticket_id), customer_id).await?;
-    Ok(CaseContacts {
-        handler: staff.get(handler).cloned(),
-        supervisor: staff.supervisor_of(handler).cloned(),
     })
 }
 

@@ -14,6 +14,7 @@ pub mod agents;
 pub mod auth;
 pub mod blobs;
 pub mod calls;
+pub mod case;
 pub mod clock;
 pub mod coaching;
 pub mod contracts;

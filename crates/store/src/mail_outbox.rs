@@ -283,6 +283,12 @@ impl Store {
         .bind(message.id)
         .fetch_all(&mut *tx)
         .await?;
+        let by_agent = message.author.kind == rapport_domain::AuthorKind::Agent;
+        let contacts = if by_agent {
+            case_lines(&mut tx, &ticket).await?
+        } else {
+            vec![]
+        };
         tx.commit().await?;
         let email = message.email.clone().unwrap_or(rapport_domain::EmailInfo {
             message_id: None,
@@ -323,11 +329,11 @@ impl Store {
                 data,
             });
         }
-        let by_agent = message.author.kind == rapport_domain::AuthorKind::Agent;
         let html = if by_agent {
             wording::AgentReplyHtml {
                 html: &message.html,
                 portal_url: &portal_url,
+                contacts: &contacts,
             }
             .text()
         } else {
@@ -354,6 +360,7 @@ impl Store {
                 wording::AgentReply {
                     text: message.text.trim_end(),
                     portal_url: &portal_url,
+                    contacts: &contacts,
                 }
                 .text()
             } else {
@@ -440,4 +447,83 @@ impl Store {
         let stream = self.blob_stream(&text(&row, "sha256")?).await?;
         Ok((info, stream))
     }
+}
+
+/// Whom the customer can reach about the ticket, as lines for the foot of our reply: who has
+/// the case now (the manager who took an escalation, else the handler) and their supervisor,
+/// with the details the workspace publishes, and any call-back we promised with its window.
+async fn case_lines(tx: &mut Tx, ticket: &rapport_domain::Ticket) -> StoreResult<Vec<String>> {
+    let contacts = crate::case::contacts_in(tx, ticket.id, ticket.customer_id).await?;
+    let publishing = crate::settings::staff_publishing_in(tx).await?;
+    let calendar = crate::settings::calendar_in(tx).await?;
+    let taken: Option<i64> = sqlx::query_scalar(
+        "SELECT manager_id FROM escalations WHERE ticket_id = $1 AND acknowledged_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+    )
+    .bind(ticket.id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .flatten();
+    let taken = match taken {
+        Some(id) => Some(crate::agents::agent_in(tx, id).await?),
+        None => None,
+    };
+    let said = |agent: &rapport_domain::Agent, part: &str| {
+        let contact = publishing.contact(agent, part);
+        [
+            Some(contact.name),
+            contact.title,
+            contact.email,
+            contact.phone,
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
+    };
+    let mut lines = Vec::new();
+    match (&taken, &contacts.handler) {
+        (Some(manager), _) => {
+            lines.push(format!("Your case is with {}", said(manager, "a manager")));
+        }
+        (None, Some(handler)) => {
+            lines.push(format!(
+                "Handling your case: {}",
+                said(handler, "your support agent")
+            ));
+            if let Some(supervisor) = &contacts.supervisor {
+                lines.push(format!(
+                    "Their manager: {}",
+                    said(supervisor, "their manager")
+                ));
+            }
+        }
+        (None, None) => {}
+    }
+    let calls = sqlx::query(
+        "SELECT what, window_start, due_at FROM promises WHERE ticket_id = $1 AND kind = 'call_back' \
+         AND status = 'open' AND accepted_at IS NOT NULL ORDER BY due_at",
+    )
+    .bind(ticket.id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for call in &calls {
+        let when = |column: &str| -> StoreResult<Option<String>> {
+            Ok(crate::rows::opt_text(call, column)?
+                .and_then(|at| crate::clock::parse(&at))
+                .map(|at| calendar.when(at)))
+        };
+        let window = match (when("window_start")?, when("due_at")?) {
+            (Some(from), Some(to)) => format!("between {from} and {to}"),
+            (None, Some(to)) => format!("by {to}"),
+            _ => String::new(),
+        };
+        lines.push(
+            format!(
+                "We will call you back {window}: {}",
+                crate::rows::text(call, "what")?
+            )
+            .replace("back : ", "back: "),
+        );
+    }
+    Ok(lines)
 }

@@ -11,6 +11,8 @@ pub struct AgentReply<'a> {
     pub text: &'a str,
     /// The request's page in the portal.
     pub portal_url: &'a str,
+    /// Whom the customer can reach about it (see the store's `case_lines`).
+    pub contacts: &'a [String],
 }
 
 /// The HTML part of an agent's reply: the reply as safe HTML (the message's own, escaped and
@@ -21,6 +23,7 @@ pub struct AgentReplyHtml<'a> {
     /// Already safe HTML.
     pub html: &'a str,
     pub portal_url: &'a str,
+    pub contacts: &'a [String],
 }
 
 /// The portal sign-in link, mailed on request.
@@ -168,11 +171,27 @@ mod tests {
         let text = AgentReply {
             text: "It is fixed.",
             portal_url: "https://help.example/portal/tickets/7",
+            contacts: &[],
         }
         .text();
         assert_eq!(
             text,
             "It is fixed.\n\n-- \nFollow this request, reply or ask for a manager: https://help.example/portal/tickets/7\n"
+        );
+        let with_people = AgentReply {
+            text: "It is fixed.",
+            portal_url: "https://help.example/portal/tickets/7",
+            contacts: &[
+                "Handling your case: Sam".to_owned(),
+                "Their manager: Priya".to_owned(),
+            ],
+        }
+        .text();
+        assert!(
+            with_people.contains(
+                "-- \nHandling your case: Sam\nTheir manager: Priya\nFollow this request"
+            ),
+            "{with_people}"
         );
     }
 

@@ -290,3 +290,91 @@ async fn the_customers_history_shows_escalations_and_a_merge_brings_them_along()
         .expect("count");
     assert_eq!(moved, 0, "nothing stays with the merged record");
 }
+
+/// The text of the next mail our sender would put on the wire.
+async fn next_mail_text(app: &TestApp) -> String {
+    let mail = app
+        .app
+        .store
+        .claim_outbound_email(300)
+        .await
+        .expect("claim")
+        .expect("a mail is queued");
+    app.app.store.outbound_sent(&mail).await.expect("sent");
+    mail.text
+}
+
+#[tokio::test]
+async fn our_mail_tells_the_customer_who_has_the_case_and_any_call_back_promised() {
+    let app = TestApp::spawn().await;
+    let (priya, priya_token, sam, sam_token) = chain(&app).await;
+    app.api()
+        .patch(
+            &format!("/api/v1/agents/{sam}"),
+            json!({"title": "Customer care", "phone": "+44 20 7946 0001"}),
+        )
+        .await;
+    app.api()
+        .patch("/api/v1/settings", json!({"publish_staff_phones": true}))
+        .await;
+    let ticket = app.ticket("Printer", "ivy@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    assign(&app, id, sam).await;
+    let window = crate::helpers::START + Duration::hours(5);
+    let (status, promise) = app
+        .api_as(Some(&sam_token))
+        .post(
+            "/api/v1/promises",
+            json!({
+                "ticket_id": id, "kind": "call_back", "what": "Call Ivy about the toner",
+                "phone": "+44 20 7946 0999",
+                "window_start": rapport_store::clock::format(window),
+                "due_at": rapport_store::clock::format(window + Duration::hours(1)),
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{promise}");
+    app.api_as(Some(&sam_token))
+        .post(
+            &format!("/api/v1/tickets/{id}/messages"),
+            json!({"body": "Ivy, the toner is on its way.", "visibility": "public"}),
+        )
+        .await;
+    let text = next_mail_text(&app).await;
+    assert!(
+        text.contains("Handling your case: sam@rapport.test, Customer care, sam@rapport.test, +44 20 7946 0001"),
+        "{text}"
+    );
+    assert!(text.contains("Their manager: priya@rapport.test"), "{text}");
+    assert!(
+        text.contains("We will call you back between Mon 23 Nov, 14:00 UTC and Mon 23 Nov, 15:00 UTC: Call Ivy about the toner"),
+        "{text}"
+    );
+
+    // Once Priya takes the escalation, our mail says the case is with her.
+    let (_, escalation) = app
+        .api_as(Some(&sam_token))
+        .post(
+            &format!("/api/v1/tickets/{id}/escalate"),
+            json!({"reason": "Third toner."}),
+        )
+        .await;
+    app.api_as(Some(&priya_token))
+        .post(
+            &format!("/api/v1/escalations/{}/acknowledge", escalation["id"]),
+            json!({}),
+        )
+        .await;
+    app.api_as(Some(&priya_token))
+        .post(
+            &format!("/api/v1/tickets/{id}/messages"),
+            json!({"body": "Ivy, I am looking into this myself.", "visibility": "public"}),
+        )
+        .await;
+    let text = next_mail_text(&app).await;
+    assert!(
+        text.contains("Your case is with priya@rapport.test"),
+        "{text}"
+    );
+    let _ = priya;
+}
