@@ -4,6 +4,7 @@
 
 pub mod agent;
 pub mod calendar;
+pub mod complaint;
 pub mod customer;
 pub mod escalation;
 pub mod event;

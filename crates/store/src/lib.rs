@@ -16,6 +16,7 @@ pub mod blobs;
 pub mod calls;
 pub mod clock;
 pub mod coaching;
+pub mod complaints;
 pub mod conversation;
 pub mod customer_answers;
 pub mod customer_data;
