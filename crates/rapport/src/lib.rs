@@ -13,6 +13,7 @@ mod cursor;
 mod customers;
 pub mod demo;
 pub mod error;
+mod complaints;
 mod escalations;
 pub mod extract;
 mod healthz;
