@@ -2,7 +2,9 @@
 //! its cost, its outcome; the recovery report over a period; health counting open complaints
 //! against the relationship and recovered ones for it; restricted tickets and roles.
 
-use crate::helpers::{TestApp, error_code, error_message, get_page, post_form};
+use crate::helpers::{
+    TestApp, all_at_once, count_status, error_code, error_message, get_page, post_form,
+};
 use crate::workspace::signed_in;
 use rapport_domain::Role;
 use reqwest::StatusCode;
@@ -459,4 +461,43 @@ async fn health_counts_open_complaints_against_and_recovered_ones_for_the_relati
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
     assert!(location.starts_with("/complaints/"), "{location}");
+}
+
+#[tokio::test]
+async fn a_complaint_closed_twenty_times_at_once_is_closed_once() {
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Twice charged", "ida@example.com").await;
+    let complaint = open_on(&app, id(&ticket)).await;
+    let complaint_id = id(&complaint);
+    let (status, _) = app
+        .api()
+        .post(
+            &format!("/api/v1/complaints/{complaint_id}/actions"),
+            json!({"kind": "apology"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let path = format!("/api/v1/complaints/{complaint_id}/outcome");
+    let requests = (0..20)
+        .map(|_| {
+            app.api()
+                .request(reqwest::Method::POST, &path)
+                .json(&json!({"outcome": "recovered"}))
+        })
+        .collect();
+    let answers = all_at_once(requests).await;
+    assert_eq!(count_status(&answers, StatusCode::OK), 20, "{answers:?}");
+    let events = app
+        .app
+        .store
+        .events_for("complaint", complaint_id)
+        .await
+        .expect("events");
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.action == "complaint.closed")
+            .count(),
+        1
+    );
 }
