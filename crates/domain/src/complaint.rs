@@ -147,12 +147,18 @@ pub fn check_outcome(outcome: Outcome, actions: usize) -> Result<(), Invalid> {
 pub fn told(field: &'static str, what: &str, raw: &str, required: bool) -> Result<String, Invalid> {
     let text = raw.trim();
     if required && text.is_empty() {
-        return Err(Invalid::new(field, format!("Write {what}: it may not be empty.")));
+        return Err(Invalid::new(
+            field,
+            format!("Write {what}: it may not be empty."),
+        ));
     }
     if text.chars().count() > MAX_TEXT {
         return Err(Invalid::new(
             field,
-            format!("{} is too long: keep it under {MAX_TEXT} characters.", capitalized(what)),
+            format!(
+                "{} is too long: keep it under {MAX_TEXT} characters.",
+                capitalized(what)
+            ),
         ));
     }
     Ok(text.to_owned())
@@ -236,7 +242,9 @@ pub fn money(minor: i64, currency: &str) -> String {
 }
 
 /// Sums costs per currency, in the order of the currency codes.
-pub fn sum_by_currency<'a>(costs: impl IntoIterator<Item = (&'a str, i64)>) -> BTreeMap<String, i64> {
+pub fn sum_by_currency<'a>(
+    costs: impl IntoIterator<Item = (&'a str, i64)>,
+) -> BTreeMap<String, i64> {
     let mut sums = BTreeMap::new();
     for (currency, minor) in costs {
         *sums.entry(currency.to_owned()).or_insert(0) += minor;

@@ -4,9 +4,7 @@
 
 use crate::rows::{int, named, opt_int, opt_named, opt_text, text};
 use crate::{Store, StoreError, StoreResult, Tx, clock, events};
-use rapport_domain::complaint::{
-    self, Cause, ComplaintChannel, Outcome, RecoveryKind, Severity,
-};
+use rapport_domain::complaint::{self, Cause, ComplaintChannel, Outcome, RecoveryKind, Severity};
 use rapport_domain::{Actor, Agent, Job};
 use serde::Serialize;
 use serde_json::json;
@@ -320,8 +318,18 @@ pub struct RecoveryReport {
 impl Store {
     /// Opens a complaint; the customer's health counts it until it is closed.
     pub async fn open_complaint(&self, new: NewComplaint, actor: Actor) -> StoreResult<Complaint> {
-        let incident = complaint::told("incident", "the incident as the customer told it", &new.incident, true)?;
-        let staff_account = complaint::told("staff_account", "the staff member's account", &new.staff_account, false)?;
+        let incident = complaint::told(
+            "incident",
+            "the incident as the customer told it",
+            &new.incident,
+            true,
+        )?;
+        let staff_account = complaint::told(
+            "staff_account",
+            "the staff member's account",
+            &new.staff_account,
+            false,
+        )?;
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let customer: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = $1")
@@ -342,7 +350,9 @@ impl Store {
                 Some(owner) if owner != new.customer_id => {
                     return Err(StoreError::Invalid(rapport_domain::Invalid::new(
                         "ticket_id",
-                        format!("Ticket {ticket_id} is another customer's: a complaint names the ticket of the customer who complained."),
+                        format!(
+                            "Ticket {ticket_id} is another customer's: a complaint names the ticket of the customer who complained."
+                        ),
                     )));
                 }
                 Some(_) => {}
@@ -463,14 +473,24 @@ impl Store {
             after.staff_agent_id = staff;
         }
         if let Some(incident) = changes.incident {
-            let incident = complaint::told("incident", "the incident as the customer told it", &incident, true)?;
+            let incident = complaint::told(
+                "incident",
+                "the incident as the customer told it",
+                &incident,
+                true,
+            )?;
             if incident != before.incident {
                 changed.insert("incident".into(), json!(true));
                 after.incident = incident;
             }
         }
         if let Some(account) = changes.staff_account {
-            let account = complaint::told("staff_account", "the staff member's account", &account, false)?;
+            let account = complaint::told(
+                "staff_account",
+                "the staff member's account",
+                &account,
+                false,
+            )?;
             if account != before.staff_account {
                 changed.insert("staff_account".into(), json!(true));
                 after.staff_account = account;
@@ -565,7 +585,9 @@ impl Store {
             .await?
             .into_iter()
             .find(|a| a.id == action_id)
-            .ok_or_else(|| StoreError::Corrupt("the recovery action just written is gone".into()))?;
+            .ok_or_else(|| {
+                StoreError::Corrupt("the recovery action just written is gone".into())
+            })?;
         tx.commit().await?;
         Ok(recorded)
     }
@@ -664,7 +686,9 @@ impl Store {
             let opened_day = c.opened_at.get(..10).unwrap_or(&c.opened_at);
             let health_before = health_near(&mut tx, c.customer_id, opened_day, true).await?;
             let health_after = match c.recovered_at.as_deref() {
-                Some(at) => health_near(&mut tx, c.customer_id, at.get(..10).unwrap_or(at), false).await?,
+                Some(at) => {
+                    health_near(&mut tx, c.customer_id, at.get(..10).unwrap_or(at), false).await?
+                }
                 None => None,
             };
             customers.push(BeforeAfter {

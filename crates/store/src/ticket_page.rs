@@ -1,10 +1,10 @@
 //! What the ticket page and the relationship panel show, loaded together: each fact once,
 //! with no query per item.
 
+use crate::complaints::Complaint;
 use crate::escalations::Escalation;
 use crate::health::Assessment;
 use crate::rows::{int, named, opt_text, text};
-use crate::complaints::Complaint;
 use crate::timeline::{PanelEntries, TicketHistory};
 use crate::{Store, StoreResult};
 use rapport_domain::timeline::{self, Reader};
@@ -92,9 +92,7 @@ impl Store {
         let open_tickets = self.open_tickets(viewer, customer.id).await?;
         // Complaints, promises and survey answers on a restricted team's tickets stay with its
         // members: one look at which of all their tickets the viewer may not see.
-        let complaints = self
-            .complaints(viewer, Some(customer.id), None)
-            .await?;
+        let complaints = self.complaints(viewer, Some(customer.id), None).await?;
         let ids: Vec<i64> = [&entries.promises, &entries.moments, &entries.surveys]
             .into_iter()
             .flatten()

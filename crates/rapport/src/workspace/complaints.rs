@@ -11,9 +11,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rapport_domain::complaint::{
-    self, Cause, ComplaintChannel, Outcome, RecoveryKind, Severity,
-};
+use rapport_domain::complaint::{self, Cause, ComplaintChannel, Outcome, RecoveryKind, Severity};
 use rapport_domain::{Actor, Agent, Role};
 use rapport_store::complaints::{
     Complaint, ComplaintChanges, NewAction, NewComplaint, RecoveryReport, SurveyAnswer,
@@ -405,7 +403,12 @@ pub struct PeriodForm {
 
 impl PeriodForm {
     fn query(self) -> Result<ReportQuery, String> {
-        let to = match self.until.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        let to = match self
+            .until
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
             Some(value) => Some(
                 (rapport_store::coaching::parse_day(value).map_err(|_| {
                     format!("The last day must be a day such as 2026-11-23, not “{value}”.")
@@ -438,7 +441,10 @@ pub async fn show_report(
         Err(message) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(message),
-            (today - time::Duration::days(89), today + time::Duration::days(1)),
+            (
+                today - time::Duration::days(89),
+                today + time::Duration::days(1),
+            ),
         ),
     };
     let (from, to) = range;

@@ -181,7 +181,10 @@ pub fn router() -> Router<App> {
             get(complaints::show_complaint).post(complaints::update_complaint),
         )
         .route("/complaints/{id}/actions", post(complaints::add_action))
-        .route("/complaints/{id}/outcome", post(complaints::close_complaint))
+        .route(
+            "/complaints/{id}/outcome",
+            post(complaints::close_complaint),
+        )
         .route("/reports/recovery", get(complaints::show_report))
         .route("/tickets/{id}/call", post(relationship::log_call))
         .route("/tickets/{id}/promise", post(relationship::make_promise))

@@ -73,7 +73,10 @@ async fn a_complaint_with_a_refund_and_an_apology_shows_in_the_recovery_report_w
     ] {
         let (status, body) = app
             .api()
-            .post(&format!("/api/v1/complaints/{complaint_id}/actions"), action)
+            .post(
+                &format!("/api/v1/complaints/{complaint_id}/actions"),
+                action,
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
@@ -111,9 +114,7 @@ async fn a_complaint_with_a_refund_and_an_apology_shows_in_the_recovery_report_w
         .await;
     assert_eq!(again["survey_after"]["score"], 5, "{again}");
 
-    let (_, supervisor) = app
-        .agent("sue@rapport.test", Role::Supervisor, None)
-        .await;
+    let (_, supervisor) = app.agent("sue@rapport.test", Role::Supervisor, None).await;
     let (status, report) = app
         .api_as(Some(&supervisor))
         .get("/api/v1/reports/recovery")
@@ -137,7 +138,11 @@ async fn a_complaint_with_a_refund_and_an_apology_shows_in_the_recovery_report_w
         .expect("the refund");
     assert_eq!(refund["cost_minor"], 2500);
     assert_eq!(refund["currency"], "EUR");
-    assert!(costs.iter().any(|c| c["kind"] == "apology" && c["cost_minor"] == 0));
+    assert!(
+        costs
+            .iter()
+            .any(|c| c["kind"] == "apology" && c["cost_minor"] == 0)
+    );
     assert_eq!(
         report["total_cost"],
         json!([{"currency": "EUR", "cost_minor": 2500}, {"currency": "USD", "cost_minor": 1000}])
@@ -242,9 +247,7 @@ async fn recovered_needs_an_action_first_and_every_change_is_an_event() {
         2
     );
     assert!(
-        events
-            .iter()
-            .all(|e| e.actor.id == Some(app.admin.id)),
+        events.iter().all(|e| e.actor.id == Some(app.admin.id)),
         "every change names who made it"
     );
 }
@@ -332,12 +335,27 @@ async fn bad_input_is_refused_in_words() {
         body
     };
     for (body, status) in [
-        (with(json!({"severity": "apocalyptic"})), StatusCode::UNPROCESSABLE_ENTITY),
-        (with(json!({"incident": "   "})), StatusCode::UNPROCESSABLE_ENTITY),
-        (with(json!({"incident": "x".repeat(10_001)})), StatusCode::UNPROCESSABLE_ENTITY),
-        (with(json!({"customer_id": customer, "ticket_id": id(&other)})), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            with(json!({"severity": "apocalyptic"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            with(json!({"incident": "   "})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            with(json!({"incident": "x".repeat(10_001)})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            with(json!({"customer_id": customer, "ticket_id": id(&other)})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         (with(json!({"ticket_id": 999999})), StatusCode::NOT_FOUND),
-        (with(json!({"customer_id": customer, "staff_agent_id": 999999})), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            with(json!({"customer_id": customer, "staff_agent_id": 999999})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         (base.clone(), StatusCode::UNPROCESSABLE_ENTITY),
     ] {
         let (got, answer) = app.api().post("/api/v1/complaints", body.clone()).await;
@@ -363,7 +381,10 @@ async fn bad_input_is_refused_in_words() {
     }
     let (status, body) = app
         .api()
-        .post(&actions, json!({"kind": "refund", "cost_minor": 5, "currency": "euro"}))
+        .post(
+            &actions,
+            json!({"kind": "refund", "cost_minor": 5, "currency": "euro"}),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error_message(&body).contains("three letters"), "{body}");
@@ -381,7 +402,12 @@ async fn bad_input_is_refused_in_words() {
         &app,
         &cookie,
         &path,
-        &[("csrf", &csrf), ("kind", "refund"), ("cost", "twelve"), ("currency", "EUR")],
+        &[
+            ("csrf", &csrf),
+            ("kind", "refund"),
+            ("cost", "twelve"),
+            ("currency", "EUR"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -394,7 +420,10 @@ async fn bad_input_is_refused_in_words() {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("record at least one recovery action first"), "{page}");
+    assert!(
+        page.contains("record at least one recovery action first"),
+        "{page}"
+    );
 }
 
 #[tokio::test]
@@ -407,7 +436,10 @@ async fn health_counts_open_complaints_against_and_recovered_ones_for_the_relati
 
     let complaint = open_on(&app, id(&ticket)).await;
     let open = health_factors(&app, customer).await;
-    assert!(open.contains(&("complaints_open".to_owned(), -6)), "{open:?}");
+    assert!(
+        open.contains(&("complaints_open".to_owned(), -6)),
+        "{open:?}"
+    );
 
     // Opened and made right from the workspace pages.
     let (_, cookie, csrf) = signed_in(&app, "hal@rapport.test", Role::Agent).await;
@@ -419,7 +451,13 @@ async fn health_counts_open_complaints_against_and_recovered_ones_for_the_relati
         &app,
         &cookie,
         &format!("/complaints/{}/actions", id(&complaint)),
-        &[("csrf", &csrf), ("kind", "replacement"), ("cost", "12.50"), ("currency", "EUR"), ("note", "A new one, sent express.")],
+        &[
+            ("csrf", &csrf),
+            ("kind", "replacement"),
+            ("cost", "12.50"),
+            ("currency", "EUR"),
+            ("note", "A new one, sent express."),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
@@ -437,8 +475,14 @@ async fn health_counts_open_complaints_against_and_recovered_ones_for_the_relati
     assert!(page.contains("Recovered"));
 
     let after = health_factors(&app, customer).await;
-    assert!(!after.iter().any(|(k, _)| k == "complaints_open"), "{after:?}");
-    assert!(after.contains(&("complaints_recovered".to_owned(), 4)), "{after:?}");
+    assert!(
+        !after.iter().any(|(k, _)| k == "complaints_open"),
+        "{after:?}"
+    );
+    assert!(
+        after.contains(&("complaints_recovered".to_owned(), 4)),
+        "{after:?}"
+    );
 
     // The customer page lists it.
     let (_, page) = get_page(&app, &cookie, &format!("/customers/{customer}")).await;
