@@ -545,3 +545,32 @@ async fn a_complaint_closed_twenty_times_at_once_is_closed_once() {
         1
     );
 }
+
+#[tokio::test]
+async fn erasing_a_customer_erases_what_their_complaints_say() {
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Billed twice", "jo@example.com").await;
+    let customer = ticket["customer_id"].as_i64().expect("customer");
+    let complaint = open_on(&app, id(&ticket)).await;
+    let path = format!("/api/v1/complaints/{}", id(&complaint));
+    app.api()
+        .post(
+            &format!("{path}/actions"),
+            json!({"kind": "refund", "cost_minor": 900, "note": "Refunded to Jo's card ending 4242."}),
+        )
+        .await;
+    let (status, body) = app
+        .api()
+        .post(
+            &format!("/api/v1/customers/{customer}/erase"),
+            json!({"reason": "Asked by mail."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, after) = app.api().get(&path).await;
+    let text = after.to_string();
+    assert!(!text.contains("billed twice and nobody"), "{text}");
+    assert!(!text.contains("4242"), "{text}");
+    // What it cost stays, for the report.
+    assert_eq!(after["actions"][0]["cost_minor"], 900);
+}
