@@ -68,7 +68,8 @@ named_enum! {
         Sentiment => "sentiment",
         Frustration => "frustration",
         AskedForManager => "asked_for_manager",
-        Complaints => "complaints",
+        ComplaintsOpen => "complaints_open",
+        ComplaintsRecovered => "complaints_recovered",
         Csat => "csat",
         Nps => "nps",
         ResponseTime => "response_time",
@@ -180,10 +181,18 @@ pub const ASKED_FOR_MANAGER: PerUnit = PerUnit {
     each: -6,
     cap: -12,
 };
-pub const COMPLAINTS: PerUnit = PerUnit {
-    key: FactorKey::Complaints,
-    each: -5,
-    cap: -15,
+/// Counted per complaint still open (no outcome yet), however old.
+pub const COMPLAINTS_OPEN: PerUnit = PerUnit {
+    key: FactorKey::ComplaintsOpen,
+    each: -6,
+    cap: -18,
+};
+/// Counted per complaint recovered (fully) in [`window::COMPLAINTS`] days: a problem owned and
+/// made right deepens the relationship (seed 002).
+pub const COMPLAINTS_RECOVERED: PerUnit = PerUnit {
+    key: FactorKey::ComplaintsRecovered,
+    each: 4,
+    cap: 8,
 };
 /// The CSAT factor is (average rating - [`CSAT_MIDDLE`]) times this scale, rounded; ratings
 /// go from 1 to 5.
@@ -246,8 +255,10 @@ pub mod window {
     pub const REOPENINGS: i64 = 180;
     /// New tickets counted as repeated contacts.
     pub const RECENT_TICKETS: i64 = 30;
-    /// The customer's messages read for tone, manager requests and complaints.
+    /// The customer's messages read for tone and manager requests.
     pub const WORDS: i64 = 90;
+    /// Complaints recovered (by when).
+    pub const COMPLAINTS: i64 = 365;
     /// Survey answers.
     pub const SURVEYS: i64 = 365;
     /// Messages whose waits make the median response time.
@@ -274,6 +285,10 @@ pub struct Facts {
     /// New tickets in the last [`window::RECENT_TICKETS`] days.
     pub recent_tickets: i64,
     pub words: Words,
+    /// Their complaints with no outcome yet.
+    pub complaints_open: i64,
+    /// Their complaints recovered in the last [`window::COMPLAINTS`] days.
+    pub complaints_recovered: i64,
     /// Their CSAT ratings (1 to 5).
     pub csat_scores: Vec<i64>,
     /// Their latest NPS answer (0 to 10), if it has a score.
@@ -297,7 +312,6 @@ pub struct Words {
     /// Their latest analysed messages, newest first, at most [`LATEST_MESSAGES`].
     pub latest: Vec<Feeling>,
     pub asked_for_manager: i64,
-    pub complaints: i64,
 }
 
 impl Words {
@@ -321,7 +335,6 @@ impl Words {
         Words {
             latest,
             asked_for_manager: with(Intent::WantsManager),
-            complaints: with(Intent::Complaint),
         }
     }
 }
@@ -449,11 +462,17 @@ pub fn assess(facts: &Facts) -> Assessment {
         ASKED_FOR_MANAGER.points(manager),
         format!("They asked for a manager {manager} time(s) in 90 days."),
     );
-    let complaints = facts.words.complaints;
+    let open = facts.complaints_open;
     factors.add(
-        COMPLAINTS.key,
-        COMPLAINTS.points(complaints),
-        format!("{complaints} message(s) of complaint in 90 days."),
+        COMPLAINTS_OPEN.key,
+        COMPLAINTS_OPEN.points(open),
+        format!("{open} complaint(s) still open: not yet made right."),
+    );
+    let recovered = facts.complaints_recovered;
+    factors.add(
+        COMPLAINTS_RECOVERED.key,
+        COMPLAINTS_RECOVERED.points(recovered),
+        format!("{recovered} complaint(s) made right this year: a problem owned builds trust."),
     );
 
     let csat = &facts.csat_scores;
@@ -976,18 +995,17 @@ mod tests {
         let sentiments: Vec<f32> = words.latest.iter().map(|f| f.sentiment).collect();
         assert_eq!(sentiments, [0.1, 0.2, 0.3, 0.4, 0.5]);
         assert_eq!(words.asked_for_manager, 2);
-        assert_eq!(words.complaints, 3);
         assert_eq!(Words::of(&[]), Words::default());
     }
 
     #[test]
     fn asking_for_a_manager_and_complaining_cost_points() {
-        let words = |manager, complaints| Facts {
+        let words = |manager, complaints_open| Facts {
             words: Words {
                 asked_for_manager: manager,
-                complaints,
                 ..Words::default()
             },
+            complaints_open,
             ..Facts::default()
         };
         assert_eq!(
@@ -1002,12 +1020,18 @@ mod tests {
         assert_eq!(
             only(words(0, 2)),
             (
-                "complaints".into(),
-                -10,
-                "2 message(s) of complaint in 90 days.".into()
+                "complaints_open".into(),
+                -12,
+                "2 complaint(s) still open: not yet made right.".into()
             )
         );
-        assert_eq!(only(words(0, 4)).1, -15);
+        assert_eq!(only(words(0, 4)).1, -18);
+        let made_right = |recovered| Facts {
+            complaints_recovered: recovered,
+            ..Facts::default()
+        };
+        assert_eq!(only(made_right(1)).1, 4);
+        assert_eq!(only(made_right(5)).1, 8);
     }
 
     #[test]
@@ -1351,7 +1375,8 @@ mod tests {
             (PROBLEMS_REOPENED, Some(window::REOPENINGS)),
             (REPEATED_CONTACTS, Some(window::RECENT_TICKETS)),
             (ASKED_FOR_MANAGER, Some(window::WORDS)),
-            (COMPLAINTS, Some(window::WORDS)),
+            (COMPLAINTS_OPEN, None),
+            (COMPLAINTS_RECOVERED, Some(window::COMPLAINTS)),
         ];
         for (factor, days) in per_unit {
             let (points, cap) = row(factor.key);

@@ -4,6 +4,7 @@
 
 pub mod agent;
 pub mod calendar;
+pub mod complaint;
 pub mod contract;
 pub mod customer;
 pub mod escalation;

@@ -8,6 +8,7 @@ mod audit;
 pub mod backup;
 pub mod cli;
 mod coach;
+mod complaints;
 pub mod config;
 mod contracts;
 mod cursor;

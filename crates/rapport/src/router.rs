@@ -5,9 +5,10 @@
 use crate::app::App;
 use crate::error::ApiError;
 use crate::{
-    admin, agents, audit, coach, contracts, customers, escalations, healthz, inbound, insight,
-    notifications, openapi, organizations, pages, portal, promises, public, saved_replies, search,
-    service_levels, session, settings, tasks, teams, tickets, tokens, two_factor, workspace,
+    admin, agents, audit, coach, complaints, contracts, customers, escalations, healthz, inbound,
+    insight, notifications, openapi, organizations, pages, portal, promises, public, saved_replies,
+    search, service_levels, session, settings, tasks, teams, tickets, tokens, two_factor,
+    workspace,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -47,6 +48,7 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(service_levels::router())
         .merge(escalations::router())
         .merge(contracts::router())
+        .merge(complaints::router())
         .merge(teams::router())
         .merge(agents::router())
         .merge(coach::router())

@@ -452,6 +452,8 @@ async fn erase_one(
         "UPDATE calls SET summary = $1, agreed = NULL WHERE customer_id = $2",
         "UPDATE letters SET subject = $1, body = $1 WHERE customer_id = $2",
         "UPDATE escalations SET reason = $1 WHERE customer_id = $2",
+        "UPDATE complaints SET incident = $1, staff_account = $1 WHERE customer_id = $2",
+        "UPDATE recovery_actions SET note = $1 WHERE complaint_id IN (SELECT id FROM complaints WHERE customer_id = $2)",
     ] {
         erasure.notes += sqlx::query(sql)
             .bind(ERASED_TEXT)

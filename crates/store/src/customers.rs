@@ -246,6 +246,7 @@ impl Store {
             ("letters", "customer_id"),
             ("contracts", "customer_id"),
             ("assets", "customer_id"),
+            ("complaints", "customer_id"),
         ] {
             sqlx::query(&format!(
                 "UPDATE {table} SET {column} = $1 WHERE {column} = $2"

@@ -87,6 +87,8 @@ pub const TABLES: &[Table] = &[
     table("sla_breaches"),
     table("notifications"),
     table("notification_settings"),
+    table("complaints"),
+    table("recovery_actions"),
 ];
 
 /// Tables that belong to the database rather than the workspace: the target of an import has

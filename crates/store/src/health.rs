@@ -81,7 +81,9 @@ async fn facts(tx: &mut Tx, now: OffsetDateTime, customer_id: i64) -> StoreResul
             WHERE t.customer_id = $1 AND e.at > $9 AND (e.action IN ($11, $12) \
             OR (e.action = $13 AND e.changes LIKE '%\"problem\"%'))) AS reopened, \
          (SELECT score FROM surveys WHERE customer_id = $1 AND kind = $14 AND answered_at > $15 \
-            ORDER BY answered_at DESC LIMIT 1) AS latest_nps \
+            ORDER BY answered_at DESC LIMIT 1) AS latest_nps, \
+         (SELECT COUNT(*) FROM complaints WHERE customer_id = $1 AND outcome IS NULL) AS complaints_open, \
+         (SELECT COUNT(*) FROM complaints WHERE customer_id = $1 AND outcome = $16 AND recovered_at > $17) AS complaints_recovered \
          FROM customers c LEFT JOIN organizations o ON o.id = c.organization_id WHERE c.id = $1",
     )
     .bind(customer_id)
@@ -99,6 +101,8 @@ async fn facts(tx: &mut Tx, now: OffsetDateTime, customer_id: i64) -> StoreResul
     .bind(crate::conversation::MESSAGE_ADDED)
     .bind(SurveyKind::Nps.as_str())
     .bind(ago(window::SURVEYS))
+    .bind(rapport_domain::complaint::Outcome::Recovered.as_str())
+    .bind(ago(window::COMPLAINTS))
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| StoreError::not_found("customer", customer_id))?;
@@ -140,6 +144,8 @@ async fn facts(tx: &mut Tx, now: OffsetDateTime, customer_id: i64) -> StoreResul
         problems_reopened: int(&row, "reopened")?,
         recent_tickets: int(&row, "recent")?,
         words: Words::of(&insights),
+        complaints_open: int(&row, "complaints_open")?,
+        complaints_recovered: int(&row, "complaints_recovered")?,
         csat_scores,
         latest_nps: opt_int(&row, "latest_nps")?,
         response_waits: response_waits(tx, now, customer_id).await?,

@@ -17,6 +17,7 @@ pub mod calls;
 pub mod case;
 pub mod clock;
 pub mod coaching;
+pub mod complaints;
 pub mod contracts;
 pub mod conversation;
 pub mod coverage;

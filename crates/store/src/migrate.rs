@@ -37,6 +37,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0014_notifications",
     "0015_service_levels",
     "0016_escalation_deadlines",
+    "0017_complaints",
     "0019_contracts",
 ];
 

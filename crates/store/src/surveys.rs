@@ -10,10 +10,9 @@ use crate::rows::{int, opt_int, text};
 use crate::tasks::{self, NewTask};
 use crate::tickets::load_ticket;
 use crate::{Store, StoreError, StoreResult, Tx, secrets};
-use rapport_coach::Intent;
 use rapport_domain::survey::{self, AfterResolution, SurveyKind};
 use rapport_domain::timings::NPS_EVERY_DAYS;
-use rapport_domain::wording::surveys::{SurveyFollowUpTask, SurveyMail, complaint_excerpt};
+use rapport_domain::wording::surveys::{SurveyFollowUpTask, SurveyMail};
 use rapport_domain::wording::{Mail, TaskText};
 use rapport_domain::{Actor, Channel, Job, TaskKind, Visibility};
 use serde::Serialize;
@@ -300,15 +299,6 @@ pub struct AnsweredSurvey {
     pub answered_at: String,
 }
 
-/// A message in which the customer complained, for the relationship panel.
-#[derive(Debug, Clone, Serialize)]
-pub struct Complaint {
-    pub ticket_id: i64,
-    pub subject: String,
-    pub excerpt: String,
-    pub at: String,
-}
-
 impl Store {
     /// The customer's survey answers, newest first.
     pub async fn answered_surveys(&self, customer_id: i64) -> StoreResult<Vec<AnsweredSurvey>> {
@@ -331,34 +321,4 @@ impl Store {
             })
             .collect()
     }
-
-    /// The customer's messages read as complaints (by the insight on each message), newest
-    /// first.
-    pub async fn complaints(&self, customer_id: i64) -> StoreResult<Vec<Complaint>> {
-        let rows = sqlx::query(
-            "SELECT m.ticket_id, t.subject, m.body_text, m.created_at FROM messages m JOIN tickets t ON t.id = m.ticket_id \
-             WHERE m.author_customer_id = $1 AND m.insight LIKE $2 ORDER BY m.id DESC LIMIT 10",
-        )
-        .bind(customer_id)
-        .bind(complaint_pattern()?)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Complaint {
-                    ticket_id: int(row, "ticket_id")?,
-                    subject: text(row, "subject")?,
-                    excerpt: complaint_excerpt(&text(row, "body_text")?),
-                    at: text(row, "created_at")?,
-                })
-            })
-            .collect()
-    }
-}
-
-/// Matches a stored insight (JSON) whose intents include a complaint.
-fn complaint_pattern() -> StoreResult<String> {
-    let intent = serde_json::to_string(&Intent::Complaint)
-        .map_err(|error| StoreError::Corrupt(error.to_string()))?;
-    Ok(format!("%{intent}%"))
 }

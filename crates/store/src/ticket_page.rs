@@ -1,10 +1,10 @@
 //! What the ticket page and the relationship panel show, loaded together: each fact once,
 //! with no query per item.
 
+use crate::complaints::Complaint;
 use crate::escalations::Escalation;
 use crate::health::Assessment;
 use crate::rows::{int, named, opt_text, text};
-use crate::surveys::Complaint;
 use crate::timeline::{PanelEntries, TicketHistory};
 use crate::{Store, StoreResult};
 use rapport_domain::timeline::{self, Reader};
@@ -90,21 +90,15 @@ impl Store {
         };
         let health = self.customer_health_now(customer.id).await?;
         let open_tickets = self.open_tickets(viewer, customer.id).await?;
-        let mut complaints = self.complaints(customer.id).await?;
         // Complaints, promises and survey answers on a restricted team's tickets stay with its
         // members: one look at which of all their tickets the viewer may not see.
-        let ids: Vec<i64> = complaints
-            .iter()
-            .map(|c| c.ticket_id)
-            .chain(
-                [&entries.promises, &entries.moments, &entries.surveys]
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|entry| entry.ticket_id),
-            )
+        let complaints = self.complaints(viewer, Some(customer.id), None).await?;
+        let ids: Vec<i64> = [&entries.promises, &entries.moments, &entries.surveys]
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry.ticket_id)
             .collect();
         let hidden = self.hidden_from(viewer, &ids).await?;
-        complaints.retain(|c| !hidden.contains(&c.ticket_id));
         let reader = Reader::Agent {
             hidden_tickets: &hidden,
         };

@@ -6,6 +6,7 @@
 
 mod account;
 mod bulk;
+mod complaints;
 mod coverage;
 mod customer;
 mod escalations;
@@ -77,6 +78,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/tickets/{id}/assets"),
     ("GET", "/customer-assets/{id}"),
     ("POST", "/escalations/{id}/acknowledge"),
+    ("POST", "/tickets/{id}/complaints"),
+    ("GET", "/complaints/{id}"),
+    ("POST", "/complaints/{id}"),
+    ("POST", "/complaints/{id}/actions"),
+    ("POST", "/complaints/{id}/outcome"),
+    ("GET", "/reports/recovery"),
     ("POST", "/tickets/{id}/call"),
     ("POST", "/tickets/{id}/promise"),
     ("POST", "/promises/{id}/kept"),
@@ -177,6 +184,17 @@ pub fn router() -> Router<App> {
             "/escalations/{id}/acknowledge",
             post(escalations::acknowledge),
         )
+        .route("/tickets/{id}/complaints", post(complaints::open_complaint))
+        .route(
+            "/complaints/{id}",
+            get(complaints::show_complaint).post(complaints::update_complaint),
+        )
+        .route("/complaints/{id}/actions", post(complaints::add_action))
+        .route(
+            "/complaints/{id}/outcome",
+            post(complaints::close_complaint),
+        )
+        .route("/reports/recovery", get(complaints::show_report))
         .route("/tickets/{id}/call", post(relationship::log_call))
         .route("/tickets/{id}/promise", post(relationship::make_promise))
         .route("/promises/{id}/kept", post(relationship::promise_kept))

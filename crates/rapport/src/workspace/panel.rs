@@ -27,7 +27,7 @@ pub struct Panel {
     pub moments: Vec<String>,
     /// `(id, subject)`.
     pub other_tickets: Vec<(i64, String)>,
-    pub complaints: Vec<rapport_store::surveys::Complaint>,
+    pub complaints: Vec<rapport_store::complaints::Complaint>,
     pub surveys: Vec<String>,
 }
 

@@ -60,6 +60,8 @@ pub struct TicketPage {
     pub saved_replies: Vec<(i64, String)>,
     /// The saved reply in the composer: its id, title and what sending it also does.
     pub saved_reply: Option<(i64, String, String)>,
+    /// The complaints about this ticket, newest first.
+    pub complaints: Vec<rapport_store::complaints::Complaint>,
 }
 
 /// What a saved reply's actions do, in words ("" when nothing).
@@ -384,7 +386,12 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
         Some((to, cc)) => (Some(to), cc),
         None => (None, Vec::new()),
     };
+    let complaints = app
+        .store
+        .complaints(&signed_in.agent, None, Some(id))
+        .await?;
     Ok(TicketPage {
+        complaints,
         reply_to,
         reply_cc,
         concerns,

@@ -127,6 +127,8 @@ enum Names {
     CustomerAsset,
     /// A new service level policy (removing one uses it up).
     NewSlaPolicy,
+    /// A new complaint on A's, B's or the restricted ticket.
+    Complaint,
     /// A new saved reply: the caller's own, another agent's own, a shared one.
     SavedReply,
     /// The shared saved reply, filled for A's, B's or the restricted ticket (`{ticket}`).
@@ -433,6 +435,22 @@ fn table() -> Vec<Row> {
         // No such asset: whoever may see the ticket hears so; the others are refused first.
         row("POST", "/api/v1/tickets/{id}/assets", Ticket, 404, TICKET).json(r#"{"asset_id": 987654}"#),
         row("GET", "/api/v1/tickets/{id}/entitlement", Ticket, 200, TICKET),
+        // Complaints: like the ticket they are about; the report is for supervisors and admins.
+        row("GET", "/api/v1/complaints", Customer, 200, AGENTS).query(&["?customer_id={id}"]),
+        row("POST", "/api/v1/complaints", Ticket, 201, TICKET).json(
+            r#"{"ticket_id": {id}, "cause": "service", "severity": "high", "channel": "email", "incident": "Billed twice."}"#,
+        ),
+        row("GET", "/api/v1/complaints/{id}", Complaint, 200, TICKET),
+        row("PATCH", "/api/v1/complaints/{id}", Complaint, 200, TICKET).json(r#"{"severity": "critical"}"#),
+        row("POST", "/api/v1/complaints/{id}/actions", Complaint, 201, TICKET)
+            .json(r#"{"kind": "refund", "cost_minor": 1500}"#),
+        row("POST", "/api/v1/complaints/{id}/outcome", Complaint, 200, TICKET).json(r#"{"outcome": "lost"}"#),
+        row("GET", "/api/v1/tickets/{id}/complaints", Ticket, 200, TICKET),
+        row("POST", "/api/v1/tickets/{id}/complaints", Ticket, 201, TICKET).json(
+            r#"{"cause": "product", "severity": "low", "channel": "phone", "incident": "The lid broke."}"#,
+        ),
+        row("GET", "/api/v1/customers/{id}/complaints", Customer, 200, AGENTS),
+        row("GET", "/api/v1/reports/recovery", Nothing, 200, SUPERVISORS),
         row("GET", "/api/v1/sla-policies", Nothing, 200, AGENTS),
         row("POST", "/api/v1/sla-policies", Nothing, 201, ADMINS)
             .json(r#"{"name": "Matrix policy {n}", "priority": "low", "first_response_minutes": 60}"#),
@@ -605,6 +623,15 @@ fn table() -> Vec<Row> {
         row("POST", "/customers/{id}/contracts", Customer, 303, "signin signin 403 403 ok ok")
             .form("kind=warranty&name=Page warranty {n}&starts_on=2026-01-01&ends_on=2026-12-31"),
         row("POST", "/escalations/{id}/acknowledge", Escalation, 303, ADMIN_PAGE).form(""),
+        row("POST", "/tickets/{id}/complaints", Ticket, 303, PAGE_TICKET)
+            .form("cause=service&severity=high&channel=email&staff_agent_id=&incident=Billed twice.&staff_account="),
+        row("GET", "/complaints/{id}", Complaint, 200, PAGE_TICKET),
+        row("POST", "/complaints/{id}", Complaint, 303, PAGE_TICKET)
+            .form("cause=policy&severity=medium&channel=phone&staff_agent_id=&incident=Billed twice, said it.&staff_account=It was a mistake."),
+        row("POST", "/complaints/{id}/actions", Complaint, 303, PAGE_TICKET)
+            .form("kind=apology&agent_id=&note=Said sorry.&cost=&currency=EUR"),
+        row("POST", "/complaints/{id}/outcome", Complaint, 303, PAGE_TICKET).form("outcome=lost"),
+        row("GET", "/reports/recovery", Nothing, 200, SUPERVISOR_PAGE),
         row("POST", "/customers/{id}/details", NewCustomer, 303, PAGE)
             .form("name=Erin Edited&phone=555 0100&notes=Likes tea.&organization="),
         row("POST", "/customers/{id}/emails", Customer, 303, PAGE).form("email=page{n}@example.com"),
@@ -1205,6 +1232,25 @@ impl World {
                     .escalate(ticket, "The matrix asks for a manager.", Actor::System)
                     .await
                     .expect("escalation")
+                    .id
+            }
+            Names::Complaint => {
+                store
+                    .open_complaint(
+                        rapport_store::complaints::NewComplaint {
+                            customer_id: side.customer_id,
+                            ticket_id: Some(side.ticket_id),
+                            cause: rapport_domain::complaint::Cause::Service,
+                            staff_agent_id: None,
+                            severity: rapport_domain::complaint::Severity::Medium,
+                            channel: rapport_domain::complaint::ComplaintChannel::Email,
+                            incident: "The matrix complains.".to_owned(),
+                            staff_account: String::new(),
+                        },
+                        Actor::System,
+                    )
+                    .await
+                    .expect("complaint")
                     .id
             }
             Names::ProposedTicket => self.proposed_ticket(object).await,
