@@ -70,6 +70,7 @@ named_enum! {
         AskedForManager => "asked_for_manager",
         ComplaintsOpen => "complaints_open",
         ComplaintsRecovered => "complaints_recovered",
+        ServiceLevelsMissed => "service_levels_missed",
         Csat => "csat",
         Nps => "nps",
         ResponseTime => "response_time",
@@ -194,6 +195,13 @@ pub const COMPLAINTS_RECOVERED: PerUnit = PerUnit {
     each: 4,
     cap: 8,
 };
+/// Counted per service level target missed on their tickets in [`window::SERVICE_LEVELS`]
+/// days: each late reply or resolution is a promise of ours they felt broken.
+pub const SERVICE_LEVELS_MISSED: PerUnit = PerUnit {
+    key: FactorKey::ServiceLevelsMissed,
+    each: -3,
+    cap: -12,
+};
 /// The CSAT factor is (average rating - [`CSAT_MIDDLE`]) times this scale, rounded; ratings
 /// go from 1 to 5.
 pub const CSAT_SCALE: f32 = 5.0;
@@ -259,6 +267,8 @@ pub mod window {
     pub const WORDS: i64 = 90;
     /// Complaints recovered (by when).
     pub const COMPLAINTS: i64 = 365;
+    /// Service level targets missed (by when).
+    pub const SERVICE_LEVELS: i64 = 90;
     /// Survey answers.
     pub const SURVEYS: i64 = 365;
     /// Messages whose waits make the median response time.
@@ -289,6 +299,9 @@ pub struct Facts {
     pub complaints_open: i64,
     /// Their complaints recovered in the last [`window::COMPLAINTS`] days.
     pub complaints_recovered: i64,
+    /// Service level targets missed on their tickets in the last [`window::SERVICE_LEVELS`]
+    /// days.
+    pub service_levels_missed: i64,
     /// Their CSAT ratings (1 to 5).
     pub csat_scores: Vec<i64>,
     /// Their latest NPS answer (0 to 10), if it has a score.
@@ -473,6 +486,15 @@ pub fn assess(facts: &Facts) -> Assessment {
         COMPLAINTS_RECOVERED.key,
         COMPLAINTS_RECOVERED.points(recovered),
         format!("{recovered} complaint(s) made right this year: a problem owned builds trust."),
+    );
+    let missed = facts.service_levels_missed;
+    factors.add(
+        SERVICE_LEVELS_MISSED.key,
+        SERVICE_LEVELS_MISSED.points(missed),
+        format!(
+            "{missed} reply or resolution target(s) missed on their tickets in {} days: they waited longer than we promise.",
+            window::SERVICE_LEVELS
+        ),
     );
 
     let csat = &facts.csat_scores;
@@ -1377,6 +1399,7 @@ mod tests {
             (ASKED_FOR_MANAGER, Some(window::WORDS)),
             (COMPLAINTS_OPEN, None),
             (COMPLAINTS_RECOVERED, Some(window::COMPLAINTS)),
+            (SERVICE_LEVELS_MISSED, Some(window::SERVICE_LEVELS)),
         ];
         for (factor, days) in per_unit {
             let (points, cap) = row(factor.key);

@@ -83,7 +83,9 @@ async fn facts(tx: &mut Tx, now: OffsetDateTime, customer_id: i64) -> StoreResul
          (SELECT score FROM surveys WHERE customer_id = $1 AND kind = $14 AND answered_at > $15 \
             ORDER BY answered_at DESC LIMIT 1) AS latest_nps, \
          (SELECT COUNT(*) FROM complaints WHERE customer_id = $1 AND outcome IS NULL) AS complaints_open, \
-         (SELECT COUNT(*) FROM complaints WHERE customer_id = $1 AND outcome = $16 AND recovered_at > $17) AS complaints_recovered \
+         (SELECT COUNT(*) FROM complaints WHERE customer_id = $1 AND outcome = $16 AND recovered_at > $17) AS complaints_recovered, \
+         (SELECT COUNT(*) FROM sla_breaches b JOIN tickets t ON t.id = b.ticket_id \
+            WHERE t.customer_id = $1 AND b.breached_at > $18) AS service_levels_missed \
          FROM customers c LEFT JOIN organizations o ON o.id = c.organization_id WHERE c.id = $1",
     )
     .bind(customer_id)
@@ -103,6 +105,7 @@ async fn facts(tx: &mut Tx, now: OffsetDateTime, customer_id: i64) -> StoreResul
     .bind(ago(window::SURVEYS))
     .bind(rapport_domain::complaint::Outcome::Recovered.as_str())
     .bind(ago(window::COMPLAINTS))
+    .bind(ago(window::SERVICE_LEVELS))
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| StoreError::not_found("customer", customer_id))?;
@@ -146,6 +149,7 @@ async fn facts(tx: &mut Tx, now: OffsetDateTime, customer_id: i64) -> StoreResul
         words: Words::of(&insights),
         complaints_open: int(&row, "complaints_open")?,
         complaints_recovered: int(&row, "complaints_recovered")?,
+        service_levels_missed: int(&row, "service_levels_missed")?,
         csat_scores,
         latest_nps: opt_int(&row, "latest_nps")?,
         response_waits: response_waits(tx, now, customer_id).await?,

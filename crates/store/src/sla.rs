@@ -378,6 +378,12 @@ pub async fn check(tx: &mut Tx, now: &str, ticket_id: i64) -> StoreResult<Vec<Mi
             Actor::System,
         )
         .await?;
+        // A missed target counts against the relationship.
+        let customer_id: i64 = sqlx::query_scalar("SELECT customer_id FROM tickets WHERE id = $1")
+            .bind(ticket_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        crate::jobs::enqueue_once(tx, now, &Job::RecomputeHealth { customer_id }).await?;
         missed.push(Missed {
             target,
             due_at: due,

@@ -97,6 +97,23 @@ async fn a_ticket_arriving_friday_evening_is_not_breached_over_the_weekend_or_a_
     // Running the checks again records nothing more.
     app.advance(Duration::hours(1)).await;
     assert_eq!(breaches(&app, id).await, 1);
+    // It counts against the relationship.
+    let (_, ticket) = app.api().get(&format!("/api/v1/tickets/{id}")).await;
+    let (_, health) = app
+        .api()
+        .get(&format!(
+            "/api/v1/customers/{}/health",
+            ticket["customer_id"]
+        ))
+        .await;
+    assert!(
+        health["factors"]
+            .as_array()
+            .expect("factors")
+            .iter()
+            .any(|f| f["key"] == "service_levels_missed" && f["points"] == -3),
+        "{health}"
+    );
 
     // The reply settles the target; it was missed once.
     let (status, _) = app
