@@ -47,6 +47,9 @@ pub enum Job {
     /// A service level target of the ticket falls due: record it as missed if it still is.
     #[serde(rename = "sla.check")]
     SlaCheck { ticket_id: i64 },
+    /// A letter to management is not answered in time: it goes one level up.
+    #[serde(rename = "letter.deadline")]
+    LetterDeadline { letter_id: i64, level: i64 },
     /// An escalation's time to be acknowledged is up: if nobody did, it goes one level up.
     #[serde(rename = "escalation.deadline")]
     EscalationDeadline { escalation_id: i64, level: i64 },

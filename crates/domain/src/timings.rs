@@ -97,10 +97,21 @@ pub const ESCALATION_ACKNOWLEDGE_MINUTES: Timing = Timing {
     max: 5 * 8 * 60,
 };
 
+/// Business minutes management has to answer a customer's letter before it goes one level up.
+pub const LETTER_ANSWER_MINUTES: Timing = Timing {
+    key: "letter_answer_minutes",
+    label: "Management answers a letter within (business minutes, then it goes up)",
+    unit: Unit::Minutes,
+    default: 2 * 8 * 60,
+    min: 60,
+    max: 10 * 8 * 60,
+};
+
 /// Every timing, in the order the admin page lists them.
-pub const ALL: [Timing; 6] = [
+pub const ALL: [Timing; 7] = [
     PROMISE_REMINDER_MINUTES,
     ESCALATION_ACKNOWLEDGE_MINUTES,
+    LETTER_ANSWER_MINUTES,
     NPS_EVERY_DAYS,
     PORTAL_LINK_MINUTES,
     INVITE_DAYS,

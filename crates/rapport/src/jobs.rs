@@ -74,6 +74,9 @@ async fn run(store: &Store, tx: &mut Tx, now: &str, job: &Job) -> StoreResult<()
         Job::RecomputeHealth { customer_id } => health::recompute(store, tx, now, *customer_id)
             .await
             .map(drop),
+        Job::LetterDeadline { letter_id, level } => {
+            rapport_store::letters::deadline_passed(tx, now, *letter_id, *level).await
+        }
         Job::EscalationDeadline {
             escalation_id,
             level,

@@ -23,6 +23,7 @@ mod inbound;
 mod insight;
 pub mod intake;
 pub mod jobs;
+mod letters;
 pub mod live;
 mod notifications;
 mod openapi;

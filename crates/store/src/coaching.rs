@@ -71,6 +71,8 @@ pub struct CoachingReport {
     pub findings: BTreeMap<String, i64>,
     /// Oldest first; periods without replies are left out.
     pub periods: Vec<Period>,
+    /// Letters in which customers thanked these agents, newest first.
+    pub compliments: Vec<crate::letters::Letter>,
 }
 
 impl Store {
@@ -92,10 +94,12 @@ impl Store {
             average_score: None,
             findings: BTreeMap::new(),
             periods: vec![],
+            compliments: vec![],
         };
         if agent_ids.is_empty() {
             return Ok(report);
         }
+        report.compliments = self.compliments(agent_ids, &from_text, &to_text).await?;
         let ids = placeholders(3, agent_ids.len());
         let reviews_sql = format!(
             "SELECT created_at, score FROM reply_reviews WHERE created_at >= $1 AND created_at < $2 AND agent_id IN ({ids})"

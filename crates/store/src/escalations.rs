@@ -258,6 +258,18 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let name = crate::customers::customer_first_name(&mut tx, customer_id).await?;
+        // A letter that thanks someone reaches the person who handled the case.
+        let reading = rapport_coach::analyze_message(&format!("{subject}\n\n{body}"));
+        let thanks = reading.intents.contains(&rapport_coach::Intent::Praise)
+            && !reading.intents.contains(&rapport_coach::Intent::Complaint);
+        let about = match ticket_id {
+            Some(ticket_id) => contacts_in(&mut tx, ticket_id, customer_id)
+                .await?
+                .handler
+                .map(|a| a.id),
+            None => None,
+        };
+        crate::letters::start(&mut tx, &now, id, about, thanks, &name).await?;
         if let Some(manager) = &addressed_to {
             let TaskText { title, detail } = LetterTask {
                 name: &name,

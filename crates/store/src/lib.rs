@@ -34,6 +34,7 @@ pub mod handover;
 pub mod health;
 pub mod inbox;
 pub mod jobs;
+pub mod letters;
 pub mod lifecycle;
 pub mod mail_intake;
 pub mod mail_outbox;

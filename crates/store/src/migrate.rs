@@ -39,6 +39,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0016_escalation_deadlines",
     "0017_complaints",
     "0019_contracts",
+    "0020_letter_deadlines",
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<Vec<&'static str>> {

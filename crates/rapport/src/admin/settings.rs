@@ -228,6 +228,7 @@ fn change_in(fields: &Fields, current_imap: &[ImapView]) -> Result<SettingsChang
             .transpose()?,
         promise_reminder_minutes: timing_in(fields, timings::PROMISE_REMINDER_MINUTES)?,
         escalation_acknowledge_minutes: timing_in(fields, timings::ESCALATION_ACKNOWLEDGE_MINUTES)?,
+        letter_answer_minutes: timing_in(fields, timings::LETTER_ANSWER_MINUTES)?,
         nps_every_days: timing_in(fields, timings::NPS_EVERY_DAYS)?,
         portal_link_minutes: timing_in(fields, timings::PORTAL_LINK_MINUTES)?,
         invite_days: timing_in(fields, timings::INVITE_DAYS)?,
@@ -355,6 +356,7 @@ impl SettingsPage {
                     k if k == timings::ESCALATION_ACKNOWLEDGE_MINUTES.key => {
                         s.escalation_acknowledge_minutes
                     }
+                    k if k == timings::LETTER_ANSWER_MINUTES.key => s.letter_answer_minutes,
                     k if k == timings::NPS_EVERY_DAYS.key => s.nps_every_days,
                     k if k == timings::PORTAL_LINK_MINUTES.key => s.portal_link_minutes,
                     k if k == timings::INVITE_DAYS.key => s.invite_days,

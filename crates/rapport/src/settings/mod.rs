@@ -130,6 +130,9 @@ pub struct Settings {
     /// Business minutes a manager has to acknowledge an escalation before it goes one level
     /// up the reporting line (default 60; 5 to 2,400).
     pub escalation_acknowledge_minutes: i64,
+    /// Business minutes management has to answer a customer's letter before it goes one level
+    /// up (default 960, two 8-hour days; 60 to 4,800).
+    pub letter_answer_minutes: i64,
     /// A customer is asked the recommendation (NPS) question at most once in this many days
     /// (default 90; 7 to 730).
     pub nps_every_days: i64,
@@ -165,6 +168,7 @@ pub struct SettingsChange {
     pub resolution_check_in_days: Option<Vec<i64>>,
     pub promise_reminder_minutes: Option<i64>,
     pub escalation_acknowledge_minutes: Option<i64>,
+    pub letter_answer_minutes: Option<i64>,
     pub nps_every_days: Option<i64>,
     pub portal_link_minutes: Option<i64>,
     pub invite_days: Option<i64>,
@@ -184,6 +188,7 @@ impl SettingsChange {
             k if k == timings::ESCALATION_ACKNOWLEDGE_MINUTES.key => {
                 self.escalation_acknowledge_minutes
             }
+            k if k == timings::LETTER_ANSWER_MINUTES.key => self.letter_answer_minutes,
             k if k == timings::NPS_EVERY_DAYS.key => self.nps_every_days,
             k if k == timings::PORTAL_LINK_MINUTES.key => self.portal_link_minutes,
             k if k == timings::INVITE_DAYS.key => self.invite_days,
@@ -236,6 +241,7 @@ pub async fn current(app: &App) -> ApiResult<Settings> {
             .store
             .timing(timings::ESCALATION_ACKNOWLEDGE_MINUTES)
             .await?,
+        letter_answer_minutes: app.store.timing(timings::LETTER_ANSWER_MINUTES).await?,
         nps_every_days: app.store.timing(timings::NPS_EVERY_DAYS).await?,
         portal_link_minutes: app.store.timing(timings::PORTAL_LINK_MINUTES).await?,
         invite_days: app.store.timing(timings::INVITE_DAYS).await?,

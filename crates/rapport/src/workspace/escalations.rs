@@ -19,7 +19,16 @@ struct EscalationsPage {
     csrf: String,
     query: String,
     lines: Vec<Line>,
+    letters: Vec<LetterLine>,
     flash: Option<String>,
+}
+
+/// A letter to management as the inbox shows it.
+struct LetterLine {
+    letter: rapport_store::letters::Letter,
+    deadline: Option<When>,
+    overdue: bool,
+    answered: Option<When>,
 }
 
 struct Line {
@@ -88,11 +97,35 @@ pub async fn show_escalations(
             level: e.level,
         })
         .collect();
+    let letters = app
+        .store
+        .letters_waiting_on(&signed_in.agent)
+        .await?
+        .into_iter()
+        .map(|letter| LetterLine {
+            deadline: letter
+                .answer_by
+                .as_deref()
+                .filter(|_| letter.answered_at.is_none())
+                .map(|at| When::on(&calendar, at)),
+            overdue: letter.answered_at.is_none()
+                && letter
+                    .answer_by
+                    .as_deref()
+                    .is_some_and(|by| by <= now.as_str()),
+            answered: letter
+                .answered_at
+                .as_deref()
+                .map(|at| When::on(&calendar, at)),
+            letter,
+        })
+        .collect();
     Ok(render(&EscalationsPage {
         agent: signed_in.agent,
         csrf: signed_in.csrf,
         query: String::new(),
         lines,
+        letters,
         flash: query.done.filter(|d| !d.is_empty() && d.len() < 200),
     }))
 }
@@ -153,4 +186,31 @@ pub async fn acknowledge(
         )),
         _ => super::back_to_ticket(escalation.ticket_id, done),
     })
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    answer: String,
+}
+
+/// Management answers a letter from the inbox.
+pub async fn answer_letter(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    crate::pages::Id(id): crate::pages::Id,
+    Submitted(form): Submitted<AnswerForm>,
+) -> PageResult<Response> {
+    let letter = app.store.letter(id).await?;
+    if let Some(ticket) = letter.ticket_id {
+        super::visible_ticket(&app, &signed_in.agent, ticket).await?;
+    }
+    app.store
+        .answer_letter(id, &signed_in.agent, &form.answer)
+        .await?;
+    Ok(axum::response::IntoResponse::into_response(
+        axum::response::Redirect::to(&format!(
+            "/escalations?done={}#letters",
+            crate::pages::url_escape("The letter is answered.")
+        )),
+    ))
 }

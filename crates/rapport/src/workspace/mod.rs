@@ -78,6 +78,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/tickets/{id}/assets"),
     ("GET", "/customer-assets/{id}"),
     ("POST", "/escalations/{id}/acknowledge"),
+    ("POST", "/letters/{id}/answer"),
     ("POST", "/tickets/{id}/complaints"),
     ("GET", "/complaints/{id}"),
     ("POST", "/complaints/{id}"),
@@ -184,6 +185,7 @@ pub fn router() -> Router<App> {
             "/escalations/{id}/acknowledge",
             post(escalations::acknowledge),
         )
+        .route("/letters/{id}/answer", post(escalations::answer_letter))
         .route("/tickets/{id}/complaints", post(complaints::open_complaint))
         .route(
             "/complaints/{id}",

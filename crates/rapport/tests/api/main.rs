@@ -25,6 +25,7 @@ mod files;
 mod healthz;
 mod inbox_views;
 mod jobs;
+mod letters;
 mod matrix;
 mod notifications;
 mod openapi;

@@ -121,6 +121,8 @@ enum Names {
     /// A new escalation on a new ticket of A's, B's or the restricted team's, waiting on the
     /// admin (the tickets are nobody's, and the admin reports to nobody).
     Escalation,
+    /// A new letter to management from customer A, about no ticket: it waits on the admin.
+    Letter,
     /// A new contract with customer A.
     Contract,
     /// A new asset of customer A.
@@ -147,6 +149,7 @@ impl Names {
             | Names::NewTeam
             | Names::NewSlaPolicy
             | Names::Contract
+            | Names::Letter
             | Names::CustomerAsset
             | Names::AgentLink => &[Object::Own],
             Names::SharedReplyFor => &[Object::Own, Object::Other, Object::Restricted],
@@ -451,6 +454,9 @@ fn table() -> Vec<Row> {
         ),
         row("GET", "/api/v1/customers/{id}/complaints", Customer, 200, AGENTS),
         row("GET", "/api/v1/reports/recovery", Nothing, 200, SUPERVISORS),
+        row("GET", "/api/v1/letters", Nothing, 200, AGENTS),
+        row("GET", "/api/v1/letters/{id}", Letter, 200, SUPERVISORS),
+        row("POST", "/api/v1/letters/{id}/answer", Letter, 200, ADMINS).json(r#"{"answer": "Called them."}"#),
         row("GET", "/api/v1/sla-policies", Nothing, 200, AGENTS),
         row("POST", "/api/v1/sla-policies", Nothing, 201, ADMINS)
             .json(r#"{"name": "Matrix policy {n}", "priority": "low", "first_response_minutes": 60}"#),
@@ -617,6 +623,7 @@ fn table() -> Vec<Row> {
         row("GET", "/customers/{id}", Customer, 200, PAGE),
         row("POST", "/tickets/{id}/escalate", NewTicket, 303, PAGE_TICKET).form("reason=Needs a manager."),
         row("GET", "/escalations", Nothing, 200, PAGE),
+        row("POST", "/letters/{id}/answer", Letter, 303, ADMIN_PAGE).form("answer=Called them."),
         row("POST", "/customers/{id}/assets", Customer, 303, PAGE).form("name=Page laptop {n}&serial_number="),
         row("GET", "/customer-assets/{id}", CustomerAsset, 200, PAGE),
         row("POST", "/tickets/{id}/assets", Ticket, 404, "signin signin ok ok/ok/403 ok/ok/403 ok").form("asset_id=987654"),
@@ -1267,6 +1274,19 @@ impl World {
                 id
             }
             Names::Customer => side.customer_id,
+            Names::Letter => {
+                let n = self.next();
+                store
+                    .write_letter(
+                        side.customer_id,
+                        None,
+                        &format!("Letter {n}"),
+                        "Please look into this.",
+                    )
+                    .await
+                    .expect("letter")
+                    .0
+            }
             Names::Contract => {
                 let n = self.next();
                 store
