@@ -83,6 +83,8 @@ pub const TABLES: &[Table] = &[
     table("sla_breaches"),
     table("notifications"),
     table("notification_settings"),
+    table("policies"),
+    table("policy_exceptions"),
 ];
 
 /// Tables that belong to the database rather than the workspace: the target of an import has

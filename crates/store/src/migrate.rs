@@ -37,6 +37,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0014_notifications",
     "0015_service_levels",
     "0016_escalation_deadlines",
+    "0018_policies",
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<Vec<&'static str>> {
