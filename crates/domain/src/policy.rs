@@ -162,6 +162,19 @@ fn list(
     Ok(items)
 }
 
+/// Why a case deserves an exception, as the requester writes it.
+pub fn reason(raw: &str) -> Result<String, Invalid> {
+    long_text("reason", raw, "why this case deserves an exception")
+}
+
+/// The decider's note on their decision; blank means none.
+pub fn decision_note(raw: &str) -> Result<Option<String>, Invalid> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    long_text("note", raw, "the note on the decision").map(Some)
+}
+
 /// Lines of a text box as a list (one alternative per line); commas also part keywords.
 pub fn lines(raw: &str) -> Vec<String> {
     raw.lines().map(str::to_owned).collect()
