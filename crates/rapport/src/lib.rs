@@ -25,6 +25,7 @@ pub mod live;
 mod notifications;
 mod openapi;
 mod organizations;
+mod policies;
 pub mod pages;
 mod portal;
 mod promises;

@@ -5,7 +5,7 @@
 use crate::app::App;
 use crate::error::ApiError;
 use crate::{
-    admin, agents, audit, coach, customers, escalations, healthz, inbound, insight, notifications,
+    admin, agents, audit, coach, customers, escalations, policies, healthz, inbound, insight, notifications,
     openapi, organizations, pages, portal, promises, public, saved_replies, search, service_levels,
     session, settings, tasks, teams, tickets, tokens, two_factor, workspace,
 };
@@ -46,6 +46,7 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(search::router())
         .merge(service_levels::router())
         .merge(escalations::router())
+        .merge(policies::router())
         .merge(teams::router())
         .merge(agents::router())
         .merge(coach::router())
