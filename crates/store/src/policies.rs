@@ -626,11 +626,6 @@ impl Store {
         let rows = built.query().fetch_all(self.pool()).await?;
         rows.iter().map(exception_from).collect()
     }
-
-    /// The policies with what the coach needs of them, for a reply's review.
-    pub async fn policies_for_coach(&self) -> StoreResult<Vec<Policy>> {
-        self.policies(&[]).await
-    }
 }
 
 impl PolicyException {

@@ -407,3 +407,31 @@ async fn bad_input_is_refused_in_words() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     assert!(error_message(&answer).contains("approved or declined"), "{answer}");
 }
+
+#[tokio::test]
+async fn the_coach_suggests_the_cited_policys_rationale_and_alternatives() {
+    let app = TestApp::spawn().await;
+    returns_policy(&app, None).await;
+    let ticket = app.ticket("Can I return the blender?", "ana@example.com").await;
+    let (status, review) = app
+        .api()
+        .post(
+            "/api/v1/coach/reply",
+            json!({"text": "Hi Ana, our policy does not allow that after 30 days.", "ticket_id": ticket["id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{review}");
+    let wall = review["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["kind"] == "policy_wall")
+        .cloned()
+        .expect("a policy wall");
+    let suggestion = wall["suggestion"].as_str().expect("suggestion");
+    assert!(
+        suggestion.contains("After a month most items cannot be sold again")
+            && suggestion.contains("Store credit for the full price"),
+        "{suggestion}"
+    );
+}
