@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use exceptions::{ExceptionParams, exception_visible};
+pub use exceptions::ExceptionParams;
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()

@@ -34,6 +34,8 @@ pub struct TicketPage {
     pub escalation: Option<EscalationView>,
     /// The service level and where each target stands.
     pub sla: Option<super::service_level::SlaView>,
+    /// The ticket's policy exceptions and the form that asks for one.
+    pub policies: super::policies::TicketPolicies,
     pub panel: Panel,
     pub agents: Vec<Choice>,
     pub teams: Vec<Choice>,
@@ -410,6 +412,7 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
             app.store.clock().now(),
         ),
         panel,
+        policies: super::policies::for_ticket(app, &signed_in.agent, id).await?,
         agents,
         teams,
         priorities,

@@ -2,7 +2,10 @@
 //! asked on tickets, decided once by a named supervisor, limited per customer, and found
 //! again as precedent.
 
-use crate::helpers::{Api, TestApp, all_at_once, count_status, error_code, error_message};
+use crate::helpers::{
+    Api, TestApp, all_at_once, count_status, error_code, error_message, get_page, post_form,
+};
+use crate::workspace::signed_in_as;
 use rapport_domain::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -434,4 +437,144 @@ async fn the_coach_suggests_the_cited_policys_rationale_and_alternatives() {
             && suggestion.contains("Store credit for the full price"),
         "{suggestion}"
     );
+}
+
+#[tokio::test]
+async fn the_pages_ask_decide_and_find_an_exception() {
+    let app = TestApp::spawn().await;
+    let (priya, _, _) = chain(&app).await;
+    let (admin_cookie, admin_csrf) = signed_in_as(&app, "admin@rapport.test").await;
+    let (sam_cookie, sam_csrf) = signed_in_as(&app, "sam@rapport.test").await;
+    let (priya_cookie, priya_csrf) = signed_in_as(&app, "priya@rapport.test").await;
+
+    // An admin writes the policy in the page; an agent may not.
+    let form = [
+        ("csrf", admin_csrf.as_str()),
+        ("title", "Returns within 30 days"),
+        ("text", "Items may be returned within 30 days."),
+        ("rationale", "After a month most items cannot be sold again."),
+        ("alternatives", "Store credit\nA repair at our cost"),
+        ("keywords", "return, refund"),
+        ("limit_count", "2"),
+        ("limit_days", "365"),
+    ];
+    let (status, location) = post_form(&app, &admin_cookie, "/policies", &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let policy: i64 = location
+        .trim_start_matches("/policies/")
+        .split('?')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .expect("the policy's page");
+    let mut sam_form = form;
+    sam_form[0].1 = &sam_csrf;
+    let (status, _) = post_form(&app, &sam_cookie, "/policies", &sam_form).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, page) = get_page(&app, &sam_cookie, "/policies?q=refund").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Returns within 30 days"), "{page}");
+    let (status, page) = get_page(&app, &sam_cookie, &format!("/policies/{policy}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("A repair at our cost") && page.contains("At most 2 exceptions per customer in 365 days"),
+        "{page}"
+    );
+    assert!(!page.contains("Change the policy"), "only admins see the form");
+
+    // Sam asks on the ticket page; it names Priya.
+    let ticket = app.ticket("Late return", "ana@example.com").await["id"]
+        .as_i64()
+        .expect("id");
+    let (_, page) = get_page(&app, &sam_cookie, &format!("/tickets/{ticket}")).await;
+    assert!(page.contains("Ask for an exception"), "the card is on the ticket page");
+    let (status, location) = post_form(
+        &app,
+        &sam_cookie,
+        &format!("/tickets/{ticket}/policy-exceptions"),
+        &[
+            ("csrf", &sam_csrf),
+            ("policy", &policy.to_string()),
+            ("reason", "The courier held the parcel for five weeks."),
+            ("cost", "129.50"),
+            ("currency", "EUR"),
+            ("decider", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    assert!(location.contains("priya"), "{location}");
+    let exception = found(&app, &app.admin_token, "q=courier").await[0]["id"]
+        .as_i64()
+        .expect("id");
+    assert_eq!(
+        found(&app, &app.admin_token, "q=courier").await[0]["cost_minor"],
+        12950
+    );
+    let (_, page) = get_page(&app, &sam_cookie, &format!("/tickets/{ticket}")).await;
+    assert!(page.contains("waiting for a decision"), "{page}");
+
+    // A cost that is not money is refused in words.
+    let (status, page) = post_form(
+        &app,
+        &sam_cookie,
+        &format!("/tickets/{ticket}/policy-exceptions"),
+        &[
+            ("csrf", &sam_csrf),
+            ("policy", &policy.to_string()),
+            ("reason", "Again."),
+            ("cost", "a lot"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("such as 129 or 129.50"), "{page}");
+
+    // Sam sees no decision form; Priya decides in the page.
+    let path = format!("/exceptions/{exception}");
+    let (_, page) = get_page(&app, &sam_cookie, &path).await;
+    assert!(!page.contains("Your decision"), "{page}");
+    let (status, _) = post_form(
+        &app,
+        &sam_cookie,
+        &format!("{path}/decide"),
+        &[("csrf", &sam_csrf), ("outcome", "approved")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, page) = get_page(&app, &priya_cookie, &path).await;
+    assert!(page.contains("Your decision"), "{page}");
+    let (status, location) = post_form(
+        &app,
+        &priya_cookie,
+        &format!("{path}/decide"),
+        &[
+            ("csrf", &priya_csrf),
+            ("outcome", "approved"),
+            ("note", "Our courier, our delay."),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let (status, _) = post_form(
+        &app,
+        &priya_cookie,
+        &format!("{path}/decide"),
+        &[("csrf", &priya_csrf), ("outcome", "declined")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "decided once");
+    let exception_json = app
+        .api()
+        .get(&format!("/api/v1/policy-exceptions/{exception}"))
+        .await
+        .1;
+    assert_eq!(exception_json["decided_by"], priya);
+
+    // Found again as precedent.
+    let (status, page) = get_page(&app, &sam_cookie, "/exceptions?q=courier delay&outcome=approved").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("five weeks") && page.contains("Our courier, our delay."), "{page}");
+    let (status, page) = get_page(&app, &sam_cookie, "/exceptions?from=2026-99-01").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("year-month-day"), "{page}");
 }
