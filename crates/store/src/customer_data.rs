@@ -452,6 +452,9 @@ async fn erase_one(
         "UPDATE calls SET summary = $1, agreed = NULL WHERE customer_id = $2",
         "UPDATE letters SET subject = $1, body = $1 WHERE customer_id = $2",
         "UPDATE escalations SET reason = $1 WHERE customer_id = $2",
+        // A precedent stays (its policy, outcome and cost); the words about the customer go.
+        "UPDATE policy_exceptions SET reason = $1, \
+         decision_note = CASE WHEN decision_note IS NULL THEN NULL ELSE $1 END WHERE customer_id = $2",
     ] {
         erasure.notes += sqlx::query(sql)
             .bind(ERASED_TEXT)
@@ -471,6 +474,13 @@ async fn erase_one(
     ] {
         sqlx::query(sql).bind(id).execute(&mut **tx).await?;
     }
+    sqlx::query(
+        "UPDATE events SET changes = '{}' WHERE entity = 'policy_exception' \
+         AND entity_id IN (SELECT id FROM policy_exceptions WHERE customer_id = $1)",
+    )
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     sqlx::query("UPDATE events SET changes = '{}' WHERE entity = 'customer' AND entity_id = $1")
         .bind(id)
         .execute(&mut **tx)

@@ -578,3 +578,40 @@ async fn the_pages_ask_decide_and_find_an_exception() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("year-month-day"), "{page}");
 }
+
+#[tokio::test]
+async fn an_erased_customers_words_leave_the_precedent() {
+    let app = TestApp::spawn().await;
+    let (_, _, sam_token) = chain(&app).await;
+    let policy = returns_policy(&app, None).await;
+    let ticket = app.ticket("Late return", "ana@example.com").await;
+    let ticket_id = ticket["id"].as_i64().expect("id");
+    let (status, exception) = ask(
+        &app,
+        &sam_token,
+        ticket_id,
+        policy,
+        "Ana Marquez was in hospital in Lisbon.",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{exception}");
+    let (status, body) = app
+        .api()
+        .post(
+            &format!("/api/v1/customers/{}/erase", ticket["customer_id"]),
+            json!({"reason": "Asked by mail."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(found(&app, &app.admin_token, "q=lisbon").await.is_empty());
+    let kept = found(&app, &app.admin_token, &format!("policy_id={policy}")).await;
+    assert_eq!(kept.len(), 1, "the precedent stays");
+    assert!(!kept[0]["reason"].as_str().expect("reason").contains("Lisbon"));
+    let events = app
+        .app
+        .store
+        .events_for("policy_exception", exception["id"].as_i64().expect("id"))
+        .await
+        .expect("events");
+    assert!(events.iter().all(|e| !e.changes.to_string().contains("Lisbon")));
+}
