@@ -289,7 +289,12 @@ fn occurrences(words: &[String], phrase: &str) -> usize {
     }
     words
         .windows(wanted.len())
-        .filter(|window| window.iter().zip(&wanted).all(|(w, p)| w.starts_with(p.as_str())))
+        .filter(|window| {
+            window
+                .iter()
+                .zip(&wanted)
+                .all(|(w, p)| w.starts_with(p.as_str()))
+        })
         .count()
 }
 
@@ -314,10 +319,13 @@ fn cited_policy<'c>(draft: &str, context: &'c ReplyContext) -> Option<&'c Policy
         })
         .filter(|(score, _)| *score > 0)
         // The first of the best, so the same library always gives the same answer.
-        .fold(None::<(usize, &PolicyNote)>, |best, (score, policy)| match best {
-            Some((top, _)) if top >= score => best,
-            _ => Some((score, policy)),
-        })
+        .fold(
+            None::<(usize, &PolicyNote)>,
+            |best, (score, policy)| match best {
+                Some((top, _)) if top >= score => best,
+                _ => Some((score, policy)),
+            },
+        )
         .map(|(_, policy)| policy)
 }
 

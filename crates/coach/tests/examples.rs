@@ -168,7 +168,11 @@ fn a_policy_wall_suggests_the_cited_policys_rationale_and_alternatives() {
         .iter()
         .find(|f| f.kind == FindingKind::PolicyWall)
         .expect("a policy wall");
-    assert!(wall.suggestion.contains("store credit"), "{}", wall.suggestion);
+    assert!(
+        wall.suggestion.contains("store credit"),
+        "{}",
+        wall.suggestion
+    );
 
     // Without a library, or for another finding, the lexicon's own suggestion stays.
     let plain = analyze_reply(
@@ -180,7 +184,11 @@ fn a_policy_wall_suggests_the_cited_policys_rationale_and_alternatives() {
         .iter()
         .find(|f| f.kind == FindingKind::PolicyWall)
         .expect("a policy wall");
-    assert!(wall.suggestion.starts_with("Say why the rule exists"), "{}", wall.suggestion);
+    assert!(
+        wall.suggestion.starts_with("Say why the rule exists"),
+        "{}",
+        wall.suggestion
+    );
 }
 
 #[test]

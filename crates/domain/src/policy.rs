@@ -31,7 +31,9 @@ pub const MAX_COST_MINOR: i64 = 1_000_000_000;
 pub const MAX_LIMIT_DAYS: i64 = 3_650;
 
 /// A policy's limit per customer: at most `count` approved exceptions in any `days` days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct Limit {
     pub count: i64,
     pub days: i64,
@@ -52,7 +54,9 @@ impl Limit {
                 if !(1..=MAX_LIMIT_DAYS).contains(&days) {
                     return Err(Invalid::new(
                         "limit_days",
-                        format!("the limit's period is a number of days, from 1 to {MAX_LIMIT_DAYS}"),
+                        format!(
+                            "the limit's period is a number of days, from 1 to {MAX_LIMIT_DAYS}"
+                        ),
                     ));
                 }
                 Ok(Some(Limit { count, days }))
@@ -115,11 +119,25 @@ impl PolicyText {
         keywords: &[String],
         limit: Option<Limit>,
     ) -> Result<PolicyText, Invalid> {
-        let title = validate::line("title", title, MAX_TITLE_CHARS)
-            .map_err(|_| Invalid::new("title", format!("a policy needs a title of one line, at most {MAX_TITLE_CHARS} characters")))?;
+        let title = validate::line("title", title, MAX_TITLE_CHARS).map_err(|_| {
+            Invalid::new(
+                "title",
+                format!("a policy needs a title of one line, at most {MAX_TITLE_CHARS} characters"),
+            )
+        })?;
         let body = long_text("text", body, "what the policy says")?;
-        let rationale = long_text("rationale", rationale, "why the policy exists, in words an agent can quote to a customer")?;
-        let alternatives = list("alternatives", alternatives, MAX_ALTERNATIVES, MAX_ALTERNATIVE_CHARS, "an alternative")?;
+        let rationale = long_text(
+            "rationale",
+            rationale,
+            "why the policy exists, in words an agent can quote to a customer",
+        )?;
+        let alternatives = list(
+            "alternatives",
+            alternatives,
+            MAX_ALTERNATIVES,
+            MAX_ALTERNATIVE_CHARS,
+            "an alternative",
+        )?;
         let keywords: Vec<String> = list("keywords", keywords, MAX_KEYWORDS, 60, "a keyword")?
             .into_iter()
             .map(|k| k.to_lowercase())
@@ -157,7 +175,10 @@ fn list(
         items.push(item.to_owned());
     }
     if items.len() > max_items {
-        return Err(Invalid::new(field, format!("at most {max_items} of them, please")));
+        return Err(Invalid::new(
+            field,
+            format!("at most {max_items} of them, please"),
+        ));
     }
     Ok(items)
 }
@@ -233,7 +254,11 @@ pub fn minor_units(raw: &str) -> Result<i64, Invalid> {
     if !digits(whole) || !digits(cents) || whole.len() > 10 {
         return Err(bad());
     }
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
     let cents: i64 = match cents.len() {
         0 => 0,
         1 => cents.parse::<i64>().map_err(|_| bad())? * 10,
@@ -252,7 +277,9 @@ pub fn decider(staff: &Staff, requester: i64, chosen: Option<i64>) -> Result<i64
             && staff.is_active(agent.id)
     };
     if let Some(chosen) = chosen {
-        let agent = staff.get(chosen).ok_or("there is no member of staff with that id")?;
+        let agent = staff
+            .get(chosen)
+            .ok_or("there is no member of staff with that id")?;
         if agent.id == requester {
             return Err("you cannot decide your own request; choose a supervisor or an admin");
         }
@@ -335,7 +362,9 @@ mod tests {
     #[test]
     fn limits_come_whole_and_count_approved_exceptions() {
         assert_eq!(Limit::new(None, None), Ok(None));
-        let limit = Limit::new(Some(2), Some(365)).expect("valid").expect("a limit");
+        let limit = Limit::new(Some(2), Some(365))
+            .expect("valid")
+            .expect("a limit");
         assert!(limit.allows_another(1));
         assert!(!limit.allows_another(2));
         assert!(Limit::new(Some(2), None).is_err());
@@ -352,7 +381,10 @@ mod tests {
         assert!(minor_units("12.345").is_err());
         assert!(minor_units("-3").is_err());
         assert!(minor_units("abc").is_err());
-        assert_eq!(Cost::new(100, "eur").map(|c| c.currency), Ok("EUR".to_owned()));
+        assert_eq!(
+            Cost::new(100, "eur").map(|c| c.currency),
+            Ok("EUR".to_owned())
+        );
         assert!(Cost::new(-1, "EUR").is_err());
         assert!(Cost::new(1, "EURO").is_err());
         assert_eq!(Cost::words(12_950, "EUR"), "EUR 129.50");
@@ -373,7 +405,11 @@ mod tests {
             "Returns within 30 days",
             "Items come back within 30 days.",
             "Stock loses value.",
-            &["Store credit".to_owned(), " ".to_owned(), "Store credit".to_owned()],
+            &[
+                "Store credit".to_owned(),
+                " ".to_owned(),
+                "Store credit".to_owned(),
+            ],
             &["Return".to_owned(), "refund".to_owned()],
             None,
         )

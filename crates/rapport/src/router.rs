@@ -5,9 +5,9 @@
 use crate::app::App;
 use crate::error::ApiError;
 use crate::{
-    admin, agents, audit, coach, customers, escalations, policies, healthz, inbound, insight, notifications,
-    openapi, organizations, pages, portal, promises, public, saved_replies, search, service_levels,
-    session, settings, tasks, teams, tickets, tokens, two_factor, workspace,
+    admin, agents, audit, coach, customers, escalations, healthz, inbound, insight, notifications,
+    openapi, organizations, pages, policies, portal, promises, public, saved_replies, search,
+    service_levels, session, settings, tasks, teams, tickets, tokens, two_factor, workspace,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};

@@ -178,11 +178,13 @@ fn words_condition(words: &[String], columns: &[&str], binds: &mut Vec<Bound>) -
 }
 
 async fn load_policy(tx: &mut Tx, id: i64) -> StoreResult<Policy> {
-    let row = sqlx::query(&format!("SELECT {POLICY_COLUMNS} FROM policies WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or_else(|| StoreError::not_found("policy", id))?;
+    let row = sqlx::query(&format!(
+        "SELECT {POLICY_COLUMNS} FROM policies WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| StoreError::not_found("policy", id))?;
     policy_from(&row)
 }
 
@@ -345,7 +347,11 @@ impl Store {
         note("title", json!(before.title), json!(after.title));
         note("text", json!(before.text), json!(after.text));
         note("rationale", json!(before.rationale), json!(after.rationale));
-        note("alternatives", json!(before.alternatives), json!(after.alternatives));
+        note(
+            "alternatives",
+            json!(before.alternatives),
+            json!(after.alternatives),
+        );
         note("keywords", json!(before.keywords), json!(after.keywords));
         note("limit", json!(before.limit), json!(after.limit));
         events::record(
@@ -390,7 +396,11 @@ impl Store {
         let ticket = load_ticket(&mut tx, request.ticket_id).await?;
         let policy = match load_policy(&mut tx, request.policy_id).await {
             Err(StoreError::NotFound { .. }) => {
-                return Err(StoreError::unknown("policy", "policy_id", request.policy_id));
+                return Err(StoreError::unknown(
+                    "policy",
+                    "policy_id",
+                    request.policy_id,
+                ));
             }
             other => other?,
         };
@@ -401,9 +411,8 @@ impl Store {
             }
         }
         let staff = crate::agents::load_staff(&mut tx).await?;
-        let decider = policy::decider(&staff, requester.id, request.decider_id).map_err(|why| {
-            rapport_domain::Invalid::new("decider_id", why)
-        })?;
+        let decider = policy::decider(&staff, requester.id, request.decider_id)
+            .map_err(|why| rapport_domain::Invalid::new("decider_id", why))?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO policy_exceptions (policy_id, ticket_id, customer_id, requested_by, decider_id, reason, \
              cost_minor, currency, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",

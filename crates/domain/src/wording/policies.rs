@@ -33,8 +33,15 @@ mod tests {
             cost: "EUR 129.00",
             reason: "The parcel was lost for five weeks.",
         });
-        assert_eq!(task.title, "Decide an exception to \"Returns within 30 days\" on #7");
+        assert_eq!(
+            task.title,
+            "Decide an exception to \"Returns within 30 days\" on #7"
+        );
         assert!(task.detail.contains("Lee Park asks"), "{}", task.detail);
-        assert!(task.detail.contains("lost for five weeks"), "{}", task.detail);
+        assert!(
+            task.detail.contains("lost for five weeks"),
+            "{}",
+            task.detail
+        );
     }
 }

@@ -138,15 +138,23 @@ impl ExceptionParams {
         if let (Some(from), Some(to)) = (&from, &to)
             && from > to
         {
-            return Err(format!("The range starts on {from}, after it ends on {to}."));
+            return Err(format!(
+                "The range starts on {from}, after it ends on {to}."
+            ));
         }
         let q = given(&self.q).unwrap_or("");
         if q.chars().count() > 500 {
-            return Err("The search is longer than 500 characters; a few words will do.".to_owned());
+            return Err(
+                "The search is longer than 500 characters; a few words will do.".to_owned(),
+            );
         }
         Ok(ExceptionFilter {
-            policy_id: given(&self.policy_id).map(|v| id("policy", v)).transpose()?,
-            ticket_id: given(&self.ticket_id).map(|v| id("ticket", v)).transpose()?,
+            policy_id: given(&self.policy_id)
+                .map(|v| id("policy", v))
+                .transpose()?,
+            ticket_id: given(&self.ticket_id)
+                .map(|v| id("ticket", v))
+                .transpose()?,
             words: search_words(q),
             status,
             from,

@@ -296,7 +296,10 @@ pub async fn show_policy(
         limit: limit_words(&policy.limit),
         alternatives_text: policy.alternatives.join("\n"),
         keywords_text: policy.keywords.join(", "),
-        limit_count: policy.limit.map(|l| l.count.to_string()).unwrap_or_default(),
+        limit_count: policy
+            .limit
+            .map(|l| l.count.to_string())
+            .unwrap_or_default(),
         limit_days: policy.limit.map(|l| l.days.to_string()).unwrap_or_default(),
         policy,
         recent,

@@ -76,7 +76,9 @@ async fn a_returns_exception_is_approved_by_the_supervisor_and_found_again_as_pr
     let app = TestApp::spawn().await;
     let (priya, priya_token, sam_token) = chain(&app).await;
     let policy = returns_policy(&app, Some(1)).await;
-    let ticket = app.ticket("Refund for the lost parcel", "ana@example.com").await;
+    let ticket = app
+        .ticket("Refund for the lost parcel", "ana@example.com")
+        .await;
     let ticket_id = ticket["id"].as_i64().expect("id");
 
     // Sam asks; his supervisor is named to decide, with a task and a notification.
@@ -117,7 +119,10 @@ async fn a_returns_exception_is_approved_by_the_supervisor_and_found_again_as_pr
         .post(&decide, json!({"outcome": "approved"}))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    assert!(error_message(&body).contains("someone else decides"), "{body}");
+    assert!(
+        error_message(&body).contains("someone else decides"),
+        "{body}"
+    );
     let (status, decided) = app
         .api_as(Some(&priya_token))
         .post(
@@ -195,7 +200,11 @@ async fn deciding_twice_at_once_decides_once() {
         .collect();
     let answers = all_at_once(requests).await;
     assert_eq!(count_status(&answers, StatusCode::OK), 1, "{answers:?}");
-    assert_eq!(count_status(&answers, StatusCode::CONFLICT), 5, "{answers:?}");
+    assert_eq!(
+        count_status(&answers, StatusCode::CONFLICT),
+        5,
+        "{answers:?}"
+    );
     let decided = app
         .app
         .store
@@ -232,7 +241,11 @@ async fn approvals_at_once_stay_within_the_limit() {
         .collect();
     let answers = all_at_once(requests).await;
     assert_eq!(count_status(&answers, StatusCode::OK), 2, "{answers:?}");
-    assert_eq!(count_status(&answers, StatusCode::CONFLICT), 2, "{answers:?}");
+    assert_eq!(
+        count_status(&answers, StatusCode::CONFLICT),
+        2,
+        "{answers:?}"
+    );
 }
 
 #[tokio::test]
@@ -265,7 +278,10 @@ async fn roles_and_restricted_teams_hold() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
-    let (status, _) = app.api_as(Some(&sam_token)).get("/api/v1/policies/9999").await;
+    let (status, _) = app
+        .api_as(Some(&sam_token))
+        .get("/api/v1/policies/9999")
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, changed) = app
         .api()
@@ -275,13 +291,22 @@ async fn roles_and_restricted_teams_hold() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{changed}");
-    let events = app.app.store.events_for("policy", policy).await.expect("events");
+    let events = app
+        .app
+        .store
+        .events_for("policy", policy)
+        .await
+        .expect("events");
     let updated = events
         .iter()
         .find(|e| e.action == "policy.updated")
         .expect("updated");
     assert_eq!(updated.actor.id, Some(app.admin.id));
-    assert!(updated.changes.get("rationale").is_some(), "{:?}", updated.changes);
+    assert!(
+        updated.changes.get("rationale").is_some(),
+        "{:?}",
+        updated.changes
+    );
 
     // A restricted team's ticket: its exceptions are for its members and admins.
     let (status, team) = app
@@ -324,10 +349,17 @@ async fn roles_and_restricted_teams_hold() {
             json!({"outcome": "approved"}),
         )
         .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "neither visible to nor named for Priya");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "neither visible to nor named for Priya"
+    );
     assert!(found(&app, &sam_token, "q=quillfeather").await.is_empty());
     assert_eq!(found(&app, &member_token, "q=quillfeather").await.len(), 1);
-    assert_eq!(found(&app, &app.admin_token, "q=quillfeather").await.len(), 1);
+    assert_eq!(
+        found(&app, &app.admin_token, "q=quillfeather").await.len(),
+        1
+    );
     let (status, _) = app
         .api_as(Some(&sam_token))
         .get("/api/v1/policy-exceptions/9999")
@@ -352,10 +384,19 @@ async fn bad_input_is_refused_in_words() {
         .expect("id");
 
     for (body, words) in [
-        (json!({"title": "Returns", "text": "Within 30 days.", "rationale": " "}), "why the policy exists"),
+        (
+            json!({"title": "Returns", "text": "Within 30 days.", "rationale": " "}),
+            "why the policy exists",
+        ),
         (json!({"title": "", "text": "x", "rationale": "y"}), "title"),
-        (json!({"title": "Returns", "text": "x", "rationale": "y", "limit_count": 3}), "period"),
-        (json!({"title": "Returns", "text": "x", "rationale": "y", "limit_count": 0, "limit_days": 30}), "from 1"),
+        (
+            json!({"title": "Returns", "text": "x", "rationale": "y", "limit_count": 3}),
+            "period",
+        ),
+        (
+            json!({"title": "Returns", "text": "x", "rationale": "y", "limit_count": 0, "limit_days": 30}),
+            "from 1",
+        ),
     ] {
         let (status, answer) = app.api().post("/api/v1/policies", body).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
@@ -364,11 +405,26 @@ async fn bad_input_is_refused_in_words() {
 
     let path = format!("/api/v1/tickets/{ticket}/policy-exceptions");
     for (body, words) in [
-        (json!({"policy_id": policy, "reason": "", "currency": "EUR"}), "why this case"),
-        (json!({"policy_id": policy, "reason": "Late", "currency": "EURO"}), "three-letter"),
-        (json!({"policy_id": policy, "reason": "Late", "currency": "EUR", "cost_minor": -5}), "minor units"),
-        (json!({"policy_id": 9999, "reason": "Late", "currency": "EUR"}), "9999"),
-        (json!({"policy_id": policy, "reason": "Late", "currency": "EUR", "decider_id": kim.id}), "supervisor or admin"),
+        (
+            json!({"policy_id": policy, "reason": "", "currency": "EUR"}),
+            "why this case",
+        ),
+        (
+            json!({"policy_id": policy, "reason": "Late", "currency": "EURO"}),
+            "three-letter",
+        ),
+        (
+            json!({"policy_id": policy, "reason": "Late", "currency": "EUR", "cost_minor": -5}),
+            "minor units",
+        ),
+        (
+            json!({"policy_id": 9999, "reason": "Late", "currency": "EUR"}),
+            "9999",
+        ),
+        (
+            json!({"policy_id": policy, "reason": "Late", "currency": "EUR", "decider_id": kim.id}),
+            "supervisor or admin",
+        ),
     ] {
         let (status, answer) = app.api_as(Some(&sam_token)).post(&path, body).await;
         assert!(status.is_client_error(), "{status} {answer}");
@@ -383,7 +439,10 @@ async fn bad_input_is_refused_in_words() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
-    assert!(error_message(&answer).contains("your own request"), "{answer}");
+    assert!(
+        error_message(&answer).contains("your own request"),
+        "{answer}"
+    );
 
     for (query, words) in [
         ("outcome=maybe", "pending, approved or declined"),
@@ -395,7 +454,11 @@ async fn bad_input_is_refused_in_words() {
             .api_as(Some(&sam_token))
             .get(&format!("/api/v1/policy-exceptions?{query}"))
             .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {answer}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {answer}"
+        );
         assert!(error_message(&answer).contains(words), "{answer}");
     }
 
@@ -408,14 +471,19 @@ async fn bad_input_is_refused_in_words() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
-    assert!(error_message(&answer).contains("approved or declined"), "{answer}");
+    assert!(
+        error_message(&answer).contains("approved or declined"),
+        "{answer}"
+    );
 }
 
 #[tokio::test]
 async fn the_coach_suggests_the_cited_policys_rationale_and_alternatives() {
     let app = TestApp::spawn().await;
     returns_policy(&app, None).await;
-    let ticket = app.ticket("Can I return the blender?", "ana@example.com").await;
+    let ticket = app
+        .ticket("Can I return the blender?", "ana@example.com")
+        .await;
     let (status, review) = app
         .api()
         .post(
@@ -452,7 +520,10 @@ async fn the_pages_ask_decide_and_find_an_exception() {
         ("csrf", admin_csrf.as_str()),
         ("title", "Returns within 30 days"),
         ("text", "Items may be returned within 30 days."),
-        ("rationale", "After a month most items cannot be sold again."),
+        (
+            "rationale",
+            "After a month most items cannot be sold again.",
+        ),
         ("alternatives", "Store credit\nA repair at our cost"),
         ("keywords", "return, refund"),
         ("limit_count", "2"),
@@ -476,17 +547,24 @@ async fn the_pages_ask_decide_and_find_an_exception() {
     let (status, page) = get_page(&app, &sam_cookie, &format!("/policies/{policy}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        page.contains("A repair at our cost") && page.contains("At most 2 exceptions per customer in 365 days"),
+        page.contains("A repair at our cost")
+            && page.contains("At most 2 exceptions per customer in 365 days"),
         "{page}"
     );
-    assert!(!page.contains("Change the policy"), "only admins see the form");
+    assert!(
+        !page.contains("Change the policy"),
+        "only admins see the form"
+    );
 
     // Sam asks on the ticket page; it names Priya.
     let ticket = app.ticket("Late return", "ana@example.com").await["id"]
         .as_i64()
         .expect("id");
     let (_, page) = get_page(&app, &sam_cookie, &format!("/tickets/{ticket}")).await;
-    assert!(page.contains("Ask for an exception"), "the card is on the ticket page");
+    assert!(
+        page.contains("Ask for an exception"),
+        "the card is on the ticket page"
+    );
     let (status, location) = post_form(
         &app,
         &sam_cookie,
@@ -571,9 +649,17 @@ async fn the_pages_ask_decide_and_find_an_exception() {
     assert_eq!(exception_json["decided_by"], priya);
 
     // Found again as precedent.
-    let (status, page) = get_page(&app, &sam_cookie, "/exceptions?q=courier delay&outcome=approved").await;
+    let (status, page) = get_page(
+        &app,
+        &sam_cookie,
+        "/exceptions?q=courier delay&outcome=approved",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("five weeks") && page.contains("Our courier, our delay."), "{page}");
+    assert!(
+        page.contains("five weeks") && page.contains("Our courier, our delay."),
+        "{page}"
+    );
     let (status, page) = get_page(&app, &sam_cookie, "/exceptions?from=2026-99-01").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("year-month-day"), "{page}");
@@ -606,12 +692,21 @@ async fn an_erased_customers_words_leave_the_precedent() {
     assert!(found(&app, &app.admin_token, "q=lisbon").await.is_empty());
     let kept = found(&app, &app.admin_token, &format!("policy_id={policy}")).await;
     assert_eq!(kept.len(), 1, "the precedent stays");
-    assert!(!kept[0]["reason"].as_str().expect("reason").contains("Lisbon"));
+    assert!(
+        !kept[0]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("Lisbon")
+    );
     let events = app
         .app
         .store
         .events_for("policy_exception", exception["id"].as_i64().expect("id"))
         .await
         .expect("events");
-    assert!(events.iter().all(|e| !e.changes.to_string().contains("Lisbon")));
+    assert!(
+        events
+            .iter()
+            .all(|e| !e.changes.to_string().contains("Lisbon"))
+    );
 }
