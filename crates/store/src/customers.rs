@@ -240,6 +240,7 @@ impl Store {
             ("moments", "customer_id"),
             ("surveys", "customer_id"),
             ("tasks", "customer_id"),
+            ("policy_exceptions", "customer_id"),
         ] {
             sqlx::query(&format!(
                 "UPDATE {table} SET {column} = $1 WHERE {column} = $2"

@@ -710,3 +710,46 @@ async fn an_erased_customers_words_leave_the_precedent() {
             .all(|e| !e.changes.to_string().contains("Lisbon"))
     );
 }
+
+#[tokio::test]
+async fn a_merge_brings_the_duplicates_exceptions_to_the_limit() {
+    let app = TestApp::spawn().await;
+    let (_, priya_token, sam_token) = chain(&app).await;
+    let policy = returns_policy(&app, Some(1)).await;
+    let kept = app.ticket("Late return", "ana@example.com").await;
+    let duplicate = app.ticket("Another return", "ana.work@example.com").await;
+    let (_, exception) = ask(
+        &app,
+        &sam_token,
+        duplicate["id"].as_i64().expect("id"),
+        policy,
+        "Lost parcel.",
+    )
+    .await;
+    let (status, body) = app
+        .api_as(Some(&priya_token))
+        .post(
+            &format!("/api/v1/policy-exceptions/{}/decide", exception["id"]),
+            json!({"outcome": "approved"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .api()
+        .post(
+            &format!("/api/v1/customers/{}/merge", kept["customer_id"]),
+            json!({"duplicate_id": duplicate["customer_id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = ask(
+        &app,
+        &sam_token,
+        kept["id"].as_i64().expect("id"),
+        policy,
+        "Late again.",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(error_code(&body), "policy_limit_reached");
+}
