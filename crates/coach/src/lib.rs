@@ -12,7 +12,8 @@ mod text;
 
 pub use insight::{Concern, FixWords, Insight, Intent, analyze_message, fix_words};
 pub use reply::{
-    Facets, Finding, FindingKind, OpenPromise, ReplyContext, Review, Severity, analyze_reply,
+    Facets, Finding, FindingKind, OpenPromise, PolicyNote, ReplyContext, Review, Severity,
+    analyze_reply,
 };
 pub use text::html_to_text;
 

@@ -25,6 +25,24 @@ pub struct ReplyContext {
     /// The ticket is a complaint.
     #[serde(default)]
     pub complaint: bool,
+    /// The workspace's policies: when a draft hides behind a rule, the coach looks here for
+    /// the one it cites and suggests its rationale and alternatives.
+    #[serde(default)]
+    pub policies: Vec<PolicyNote>,
+}
+
+/// A policy of the library, as the coach needs it.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct PolicyNote {
+    pub title: String,
+    /// Words that show a text is about this policy, such as "refund".
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Why the policy exists, in words an agent can quote.
+    pub rationale: String,
+    /// What staff may offer instead.
+    #[serde(default)]
+    pub alternatives: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -218,6 +236,14 @@ pub fn analyze_reply(draft: &str, context: &ReplyContext) -> Review {
     review.unanswered_concerns(customer_insight.as_ref());
     review.unmentioned_promises(&context.open_promises);
     let mut findings = review.findings;
+    if let Some(policy) = cited_policy(&analysed, context) {
+        for finding in findings
+            .iter_mut()
+            .filter(|f| f.kind == FindingKind::PolicyWall)
+        {
+            finding.suggestion = policy_suggestion(policy);
+        }
+    }
 
     if context.escalated || context.complaint {
         for finding in findings.iter_mut().filter(|f| !f.positive) {
@@ -244,6 +270,84 @@ pub fn analyze_reply(draft: &str, context: &ReplyContext) -> Review {
         analysed_text,
         customer_insight,
     }
+}
+
+/// Lower-cased words (runs of letters and digits) of a text.
+fn words_of(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// How many times the phrase's words appear in a row in `words`, each word of the phrase
+/// starting a word of the text ("return" is found in "returns" and "returned").
+fn occurrences(words: &[String], phrase: &str) -> usize {
+    let wanted = words_of(phrase);
+    if wanted.is_empty() || wanted.len() > words.len() {
+        return 0;
+    }
+    words
+        .windows(wanted.len())
+        .filter(|window| {
+            window
+                .iter()
+                .zip(&wanted)
+                .all(|(w, p)| w.starts_with(p.as_str()))
+        })
+        .count()
+}
+
+/// The policy the draft (or, failing that, the customer's message) is about: its title or
+/// keywords appear in it; the draft's words count twice. `None` when none appears.
+fn cited_policy<'c>(draft: &str, context: &'c ReplyContext) -> Option<&'c PolicyNote> {
+    let draft = words_of(draft);
+    let ticket = words_of(context.customer_message.as_deref().unwrap_or(""));
+    context
+        .policies
+        .iter()
+        .map(|policy| {
+            let hits = |words: &[String]| {
+                occurrences(words, &policy.title) * 3
+                    + policy
+                        .keywords
+                        .iter()
+                        .map(|k| occurrences(words, k))
+                        .sum::<usize>()
+            };
+            (hits(&draft) * 2 + hits(&ticket), policy)
+        })
+        .filter(|(score, _)| *score > 0)
+        // The first of the best, so the same library always gives the same answer.
+        .fold(
+            None::<(usize, &PolicyNote)>,
+            |best, (score, policy)| match best {
+                Some((top, _)) if top >= score => best,
+                _ => Some((score, policy)),
+            },
+        )
+        .map(|(_, policy)| policy)
+}
+
+/// The policy-wall finding's suggestion when the cited policy is known: its reason to quote
+/// and what may be offered instead.
+fn policy_suggestion(policy: &PolicyNote) -> String {
+    let mut suggestion = format!(
+        "Say why \"{}\" exists: {}",
+        policy.title.trim(),
+        policy.rationale.trim()
+    );
+    if !suggestion.ends_with(['.', '!', '?']) {
+        suggestion.push('.');
+    }
+    if !policy.alternatives.is_empty() {
+        suggestion.push_str(" Then say what you can do instead: ");
+        suggestion.push_str(&policy.alternatives.join("; "));
+        if !suggestion.ends_with(['.', '!', '?']) {
+            suggestion.push('.');
+        }
+    }
+    suggestion
 }
 
 fn looks_like_html(draft: &str) -> bool {

@@ -1,7 +1,7 @@
 //! Example sentences for every finding kind, with near misses that must not trigger. The
 //! examples were written for Rapport; none come from a data set.
 
-use rapport_coach::{FindingKind, ReplyContext, Review, Severity, analyze_reply};
+use rapport_coach::{FindingKind, PolicyNote, ReplyContext, Review, Severity, analyze_reply};
 
 fn review(draft: &str) -> Review {
     analyze_reply(draft, &ReplyContext::default())
@@ -102,6 +102,92 @@ fn policy_walls() {
             "We are not allowed to share the password by email, to protect your account; I can call you with it instead.",
             "Thanks for the policy number, I've updated your account.",
         ],
+    );
+}
+
+fn library() -> Vec<PolicyNote> {
+    vec![
+        PolicyNote {
+            title: "Password resets by phone".into(),
+            keywords: vec!["password".into()],
+            rationale: "A voice we know protects the account.".into(),
+            alternatives: vec![],
+        },
+        PolicyNote {
+            title: "Returns within 30 days".into(),
+            keywords: vec!["refund".into(), "return".into()],
+            rationale: "After a month most items cannot be sold again".into(),
+            alternatives: vec!["store credit".into(), "a repair at our cost".into()],
+        },
+    ]
+}
+
+#[test]
+fn a_policy_wall_suggests_the_cited_policys_rationale_and_alternatives() {
+    let context = ReplyContext {
+        policies: library(),
+        ..Default::default()
+    };
+    let review = analyze_reply("Our policy does not allow refunds after 30 days.", &context);
+    let wall = review
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::PolicyWall)
+        .expect("a policy wall");
+    assert_eq!(
+        wall.suggestion,
+        "Say why \"Returns within 30 days\" exists: After a month most items cannot be sold again. \
+         Then say what you can do instead: store credit; a repair at our cost."
+    );
+
+    // The customer's message names the policy when the draft does not.
+    let context = ReplyContext {
+        policies: library(),
+        customer_message: Some("I want to send the blender back for my money.".into()),
+        ..Default::default()
+    };
+    let review = analyze_reply("Hi, I'm afraid we are not allowed to do that.", &context);
+    let wall = review
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::PolicyWall)
+        .expect("a policy wall");
+    assert!(
+        !wall.suggestion.contains("30 days"),
+        "no policy is named in either text: {}",
+        wall.suggestion
+    );
+    let context = ReplyContext {
+        policies: library(),
+        customer_message: Some("Can I return the blender for a refund?".into()),
+        ..Default::default()
+    };
+    let review = analyze_reply("Hi, I'm afraid we are not allowed to do that.", &context);
+    let wall = review
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::PolicyWall)
+        .expect("a policy wall");
+    assert!(
+        wall.suggestion.contains("store credit"),
+        "{}",
+        wall.suggestion
+    );
+
+    // Without a library, or for another finding, the lexicon's own suggestion stays.
+    let plain = analyze_reply(
+        "Our policy does not allow refunds after 30 days.",
+        &ReplyContext::default(),
+    );
+    let wall = plain
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::PolicyWall)
+        .expect("a policy wall");
+    assert!(
+        wall.suggestion.starts_with("Say why the rule exists"),
+        "{}",
+        wall.suggestion
     );
 }
 

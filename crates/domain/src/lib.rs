@@ -15,6 +15,7 @@ pub mod inbox;
 pub mod job;
 pub mod message;
 pub mod notification;
+pub mod policy;
 pub mod promise;
 pub mod redirect;
 pub mod saved_reply;

@@ -16,6 +16,8 @@ crate::named_enum! {
         PromiseDue => "promise_due",
         /// A customer's request for a manager reached the agent as the manager.
         Escalation => "escalation",
+        /// A policy exception was asked of the agent as its decider.
+        PolicyException => "policy_exception",
     }
 }
 
@@ -50,6 +52,7 @@ impl NotificationKind {
             NotificationKind::CustomerReplied => "A customer replies on my ticket",
             NotificationKind::PromiseDue => "A promise of mine is due",
             NotificationKind::Escalation => "A customer's request for a manager reaches me",
+            NotificationKind::PolicyException => "A policy exception waits for my decision",
         }
     }
 }

@@ -11,5 +11,7 @@ crate::named_enum! {
         HealthAtRisk => "health_at_risk",
         Escalation => "escalation",
         Letter => "letter",
+        /// A policy exception waits for its named decider.
+        PolicyException => "policy_exception",
     }
 }

@@ -337,6 +337,24 @@ pub async fn seed(store: &Store) -> StoreResult<DemoLogin> {
         })
         .await?;
 
+    // A policy with its reason, so the coach has one to point at.
+    store
+        .create_policy(
+            rapport_domain::policy::PolicyText::new(
+                "Refunds within 30 days",
+                "Licences are refunded in full within 30 days of purchase.",
+                "After a month the licence has been registered with the vendor, who no longer takes it back; the price everyone pays counts on that.",
+                &[
+                    "A credit for the full price towards another product".to_owned(),
+                    "Moving the licence to another of the customer's machines".to_owned(),
+                ],
+                &["refund".to_owned(), "money back".to_owned(), "30 days".to_owned()],
+                Some(rapport_domain::policy::Limit { count: 1, days: 365 }),
+            )?,
+            Actor::Agent(maya.id),
+        )
+        .await?;
+
     let token = store.create_token(maya.id, "demo").await?;
     store.set_setting(SEEDED, "yes").await?;
     Ok(DemoLogin {

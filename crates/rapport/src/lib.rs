@@ -29,6 +29,7 @@ mod notifications;
 mod openapi;
 mod organizations;
 pub mod pages;
+mod policies;
 mod portal;
 mod promises;
 mod public;

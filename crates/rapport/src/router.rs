@@ -6,9 +6,9 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::{
     admin, agents, audit, coach, complaints, contracts, customers, escalations, healthz, inbound,
-    insight, letters, notifications, openapi, organizations, pages, portal, promises, public,
-    saved_replies, search, service_levels, session, settings, tasks, teams, tickets, tokens,
-    two_factor, workspace,
+    insight, letters, notifications, openapi, organizations, pages, policies, portal, promises,
+    public, saved_replies, search, service_levels, session, settings, tasks, teams, tickets,
+    tokens, two_factor, workspace,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -50,6 +50,7 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(contracts::router())
         .merge(complaints::router())
         .merge(letters::router())
+        .merge(policies::router())
         .merge(teams::router())
         .merge(agents::router())
         .merge(coach::router())

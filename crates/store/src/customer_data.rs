@@ -454,6 +454,9 @@ async fn erase_one(
         "UPDATE escalations SET reason = $1 WHERE customer_id = $2",
         "UPDATE complaints SET incident = $1, staff_account = $1 WHERE customer_id = $2",
         "UPDATE recovery_actions SET note = $1 WHERE complaint_id IN (SELECT id FROM complaints WHERE customer_id = $2)",
+        // A precedent stays (its policy, outcome and cost); the words about the customer go.
+        "UPDATE policy_exceptions SET reason = $1, \
+         decision_note = CASE WHEN decision_note IS NULL THEN NULL ELSE $1 END WHERE customer_id = $2",
     ] {
         erasure.notes += sqlx::query(sql)
             .bind(ERASED_TEXT)
@@ -473,6 +476,13 @@ async fn erase_one(
     ] {
         sqlx::query(sql).bind(id).execute(&mut **tx).await?;
     }
+    sqlx::query(
+        "UPDATE events SET changes = '{}' WHERE entity = 'policy_exception' \
+         AND entity_id IN (SELECT id FROM policy_exceptions WHERE customer_id = $1)",
+    )
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     sqlx::query("UPDATE events SET changes = '{}' WHERE entity = 'customer' AND entity_id = $1")
         .bind(id)
         .execute(&mut **tx)

@@ -247,6 +247,7 @@ impl Store {
             ("contracts", "customer_id"),
             ("assets", "customer_id"),
             ("complaints", "customer_id"),
+            ("policy_exceptions", "customer_id"),
         ] {
             sqlx::query(&format!(
                 "UPDATE {table} SET {column} = $1 WHERE {column} = $2"

@@ -89,6 +89,8 @@ pub const TABLES: &[Table] = &[
     table("notification_settings"),
     table("complaints"),
     table("recovery_actions"),
+    table("policies"),
+    table("policy_exceptions"),
 ];
 
 /// Tables that belong to the database rather than the workspace: the target of an import has

@@ -44,6 +44,7 @@ pub mod moments;
 pub mod notifications;
 pub mod organizations;
 pub mod plans;
+pub mod policies;
 pub mod portal;
 pub mod presence;
 pub mod promises;

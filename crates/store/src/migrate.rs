@@ -38,6 +38,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0015_service_levels",
     "0016_escalation_deadlines",
     "0017_complaints",
+    "0018_policies",
     "0019_contracts",
     "0020_letter_deadlines",
 ];

@@ -149,9 +149,10 @@ pub async fn mail(
     ticket_id: i64,
     text: &str,
 ) -> StoreResult<()> {
-    let row = sqlx::query(
-        "SELECT id, email, name, role, reports_to, title, phone, created_at, deactivated_at FROM agents WHERE id = $1",
-    )
+    let row = sqlx::query(&format!(
+        "SELECT {}, deactivated_at FROM agents WHERE id = $1",
+        crate::agents::COLUMNS
+    ))
     .bind(agent_id)
     .fetch_optional(&mut **tx)
     .await?;

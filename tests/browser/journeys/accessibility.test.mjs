@@ -67,11 +67,20 @@ test("the workspace and the portal have no serious accessibility faults", async 
     subject: "Invoice address", body: "Please change the address.", customer: { email: "noor@example.com", name: "Noor" },
   });
   await api("PATCH", `/api/v1/tickets/${other.id}`, { assignee_id: sam.id });
+  // A policy and an exception Sam asked for, so the policy pages have something to show.
+  const policy = await api("POST", "/api/v1/policies", {
+    title: "Returns within 30 days", text: "Items come back within 30 days.", rationale: "After a month they cannot be sold again.",
+    alternatives: ["Store credit"], keywords: ["return"], limit_count: 2, limit_days: 365,
+  });
+  const exception = await api("POST", `/api/v1/tickets/${ticket.id}/policy-exceptions`, {
+    policy_id: policy.id, reason: "The courier held the parcel for five weeks.", cost_minor: 12900, currency: "EUR",
+    decider_id: (agents.items ?? agents).find((a) => a.email === "priya@rapport.test").id,
+  });
 
   for (const viewport of [DESKTOP, PHONE]) {
     await agent.setViewportSize(viewport);
     await customer.setViewportSize(viewport);
-    for (const path of ["/", "/?view=waiting_on_us", `/tickets/${ticket.id}`, `/customers/${ticket.customer_id}`, `/organizations/${organization.id}`, "/tasks", "/notifications", "/account", "/escalations", "/admin/service-levels"]) {
+    for (const path of ["/", "/?view=waiting_on_us", `/tickets/${ticket.id}`, `/customers/${ticket.customer_id}`, `/organizations/${organization.id}`, "/tasks", "/notifications", "/account", "/escalations", "/admin/service-levels", "/policies", `/policies/${policy.id}`, "/exceptions?q=courier", `/exceptions/${exception.id}`]) {
       await agent.goto(base + path);
       await check(agent, path);
     }

@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod mail;
 pub mod notes;
 pub mod notifications;
+pub mod policies;
 pub mod promises;
 pub mod surveys;
 

@@ -49,6 +49,17 @@ pub struct Escalation {
     pub ticket_id: i64,
 }
 
+/// A policy exception was asked of the agent as its decider.
+#[derive(Template)]
+#[template(path = "notifications/policy_exception.txt")]
+pub struct PolicyException<'a> {
+    pub ticket_id: i64,
+    /// Who asked.
+    pub by: &'a str,
+    /// The policy's title.
+    pub policy: &'a str,
+}
+
 /// The mail that carries a notification.
 #[derive(Template)]
 #[template(path = "mail/notification.txt")]

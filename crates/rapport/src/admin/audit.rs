@@ -21,6 +21,7 @@ const KINDS: &[(&str, &str)] = &[
     ("token.", "API tokens"),
     ("customer.", "customers"),
     ("ticket.", "tickets"),
+    ("policy", "policies and their exceptions"),
 ];
 
 #[derive(Template)]

@@ -3,7 +3,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthAgent, Json};
 use axum::extract::State;
 use axum::http::StatusCode;
-use rapport_coach::{OpenPromise, ReplyContext, Review, analyze_reply};
+use rapport_coach::{OpenPromise, PolicyNote, ReplyContext, Review, analyze_reply};
 use rapport_domain::{AuthorKind, Visibility};
 use rapport_store::StoreError;
 use serde::Deserialize;
@@ -61,7 +61,10 @@ pub async fn review_reply(
             crate::tickets::ensure_visible(&app, &auth.0, &ticket).await?;
             context_for_ticket(&app, ticket_id).await?
         }
-        None => ReplyContext::default(),
+        None => ReplyContext {
+            policies: policy_notes(&app).await?,
+            ..ReplyContext::default()
+        },
     };
     if input.customer_message.is_some() {
         context.customer_message = input.customer_message;
@@ -72,9 +75,26 @@ pub async fn review_reply(
     Ok(Json(analyze_reply(&input.text, &context)))
 }
 
+/// The policy library as the coach reads it: when a draft hides behind a rule, the policy it
+/// cites lends its rationale and alternatives to the suggestion.
+pub async fn policy_notes(app: &App) -> Result<Vec<PolicyNote>, StoreError> {
+    Ok(app
+        .store
+        .policies(&[])
+        .await?
+        .into_iter()
+        .map(|policy| PolicyNote {
+            title: policy.title,
+            keywords: policy.keywords,
+            rationale: policy.rationale,
+            alternatives: policy.alternatives,
+        })
+        .collect())
+}
+
 /// What a ticket tells the coach: the customer's latest public message, their name, the open
 /// promises of this case (and the customer's own, on no ticket), whether a request for a
-/// manager waits, and whether the ticket is tagged `complaint`.
+/// manager waits, whether the ticket is tagged `complaint`, and the policy library.
 pub async fn context_for_ticket(app: &App, ticket_id: i64) -> Result<ReplyContext, StoreError> {
     let ticket = app.store.ticket(ticket_id).await?;
     let messages = app.store.ticket_messages(ticket_id).await?;
@@ -105,5 +125,6 @@ pub async fn context_for_ticket(app: &App, ticket_id: i64) -> Result<ReplyContex
             .tags
             .iter()
             .any(|tag| tag == rapport_domain::ticket::COMPLAINT_TAG),
+        policies: policy_notes(app).await?,
     })
 }

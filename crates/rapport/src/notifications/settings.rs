@@ -19,6 +19,8 @@ pub struct NotificationSettings {
     promise_due: Channels,
     /// A customer's request for a manager reaches me.
     escalation: Channels,
+    /// A policy exception waits for my decision.
+    policy_exception: Channels,
 }
 
 impl NotificationSettings {
@@ -33,6 +35,7 @@ impl NotificationSettings {
             customer_replied: get(NotificationKind::CustomerReplied),
             promise_due: get(NotificationKind::PromiseDue),
             escalation: get(NotificationKind::Escalation),
+            policy_exception: get(NotificationKind::PolicyException),
         }
     }
 }
@@ -53,6 +56,7 @@ pub struct NotificationSettingsPatch {
     customer_replied: Option<Choice>,
     promise_due: Option<Choice>,
     escalation: Option<Choice>,
+    policy_exception: Option<Choice>,
 }
 
 impl From<Choice> for ChannelChoice {
@@ -91,6 +95,7 @@ pub async fn change_settings(
         (NotificationKind::CustomerReplied, patch.customer_replied),
         (NotificationKind::PromiseDue, patch.promise_due),
         (NotificationKind::Escalation, patch.escalation),
+        (NotificationKind::PolicyException, patch.policy_exception),
     ]
     .into_iter()
     .filter_map(|(kind, choice)| choice.map(|choice| (kind, choice.into())))

@@ -20,6 +20,7 @@ mod notifications;
 mod organization;
 mod panel;
 mod password;
+pub(crate) mod policies;
 mod relationship;
 mod reply;
 mod saved_replies;
@@ -85,6 +86,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/complaints/{id}/actions"),
     ("POST", "/complaints/{id}/outcome"),
     ("GET", "/reports/recovery"),
+    ("GET", "/policies"),
+    ("POST", "/policies"),
+    ("GET", "/policies/{id}"),
+    ("POST", "/policies/{id}"),
+    ("POST", "/tickets/{id}/policy-exceptions"),
+    ("GET", "/exceptions"),
+    ("GET", "/exceptions/{id}"),
+    ("POST", "/exceptions/{id}/decide"),
     ("POST", "/tickets/{id}/call"),
     ("POST", "/tickets/{id}/promise"),
     ("POST", "/promises/{id}/kept"),
@@ -197,6 +206,21 @@ pub fn router() -> Router<App> {
             post(complaints::close_complaint),
         )
         .route("/reports/recovery", get(complaints::show_report))
+        .route(
+            "/policies",
+            get(policies::show_policies).post(policies::create_policy),
+        )
+        .route(
+            "/policies/{id}",
+            get(policies::show_policy).post(policies::update_policy),
+        )
+        .route(
+            "/tickets/{id}/policy-exceptions",
+            post(policies::request_exception),
+        )
+        .route("/exceptions", get(policies::show_exceptions))
+        .route("/exceptions/{id}", get(policies::show_exception))
+        .route("/exceptions/{id}/decide", post(policies::decide_exception))
         .route("/tickets/{id}/call", post(relationship::log_call))
         .route("/tickets/{id}/promise", post(relationship::make_promise))
         .route("/promises/{id}/kept", post(relationship::promise_kept))

@@ -36,6 +36,8 @@ pub struct TicketPage {
     pub sla: Option<super::service_level::SlaView>,
     /// What the customer is entitled to: covered, expired or none.
     pub entitlement: super::coverage::EntitlementView,
+    /// The ticket's policy exceptions and the form that asks for one.
+    pub policies: super::policies::TicketPolicies,
     pub panel: Panel,
     pub agents: Vec<Choice>,
     pub teams: Vec<Choice>,
@@ -423,6 +425,7 @@ pub async fn build(app: &App, signed_in: SignedIn, id: i64) -> PageResult<Ticket
             app.store.clock().now(),
         ),
         panel,
+        policies: super::policies::for_ticket(app, &signed_in.agent, id).await?,
         agents,
         teams,
         priorities,

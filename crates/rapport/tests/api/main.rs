@@ -31,6 +31,7 @@ mod notifications;
 mod openapi;
 mod opening;
 mod organizations;
+mod policies;
 mod portal;
 mod relationship;
 

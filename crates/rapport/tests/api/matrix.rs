@@ -131,6 +131,11 @@ enum Names {
     NewSlaPolicy,
     /// A new complaint on A's, B's or the restricted ticket.
     Complaint,
+    /// A new policy of the library.
+    Policy,
+    /// A new policy exception waiting for a decision on A's, B's or the restricted ticket,
+    /// asked by the restricted team's member, its decider the first admin (the tests' own).
+    PolicyException,
     /// A new saved reply: the caller's own, another agent's own, a shared one.
     SavedReply,
     /// The shared saved reply, filled for A's, B's or the restricted ticket (`{ticket}`).
@@ -151,6 +156,7 @@ impl Names {
             | Names::Contract
             | Names::Letter
             | Names::CustomerAsset
+            | Names::Policy
             | Names::AgentLink => &[Object::Own],
             Names::SharedReplyFor => &[Object::Own, Object::Other, Object::Restricted],
             Names::Token | Names::Notification => &[Object::Own, Object::Other],
@@ -457,6 +463,27 @@ fn table() -> Vec<Row> {
         row("GET", "/api/v1/letters", Nothing, 200, AGENTS),
         row("GET", "/api/v1/letters/{id}", Letter, 200, SUPERVISORS),
         row("POST", "/api/v1/letters/{id}/answer", Letter, 200, ADMINS).json(r#"{"answer": "Called them."}"#),
+        // Policies: every agent reads them, admins write them; an exception is asked by anyone
+        // who may see the ticket and decided by its named decider or an admin.
+        row("GET", "/api/v1/policies", Nothing, 200, AGENTS).query(&["", "?q=refund"]),
+        row("POST", "/api/v1/policies", Nothing, 201, ADMINS).json(
+            r#"{"title": "Matrix policy {n}", "text": "Refunds within 30 days.", "rationale": "Stock loses value.", "alternatives": ["Store credit"]}"#,
+        ),
+        row("GET", "/api/v1/policies/{id}", Policy, 200, AGENTS),
+        row("PATCH", "/api/v1/policies/{id}", Policy, 200, ADMINS).json(
+            r#"{"title": "Matrix policy {n}", "text": "Refunds within 60 days.", "rationale": "Stock loses value."}"#,
+        ),
+        row("POST", "/api/v1/tickets/{id}/policy-exceptions", Ticket, 201, TICKET).json(
+            r#"{"policy_id": {policy}, "reason": "The parcel was late.", "cost_minor": 500, "currency": "EUR"}"#,
+        ),
+        row("GET", "/api/v1/policy-exceptions", Nothing, 200, AGENTS).query(&[
+            "",
+            "?q=Quillfeather",
+            "?outcome=pending&from=2020-01-01",
+        ]),
+        row("GET", "/api/v1/policy-exceptions/{id}", PolicyException, 200, TICKET),
+        row("POST", "/api/v1/policy-exceptions/{id}/decide", PolicyException, 200, ADMINS)
+            .json(r#"{"outcome": "approved", "note": "Fine."}"#),
         row("GET", "/api/v1/sla-policies", Nothing, 200, AGENTS),
         row("POST", "/api/v1/sla-policies", Nothing, 201, ADMINS)
             .json(r#"{"name": "Matrix policy {n}", "priority": "low", "first_response_minutes": 60}"#),
@@ -629,6 +656,20 @@ fn table() -> Vec<Row> {
         row("POST", "/tickets/{id}/assets", Ticket, 404, "signin signin ok ok/ok/403 ok/ok/403 ok").form("asset_id=987654"),
         row("POST", "/customers/{id}/contracts", Customer, 303, "signin signin 403 403 ok ok")
             .form("kind=warranty&name=Page warranty {n}&starts_on=2026-01-01&ends_on=2026-12-31"),
+        row("GET", "/policies", Nothing, 200, PAGE).query(&["", "?q=refund"]),
+        row("POST", "/policies", Nothing, 303, ADMIN_PAGE).form(
+            "title=Page policy {n}&text=Refunds within 30 days.&rationale=Stock loses value.&alternatives=Store credit",
+        ),
+        row("GET", "/policies/{id}", Policy, 200, PAGE),
+        row("POST", "/policies/{id}", Policy, 303, ADMIN_PAGE)
+            .form("title=Changed policy {n}&text=Within 60 days.&rationale=Stock loses value."),
+        row("POST", "/tickets/{id}/policy-exceptions", Ticket, 303, PAGE_TICKET)
+            .form("policy={policy}&reason=The parcel was late.&cost=5&currency=EUR"),
+        row("GET", "/exceptions", Nothing, 200, PAGE)
+            .query(&["", "?q=parcel", "?outcome=approved&waiting_on_me=true"]),
+        row("GET", "/exceptions/{id}", PolicyException, 200, PAGE_TICKET),
+        row("POST", "/exceptions/{id}/decide", PolicyException, 303, ADMIN_PAGE)
+            .form("outcome=declined&note=Not this time."),
         row("POST", "/escalations/{id}/acknowledge", Escalation, 303, ADMIN_PAGE).form(""),
         row("POST", "/tickets/{id}/complaints", Ticket, 303, PAGE_TICKET)
             .form("cause=service&severity=high&channel=email&staff_agent_id=&incident=Billed twice.&staff_account="),
@@ -784,6 +825,8 @@ struct World {
     other_agent_id: i64,
     /// Customer A's portal session.
     portal_session: String,
+    /// A policy of the library, for bodies that name one (`{policy}`).
+    policy_id: i64,
     /// A saved reply shared with everyone.
     shared_reply: i64,
     own: Side,
@@ -1012,6 +1055,24 @@ impl World {
             admin,
             other_agent_id: bo.id,
             portal_session: String::new(),
+            policy_id: app
+                .app
+                .store
+                .create_policy(
+                    rapport_domain::policy::PolicyText::new(
+                        "Refunds within 30 days",
+                        "Refunds within 30 days of delivery.",
+                        "After a month most items cannot be sold again.",
+                        &["Store credit".to_owned()],
+                        &["refund".to_owned()],
+                        None,
+                    )
+                    .expect("a policy"),
+                    Actor::System,
+                )
+                .await
+                .expect("policy")
+                .id,
             shared_reply: 0,
             own,
             other,
@@ -1507,6 +1568,48 @@ impl World {
                     .id
             }
             Names::SharedReplyFor => self.shared_reply,
+            Names::Policy => {
+                let n = self.next();
+                store
+                    .create_policy(
+                        rapport_domain::policy::PolicyText::new(
+                            &format!("Policy {n}"),
+                            "Refunds within 30 days.",
+                            "Stock loses value.",
+                            &[],
+                            &[],
+                            None,
+                        )
+                        .expect("a policy"),
+                        Actor::System,
+                    )
+                    .await
+                    .expect("policy")
+                    .id
+            }
+            Names::PolicyException => {
+                let marker = match object {
+                    Object::Own => "Applewood",
+                    Object::Other => "Bramblewick",
+                    Object::Restricted => "Quillfeather",
+                };
+                let member = store.agent(self.member.id).await.expect("member");
+                store
+                    .request_policy_exception(
+                        rapport_store::policies::ExceptionRequest {
+                            ticket_id: side.ticket_id,
+                            policy_id: self.policy_id,
+                            reason: &format!("{marker}: the parcel was late."),
+                            cost_minor: 500,
+                            currency: "EUR",
+                            decider_id: None,
+                        },
+                        &member,
+                    )
+                    .await
+                    .expect("an exception")
+                    .id
+            }
             Names::NewSlaPolicy => {
                 let n = self.next();
                 store
@@ -1565,6 +1668,7 @@ impl World {
             .replace("{address}", &format!("spare{id}@example.com"))
             .replace("{domain}", &format!("org{id}.example"))
             .replace("{me}", &self.me(caller).to_string())
+            .replace("{policy}", &self.policy_id.to_string())
             .replace("{n}", &self.next().to_string());
         if text.contains("{new_customer}") {
             let n = self.next();

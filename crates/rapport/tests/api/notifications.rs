@@ -254,6 +254,7 @@ async fn the_switches_stop_the_page_and_the_mail_each_on_their_own() {
             "customer_replied": {"in_page": true, "by_mail": false},
             "promise_due": {"in_page": true, "by_mail": false},
             "escalation": {"in_page": true, "by_mail": true},
+            "policy_exception": {"in_page": true, "by_mail": false},
         })
     );
 
@@ -515,6 +516,7 @@ async fn the_pages_list_notifications_mark_them_read_and_save_the_choices() {
             ("customer_replied", true, true),
             ("promise_due", false, false),
             ("escalation", true, false),
+            ("policy_exception", false, false),
         ]
     );
 }
