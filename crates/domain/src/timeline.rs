@@ -413,6 +413,32 @@ impl Entry {
                         "Wrote to management: “{}”",
                         short(changes["subject"].as_str().unwrap_or_default(), 120)
                     ),
+                    "complaint.opened" => format!(
+                        "Complaint recorded: about {}, {} severity, by {}",
+                        changes["cause"]
+                            .as_str()
+                            .unwrap_or("the service")
+                            .replace('_', " "),
+                        changes["severity"].as_str().unwrap_or("unknown"),
+                        changes["channel"]
+                            .as_str()
+                            .unwrap_or("unknown")
+                            .replace('_', " ")
+                    ),
+                    "complaint.action_added" => format!(
+                        "Recovery: {}",
+                        changes["kind"]
+                            .as_str()
+                            .unwrap_or("an action")
+                            .replace('_', " ")
+                    ),
+                    "complaint.closed" => format!(
+                        "Complaint closed: {}",
+                        changes["outcome"]["after"]
+                            .as_str()
+                            .unwrap_or("closed")
+                            .replace('_', " ")
+                    ),
                     "contract.created" => format!(
                         "Contract recorded: {}",
                         changes["name"].as_str().unwrap_or_default()

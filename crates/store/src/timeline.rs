@@ -71,6 +71,9 @@ enum Source {
     Change,
     /// A change to the customer themselves (their details, addresses, organization, owner).
     CustomerChange,
+    /// A complaint opened, a recovery action, a complaint closed (on the complaint's ticket,
+    /// when it has one, so a restricted team's stays hidden from outsiders).
+    ComplaintChange,
 }
 
 impl Source {
@@ -112,6 +115,12 @@ impl Source {
                 "SELECT 'change' AS source, x.id, t.customer_id, t.id AS ticket_id, x.actor_kind, x.actor_id, x.at, \
                  x.action AS a, x.changes AS b, CAST(NULL AS TEXT) AS c, CAST(NULL AS BIGINT) AS n \
                  FROM events x JOIN tickets t ON x.entity = 'ticket' AND t.id = x.entity_id WHERE {where}"
+            }
+            Source::ComplaintChange => {
+                "SELECT 'change' AS source, x.id, k.customer_id, k.ticket_id, x.actor_kind, x.actor_id, x.at, \
+                 x.action AS a, x.changes AS b, CAST(NULL AS TEXT) AS c, CAST(NULL AS BIGINT) AS n \
+                 FROM events x JOIN complaints k ON x.entity = 'complaint' AND k.id = x.entity_id \
+                 WHERE x.action IN ('complaint.opened', 'complaint.action_added', 'complaint.closed') AND {where}"
             }
             Source::CustomerChange => {
                 "SELECT 'change' AS source, x.id, x.entity_id AS customer_id, CAST(NULL AS BIGINT) AS ticket_id, x.actor_kind, \
@@ -286,6 +295,7 @@ impl Store {
                 "x.action IN ({customer_changes}) AND {}",
                 of_customers("x.at", "x.entity_id")
             )),
+            Source::ComplaintChange.select(&of_customers("x.at", "k.customer_id")),
         ]
         .map(|source| format!("SELECT * FROM ({source}) AS s"))
         .join(" UNION ALL ");
@@ -332,6 +342,7 @@ impl Store {
             Source::Call.select("x.ticket_id = $1"),
             Source::Promise.select("x.ticket_id = $1"),
             Source::Change.select("t.id = $1"),
+            Source::ComplaintChange.select("k.ticket_id = $1"),
         ]
         .join(" UNION ALL ");
         let rows = sqlx::query(&sql)

@@ -574,3 +574,44 @@ async fn erasing_a_customer_erases_what_their_complaints_say() {
     // What it cost stays, for the report.
     assert_eq!(after["actions"][0]["cost_minor"], 900);
 }
+
+#[tokio::test]
+async fn the_customers_history_tells_the_complaint_its_recovery_and_its_outcome() {
+    let app = TestApp::spawn().await;
+    let ticket = app.ticket("Billed twice", "nia@example.com").await;
+    let complaint = open_on(&app, id(&ticket)).await;
+    let path = format!("/api/v1/complaints/{}", id(&complaint));
+    let (status, body) = app
+        .api()
+        .post(
+            &format!("{path}/actions"),
+            json!({"kind": "refund", "cost_minor": 1500}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = app
+        .api()
+        .post(&format!("{path}/outcome"), json!({"outcome": "recovered"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, timeline) = app
+        .api()
+        .get(&format!(
+            "/api/v1/customers/{}/timeline",
+            ticket["customer_id"]
+        ))
+        .await;
+    let said: Vec<&str> = timeline["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["summary"].as_str())
+        .collect();
+    for words in [
+        "Complaint recorded: about",
+        "Recovery: refund",
+        "Complaint closed: recovered",
+    ] {
+        assert!(said.iter().any(|s| s.contains(words)), "{words}: {said:?}");
+    }
+}
