@@ -231,8 +231,8 @@ impl Store {
         Ok(())
     }
 
-    /// A letter to management: goes to the top of the handler's chain as a task, and into
-    /// the customer's history.
+    /// A letter to management from a customer (the portal's form, or mail to the management
+    /// address): see [`write_letter_in`].
     pub async fn write_letter(
         &self,
         customer_id: i64,
@@ -240,70 +240,11 @@ impl Store {
         subject: &str,
         body: &str,
     ) -> StoreResult<(i64, Option<Agent>)> {
-        let subject = validate::line("subject", subject, validate::MAX_SUBJECT_CHARS)?;
-        let body = validate::body(body)?;
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let addressed_to = management_in(&mut tx, ticket_id, customer_id).await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO letters (customer_id, ticket_id, addressed_to, subject, body, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(customer_id)
-        .bind(ticket_id)
-        .bind(addressed_to.as_ref().map(|a| a.id))
-        .bind(&subject)
-        .bind(&body)
-        .bind(&now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let name = crate::customers::customer_first_name(&mut tx, customer_id).await?;
-        // A letter that thanks someone reaches the person who handled the case.
-        let reading = rapport_coach::analyze_message(&format!("{subject}\n\n{body}"));
-        let thanks = reading.intents.contains(&rapport_coach::Intent::Praise)
-            && !reading.intents.contains(&rapport_coach::Intent::Complaint);
-        let about = match ticket_id {
-            Some(ticket_id) => contacts_in(&mut tx, ticket_id, customer_id)
-                .await?
-                .handler
-                .map(|a| a.id),
-            None => None,
-        };
-        crate::letters::start(&mut tx, &now, id, about, thanks, &name).await?;
-        if let Some(manager) = &addressed_to {
-            let TaskText { title, detail } = LetterTask {
-                name: &name,
-                subject: &subject,
-                body: &body,
-            }
-            .task_text();
-            tasks::create(
-                &mut tx,
-                &now,
-                NewTask {
-                    agent_id: manager.id,
-                    kind: TaskKind::Letter,
-                    ticket_id,
-                    customer_id: Some(customer_id),
-                    title,
-                    detail,
-                    due_at: &now,
-                },
-            )
-            .await?;
-        }
-        events::record(
-            &mut tx,
-            &now,
-            Actor::Customer(customer_id),
-            "customer",
-            customer_id,
-            "letter.received",
-            json!({ "letter_id": id, "subject": subject, "ticket_id": ticket_id }),
-        )
-        .await?;
+        let written = write_letter_in(&mut tx, &now, customer_id, ticket_id, subject, body).await?;
         tx.commit().await?;
-        Ok((id, addressed_to))
+        Ok(written)
     }
 
     /// Who should act for a customer on a ticket (assignee, else relationship owner, else
@@ -747,4 +688,79 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// A letter to management, inside the caller's transaction: it goes to the top of the
+/// chain of whoever handles the customer (or the ticket), as a task, with a deadline to answer
+/// it; a letter of thanks reaches the person who handled the case.
+pub(crate) async fn write_letter_in(
+    tx: &mut Tx,
+    now: &str,
+    customer_id: i64,
+    ticket_id: Option<i64>,
+    subject: &str,
+    body: &str,
+) -> StoreResult<(i64, Option<Agent>)> {
+    let subject = validate::line("subject", subject, validate::MAX_SUBJECT_CHARS)?;
+    let body = validate::body(body)?;
+    let now = now.to_owned();
+    let addressed_to = management_in(&mut *tx, ticket_id, customer_id).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO letters (customer_id, ticket_id, addressed_to, subject, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(customer_id)
+    .bind(ticket_id)
+    .bind(addressed_to.as_ref().map(|a| a.id))
+    .bind(&subject)
+    .bind(&body)
+    .bind(&now)
+    .fetch_one(&mut **tx)
+    .await?;
+    let name = crate::customers::customer_first_name(&mut *tx, customer_id).await?;
+    // A letter that thanks someone reaches the person who handled the case.
+    let reading = rapport_coach::analyze_message(&format!("{subject}\n\n{body}"));
+    let thanks = reading.intents.contains(&rapport_coach::Intent::Praise)
+        && !reading.intents.contains(&rapport_coach::Intent::Complaint);
+    let about = match ticket_id {
+        Some(ticket_id) => contacts_in(&mut *tx, ticket_id, customer_id)
+            .await?
+            .handler
+            .map(|a| a.id),
+        None => None,
+    };
+    crate::letters::start(&mut *tx, &now, id, about, thanks, &name).await?;
+    if let Some(manager) = &addressed_to {
+        let TaskText { title, detail } = LetterTask {
+            name: &name,
+            subject: &subject,
+            body: &body,
+        }
+        .task_text();
+        tasks::create(
+            &mut *tx,
+            &now,
+            NewTask {
+                agent_id: manager.id,
+                kind: TaskKind::Letter,
+                ticket_id,
+                customer_id: Some(customer_id),
+                title,
+                detail,
+                due_at: &now,
+            },
+        )
+        .await?;
+    }
+    events::record(
+        &mut *tx,
+        &now,
+        Actor::Customer(customer_id),
+        "customer",
+        customer_id,
+        "letter.received",
+        json!({ "letter_id": id, "subject": subject, "ticket_id": ticket_id }),
+    )
+    .await?;
+    Ok((id, addressed_to))
 }

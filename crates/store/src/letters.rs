@@ -12,6 +12,10 @@ use rapport_domain::{Actor, Agent, Job, TaskKind, validate};
 use serde::Serialize;
 use serde_json::json;
 
+/// The setting holding the management address: mail sent to it (as To or Cc) is a letter to
+/// management as well as a message on the customer's ticket.
+pub const MANAGEMENT_ADDRESS_SETTING: &str = "management_address";
+
 /// A letter as the management inbox and the API show it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Letter {

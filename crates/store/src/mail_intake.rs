@@ -520,6 +520,37 @@ impl Store {
                 (Outcome::NewTicket, messages.remove(0))
             }
         };
+        // Mail to the management address is a letter to management too.
+        let management: Option<String> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(crate::letters::MANAGEMENT_ADDRESS_SETTING)
+                .fetch_optional(&mut **tx)
+                .await?;
+        let to_management = management
+            .filter(|address| !address.trim().is_empty())
+            .is_some_and(|address| {
+                email
+                    .to
+                    .iter()
+                    .chain(&email.cc)
+                    .any(|m| m.address.eq_ignore_ascii_case(address.trim()))
+            });
+        if to_management {
+            crate::escalations::write_letter_in(
+                tx,
+                now,
+                customer_id,
+                Some(message.ticket_id),
+                &Some(rapport_domain::wording::one_line(
+                    &email.subject,
+                    validate::MAX_SUBJECT_CHARS,
+                ))
+                .filter(|subject| !subject.trim().is_empty())
+                .unwrap_or_else(|| "A letter to management".to_owned()),
+                &body,
+            )
+            .await?;
+        }
         // A customer who writes that they want a manager gets one, as in the portal.
         let wants_manager = message.insight.as_ref().is_some_and(|insight| {
             insight

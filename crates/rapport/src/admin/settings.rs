@@ -198,6 +198,7 @@ fn mail_in(fields: &Fields, current_imap: &[ImapView]) -> Result<Option<MailChan
     Ok(Some(MailChange {
         public_url: fields.one("public_url").map(str::to_owned),
         mail_from: fields.one("mail_from").map(str::to_owned),
+        management_address: fields.one("management_address").map(|a| Some(a.to_owned())),
         smtp: Some(smtp),
         imap: Some(imap),
     }))

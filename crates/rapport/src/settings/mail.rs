@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::config::{ImapConfig, SmtpConfig};
 use crate::error::{ApiError, ApiResult};
 use rapport_domain::validate;
+use rapport_store::letters::MANAGEMENT_ADDRESS_SETTING;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -27,6 +28,8 @@ pub const IMAP_SETTING: &str = "imap";
 pub struct Mail {
     pub public_url: String,
     pub mail_from: String,
+    /// Mail to this address is also a letter to management.
+    pub management_address: Option<String>,
     pub smtp: Option<SmtpConfig>,
     pub imap: Vec<ImapConfig>,
 }
@@ -66,6 +69,7 @@ pub async fn in_force(app: &App) -> ApiResult<Mail> {
             .to_owned(),
         mail_from: stored(store.setting(MAIL_FROM_CHOSEN_SETTING).await?)
             .unwrap_or_else(|| app.config.mail_from.clone()),
+        management_address: stored(store.setting(MANAGEMENT_ADDRESS_SETTING).await?),
         smtp,
         imap,
     })
@@ -104,6 +108,9 @@ pub struct MailView {
     pub public_url: String,
     /// The address our mail comes from; replies come back to its plus-address per ticket.
     pub mail_from: String,
+    /// Mail sent to this address (To or Cc) is a letter to management as well as a message on
+    /// the customer's ticket; `null` for none.
+    pub management_address: Option<String>,
     /// `null` when no server is set: replies stay queued until one is.
     pub smtp: Option<SmtpView>,
     pub imap: Vec<ImapView>,
@@ -115,6 +122,7 @@ impl From<&Mail> for MailView {
         MailView {
             public_url: mail.public_url.clone(),
             mail_from: mail.mail_from.clone(),
+            management_address: mail.management_address.clone(),
             smtp: mail.smtp.as_ref().map(|smtp| SmtpView {
                 host: smtp.host.clone(),
                 port: smtp.port,
@@ -174,6 +182,10 @@ pub struct ImapInput {
 pub struct MailChange {
     pub public_url: Option<String>,
     pub mail_from: Option<String>,
+    /// `""` or `null` for none.
+    #[serde(default, deserialize_with = "crate::extract::present")]
+    #[schema(value_type = Option<String>)]
+    pub management_address: Option<Option<String>>,
     /// `null` removes the server (replies stay queued until one is set).
     #[serde(default, deserialize_with = "crate::extract::present")]
     #[schema(value_type = Option<SmtpInput>)]
@@ -239,6 +251,20 @@ pub fn apply(before: &Mail, change: &MailChange) -> ApiResult<(Vec<(&'static str
             ))
         })?;
         values.push((MAIL_FROM_CHOSEN_SETTING, after.mail_from.clone()));
+    }
+    if let Some(address) = &change.management_address {
+        after.management_address = match address.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(address) => Some(validate::email(address).map_err(|_| {
+                invalid(format!(
+                    "“{address}” is not an email address for letters to management, such as management@example.com."
+                ))
+            })?),
+        };
+        values.push((
+            MANAGEMENT_ADDRESS_SETTING,
+            after.management_address.clone().unwrap_or_default(),
+        ));
     }
     if let Some(smtp) = &change.smtp {
         after.smtp = match smtp {

@@ -127,3 +127,40 @@ async fn a_letter_of_thanks_reaches_the_agent_and_their_coaching_report() {
         .await;
     assert_eq!(report["compliments"][0]["id"], letter, "{report}");
 }
+
+#[tokio::test]
+async fn mail_to_the_management_address_is_a_letter_as_well_as_a_message() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app
+        .api()
+        .patch(
+            "/api/v1/settings",
+            json!({"mail": {"management_address": "board at example"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = app
+        .api()
+        .patch(
+            "/api/v1/settings",
+            json!({"mail": {"management_address": "Board@Harbor.example"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["mail"]["management_address"], "board@harbor.example");
+    let raw = "From: Oli <oli@example.com>\r\nTo: board@harbor.example\r\nSubject: Your support\r\n\
+               Message-ID: <oli-1@example.com>\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n\
+               Content-Type: text/plain; charset=utf-8\r\n\r\nI have waited a month for my refund.\r\n";
+    let request = app
+        .intake()
+        .request(reqwest::Method::POST, "/api/v1/inbound/email")
+        .header("content-type", "message/rfc822")
+        .body(raw.as_bytes().to_vec());
+    let (status, ingested) = crate::helpers::Api::send(request).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{ingested}");
+    let (_, inbox) = app.api().get("/api/v1/letters").await;
+    let letter = &inbox["items"][0];
+    assert_eq!(letter["subject"], "Your support", "{inbox}");
+    assert_eq!(letter["ticket_id"], ingested["ticket_id"]);
+    assert!(letter["answer_by"].is_string());
+}
