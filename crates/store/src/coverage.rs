@@ -7,7 +7,7 @@ use crate::contracts::{
     CONTRACT_COLUMNS, Holder, NewContract, asset_in, contract_from, day, ensure_holder,
 };
 use crate::rows::int;
-use crate::{Store, StoreResult, events};
+use crate::{Store, StoreError, StoreResult, events};
 use rapport_domain::contract::{self, Contract};
 use rapport_domain::{Actor, validate};
 use serde_json::json;
@@ -31,7 +31,10 @@ impl Store {
         asset_ids.sort_unstable();
         asset_ids.dedup();
         for id in &asset_ids {
-            let asset = asset_in(&mut tx, *id).await?;
+            let asset = asset_in(&mut tx, *id).await.map_err(|err| match err {
+                StoreError::NotFound { .. } => StoreError::unknown("asset", "asset_ids", *id),
+                other => other,
+            })?;
             if (asset.customer_id, asset.organization_id) != new.holder.ids() {
                 return Err(validate::Invalid::new(
                     "asset_ids",
