@@ -32,7 +32,7 @@ pub struct RecoveryAction {
 
 /// A survey the customer answered.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SurveyAnswer {
+pub struct SurveyScore {
     /// `csat` (1 to 5) or `nps` (0 to 10).
     pub kind: String,
     pub score: i64,
@@ -68,7 +68,7 @@ pub struct Complaint {
     /// Oldest first.
     pub actions: Vec<RecoveryAction>,
     /// The first survey the customer answered after the complaint was opened.
-    pub survey_after: Option<SurveyAnswer>,
+    pub survey_after: Option<SurveyScore>,
 }
 
 /// A new complaint. The customer is the ticket's when a ticket is named.
@@ -179,7 +179,7 @@ async fn survey_near(
     customer_id: i64,
     at: &str,
     before: bool,
-) -> StoreResult<Option<SurveyAnswer>> {
+) -> StoreResult<Option<SurveyScore>> {
     let sql = if before {
         "SELECT kind, score, answered_at FROM surveys WHERE customer_id = $1 AND answered_at IS NOT NULL \
          AND score IS NOT NULL AND answered_at < $2 ORDER BY answered_at DESC, id DESC LIMIT 1"
@@ -193,7 +193,7 @@ async fn survey_near(
         .fetch_optional(&mut **tx)
         .await?;
     row.map(|row| {
-        Ok(SurveyAnswer {
+        Ok(SurveyScore {
             kind: text(&row, "kind")?,
             score: int(&row, "score")?,
             answered_at: text(&row, "answered_at")?,
@@ -206,7 +206,7 @@ async fn survey_after(
     tx: &mut Tx,
     customer_id: i64,
     opened_at: &str,
-) -> StoreResult<Option<SurveyAnswer>> {
+) -> StoreResult<Option<SurveyScore>> {
     survey_near(tx, customer_id, opened_at, false).await
 }
 
@@ -258,9 +258,9 @@ pub struct BeforeAfter {
     /// The first daily health point on or after the day it was closed.
     pub health_after: Option<i64>,
     /// The last survey answered before it was opened.
-    pub survey_before: Option<SurveyAnswer>,
+    pub survey_before: Option<SurveyScore>,
     /// The first survey answered after it was opened.
-    pub survey_after: Option<SurveyAnswer>,
+    pub survey_after: Option<SurveyScore>,
 }
 
 /// How many complaints had one cause, severity, or kind of action.

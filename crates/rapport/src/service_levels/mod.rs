@@ -22,14 +22,14 @@ pub fn router() -> OpenApiRouter<App> {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct PolicyList {
+pub struct SlaPolicyList {
     items: Vec<SlaPolicy>,
 }
 
 /// A policy as an admin writes it: at least one target; conditions left out apply to all.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PolicyInput {
+pub struct SlaPolicyInput {
     pub name: String,
     /// Only tickets of this priority.
     pub priority: Option<Priority>,
@@ -45,8 +45,8 @@ pub struct PolicyInput {
     pub resolution_minutes: Option<i64>,
 }
 
-impl From<PolicyInput> for PolicyFields {
-    fn from(input: PolicyInput) -> PolicyFields {
+impl From<SlaPolicyInput> for PolicyFields {
+    fn from(input: SlaPolicyInput) -> PolicyFields {
         PolicyFields {
             name: input.name,
             priority: input.priority,
@@ -62,24 +62,24 @@ impl From<PolicyInput> for PolicyFields {
 /// The service level policies. A ticket follows the most specific that applies: a customer's,
 /// then an organization's, then a priority's, then one for all.
 #[utoipa::path(get, path = "/api/v1/sla-policies", tag = "service levels", security(("bearer" = [])),
-    responses((status = 200, body = PolicyList)))]
+    responses((status = 200, body = SlaPolicyList)))]
 pub async fn list_policies(
     State(app): State<App>,
     _auth: AuthAgent,
-) -> ApiResult<Json<PolicyList>> {
-    Ok(Json(PolicyList {
+) -> ApiResult<Json<SlaPolicyList>> {
+    Ok(Json(SlaPolicyList {
         items: app.store.sla_policies().await?,
     }))
 }
 
 /// Add a policy; open tickets it fits follow it at once. Needs the admin role.
 #[utoipa::path(post, path = "/api/v1/sla-policies", tag = "service levels", security(("bearer" = [])),
-    request_body = PolicyInput,
+    request_body = SlaPolicyInput,
     responses((status = 201, body = SlaPolicy), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_policy(
     State(app): State<App>,
     auth: AuthAgent,
-    Json(input): Json<PolicyInput>,
+    Json(input): Json<SlaPolicyInput>,
 ) -> ApiResult<(StatusCode, Json<SlaPolicy>)> {
     auth.require(Role::Admin, "Adding a service level policy")?;
     let policy = app
@@ -103,13 +103,13 @@ pub async fn show_policy(
 /// Replace a policy's name, conditions and targets. Needs the admin role.
 #[utoipa::path(patch, path = "/api/v1/sla-policies/{id}", tag = "service levels", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Policy id")),
-    request_body = PolicyInput,
+    request_body = SlaPolicyInput,
     responses((status = 200, body = SlaPolicy), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_policy(
     State(app): State<App>,
     auth: AuthAgent,
     Path(id): Path<i64>,
-    Json(input): Json<PolicyInput>,
+    Json(input): Json<SlaPolicyInput>,
 ) -> ApiResult<Json<SlaPolicy>> {
     auth.require(Role::Admin, "Changing a service level policy")?;
     Ok(Json(

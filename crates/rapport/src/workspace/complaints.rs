@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use rapport_domain::complaint::{self, Cause, ComplaintChannel, Outcome, RecoveryKind, Severity};
 use rapport_domain::{Actor, Agent, Role};
 use rapport_store::complaints::{
-    Complaint, ComplaintChanges, NewAction, NewComplaint, RecoveryReport, SurveyAnswer,
+    Complaint, ComplaintChanges, NewAction, NewComplaint, RecoveryReport, SurveyScore,
 };
 use serde::Deserialize;
 use std::str::FromStr;
@@ -143,7 +143,7 @@ struct ActionLine {
     cost: Option<String>,
 }
 
-fn survey_words(answer: &SurveyAnswer) -> String {
+fn survey_words(answer: &SurveyScore) -> String {
     match answer.kind.as_str() {
         "nps" => format!("would recommend us {} out of 10", answer.score),
         _ => format!("rated us {} out of 5", answer.score),

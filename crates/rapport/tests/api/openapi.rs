@@ -170,3 +170,53 @@ async fn error_responses_and_the_token_scheme_are_documented() {
     assert!(doc["components"]["schemas"]["Health"]["properties"]["band"].is_object());
     assert!(doc["components"]["schemas"]["HealthCheck"]["properties"]["status"].is_object());
 }
+
+/// Two types with the same name would be one schema in the document, and one of them would
+/// describe the other's answers (the fuzzer found `PolicyList` twice): every type the document
+/// describes has a name of its own.
+#[test]
+fn every_schema_has_a_name_of_its_own() {
+    fn walk(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("a source folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    for name in ["domain", "store", "rapport", "coach"] {
+        walk(&crates.join(name).join("src"), &mut files);
+    }
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("source");
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if !(line.contains("#[derive(") && line.contains("ToSchema")) {
+                continue;
+            }
+            let Some(name) = lines[i + 1..].iter().take(4).find_map(|l| {
+                let l = l.trim_start();
+                l.strip_prefix("pub struct ")
+                    .or_else(|| l.strip_prefix("pub enum "))
+                    .map(|rest| {
+                        rest.split(|c: char| !c.is_alphanumeric() && c != '_')
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned()
+                    })
+            }) else {
+                continue;
+            };
+            let place = file.display().to_string();
+            if let Some(before) = seen.insert(name.clone(), place.clone()) {
+                panic!("`{name}` is a schema in {before} and in {place}");
+            }
+        }
+    }
+    assert!(seen.contains_key("Ticket"), "the walk found the types");
+}
