@@ -118,7 +118,8 @@ pub fn read(raw: &[u8]) -> Result<Email, NotAMessage> {
     let attachments = message
         .attachments()
         .filter(|_| kind != Kind::Bounce)
-        .map(|part| {
+        .enumerate()
+        .map(|(index, part)| {
             let content_type = part
                 .content_type()
                 .map(|ct| match ct.subtype() {
@@ -131,11 +132,18 @@ pub fn read(raw: &[u8]) -> Result<Email, NotAMessage> {
                 .content_disposition()
                 .is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline"))
                 || part.content_id().is_some();
+            // A forwarded mail is named after its subject; a part without a name after its
+            // type and place ("image-2.jpg"), so people can tell the files apart.
+            let forwarded_subject = part
+                .message()
+                .map(|inner| inner.subject().unwrap_or_default().trim().to_owned());
+            let filename = match (part.attachment_name(), forwarded_subject) {
+                (Some(name), _) => clean_filename(name),
+                (None, Some(subject)) => name_of_forwarded(&subject),
+                (None, None) => name_of_part(&content_type, index + 1),
+            };
             Attachment {
-                filename: part
-                    .attachment_name()
-                    .map(clean_filename)
-                    .unwrap_or_else(|| "attachment".to_owned()),
+                filename,
                 content_type,
                 data: part.contents().to_vec(),
                 inline,
@@ -251,6 +259,55 @@ fn message_ids_in(raw: &[u8]) -> Vec<String> {
         })
         .filter(|id| !id.is_empty())
         .collect()
+}
+
+/// A forwarded mail's file name: its subject, made safe for a file name, with `.eml`.
+fn name_of_forwarded(subject: &str) -> String {
+    let stem: String = subject
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || " -_.,()".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    let stem = stem.trim().trim_matches('.');
+    if stem.is_empty() {
+        "forwarded-message.eml".to_owned()
+    } else {
+        format!("{stem}.eml")
+    }
+}
+
+/// An unnamed part's file name from its type and place: `image-2.jpg`, `part-3.html`.
+fn name_of_part(content_type: &str, number: usize) -> String {
+    let (kind, sub) = content_type.split_once('/').unwrap_or((content_type, ""));
+    let extension = match sub {
+        "jpeg" | "jpg" | "pjpeg" => "jpg",
+        "png" => "png",
+        "gif" => "gif",
+        "webp" => "webp",
+        "svg+xml" => "svg",
+        "pdf" => "pdf",
+        "html" => "html",
+        "plain" => "txt",
+        "csv" => "csv",
+        "calendar" => "ics",
+        "rfc822" => "eml",
+        "zip" => "zip",
+        "msword" => "doc",
+        "vnd.openxmlformats-officedocument.wordprocessingml.document" => "docx",
+        "vnd.ms-excel" => "xls",
+        "vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "xlsx",
+        "json" => "json",
+        "xml" => "xml",
+        _ => "bin",
+    };
+    let stem = if kind == "image" { "image" } else { "part" };
+    format!("{stem}-{number}.{extension}")
 }
 
 fn clean_filename(name: &str) -> String {
@@ -397,6 +454,23 @@ mod tests {
         );
         assert!(!clean.contains("script") && !clean.contains("onclick"));
         assert!(clean.contains("noopener"));
+    }
+
+    #[test]
+    fn unnamed_parts_are_named_after_their_type_and_forwarded_mail_after_its_subject() {
+        let raw = b"From: Ana <ana@example.com>\r\nTo: help@example.com\r\nSubject: Fwd\r\nMessage-ID: <f@example.com>\r\n\
+Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n\
+--b\r\nContent-Type: message/rfc822\r\n\r\nFrom: Bo <bo@example.com>\r\nSubject: Invoice 42 / March\r\n\r\nPay me.\r\n\
+--b\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n\r\n/9j/4AAQ\r\n--b--\r\n";
+        let email = read(raw).expect("a message");
+        let names: Vec<&str> = email
+            .attachments
+            .iter()
+            .map(|a| a.filename.as_str())
+            .collect();
+        assert_eq!(names, ["Invoice 42 _ March.eml", "image-2.jpg"]);
+        assert_eq!(name_of_part("text/html", 3), "part-3.html");
+        assert_eq!(name_of_forwarded("  "), "forwarded-message.eml");
     }
 
     #[test]

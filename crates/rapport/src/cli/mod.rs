@@ -16,6 +16,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use tokio::net::TcpListener;
 
+/// The setting holding the public address the server last started with.
+const SERVED_AT_SETTING: &str = "served_at";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "rapport",
@@ -262,6 +265,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn run_serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     let listen = config.listen;
     let app = App::build(config).await?;
+    // The address this server is reached at, for commands run beside it (a portal link made
+    // by `rapport admin portal-link` without the server's flags still points here).
+    app.store
+        .set_setting(SERVED_AT_SETTING, &app.store.public_url())
+        .await?;
     if seed_demo {
         demo::seed(&app.store).await?.print(listen);
     } else if app.store.agent_count().await? == 0 {
@@ -360,13 +368,45 @@ async fn run_admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AdminCommand::PortalLink { email } => {
+            // The public address an admin chose, else the one the server last ran at, else
+            // this command's configuration; the command says which.
+            let chosen = app
+                .store
+                .setting(crate::settings::mail::PUBLIC_URL_SETTING)
+                .await?
+                .filter(|url| !url.trim().is_empty());
+            let served = app
+                .store
+                .setting(SERVED_AT_SETTING)
+                .await?
+                .filter(|url| !url.trim().is_empty());
+            let source = match (&chosen, &served) {
+                (Some(url), _) => {
+                    app.store.set_public_url(url);
+                    "the public address set on /admin/settings"
+                }
+                (None, Some(url)) => {
+                    app.store.set_public_url(url);
+                    "the address the server last ran at; set the public address on /admin/settings if customers reach Rapport elsewhere"
+                }
+                (None, None) => {
+                    "this command's configuration (public_url, or the listening address); set the public address on /admin/settings if customers reach Rapport elsewhere"
+                }
+            };
+            let minutes = app
+                .store
+                .timing(rapport_domain::timings::PORTAL_LINK_MINUTES)
+                .await?;
             let link = app.store.portal_link_for(&email).await.map_err(|err| match err {
                 rapport_store::StoreError::NotFound { .. } => anyhow::anyhow!(
                     "there is no customer with the email {email}; a customer exists once they have written to us or an agent has added them"
                 ),
                 other => other.into(),
             })?;
-            eprintln!("A sign-in link for {email}; it works once, within 30 minutes:");
+            eprintln!(
+                "A sign-in link for {email}; it works once, within {minutes} minutes. It starts with {} ({source}):",
+                app.store.public_url()
+            );
             println!("{link}");
             Ok(())
         }

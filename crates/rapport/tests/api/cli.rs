@@ -642,6 +642,51 @@ async fn an_admin_can_hand_a_customer_a_portal_link_from_the_command_line() {
     );
     assert!(!unknown.status.success());
     assert!(stderr(&unknown).contains("there is no customer with the email zoe@example.com"));
+
+    // Once a server has run, a link made beside it points where it listened, and says so.
+    app.store
+        .set_setting("served_at", "http://127.0.0.1:9555")
+        .await
+        .expect("served");
+    let beside = run(
+        rapport(&db, &["admin", "portal-link", "--email", "ana@example.com"]),
+        "",
+    );
+    assert!(
+        String::from_utf8_lossy(&beside.stdout).starts_with("http://127.0.0.1:9555/portal/link/"),
+        "{}",
+        stderr(&beside)
+    );
+    assert!(
+        stderr(&beside).contains("the address the server last ran at"),
+        "{}",
+        stderr(&beside)
+    );
+    // The public address an admin chose wins.
+    app.store
+        .set_setting("public_url", "https://help.harbor.example")
+        .await
+        .expect("chosen");
+    let chosen = run(
+        rapport(&db, &["admin", "portal-link", "--email", "ana@example.com"]),
+        "",
+    );
+    assert!(
+        String::from_utf8_lossy(&chosen.stdout)
+            .starts_with("https://help.harbor.example/portal/link/"),
+        "{}",
+        stderr(&chosen)
+    );
+    assert!(
+        stderr(&chosen).contains("set on /admin/settings"),
+        "{}",
+        stderr(&chosen)
+    );
+    assert!(
+        stderr(&chosen).contains("within 30 minutes"),
+        "{}",
+        stderr(&chosen)
+    );
 }
 
 #[tokio::test]
