@@ -198,25 +198,7 @@ pub async fn create_policy(
     signed_in: SignedIn,
     Submitted(fields): Submitted<Vec<(String, String)>>,
 ) -> PageResult {
-    admin_only(&signed_in)?;
-    let fields = Fields::new(fields);
-    let refused = match fields_in(&app, &fields).await {
-        Ok(policy) => match app
-            .store
-            .create_sla_policy(policy, Actor::Agent(signed_in.agent.id))
-            .await
-        {
-            Ok(policy) => {
-                return Ok(back(
-                    "/admin/service-levels",
-                    &format!("Added the policy {}.", policy.name),
-                ));
-            }
-            Err(error) => correctable(error)?,
-        },
-        Err(message) => (StatusCode::UNPROCESSABLE_ENTITY, message),
-    };
-    page(&app, signed_in, refused.0, None, Some(refused.1)).await
+    save(app, signed_in, None, Fields::new(fields)).await
 }
 
 pub async fn update_policy(
@@ -225,22 +207,31 @@ pub async fn update_policy(
     Id(id): Id,
     Submitted(fields): Submitted<Vec<(String, String)>>,
 ) -> PageResult {
+    save(app, signed_in, Some(id), Fields::new(fields)).await
+}
+
+/// Adds a policy (`id` none) or changes one, and goes back to the list; a refusal is shown on
+/// the page in words.
+async fn save(app: App, signed_in: SignedIn, id: Option<i64>, fields: Fields) -> PageResult {
     admin_only(&signed_in)?;
-    let fields = Fields::new(fields);
+    let actor = Actor::Agent(signed_in.agent.id);
     let refused = match fields_in(&app, &fields).await {
-        Ok(policy) => match app
-            .store
-            .update_sla_policy(id, policy, Actor::Agent(signed_in.agent.id))
-            .await
-        {
-            Ok(policy) => {
-                return Ok(back(
-                    "/admin/service-levels",
-                    &format!("Saved the policy {}.", policy.name),
-                ));
+        Ok(policy) => {
+            let saved = match id {
+                None => app.store.create_sla_policy(policy, actor).await,
+                Some(id) => app.store.update_sla_policy(id, policy, actor).await,
+            };
+            match saved {
+                Ok(policy) => {
+                    let verb = if id.is_none() { "Added" } else { "Saved" };
+                    return Ok(back(
+                        "/admin/service-levels",
+                        &format!("{verb} the policy {}.", policy.name),
+                    ));
+                }
+                Err(error) => correctable(error)?,
             }
-            Err(error) => correctable(error)?,
-        },
+        }
         Err(message) => (StatusCode::UNPROCESSABLE_ENTITY, message),
     };
     page(&app, signed_in, refused.0, None, Some(refused.1)).await

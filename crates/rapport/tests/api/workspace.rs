@@ -26,28 +26,7 @@ pub async fn signed_in(app: &TestApp, email: &str, role: Role) -> (i64, String, 
         )
         .await
         .expect("agent");
-    let (form_cookie, form) = form_token(app, "/sign-in").await;
-    let response = browser()
-        .post(app.url("/sign-in"))
-        .header("cookie", form_cookie)
-        .form(&[
-            ("email", email),
-            ("password", "a long enough password"),
-            ("csrf", &form),
-        ])
-        .send()
-        .await
-        .expect("answer");
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .expect("ascii")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_owned();
-    let page = page(app, &cookie, "/").await.1;
-    let csrf = between(&page, "name=\"csrf\" value=\"", "\"").to_owned();
+    let (cookie, csrf) = signed_in_as(app, email).await;
     (agent.id, cookie, csrf)
 }
 
