@@ -371,3 +371,19 @@ pub(crate) async fn load_staff(tx: &mut Tx) -> StoreResult<rapport_domain::escal
         members.collect::<StoreResult<Vec<_>>>()?,
     ))
 }
+
+impl Store {
+    /// `agent_id` and everyone whose reporting line passes through them, as a list of ids for
+    /// an SQL `IN (...)`: what waits on a manager includes what waits on their reports.
+    pub(crate) async fn chain_of(&self, agent_id: i64) -> StoreResult<String> {
+        let mut tx = self.pool().begin().await?;
+        let staff = load_staff(&mut tx).await?;
+        let mut ids = staff.below(agent_id);
+        ids.push(agent_id);
+        Ok(ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", "))
+    }
+}

@@ -297,13 +297,12 @@ pub(crate) async fn owner_of(tx: &mut Tx, customer_id: i64) -> StoreResult<i64> 
 /// Starts an escalation's clock: the manager has the workspace's acknowledgement time, in
 /// business minutes, before it goes one level up.
 async fn start_clock(tx: &mut Tx, now: &str, escalation: &mut Escalation) -> StoreResult<()> {
-    let calendar = crate::settings::calendar_in(tx).await?;
-    let minutes =
-        crate::settings::timing_in(tx, rapport_domain::timings::ESCALATION_ACKNOWLEDGE_MINUTES)
-            .await?;
-    let start = crate::clock::parse(now).ok_or_else(|| StoreError::Corrupt(now.to_owned()))?;
-    let by =
-        crate::clock::format(calendar.add_business_time(start, time::Duration::minutes(minutes)));
+    let by = crate::settings::business_deadline_in(
+        tx,
+        now,
+        rapport_domain::timings::ESCALATION_ACKNOWLEDGE_MINUTES,
+    )
+    .await?;
     sqlx::query("UPDATE escalations SET acknowledge_by = $1 WHERE id = $2")
         .bind(&by)
         .bind(escalation.id)
@@ -385,6 +384,9 @@ pub(crate) async fn escalate_in(
     reason: &str,
     actor: Actor,
 ) -> StoreResult<Option<Escalation>> {
+    // One open escalation per ticket, whichever source sends it up at the same moment (an
+    // agent, the customer's mail, a missed target): they take turns on the ticket's row.
+    crate::lock_in(tx, crate::Locked::Ticket, ticket_id).await?;
     let open: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM escalations WHERE ticket_id = $1 AND resolved_at IS NULL",
     )
@@ -645,18 +647,7 @@ impl Store {
         &self,
         agent: &Agent,
     ) -> StoreResult<Vec<WaitingEscalation>> {
-        let mut conn = self.pool().acquire().await?;
-        let staff = {
-            let mut tx = self.pool().begin().await?;
-            crate::agents::load_staff(&mut tx).await?
-        };
-        let mut ids: Vec<i64> = staff.below(agent.id);
-        ids.push(agent.id);
-        let list = ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = self.chain_of(agent.id).await?;
         let rows = sqlx::query(&format!(
             "SELECT e.id, e.ticket_id, t.subject, c.name AS customer_name, e.reason, e.source, e.manager_id, \
              a.name AS manager_name, e.acknowledge_by, e.acknowledged_at, e.level, e.created_at \
@@ -667,7 +658,7 @@ impl Store {
             crate::inbox::visible(agent)
         ))
         .bind(agent.id)
-        .fetch_all(&mut *conn)
+        .fetch_all(self.pool())
         .await?;
         rows.iter()
             .map(|row| {

@@ -127,13 +127,7 @@ pub(crate) async fn start(
 }
 
 async fn deadline(tx: &mut Tx, now: &str) -> StoreResult<String> {
-    let calendar = crate::settings::calendar_in(tx).await?;
-    let minutes = crate::settings::timing_in(tx, LETTER_ANSWER_MINUTES).await?;
-    let start = crate::clock::parse(now).ok_or_else(|| StoreError::Corrupt(now.to_owned()))?;
-    Ok(crate::clock::format(calendar.add_business_time(
-        start,
-        time::Duration::minutes(minutes),
-    )))
+    crate::settings::business_deadline_in(tx, now, LETTER_ANSWER_MINUTES).await
 }
 
 /// The job at a letter's deadline: unanswered at this level, it goes to the next active person
@@ -273,17 +267,7 @@ impl Store {
     /// The management inbox: unanswered letters waiting on `agent` or anyone below them,
     /// soonest deadline first, then the latest answered ones.
     pub async fn letters_waiting_on(&self, agent: &Agent) -> StoreResult<Vec<Letter>> {
-        let staff = {
-            let mut tx = self.pool().begin().await?;
-            crate::agents::load_staff(&mut tx).await?
-        };
-        let mut ids = staff.below(agent.id);
-        ids.push(agent.id);
-        let list = ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = self.chain_of(agent.id).await?;
         let rows = sqlx::query(&format!(
             "{SELECT} WHERE l.addressed_to IN ({list}) \
              ORDER BY l.answered_at IS NOT NULL, l.answer_by, l.id DESC LIMIT 200"

@@ -281,17 +281,7 @@ impl Store {
     /// with another doing the same: the second waits and then reads what the first wrote.
     /// On SQLite `begin_write` already holds the whole database for the transaction.
     pub(crate) async fn lock_row(&self, tx: &mut Tx, table: Locked, id: i64) -> StoreResult<()> {
-        if self.backend == Backend::Postgres {
-            let table = match table {
-                Locked::Ticket => "tickets",
-                Locked::Customer => "customers",
-            };
-            sqlx::query(&format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE"))
-                .bind(id)
-                .fetch_optional(&mut **tx)
-                .await?;
-        }
-        Ok(())
+        lock_in(tx, table, id).await
     }
 
     /// Answers whether the database responds, for `/healthz`.
@@ -375,6 +365,23 @@ pub fn redact_url(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+/// Holds a row until the transaction ends, for steps that have only the transaction (see
+/// [`Store::lock_row`]): `SELECT ... FOR UPDATE` on PostgreSQL; SQLite's write transaction
+/// already lets one writer in at a time.
+pub(crate) async fn lock_in(tx: &mut Tx, table: Locked, id: i64) -> StoreResult<()> {
+    if tx.backend_name().eq_ignore_ascii_case("postgresql") {
+        let table = match table {
+            Locked::Ticket => "tickets",
+            Locked::Customer => "customers",
+        };
+        sqlx::query(&format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE"))
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -521,11 +521,8 @@ impl Store {
             }
         };
         // Mail to the management address is a letter to management too.
-        let management: Option<String> =
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-                .bind(crate::letters::MANAGEMENT_ADDRESS_SETTING)
-                .fetch_optional(&mut **tx)
-                .await?;
+        let management =
+            crate::settings::setting_in(tx, crate::letters::MANAGEMENT_ADDRESS_SETTING).await?;
         let to_management = management
             .filter(|address| !address.trim().is_empty())
             .is_some_and(|address| {

@@ -111,6 +111,24 @@ pub(crate) async fn timing_in(conn: &mut sqlx::AnyConnection, timing: Timing) ->
     Ok(timing.value(setting_in(conn, timing.key).await?.as_deref()))
 }
 
+/// When a timing of business minutes runs out if it starts at `now`, on the workspace
+/// calendar, in the stored time format: an escalation's time to be acknowledged, a letter's to
+/// be answered.
+pub(crate) async fn business_deadline_in(
+    conn: &mut sqlx::AnyConnection,
+    now: &str,
+    timing: Timing,
+) -> StoreResult<String> {
+    let calendar = calendar_in(conn).await?;
+    let minutes = timing_in(conn, timing).await?;
+    let start =
+        crate::clock::parse(now).ok_or_else(|| crate::StoreError::Corrupt(now.to_owned()))?;
+    Ok(crate::clock::format(calendar.add_business_time(
+        start,
+        time::Duration::minutes(minutes),
+    )))
+}
+
 impl Store {
     /// The workspace calendar: time zone, opening hours and holidays.
     pub async fn calendar(&self) -> StoreResult<Calendar> {

@@ -148,6 +148,27 @@ pub(crate) async fn refresh(tx: &mut Tx, now: &str, ticket_id: i64) -> StoreResu
             organization_id: ticket.organization_id,
         },
     );
+    let row = sqlx::query(
+        "SELECT policy_id, resolution_used_seconds, resolution_running_since, resolution_met_at \
+         FROM ticket_sla WHERE ticket_id = $1",
+    )
+    .bind(ticket_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    // Every message passes here: a workspace without service levels, for a customer without
+    // contracts, pays for two key look-ups and nothing more.
+    if policy.is_none() && row.is_none() {
+        let contracts: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM contracts WHERE customer_id = $1 OR organization_id = $2 LIMIT 1",
+        )
+        .bind(ticket.customer_id)
+        .bind(ticket.organization_id.unwrap_or(0))
+        .fetch_optional(&mut **tx)
+        .await?;
+        if contracts.is_none() {
+            return Ok(());
+        }
+    }
     let calendar = crate::settings::calendar_in(tx).await?;
     let today = calendar.today(parse("now", now)?);
     let entitlement =
@@ -161,13 +182,6 @@ pub(crate) async fn refresh(tx: &mut Tx, now: &str, ticket_id: i64) -> StoreResu
         .as_ref()
         .filter(|c| c.first_response_minutes.is_some() || c.resolution_minutes.is_some())
         .map(|c| c.id);
-    let row = sqlx::query(
-        "SELECT policy_id, resolution_used_seconds, resolution_running_since, resolution_met_at \
-         FROM ticket_sla WHERE ticket_id = $1",
-    )
-    .bind(ticket_id)
-    .fetch_optional(&mut **tx)
-    .await?;
     let Some(policy) = chosen else {
         if row.is_some() {
             // The policy no longer applies (removed, or the ticket changed): nothing is due.
