@@ -46,6 +46,10 @@ impl App {
             .migrate()
             .await
             .context("could not apply the database migrations")?;
+        store
+            .optimize()
+            .await
+            .context("could not refresh the database's statistics")?;
         // Files kept in the database rows before the file store existed move into it.
         let moved = store
             .move_blobs_to_files(|moved| {

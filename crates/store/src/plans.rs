@@ -52,6 +52,21 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps the planner's statistics current, as SQLite advises for a long-lived database:
+    /// tables never measured or grown much since are measured again (each reading at most a
+    /// bounded sample, so this takes milliseconds even at a million tickets). Without them
+    /// SQLite guesses that any indexed condition is selective, and would sort every
+    /// unfinished ticket for a view rather than read the view's own index in order. PostgreSQL
+    /// keeps its statistics itself (autovacuum).
+    pub async fn optimize(&self) -> StoreResult<()> {
+        if self.backend() == Backend::Sqlite {
+            sqlx::raw_sql("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The plan of every inbox view and its count for `agent`, and of `query` searched with
     /// and without filters.
     pub async fn query_plans(

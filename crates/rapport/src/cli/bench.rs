@@ -533,24 +533,11 @@ pub fn table(figures: &[Figure]) -> String {
 }
 
 /// The whole benchmark, as `rapport bench` runs it.
-pub async fn run(store: &Store, size: Size, runs: usize) -> anyhow::Result<()> {
-    println!(
-        "Generating {} tickets, {} customers, {} organizations, {AGENTS} agents in {TEAMS} teams ({:?}) ...",
-        size.tickets,
-        size.customers(),
-        size.organizations(),
-        store.backend()
-    );
-    let (rows, took) = generate(store, size).await?;
-    println!(
-        "Generated {rows} rows in {:.1} s: {:.0} rows/s (search index included).",
-        took.as_secs_f64(),
-        rows as f64 / took.as_secs_f64().max(1e-9)
-    );
-    // PostgreSQL's autovacuum would have analyzed a database this size; SQLite is measured
-    // as Rapport leaves it (no ANALYZE).
-    if store.backend() == rapport_store::Backend::Postgres {
-        store.analyze().await?;
+pub async fn run(store: &Store, size: Size, runs: usize, again: bool) -> anyhow::Result<()> {
+    if again {
+        check_generated(store, size).await?;
+    } else {
+        generate_and_say(store, size).await?;
     }
     let figures = measure(store, size, runs).await?;
     println!("\n{}", table(&figures));
@@ -583,6 +570,46 @@ pub async fn run(store: &Store, size: Size, runs: usize) -> anyhow::Result<()> {
         for (name, lines) in scans {
             println!("  {name}: {}", lines.join("; "));
         }
+    }
+    Ok(())
+}
+
+/// For `--again`: the database holds a workspace this benchmark generated with `size`.
+async fn check_generated(store: &Store, size: Size) -> anyhow::Result<()> {
+    let generated = store.agent_by_email("agent11@bench.example").await.is_ok()
+        && store.ticket(size.tickets as i64).await.is_ok()
+        && store.ticket(size.tickets as i64 + 1).await.is_err();
+    if !generated {
+        bail!(
+            "this database does not hold the workspace of `rapport bench --tickets {}`; run it once without --again to generate one",
+            size.tickets
+        );
+    }
+    println!(
+        "Measuring the workspace generated before ({} tickets).",
+        size.tickets
+    );
+    Ok(())
+}
+
+async fn generate_and_say(store: &Store, size: Size) -> anyhow::Result<()> {
+    println!(
+        "Generating {} tickets, {} customers, {} organizations, {AGENTS} agents in {TEAMS} teams ({:?}) ...",
+        size.tickets,
+        size.customers(),
+        size.organizations(),
+        store.backend()
+    );
+    let (rows, took) = generate(store, size).await?;
+    println!(
+        "Generated {rows} rows in {:.1} s: {:.0} rows/s (search index included).",
+        took.as_secs_f64(),
+        rows as f64 / took.as_secs_f64().max(1e-9)
+    );
+    // PostgreSQL's autovacuum would have analyzed a database this size; SQLite is measured
+    // as Rapport leaves it (no ANALYZE).
+    if store.backend() == rapport_store::Backend::Postgres {
+        store.analyze().await?;
     }
     Ok(())
 }
