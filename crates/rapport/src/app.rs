@@ -176,6 +176,10 @@ pub async fn work(
             {
                 tracing::error!(%error, "could not forget old sign-in counts");
             }
+            // A growing workspace keeps SQLite's query plans right (see Store::optimize).
+            if let Err(error) = app.store.optimize().await {
+                tracing::error!(%error, "could not refresh the database's statistics");
+            }
         }
         match crate::jobs::run_due(&app.store).await {
             Ok(0) => {}

@@ -77,8 +77,8 @@ async fn facts(tx: &mut Tx, now: OffsetDateTime, customer_id: i64) -> StoreResul
             FROM tickets WHERE customer_id = $1 AND updated_at > $5) AS closed_unresolved, \
          (SELECT COALESCE(SUM(CASE WHEN created_at > $8 THEN 1 ELSE 0 END), 0) \
             FROM tickets WHERE customer_id = $1 AND updated_at > $5) AS recent, \
-         (SELECT COUNT(*) FROM events e JOIN tickets t ON t.id = e.entity_id AND e.entity = $10 \
-            WHERE t.customer_id = $1 AND e.at > $9 AND (e.action IN ($11, $12) \
+         (SELECT COUNT(*) FROM events e WHERE e.entity = $10 \
+            AND e.entity_id IN (SELECT t.id FROM tickets t WHERE t.customer_id = $1) AND e.at > $9 AND (e.action IN ($11, $12) \
             OR (e.action = $13 AND e.changes LIKE '%\"problem\"%'))) AS reopened, \
          (SELECT score FROM surveys WHERE customer_id = $1 AND kind = $14 AND answered_at > $15 \
             ORDER BY answered_at DESC LIMIT 1) AS latest_nps, \
