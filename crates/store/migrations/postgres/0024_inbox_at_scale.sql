@@ -78,3 +78,5 @@ CREATE INDEX tickets_owed ON tickets ((COALESCE(promised_by, customer_wrote_at, 
 -- Moments to follow up: the agent's own, and those of customers they own.
 CREATE INDEX moments_by_agent ON moments (agent_id, follow_up_on);
 CREATE INDEX customers_by_owner ON customers (owner_id);
+-- Which teams an agent is in (the "My team" view and every restricted-team check).
+CREATE INDEX team_members_by_agent ON team_members (agent_id, team_id);
