@@ -688,6 +688,20 @@ pub async fn run(store: &Store, size: Size, runs: usize, again: bool) -> anyhow:
     let figures = measure(store, size, runs).await?;
     println!("\n{}", table(&figures));
 
+    let customers = size.customers();
+    let progress = bar(customers, "health");
+    let started = Instant::now();
+    let recomputed = store
+        .recompute_all_health(500, |done| progress.set_position(done))
+        .await?;
+    progress.finish();
+    let took = started.elapsed();
+    println!(
+        "Health recomputed for all {recomputed} customers in {:.1} s ({:.0} customers/s).",
+        took.as_secs_f64(),
+        recomputed as f64 / took.as_secs_f64().max(1e-9)
+    );
+
     let viewer = agent(store, 11).await?;
     let today = rapport_store::inbox::Today {
         end: rapport_store::clock::format(time::macros::datetime!(2026-01-02 00:00 UTC)),
