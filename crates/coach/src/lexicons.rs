@@ -27,6 +27,9 @@ pub static REPLY: LazyLock<Library> = LazyLock::new(|| {
         "offer_to_act", "reason", "greeting", "gratitude", "please", "hedges", "no_next_step",
         "no_empathy_when_upset", "unanswered_concern", "no_personal_address", "imperative_verbs",
         "deference", "direct_start", "factuality", "harsh_words", "warm_words", "exploration",
+        "please_start", "counterfactual_modal", "indicative_modal", "indirect", "direct_question",
+        "first_person_start", "first_person", "first_person_plural", "second_person",
+        "second_person_start", "emphasis", "apologizing", "negative_words",
     ])
 });
 

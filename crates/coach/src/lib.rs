@@ -4,16 +4,18 @@
 //! - [`analyze_reply`] reviews an agent's draft before it is sent: facets, findings, a score.
 //! - [`analyze_message`] reads a customer's message: sentiment, frustration, intents, concerns.
 
+mod evaluate;
 mod insight;
 mod lexicons;
 mod patterns;
 mod reply;
 mod text;
 
+pub use evaluate::{Agreement, Rated, agreement, evaluate, read_rated};
 pub use insight::{Concern, FixWords, Insight, Intent, analyze_message, fix_words};
 pub use reply::{
-    Facets, Finding, FindingKind, OpenPromise, PolicyNote, ReplyContext, Review, Severity,
-    analyze_reply,
+    Facets, Finding, FindingKind, OpenPromise, PolicyNote, PolitenessPoint, ReplyContext, Review,
+    Severity, analyze_reply,
 };
 pub use text::html_to_text;
 

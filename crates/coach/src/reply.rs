@@ -174,6 +174,20 @@ pub struct Finding {
     pub suggestion: String,
 }
 
+/// One phrase of the draft that moved the politeness facet, and by how much: the facet is 50
+/// plus the points of every phrase listed, kept between 0 and 100.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PolitenessPoint {
+    /// The politeness strategy, in words: "gratitude", "a bare command".
+    pub strategy: String,
+    /// Added to the facet (negative: taken away). A list's second phrase counts half, its
+    /// third a third, so repeating a word does not multiply it.
+    pub points: f32,
+    pub span: Span,
+    /// The words at `span`.
+    pub excerpt: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Review {
     /// 0 to 100: the facets combined, less the weight of what was found. `null` when the
@@ -182,6 +196,9 @@ pub struct Review {
     pub facets: Option<Facets>,
     /// Problems first (most serious first), then what was done well.
     pub findings: Vec<Finding>,
+    /// Where the politeness facet comes from, phrase by phrase, in the order of the text.
+    #[serde(default)]
+    pub politeness_points: Vec<PolitenessPoint>,
     #[serde(flatten)]
     pub language: Language,
     /// For HTML drafts: the text that was analysed, which the spans refer to.
@@ -216,6 +233,7 @@ pub fn analyze_reply(draft: &str, context: &ReplyContext) -> Review {
             score: None,
             facets: None,
             findings: vec![],
+            politeness_points: vec![],
             language,
             analysed_text,
             customer_insight,
@@ -260,12 +278,13 @@ pub fn analyze_reply(draft: &str, context: &ReplyContext) -> Review {
             .then(a.span.start.cmp(&b.span.start))
     });
 
-    let facets = facets(&text, &matches);
+    let (facets, politeness_points) = facets(&text, &matches);
     let score = score(&facets, &findings);
     Review {
         score: Some(score),
         facets: Some(facets),
         findings,
+        politeness_points,
         language,
         analysed_text,
         customer_insight,
@@ -711,36 +730,67 @@ fn stem(word: &str) -> String {
     word.to_owned()
 }
 
-/// Facets from the phrases found. A list's k-th match counts 1/k, so repeating "thanks" five
-/// times does not make a reply five times as polite.
-fn facets(text: &Text<'_>, matches: &Matches) -> Facets {
+/// Facets from the phrases found, with the phrases behind the politeness facet. A list's k-th
+/// match counts 1/k, so repeating "thanks" five times does not make a reply five times as
+/// polite.
+fn facets(text: &Text<'_>, matches: &Matches) -> (Facets, Vec<PolitenessPoint>) {
     let mut totals = [50.0_f32; 4];
+    let mut points: Vec<PolitenessPoint> = Vec::new();
     let facet_index = |name: &str| match name {
         "politeness" => 0,
         "empathy" => 1,
         "ownership" => 2,
         _ => 3,
     };
+    let mut point = |label: &str, amount: f32, bytes: (usize, usize)| {
+        // Tenths, so the points shown add up to the facet.
+        let amount = (amount * 10.0).round() / 10.0;
+        if amount != 0.0 {
+            points.push(PolitenessPoint {
+                strategy: label.to_owned(),
+                points: amount,
+                span: Span {
+                    start: char_offset(text.raw, bytes.0),
+                    end: char_offset(text.raw, bytes.1),
+                },
+                excerpt: text.raw[bytes.0..bytes.1].trim().to_owned(),
+            });
+        }
+        amount
+    };
     for (lexicon, found) in REPLY.lexicons.iter().zip(&matches.by_lexicon) {
         if lexicon.facets.is_empty() || lexicon.name == "imperative_verbs" {
             continue;
         }
+        let label = if lexicon.label.is_empty() {
+            lexicon.name
+        } else {
+            lexicon.label.as_str()
+        };
         if lexicon.absent {
             // These lists reward presence once (a next step, a name).
-            if !found.is_empty() {
+            if let Some(first) = found.first() {
                 for (facet, amount) in &lexicon.facets {
-                    totals[facet_index(facet)] += amount;
+                    let index = facet_index(facet);
+                    totals[index] += if index == 0 {
+                        point(label, *amount, bytes_of(text, first))
+                    } else {
+                        *amount
+                    };
                 }
             }
             continue;
         }
-        let strength: f32 = found
-            .iter()
-            .enumerate()
-            .map(|(k, m)| lexicon.phrases[m.phrase].weight / (k as f32 + 1.0))
-            .sum();
         for (facet, amount) in &lexicon.facets {
-            totals[facet_index(facet)] += amount * strength;
+            let index = facet_index(facet);
+            for (k, m) in found.iter().enumerate() {
+                let moved = amount * lexicon.phrases[m.phrase].weight / (k as f32 + 1.0);
+                totals[index] += if index == 0 {
+                    point(label, moved, bytes_of(text, m))
+                } else {
+                    moved
+                };
+            }
         }
     }
 
@@ -752,38 +802,46 @@ fn facets(text: &Text<'_>, matches: &Matches) -> Facets {
         .filter_map(|p| p.first_word())
         .collect();
     let please = REPLY.position("please");
-    let bare_commands = text
-        .sentences
-        .iter()
-        .enumerate()
-        .filter(|(number, s)| {
-            text.tokens
-                .get(s.first_token)
-                .is_some_and(|t| verbs.contains(&t.norm.as_str()))
-                && !matches.by_lexicon[please]
-                    .iter()
-                    .any(|m| text.tokens[m.start].sentence == *number)
-        })
-        .count();
     let politeness_per_command = imperative
         .facets
         .first()
         .map_or(-4.0, |(_, amount)| *amount);
-    totals[0] += politeness_per_command * harmonic(bare_commands);
+    let mut commands = 0;
+    for (number, sentence) in text.sentences.iter().enumerate() {
+        let Some(first) = text.tokens.get(sentence.first_token) else {
+            continue;
+        };
+        let bare = verbs.contains(&first.norm.as_str())
+            && !matches.by_lexicon[please]
+                .iter()
+                .any(|m| text.tokens[m.start].sentence == number);
+        if bare {
+            commands += 1;
+            totals[0] += point(
+                &imperative.label,
+                politeness_per_command / commands as f32,
+                (first.start, first.end),
+            );
+        }
+    }
 
     totals[3] += readability_adjustment(text);
     // Acronyms left unexplained cost clarity like jargon does (counted by the findings).
     let clamp = |v: f32| v.round().clamp(0.0, 100.0) as u8;
-    Facets {
-        politeness: clamp(totals[0]),
-        empathy: clamp(totals[1]),
-        ownership: clamp(totals[2]),
-        clarity: clamp(totals[3]),
-    }
+    points.sort_by_key(|p| p.span.start);
+    (
+        Facets {
+            politeness: clamp(totals[0]),
+            empathy: clamp(totals[1]),
+            ownership: clamp(totals[2]),
+            clarity: clamp(totals[3]),
+        },
+        points,
+    )
 }
 
-fn harmonic(n: usize) -> f32 {
-    (1..=n).map(|k| 1.0 / k as f32).sum()
+fn bytes_of(text: &Text<'_>, m: &Match) -> (usize, usize) {
+    (text.tokens[m.start].start, text.tokens[m.end - 1].end)
 }
 
 /// Clarity from Flesch reading ease (sentence length and syllables per word) and length.
