@@ -29,11 +29,13 @@ pub struct Span {
     pub end: usize,
 }
 
-/// Which language the text is in, and whether it was analysed. The coach reads English only;
-/// for anything else it says so rather than give a wrong verdict.
+/// Which language the text is in, and whether it was analysed. The coach reads English,
+/// German, Spanish and French (each with its own lists under `data/`); for anything else it
+/// says so rather than give a wrong verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Language {
-    /// `en`, another ISO 639-1 code it recognised, or `und` when it could not tell.
+    /// `en`, `de`, `es`, `fr`, another ISO 639-1 code it recognised, or `und` when it could
+    /// not tell.
     pub language: String,
     pub analysed: bool,
     /// Why the text was not analysed, for people.
@@ -65,11 +67,16 @@ impl Language {
             .count();
         match best {
             Some("en") => english(),
+            Some(code) if share >= 0.12 && lexicons::ANALYSED.contains(&code) => Language {
+                language: code.to_owned(),
+                analysed: true,
+                note: None,
+            },
             Some(code) if share >= 0.12 => Language {
                 language: code.to_owned(),
                 analysed: false,
                 note: Some(format!(
-                    "not analysed: language ({code}); the coach reads English only"
+                    "not analysed: language ({code}); the coach reads English, German, Spanish and French"
                 )),
             },
             // Mostly another script, or a long text with no common English word at all.

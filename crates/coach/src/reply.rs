@@ -2,7 +2,7 @@
 //! It never blocks; it points at words and says why they matter.
 
 use crate::insight::{Insight, Intent, analyze_message};
-use crate::lexicons::{KNOWN_ACRONYMS, REPLY};
+use crate::lexicons::{KNOWN_ACRONYMS, Pack, pack};
 use crate::patterns::{Match, Matches};
 use crate::text::{Text, char_offset, html_to_text};
 use crate::{Language, Span};
@@ -240,8 +240,10 @@ pub fn analyze_reply(draft: &str, context: &ReplyContext) -> Review {
         };
     }
 
-    let matches = REPLY.find(&text);
+    let lang = pack(&language.language);
+    let matches = lang.reply.find(&text);
     let mut review = Reviewer {
+        lang,
         text: &text,
         matches: &matches,
         findings: Vec::new(),
@@ -259,7 +261,7 @@ pub fn analyze_reply(draft: &str, context: &ReplyContext) -> Review {
             .iter_mut()
             .filter(|f| f.kind == FindingKind::PolicyWall)
         {
-            finding.suggestion = policy_suggestion(policy);
+            finding.suggestion = policy_suggestion(lang, policy);
         }
     }
 
@@ -278,7 +280,7 @@ pub fn analyze_reply(draft: &str, context: &ReplyContext) -> Review {
             .then(a.span.start.cmp(&b.span.start))
     });
 
-    let (facets, politeness_points) = facets(&text, &matches);
+    let (facets, politeness_points) = facets(&text, &matches, lang);
     let score = score(&facets, &findings);
     Review {
         score: Some(score),
@@ -350,17 +352,21 @@ fn cited_policy<'c>(draft: &str, context: &'c ReplyContext) -> Option<&'c Policy
 
 /// The policy-wall finding's suggestion when the cited policy is known: its reason to quote
 /// and what may be offered instead.
-fn policy_suggestion(policy: &PolicyNote) -> String {
-    let mut suggestion = format!(
-        "Say why \"{}\" exists: {}",
-        policy.title.trim(),
-        policy.rationale.trim()
+fn policy_suggestion(lang: &Pack, policy: &PolicyNote) -> String {
+    let mut suggestion = lang.say(
+        "policy_reason",
+        &[
+            ("title", policy.title.trim()),
+            ("rationale", policy.rationale.trim()),
+        ],
     );
     if !suggestion.ends_with(['.', '!', '?']) {
         suggestion.push('.');
     }
     if !policy.alternatives.is_empty() {
-        suggestion.push_str(" Then say what you can do instead: ");
+        suggestion.push(' ');
+        suggestion.push_str(&lang.say("policy_instead", &[]));
+        suggestion.push(' ');
         suggestion.push_str(&policy.alternatives.join("; "));
         if !suggestion.ends_with(['.', '!', '?']) {
             suggestion.push('.');
@@ -382,6 +388,7 @@ fn looks_like_html(draft: &str) -> bool {
 }
 
 struct Reviewer<'t> {
+    lang: &'static Pack,
     text: &'t Text<'t>,
     matches: &'t Matches,
     findings: Vec<Finding>,
@@ -389,9 +396,9 @@ struct Reviewer<'t> {
 
 impl<'t> Reviewer<'t> {
     fn lexicon(&self, name: &str) -> (&'static crate::patterns::Lexicon, &'t Vec<Match>) {
-        let position = REPLY.position(name);
+        let position = self.lang.reply.position(name);
         (
-            &REPLY.lexicons[position],
+            &self.lang.reply.lexicons[position],
             &self.matches.by_lexicon[position],
         )
     }
@@ -448,7 +455,7 @@ impl<'t> Reviewer<'t> {
             .flat_map(|name| self.lexicon(name).1.iter().map(sentence_of))
             .collect();
         let offers_to_act = self.any("offer_to_act");
-        for lexicon in &REPLY.lexicons {
+        for lexicon in &self.lang.reply.lexicons {
             let Some(kind) = lexicon.kind.as_deref().and_then(FindingKind::from_name) else {
                 continue;
             };
@@ -525,10 +532,12 @@ impl<'t> Reviewer<'t> {
                 break;
             }
             let (lexicon, _) = self.lexicon("jargon");
-            let explanation = format!(
-                "\"{}\" is an abbreviation the customer may not know; {}",
-                &self.text.raw[token.start..token.end],
-                lower_first(&lexicon.explain)
+            let explanation = self.lang.say(
+                "acronym",
+                &[
+                    ("term", &self.text.raw[token.start..token.end]),
+                    ("explain", &lower_first(&lexicon.explain)),
+                ],
             );
             self.push(
                 FindingKind::Jargon,
@@ -561,13 +570,16 @@ impl<'t> Reviewer<'t> {
         match first_name {
             Some(name) => {
                 if !self.text.has_word(&name) {
-                    let explanation = format!(
-                        "The reply never addresses {} by name; a name turns a notice into a conversation.",
-                        customer_name
-                            .unwrap_or_default()
-                            .split_whitespace()
-                            .next()
-                            .unwrap_or_default()
+                    let explanation = self.lang.say(
+                        "not_named",
+                        &[(
+                            "name",
+                            customer_name
+                                .unwrap_or_default()
+                                .split_whitespace()
+                                .next()
+                                .unwrap_or_default(),
+                        )],
                     );
                     self.push_from("no_personal_address", opening, Some(explanation));
                 }
@@ -581,7 +593,7 @@ impl<'t> Reviewer<'t> {
                     self.push_from(
                         "no_personal_address",
                         opening,
-                        Some("The reply opens without addressing the customer at all.".into()),
+                        Some(self.lang.say("not_addressed", &[])),
                     );
                 }
             }
@@ -640,9 +652,9 @@ impl<'t> Reviewer<'t> {
             } else {
                 ""
             };
-            let explanation = format!(
-                "The customer also wrote \"{quoted}{ellipsis}\" and the reply does not mention it; they will have to ask again."
-            );
+            let explanation = self
+                .lang
+                .say("also_wrote", &[("quoted", &format!("{quoted}{ellipsis}"))]);
             self.push_from(
                 "unanswered_concern",
                 (0, self.text.raw.len()),
@@ -657,7 +669,7 @@ impl<'t> Reviewer<'t> {
             let words: Vec<String> = Text::new(&promise.what)
                 .tokens
                 .iter()
-                .filter(|t| t.norm.len() >= 4 && !crate::lexicons::STOPWORDS.contains(&t.norm))
+                .filter(|t| t.norm.len() >= 4 && !self.lang.stopwords.contains(&t.norm))
                 .map(|t| stem(&t.norm))
                 .collect();
             if words.is_empty() || words.iter().any(|w| stems.contains(w)) {
@@ -666,14 +678,15 @@ impl<'t> Reviewer<'t> {
             let due = promise
                 .due_at
                 .as_deref()
-                .map(|due| format!(" (due {due})"))
+                .map(|due| format!(" {}", self.lang.say("promise_due", &[("due", due)])))
                 .unwrap_or_default();
             self.push(
                 FindingKind::PromiseUnmentioned,
                 Severity::Info,
                 (0, self.text.raw.len()),
-                format!("An open promise to this customer, \"{}\"{due}, is not mentioned; a promise is a debt they remember.", promise.what),
-                "Say where the promise stands, even if it is not done yet.".into(),
+                self.lang
+                    .say("promise", &[("what", &promise.what), ("due", &due)]),
+                self.lang.say("promise_suggest", &[]),
             );
         }
     }
@@ -733,7 +746,7 @@ fn stem(word: &str) -> String {
 /// Facets from the phrases found, with the phrases behind the politeness facet. A list's k-th
 /// match counts 1/k, so repeating "thanks" five times does not make a reply five times as
 /// polite.
-fn facets(text: &Text<'_>, matches: &Matches) -> (Facets, Vec<PolitenessPoint>) {
+fn facets(text: &Text<'_>, matches: &Matches, lang: &Pack) -> (Facets, Vec<PolitenessPoint>) {
     let mut totals = [50.0_f32; 4];
     let mut points: Vec<PolitenessPoint> = Vec::new();
     let facet_index = |name: &str| match name {
@@ -758,7 +771,7 @@ fn facets(text: &Text<'_>, matches: &Matches) -> (Facets, Vec<PolitenessPoint>) 
         }
         amount
     };
-    for (lexicon, found) in REPLY.lexicons.iter().zip(&matches.by_lexicon) {
+    for (lexicon, found) in lang.reply.lexicons.iter().zip(&matches.by_lexicon) {
         if lexicon.facets.is_empty() || lexicon.name == "imperative_verbs" {
             continue;
         }
@@ -795,13 +808,13 @@ fn facets(text: &Text<'_>, matches: &Matches) -> (Facets, Vec<PolitenessPoint>) 
     }
 
     // Bare commands: a sentence that opens with an instruction verb and has no "please".
-    let imperative = &REPLY.lexicons[REPLY.position("imperative_verbs")];
+    let imperative = &lang.reply.lexicons[lang.reply.position("imperative_verbs")];
     let verbs: Vec<&str> = imperative
         .phrases
         .iter()
         .filter_map(|p| p.first_word())
         .collect();
-    let please = REPLY.position("please");
+    let please = lang.reply.position("please");
     let politeness_per_command = imperative
         .facets
         .first()
