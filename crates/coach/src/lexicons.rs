@@ -113,13 +113,24 @@ pub static DE: LazyLock<Pack> = LazyLock::new(|| {
     )
 });
 
+pub static ES: LazyLock<Pack> = LazyLock::new(|| {
+    Pack::new(
+        "es",
+        reply_lists!("es/reply"),
+        insight_lists!("es/insight"),
+        include_str!("../data/es/stopwords.txt"),
+        include_str!("../data/es/wording.txt"),
+    )
+});
+
 /// The languages the coach reads, by code.
-pub const ANALYSED: &[&str] = &["en", "de"];
+pub const ANALYSED: &[&str] = &["en", "de", "es"];
 
 /// The pack of a language the coach reads; English for any other.
 pub fn pack(code: &str) -> &'static Pack {
     match code {
         "de" => &DE,
+        "es" => &ES,
         _ => &EN,
     }
 }
