@@ -123,14 +123,25 @@ pub static ES: LazyLock<Pack> = LazyLock::new(|| {
     )
 });
 
+pub static FR: LazyLock<Pack> = LazyLock::new(|| {
+    Pack::new(
+        "fr",
+        reply_lists!("fr/reply"),
+        insight_lists!("fr/insight"),
+        include_str!("../data/fr/stopwords.txt"),
+        include_str!("../data/fr/wording.txt"),
+    )
+});
+
 /// The languages the coach reads, by code.
-pub const ANALYSED: &[&str] = &["en", "de", "es"];
+pub const ANALYSED: &[&str] = &["en", "de", "es", "fr"];
 
 /// The pack of a language the coach reads; English for any other.
 pub fn pack(code: &str) -> &'static Pack {
     match code {
         "de" => &DE,
         "es" => &ES,
+        "fr" => &FR,
         _ => &EN,
     }
 }

@@ -22,7 +22,8 @@
 //! ! won't be closed             `!` marks a near miss: a match it overlaps is dropped
 //! ```
 //!
-//! Phrases never cross a sentence boundary.
+//! Phrases never cross a sentence boundary. A hyphen in a phrase separates words, as it does
+//! in the text ("pourriez-vous" is "pourriez vous").
 
 use crate::text::Text;
 use std::collections::HashMap;
@@ -145,6 +146,8 @@ impl Lexicon {
                 ),
                 None => (line, 1.0),
             };
+            // A hyphen separates words in the text ("pourriez-vous" is two), so in a phrase too.
+            let phrase = phrase.replace('-', " ");
             let steps: Vec<Step> = phrase
                 .split_whitespace()
                 .map(|word| match word {
