@@ -218,6 +218,19 @@ mod tests {
     }
 
     #[test]
+    fn the_politeness_facet_keeps_agreeing_with_people() {
+        // A floor against regressions, well below today's figures (see the README); the
+        // lists are weighed on the tuning set, never to move these.
+        let evaluation =
+            read_rated(include_str!("../data/evaluation/politeness.tsv")).expect("evaluation set");
+        let (politeness, warmth) = evaluate(&evaluation);
+        let politeness = politeness.expect("figures");
+        assert!(politeness.auc >= 0.95, "{politeness:?}");
+        assert!(politeness.spearman >= 0.75, "{politeness:?}");
+        assert!(warmth.expect("figures").auc >= 0.85);
+    }
+
+    #[test]
     fn the_shipped_sets_are_valid_and_apart() {
         let evaluation =
             read_rated(include_str!("../data/evaluation/politeness.tsv")).expect("evaluation set");

@@ -83,7 +83,10 @@ impl Language {
             _ if non_latin * 2 > total || (total >= 20 && share < 0.03) => Language {
                 language: "und".into(),
                 analysed: false,
-                note: Some("not analysed: language (could not recognise it as English)".into()),
+                note: Some(
+                    "not analysed: language (could not recognise it as English, German, Spanish or French)"
+                        .into(),
+                ),
             },
             _ => english(),
         }
