@@ -1,7 +1,7 @@
 //! What a customer's message says beyond its words: sentiment, frustration, intents (wanting
 //! a manager, wanting to cancel...) and the distinct problems it raises.
 
-use crate::lexicons::{INSIGHT, KNOWN_ACRONYMS, STOPWORDS};
+use crate::lexicons::{KNOWN_ACRONYMS, Pack, pack};
 use crate::patterns::Matches;
 use crate::text::{Text, char_offset};
 use crate::{Language, Span};
@@ -72,18 +72,23 @@ pub fn analyze_message(text: &str) -> Insight {
             language,
         };
     }
-    let matches = INSIGHT.find(&parsed);
-    let sentiment = VADER.polarity_scores(text).compound as f32;
-    let frustration = frustration(&parsed, &matches, sentiment);
+    let lang = pack(&language.language);
+    let matches = lang.insight.find(&parsed);
+    let sentiment = if lang.code == "en" {
+        VADER.polarity_scores(text).compound as f32
+    } else {
+        sentiment(lang, &matches)
+    };
+    let frustration = frustration(lang, &parsed, &matches, sentiment);
     let mut intents: Vec<Intent> = INTENT_LISTS
         .iter()
-        .filter(|(_, list)| !matches.by_lexicon[INSIGHT.position(list)].is_empty())
+        .filter(|(_, list)| !matches.by_lexicon[lang.insight.position(list)].is_empty())
         .map(|(intent, _)| *intent)
         .collect();
     if frustration >= 0.75 && !intents.contains(&Intent::Complaint) {
         intents.push(Intent::Complaint);
     }
-    let concerns = concerns(&parsed, &matches);
+    let concerns = concerns(lang, &parsed, &matches);
     Insight {
         sentiment: round(sentiment),
         frustration: round(frustration),
@@ -106,9 +111,10 @@ pub struct FixWords {
 /// Reads whether a message says a problem is fixed, and whether it names a problem besides.
 pub fn fix_words(text: &str) -> FixWords {
     let parsed = Text::new(text);
-    let matches = INSIGHT.find(&parsed);
-    let fixed = &matches.by_lexicon[INSIGHT.position("confirms_fix")];
-    let problems = &matches.by_lexicon[INSIGHT.position("problem_signals")];
+    let lang = pack(&Language::detect(&parsed).language);
+    let matches = lang.insight.find(&parsed);
+    let fixed = &matches.by_lexicon[lang.insight.position("confirms_fix")];
+    let problems = &matches.by_lexicon[lang.insight.position("problem_signals")];
     FixWords {
         says_fixed: !fixed.is_empty(),
         names_problem: problems
@@ -117,16 +123,29 @@ pub fn fix_words(text: &str) -> FixWords {
     }
 }
 
+/// Sentiment from a language's own weighed words (`sentiment.txt`), on VADER's scale: the sum
+/// of the words' weights (a word after a negation counts against), normalised to -1..1 as
+/// VADER does.
+fn sentiment(lang: &Pack, matches: &Matches) -> f32 {
+    let position = lang.insight.position("sentiment");
+    let lexicon = &lang.insight.lexicons[position];
+    let sum: f32 = matches.by_lexicon[position]
+        .iter()
+        .map(|m| lexicon.phrases[m.phrase].weight)
+        .sum();
+    sum / (sum * sum + 15.0).sqrt()
+}
+
 fn round(value: f32) -> f32 {
     (value * 1000.0).round() / 1000.0
 }
 
-fn frustration(text: &Text<'_>, matches: &Matches, sentiment: f32) -> f32 {
-    let lexicon = INSIGHT.position("frustration");
+fn frustration(lang: &Pack, text: &Text<'_>, matches: &Matches, sentiment: f32) -> f32 {
+    let lexicon = lang.insight.position("frustration");
     let mut calm = 1.0_f32;
     for m in &matches.by_lexicon[lexicon] {
         calm *= 1.0
-            - INSIGHT.lexicons[lexicon].phrases[m.phrase]
+            - lang.insight.lexicons[lexicon].phrases[m.phrase]
                 .weight
                 .clamp(0.0, 1.0);
     }
@@ -162,9 +181,9 @@ fn frustration(text: &Text<'_>, matches: &Matches, sentiment: f32) -> f32 {
 
 /// The sentences that describe problems, grouped into distinct concerns. A new concern starts
 /// at a marker ("also", "another thing", "in addition") or a new list item.
-fn concerns(text: &Text<'_>, matches: &Matches) -> Vec<Concern> {
-    let problems = &matches.by_lexicon[INSIGHT.position("problem_signals")];
-    let markers = &matches.by_lexicon[INSIGHT.position("concern_markers")];
+fn concerns(lang: &Pack, text: &Text<'_>, matches: &Matches) -> Vec<Concern> {
+    let problems = &matches.by_lexicon[lang.insight.position("problem_signals")];
+    let markers = &matches.by_lexicon[lang.insight.position("concern_markers")];
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (number, sentence) in text.sentences.iter().enumerate() {
         let in_sentence = |m: &&crate::patterns::Match| {
@@ -176,11 +195,13 @@ fn concerns(text: &Text<'_>, matches: &Matches) -> Vec<Concern> {
         let content_words = text
             .sentence_tokens(number)
             .iter()
-            .filter(|t| !t.number && t.norm.chars().count() >= 3 && !STOPWORDS.contains(&t.norm))
+            .filter(|t| {
+                !t.number && t.norm.chars().count() >= 3 && !lang.stopwords.contains(&t.norm)
+            })
             .count();
         let is_problem =
             sentence.question || problems.iter().any(|m| in_sentence(&m)) || content_words >= 3;
-        if !is_problem || praise_only(number, matches, text) {
+        if !is_problem || praise_only(lang, number, matches, text) {
             continue;
         }
         let opens_new = markers.iter().any(|m| in_sentence(&m))
@@ -204,7 +225,7 @@ fn concerns(text: &Text<'_>, matches: &Matches) -> Vec<Concern> {
                     let word = &token.norm;
                     if token.number
                         || word.chars().count() < 3
-                        || STOPWORDS.contains(word)
+                        || lang.stopwords.contains(word)
                         || keywords.contains(word)
                     {
                         continue;
@@ -225,12 +246,12 @@ fn concerns(text: &Text<'_>, matches: &Matches) -> Vec<Concern> {
 }
 
 /// A sentence of thanks or praise with no problem word in it ("Great job, thanks so much!").
-fn praise_only(sentence: usize, matches: &Matches, text: &Text<'_>) -> bool {
+fn praise_only(lang: &Pack, sentence: usize, matches: &Matches, text: &Text<'_>) -> bool {
     let in_sentence = |m: &crate::patterns::Match| text.tokens[m.start].sentence == sentence;
-    let praise = matches.by_lexicon[INSIGHT.position("praise")]
+    let praise = matches.by_lexicon[lang.insight.position("praise")]
         .iter()
         .any(in_sentence);
-    let problem = matches.by_lexicon[INSIGHT.position("problem_signals")]
+    let problem = matches.by_lexicon[lang.insight.position("problem_signals")]
         .iter()
         .any(in_sentence);
     praise && !problem

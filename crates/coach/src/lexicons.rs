@@ -10,6 +10,32 @@ macro_rules! lexicons {
     };
 }
 
+/// The reply lists; every language has each of them (an empty one says so in a comment).
+macro_rules! reply_lists {
+    ($dir:literal) => {
+        lexicons![$dir:
+            "closure_threat", "blame", "policy_wall", "deflection", "condescension", "jargon",
+            "ownership_taken", "apology", "empathy_shown", "alternative_offered", "personal_touch",
+            "offer_to_act", "reason", "greeting", "gratitude", "please", "hedges", "no_next_step",
+            "no_empathy_when_upset", "unanswered_concern", "no_personal_address", "imperative_verbs",
+            "deference", "direct_start", "factuality", "harsh_words", "warm_words", "exploration",
+            "please_start", "counterfactual_modal", "indicative_modal", "indirect", "direct_question",
+            "first_person_start", "first_person", "first_person_plural", "second_person",
+            "second_person_start", "emphasis", "apologizing", "negative_words",
+        ]
+    };
+}
+
+/// The insight lists of every language.
+macro_rules! insight_lists {
+    ($dir:literal) => {
+        lexicons![$dir:
+            "wants_manager", "wants_to_cancel", "complaint", "praise", "legal_threat", "urgent",
+            "frustration", "problem_signals", "concern_markers", "confirms_fix", "sentiment",
+        ]
+    };
+}
+
 fn library(files: Vec<(&'static str, &'static str)>) -> Library {
     let lexicons = files
         .into_iter()
@@ -20,22 +46,105 @@ fn library(files: Vec<(&'static str, &'static str)>) -> Library {
     Library::new(lexicons)
 }
 
-pub static REPLY: LazyLock<Library> = LazyLock::new(|| {
-    library(lexicons!["reply":
-        "closure_threat", "blame", "policy_wall", "deflection", "condescension", "jargon",
-        "ownership_taken", "apology", "empathy_shown", "alternative_offered", "personal_touch",
-        "offer_to_act", "reason", "greeting", "gratitude", "please", "hedges", "no_next_step",
-        "no_empathy_when_upset", "unanswered_concern", "no_personal_address", "imperative_verbs",
-        "deference", "direct_start", "factuality", "harsh_words", "warm_words", "exploration",
-    ])
+/// Everything the coach and the insight read in one language.
+pub struct Pack {
+    pub code: &'static str,
+    pub reply: Library,
+    pub insight: Library,
+    pub stopwords: HashSet<String>,
+    /// The sentences the code puts together (`wording.txt`), by key.
+    wording: HashMap<String, String>,
+}
+
+impl Pack {
+    fn new(
+        code: &'static str,
+        reply: Vec<(&'static str, &'static str)>,
+        insight: Vec<(&'static str, &'static str)>,
+        stopwords: &str,
+        wording: &str,
+    ) -> Pack {
+        let wording = wording
+            .lines()
+            .filter(|line| !line.trim_start().starts_with('#'))
+            .filter_map(|line| line.split_once('='))
+            .map(|(key, value)| (key.trim().to_owned(), value.trim().to_owned()))
+            .collect();
+        Pack {
+            code,
+            reply: library(reply),
+            insight: library(insight),
+            stopwords: words(stopwords),
+            wording,
+        }
+    }
+
+    /// The sentence `key` with each `{name}` replaced by its value.
+    pub fn say(&self, key: &str, values: &[(&str, &str)]) -> String {
+        let mut sentence = self
+            .wording
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| panic!("{}: wording.txt has no `{key}`", self.code));
+        for (name, value) in values {
+            sentence = sentence.replace(&format!("{{{name}}}"), value);
+        }
+        sentence
+    }
+}
+
+pub static EN: LazyLock<Pack> = LazyLock::new(|| {
+    Pack::new(
+        "en",
+        reply_lists!("reply"),
+        insight_lists!("insight"),
+        include_str!("../data/insight/stopwords.txt"),
+        include_str!("../data/wording.txt"),
+    )
 });
 
-pub static INSIGHT: LazyLock<Library> = LazyLock::new(|| {
-    library(lexicons!["insight":
-        "wants_manager", "wants_to_cancel", "complaint", "praise", "legal_threat", "urgent",
-        "frustration", "problem_signals", "concern_markers", "confirms_fix",
-    ])
+pub static DE: LazyLock<Pack> = LazyLock::new(|| {
+    Pack::new(
+        "de",
+        reply_lists!("de/reply"),
+        insight_lists!("de/insight"),
+        include_str!("../data/de/stopwords.txt"),
+        include_str!("../data/de/wording.txt"),
+    )
 });
+
+pub static ES: LazyLock<Pack> = LazyLock::new(|| {
+    Pack::new(
+        "es",
+        reply_lists!("es/reply"),
+        insight_lists!("es/insight"),
+        include_str!("../data/es/stopwords.txt"),
+        include_str!("../data/es/wording.txt"),
+    )
+});
+
+pub static FR: LazyLock<Pack> = LazyLock::new(|| {
+    Pack::new(
+        "fr",
+        reply_lists!("fr/reply"),
+        insight_lists!("fr/insight"),
+        include_str!("../data/fr/stopwords.txt"),
+        include_str!("../data/fr/wording.txt"),
+    )
+});
+
+/// The languages the coach reads, by code.
+pub const ANALYSED: &[&str] = &["en", "de", "es", "fr"];
+
+/// The pack of a language the coach reads; English for any other.
+pub fn pack(code: &str) -> &'static Pack {
+    match code {
+        "de" => &DE,
+        "es" => &ES,
+        "fr" => &FR,
+        _ => &EN,
+    }
+}
 
 /// Plain word lists: every whitespace-separated word, skipping `#` comments.
 fn words(source: &str) -> HashSet<String> {
@@ -46,9 +155,6 @@ fn words(source: &str) -> HashSet<String> {
         .map(str::to_owned)
         .collect()
 }
-
-pub static STOPWORDS: LazyLock<HashSet<String>> =
-    LazyLock::new(|| words(include_str!("../data/insight/stopwords.txt")));
 
 pub static KNOWN_ACRONYMS: LazyLock<HashSet<String>> =
     LazyLock::new(|| words(include_str!("../data/reply/acronyms_known.txt")));
@@ -110,16 +216,32 @@ mod tests {
 
     #[test]
     fn every_data_file_parses() {
-        assert!(REPLY.lexicons.len() > 20);
-        assert!(INSIGHT.lexicons.len() > 8);
-        assert!(STOPWORDS.contains("the"));
+        for code in ANALYSED {
+            let pack = pack(code);
+            assert_eq!(pack.code, *code);
+            assert!(pack.reply.lexicons.len() > 20);
+            assert!(pack.insight.lexicons.len() > 8);
+            assert!(!pack.stopwords.is_empty());
+        }
+        assert!(EN.stopwords.contains("the"));
         assert!(KNOWN_ACRONYMS.contains("faq"));
         assert_eq!(LANGUAGE_WORDS.0.first().map(String::as_str), Some("en"));
     }
 
     #[test]
+    fn every_language_has_every_sentence() {
+        for code in ANALYSED {
+            let mut keys: Vec<&String> = pack(code).wording.keys().collect();
+            let mut english: Vec<&String> = EN.wording.keys().collect();
+            keys.sort();
+            english.sort();
+            assert_eq!(keys, english, "{code}/wording.txt");
+        }
+    }
+
+    #[test]
     fn every_finding_list_explains_itself() {
-        for lexicon in &REPLY.lexicons {
+        for lexicon in ANALYSED.iter().flat_map(|code| &pack(code).reply.lexicons) {
             if lexicon.kind.is_some() {
                 assert!(
                     !lexicon.explain.is_empty(),

@@ -4,16 +4,18 @@
 //! - [`analyze_reply`] reviews an agent's draft before it is sent: facets, findings, a score.
 //! - [`analyze_message`] reads a customer's message: sentiment, frustration, intents, concerns.
 
+mod evaluate;
 mod insight;
 mod lexicons;
 mod patterns;
 mod reply;
 mod text;
 
+pub use evaluate::{Agreement, Rated, agreement, evaluate, read_rated};
 pub use insight::{Concern, FixWords, Insight, Intent, analyze_message, fix_words};
 pub use reply::{
-    Facets, Finding, FindingKind, OpenPromise, PolicyNote, ReplyContext, Review, Severity,
-    analyze_reply,
+    Facets, Finding, FindingKind, OpenPromise, PolicyNote, PolitenessPoint, ReplyContext, Review,
+    Severity, analyze_reply,
 };
 pub use text::html_to_text;
 
@@ -27,11 +29,13 @@ pub struct Span {
     pub end: usize,
 }
 
-/// Which language the text is in, and whether it was analysed. The coach reads English only;
-/// for anything else it says so rather than give a wrong verdict.
+/// Which language the text is in, and whether it was analysed. The coach reads English,
+/// German, Spanish and French (each with its own lists under `data/`); for anything else it
+/// says so rather than give a wrong verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Language {
-    /// `en`, another ISO 639-1 code it recognised, or `und` when it could not tell.
+    /// `en`, `de`, `es`, `fr`, another ISO 639-1 code it recognised, or `und` when it could
+    /// not tell.
     pub language: String,
     pub analysed: bool,
     /// Why the text was not analysed, for people.
@@ -63,18 +67,26 @@ impl Language {
             .count();
         match best {
             Some("en") => english(),
+            Some(code) if share >= 0.12 && lexicons::ANALYSED.contains(&code) => Language {
+                language: code.to_owned(),
+                analysed: true,
+                note: None,
+            },
             Some(code) if share >= 0.12 => Language {
                 language: code.to_owned(),
                 analysed: false,
                 note: Some(format!(
-                    "not analysed: language ({code}); the coach reads English only"
+                    "not analysed: language ({code}); the coach reads English, German, Spanish and French"
                 )),
             },
             // Mostly another script, or a long text with no common English word at all.
             _ if non_latin * 2 > total || (total >= 20 && share < 0.03) => Language {
                 language: "und".into(),
                 analysed: false,
-                note: Some("not analysed: language (could not recognise it as English)".into()),
+                note: Some(
+                    "not analysed: language (could not recognise it as English, German, Spanish or French)"
+                        .into(),
+                ),
             },
             _ => english(),
         }

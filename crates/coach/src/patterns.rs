@@ -11,6 +11,9 @@
 //! @mode absent                  raise the finding when none of the phrases occur
 //! @sentence-needs close|closed  a match counts only in a sentence with one of these words
 //! @position start               a match counts only where a sentence begins
+//! @position elsewhere           a match counts only where a sentence does not begin
+//! @sentence question            a match counts only in a sentence that asks (ends with `?`)
+//! @label a bare "please" opening  what the list is called where the coach shows its points
 //! will be closed                a phrase; words match whole, in any case
 //! if you don't reply|respond    `a|b` is either word
 //! close this ticket =2          `=N` weighs a phrase (default 1)
@@ -19,7 +22,8 @@
 //! ! won't be closed             `!` marks a near miss: a match it overlaps is dropped
 //! ```
 //!
-//! Phrases never cross a sentence boundary.
+//! Phrases never cross a sentence boundary. A hyphen in a phrase separates words, as it does
+//! in the text ("pourriez-vous" is "pourriez vous").
 
 use crate::text::Text;
 use std::collections::HashMap;
@@ -54,6 +58,12 @@ pub struct Lexicon {
     pub sentence_needs: Vec<String>,
     /// A match counts only at the start of a sentence (`@position start`).
     pub at_sentence_start: bool,
+    /// A match counts only away from the start of a sentence (`@position elsewhere`).
+    pub not_at_sentence_start: bool,
+    /// A match counts only in a question (`@sentence question`).
+    pub in_question: bool,
+    /// The list's name for people, where its points are shown (`@label`).
+    pub label: String,
     pub phrases: Vec<Phrase>,
 }
 
@@ -111,6 +121,9 @@ impl Lexicon {
                     "explain" => lexicon.explain = value.to_owned(),
                     "mode" if value == "absent" => lexicon.absent = true,
                     "position" if value == "start" => lexicon.at_sentence_start = true,
+                    "position" if value == "elsewhere" => lexicon.not_at_sentence_start = true,
+                    "sentence" if value == "question" => lexicon.in_question = true,
+                    "label" => lexicon.label = value.to_owned(),
                     "sentence-needs" => {
                         lexicon.sentence_needs = value.split('|').map(str::to_owned).collect()
                     }
@@ -133,6 +146,8 @@ impl Lexicon {
                 ),
                 None => (line, 1.0),
             };
+            // A hyphen separates words in the text ("pourriez-vous" is two), so in a phrase too.
+            let phrase = phrase.replace('-', " ");
             let steps: Vec<Step> = phrase
                 .split_whitespace()
                 .map(|word| match word {
@@ -233,6 +248,21 @@ impl Library {
                     text.sentences
                         .get(sentence)
                         .is_some_and(|s| s.first_token == m.start)
+                });
+            }
+            if lexicon.not_at_sentence_start {
+                matches.retain(|m| {
+                    let sentence = text.tokens[m.start].sentence;
+                    text.sentences
+                        .get(sentence)
+                        .is_some_and(|s| s.first_token != m.start)
+                });
+            }
+            if lexicon.in_question {
+                matches.retain(|m| {
+                    text.sentences
+                        .get(text.tokens[m.start].sentence)
+                        .is_some_and(|s| s.question)
                 });
             }
             if !lexicon.sentence_needs.is_empty() {

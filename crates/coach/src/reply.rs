@@ -2,7 +2,7 @@
 //! It never blocks; it points at words and says why they matter.
 
 use crate::insight::{Insight, Intent, analyze_message};
-use crate::lexicons::{KNOWN_ACRONYMS, REPLY};
+use crate::lexicons::{KNOWN_ACRONYMS, Pack, pack};
 use crate::patterns::{Match, Matches};
 use crate::text::{Text, char_offset, html_to_text};
 use crate::{Language, Span};
@@ -174,6 +174,20 @@ pub struct Finding {
     pub suggestion: String,
 }
 
+/// One phrase of the draft that moved the politeness facet, and by how much: the facet is 50
+/// plus the points of every phrase listed, kept between 0 and 100.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PolitenessPoint {
+    /// The politeness strategy, in words: "gratitude", "a bare command".
+    pub strategy: String,
+    /// Added to the facet (negative: taken away). A list's second phrase counts half, its
+    /// third a third, so repeating a word does not multiply it.
+    pub points: f32,
+    pub span: Span,
+    /// The words at `span`.
+    pub excerpt: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Review {
     /// 0 to 100: the facets combined, less the weight of what was found. `null` when the
@@ -182,6 +196,9 @@ pub struct Review {
     pub facets: Option<Facets>,
     /// Problems first (most serious first), then what was done well.
     pub findings: Vec<Finding>,
+    /// Where the politeness facet comes from, phrase by phrase, in the order of the text.
+    #[serde(default)]
+    pub politeness_points: Vec<PolitenessPoint>,
     #[serde(flatten)]
     pub language: Language,
     /// For HTML drafts: the text that was analysed, which the spans refer to.
@@ -216,14 +233,17 @@ pub fn analyze_reply(draft: &str, context: &ReplyContext) -> Review {
             score: None,
             facets: None,
             findings: vec![],
+            politeness_points: vec![],
             language,
             analysed_text,
             customer_insight,
         };
     }
 
-    let matches = REPLY.find(&text);
+    let lang = pack(&language.language);
+    let matches = lang.reply.find(&text);
     let mut review = Reviewer {
+        lang,
         text: &text,
         matches: &matches,
         findings: Vec::new(),
@@ -241,7 +261,7 @@ pub fn analyze_reply(draft: &str, context: &ReplyContext) -> Review {
             .iter_mut()
             .filter(|f| f.kind == FindingKind::PolicyWall)
         {
-            finding.suggestion = policy_suggestion(policy);
+            finding.suggestion = policy_suggestion(lang, policy);
         }
     }
 
@@ -260,12 +280,13 @@ pub fn analyze_reply(draft: &str, context: &ReplyContext) -> Review {
             .then(a.span.start.cmp(&b.span.start))
     });
 
-    let facets = facets(&text, &matches);
+    let (facets, politeness_points) = facets(&text, &matches, lang);
     let score = score(&facets, &findings);
     Review {
         score: Some(score),
         facets: Some(facets),
         findings,
+        politeness_points,
         language,
         analysed_text,
         customer_insight,
@@ -331,17 +352,21 @@ fn cited_policy<'c>(draft: &str, context: &'c ReplyContext) -> Option<&'c Policy
 
 /// The policy-wall finding's suggestion when the cited policy is known: its reason to quote
 /// and what may be offered instead.
-fn policy_suggestion(policy: &PolicyNote) -> String {
-    let mut suggestion = format!(
-        "Say why \"{}\" exists: {}",
-        policy.title.trim(),
-        policy.rationale.trim()
+fn policy_suggestion(lang: &Pack, policy: &PolicyNote) -> String {
+    let mut suggestion = lang.say(
+        "policy_reason",
+        &[
+            ("title", policy.title.trim()),
+            ("rationale", policy.rationale.trim()),
+        ],
     );
     if !suggestion.ends_with(['.', '!', '?']) {
         suggestion.push('.');
     }
     if !policy.alternatives.is_empty() {
-        suggestion.push_str(" Then say what you can do instead: ");
+        suggestion.push(' ');
+        suggestion.push_str(&lang.say("policy_instead", &[]));
+        suggestion.push(' ');
         suggestion.push_str(&policy.alternatives.join("; "));
         if !suggestion.ends_with(['.', '!', '?']) {
             suggestion.push('.');
@@ -363,6 +388,7 @@ fn looks_like_html(draft: &str) -> bool {
 }
 
 struct Reviewer<'t> {
+    lang: &'static Pack,
     text: &'t Text<'t>,
     matches: &'t Matches,
     findings: Vec<Finding>,
@@ -370,9 +396,9 @@ struct Reviewer<'t> {
 
 impl<'t> Reviewer<'t> {
     fn lexicon(&self, name: &str) -> (&'static crate::patterns::Lexicon, &'t Vec<Match>) {
-        let position = REPLY.position(name);
+        let position = self.lang.reply.position(name);
         (
-            &REPLY.lexicons[position],
+            &self.lang.reply.lexicons[position],
             &self.matches.by_lexicon[position],
         )
     }
@@ -429,7 +455,7 @@ impl<'t> Reviewer<'t> {
             .flat_map(|name| self.lexicon(name).1.iter().map(sentence_of))
             .collect();
         let offers_to_act = self.any("offer_to_act");
-        for lexicon in &REPLY.lexicons {
+        for lexicon in &self.lang.reply.lexicons {
             let Some(kind) = lexicon.kind.as_deref().and_then(FindingKind::from_name) else {
                 continue;
             };
@@ -506,10 +532,12 @@ impl<'t> Reviewer<'t> {
                 break;
             }
             let (lexicon, _) = self.lexicon("jargon");
-            let explanation = format!(
-                "\"{}\" is an abbreviation the customer may not know; {}",
-                &self.text.raw[token.start..token.end],
-                lower_first(&lexicon.explain)
+            let explanation = self.lang.say(
+                "acronym",
+                &[
+                    ("term", &self.text.raw[token.start..token.end]),
+                    ("explain", &lower_first(&lexicon.explain)),
+                ],
             );
             self.push(
                 FindingKind::Jargon,
@@ -542,13 +570,16 @@ impl<'t> Reviewer<'t> {
         match first_name {
             Some(name) => {
                 if !self.text.has_word(&name) {
-                    let explanation = format!(
-                        "The reply never addresses {} by name; a name turns a notice into a conversation.",
-                        customer_name
-                            .unwrap_or_default()
-                            .split_whitespace()
-                            .next()
-                            .unwrap_or_default()
+                    let explanation = self.lang.say(
+                        "not_named",
+                        &[(
+                            "name",
+                            customer_name
+                                .unwrap_or_default()
+                                .split_whitespace()
+                                .next()
+                                .unwrap_or_default(),
+                        )],
                     );
                     self.push_from("no_personal_address", opening, Some(explanation));
                 }
@@ -562,7 +593,7 @@ impl<'t> Reviewer<'t> {
                     self.push_from(
                         "no_personal_address",
                         opening,
-                        Some("The reply opens without addressing the customer at all.".into()),
+                        Some(self.lang.say("not_addressed", &[])),
                     );
                 }
             }
@@ -621,9 +652,9 @@ impl<'t> Reviewer<'t> {
             } else {
                 ""
             };
-            let explanation = format!(
-                "The customer also wrote \"{quoted}{ellipsis}\" and the reply does not mention it; they will have to ask again."
-            );
+            let explanation = self
+                .lang
+                .say("also_wrote", &[("quoted", &format!("{quoted}{ellipsis}"))]);
             self.push_from(
                 "unanswered_concern",
                 (0, self.text.raw.len()),
@@ -638,7 +669,7 @@ impl<'t> Reviewer<'t> {
             let words: Vec<String> = Text::new(&promise.what)
                 .tokens
                 .iter()
-                .filter(|t| t.norm.len() >= 4 && !crate::lexicons::STOPWORDS.contains(&t.norm))
+                .filter(|t| t.norm.len() >= 4 && !self.lang.stopwords.contains(&t.norm))
                 .map(|t| stem(&t.norm))
                 .collect();
             if words.is_empty() || words.iter().any(|w| stems.contains(w)) {
@@ -647,14 +678,15 @@ impl<'t> Reviewer<'t> {
             let due = promise
                 .due_at
                 .as_deref()
-                .map(|due| format!(" (due {due})"))
+                .map(|due| format!(" {}", self.lang.say("promise_due", &[("due", due)])))
                 .unwrap_or_default();
             self.push(
                 FindingKind::PromiseUnmentioned,
                 Severity::Info,
                 (0, self.text.raw.len()),
-                format!("An open promise to this customer, \"{}\"{due}, is not mentioned; a promise is a debt they remember.", promise.what),
-                "Say where the promise stands, even if it is not done yet.".into(),
+                self.lang
+                    .say("promise", &[("what", &promise.what), ("due", &due)]),
+                self.lang.say("promise_suggest", &[]),
             );
         }
     }
@@ -711,79 +743,118 @@ fn stem(word: &str) -> String {
     word.to_owned()
 }
 
-/// Facets from the phrases found. A list's k-th match counts 1/k, so repeating "thanks" five
-/// times does not make a reply five times as polite.
-fn facets(text: &Text<'_>, matches: &Matches) -> Facets {
+/// Facets from the phrases found, with the phrases behind the politeness facet. A list's k-th
+/// match counts 1/k, so repeating "thanks" five times does not make a reply five times as
+/// polite.
+fn facets(text: &Text<'_>, matches: &Matches, lang: &Pack) -> (Facets, Vec<PolitenessPoint>) {
     let mut totals = [50.0_f32; 4];
+    let mut points: Vec<PolitenessPoint> = Vec::new();
     let facet_index = |name: &str| match name {
         "politeness" => 0,
         "empathy" => 1,
         "ownership" => 2,
         _ => 3,
     };
-    for (lexicon, found) in REPLY.lexicons.iter().zip(&matches.by_lexicon) {
+    let mut point = |label: &str, amount: f32, bytes: (usize, usize)| {
+        // Tenths, so the points shown add up to the facet.
+        let amount = (amount * 10.0).round() / 10.0;
+        if amount != 0.0 {
+            points.push(PolitenessPoint {
+                strategy: label.to_owned(),
+                points: amount,
+                span: Span {
+                    start: char_offset(text.raw, bytes.0),
+                    end: char_offset(text.raw, bytes.1),
+                },
+                excerpt: text.raw[bytes.0..bytes.1].trim().to_owned(),
+            });
+        }
+        amount
+    };
+    for (lexicon, found) in lang.reply.lexicons.iter().zip(&matches.by_lexicon) {
         if lexicon.facets.is_empty() || lexicon.name == "imperative_verbs" {
             continue;
         }
+        let label = if lexicon.label.is_empty() {
+            lexicon.name
+        } else {
+            lexicon.label.as_str()
+        };
         if lexicon.absent {
             // These lists reward presence once (a next step, a name).
-            if !found.is_empty() {
+            if let Some(first) = found.first() {
                 for (facet, amount) in &lexicon.facets {
-                    totals[facet_index(facet)] += amount;
+                    let index = facet_index(facet);
+                    totals[index] += if index == 0 {
+                        point(label, *amount, bytes_of(text, first))
+                    } else {
+                        *amount
+                    };
                 }
             }
             continue;
         }
-        let strength: f32 = found
-            .iter()
-            .enumerate()
-            .map(|(k, m)| lexicon.phrases[m.phrase].weight / (k as f32 + 1.0))
-            .sum();
         for (facet, amount) in &lexicon.facets {
-            totals[facet_index(facet)] += amount * strength;
+            let index = facet_index(facet);
+            for (k, m) in found.iter().enumerate() {
+                let moved = amount * lexicon.phrases[m.phrase].weight / (k as f32 + 1.0);
+                totals[index] += if index == 0 {
+                    point(label, moved, bytes_of(text, m))
+                } else {
+                    moved
+                };
+            }
         }
     }
 
     // Bare commands: a sentence that opens with an instruction verb and has no "please".
-    let imperative = &REPLY.lexicons[REPLY.position("imperative_verbs")];
+    let imperative = &lang.reply.lexicons[lang.reply.position("imperative_verbs")];
     let verbs: Vec<&str> = imperative
         .phrases
         .iter()
         .filter_map(|p| p.first_word())
         .collect();
-    let please = REPLY.position("please");
-    let bare_commands = text
-        .sentences
-        .iter()
-        .enumerate()
-        .filter(|(number, s)| {
-            text.tokens
-                .get(s.first_token)
-                .is_some_and(|t| verbs.contains(&t.norm.as_str()))
-                && !matches.by_lexicon[please]
-                    .iter()
-                    .any(|m| text.tokens[m.start].sentence == *number)
-        })
-        .count();
+    let please = lang.reply.position("please");
     let politeness_per_command = imperative
         .facets
         .first()
         .map_or(-4.0, |(_, amount)| *amount);
-    totals[0] += politeness_per_command * harmonic(bare_commands);
+    let mut commands = 0;
+    for (number, sentence) in text.sentences.iter().enumerate() {
+        let Some(first) = text.tokens.get(sentence.first_token) else {
+            continue;
+        };
+        let bare = verbs.contains(&first.norm.as_str())
+            && !matches.by_lexicon[please]
+                .iter()
+                .any(|m| text.tokens[m.start].sentence == number);
+        if bare {
+            commands += 1;
+            totals[0] += point(
+                &imperative.label,
+                politeness_per_command / commands as f32,
+                (first.start, first.end),
+            );
+        }
+    }
 
     totals[3] += readability_adjustment(text);
     // Acronyms left unexplained cost clarity like jargon does (counted by the findings).
     let clamp = |v: f32| v.round().clamp(0.0, 100.0) as u8;
-    Facets {
-        politeness: clamp(totals[0]),
-        empathy: clamp(totals[1]),
-        ownership: clamp(totals[2]),
-        clarity: clamp(totals[3]),
-    }
+    points.sort_by_key(|p| p.span.start);
+    (
+        Facets {
+            politeness: clamp(totals[0]),
+            empathy: clamp(totals[1]),
+            ownership: clamp(totals[2]),
+            clarity: clamp(totals[3]),
+        },
+        points,
+    )
 }
 
-fn harmonic(n: usize) -> f32 {
-    (1..=n).map(|k| 1.0 / k as f32).sum()
+fn bytes_of(text: &Text<'_>, m: &Match) -> (usize, usize) {
+    (text.tokens[m.start].start, text.tokens[m.end - 1].end)
 }
 
 /// Clarity from Flesch reading ease (sentence length and syllables per word) and length.

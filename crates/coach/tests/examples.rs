@@ -475,10 +475,10 @@ fn html_drafts_are_read_as_text() {
 #[test]
 fn other_languages_are_not_given_a_verdict() {
     let review = review(
-        "Hallo Frau Schmidt, vielen Dank für Ihre Nachricht. Wir haben das Problem gefunden und es ist jetzt behoben.",
+        "Buongiorno signora Rossi, grazie per il suo messaggio. Abbiamo trovato il problema e ora è risolto.",
     );
     assert!(!review.language.analysed);
-    assert_eq!(review.language.language, "de");
+    assert_eq!(review.language.language, "it");
     assert!(review.score.is_none());
     assert!(review.findings.is_empty());
     assert!(
@@ -613,4 +613,188 @@ fn ownership_and_clarity() {
     )
     .clarity;
     assert!(plain > dense + 20, "plain {plain}, dense {dense}");
+}
+
+#[test]
+fn every_point_of_politeness_is_a_phrase_of_the_draft() {
+    for draft in [
+        "Hi Dan, thanks for the report! Could you please send the log when you have a moment?",
+        "Why did you delete it? You broke the build. Send the log.",
+        "So what now? Actually, this is really not our problem.",
+        "I wonder if we could look at it together. By the way, good point about the cache.",
+    ] {
+        let review = review(draft);
+        let facet = i32::from(review.facets.expect("analysed").politeness);
+        let sum: f32 = review.politeness_points.iter().map(|p| p.points).sum();
+        assert_eq!(
+            facet,
+            (50.0 + sum).round().clamp(0.0, 100.0) as i32,
+            "{draft:?}: {:?}",
+            review.politeness_points
+        );
+        let chars: Vec<char> = draft.chars().collect();
+        for point in &review.politeness_points {
+            let at: String = chars[point.span.start..point.span.end].iter().collect();
+            assert_eq!(at.trim(), point.excerpt);
+            assert!(!point.strategy.is_empty() && point.points != 0.0);
+        }
+    }
+}
+
+fn strategies(draft: &str) -> Vec<(String, String)> {
+    review(draft)
+        .politeness_points
+        .into_iter()
+        .map(|p| (p.strategy, p.excerpt.to_lowercase()))
+        .collect()
+}
+
+fn has_strategy(draft: &str, strategy: &str, excerpt: &str) -> bool {
+    strategies(draft)
+        .iter()
+        .any(|(s, e)| s.contains(strategy) && e == excerpt)
+}
+
+#[test]
+fn politeness_strategies_and_where_they_stand() {
+    // "please" inside a request is polite; opening an order with it is not.
+    assert!(has_strategy(
+        "Could you send it, please?",
+        "inside a request",
+        "please"
+    ));
+    assert!(has_strategy(
+        "Please send it now.",
+        "opening with",
+        "please"
+    ));
+    assert!(!has_strategy(
+        "Please let me know if it helps.",
+        "opening with",
+        "please"
+    ));
+    // Counterfactual and indicative modals.
+    assert!(has_strategy(
+        "Would you mind checking the logs?",
+        "indirect request",
+        "would you mind"
+    ));
+    assert!(has_strategy(
+        "Can you check the logs?",
+        "direct request",
+        "can you"
+    ));
+    // Direct questions, but not small talk or offers.
+    assert!(has_strategy(
+        "Why did you remove the file?",
+        "direct question",
+        "why"
+    ));
+    assert!(!has_strategy(
+        "How are you doing today?",
+        "direct question",
+        "how"
+    ));
+    assert!(!has_strategy(
+        "Why not, I said to myself.",
+        "direct question",
+        "why"
+    ));
+    // Direct starts and asides.
+    assert!(has_strategy(
+        "So is it fixed or not?",
+        "abrupt opening",
+        "so"
+    ));
+    assert!(!has_strategy(
+        "It is so kind of you.",
+        "abrupt opening",
+        "so"
+    ));
+    assert!(has_strategy(
+        "By the way, the invoice is attached.",
+        "aside",
+        "by the way"
+    ));
+    // First and second person by place.
+    assert!(has_strategy(
+        "You sent the wrong file.",
+        "opening with \"you\"",
+        "you"
+    ));
+    assert!(!has_strategy(
+        "You're welcome, happy to help.",
+        "opening with \"you\"",
+        "you're"
+    ));
+    assert!(has_strategy(
+        "I have checked the account.",
+        "yourself (\"I",
+        "i"
+    ));
+    assert!(has_strategy(
+        "Could we look at it together?",
+        "\"we\"",
+        "we"
+    ));
+    // Hedges, factuality and emphasis.
+    assert!(has_strategy(
+        "I think the cache might be stale.",
+        "hedge",
+        "i think"
+    ));
+    assert!(has_strategy(
+        "In fact, the cache was cleared.",
+        "insisting",
+        "in fact"
+    ));
+    assert!(has_strategy(
+        "It is definitely the cache.",
+        "emphasis",
+        "definitely"
+    ));
+    assert!(!has_strategy(
+        "I really appreciate your help.",
+        "emphasis",
+        "really"
+    ));
+    // Gratitude, deference, greetings, apologizing; negative words and sarcasm.
+    assert!(has_strategy("Hi Ana, the update is out.", "greeting", "hi"));
+    assert!(has_strategy(
+        "Sorry to bother you again about this.",
+        "apologizing",
+        "sorry to bother"
+    ));
+    assert!(has_strategy(
+        "Good point, we should check.",
+        "deference",
+        "good point"
+    ));
+    assert!(has_strategy(
+        "This is unacceptable.",
+        "negative",
+        "unacceptable"
+    ));
+    assert!(!has_strategy("Thanks for nothing.", "gratitude", "thanks"));
+    assert!(has_strategy(
+        "Thanks for nothing.",
+        "negative",
+        "thanks for nothing"
+    ));
+}
+
+#[test]
+fn politeness_orders_customer_requests_the_way_people_do() {
+    let ordered = [
+        "You idiots lost my package again.",
+        "Why is my package late again?",
+        "Where is my package?",
+        "Can you tell me where my package is?",
+        "Hi, could you tell me where my package is, please? Thank you!",
+    ];
+    let scores: Vec<u8> = ordered.iter().map(|d| facets(d).politeness).collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] < w[1]),
+        "{scores:?} for {ordered:?}"
+    );
 }

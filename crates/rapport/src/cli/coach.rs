@@ -2,7 +2,7 @@
 //! command line, such as auditing a year of exported replies, and the coach's benchmark.
 
 use anyhow::{Context, bail};
-use rapport_coach::{ReplyContext, analyze_message, analyze_reply};
+use rapport_coach::{Agreement, ReplyContext, analyze_message, analyze_reply};
 use serde::Deserialize;
 use std::io::{BufRead, Read, Write};
 use std::time::{Duration, Instant};
@@ -183,6 +183,44 @@ pub fn bench() -> anyhow::Result<()> {
         read as f64 / elapsed.as_secs_f64()
     );
     Ok(())
+}
+
+/// `rapport coach --evaluate FILE`: how far the coach agrees with people's ratings.
+pub fn evaluate(file: &std::path::Path) -> anyhow::Result<()> {
+    let source = std::fs::read_to_string(file)
+        .with_context(|| format!("could not read {}", file.display()))?;
+    let rated = rapport_coach::read_rated(&source)
+        .map_err(|error| anyhow::anyhow!("{}: {error}", file.display()))?;
+    let (politeness, warmth) = rapport_coach::evaluate(&rated);
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}: {} rated texts", file.display(), rated.len())?;
+    for (label, agreement) in [
+        (
+            "politeness (people) against the politeness facet",
+            politeness,
+        ),
+        ("warmth (people) against the empathy facet", warmth),
+    ] {
+        writeln!(out, "{}", agreement_report(label, agreement.as_ref()))?;
+    }
+    Ok(())
+}
+
+fn agreement_report(label: &str, agreement: Option<&Agreement>) -> String {
+    let Some(a) = agreement else {
+        return format!("{label}: too few texts, or every rating the same, to compare");
+    };
+    format!(
+        "{label}\n  texts scored: {}\n  top quarter vs bottom quarter ({} and {} texts): accuracy {:.1}% (split at 50), {:.1}% (split at the median)\n  AUC: {:.3}\n  Pearson: {:.3}\n  Spearman: {:.3}",
+        a.count,
+        a.top,
+        a.bottom,
+        a.accuracy_at_neutral * 100.0,
+        a.accuracy_at_median * 100.0,
+        a.auc,
+        a.pearson,
+        a.spearman
+    )
 }
 
 fn micros(duration: Duration) -> f64 {

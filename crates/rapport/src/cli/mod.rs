@@ -85,6 +85,11 @@ pub enum Command {
         /// Print the coach's speed: latency per 1 KB draft and JSON-lines throughput.
         #[arg(long, conflicts_with = "jsonl")]
         bench: bool,
+        /// Print how far the coach agrees with people on a rated file (tab-separated kind,
+        /// politeness, warmth, text; see crates/coach/data/rating-guide.md): accuracy on the
+        /// top and bottom quarters, AUC, Pearson and Spearman correlation.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["jsonl", "bench"])]
+        evaluate: Option<std::path::PathBuf>,
     },
     /// Generate a realistic workspace into an empty database (the data directory's, or the
     /// one --database-url names) and time the queries behind the pages: every inbox view with
@@ -252,6 +257,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             result
         }
         Command::Coach { bench: true, .. } => coach::bench(),
+        Command::Coach {
+            evaluate: Some(file),
+            ..
+        } => coach::evaluate(&file),
         Command::Coach { jsonl, .. } => coach::run(coach::Analysis::Reply, jsonl),
         Command::Insight { jsonl } => coach::run(coach::Analysis::Message, jsonl),
         Command::Admin(AdminCommand::Verify {
