@@ -57,6 +57,24 @@ pub struct Email {
     pub kind: Kind,
     /// For a bounce: the Message-IDs found in the report, one of which is the mail that bounced.
     pub bounced_ids: Vec<String>,
+    /// What the reader had to mend or guess to read the mail, for the agent who reads it.
+    pub notes: Vec<ReadNote>,
+}
+
+/// Something odd a lenient reader mended or guessed, so that a customer's mail still reaches
+/// an agent; the agent sees it beside the message, in case the guess was wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadNote {
+    /// The sender's address was written in a form mail programs should not write: `written`
+    /// as it was (a trailing dot, spaces, quotes, `mailto:`, a doubled `@`), `read` as used.
+    SenderMended { written: String, read: String },
+    /// The sender's domain has no dot (`someone@host`): kept, but replies may not arrive.
+    SenderDomainWithoutDot(String),
+    /// The From header named addresses no one can write to before the one used.
+    SenderSkipped(Vec<String>),
+    /// The From header had no usable address; the sender was read from this header instead
+    /// (`Reply-To`, `Sender` or `Return-Path`).
+    SenderFromHeader(&'static str),
 }
 
 /// Why some bytes could not be read as an email.
@@ -102,7 +120,8 @@ pub fn read(raw: &[u8]) -> Result<Email, NotAMessage> {
             .find(|h| h.name().eq_ignore_ascii_case(name))
             .and_then(|h| h.value().as_text().map(str::to_owned))
     };
-    let from = first_mailbox(message.from());
+    let mut notes = Vec::new();
+    let from = sender(&message, &mut notes);
     let kind = classify(&message, from.as_ref(), &header_text);
     let text_body = message
         .body_text(0)
@@ -171,6 +190,7 @@ pub fn read(raw: &[u8]) -> Result<Email, NotAMessage> {
         attachments,
         kind,
         bounced_ids,
+        notes,
     })
 }
 
@@ -188,22 +208,153 @@ fn mailboxes(address: Option<&Address<'_>>) -> Vec<Mailbox> {
     };
     address
         .iter()
-        .filter_map(|addr| {
-            let email = addr.address()?.trim().to_lowercase();
-            email.contains('@').then(|| Mailbox {
-                address: email,
-                name: addr
-                    .name()
-                    .map(str::trim)
-                    .filter(|n| !n.is_empty())
-                    .map(str::to_owned),
-            })
-        })
+        .filter_map(|addr| recover(addr.address(), addr.name()).map(|(mailbox, _)| mailbox))
         .collect()
 }
 
 fn first_mailbox(address: Option<&Address<'_>>) -> Option<Mailbox> {
     mailboxes(address).into_iter().next()
+}
+
+/// Who wrote the mail: the first address of From a lenient reader can recover, else Reply-To,
+/// Sender or Return-Path. What had to be mended is noted.
+fn sender(message: &mail_parser::Message<'_>, notes: &mut Vec<ReadNote>) -> Option<Mailbox> {
+    let mut skipped = Vec::new();
+    let mut found = None;
+    if let Some(from) = message.from() {
+        for addr in from.iter() {
+            match recover(addr.address(), addr.name()) {
+                Some(recovered) => {
+                    found = Some(recovered);
+                    break;
+                }
+                None => {
+                    let written = addr.address().unwrap_or_default().trim();
+                    if !written.is_empty() {
+                        skipped.push(written.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    if found.is_none() {
+        let fallbacks = [
+            ("Reply-To", first_recovered(message.reply_to())),
+            ("Sender", first_recovered(message.sender())),
+            (
+                "Return-Path",
+                match message.return_path() {
+                    HeaderValue::Text(path) => recover(Some(path), None),
+                    HeaderValue::TextList(paths) => {
+                        paths.iter().find_map(|path| recover(Some(path), None))
+                    }
+                    HeaderValue::Address(address) => first_recovered(Some(address)),
+                    _ => None,
+                },
+            ),
+        ];
+        if let Some((header, recovered)) = fallbacks
+            .into_iter()
+            .find_map(|(header, recovered)| Some((header, recovered?)))
+        {
+            notes.push(ReadNote::SenderFromHeader(header));
+            found = Some(recovered);
+        }
+    }
+    let (mailbox, mended) = found?;
+    if !skipped.is_empty() {
+        notes.push(ReadNote::SenderSkipped(skipped));
+    }
+    if let Some(written) = mended {
+        notes.push(ReadNote::SenderMended {
+            written,
+            read: mailbox.address.clone(),
+        });
+    }
+    let domain = mailbox
+        .address
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .unwrap_or_default();
+    if !domain.contains('.') {
+        notes.push(ReadNote::SenderDomainWithoutDot(mailbox.address.clone()));
+    }
+    Some(mailbox)
+}
+
+fn first_recovered(address: Option<&Address<'_>>) -> Option<(Mailbox, Option<String>)> {
+    address?
+        .iter()
+        .find_map(|addr| recover(addr.address(), addr.name()))
+}
+
+/// The address a person meant, read leniently from what their mail program wrote: quotes,
+/// `mailto:`, angle brackets and trailing dots dropped, a display name run into the address
+/// (`test test@example.com`) split off, a doubled `@` or dot made single. `None` when no
+/// address can be found at all. With the mailbox, the address as written when it had to be
+/// mended.
+fn recover(address: Option<&str>, name: Option<&str>) -> Option<(Mailbox, Option<String>)> {
+    let name = name.map(str::trim).filter(|n| !n.is_empty());
+    // An address written where the name goes (`ana@example.com <>`).
+    let written = match address.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(address) => address,
+        None => name.filter(|n| n.contains('@') && !n.contains(' '))?,
+    };
+    if written.len() > 512 || written.chars().any(char::is_control) {
+        return None;
+    }
+    let trimmed = written.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | ',' | ';' | '(' | ')')
+    });
+    let trimmed = match trimmed.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => &trimmed[7..],
+        _ => trimmed,
+    };
+    // Words before the address are a name run into it; "ana @example.com" is one address.
+    let words: Vec<&str> = trimmed.split_whitespace().collect();
+    let at = words.iter().rposition(|w| w.contains('@'))?;
+    let mut joined = words[at].to_owned();
+    let mut first_word = at;
+    if joined.starts_with('@') && at > 0 {
+        joined = format!("{}{joined}", words[at - 1]);
+        first_word = at - 1;
+    }
+    if joined.ends_with('@') {
+        if let Some(next) = words.get(at + 1) {
+            joined.push_str(next);
+        }
+    }
+    let run_in_name = words[..first_word].join(" ");
+    let mut address = joined.to_lowercase();
+    while address.contains("@@") {
+        address = address.replace("@@", "@");
+    }
+    let (local, domain) = address.split_once('@')?;
+    let local = local.trim_matches('.');
+    let mut domain = domain
+        .trim_matches(|c: char| c == '.' || c == '>')
+        .to_owned();
+    while domain.contains("..") {
+        domain = domain.replace("..", ".");
+    }
+    let domain_ok = !domain.is_empty()
+        && domain.chars().all(|c| {
+            c.is_alphanumeric() || c == '-' || c == '.' || c == '[' || c == ']' || c == ':'
+        });
+    let local_ok = !local.is_empty() && !local.contains(['<', '>', '@', ' ']);
+    if !domain_ok || !local_ok {
+        return None;
+    }
+    let address = format!("{local}@{domain}");
+    if address.len() > 254 {
+        return None;
+    }
+    let mended = (address != written.to_lowercase()).then(|| written.to_owned());
+    let name = name
+        .map(str::to_owned)
+        .or_else(|| (!run_in_name.is_empty()).then_some(run_in_name))
+        .filter(|n| !n.eq_ignore_ascii_case(&address));
+    Some((Mailbox { address, name }, mended))
 }
 
 fn classify(

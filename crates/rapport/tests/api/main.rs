@@ -26,6 +26,7 @@ mod healthz;
 mod inbox_views;
 mod jobs;
 mod letters;
+mod mail_reading;
 mod matrix;
 mod notifications;
 mod openapi;
