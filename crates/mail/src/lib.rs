@@ -4,6 +4,7 @@
 //! ticket or get an answer. Pure functions, no I/O. MIME decoding (RFC 2047/2231, any charset)
 //! is done by the maintained `mail-parser` crate; HTML is sanitized by `ammonia`.
 
+use encoding_rs::Encoding;
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};
 
@@ -75,6 +76,13 @@ pub enum ReadNote {
     /// The From header had no usable address; the sender was read from this header instead
     /// (`Reply-To`, `Sender` or `Return-Path`).
     SenderFromHeader(&'static str),
+    /// Headers were written as raw 8-bit text (or raw ISO-2022-JP escapes) without RFC 2047
+    /// encoding, and were read in this charset (its WHATWG name, such as `GBK`): the one the
+    /// message declares for its text, or, when it declares none that fits, a guess.
+    HeaderCharset {
+        charset: &'static str,
+        guessed: bool,
+    },
 }
 
 /// Why some bytes could not be read as an email.
@@ -121,7 +129,17 @@ pub fn read(raw: &[u8]) -> Result<Email, NotAMessage> {
             .and_then(|h| h.value().as_text().map(str::to_owned))
     };
     let mut notes = Vec::new();
-    let from = sender(&message, &mut notes);
+    // Headers in raw 8-bit text are read again in the charset they were written in; the
+    // addresses, names and subject then come from that reading. The raw bytes stay as they are.
+    let decoded_head = decode_raw_headers(&message, raw).map(|(head, charset, guessed)| {
+        notes.push(ReadNote::HeaderCharset { charset, guessed });
+        head
+    });
+    let reread = decoded_head
+        .as_deref()
+        .and_then(|head| MessageParser::default().parse_headers(head));
+    let head = reread.as_ref().unwrap_or(&message);
+    let from = sender(head, &mut notes);
     let kind = classify(&message, from.as_ref(), &header_text);
     let text_body = message
         .body_text(0)
@@ -179,10 +197,10 @@ pub fn read(raw: &[u8]) -> Result<Email, NotAMessage> {
         message_id: message.message_id().map(str::to_owned),
         in_reply_to: ids(message.in_reply_to()),
         references: ids(message.references()),
-        reply_to: first_mailbox(message.reply_to()),
-        to: mailboxes(message.to()),
-        cc: mailboxes(message.cc()),
-        subject: message.subject().unwrap_or_default().trim().to_owned(),
+        reply_to: first_mailbox(head.reply_to()),
+        to: mailboxes(head.to()),
+        cc: mailboxes(head.cc()),
+        subject: head.subject().unwrap_or_default().trim().to_owned(),
         from,
         text,
         quoted,
@@ -192,6 +210,89 @@ pub fn read(raw: &[u8]) -> Result<Email, NotAMessage> {
         bounced_ids,
         notes,
     })
+}
+
+/// The message's own header block with every header written as raw 8-bit text (bytes that are
+/// not UTF-8, or ISO-2022-JP escapes) decoded to UTF-8, with the charset used and whether it
+/// was guessed; `None` when every header is ASCII or UTF-8 already.
+fn decode_raw_headers(
+    message: &mail_parser::Message<'_>,
+    raw: &[u8],
+) -> Option<(Vec<u8>, &'static str, bool)> {
+    let headers: Vec<&[u8]> = message
+        .headers()
+        .iter()
+        .filter_map(|h| raw.get(h.offset_field as usize..h.offset_end as usize))
+        .collect();
+    let needs = |bytes: &[u8]| bytes.contains(&0x1b) || std::str::from_utf8(bytes).is_err();
+    if !headers.iter().any(|bytes| needs(bytes)) {
+        return None;
+    }
+    let declared = declared_charset(message);
+    let mut used: Option<(&'static Encoding, bool)> = None;
+    let mut head = Vec::with_capacity(raw.len().min(64 * 1024));
+    for bytes in headers {
+        if !needs(bytes) {
+            head.extend_from_slice(bytes);
+        } else {
+            let (text, encoding, guessed) = decode_header(bytes, declared);
+            // The note names the first charset used; headers rarely mix two.
+            used.get_or_insert((encoding, guessed));
+            head.extend_from_slice(text.as_bytes());
+        }
+        if !head.ends_with(b"\n") {
+            head.extend_from_slice(b"\r\n");
+        }
+    }
+    head.extend_from_slice(b"\r\n");
+    let (encoding, guessed) = used?;
+    Some((head, encoding.name(), guessed))
+}
+
+/// One header's raw bytes as text: in the declared charset when it reads them without error,
+/// as ISO-2022-JP when they carry its escapes, else in the charset the bytes look like.
+fn decode_header(
+    bytes: &[u8],
+    declared: Option<&'static Encoding>,
+) -> (String, &'static Encoding, bool) {
+    let iso_2022_jp = [b"\x1b$B".as_slice(), b"\x1b$@", b"\x1b(J", b"\x1b(B"]
+        .iter()
+        .any(|escape| bytes.windows(3).any(|w| w == *escape));
+    if let Some(encoding) = declared.filter(|e| !iso_2022_jp || *e == encoding_rs::ISO_2022_JP) {
+        if let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(bytes) {
+            return (text.into_owned(), encoding, false);
+        }
+    }
+    let encoding = if iso_2022_jp {
+        encoding_rs::ISO_2022_JP
+    } else {
+        let mut detector = chardetng::EncodingDetector::new();
+        detector.feed(bytes, true);
+        detector.guess(None, true)
+    };
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    (text.into_owned(), encoding, true)
+}
+
+/// The charset the message declares for its first text part, when it says one that can
+/// describe 8-bit text: US-ASCII and UTF-8 cannot (a header that is not UTF-8 was not written in
+/// them), and `encoding_rs` would read US-ASCII as Windows-1252, which decodes anything.
+fn declared_charset(message: &mail_parser::Message<'_>) -> Option<&'static Encoding> {
+    let label = message.parts.iter().find_map(|part| {
+        let ct = part.content_type()?;
+        if !ct.ctype().eq_ignore_ascii_case("text") {
+            return None;
+        }
+        ct.attribute("charset").map(str::trim)
+    })?;
+    let lower = label.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "us-ascii" | "ascii" | "us_ascii" | "ansi_x3.4-1968" | "7bit" | "8bit"
+    ) {
+        return None;
+    }
+    Encoding::for_label(label.as_bytes()).filter(|e| *e != encoding_rs::UTF_8)
 }
 
 fn ids(value: &HeaderValue<'_>) -> Vec<String> {

@@ -37,6 +37,17 @@ fn every_fixture_reads_as_expected() {
             }
             None => assert!(expected["from"].is_null(), "{name}: no sender read"),
         }
+        if let Some(charset) = expected["charset"].as_str() {
+            let read = email.notes.iter().find_map(|note| match note {
+                ReadNote::HeaderCharset { charset, guessed } => Some((*charset, *guessed)),
+                _ => None,
+            });
+            assert_eq!(
+                read,
+                Some((charset, expected["charset_guessed"] == true)),
+                "{name}"
+            );
+        }
         if let Some(notes) = expected["notes"].as_array() {
             let got: Vec<&str> = email.notes.iter().map(note_kind).collect();
             assert_eq!(
@@ -110,7 +121,7 @@ fn every_fixture_reads_as_expected() {
             );
         }
     }
-    assert!(checked >= 17, "fixtures found: {checked}");
+    assert!(checked >= 25, "fixtures found: {checked}");
 }
 
 fn note_kind(note: &ReadNote) -> &'static str {
@@ -119,5 +130,6 @@ fn note_kind(note: &ReadNote) -> &'static str {
         ReadNote::SenderDomainWithoutDot(_) => "sender_domain_without_dot",
         ReadNote::SenderSkipped(_) => "sender_skipped",
         ReadNote::SenderFromHeader(_) => "sender_from_header",
+        ReadNote::HeaderCharset { .. } => "header_charset",
     }
 }

@@ -677,6 +677,10 @@ fn mail_notes(email: &Email) -> Option<String> {
                 }
                 ReadNote::SenderSkipped(written) => MailNote::SenderSkipped(written),
                 ReadNote::SenderFromHeader(header) => MailNote::SenderFromHeader(header),
+                ReadNote::HeaderCharset { charset, guessed } => MailNote::HeaderCharset {
+                    charset,
+                    guessed: *guessed,
+                },
             }
             .to_string()
         })

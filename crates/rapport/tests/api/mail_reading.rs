@@ -122,3 +122,69 @@ pub fn askama_escape(text: &str) -> String {
         .replace('"', "&#34;")
         .replace('\'', "&#39;")
 }
+
+#[tokio::test]
+async fn raw_8bit_subjects_are_read_in_the_message_charset_and_the_raw_bytes_are_kept() {
+    let app = TestApp::spawn().await;
+    let cases: [(&[u8], &str, &str, &str); 5] = [
+        (
+            fixture!("raw_subject_gb2312"),
+            "打印机无法连接网络",
+            "王小明",
+            "read as GBK, the charset of the message's text",
+        ),
+        (
+            fixture!("raw_subject_big5"),
+            "發票金額錯誤，請更正",
+            "陳美玲",
+            "read as Big5",
+        ),
+        (
+            fixture!("raw_subject_shift_jis"),
+            "注文の配送が遅れています",
+            "佐藤健",
+            "read as Shift_JIS",
+        ),
+        (
+            fixture!("raw_subject_iso_2022_jp"),
+            "パスワードを忘れました",
+            "山田花子",
+            "read as ISO-2022-JP",
+        ),
+        (
+            fixture!("raw_subject_gbk_undeclared"),
+            "我们的账户无法登录，请尽快处理这个问题",
+            "Li Na",
+            "read as GBK, a guess from their bytes",
+        ),
+    ];
+    for (raw, subject, name, note) in cases {
+        let (status, ingested) = post_mail(&app, raw).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{subject}: {ingested}");
+        let (_, ticket) = app
+            .api()
+            .get(&format!("/api/v1/tickets/{}", ingested["ticket_id"]))
+            .await;
+        assert_eq!(ticket["subject"], subject);
+        let said = ticket["messages"][0]["email"]["intake_note"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(said.contains(note), "{subject}: {said}");
+        let (_, customer) = app
+            .api()
+            .get(&format!("/api/v1/customers/{}", ticket["customer_id"]))
+            .await;
+        assert_eq!(customer["name"], name, "{customer}");
+        // The mail as it came, byte for byte, for an admin.
+        let kept = app
+            .api()
+            .request(
+                Method::GET,
+                &format!("/api/v1/inbound/emails/{}/raw", ingested["inbound_id"]),
+            )
+            .send()
+            .await
+            .expect("raw");
+        assert_eq!(kept.bytes().await.expect("bytes").as_ref(), raw);
+    }
+}
