@@ -36,6 +36,7 @@ pub mod inbox;
 pub mod jobs;
 pub mod letters;
 pub mod lifecycle;
+pub mod filtered_mail;
 pub mod mail_intake;
 pub mod mail_outbox;
 pub mod messages;

@@ -44,7 +44,7 @@ impl Outcome {
         }
     }
 
-    fn parse(text: &str) -> Outcome {
+    pub(crate) fn parse(text: &str) -> Outcome {
         match text {
             "new_ticket" => Outcome::NewTicket,
             "reply" => Outcome::Reply,

@@ -22,6 +22,7 @@ mod errors;
 mod escalations;
 mod faults;
 mod files;
+mod filtered_mail;
 mod healthz;
 mod inbox_views;
 mod jobs;
