@@ -258,10 +258,10 @@ fn decode_header(
     let iso_2022_jp = [b"\x1b$B".as_slice(), b"\x1b$@", b"\x1b(J", b"\x1b(B"]
         .iter()
         .any(|escape| bytes.windows(3).any(|w| w == *escape));
-    if let Some(encoding) = declared.filter(|e| !iso_2022_jp || *e == encoding_rs::ISO_2022_JP) {
-        if let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(bytes) {
-            return (text.into_owned(), encoding, false);
-        }
+    if let Some(encoding) = declared.filter(|e| !iso_2022_jp || *e == encoding_rs::ISO_2022_JP)
+        && let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(bytes)
+    {
+        return (text.into_owned(), encoding, false);
     }
     let encoding = if iso_2022_jp {
         encoding_rs::ISO_2022_JP
@@ -420,10 +420,10 @@ fn recover(address: Option<&str>, name: Option<&str>) -> Option<(Mailbox, Option
         joined = format!("{}{joined}", words[at - 1]);
         first_word = at - 1;
     }
-    if joined.ends_with('@') {
-        if let Some(next) = words.get(at + 1) {
-            joined.push_str(next);
-        }
+    if joined.ends_with('@')
+        && let Some(next) = words.get(at + 1)
+    {
+        joined.push_str(next);
     }
     let run_in_name = words[..first_word].join(" ");
     let mut address = joined.to_lowercase();

@@ -138,7 +138,9 @@ impl Store {
         }
         if let TakeInto::Ticket(ticket_id) = into {
             let ticket = self.ticket(ticket_id).await.map_err(|err| match err {
-                StoreError::NotFound { .. } => StoreError::unknown("ticket", "ticket_id", ticket_id),
+                StoreError::NotFound { .. } => {
+                    StoreError::unknown("ticket", "ticket_id", ticket_id)
+                }
                 other => other,
             })?;
             if !self.agent_may_see(agent, &ticket).await? {
@@ -183,8 +185,9 @@ impl Store {
         if claimed == 0 {
             tx.rollback().await?;
             let item = self.filtered_item(agent, id).await?;
-            return Err(already_taken(&item)
-                .unwrap_or_else(|| StoreError::not_found("filtered mail", id)));
+            return Err(
+                already_taken(&item).unwrap_or_else(|| StoreError::not_found("filtered mail", id))
+            );
         }
         let destination = match into {
             TakeInto::NewTicket => Destination::NewTicket,

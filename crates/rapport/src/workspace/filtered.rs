@@ -128,9 +128,9 @@ pub async fn take(
                 return Err(PageError::new(
                     axum::http::StatusCode::UNPROCESSABLE_ENTITY,
                     format!(
-                    "\u{201c}{}\u{201d} is not a ticket number; write the number, such as 1234, or leave it empty for a new ticket.",
-                    form.ticket.trim()
-                ),
+                        "\u{201c}{}\u{201d} is not a ticket number; write the number, such as 1234, or leave it empty for a new ticket.",
+                        form.ticket.trim()
+                    ),
                 ));
             }
         }
@@ -154,11 +154,9 @@ pub async fn take(
             .into_response())
         }
         // Someone else was quicker: back to the list, which says where it went.
-        Err(StoreError::Conflict { message, .. }) => Ok(Redirect::to(&format!(
-            "/filtered?done={}",
-            url_escape(&message)
-        ))
-        .into_response()),
+        Err(StoreError::Conflict { message, .. }) => {
+            Ok(Redirect::to(&format!("/filtered?done={}", url_escape(&message))).into_response())
+        }
         Err(other) => Err(other.into()),
     }
 }

@@ -17,10 +17,7 @@ fn mail(from: &str, subject: &str, id: &str, extra: &str) -> Vec<u8> {
 }
 
 async fn filtered(app: &TestApp, token: &str) -> Vec<Value> {
-    let (status, list) = app
-        .api_as(Some(token))
-        .get("/api/v1/filtered-mail")
-        .await;
+    let (status, list) = app.api_as(Some(token)).get("/api/v1/filtered-mail").await;
     assert_eq!(status, StatusCode::OK, "{list}");
     list["items"].as_array().expect("items").clone()
 }
@@ -38,7 +35,12 @@ async fn agents_see_filtered_mail_and_turn_an_item_into_a_ticket_or_add_it_to_on
     let ticket_id = customer["ticket_id"].as_i64().expect("ticket");
     let (_, bulk) = post_mail(
         &app,
-        &mail("bo@example.com", "Actually a question", "bo-1@example.com", "Precedence: bulk\r\n"),
+        &mail(
+            "bo@example.com",
+            "Actually a question",
+            "bo-1@example.com",
+            "Precedence: bulk\r\n",
+        ),
     )
     .await;
     assert_eq!(bulk["outcome"], "bulk");
@@ -63,7 +65,12 @@ async fn agents_see_filtered_mail_and_turn_an_item_into_a_ticket_or_add_it_to_on
     let items = filtered(&app, &token).await;
     let kinds: Vec<(&str, Option<&str>)> = items
         .iter()
-        .map(|i| (i["outcome"].as_str().unwrap_or_default(), i["sender"].as_str()))
+        .map(|i| {
+            (
+                i["outcome"].as_str().unwrap_or_default(),
+                i["sender"].as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         kinds,
@@ -74,7 +81,10 @@ async fn agents_see_filtered_mail_and_turn_an_item_into_a_ticket_or_add_it_to_on
         ],
         "the customer's own mail is not filtered"
     );
-    assert_eq!(items[1]["related_ticket_id"], ticket_id, "it answers Ana's ticket");
+    assert_eq!(
+        items[1]["related_ticket_id"], ticket_id,
+        "it answers Ana's ticket"
+    );
     assert_eq!(items[2]["subject"], "Actually a question");
 
     // The bulk mail becomes a ticket of its sender.
@@ -130,7 +140,10 @@ async fn agents_see_filtered_mail_and_turn_an_item_into_a_ticket_or_add_it_to_on
     );
     let (status, body) = app
         .api_as(Some(&token))
-        .post(&path, json!({"customer_email": "nobody@example.com", "ticket_id": 999_999}))
+        .post(
+            &path,
+            json!({"customer_email": "nobody@example.com", "ticket_id": 999_999}),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(error_code(&body), "unknown_ticket");
@@ -160,7 +173,12 @@ async fn agents_taking_the_same_item_at_once_make_one_ticket() {
     }
     let (_, bulk) = post_mail(
         &app,
-        &mail("kim@example.com", "Wrongly bulk", "kim-1@example.com", "Precedence: list\r\n"),
+        &mail(
+            "kim@example.com",
+            "Wrongly bulk",
+            "kim-1@example.com",
+            "Precedence: list\r\n",
+        ),
     )
     .await;
     let path = format!("/api/v1/filtered-mail/{}/ticket", bulk["inbound_id"]);
@@ -182,10 +200,11 @@ async fn agents_taking_the_same_item_at_once_make_one_ticket() {
             .all(|(status, _)| *status == StatusCode::CREATED || *status == StatusCode::CONFLICT),
         "{answers:?}"
     );
-    let tickets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE subject = 'Wrongly bulk'")
-        .fetch_one(app.app.store.pool())
-        .await
-        .expect("count");
+    let tickets: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE subject = 'Wrongly bulk'")
+            .fetch_one(app.app.store.pool())
+            .await
+            .expect("count");
     assert_eq!(tickets, 1);
 }
 
@@ -195,7 +214,12 @@ async fn the_filtered_page_lists_items_and_makes_one_a_ticket_once() {
     let (_, cookie, csrf) = signed_in(&app, "sam@rapport.test", Role::Agent).await;
     let (_, bulk) = post_mail(
         &app,
-        &mail("lou@example.com", "Missed invoice", "lou-1@example.com", "Precedence: bulk\r\n"),
+        &mail(
+            "lou@example.com",
+            "Missed invoice",
+            "lou-1@example.com",
+            "Precedence: bulk\r\n",
+        ),
     )
     .await;
     let (status, page) = get_page(&app, &cookie, "/").await;
