@@ -219,20 +219,26 @@ fn decode_raw_headers(
     message: &mail_parser::Message<'_>,
     raw: &[u8],
 ) -> Option<(Vec<u8>, &'static str, bool)> {
-    let headers: Vec<&[u8]> = message
+    // Only the headers Rapport reads from this reading; others (Received, X-...) keep their bytes.
+    const READ: [&str; 6] = ["subject", "from", "to", "cc", "reply-to", "sender"];
+    let headers: Vec<(bool, &[u8])> = message
         .headers()
         .iter()
-        .filter_map(|h| raw.get(h.offset_field as usize..h.offset_end as usize))
+        .filter_map(|h| {
+            let bytes = raw.get(h.offset_field as usize..h.offset_end as usize)?;
+            let read = READ.iter().any(|name| h.name().eq_ignore_ascii_case(name));
+            let raw_8bit = bytes.contains(&0x1b) || std::str::from_utf8(bytes).is_err();
+            Some((read && raw_8bit, bytes))
+        })
         .collect();
-    let needs = |bytes: &[u8]| bytes.contains(&0x1b) || std::str::from_utf8(bytes).is_err();
-    if !headers.iter().any(|bytes| needs(bytes)) {
+    if !headers.iter().any(|(needs, _)| *needs) {
         return None;
     }
     let declared = declared_charset(message);
     let mut used: Option<(&'static Encoding, bool)> = None;
     let mut head = Vec::with_capacity(raw.len().min(64 * 1024));
-    for bytes in headers {
-        if !needs(bytes) {
+    for (needs, bytes) in headers {
+        if !needs {
             head.extend_from_slice(bytes);
         } else {
             let (text, encoding, guessed) = decode_header(bytes, declared);
