@@ -252,3 +252,91 @@ async fn the_filtered_page_lists_items_and_makes_one_a_ticket_once() {
     assert!(page.contains("Done "), "the item says it is done");
     assert!(!page.contains(&action), "and offers no second action");
 }
+
+#[tokio::test]
+async fn filtered_mail_answering_a_restricted_ticket_stays_with_its_team() {
+    let app = TestApp::spawn().await;
+    let (member, member_token) = app.agent("lee@rapport.test", Role::Agent, None).await;
+    let (_, outsider_token) = app.agent("kim@rapport.test", Role::Agent, None).await;
+    let (status, team) = app
+        .api()
+        .post(
+            "/api/v1/teams",
+            json!({"name": "Legal", "member_ids": [member.id], "restricted": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{team}");
+    let (_, opened) = post_mail(
+        &app,
+        &mail(
+            "ana@example.com",
+            "Subpoena for our records",
+            "subpoena-1@example.com",
+            "",
+        ),
+    )
+    .await;
+    let ticket_id = opened["ticket_id"].as_i64().expect("ticket");
+    let (status, moved) = app
+        .api()
+        .patch(
+            &format!("/api/v1/tickets/{ticket_id}"),
+            json!({"team_id": team["id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    let (_, auto) = post_mail(
+        &app,
+        &mail(
+            "ana@example.com",
+            "Away: Subpoena for our records",
+            "subpoena-auto@example.com",
+            "Auto-Submitted: auto-replied\r\nIn-Reply-To: <subpoena-1@example.com>\r\n",
+        ),
+    )
+    .await;
+    assert_eq!(auto["outcome"], "auto_reply");
+    let (_, other) = post_mail(
+        &app,
+        &mail(
+            "news@example.org",
+            "Weekly news",
+            "news-1@example.org",
+            "Precedence: bulk\r\n",
+        ),
+    )
+    .await;
+
+    let seen =
+        |items: Vec<Value>| -> Vec<i64> { items.iter().filter_map(|i| i["id"].as_i64()).collect() };
+    let auto_id = auto["inbound_id"].as_i64().expect("id");
+    let other_id = other["inbound_id"].as_i64().expect("id");
+    assert_eq!(
+        seen(filtered(&app, &member_token).await),
+        [other_id, auto_id]
+    );
+    let outsider_sees = filtered(&app, &outsider_token).await;
+    assert_eq!(seen(outsider_sees.clone()), [other_id]);
+    assert!(!Value::Array(outsider_sees).to_string().contains("Subpoena"));
+
+    let path = format!("/api/v1/filtered-mail/{auto_id}/ticket");
+    let (status, body) = app
+        .api_as(Some(&outsider_token))
+        .post(&path, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    // Nor may an outsider add other filtered mail to the restricted ticket.
+    let (status, body) = app
+        .api_as(Some(&outsider_token))
+        .post(
+            &format!("/api/v1/filtered-mail/{other_id}/ticket"),
+            json!({"ticket_id": ticket_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = app
+        .api_as(Some(&member_token))
+        .post(&path, json!({"ticket_id": ticket_id}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
