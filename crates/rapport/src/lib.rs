@@ -17,6 +17,7 @@ pub mod demo;
 pub mod error;
 mod escalations;
 pub mod extract;
+mod filtered;
 mod healthz;
 pub mod imap;
 mod inbound;

@@ -5,10 +5,10 @@
 use crate::app::App;
 use crate::error::ApiError;
 use crate::{
-    admin, agents, audit, coach, complaints, contracts, customers, escalations, healthz, inbound,
-    insight, letters, notifications, openapi, organizations, pages, policies, portal, promises,
-    public, saved_replies, search, service_levels, session, settings, tasks, teams, tickets,
-    tokens, two_factor, workspace,
+    admin, agents, audit, coach, complaints, contracts, customers, escalations, filtered, healthz,
+    inbound, insight, letters, notifications, openapi, organizations, pages, policies, portal,
+    promises, public, saved_replies, search, service_levels, session, settings, tasks, teams,
+    tickets, tokens, two_factor, workspace,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -59,6 +59,7 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(tasks::router())
         .merge(notifications::router())
         .merge(inbound::router())
+        .merge(filtered::router())
         .merge(settings::router())
         .merge(saved_replies::router())
         .merge(session::router())

@@ -30,6 +30,7 @@ mod error;
 pub mod escalations;
 pub mod events;
 pub mod files;
+pub mod filtered_mail;
 pub mod handover;
 pub mod health;
 pub mod inbox;

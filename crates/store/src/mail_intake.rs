@@ -44,7 +44,7 @@ impl Outcome {
         }
     }
 
-    fn parse(text: &str) -> Outcome {
+    pub(crate) fn parse(text: &str) -> Outcome {
         match text {
             "new_ticket" => Outcome::NewTicket,
             "reply" => Outcome::Reply,
@@ -193,6 +193,11 @@ struct Record<'a> {
     reason: Option<String>,
     ticket_id: Option<i64>,
     message_id: Option<i64>,
+    /// The sender and subject as read, for the filtered list.
+    sender: Option<&'a str>,
+    subject: Option<&'a str>,
+    /// The ticket a filtered mail seems to answer (by its threading headers).
+    related_ticket_id: Option<i64>,
 }
 
 async fn record_inbound(
@@ -203,8 +208,8 @@ async fn record_inbound(
 ) -> StoreResult<Ingested> {
     let raw_sha = store_blob(tx, files, now, record.raw).await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO inbound_emails (dedupe_key, mailbox, received_at, size, raw_sha256, outcome, reason, ticket_id, message_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO inbound_emails (dedupe_key, mailbox, received_at, size, raw_sha256, outcome, reason, ticket_id, message_id, \
+         sender, subject, related_ticket_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(record.key)
     .bind(record.mailbox)
@@ -215,6 +220,9 @@ async fn record_inbound(
     .bind(&record.reason)
     .bind(record.ticket_id)
     .bind(record.message_id)
+    .bind(record.sender)
+    .bind(record.subject.map(|s| rapport_domain::wording::one_line(s, validate::MAX_SUBJECT_CHARS)))
+    .bind(record.related_ticket_id)
     .fetch_one(&mut **tx)
     .await?;
     Ok(Ingested {
@@ -354,6 +362,9 @@ impl Store {
                     reason: Some(reason.clone()),
                     ticket_id: None,
                     message_id: None,
+                    sender: None,
+                    subject: None,
+                    related_ticket_id: None,
                 };
                 record_inbound(tx, &self.files, now, record).await
             }
@@ -380,6 +391,11 @@ impl Store {
         raw: &[u8],
         email: &Email,
     ) -> StoreResult<Ingested> {
+        let related_ticket_id = match email.kind {
+            Kind::Personal => None,
+            _ => related_ticket(tx, email).await?,
+        };
+        let sender = email.from.as_ref().map(|from| from.address.as_str());
         let record = |outcome, reason: Option<String>, ticket_id, message_id| Record {
             key,
             mailbox,
@@ -389,73 +405,62 @@ impl Store {
             reason,
             ticket_id,
             message_id,
+            sender,
+            subject: Some(email.subject.as_str()),
+            related_ticket_id,
         };
-        match email.kind {
-            Kind::AutoReply => {
-                return record_inbound(
-                    tx,
-                    &self.files,
-                    now,
-                    record(
-                        Outcome::AutoReply,
-                        Some(IntakeNote::AutoReply.to_string()),
-                        None,
-                        None,
-                    ),
-                )
-                .await;
-            }
-            Kind::Bulk => {
-                return record_inbound(
-                    tx,
-                    &self.files,
-                    now,
-                    record(
-                        Outcome::Bulk,
-                        Some(IntakeNote::Bulk.to_string()),
-                        None,
-                        None,
-                    ),
-                )
-                .await;
-            }
+        let filtered = match email.kind {
+            Kind::AutoReply => Some((Outcome::AutoReply, IntakeNote::AutoReply, None)),
+            Kind::Bulk => Some((Outcome::Bulk, IntakeNote::Bulk, None)),
             Kind::Bounce => {
                 let bounced = mark_bounced(tx, email).await?;
-                let note = IntakeNote::Bounce(bounced).to_string();
-                return record_inbound(
-                    tx,
-                    &self.files,
-                    now,
-                    record(Outcome::Bounce, Some(note), None, bounced),
-                )
-                .await;
+                Some((Outcome::Bounce, IntakeNote::Bounce(bounced), bounced))
             }
-            Kind::Personal => {}
+            Kind::Personal if email.from.is_none() => {
+                Some((Outcome::Rejected, IntakeNote::NoSender, None))
+            }
+            Kind::Personal => None,
+        };
+        if let Some((outcome, note, message_id)) = filtered {
+            return record_inbound(
+                tx,
+                &self.files,
+                now,
+                record(outcome, Some(note.to_string()), None, message_id),
+            )
+            .await;
         }
-        let Some(from) = email.from.as_ref().or(email.reply_to.as_ref()) else {
-            return record_inbound(
-                tx,
-                &self.files,
-                now,
-                record(
-                    Outcome::Rejected,
-                    Some(IntakeNote::NoSender.to_string()),
-                    None,
-                    None,
-                ),
-            )
-            .await;
+        let (outcome, message) = self
+            .open_from_email(tx, now, email, Destination::Threaded)
+            .await?;
+        record_inbound(
+            tx,
+            &self.files,
+            now,
+            record(outcome, None, Some(message.ticket_id), Some(message.id)),
+        )
+        .await
+    }
+
+    /// A customer's mail into the conversation: its customer (created if new), a new ticket or
+    /// a message on the ticket it answers, its text, HTML, copies and files, what the reader
+    /// mended, and what follows (a letter to management, a request for a manager). Refused
+    /// with [`StoreError::Invalid`] when no sender could be read.
+    pub(crate) async fn open_from_email(
+        &self,
+        tx: &mut Tx,
+        now: &str,
+        email: &Email,
+        destination: Destination,
+    ) -> StoreResult<(Outcome, rapport_domain::Message)> {
+        let Some(from) = email.from.as_ref() else {
+            return Err(StoreError::Invalid(rapport_domain::Invalid::new(
+                "customer_email",
+                "No sender address could be found in this mail; say whose mail it is.",
+            )));
         };
-        let Ok(address) = validate::email(&from.address) else {
-            let reason = IntakeNote::UnusableSender(from.address.clone()).to_string();
-            return record_inbound(
-                tx,
-                &self.files,
-                now,
-                record(Outcome::Rejected, Some(reason), None, None),
-            )
-            .await;
-        };
+        // The reader recovered the address leniently; what it mended is noted below.
+        let address = from.address.clone();
         let customer_id = match crate::customers::customer_id_by_email(tx, &address).await? {
             Some(id) => id,
             None => {
@@ -474,7 +479,12 @@ impl Store {
         };
         let body: String = body.chars().take(validate::MAX_BODY_BYTES / 4).collect();
 
-        let (outcome, message) = match thread(tx, email, customer_id).await? {
+        let target = match destination {
+            Destination::Threaded => thread(tx, email, customer_id).await?,
+            Destination::NewTicket => None,
+            Destination::Ticket(id) => Some(id),
+        };
+        let (outcome, message) = match target {
             Some(ticket_id) => {
                 let message = add_message_in(
                     tx,
@@ -569,7 +579,7 @@ impl Store {
         let to: Vec<&str> = email.to.iter().map(|m| m.address.as_str()).collect();
         sqlx::query(
             "UPDATE messages SET email_message_id = $1, email_from = $2, email_to = $3, email_cc = $4, quoted_text = $5, \
-             body_html = COALESCE($6, body_html) WHERE id = $7",
+             body_html = COALESCE($6, body_html), intake_note = $8 WHERE id = $7",
         )
         .bind(email.message_id.as_deref())
         .bind(&address)
@@ -578,6 +588,7 @@ impl Store {
         .bind(Some(email.quoted.as_str()).filter(|q| !q.is_empty()))
         .bind(email.html.as_deref())
         .bind(message.id)
+        .bind(mail_notes(email))
         .execute(&mut **tx)
         .await?;
         for attachment in &email.attachments {
@@ -595,13 +606,7 @@ impl Store {
             )
             .await?;
         }
-        record_inbound(
-            tx,
-            &self.files,
-            now,
-            record(outcome, None, Some(message.ticket_id), Some(message.id)),
-        )
-        .await
+        Ok((outcome, message))
     }
 
     /// Inbound mail, newest first, optionally only of one outcome (admins look at `rejected`).
@@ -646,10 +651,46 @@ impl Store {
     }
 }
 
-/// The ticket a mail belongs to: a stored Message-ID in In-Reply-To or References first, then
-/// a ticket token in a recipient address or the subject (only for that ticket's customer, so a
-/// stranger cannot write into someone else's case), else none: a new ticket.
-async fn thread(tx: &mut Tx, email: &Email, customer_id: i64) -> StoreResult<Option<i64>> {
+/// Where a customer's mail goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Destination {
+    /// As intake threads it: the ticket it answers, else a new one.
+    Threaded,
+    NewTicket,
+    Ticket(i64),
+}
+
+/// What the reader mended or guessed, in sentences for the agent; `None` when nothing.
+fn mail_notes(email: &Email) -> Option<String> {
+    use rapport_domain::wording::mail::MailNote;
+    use rapport_mail::ReadNote;
+    let notes: Vec<String> = email
+        .notes
+        .iter()
+        .map(|note| {
+            match note {
+                ReadNote::SenderMended { written, read } => {
+                    MailNote::SenderMended { written, read }
+                }
+                ReadNote::SenderDomainWithoutDot(address) => {
+                    MailNote::SenderDomainWithoutDot(address)
+                }
+                ReadNote::SenderSkipped(written) => MailNote::SenderSkipped(written),
+                ReadNote::SenderFromHeader(header) => MailNote::SenderFromHeader(header),
+                ReadNote::HeaderCharset { charset, guessed } => MailNote::HeaderCharset {
+                    charset,
+                    guessed: *guessed,
+                },
+            }
+            .to_string()
+        })
+        .collect();
+    (!notes.is_empty()).then(|| notes.join(" "))
+}
+
+/// The ticket a mail answers by its threading headers: a stored Message-ID in In-Reply-To or
+/// References, whoever sent it.
+async fn related_ticket(tx: &mut Tx, email: &Email) -> StoreResult<Option<i64>> {
     for id in email
         .in_reply_to
         .iter()
@@ -664,6 +705,16 @@ async fn thread(tx: &mut Tx, email: &Email, customer_id: i64) -> StoreResult<Opt
         if ticket.is_some() {
             return Ok(ticket);
         }
+    }
+    Ok(None)
+}
+
+/// The ticket a mail belongs to: a stored Message-ID in In-Reply-To or References first, then
+/// a ticket token in a recipient address or the subject (only for that ticket's customer, so a
+/// stranger cannot write into someone else's case), else none: a new ticket.
+async fn thread(tx: &mut Tx, email: &Email, customer_id: i64) -> StoreResult<Option<i64>> {
+    if let Some(ticket) = related_ticket(tx, email).await? {
+        return Ok(Some(ticket));
     }
     let recipients: Vec<rapport_mail::Mailbox> =
         email.to.iter().chain(email.cc.iter()).cloned().collect();

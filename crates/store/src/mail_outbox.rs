@@ -56,6 +56,7 @@ pub(crate) async fn queue_outbound(
         cc,
         delivery: Some(Delivery::Queued.to_string()),
         delivery_detail: None,
+        intake_note: None,
     };
     Ok(Message {
         email: Some(email),
@@ -297,6 +298,7 @@ impl Store {
             cc: vec![],
             delivery: None,
             delivery_detail: None,
+            intake_note: None,
         });
         let from = email.from.unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned());
         let (local, domain) = from

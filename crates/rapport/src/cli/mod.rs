@@ -544,7 +544,7 @@ async fn ingest(config: Config, mailbox: Option<&str>) -> anyhow::Result<()> {
                 )
             } else {
                 format!(
-                    "{}; it was kept as inbound mail {} for an admin to look at",
+                    "{}; it was kept as inbound mail {}, listed with the filtered mail",
                     ingested.reason.unwrap_or_default(),
                     ingested.inbound_id
                 )

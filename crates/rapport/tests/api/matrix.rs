@@ -100,6 +100,8 @@ enum Names {
     /// A customer's file on A's, B's or the restricted ticket.
     Attachment,
     InboundMail,
+    /// A new filtered mail (bulk) from A or B; the restricted one answers C's ticket.
+    FilteredMail,
     /// New "did this fix it?" links, survey links and portal sign-in links.
     ResolutionLink,
     SurveyLink,
@@ -426,6 +428,9 @@ fn table() -> Vec<Row> {
         ),
         row("GET", "/api/v1/inbound/emails", Nothing, 200, ADMINS),
         row("GET", "/api/v1/inbound/emails/{id}/raw", InboundMail, 200, ADMINS),
+        // Filtered mail: any agent; an item answering a restricted ticket is the team's.
+        row("GET", "/api/v1/filtered-mail", Nothing, 200, AGENTS),
+        row("POST", "/api/v1/filtered-mail/{id}/ticket", FilteredMail, 201, TICKET).json("{}"),
         // Settings, audit, tokens, sessions.
         // Saved replies: one's own and the shared ones; another's own is not found; shared
         // ones are changed by supervisors and admins.
@@ -706,6 +711,8 @@ fn table() -> Vec<Row> {
         row("POST", "/account/notifications", Nothing, 303, PAGE)
             .form("assigned_page=on&escalation_mail=on"),
         row("GET", "/tasks", Nothing, 200, PAGE),
+        row("GET", "/filtered", Nothing, 200, PAGE),
+        row("POST", "/filtered/{id}/ticket", FilteredMail, 303, PAGE_TICKET).form("ticket="),
         row("POST", "/tasks/{id}/complete", Task, 303,
             "signin signin ok/403/ok ok/403/403 ok/ok/403 ok").form("outcome=Called back."),
         row("GET", "/live", Ticket, 200, PAGE_TICKET).query(&["?ticket={id}"]),
@@ -1500,6 +1507,26 @@ impl World {
             }
             Names::Attachment => side.attachment_id,
             Names::InboundMail => side.inbound_id,
+            Names::FilteredMail => {
+                let n = self.next();
+                let raw = format!(
+                    "From: {email}\r\nTo: support@rapport.test\r\nSubject: Our newsletter\r\nPrecedence: bulk\r\n\
+                     Message-ID: <filtered-{n}@matrix.example>\r\n\r\nNews.\r\n",
+                    email = side.email
+                );
+                let ingested = store
+                    .ingest_email(raw.as_bytes(), None, 1 << 20)
+                    .await
+                    .expect("filtered mail");
+                // The restricted one answers C's ticket, in the restricted team.
+                sqlx::query("UPDATE inbound_emails SET related_ticket_id = $1 WHERE id = $2")
+                    .bind(side.ticket_id)
+                    .bind(ingested.inbound_id)
+                    .execute(store.pool())
+                    .await
+                    .expect("related ticket");
+                ingested.inbound_id
+            }
             Names::ResolutionLink => {
                 let id = self.proposed_ticket(object).await;
                 let messages = store.ticket_messages(id).await.expect("messages");

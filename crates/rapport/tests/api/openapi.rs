@@ -29,6 +29,8 @@ async fn the_document_describes_every_route_and_every_described_route_exists() {
         "/api/v1/agents/{id}/coaching",
         "/api/v1/attachments/{id}",
         "/api/v1/coach/reply",
+        "/api/v1/filtered-mail",
+        "/api/v1/filtered-mail/{id}/ticket",
         "/api/v1/inbound/email",
         "/api/v1/inbound/emails",
         "/api/v1/inbound/emails/{id}/raw",
