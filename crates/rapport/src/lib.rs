@@ -45,6 +45,7 @@ mod teams;
 mod tickets;
 mod tokens;
 mod two_factor;
+pub mod webhooks;
 mod workspace;
 
 pub use app::{App, serve, work};

@@ -8,7 +8,7 @@ use crate::{
     admin, agents, audit, coach, complaints, contracts, customers, escalations, healthz, inbound,
     insight, letters, notifications, openapi, organizations, pages, policies, portal, promises,
     public, saved_replies, search, service_levels, session, settings, tasks, teams, tickets,
-    tokens, two_factor, workspace,
+    tokens, two_factor, webhooks, workspace,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -65,6 +65,7 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(two_factor::router())
         .merge(tokens::router())
         .merge(audit::router())
+        .merge(webhooks::router())
         .merge(public::api_router())
         .split_for_parts();
     let mut openapi = openapi;

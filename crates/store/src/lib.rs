@@ -63,6 +63,7 @@ pub mod ticket_page;
 pub mod tickets;
 pub mod timeline;
 pub mod two_factor;
+pub mod webhooks;
 
 pub use error::{StoreError, StoreResult};
 

@@ -45,4 +45,5 @@ mod teams;
 mod tickets;
 mod tokens;
 mod two_factor;
+mod webhooks;
 mod workspace;
