@@ -89,6 +89,24 @@ impl Job {
     /// The kind the webhook sender runs; the worker leaves it alone too.
     pub const WEBHOOK_KIND: &'static str = "webhook.deliver";
 
+    /// Every kind as stored (for the metrics, which report each even when none waits).
+    pub const KINDS: [&'static str; 14] = [
+        "ticket.waiting_check_in",
+        "ticket.resolution_check_in",
+        "promise.reminder",
+        "promise.due",
+        "moment.follow_up",
+        "surveys.send",
+        "notification.mail",
+        "health.recompute",
+        "sla.check",
+        "letter.deadline",
+        "escalation.deadline",
+        "webhook.deliver",
+        "email.send",
+        "email.notice",
+    ];
+
     /// The job as stored: its kind and its payload as JSON text.
     pub fn to_stored(&self) -> (String, String) {
         let mut value = serde_json::to_value(self).unwrap_or_default();
@@ -170,6 +188,13 @@ mod tests {
         for kind in Job::MAIL_KINDS {
             assert!(every_kind().iter().any(|job| job.kind() == kind));
         }
+        for job in every_kind() {
+            assert!(Job::KINDS.contains(&job.kind().as_str()), "{}", job.kind());
+        }
+        let mut kinds = Job::KINDS.to_vec();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), Job::KINDS.len());
     }
 
     #[test]

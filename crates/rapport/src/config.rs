@@ -437,6 +437,30 @@ mod tests {
     }
 
     #[test]
+    fn webhooks_metrics_and_log_format_come_from_the_file_and_the_environment() {
+        let file: FileConfig = toml::from_str(
+            "webhooks_allow_private = true\nmetrics_token = \"t\"\nlog_format = \"json\"",
+        )
+        .expect("valid");
+        let config = Config::default().with_file(file);
+        assert!(config.webhooks_allow_private);
+        assert_eq!(config.metrics_token.as_deref(), Some("t"));
+        assert_eq!(config.log_format, LogFormat::Json);
+        let env = |name: &str| match name {
+            "RAPPORT_LOG_FORMAT" => Some("text".to_owned()),
+            "RAPPORT_WEBHOOKS_ALLOW_PRIVATE" => Some("0".to_owned()),
+            "RAPPORT_METRICS_TOKEN" => Some("from-env".to_owned()),
+            _ => None,
+        };
+        let config = config.with_environment(env).expect("valid");
+        assert!(!config.webhooks_allow_private);
+        assert_eq!(config.metrics_token.as_deref(), Some("from-env"));
+        assert_eq!(config.log_format, LogFormat::Text);
+        let bad = |name: &str| (name == "RAPPORT_LOG_FORMAT").then(|| "yaml".to_owned());
+        assert!(Config::default().with_environment(bad).is_err());
+    }
+
+    #[test]
     fn unknown_settings_are_refused() {
         assert!(toml::from_str::<FileConfig>("lisen = \"0.0.0.0:9000\"").is_err());
     }

@@ -48,6 +48,12 @@ async fn run_one(store: &Store) -> StoreResult<bool> {
 
 async fn failed(store: &Store, claimed: &ClaimedJob, error: &StoreError) -> StoreResult<()> {
     tracing::error!(job = claimed.id, %error, "job failed; it will be retried");
+    crate::metrics::job_failed(
+        &claimed
+            .job
+            .as_ref()
+            .map_or_else(|_| "unknown".to_owned(), Job::kind),
+    );
     store.job_failed(claimed, &error.to_string()).await
 }
 

@@ -39,6 +39,7 @@ pub mod lifecycle;
 pub mod mail_intake;
 pub mod mail_outbox;
 pub mod messages;
+pub mod metrics;
 mod migrate;
 pub mod moments;
 pub mod notifications;

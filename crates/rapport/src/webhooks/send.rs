@@ -163,6 +163,7 @@ impl Sender {
                 "a webhook delivery failed"
             );
         }
+        crate::metrics::webhook_attempt(outcome.delivered());
         app.store.webhook_attempted(&due, &outcome).await.map(Some)
     }
 }

@@ -315,6 +315,8 @@ fn table() -> Vec<Row> {
         // Meta.
         row("GET", "/healthz", Nothing, 200, PUBLIC),
         row("GET", "/readyz", Nothing, 200, PUBLIC),
+        // Off unless a metrics token is configured (the matrix's app has none).
+        row("GET", "/metrics", Nothing, 404, "404 404 404 404 404 404"),
         row("GET", "/api/v1/openapi.json", Nothing, 200, PUBLIC),
         // Tickets.
         row("GET", "/api/v1/tickets", Customer, 200, AGENTS)
