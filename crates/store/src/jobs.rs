@@ -59,17 +59,18 @@ pub struct ClaimedJob {
     pub job: Result<Job, UnknownJob>,
 }
 
-/// Claims the next due job the worker runs (mail jobs are the sender's), or `None`.
+/// Claims the next due job the worker runs (mail jobs are the mail sender's, webhook deliveries
+/// the webhook sender's), or `None`.
 pub async fn claim_due(store: &Store, tx: &mut Tx, now: &str) -> StoreResult<Option<ClaimedJob>> {
     let [send, notice] = Job::MAIL_KINDS;
     let claim = match store.backend() {
         Backend::Sqlite => {
-            "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind NOT IN ($2, $3) \
+            "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind NOT IN ($2, $3, $4) \
              ORDER BY run_at, id LIMIT 1"
         }
         // Several workers can run against one PostgreSQL: each takes a different job.
         Backend::Postgres => {
-            "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind NOT IN ($2, $3) \
+            "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind NOT IN ($2, $3, $4) \
              ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
         }
     };
@@ -77,6 +78,7 @@ pub async fn claim_due(store: &Store, tx: &mut Tx, now: &str) -> StoreResult<Opt
         .bind(now)
         .bind(send)
         .bind(notice)
+        .bind(Job::WEBHOOK_KIND)
         .fetch_optional(&mut **tx)
         .await?
     else {

@@ -40,6 +40,7 @@ pub mod lifecycle;
 pub mod mail_intake;
 pub mod mail_outbox;
 pub mod messages;
+pub mod metrics;
 mod migrate;
 pub mod moments;
 pub mod notifications;
@@ -64,6 +65,7 @@ pub mod ticket_page;
 pub mod tickets;
 pub mod timeline;
 pub mod two_factor;
+pub mod webhooks;
 
 pub use error::{StoreError, StoreResult};
 

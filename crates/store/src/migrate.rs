@@ -42,6 +42,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0019_contracts",
     "0020_letter_deadlines",
     "0021_mail_reading",
+    "0022_webhooks",
     "0024_inbox_at_scale",
 ];
 

@@ -216,8 +216,19 @@ impl GlobalArgs {
         if let Some(dir) = &self.files_dir {
             config.files_dir = Some(dir.clone());
         }
-        Ok(config.with_s3_environment(|name| std::env::var(name).ok()))
+        config
+            .with_s3_environment(|name| std::env::var(name).ok())
+            .with_environment(|name| std::env::var(name).ok())
     }
+}
+
+/// How logs are written, as the configuration (file or `RAPPORT_LOG_FORMAT`) says; text when
+/// it cannot be read (the command then says why).
+pub fn log_format(cli: &Cli) -> crate::config::LogFormat {
+    cli.global
+        .config()
+        .map(|config| config.log_format)
+        .unwrap_or_default()
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {

@@ -114,6 +114,11 @@ async fn the_document_describes_every_route_and_every_described_route_exists() {
         "/api/v1/tickets/{id}",
         "/api/v1/tickets/{id}/events",
         "/api/v1/tickets/{id}/messages",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/{id}",
+        "/api/v1/webhooks/{id}/test",
+        "/api/v1/webhooks/{id}/deliveries",
+        "/api/v1/webhooks/{id}/deliveries/{delivery_id}",
     ];
     expected.sort_unstable();
     let mut documented: Vec<&str> = paths.keys().map(String::as_str).collect();
