@@ -25,6 +25,7 @@ pub mod intake;
 pub mod jobs;
 mod letters;
 pub mod live;
+pub mod move_in;
 mod notifications;
 mod openapi;
 mod organizations;

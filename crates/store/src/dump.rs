@@ -91,6 +91,7 @@ pub const TABLES: &[Table] = &[
     table("recovery_actions"),
     table("policies"),
     table("policy_exceptions"),
+    table("imported_items"),
 ];
 
 /// Tables that belong to the database rather than the workspace: the target of an import has

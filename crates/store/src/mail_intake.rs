@@ -145,6 +145,40 @@ impl ParsedMail {
     }
 }
 
+impl ParsedMail {
+    /// When the mail says it was written, in the stored format; never later than `now`.
+    fn written_at(&self, now: &str) -> String {
+        self.parsed
+            .as_ref()
+            .ok()
+            .and_then(|email| email.date)
+            .and_then(|seconds| time::OffsetDateTime::from_unix_timestamp(seconds).ok())
+            .map(crate::clock::format)
+            .filter(|date| date.as_str() < now)
+            .unwrap_or_else(|| now.to_owned())
+    }
+}
+
+/// Mail as live intake takes it, or history imported from an archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Intake {
+    Live,
+    /// Imported: stored at the time it was written, scheduling nothing (see
+    /// [`crate::jobs::writing_history`]); a customer's words in an old mail ask no manager and
+    /// write no letter today, and our own agents' mail is their reply on the ticket it answers.
+    History,
+}
+
+/// What became of one mail imported from an archive.
+#[derive(Debug, Clone)]
+pub struct MailImported {
+    pub ingested: Ingested,
+    /// The sender was not a customer before this mail.
+    pub customer_created: bool,
+    /// Files stored with the message.
+    pub attachments: usize,
+}
+
 /// A file to attach to a message.
 pub(crate) struct Attached<'a> {
     pub filename: &'a str,
@@ -287,7 +321,7 @@ impl Store {
     pub async fn ingest_one(&self, mail: &ParsedMail) -> StoreResult<Ingested> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        match self.ingest_in(&mut tx, &now, mail).await {
+        match self.ingest_in(&mut tx, &now, mail, Intake::Live).await {
             Ok(ingested) => {
                 tx.commit().await?;
                 Ok(ingested)
@@ -313,7 +347,7 @@ impl Store {
             let mut tx = self.begin_write().await?;
             let mut results = Vec::with_capacity(mails.len());
             for mail in mails {
-                results.push(self.ingest_in(&mut tx, &now, mail).await?);
+                results.push(self.ingest_in(&mut tx, &now, mail, Intake::Live).await?);
             }
             tx.commit().await?;
             Ok::<_, StoreError>(results)
@@ -339,7 +373,90 @@ impl Store {
         }
     }
 
-    async fn ingest_in(&self, tx: &mut Tx, now: &str, mail: &ParsedMail) -> StoreResult<Ingested> {
+    /// Imports mail from an archive (mbox, Maildir) in one transaction: each mail threaded and
+    /// stored as live mail is, at the time it was written, as history: nothing is scheduled or
+    /// sent, nobody is notified. A mail already here (by its key) is a duplicate, so an import
+    /// run again adds nothing. If the batch fails as a whole, each mail is tried on its own.
+    pub async fn import_emails(&self, mails: &[ParsedMail]) -> Vec<StoreResult<MailImported>> {
+        let together = crate::jobs::writing_history(async {
+            let mut tx = self.begin_write().await?;
+            let mut results = Vec::with_capacity(mails.len());
+            for mail in mails {
+                results.push(self.import_in(&mut tx, mail).await?);
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(results)
+        })
+        .await;
+        match together {
+            Ok(results) => results.into_iter().map(Ok).collect(),
+            Err(error) if error.is_unavailable() || mails.len() == 1 => {
+                let reason = error.to_string();
+                mails
+                    .iter()
+                    .map(|_| Err(StoreError::Unavailable(reason.clone())))
+                    .collect()
+            }
+            Err(_) => {
+                let mut results = Vec::with_capacity(mails.len());
+                for mail in mails {
+                    let one = crate::jobs::writing_history(async {
+                        let mut tx = self.begin_write().await?;
+                        let imported = self.import_in(&mut tx, mail).await?;
+                        tx.commit().await?;
+                        Ok::<_, StoreError>(imported)
+                    })
+                    .await;
+                    results.push(one);
+                }
+                results
+            }
+        }
+    }
+
+    async fn import_in(&self, tx: &mut Tx, mail: &ParsedMail) -> StoreResult<MailImported> {
+        let now = mail.written_at(&self.now());
+        let sender = mail
+            .parsed
+            .as_ref()
+            .ok()
+            .and_then(|email| email.from.as_ref().or(email.reply_to.as_ref()))
+            .and_then(|from| validate::email(&from.address).ok());
+        let known = match &sender {
+            Some(address) => crate::customers::customer_id_by_email(tx, address)
+                .await?
+                .is_some(),
+            None => true,
+        };
+        let ingested = self.ingest_in(tx, &now, mail, Intake::History).await?;
+        let stored = !ingested.duplicate && ingested.message_id.is_some();
+        let customer_created = stored
+            && !known
+            && matches!(ingested.outcome, Outcome::NewTicket | Outcome::Reply)
+            && match &sender {
+                Some(address) => crate::customers::customer_id_by_email(tx, address)
+                    .await?
+                    .is_some(),
+                None => false,
+            };
+        let attachments = match (&mail.parsed, stored, ingested.outcome) {
+            (Ok(email), true, Outcome::NewTicket | Outcome::Reply) => email.attachments.len(),
+            _ => 0,
+        };
+        Ok(MailImported {
+            ingested,
+            customer_created,
+            attachments,
+        })
+    }
+
+    async fn ingest_in(
+        &self,
+        tx: &mut Tx,
+        now: &str,
+        mail: &ParsedMail,
+        intake: Intake,
+    ) -> StoreResult<Ingested> {
         if let Some(existing) = already_ingested(tx, &mail.key).await? {
             return Ok(existing);
         }
@@ -365,12 +482,17 @@ impl Store {
                     mail.mailbox.as_deref(),
                     &mail.raw,
                     email,
+                    intake,
                 )
                 .await
             }
         }
     }
 
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one mail's parts as the two ways in share them"
+    )]
     async fn ingest_parsed(
         &self,
         tx: &mut Tx,
@@ -379,6 +501,7 @@ impl Store {
         mailbox: Option<&str>,
         raw: &[u8],
         email: &Email,
+        intake: Intake,
     ) -> StoreResult<Ingested> {
         let record = |outcome, reason: Option<String>, ticket_id, message_id| Record {
             key,
@@ -456,6 +579,21 @@ impl Store {
             )
             .await;
         };
+        // In an archive, our own agents' mail is their reply on the ticket it answers.
+        let agent: Option<i64> = match intake {
+            Intake::Live => None,
+            Intake::History => {
+                sqlx::query_scalar("SELECT id FROM agents WHERE lower(email) = $1")
+                    .bind(&address)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
+        };
+        if let Some(agent_id) = agent {
+            return self
+                .import_agent_mail(tx, now, key, mailbox, raw, email, &address, agent_id)
+                .await;
+        }
         let customer_id = match crate::customers::customer_id_by_email(tx, &address).await? {
             Some(id) => id,
             None => {
@@ -532,7 +670,7 @@ impl Store {
                     .chain(&email.cc)
                     .any(|m| m.address.eq_ignore_ascii_case(address.trim()))
             });
-        if to_management {
+        if to_management && intake == Intake::Live {
             crate::escalations::write_letter_in(
                 tx,
                 now,
@@ -554,7 +692,7 @@ impl Store {
                 .intents
                 .contains(&rapport_coach::Intent::WantsManager)
         });
-        if wants_manager {
+        if wants_manager && intake == Intake::Live {
             crate::escalations::escalate_in(
                 tx,
                 now,
@@ -565,6 +703,90 @@ impl Store {
             )
             .await?;
         }
+        self.keep_mail_parts(tx, now, email, &address, message.id)
+            .await?;
+        record_inbound(
+            tx,
+            &self.files,
+            now,
+            record(outcome, None, Some(message.ticket_id), Some(message.id)),
+        )
+        .await
+    }
+
+    /// An agent's mail found in an imported archive: their public reply on the ticket it
+    /// answers (sent long ago, so nothing is queued), else refused with the reason.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one mail's parts as the intake has them"
+    )]
+    async fn import_agent_mail(
+        &self,
+        tx: &mut Tx,
+        now: &str,
+        key: &str,
+        mailbox: Option<&str>,
+        raw: &[u8],
+        email: &Email,
+        address: &str,
+        agent_id: i64,
+    ) -> StoreResult<Ingested> {
+        let record = |outcome, reason: Option<String>, ticket_id, message_id| Record {
+            key,
+            mailbox,
+            raw,
+            size: raw.len(),
+            outcome,
+            reason,
+            ticket_id,
+            message_id,
+        };
+        let Some(ticket_id) = thread_by_ids(tx, email).await? else {
+            let note = IntakeNote::AgentMailOnNoTicket.to_string();
+            return record_inbound(
+                tx,
+                &self.files,
+                now,
+                record(Outcome::Rejected, Some(note), None, None),
+            )
+            .await;
+        };
+        let body = if email.text.trim().is_empty() {
+            wording::empty_body(!email.attachments.is_empty()).to_owned()
+        } else {
+            email.text.replace('\0', "")
+        };
+        let body: String = body.chars().take(validate::MAX_BODY_BYTES / 4).collect();
+        let message = add_message_in(
+            tx,
+            now,
+            ticket_id,
+            Actor::Agent(agent_id),
+            Channel::Email,
+            Visibility::Public,
+            &body,
+        )
+        .await?;
+        self.keep_mail_parts(tx, now, email, address, message.id)
+            .await?;
+        record_inbound(
+            tx,
+            &self.files,
+            now,
+            record(Outcome::Reply, None, Some(ticket_id), Some(message.id)),
+        )
+        .await
+    }
+
+    /// A mail's headers, quoted history, HTML and attachments on the message it became.
+    async fn keep_mail_parts(
+        &self,
+        tx: &mut Tx,
+        now: &str,
+        email: &Email,
+        address: &str,
+        message_id: i64,
+    ) -> StoreResult<()> {
         let cc: Vec<&str> = email.cc.iter().map(|m| m.address.as_str()).collect();
         let to: Vec<&str> = email.to.iter().map(|m| m.address.as_str()).collect();
         sqlx::query(
@@ -572,12 +794,12 @@ impl Store {
              body_html = COALESCE($6, body_html) WHERE id = $7",
         )
         .bind(email.message_id.as_deref())
-        .bind(&address)
+        .bind(address)
         .bind(json!(to).to_string())
         .bind(json!(cc).to_string())
         .bind(Some(email.quoted.as_str()).filter(|q| !q.is_empty()))
         .bind(email.html.as_deref())
-        .bind(message.id)
+        .bind(message_id)
         .execute(&mut **tx)
         .await?;
         for attachment in &email.attachments {
@@ -585,7 +807,7 @@ impl Store {
                 tx,
                 &self.files,
                 now,
-                message.id,
+                message_id,
                 Attached {
                     filename: &attachment.filename,
                     content_type: &attachment.content_type,
@@ -595,13 +817,7 @@ impl Store {
             )
             .await?;
         }
-        record_inbound(
-            tx,
-            &self.files,
-            now,
-            record(outcome, None, Some(message.ticket_id), Some(message.id)),
-        )
-        .await
+        Ok(())
     }
 
     /// Inbound mail, newest first, optionally only of one outcome (admins look at `rejected`).
@@ -650,6 +866,26 @@ impl Store {
 /// a ticket token in a recipient address or the subject (only for that ticket's customer, so a
 /// stranger cannot write into someone else's case), else none: a new ticket.
 async fn thread(tx: &mut Tx, email: &Email, customer_id: i64) -> StoreResult<Option<i64>> {
+    if let Some(ticket) = thread_by_ids(tx, email).await? {
+        return Ok(Some(ticket));
+    }
+    let recipients: Vec<rapport_mail::Mailbox> =
+        email.to.iter().chain(email.cc.iter()).cloned().collect();
+    if let Some(ticket_id) = rapport_mail::ticket_token(&recipients, &email.subject) {
+        let owner: Option<i64> =
+            sqlx::query_scalar("SELECT customer_id FROM tickets WHERE id = $1")
+                .bind(ticket_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if owner == Some(customer_id) {
+            return Ok(Some(ticket_id));
+        }
+    }
+    Ok(None)
+}
+
+/// The ticket holding a message the mail answers (In-Reply-To, then References, newest first).
+async fn thread_by_ids(tx: &mut Tx, email: &Email) -> StoreResult<Option<i64>> {
     for id in email
         .in_reply_to
         .iter()
@@ -663,18 +899,6 @@ async fn thread(tx: &mut Tx, email: &Email, customer_id: i64) -> StoreResult<Opt
         .await?;
         if ticket.is_some() {
             return Ok(ticket);
-        }
-    }
-    let recipients: Vec<rapport_mail::Mailbox> =
-        email.to.iter().chain(email.cc.iter()).cloned().collect();
-    if let Some(ticket_id) = rapport_mail::ticket_token(&recipients, &email.subject) {
-        let owner: Option<i64> =
-            sqlx::query_scalar("SELECT customer_id FROM tickets WHERE id = $1")
-                .bind(ticket_id)
-                .fetch_optional(&mut **tx)
-                .await?;
-        if owner == Some(customer_id) {
-            return Ok(Some(ticket_id));
         }
     }
     Ok(None)

@@ -41,6 +41,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0018_policies",
     "0019_contracts",
     "0020_letter_deadlines",
+    "0023_imports",
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<Vec<&'static str>> {

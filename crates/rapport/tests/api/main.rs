@@ -27,6 +27,7 @@ mod inbox_views;
 mod jobs;
 mod letters;
 mod matrix;
+mod move_in;
 mod notifications;
 mod openapi;
 mod opening;

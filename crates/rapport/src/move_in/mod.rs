@@ -1,0 +1,139 @@
+//! `rapport import`: moving in from another help desk. Mail archives (mbox, Maildir) go through
+//! the mail intake as history ([`mail`]); a Zendesk export ([`zendesk`]) and a CSV of tickets
+//! and messages ([`csv`]) go through the store's import steps with a ledger of source ids.
+//!
+//! Every importer reads its source in batches, one transaction each, so a run stopped at any
+//! point keeps what it committed, and a run again skips what is already here (mail by its
+//! Message-ID or bytes, everything else by the ledger `imported_items`). Nothing imported is
+//! sent to anyone or schedules anything (`rapport_store::jobs::writing_history`).
+//! Not to be confused with `rapport admin import`, which loads Rapport's own export.
+
+pub mod csv;
+pub mod mail;
+pub mod zendesk;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How an import runs: the batch size, and (for tests of resuming) a stop after some batches,
+/// as if the process had been killed there.
+#[derive(Debug, Clone, Copy)]
+pub struct Run {
+    pub batch: usize,
+    pub stop_after_batches: Option<u64>,
+}
+
+impl Run {
+    /// Whether the run stops before the batch after `done` batches.
+    fn stops_after(&self, done: u64) -> bool {
+        self.stop_after_batches.is_some_and(|limit| done >= limit)
+    }
+}
+
+/// The kinds of things an import counts, in the order the summary lists them.
+pub const KINDS: [&str; 6] = [
+    "organizations",
+    "customers",
+    "agents",
+    "tickets",
+    "messages",
+    "attachments",
+];
+
+/// What one kind came to: how many were imported, how many skipped and why.
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct Tally {
+    pub imported: u64,
+    pub skipped: u64,
+    /// Why items were skipped, with how many each.
+    pub reasons: BTreeMap<String, u64>,
+}
+
+/// What an import did, per kind; printed at the end (or as JSON with `--json`).
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Summary {
+    pub source: String,
+    pub kinds: BTreeMap<String, Tally>,
+    /// The run stopped before the end of the source (`--stop-after-batches`); running the
+    /// import again goes on from where it stopped.
+    pub stopped_early: bool,
+}
+
+impl Summary {
+    pub fn new(source: String) -> Summary {
+        Summary {
+            source,
+            ..Summary::default()
+        }
+    }
+
+    pub fn imported(&mut self, kind: &str, count: u64) {
+        if count > 0 {
+            self.kinds.entry(kind.to_owned()).or_default().imported += count;
+        }
+    }
+
+    pub fn skipped(&mut self, kind: &str, reason: &str) {
+        let tally = self.kinds.entry(kind.to_owned()).or_default();
+        tally.skipped += 1;
+        *tally.reasons.entry(reason.to_owned()).or_default() += 1;
+    }
+
+    pub fn tally(&self, kind: &str) -> Tally {
+        self.kinds.get(kind).cloned().unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "Imported from {}:", self.source)?;
+        let mut any = false;
+        for kind in KINDS {
+            let Some(tally) = self.kinds.get(kind) else {
+                continue;
+            };
+            any = true;
+            write!(f, "  {kind}: {} imported", tally.imported)?;
+            if tally.skipped > 0 {
+                write!(f, ", {} skipped", tally.skipped)?;
+            }
+            writeln!(f)?;
+            for (reason, count) in &tally.reasons {
+                writeln!(f, "      {count} skipped: {reason}")?;
+            }
+        }
+        if !any {
+            writeln!(f, "  nothing was found to import.")?;
+        }
+        if self.stopped_early {
+            writeln!(
+                f,
+                "The import stopped before the end; run the same command again to go on."
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A progress bar on standard error (hidden when that is not a terminal).
+fn bar(length: u64, what: &str, unit: Unit) -> ProgressBar {
+    let bar = ProgressBar::new(length).with_message(what.to_owned());
+    let template = match unit {
+        Unit::Items => "{msg:>10} [{bar:30}] {pos}/{len} {per_sec} eta {eta}",
+        Unit::Bytes => "{msg:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Unit {
+    Items,
+    Bytes,
+}
+
+/// Why an item already imported is skipped.
+pub const ALREADY_IMPORTED: &str = "already imported";

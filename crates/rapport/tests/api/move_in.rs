@@ -1,0 +1,381 @@
+//! `rapport import`: moving in from another help desk. Mail archives (mbox, Maildir), a
+//! Zendesk export and a CSV, each with every item accounted for in the summary, nothing sent,
+//! run twice without adding anything, and stopped midway then run again to the same end.
+
+use crate::cli::{rapport, run};
+use crate::helpers::{TestApp, TestDatabase};
+use rapport::move_in::{self, Run, Summary};
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// What a generated archive holds, to check the summary and the database against.
+struct Archive {
+    mails: Vec<String>,
+    tickets: u64,
+    messages: u64,
+    customers: u64,
+    attachments: u64,
+    /// Automatic replies and list mail: kept as inbound mail, opening nothing.
+    skipped: u64,
+}
+
+/// A support mailbox's history: `threads` conversations between customers (some writing
+/// several times) and the agent `agent`, replies answering by In-Reply-To and References,
+/// every seventh mail with a file, and now and then an out-of-office answer or a newsletter.
+fn archive(threads: usize, agent: &str) -> Archive {
+    let mut mails = Vec::new();
+    let (mut messages, mut attachments, mut skipped) = (0, 0, 0);
+    let customers = threads.div_ceil(3);
+    let mut minute = 0_u64;
+    for thread in 0..threads {
+        let customer = thread % customers;
+        let who = format!("customer{customer}@example.org");
+        let mut ids: Vec<String> = Vec::new();
+        let replies = 2 + thread % 3;
+        for step in 0..=replies {
+            minute += 7;
+            let id = format!("<t{thread}-m{step}@mail.example.org>");
+            let from_agent = step % 2 == 1;
+            let from = if from_agent {
+                format!("Support <{agent}>")
+            } else {
+                format!("Customer {customer} <{who}>")
+            };
+            let to = if from_agent {
+                who.clone()
+            } else {
+                "help@example.com".to_owned()
+            };
+            let subject = if step == 0 {
+                format!("Order {thread} arrived damaged")
+            } else {
+                format!("Re: Order {thread} arrived damaged")
+            };
+            let mut head = format!(
+                "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: {id}\r\nDate: {}\r\nMIME-Version: 1.0\r\n",
+                date(minute)
+            );
+            if let Some(last) = ids.last() {
+                let _ = write!(
+                    head,
+                    "In-Reply-To: {last}\r\nReferences: {}\r\n",
+                    ids.join(" ")
+                );
+            }
+            let text = if from_agent {
+                format!(
+                    "Hello,\r\n\r\nWe are sorry about order {thread}. A new one is on its way.\r\n\r\nSupport\r\n"
+                )
+            } else {
+                format!(
+                    "Hello,\r\n\r\nOrder {thread} came with a cracked lid (step {step}). What can you do?\r\n\r\nCustomer {customer}\r\n"
+                )
+            };
+            let with_file = (thread + step) % 7 == 0;
+            let mail = if with_file {
+                attachments += 1;
+                format!(
+                    "{head}Content-Type: multipart/mixed; boundary=\"b{thread}x{step}\"\r\n\r\n--b{thread}x{step}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n--b{thread}x{step}\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename=\"order-{thread}-{step}.csv\"\r\n\r\nline,item\r\n{thread},{step}\r\n--b{thread}x{step}--\r\n"
+                )
+            } else {
+                format!("{head}Content-Type: text/plain; charset=utf-8\r\n\r\n{text}")
+            };
+            mails.push(mail);
+            messages += 1;
+            ids.push(id);
+        }
+        if thread % 25 == 0 {
+            minute += 1;
+            mails.push(format!(
+                "From: {who}\r\nTo: help@example.com\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <ooo{thread}@mail.example.org>\r\nDate: {}\r\n\r\nI am away this week.\r\n",
+                date(minute)
+            ));
+            mails.push(format!(
+                "From: news@shop.example.net\r\nTo: help@example.com\r\nSubject: Our spring offers\r\nPrecedence: bulk\r\nMessage-ID: <news{thread}@shop.example.net>\r\nDate: {}\r\n\r\nTen percent off.\r\n",
+                date(minute)
+            ));
+            skipped += 2;
+        }
+    }
+    Archive {
+        mails,
+        tickets: threads as u64,
+        messages,
+        customers: customers as u64,
+        attachments,
+        skipped,
+    }
+}
+
+/// A date in the spring of 2023, `minute` minutes in.
+fn date(minute: u64) -> String {
+    let at = time::macros::datetime!(2023-03-01 08:00 UTC) + time::Duration::minutes(minute as i64);
+    at.format(&time::format_description::well_known::Rfc2822)
+        .expect("a date")
+}
+
+/// The mails as an mbox file: `From ` separators, and `>From ` for lines that begin so.
+fn write_mbox(path: &Path, mails: &[String]) {
+    let mut text = String::new();
+    for mail in mails {
+        text.push_str("From import-test Wed Mar  1 08:00:00 2023\n");
+        for line in mail.replace("\r\n", "\n").lines() {
+            if line.trim_start_matches('>').starts_with("From ") {
+                text.push('>');
+            }
+            text.push_str(line);
+            text.push('\n');
+        }
+        text.push('\n');
+    }
+    std::fs::write(path, text).expect("write the mbox");
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(app.app.store.pool())
+        .await
+        .expect("count")
+}
+
+/// Nothing was sent or scheduled but health: no mail job, no timer, no notification.
+async fn nothing_sent(app: &TestApp) {
+    assert_eq!(
+        count(
+            app,
+            "SELECT COUNT(*) FROM jobs WHERE kind <> 'health.recompute'"
+        )
+        .await,
+        0,
+        "an import schedules nothing but health"
+    );
+    assert_eq!(count(app, "SELECT COUNT(*) FROM notifications").await, 0);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM escalations").await, 0);
+    assert_eq!(
+        count(
+            app,
+            "SELECT COUNT(*) FROM messages WHERE delivery = 'queued'"
+        )
+        .await,
+        0
+    );
+    // Running every due job sends nothing either.
+    app.run_jobs().await;
+    assert_eq!(
+        count(
+            app,
+            "SELECT COUNT(*) FROM jobs WHERE kind IN ('email.send', 'email.notice')"
+        )
+        .await,
+        0
+    );
+}
+
+fn run_with(batch: usize, stop: Option<u64>) -> Run {
+    Run {
+        batch,
+        stop_after_batches: stop,
+    }
+}
+
+fn assert_accounted(summary: &Summary, archive: &Archive) {
+    assert_eq!(
+        summary.tally("tickets").imported,
+        archive.tickets,
+        "{summary}"
+    );
+    assert_eq!(
+        summary.tally("messages").imported,
+        archive.messages,
+        "{summary}"
+    );
+    assert_eq!(
+        summary.tally("customers").imported,
+        archive.customers,
+        "{summary}"
+    );
+    assert_eq!(
+        summary.tally("attachments").imported,
+        archive.attachments,
+        "{summary}"
+    );
+    assert_eq!(
+        summary.tally("messages").skipped,
+        archive.skipped,
+        "{summary}"
+    );
+}
+
+async fn assert_stored(app: &TestApp, archive: &Archive) {
+    assert_eq!(
+        count(app, "SELECT COUNT(*) FROM tickets").await,
+        archive.tickets as i64
+    );
+    assert_eq!(
+        count(app, "SELECT COUNT(*) FROM messages").await,
+        archive.messages as i64
+    );
+    assert_eq!(
+        count(app, "SELECT COUNT(*) FROM customers").await,
+        archive.customers as i64
+    );
+    assert_eq!(
+        count(app, "SELECT COUNT(*) FROM attachments").await,
+        archive.attachments as i64
+    );
+    assert_eq!(
+        count(app, "SELECT COUNT(*) FROM inbound_emails").await,
+        (archive.messages + archive.skipped) as i64
+    );
+}
+
+#[tokio::test]
+async fn an_mbox_of_a_thousand_mails_comes_in_threaded_with_its_dates_sending_nothing() {
+    let app = TestApp::spawn().await;
+    let archive = archive(300, &app.admin.email);
+    assert!(archive.mails.len() >= 1000, "{} mails", archive.mails.len());
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join("support.mbox");
+    write_mbox(&path, &archive.mails);
+    let max = app.config.max_email_bytes;
+
+    let summary = move_in::mail::import_mbox(&app.app.store, &path, max, run_with(100, None))
+        .await
+        .expect("the import runs");
+
+    assert_accounted(&summary, &archive);
+    assert_stored(&app, &archive).await;
+    nothing_sent(&app).await;
+    // Threads: every reply sits on its conversation's ticket, ours as the agent's.
+    assert_eq!(
+        count(&app, "SELECT COUNT(DISTINCT ticket_id) FROM messages").await,
+        300
+    );
+    assert!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM messages WHERE author_kind = 'agent'"
+        )
+        .await
+            > 300
+    );
+    // History keeps its dates.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM messages WHERE created_at NOT LIKE '2023-03-%'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM tickets WHERE created_at NOT LIKE '2023-03-%'"
+        )
+        .await,
+        0
+    );
+
+    // Twice: nothing more.
+    let again = move_in::mail::import_mbox(&app.app.store, &path, max, run_with(100, None))
+        .await
+        .expect("the import runs again");
+    assert_eq!(again.tally("messages").imported, 0);
+    assert_eq!(again.tally("tickets").imported, 0);
+    assert_eq!(
+        again
+            .tally("messages")
+            .reasons
+            .get(move_in::ALREADY_IMPORTED),
+        Some(&(archive.messages + archive.skipped))
+    );
+    assert_stored(&app, &archive).await;
+}
+
+#[tokio::test]
+async fn an_mbox_import_stopped_midway_ends_the_same_when_run_again() {
+    let app = TestApp::spawn().await;
+    let archive = archive(60, &app.admin.email);
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join("support.mbox");
+    write_mbox(&path, &archive.mails);
+    let max = app.config.max_email_bytes;
+
+    let first = move_in::mail::import_mbox(&app.app.store, &path, max, run_with(40, Some(2)))
+        .await
+        .expect("the first part runs");
+    assert!(first.stopped_early);
+    assert_eq!(
+        first.tally("messages").imported + first.tally("messages").skipped,
+        80
+    );
+    let rest = move_in::mail::import_mbox(&app.app.store, &path, max, run_with(40, None))
+        .await
+        .expect("the rest runs");
+    assert!(!rest.stopped_early);
+    assert_eq!(
+        first.tally("messages").imported + rest.tally("messages").imported,
+        archive.messages
+    );
+    assert_eq!(
+        first.tally("customers").imported + rest.tally("customers").imported,
+        archive.customers
+    );
+    assert_stored(&app, &archive).await;
+    nothing_sent(&app).await;
+}
+
+#[tokio::test]
+async fn a_maildir_comes_in_like_the_mbox() {
+    let app = TestApp::spawn().await;
+    let archive = archive(30, &app.admin.email);
+    let dir = tempfile::tempdir().expect("a directory");
+    std::fs::create_dir_all(dir.path().join("cur")).expect("cur");
+    std::fs::create_dir_all(dir.path().join("new")).expect("new");
+    std::fs::create_dir_all(dir.path().join("tmp")).expect("tmp");
+    for (index, mail) in archive.mails.iter().enumerate() {
+        let name = format!("{}.M{index}P1.host:2,S", 1_677_657_600 + index);
+        std::fs::write(dir.path().join("cur").join(name), mail).expect("write a mail");
+    }
+    let summary = move_in::mail::import_maildir(
+        &app.app.store,
+        dir.path(),
+        app.config.max_email_bytes,
+        run_with(25, None),
+    )
+    .await
+    .expect("the import runs");
+    assert_accounted(&summary, &archive);
+    assert_stored(&app, &archive).await;
+    nothing_sent(&app).await;
+}
+
+#[tokio::test]
+async fn the_command_prints_its_summary_and_adds_nothing_the_second_time() {
+    let db = TestDatabase::create().await;
+    let archive = archive(12, "agent@example.com");
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join("old.mbox");
+    write_mbox(&path, &archive.mails);
+    let path = path.to_string_lossy().into_owned();
+
+    let output = run(rapport(&db, &["import", "mbox", &path, "--json"]), "");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).expect("a JSON summary");
+    // The agent is not in this workspace: their mail is the customer's side of nothing, so
+    // it comes in as live mail from that address would.
+    assert_eq!(summary["kinds"]["tickets"]["imported"], 12, "{summary}");
+    assert_eq!(summary["stopped_early"], false);
+
+    let output = run(rapport(&db, &["import", "mbox", &path]), "");
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("messages: 0 imported"), "{text}");
+    assert!(text.contains("skipped: already imported"), "{text}");
+}
