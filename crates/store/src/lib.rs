@@ -32,6 +32,7 @@ pub mod events;
 pub mod files;
 pub mod handover;
 pub mod health;
+pub mod imports;
 pub mod inbox;
 pub mod jobs;
 pub mod letters;

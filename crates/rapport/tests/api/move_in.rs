@@ -379,3 +379,194 @@ async fn the_command_prints_its_summary_and_adds_nothing_the_second_time() {
     assert!(text.contains("messages: 0 imported"), "{text}");
     assert!(text.contains("skipped: already imported"), "{text}");
 }
+
+fn zendesk_export() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/zendesk")
+}
+
+async fn text_of(app: &TestApp, sql: &str) -> String {
+    sqlx::query_scalar(sql)
+        .fetch_one(app.app.store.pool())
+        .await
+        .expect("a value")
+}
+
+async fn assert_zendesk_stored(app: &TestApp) {
+    assert_eq!(count(app, "SELECT COUNT(*) FROM organizations").await, 2);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM customers").await, 3);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM tickets").await, 3);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM messages").await, 7);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM attachments").await, 2);
+    assert_eq!(
+        count(
+            app,
+            "SELECT COUNT(*) FROM agents WHERE deactivated_at IS NOT NULL"
+        )
+        .await,
+        1,
+        "the colleague not in this workspace comes in as one who has left"
+    );
+}
+
+#[tokio::test]
+async fn a_zendesk_export_comes_in_with_its_states_dates_notes_and_files() {
+    let app = TestApp::spawn().await;
+    // Priya already works here: her Zendesk replies become hers.
+    let (priya, _) = app
+        .agent(
+            "priya@oldhelpdesk.example",
+            rapport_domain::Role::Agent,
+            None,
+        )
+        .await;
+
+    let summary = move_in::zendesk::import(&app.app.store, &zendesk_export(), run_with(100, None))
+        .await
+        .expect("the import runs");
+
+    let tally = |kind: &str| summary.tally(kind);
+    assert_eq!(tally("organizations").imported, 2, "{summary}");
+    assert_eq!(tally("customers").imported, 3, "{summary}");
+    assert_eq!(tally("agents").imported, 1, "{summary}");
+    assert_eq!(
+        tally("agents")
+            .reasons
+            .get("already an agent here (matched by email)"),
+        Some(&1),
+        "{summary}"
+    );
+    assert_eq!(tally("tickets").imported, 3, "{summary}");
+    assert_eq!(
+        tally("tickets")
+            .reasons
+            .get("its requester (999) is not in the export"),
+        Some(&1),
+        "{summary}"
+    );
+    assert_eq!(tally("messages").imported, 7, "{summary}");
+    assert_eq!(tally("messages").skipped, 1, "{summary}");
+    assert_eq!(tally("attachments").imported, 2, "{summary}");
+    assert_eq!(
+        tally("attachments")
+            .reasons
+            .get("the export names the file but does not hold it"),
+        Some(&1),
+        "{summary}"
+    );
+    assert_zendesk_stored(&app).await;
+    nothing_sent(&app).await;
+
+    // Solved and closed came in resolved; pending waits on the customer; Priya has hers.
+    let oven = "SELECT id FROM tickets WHERE subject = 'Oven timer resets overnight'";
+    assert_eq!(
+        text_of(
+            &app,
+            "SELECT problem FROM tickets WHERE subject = 'Oven timer resets overnight'"
+        )
+        .await,
+        "resolved"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT assignee_id FROM tickets WHERE subject = 'Oven timer resets overnight'"
+        )
+        .await,
+        priya.id
+    );
+    assert_eq!(
+        text_of(
+            &app,
+            "SELECT conversation FROM tickets WHERE subject LIKE 'Invoice 2023-0117%'"
+        )
+        .await,
+        "waiting_on_customer"
+    );
+    assert_eq!(
+        text_of(
+            &app,
+            "SELECT problem FROM tickets WHERE subject LIKE 'Phone call%'"
+        )
+        .await,
+        "resolved"
+    );
+    assert_eq!(
+        text_of(
+            &app,
+            "SELECT channel FROM tickets WHERE subject LIKE 'Phone call%'"
+        )
+        .await,
+        "phone"
+    );
+    // The private comment is an internal note; the phone ticket's only comment is the agent's.
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM messages WHERE visibility = 'internal' AND ticket_id = ({oven})")).await,
+        1
+    );
+    assert_eq!(
+        text_of(&app, "SELECT author_kind FROM messages WHERE ticket_id = (SELECT id FROM tickets WHERE subject LIKE 'Phone call%')").await,
+        "agent"
+    );
+    // Dates are the export's.
+    assert_eq!(
+        text_of(
+            &app,
+            &format!("SELECT MIN(created_at) FROM messages WHERE ticket_id = ({oven})")
+        )
+        .await,
+        "2023-01-09T09:12:00.000000Z"
+    );
+    assert_eq!(
+        text_of(
+            &app,
+            &format!("SELECT created_at FROM tickets WHERE id = ({oven})")
+        )
+        .await,
+        "2023-01-09T09:12:00.000000Z"
+    );
+    // The customer belongs to their organization.
+    assert_eq!(
+        text_of(&app, "SELECT o.name FROM customers c JOIN organizations o ON o.id = c.organization_id WHERE c.name = 'Dana Whitfield'").await,
+        "Lakeside Bakery"
+    );
+
+    // Twice: nothing more.
+    let again = move_in::zendesk::import(&app.app.store, &zendesk_export(), run_with(100, None))
+        .await
+        .expect("the import runs again");
+    for kind in move_in::KINDS {
+        assert_eq!(again.tally(kind).imported, 0, "{kind}: {again}");
+    }
+    assert_zendesk_stored(&app).await;
+}
+
+#[tokio::test]
+async fn a_zendesk_import_stopped_midway_ends_the_same_when_run_again() {
+    let app = TestApp::spawn().await;
+    let first = move_in::zendesk::import(&app.app.store, &zendesk_export(), run_with(1, Some(4)))
+        .await
+        .expect("the first part runs");
+    assert!(first.stopped_early);
+    assert_eq!(first.tally("organizations").imported, 2);
+    assert_eq!(first.tally("tickets").imported, 0);
+    let rest = move_in::zendesk::import(&app.app.store, &zendesk_export(), run_with(1, None))
+        .await
+        .expect("the rest runs");
+    assert!(!rest.stopped_early);
+    assert_eq!(rest.tally("organizations").imported, 0);
+    assert_eq!(rest.tally("tickets").imported, 3);
+    assert_eq!(
+        first.tally("customers").imported + rest.tally("customers").imported,
+        3
+    );
+    // Both colleagues are new here: both come in as having left.
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM tickets").await, 3);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM messages").await, 7);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM attachments").await, 2);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM customers").await, 3);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM imported_items").await,
+        2 + 5 + 3 + 7 + 2
+    );
+    nothing_sent(&app).await;
+}
