@@ -132,15 +132,46 @@ fn write_mbox(path: &Path, mails: &[String]) {
     std::fs::write(path, text).expect("write the mbox");
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+/// Where a count or a text is read: a test app's store, or one opened on a database.
+trait Reads {
+    fn store(&self) -> &rapport_store::Store;
+}
+
+impl Reads for TestApp {
+    fn store(&self) -> &rapport_store::Store {
+        &self.app.store
+    }
+}
+
+impl Reads for rapport::App {
+    fn store(&self) -> &rapport_store::Store {
+        &self.store
+    }
+}
+
+async fn count(app: &impl Reads, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
-        .fetch_one(app.app.store.pool())
+        .fetch_one(app.store().pool())
         .await
         .expect("count")
 }
 
 /// Nothing was sent or scheduled but health: no mail job, no timer, no notification.
 async fn nothing_sent(app: &TestApp) {
+    nothing_queued(app).await;
+    // Running every due job sends nothing either.
+    app.run_jobs().await;
+    assert_eq!(
+        count(
+            app,
+            "SELECT COUNT(*) FROM jobs WHERE kind IN ('email.send', 'email.notice')"
+        )
+        .await,
+        0
+    );
+}
+
+async fn nothing_queued(app: &impl Reads) {
     assert_eq!(
         count(
             app,
@@ -156,16 +187,6 @@ async fn nothing_sent(app: &TestApp) {
         count(
             app,
             "SELECT COUNT(*) FROM messages WHERE delivery = 'queued'"
-        )
-        .await,
-        0
-    );
-    // Running every due job sends nothing either.
-    app.run_jobs().await;
-    assert_eq!(
-        count(
-            app,
-            "SELECT COUNT(*) FROM jobs WHERE kind IN ('email.send', 'email.notice')"
         )
         .await,
         0
@@ -384,9 +405,9 @@ fn zendesk_export() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/zendesk")
 }
 
-async fn text_of(app: &TestApp, sql: &str) -> String {
+async fn text_of(app: &impl Reads, sql: &str) -> String {
     sqlx::query_scalar(sql)
-        .fetch_one(app.app.store.pool())
+        .fetch_one(app.store().pool())
         .await
         .expect("a value")
 }
@@ -569,4 +590,121 @@ async fn a_zendesk_import_stopped_midway_ends_the_same_when_run_again() {
         2 + 5 + 3 + 7 + 2
     );
     nothing_sent(&app).await;
+}
+
+#[tokio::test]
+async fn a_csv_with_a_column_mapping_comes_in_through_the_command_once() {
+    let db = TestDatabase::create().await;
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csv");
+    let file = fixtures.join("tickets.csv").to_string_lossy().into_owned();
+    let mapping = fixtures.join("mapping.toml").to_string_lossy().into_owned();
+    let args = [
+        "import",
+        "csv",
+        &file,
+        "--mapping",
+        &mapping,
+        "--column",
+        "body=Message",
+        "--json",
+    ];
+
+    let output = run(rapport(&db, &args), "");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).expect("a JSON summary");
+    let kinds = &summary["kinds"];
+    assert_eq!(kinds["tickets"]["imported"], 3, "{summary}");
+    assert_eq!(
+        kinds["tickets"]["reasons"]["no row of it was written by a customer"], 1,
+        "{summary}"
+    );
+    assert_eq!(kinds["messages"]["imported"], 7, "{summary}");
+    assert_eq!(kinds["messages"]["skipped"], 1, "{summary}");
+    assert_eq!(kinds["customers"]["imported"], 3, "{summary}");
+    assert_eq!(kinds["agents"]["imported"], 1, "{summary}");
+    assert_eq!(kinds["attachments"]["imported"], 1, "{summary}");
+    assert_eq!(
+        kinds["attachments"]["reasons"]["the export names the file but does not hold it"], 1,
+        "{summary}"
+    );
+
+    // The same file again adds nothing.
+    let output = run(rapport(&db, &args), "");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let again: Value = serde_json::from_slice(&output.stdout).expect("a JSON summary");
+    for kind in move_in::KINDS {
+        assert_eq!(
+            again["kinds"][kind]["imported"].as_u64().unwrap_or(0),
+            0,
+            "{kind}: {again}"
+        );
+    }
+
+    // What came in, read from the database.
+    let app = rapport::App::build(db.config())
+        .await
+        .expect("open the database");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM tickets").await, 3);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM messages").await, 7);
+    assert_eq!(
+        text_of(
+            &app,
+            "SELECT problem FROM tickets WHERE subject = 'Refund for a double charge'"
+        )
+        .await,
+        "resolved"
+    );
+    assert_eq!(
+        text_of(
+            &app,
+            "SELECT conversation FROM tickets WHERE subject = 'Cannot sign in after the update'"
+        )
+        .await,
+        "waiting_on_customer"
+    );
+    assert_eq!(
+        text_of(
+            &app,
+            "SELECT created_at FROM tickets WHERE subject LIKE 'Question about%'"
+        )
+        .await,
+        "2023-04-06T14:00:00.000000Z"
+    );
+    assert_eq!(
+        text_of(
+            &app,
+            "SELECT subject FROM tickets WHERE subject LIKE 'Question about%'"
+        )
+        .await,
+        "Question about \"Pro\" plan, billing"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM messages WHERE visibility = 'internal'"
+        )
+        .await,
+        2
+    );
+    nothing_queued(&app).await;
+    app.store.close().await;
+}
+
+#[tokio::test]
+async fn a_csv_without_a_needed_column_says_which() {
+    let db = TestDatabase::create().await;
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csv");
+    let file = fixtures.join("tickets.csv").to_string_lossy().into_owned();
+    let output = run(rapport(&db, &["import", "csv", &file]), "");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("which column holds ticket_id"), "{stderr}");
 }
