@@ -708,3 +708,73 @@ async fn a_csv_without_a_needed_column_says_which() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("which column holds ticket_id"), "{stderr}");
 }
+
+#[tokio::test]
+async fn an_mbox_import_killed_midway_and_run_again_ends_whole() {
+    let db = TestDatabase::create().await;
+    let app = rapport::App::build(db.config())
+        .await
+        .expect("the database");
+    let archive = archive(120, "agent@example.com");
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join("old.mbox");
+    write_mbox(&path, &archive.mails);
+    let path = path.to_string_lossy().into_owned();
+    let total = archive.mails.len() as i64;
+
+    let mut child = rapport(&db, &["import", "mbox", &path, "--batch", "10"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn rapport import");
+    let started = std::time::Instant::now();
+    loop {
+        let stored = count(&app, "SELECT COUNT(*) FROM inbound_emails").await;
+        if stored > 0 || started.elapsed() > std::time::Duration::from_secs(60) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    child.kill().expect("kill the import");
+    child.wait().expect("it ends");
+    let kept = count(&app, "SELECT COUNT(*) FROM inbound_emails").await;
+    assert!(kept > 0, "the import was killed before its first batch");
+
+    let output = run(rapport(&db, &["import", "mbox", &path, "--json"]), "");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).expect("a JSON summary");
+    assert_eq!(
+        summary["kinds"]["messages"]["reasons"][move_in::ALREADY_IMPORTED]
+            .as_i64()
+            .unwrap_or(0),
+        kept,
+        "{summary}"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM inbound_emails").await,
+        total
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM tickets").await,
+        archive.tickets as i64
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM messages").await,
+        archive.messages as i64
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM attachments").await,
+        archive.attachments as i64
+    );
+    // The agent is not in this workspace, so their address is a customer too, as live.
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM customers").await,
+        archive.customers as i64 + 1
+    );
+    nothing_queued(&app).await;
+    app.store.close().await;
+}
