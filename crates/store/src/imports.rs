@@ -149,6 +149,45 @@ pub fn stored_time(text: &str, now: &str) -> Option<String> {
 }
 
 impl Store {
+    /// Marks resolved the tickets that mail imported under `mailbox` opened and that are still
+    /// open (old mail whose problems are long settled), each at its last message's time, as
+    /// history. Returns how many.
+    pub async fn resolve_imported_mail(&self, mailbox: &str) -> StoreResult<u64> {
+        crate::jobs::writing_history(async {
+            let mut tx = self.begin_write().await?;
+            let tickets: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT id, updated_at FROM tickets WHERE problem = $1 AND id IN \
+                 (SELECT ticket_id FROM inbound_emails WHERE mailbox = $2 AND outcome = $3) ORDER BY id",
+            )
+            .bind(Problem::Open.as_str())
+            .bind(mailbox)
+            .bind(crate::mail_intake::Outcome::NewTicket.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+            for (id, at) in &tickets {
+                sqlx::query("UPDATE tickets SET problem = $1 WHERE id = $2")
+                    .bind(Problem::Resolved.as_str())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                events::record(
+                    &mut tx,
+                    at,
+                    Actor::System,
+                    "ticket",
+                    *id,
+                    "ticket.imported",
+                    json!({ "source": mailbox, "problem": Problem::Resolved }),
+                )
+                .await?;
+                crate::sla::refresh(&mut tx, at, *id).await?;
+            }
+            tx.commit().await?;
+            Ok(tickets.len() as u64)
+        })
+        .await
+    }
+
     /// Imports organizations, then people, then tickets, in one transaction; each item
     /// already in the ledger is skipped. Returns what was done, item by item.
     pub async fn import_history(

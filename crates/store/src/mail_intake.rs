@@ -33,7 +33,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Outcome::NewTicket => "new_ticket",
             Outcome::Reply => "reply",

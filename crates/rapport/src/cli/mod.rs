@@ -242,6 +242,10 @@ pub struct ImportArgs {
     /// Print the summary as JSON on standard output.
     #[arg(long)]
     json: bool,
+    /// Mail archives: once all is in, mark the tickets they opened resolved (old mail whose
+    /// problems are long settled) instead of leaving them open in the inbox.
+    #[arg(long)]
+    resolved: bool,
     /// Stop after this many batches, as if the import had been killed there.
     #[arg(long, hide = true)]
     stop_after_batches: Option<u64>,
@@ -505,6 +509,7 @@ async fn import(
     let settings = |args: &ImportArgs| move_in::Run {
         batch: args.batch.max(1),
         stop_after_batches: args.stop_after_batches,
+        resolved: args.resolved,
     };
     let (summary, json) = match command {
         ImportCommand::Mbox { file, run } => (

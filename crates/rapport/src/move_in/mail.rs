@@ -151,7 +151,7 @@ pub async fn import_mbox(
         progress.set_position(mbox.read);
     }
     progress.finish_and_clear();
-    Ok(summary)
+    finish(store, &mailbox, run, summary).await
 }
 
 /// Imports a Maildir (or a directory of mail files).
@@ -182,6 +182,22 @@ pub async fn import_maildir(
         progress.inc(chunk.len() as u64);
     }
     progress.finish_and_clear();
+    finish(store, &mailbox, run, summary).await
+}
+
+/// With `--resolved`, once the whole archive is in (a reply may reopen what an earlier batch
+/// opened), the tickets it opened are marked resolved.
+async fn finish(
+    store: &Store,
+    mailbox: &str,
+    run: Run,
+    mut summary: Summary,
+) -> anyhow::Result<Summary> {
+    if run.resolved && !summary.stopped_early {
+        summary.resolved = store.resolve_imported_mail(mailbox).await.context(
+            "could not mark the imported tickets resolved; run the import again to do it",
+        )?;
+    }
     Ok(summary)
 }
 

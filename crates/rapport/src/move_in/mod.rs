@@ -22,6 +22,8 @@ use std::collections::BTreeMap;
 pub struct Run {
     pub batch: usize,
     pub stop_after_batches: Option<u64>,
+    /// Mail archives: mark the tickets they opened resolved at the end.
+    pub resolved: bool,
 }
 
 impl Run {
@@ -58,6 +60,8 @@ pub struct Summary {
     /// The run stopped before the end of the source (`--stop-after-batches`); running the
     /// import again goes on from where it stopped.
     pub stopped_early: bool,
+    /// Tickets of a mail archive marked resolved at the end (`--resolved`).
+    pub resolved: u64,
 }
 
 impl Summary {
@@ -102,6 +106,13 @@ impl std::fmt::Display for Summary {
             for (reason, count) in &tally.reasons {
                 writeln!(f, "      {count} skipped: {reason}")?;
             }
+        }
+        if self.resolved > 0 {
+            writeln!(
+                f,
+                "  {} tickets marked resolved (--resolved).",
+                self.resolved
+            )?;
         }
         if !any {
             writeln!(f, "  nothing was found to import.")?;

@@ -197,6 +197,7 @@ fn run_with(batch: usize, stop: Option<u64>) -> Run {
     Run {
         batch,
         stop_after_batches: stop,
+        resolved: false,
     }
 }
 
@@ -349,7 +350,7 @@ async fn an_mbox_import_stopped_midway_ends_the_same_when_run_again() {
 }
 
 #[tokio::test]
-async fn a_maildir_comes_in_like_the_mbox() {
+async fn a_maildir_comes_in_like_the_mbox_and_can_come_in_resolved() {
     let app = TestApp::spawn().await;
     let archive = archive(30, &app.admin.email);
     let dir = tempfile::tempdir().expect("a directory");
@@ -364,13 +365,26 @@ async fn a_maildir_comes_in_like_the_mbox() {
         &app.app.store,
         dir.path(),
         app.config.max_email_bytes,
-        run_with(25, None),
+        Run {
+            resolved: true,
+            ..run_with(25, None)
+        },
     )
     .await
     .expect("the import runs");
     assert_accounted(&summary, &archive);
     assert_stored(&app, &archive).await;
     nothing_sent(&app).await;
+    // --resolved: old mail's tickets are settled, not waiting in the inbox.
+    assert_eq!(summary.resolved, archive.tickets);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM tickets WHERE problem <> 'resolved'"
+        )
+        .await,
+        0
+    );
 }
 
 #[tokio::test]
