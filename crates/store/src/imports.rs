@@ -238,6 +238,8 @@ impl Store {
         };
         let created_at = stored_time(&ticket.created_at, now).unwrap_or_else(|| now.to_owned());
         let mut messages = ticket.messages.iter();
+        // Whether this run wrote anything on the ticket; if not, its state is left alone.
+        let mut changed = existing.is_none();
         let ticket_id = match existing {
             Some(id) => {
                 noted.push(Noted::Skipped("tickets", ALREADY_IMPORTED.into()));
@@ -310,6 +312,7 @@ impl Store {
             } else {
                 (Channel::Note, Visibility::Internal)
             };
+            changed = true;
             let added = add_message_in(
                 tx,
                 &at,
@@ -322,6 +325,9 @@ impl Store {
             .await?;
             self.keep_message_parts(tx, &at, source, message, added.id, noted)
                 .await?;
+        }
+        if !changed {
+            return Ok(());
         }
         // Where the ticket stood, and who had it.
         let assignee = match &ticket.assignee {

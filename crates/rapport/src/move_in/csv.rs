@@ -268,7 +268,11 @@ pub async fn import(
                     Some(known) => *known,
                     None => {
                         let known = truthy(columns.get(record, "from_agent"))
-                            || store.agent_by_email(&email).await.is_ok();
+                            || match store.agent_by_email(&email).await {
+                                Ok(_) => true,
+                                Err(rapport_store::StoreError::NotFound { .. }) => false,
+                                Err(other) => return Err(other.into()),
+                            };
                         staff_here.insert(email.clone(), known);
                         known
                     }

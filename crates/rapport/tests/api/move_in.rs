@@ -565,7 +565,8 @@ async fn a_zendesk_export_comes_in_with_its_states_dates_notes_and_files() {
         "Lakeside Bakery"
     );
 
-    // Twice: nothing more.
+    // Twice: nothing more, not even an event.
+    let events = count(&app, "SELECT COUNT(*) FROM events").await;
     let again = move_in::zendesk::import(&app.app.store, &zendesk_export(), run_with(100, None))
         .await
         .expect("the import runs again");
@@ -573,6 +574,7 @@ async fn a_zendesk_export_comes_in_with_its_states_dates_notes_and_files() {
         assert_eq!(again.tally(kind).imported, 0, "{kind}: {again}");
     }
     assert_zendesk_stored(&app).await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM events").await, events);
 }
 
 #[tokio::test]
@@ -791,4 +793,54 @@ async fn an_mbox_import_killed_midway_and_run_again_ends_whole() {
     );
     nothing_queued(&app).await;
     app.store.close().await;
+}
+
+#[tokio::test]
+async fn a_newer_zendesk_export_adds_only_the_new_comments() {
+    let app = TestApp::spawn().await;
+    move_in::zendesk::import(&app.app.store, &zendesk_export(), run_with(100, None))
+        .await
+        .expect("the first export comes in");
+
+    // A week later: the customer answered on the pending ticket.
+    let newer = tempfile::tempdir().expect("a directory");
+    for name in ["organizations.json", "users.json"] {
+        std::fs::copy(zendesk_export().join(name), newer.path().join(name)).expect("copy");
+    }
+    let tickets = std::fs::read_to_string(zendesk_export().join("tickets.json")).expect("read");
+    let lines: Vec<String> = tickets
+        .lines()
+        .map(|line| {
+            let mut ticket: Value = serde_json::from_str(line).expect("a ticket");
+            if ticket["id"] == 1202 {
+                ticket["status"] = "open".into();
+                ticket["comments"]
+                    .as_array_mut()
+                    .expect("comments")
+                    .push(serde_json::json!({
+                        "id": 70012, "type": "Comment", "author_id": 502, "public": true,
+                        "body": "The new number is ES-B12345678.", "attachments": [],
+                        "created_at": "2023-02-20T10:00:00Z"
+                    }));
+            }
+            ticket.to_string()
+        })
+        .collect();
+    std::fs::write(newer.path().join("tickets.json"), lines.join("\n")).expect("write");
+
+    let summary = move_in::zendesk::import(&app.app.store, newer.path(), run_with(100, None))
+        .await
+        .expect("the newer export comes in");
+    assert_eq!(summary.tally("messages").imported, 1, "{summary}");
+    assert_eq!(summary.tally("tickets").imported, 0, "{summary}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM messages").await, 8);
+    assert_eq!(
+        text_of(
+            &app,
+            "SELECT conversation FROM tickets WHERE subject LIKE 'Invoice 2023-0117%'"
+        )
+        .await,
+        "waiting_on_us"
+    );
+    nothing_sent(&app).await;
 }
