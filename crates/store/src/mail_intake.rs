@@ -390,13 +390,14 @@ impl Store {
         .await;
         match together {
             Ok(results) => results.into_iter().map(Ok).collect(),
-            Err(error) if error.is_unavailable() || mails.len() == 1 => {
+            Err(error) if error.is_unavailable() => {
                 let reason = error.to_string();
                 mails
                     .iter()
                     .map(|_| Err(StoreError::Unavailable(reason.clone())))
                     .collect()
             }
+            Err(error) if mails.len() == 1 => vec![Err(error)],
             Err(_) => {
                 let mut results = Vec::with_capacity(mails.len());
                 for mail in mails {

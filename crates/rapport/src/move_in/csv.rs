@@ -5,11 +5,11 @@
 //! a customer; a row's author is an agent when an agent here has that email or the `from_agent`
 //! column says so.
 
-use super::{Run, Summary, Unit, bar};
+use super::{Run, Summary, Unit, bar, history_batch};
 use anyhow::{Context, bail};
 use rapport_domain::{Channel, Priority};
 use rapport_store::Store;
-use rapport_store::imports::{FileIn, MessageIn, Noted, PersonIn, StateIn, TicketIn};
+use rapport_store::imports::{FileIn, MessageIn, PersonIn, StateIn, TicketIn};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
@@ -392,15 +392,7 @@ pub async fn import(
                 messages,
             });
         }
-        let noted = store
-            .import_history(&source, &[], &people, &tickets)
-            .await?;
-        for item in noted {
-            match item {
-                Noted::Imported(kind) => summary.imported(kind, 1),
-                Noted::Skipped(kind, reason) => summary.skipped(kind, &reason),
-            }
-        }
+        history_batch(store, &source, &[], &people, &tickets, &mut summary).await?;
         progress.inc(chunk.len() as u64);
     }
     progress.finish_and_clear();

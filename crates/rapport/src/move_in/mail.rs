@@ -220,7 +220,20 @@ async fn import_batch(
             .context("could not write a mail's files to the file store")?;
     }
     for result in store.import_emails(batch).await {
-        let imported = result.context("could not store a batch of mail; nothing of it was kept, run the import again to go on")?;
+        let imported = match result {
+            Ok(imported) => imported,
+            // The database is away: stop; what was committed stays, a new run goes on.
+            Err(error) if error.is_unavailable() => {
+                return Err(anyhow::Error::new(error).context(
+                    "could not store a batch of mail; nothing of it was kept, run the import again to go on",
+                ));
+            }
+            // One mail the intake cannot store must not stop the rest; a new run tries it again.
+            Err(error) => {
+                summary.skipped("messages", &format!("it could not be stored ({error})"));
+                continue;
+            }
+        };
         let ingested = &imported.ingested;
         if ingested.duplicate {
             summary.skipped("messages", ALREADY_IMPORTED);

@@ -13,6 +13,8 @@ pub mod mail;
 pub mod zendesk;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use rapport_store::Store;
+use rapport_store::imports::{Noted, OrganizationIn, PersonIn, TicketIn};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -148,3 +150,91 @@ enum Unit {
 
 /// Why an item already imported is skipped.
 pub const ALREADY_IMPORTED: &str = "already imported";
+
+/// One batch of history in one transaction. If it fails for something in it (not because the
+/// database is away), each item is tried alone, so one the store refuses is counted as skipped
+/// with the reason and does not stop the rest; a new run tries it again.
+async fn history_batch(
+    store: &Store,
+    source: &str,
+    organizations: &[OrganizationIn],
+    people: &[PersonIn],
+    tickets: &[TicketIn],
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
+    let whole = store
+        .import_history(source, organizations, people, tickets)
+        .await;
+    let error = match whole {
+        Ok(noted) => {
+            note(summary, noted);
+            return Ok(());
+        }
+        Err(error) => error,
+    };
+    let unavailable = |error: rapport_store::StoreError| {
+        anyhow::Error::new(error).context(
+            "could not store a batch; nothing of it was kept, run the import again to go on",
+        )
+    };
+    if error.is_unavailable() {
+        return Err(unavailable(error));
+    }
+    let alone = organizations.len() + people.len() + tickets.len() == 1;
+    let refused = |summary: &mut Summary, kind: &str, error: rapport_store::StoreError| {
+        summary.skipped(kind, &format!("it could not be stored ({error})"));
+    };
+    if alone {
+        let kind = match (organizations.first(), people.first()) {
+            (Some(_), _) => "organizations",
+            (None, Some(person)) if person.staff => "agents",
+            (None, Some(_)) => "customers",
+            (None, None) => "tickets",
+        };
+        refused(summary, kind, error);
+        return Ok(());
+    }
+    for organization in organizations {
+        Box::pin(history_batch(
+            store,
+            source,
+            std::slice::from_ref(organization),
+            &[],
+            &[],
+            summary,
+        ))
+        .await?;
+    }
+    for person in people {
+        Box::pin(history_batch(
+            store,
+            source,
+            &[],
+            std::slice::from_ref(person),
+            &[],
+            summary,
+        ))
+        .await?;
+    }
+    for ticket in tickets {
+        Box::pin(history_batch(
+            store,
+            source,
+            &[],
+            &[],
+            std::slice::from_ref(ticket),
+            summary,
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+fn note(summary: &mut Summary, noted: Vec<Noted>) {
+    for item in noted {
+        match item {
+            Noted::Imported(kind) => summary.imported(kind, 1),
+            Noted::Skipped(kind, reason) => summary.skipped(kind, &reason),
+        }
+    }
+}

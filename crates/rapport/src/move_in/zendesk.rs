@@ -5,13 +5,11 @@
 //! `attachments/<attachment id>/<file name>`. Solved and closed tickets come in resolved,
 //! pending ones waiting on the customer, on-hold ones on hold.
 
-use super::{Run, Summary, Unit, bar};
+use super::{Run, Summary, Unit, bar, history_batch};
 use anyhow::{Context, bail};
 use rapport_domain::{Channel, Priority};
 use rapport_store::Store;
-use rapport_store::imports::{
-    FileIn, MessageIn, Noted, OrganizationIn, PersonIn, StateIn, TicketIn,
-};
+use rapport_store::imports::{FileIn, MessageIn, OrganizationIn, PersonIn, StateIn, TicketIn};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -230,10 +228,7 @@ pub async fn import(store: &Store, dir: &Path, run: Run) -> anyhow::Result<Summa
             summary.stopped_early = true;
             return Ok(summary);
         }
-        note(
-            &mut summary,
-            store.import_history(SOURCE, chunk, &[], &[]).await?,
-        );
+        history_batch(store, SOURCE, chunk, &[], &[], &mut summary).await?;
         batches += 1;
         progress.inc(chunk.len() as u64);
     }
@@ -242,10 +237,7 @@ pub async fn import(store: &Store, dir: &Path, run: Run) -> anyhow::Result<Summa
             summary.stopped_early = true;
             return Ok(summary);
         }
-        note(
-            &mut summary,
-            store.import_history(SOURCE, &[], chunk, &[]).await?,
-        );
+        history_batch(store, SOURCE, &[], chunk, &[], &mut summary).await?;
         batches += 1;
         progress.inc(chunk.len() as u64);
     }
@@ -256,24 +248,12 @@ pub async fn import(store: &Store, dir: &Path, run: Run) -> anyhow::Result<Summa
             return Ok(summary);
         }
         let batch: Vec<TicketIn> = chunk.iter().map(|t| ticket_in(dir, t)).collect();
-        note(
-            &mut summary,
-            store.import_history(SOURCE, &[], &[], &batch).await?,
-        );
+        history_batch(store, SOURCE, &[], &[], &batch, &mut summary).await?;
         batches += 1;
         progress.inc(chunk.len() as u64);
     }
     progress.finish_and_clear();
     Ok(summary)
-}
-
-fn note(summary: &mut Summary, noted: Vec<Noted>) {
-    for item in noted {
-        match item {
-            Noted::Imported(kind) => summary.imported(kind, 1),
-            Noted::Skipped(kind, reason) => summary.skipped(kind, &reason),
-        }
-    }
 }
 
 fn ticket_in(dir: &Path, ticket: &Ticket) -> TicketIn {
