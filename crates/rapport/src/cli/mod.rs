@@ -198,6 +198,10 @@ pub enum ImportCommand {
     Mbox {
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// Once all is in, mark the tickets the archive opened resolved (old mail whose
+        /// problems are long settled) instead of leaving them open in the inbox.
+        #[arg(long)]
+        resolved: bool,
         #[command(flatten)]
         run: ImportArgs,
     },
@@ -205,6 +209,9 @@ pub enum ImportCommand {
     Maildir {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
+        /// Once all is in, mark the tickets the archive opened resolved.
+        #[arg(long)]
+        resolved: bool,
         #[command(flatten)]
         run: ImportArgs,
     },
@@ -242,10 +249,6 @@ pub struct ImportArgs {
     /// Print the summary as JSON on standard output.
     #[arg(long)]
     json: bool,
-    /// Mail archives: once all is in, mark the tickets they opened resolved (old mail whose
-    /// problems are long settled) instead of leaving them open in the inbox.
-    #[arg(long)]
-    resolved: bool,
     /// Stop after this many batches, as if the import had been killed there.
     #[arg(long, hide = true)]
     stop_after_batches: Option<u64>,
@@ -506,22 +509,26 @@ async fn import(
     max_bytes: usize,
 ) -> anyhow::Result<()> {
     use crate::move_in;
-    let settings = |args: &ImportArgs| move_in::Run {
+    let settings = |args: &ImportArgs, resolved: bool| move_in::Run {
         batch: args.batch.max(1),
         stop_after_batches: args.stop_after_batches,
-        resolved: args.resolved,
+        resolved,
     };
     let (summary, json) = match command {
-        ImportCommand::Mbox { file, run } => (
-            move_in::mail::import_mbox(store, &file, max_bytes, settings(&run)).await?,
+        ImportCommand::Mbox {
+            file,
+            resolved,
+            run,
+        } => (
+            move_in::mail::import_mbox(store, &file, max_bytes, settings(&run, resolved)).await?,
             run.json,
         ),
-        ImportCommand::Maildir { dir, run } => (
-            move_in::mail::import_maildir(store, &dir, max_bytes, settings(&run)).await?,
+        ImportCommand::Maildir { dir, resolved, run } => (
+            move_in::mail::import_maildir(store, &dir, max_bytes, settings(&run, resolved)).await?,
             run.json,
         ),
         ImportCommand::Zendesk { dir, run } => (
-            move_in::zendesk::import(store, &dir, settings(&run)).await?,
+            move_in::zendesk::import(store, &dir, settings(&run, false)).await?,
             run.json,
         ),
         ImportCommand::Csv {
@@ -532,7 +539,7 @@ async fn import(
         } => {
             let mapping = move_in::csv::Mapping::read(mapping.as_deref(), &columns)?;
             (
-                move_in::csv::import(store, &file, &mapping, settings(&run)).await?,
+                move_in::csv::import(store, &file, &mapping, settings(&run, false)).await?,
                 run.json,
             )
         }

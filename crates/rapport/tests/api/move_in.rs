@@ -396,13 +396,17 @@ async fn the_command_prints_its_summary_and_adds_nothing_the_second_time() {
     write_mbox(&path, &archive.mails);
     let path = path.to_string_lossy().into_owned();
 
-    let output = run(rapport(&db, &["import", "mbox", &path, "--json"]), "");
+    let output = run(
+        rapport(&db, &["import", "mbox", &path, "--resolved", "--json"]),
+        "",
+    );
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
     let summary: Value = serde_json::from_slice(&output.stdout).expect("a JSON summary");
+    assert_eq!(summary["resolved"], 12, "{summary}");
     // The agent is not in this workspace: their mail is the customer's side of nothing, so
     // it comes in as live mail from that address would.
     assert_eq!(summary["kinds"]["tickets"]["imported"], 12, "{summary}");
