@@ -46,6 +46,10 @@ impl App {
             .migrate()
             .await
             .context("could not apply the database migrations")?;
+        store
+            .optimize()
+            .await
+            .context("could not refresh the database's statistics")?;
         // Files kept in the database rows before the file store existed move into it.
         let moved = store
             .move_blobs_to_files(|moved| {
@@ -171,6 +175,10 @@ pub async fn work(
                 .await
             {
                 tracing::error!(%error, "could not forget old sign-in counts");
+            }
+            // A growing workspace keeps SQLite's query plans right (see Store::optimize).
+            if let Err(error) = app.store.optimize().await {
+                tracing::error!(%error, "could not refresh the database's statistics");
             }
         }
         match crate::jobs::run_due(&app.store).await {

@@ -415,14 +415,25 @@ impl Store {
         customer_id: Option<i64>,
         ticket_id: Option<i64>,
     ) -> StoreResult<Vec<Complaint>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} WHERE ($1 IS NULL OR k.customer_id = $1) AND ($2 IS NULL OR k.ticket_id = $2) \
-             ORDER BY k.id DESC LIMIT 500"
-        ))
-        .bind(customer_id)
-        .bind(ticket_id)
-        .fetch_all(self.pool())
-        .await?;
+        // Only the conditions given, so that the database looks the customer's or the
+        // ticket's complaints up by their index rather than reading every complaint.
+        let mut conditions = vec!["1 = 1".to_owned()];
+        let mut values = Vec::new();
+        for (column, value) in [("k.customer_id", customer_id), ("k.ticket_id", ticket_id)] {
+            if let Some(value) = value {
+                values.push(value);
+                conditions.push(format!("{column} = ${}", values.len()));
+            }
+        }
+        let sql = format!(
+            "SELECT {COLUMNS} WHERE {} ORDER BY k.id DESC LIMIT 500",
+            conditions.join(" AND ")
+        );
+        let mut query = sqlx::query(&sql);
+        for value in values {
+            query = query.bind(value);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
         let mut complaints = rows
             .iter()
             .map(complaint_from)

@@ -77,8 +77,8 @@ async fn facts(tx: &mut Tx, now: OffsetDateTime, customer_id: i64) -> StoreResul
             FROM tickets WHERE customer_id = $1 AND updated_at > $5) AS closed_unresolved, \
          (SELECT COALESCE(SUM(CASE WHEN created_at > $8 THEN 1 ELSE 0 END), 0) \
             FROM tickets WHERE customer_id = $1 AND updated_at > $5) AS recent, \
-         (SELECT COUNT(*) FROM events e JOIN tickets t ON t.id = e.entity_id AND e.entity = $10 \
-            WHERE t.customer_id = $1 AND e.at > $9 AND (e.action IN ($11, $12) \
+         (SELECT COUNT(*) FROM events e WHERE e.entity = $10 \
+            AND e.entity_id IN (SELECT t.id FROM tickets t WHERE t.customer_id = $1) AND e.at > $9 AND (e.action IN ($11, $12) \
             OR (e.action = $13 AND e.changes LIKE '%\"problem\"%'))) AS reopened, \
          (SELECT score FROM surveys WHERE customer_id = $1 AND kind = $14 AND answered_at > $15 \
             ORDER BY answered_at DESC LIMIT 1) AS latest_nps, \
@@ -286,6 +286,40 @@ async fn keep_point(
 }
 
 impl Store {
+    /// Recomputes the health of every customer, `batch` customers per transaction, calling
+    /// `progress` with how many are done; returns how many were recomputed. (The nightly
+    /// job does it one customer per job; this is the same step, for the benchmark and for
+    /// an admin who changed the health model.)
+    pub async fn recompute_all_health(
+        &self,
+        batch: i64,
+        mut progress: impl FnMut(u64),
+    ) -> StoreResult<u64> {
+        let mut after = 0i64;
+        let mut done = 0u64;
+        loop {
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT id FROM customers WHERE id > $1 AND merged_into IS NULL ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(batch.max(1))
+            .fetch_all(self.pool())
+            .await?;
+            let Some(&last) = ids.last() else {
+                return Ok(done);
+            };
+            let now = self.now();
+            let mut tx = self.begin_write().await?;
+            for id in &ids {
+                recompute(self, &mut tx, &now, *id).await?;
+            }
+            tx.commit().await?;
+            done += ids.len() as u64;
+            after = last;
+            progress(done);
+        }
+    }
+
     /// A customer's health now, with its history. Recomputes and keeps today's point.
     pub async fn customer_health(&self, customer_id: i64) -> StoreResult<Health> {
         let now = self.now();

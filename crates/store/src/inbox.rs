@@ -9,7 +9,7 @@ use rapport_domain::inbox::{
     Assignee, Due, Listing, StateFilter, TicketFilter, TicketSort, UNFINISHED,
 };
 use rapport_domain::promise::{PromiseKind, PromiseStatus};
-use rapport_domain::{Agent, AuthorKind, Channel, Priority, Problem, Role, TaskKind, Ticket};
+use rapport_domain::{Agent, Channel, Priority, Problem, Role, TaskKind, Ticket};
 
 pub use rapport_domain::inbox::View;
 
@@ -54,18 +54,18 @@ pub(crate) fn visible(agent: &Agent) -> String {
 }
 
 pub(crate) fn ticket_select() -> String {
-    format!(
-        "SELECT t.id AS ticket_id, t.customer_id, c.name AS customer_name, t.subject AS title, \
-         t.conversation, t.problem, t.priority, a.name AS assignee_name, t.updated_at, t.created_at, t.insight, \
-         (SELECT MIN(p.due_at) FROM promises p WHERE p.ticket_id = t.id AND p.status = {open}) AS promised_by, \
-         (SELECT MAX(m.created_at) FROM messages m WHERE m.ticket_id = t.id AND m.author_kind = {customer}) AS customer_wrote, \
-         s.first_response_due, s.first_response_at, s.next_response_due, s.resolution_due \
-         FROM tickets t JOIN customers c ON c.id = t.customer_id LEFT JOIN agents a ON a.id = t.assignee_id \
-         LEFT JOIN ticket_sla s ON s.ticket_id = t.id",
-        open = sql_names(&[PromiseStatus::Open]),
-        customer = sql_names(&[AuthorKind::Customer]),
-    )
+    format!("SELECT {TICKET_LINE} {TICKET_LINE_FROM}")
 }
+
+/// The columns of a ticket's line. What it is owed by (`promised_by`, `customer_wrote_at`) is
+/// kept on the ticket by the database's triggers (migration 0024).
+const TICKET_LINE: &str = "t.id AS ticket_id, t.customer_id, c.name AS customer_name, t.subject AS title, \
+     t.conversation, t.problem, t.priority, a.name AS assignee_name, t.updated_at, t.created_at, t.insight, \
+     t.promised_by, t.customer_wrote_at AS customer_wrote, \
+     s.first_response_due, s.first_response_at, s.next_response_due, s.resolution_due";
+
+const TICKET_LINE_FROM: &str = "FROM tickets t JOIN customers c ON c.id = t.customer_id \
+     LEFT JOIN agents a ON a.id = t.assignee_id LEFT JOIN ticket_sla s ON s.ticket_id = t.id";
 
 /// The SQL conditions of a ticket view (the agent's id is `$1`), for the tickets whose
 /// problem is in one of `problems` (unfinished ones, unless the agent chose otherwise).
@@ -87,8 +87,10 @@ fn ticket_condition(filter: &TicketFilter, problems: &[Problem]) -> String {
         ));
     }
     if filter.escalated {
+        // Few tickets are escalated at a time: read from the open escalations, not every
+        // unfinished ticket.
         conditions.push(
-            "EXISTS (SELECT 1 FROM escalations e WHERE e.ticket_id = t.id AND e.resolved_at IS NULL)"
+            "t.id IN (SELECT e.ticket_id FROM escalations e WHERE e.resolved_at IS NULL)"
                 .to_owned(),
         );
     }
@@ -197,7 +199,7 @@ fn moments_due() -> String {
     format!(
         "FROM moments mo JOIN customers c ON c.id = mo.customer_id \
          WHERE mo.follow_up_on IS NOT NULL AND mo.follow_up_on <= $2 \
-           AND (mo.agent_id = $1 OR c.owner_id = $1) \
+           AND (mo.agent_id = $1 OR mo.customer_id IN (SELECT o.id FROM customers o WHERE o.owner_id = $1)) \
            AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.kind = {} AND k.customer_id = mo.customer_id \
                            AND k.done_at IS NOT NULL AND k.created_at >= mo.created_at)",
         sql_names(&[TaskKind::MomentFollowUp])
@@ -255,15 +257,19 @@ pub struct InboxPage {
 pub const COUNT_CAP: i64 = 1000;
 
 /// A ticket's sort key for `sort`, as a text that compares in the order wanted, and whether
-/// the list runs from the largest key down.
+/// the list runs from the largest key down. Each is written over the ticket's own columns, as
+/// the views' indexes are (migration 0024), so that a view reads its index in order.
 fn sort_key(sort: TicketSort) -> (&'static str, bool) {
     match sort {
-        TicketSort::Updated => ("updated_at", true),
-        TicketSort::Due => ("COALESCE(promised_by, customer_wrote, updated_at)", false),
-        TicketSort::Newest => ("created_at", true),
-        TicketSort::Oldest => ("created_at", false),
+        TicketSort::Updated => ("t.updated_at", true),
+        TicketSort::Due => (
+            "COALESCE(t.promised_by, t.customer_wrote_at, t.updated_at)",
+            false,
+        ),
+        TicketSort::Newest => ("t.created_at", true),
+        TicketSort::Oldest => ("t.created_at", false),
         TicketSort::Priority => (
-            "(CASE priority WHEN 'urgent' THEN '4' WHEN 'high' THEN '3' WHEN 'normal' THEN '2' ELSE '1' END || updated_at)",
+            "(CASE t.priority WHEN 'urgent' THEN '4' WHEN 'high' THEN '3' WHEN 'normal' THEN '2' ELSE '1' END || t.updated_at)",
             true,
         ),
     }
@@ -334,25 +340,17 @@ pub(crate) fn narrowed_view_sql(
             } else {
                 ("ASC", ">")
             };
-            let after = match &narrowing.after {
-                Some((last_key, last_id)) => {
-                    binds.push(Bound::Text(last_key.clone()));
-                    let key_at = binds.len();
-                    binds.push(Bound::Int(*last_id));
-                    let id_at = binds.len();
-                    format!(
-                        "WHERE (sort_key {beyond} ${key_at} OR (sort_key = ${key_at} AND ticket_id {beyond} ${id_at}))"
-                    )
-                }
-                None => String::new(),
-            };
-            // Ordered outside, by the selected names: PostgreSQL takes an output column's
-            // name in ORDER BY only on its own, not inside COALESCE.
+            if let Some((last_key, last_id)) = &narrowing.after {
+                binds.push(Bound::Text(last_key.clone()));
+                let key_at = binds.len();
+                binds.push(Bound::Int(*last_id));
+                let id_at = binds.len();
+                conditions.push(format!("({key}, t.id) {beyond} (${key_at}, ${id_at})"));
+            }
             Built {
                 sql: format!(
-                    "SELECT * FROM (SELECT listed.*, {key} AS sort_key FROM ({} WHERE {}) listed) keyed {after} \
-                     ORDER BY sort_key {direction}, ticket_id {direction} LIMIT {}",
-                    ticket_select(),
+                    "SELECT {TICKET_LINE}, {key} AS sort_key {TICKET_LINE_FROM} WHERE {} \
+                     ORDER BY {key} {direction}, t.id {direction} LIMIT {}",
                     conditions.join(" AND "),
                     limit + 1
                 ),
@@ -403,9 +401,10 @@ pub(crate) fn count_sql(agent: &Agent, view: View, today: &Today) -> Built {
     match view.listing() {
         Listing::Tickets(filter) => Built {
             sql: format!(
-                "SELECT COUNT(*) FROM tickets t WHERE {} AND {}",
+                "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE {} AND {} LIMIT {}) capped",
                 ticket_condition(&filter, &UNFINISHED),
-                visible(agent)
+                visible(agent),
+                COUNT_CAP + 1
             ),
             binds: vec![Bound::Int(agent.id)],
         },
@@ -486,7 +485,8 @@ impl Store {
         Ok(InboxPage { rows, next, total })
     }
 
-    /// How many lines each view has.
+    /// How many lines each view has, a ticket view's counted up to [`COUNT_CAP`] and one
+    /// more (a page says "1,000+").
     pub async fn inbox_counts(
         &self,
         agent: &Agent,

@@ -42,6 +42,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0019_contracts",
     "0020_letter_deadlines",
     "0023_imports",
+    "0024_inbox_at_scale",
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<Vec<&'static str>> {

@@ -101,6 +101,10 @@ pub enum Command {
         /// How many times each figure is measured.
         #[arg(long, default_value_t = 200)]
         runs: usize,
+        /// Measure again the workspace an earlier `rapport bench` generated in this database
+        /// (with the same --tickets) instead of generating one.
+        #[arg(long)]
+        again: bool,
     },
     /// Read customer messages: one from standard input, or one JSON object per line with
     /// --jsonl (`{"text": ...}`).
@@ -312,9 +316,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.store.close().await;
             result
         }
-        Command::Bench { tickets, runs } => {
+        Command::Bench {
+            tickets,
+            runs,
+            again,
+        } => {
             let app = App::build(config).await?;
-            let result = bench::run(&app.store, bench::Size { tickets }, runs.max(1)).await;
+            let result = bench::run(&app.store, bench::Size { tickets }, runs.max(1), again).await;
             app.store.close().await;
             result
         }

@@ -68,7 +68,8 @@ fn choices(names: impl Iterator<Item = &'static str>, given: &Option<String>) ->
 struct ViewLink {
     key: &'static str,
     title: &'static str,
-    count: i64,
+    /// In words: "12", or "1,000+".
+    count: String,
     current: bool,
 }
 
@@ -265,7 +266,7 @@ pub async fn show_inbox(
         .map(|(each, count)| ViewLink {
             key: each.as_str(),
             title: each.title(),
-            count,
+            count: super::views::count_words(count),
             current: !searching && each == view,
         })
         .collect();

@@ -191,12 +191,10 @@ impl ViewFilters {
                 })
                 .collect()
         };
-        let total = if total > COUNT_CAP {
-            format!("{}+ tickets", thousands(COUNT_CAP))
-        } else if total == 1 {
+        let total = if total == 1 {
             "1 ticket".to_owned()
         } else {
-            format!("{} tickets", thousands(total))
+            format!("{} tickets", count_words(total))
         };
         ViewFilters {
             view,
@@ -249,6 +247,16 @@ impl ViewFilters {
                 || narrowing.organization_id.is_some()
                 || narrowing.owner_id.is_some(),
         }
+    }
+}
+
+/// A count as a page says it: "1,234", or "1,000+" when it was counted only up to
+/// [`COUNT_CAP`] (a count stops there rather than read every ticket of a large workspace).
+pub fn count_words(n: i64) -> String {
+    if n > COUNT_CAP {
+        format!("{}+", thousands(COUNT_CAP))
+    } else {
+        thousands(n)
     }
 }
 
