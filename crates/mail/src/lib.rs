@@ -48,6 +48,8 @@ pub struct Email {
     pub to: Vec<Mailbox>,
     pub cc: Vec<Mailbox>,
     pub subject: String,
+    /// When the sender wrote it (the Date header), in seconds since 1970, if it could be read.
+    pub date: Option<i64>,
     /// The new part of the text: what the sender wrote this time.
     pub text: String,
     /// The quoted history below it, kept to be shown collapsed.
@@ -201,6 +203,7 @@ pub fn read(raw: &[u8]) -> Result<Email, NotAMessage> {
         to: mailboxes(head.to()),
         cc: mailboxes(head.cc()),
         subject: head.subject().unwrap_or_default().trim().to_owned(),
+        date: head.date().map(|date| date.to_timestamp()),
         from,
         text,
         quoted,

@@ -27,6 +27,7 @@ pub mod jobs;
 mod letters;
 pub mod live;
 pub mod metrics;
+pub mod move_in;
 mod notifications;
 mod openapi;
 mod organizations;

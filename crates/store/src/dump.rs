@@ -94,6 +94,7 @@ pub const TABLES: &[Table] = &[
     table("webhook_subscriptions"),
     table("webhook_deliveries"),
     table("webhook_attempts"),
+    table("imported_items"),
 ];
 
 /// Tables that belong to the database rather than the workspace: the target of an import has

@@ -194,7 +194,13 @@ impl Store {
             TakeInto::Ticket(ticket_id) => Destination::Ticket(ticket_id),
         };
         let (outcome, message) = self
-            .open_from_email(&mut tx, &now, &email, destination)
+            .open_from_email(
+                &mut tx,
+                &now,
+                &email,
+                destination,
+                crate::mail_intake::Intake::Live,
+            )
             .await?;
         sqlx::query("UPDATE inbound_emails SET ticket_id = $1, message_id = $2 WHERE id = $3")
             .bind(message.ticket_id)

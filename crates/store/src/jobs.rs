@@ -12,8 +12,30 @@ use crate::{Backend, Store, StoreResult, Tx, clock};
 use rapport_domain::Job;
 use rapport_domain::job::UnknownJob;
 
+tokio::task_local! {
+    /// Set while history is written (an import from another help desk).
+    static WRITING_HISTORY: ();
+}
+
+/// Runs `work` as the writing of history, such as an import from another help desk: what
+/// happened long ago schedules nothing. The jobs its steps would enqueue are left out (no
+/// mail, check-in, survey, reminder, service-level check or escalation deadline), except
+/// recomputing a customer's health, and no agent is notified. The steps themselves stay the
+/// ones live work takes, so imported history is threaded and stored exactly as it would be.
+pub async fn writing_history<F: std::future::Future>(work: F) -> F::Output {
+    WRITING_HISTORY.scope((), work).await
+}
+
+/// Whether the running task writes history (see [`writing_history`]).
+pub(crate) fn is_writing_history() -> bool {
+    WRITING_HISTORY.try_with(|()| ()).is_ok()
+}
+
 /// Schedules `job` at `run_at` (a stored time).
 pub async fn enqueue(tx: &mut Tx, now: &str, job: &Job, run_at: &str) -> StoreResult<()> {
+    if is_writing_history() && !matches!(job, Job::RecomputeHealth { .. }) {
+        return Ok(());
+    }
     let (kind, payload) = job.to_stored();
     sqlx::query("INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4)")
         .bind(kind)

@@ -33,6 +33,7 @@ pub mod files;
 pub mod filtered_mail;
 pub mod handover;
 pub mod health;
+pub mod imports;
 pub mod inbox;
 pub mod jobs;
 pub mod letters;

@@ -33,7 +33,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Outcome::NewTicket => "new_ticket",
             Outcome::Reply => "reply",
@@ -143,6 +143,40 @@ impl ParsedMail {
             key,
         }
     }
+}
+
+impl ParsedMail {
+    /// When the mail says it was written, in the stored format; never later than `now`.
+    fn written_at(&self, now: &str) -> String {
+        self.parsed
+            .as_ref()
+            .ok()
+            .and_then(|email| email.date)
+            .and_then(|seconds| time::OffsetDateTime::from_unix_timestamp(seconds).ok())
+            .map(crate::clock::format)
+            .filter(|date| date.as_str() < now)
+            .unwrap_or_else(|| now.to_owned())
+    }
+}
+
+/// Mail as live intake takes it, or history imported from an archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Intake {
+    Live,
+    /// Imported: stored at the time it was written, scheduling nothing (see
+    /// [`crate::jobs::writing_history`]); a customer's words in an old mail ask no manager and
+    /// write no letter today, and our own agents' mail is their reply on the ticket it answers.
+    History,
+}
+
+/// What became of one mail imported from an archive.
+#[derive(Debug, Clone)]
+pub struct MailImported {
+    pub ingested: Ingested,
+    /// The sender was not a customer before this mail.
+    pub customer_created: bool,
+    /// Files stored with the message.
+    pub attachments: usize,
 }
 
 /// A file to attach to a message.
@@ -295,7 +329,7 @@ impl Store {
     pub async fn ingest_one(&self, mail: &ParsedMail) -> StoreResult<Ingested> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        match self.ingest_in(&mut tx, &now, mail).await {
+        match self.ingest_in(&mut tx, &now, mail, Intake::Live).await {
             Ok(ingested) => {
                 tx.commit().await?;
                 Ok(ingested)
@@ -321,7 +355,7 @@ impl Store {
             let mut tx = self.begin_write().await?;
             let mut results = Vec::with_capacity(mails.len());
             for mail in mails {
-                results.push(self.ingest_in(&mut tx, &now, mail).await?);
+                results.push(self.ingest_in(&mut tx, &now, mail, Intake::Live).await?);
             }
             tx.commit().await?;
             Ok::<_, StoreError>(results)
@@ -347,7 +381,91 @@ impl Store {
         }
     }
 
-    async fn ingest_in(&self, tx: &mut Tx, now: &str, mail: &ParsedMail) -> StoreResult<Ingested> {
+    /// Imports mail from an archive (mbox, Maildir) in one transaction: each mail threaded and
+    /// stored as live mail is, at the time it was written, as history: nothing is scheduled or
+    /// sent, nobody is notified. A mail already here (by its key) is a duplicate, so an import
+    /// run again adds nothing. If the batch fails as a whole, each mail is tried on its own.
+    pub async fn import_emails(&self, mails: &[ParsedMail]) -> Vec<StoreResult<MailImported>> {
+        let together = crate::jobs::writing_history(async {
+            let mut tx = self.begin_write().await?;
+            let mut results = Vec::with_capacity(mails.len());
+            for mail in mails {
+                results.push(self.import_in(&mut tx, mail).await?);
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(results)
+        })
+        .await;
+        match together {
+            Ok(results) => results.into_iter().map(Ok).collect(),
+            Err(error) if error.is_unavailable() => {
+                let reason = error.to_string();
+                mails
+                    .iter()
+                    .map(|_| Err(StoreError::Unavailable(reason.clone())))
+                    .collect()
+            }
+            Err(error) if mails.len() == 1 => vec![Err(error)],
+            Err(_) => {
+                let mut results = Vec::with_capacity(mails.len());
+                for mail in mails {
+                    let one = crate::jobs::writing_history(async {
+                        let mut tx = self.begin_write().await?;
+                        let imported = self.import_in(&mut tx, mail).await?;
+                        tx.commit().await?;
+                        Ok::<_, StoreError>(imported)
+                    })
+                    .await;
+                    results.push(one);
+                }
+                results
+            }
+        }
+    }
+
+    async fn import_in(&self, tx: &mut Tx, mail: &ParsedMail) -> StoreResult<MailImported> {
+        let now = mail.written_at(&self.now());
+        let sender = mail
+            .parsed
+            .as_ref()
+            .ok()
+            .and_then(|email| email.from.as_ref().or(email.reply_to.as_ref()))
+            .and_then(|from| validate::email(&from.address).ok());
+        let known = match &sender {
+            Some(address) => crate::customers::customer_id_by_email(tx, address)
+                .await?
+                .is_some(),
+            None => true,
+        };
+        let ingested = self.ingest_in(tx, &now, mail, Intake::History).await?;
+        let stored = !ingested.duplicate && ingested.message_id.is_some();
+        let customer_created = stored
+            && !known
+            && matches!(ingested.outcome, Outcome::NewTicket | Outcome::Reply)
+            && match &sender {
+                Some(address) => crate::customers::customer_id_by_email(tx, address)
+                    .await?
+                    .is_some(),
+                None => false,
+            };
+        let attachments = match (&mail.parsed, stored, ingested.outcome) {
+            (Ok(email), true, Outcome::NewTicket | Outcome::Reply) => email.attachments.len(),
+            _ => 0,
+        };
+        Ok(MailImported {
+            ingested,
+            customer_created,
+            attachments,
+        })
+    }
+
+    async fn ingest_in(
+        &self,
+        tx: &mut Tx,
+        now: &str,
+        mail: &ParsedMail,
+        intake: Intake,
+    ) -> StoreResult<Ingested> {
         if let Some(existing) = already_ingested(tx, &mail.key).await? {
             return Ok(existing);
         }
@@ -376,12 +494,17 @@ impl Store {
                     mail.mailbox.as_deref(),
                     &mail.raw,
                     email,
+                    intake,
                 )
                 .await
             }
         }
     }
 
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one mail's parts as the two ways in share them"
+    )]
     async fn ingest_parsed(
         &self,
         tx: &mut Tx,
@@ -390,6 +513,7 @@ impl Store {
         mailbox: Option<&str>,
         raw: &[u8],
         email: &Email,
+        intake: Intake,
     ) -> StoreResult<Ingested> {
         let related_ticket_id = match email.kind {
             Kind::Personal => None,
@@ -430,8 +554,38 @@ impl Store {
             )
             .await;
         }
+        // In an archive, our own agents' mail is their reply on the ticket it answers.
+        if let (Intake::History, Some(from)) = (intake, email.from.as_ref()) {
+            let agent: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM agents WHERE lower(email) = $1")
+                    .bind(from.address.to_lowercase())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            if let Some(agent_id) = agent {
+                let Some(ticket_id) = related_ticket_id.or(related_ticket(tx, email).await?) else {
+                    let note = IntakeNote::AgentMailOnNoTicket.to_string();
+                    return record_inbound(
+                        tx,
+                        &self.files,
+                        now,
+                        record(Outcome::Rejected, Some(note), None, None),
+                    )
+                    .await;
+                };
+                let message = self
+                    .import_agent_mail(tx, now, email, ticket_id, agent_id)
+                    .await?;
+                return record_inbound(
+                    tx,
+                    &self.files,
+                    now,
+                    record(Outcome::Reply, None, Some(ticket_id), Some(message)),
+                )
+                .await;
+            }
+        }
         let (outcome, message) = self
-            .open_from_email(tx, now, email, Destination::Threaded)
+            .open_from_email(tx, now, email, Destination::Threaded, intake)
             .await?;
         record_inbound(
             tx,
@@ -452,6 +606,7 @@ impl Store {
         now: &str,
         email: &Email,
         destination: Destination,
+        intake: Intake,
     ) -> StoreResult<(Outcome, rapport_domain::Message)> {
         let Some(from) = email.from.as_ref() else {
             return Err(StoreError::Invalid(rapport_domain::Invalid::new(
@@ -542,7 +697,8 @@ impl Store {
                     .chain(&email.cc)
                     .any(|m| m.address.eq_ignore_ascii_case(address.trim()))
             });
-        if to_management {
+        // A customer's words in an old mail ask no manager and write no letter today.
+        if to_management && intake == Intake::Live {
             crate::escalations::write_letter_in(
                 tx,
                 now,
@@ -564,7 +720,7 @@ impl Store {
                 .intents
                 .contains(&rapport_coach::Intent::WantsManager)
         });
-        if wants_manager {
+        if wants_manager && intake == Intake::Live {
             crate::escalations::escalate_in(
                 tx,
                 now,
@@ -575,6 +731,57 @@ impl Store {
             )
             .await?;
         }
+        self.keep_mail_parts(tx, now, email, &address, message.id)
+            .await?;
+        Ok((outcome, message))
+    }
+
+    /// An agent's mail found in an imported archive: their public reply on the ticket it
+    /// answers (sent long ago, so nothing is queued). Returns the message's id.
+    async fn import_agent_mail(
+        &self,
+        tx: &mut Tx,
+        now: &str,
+        email: &Email,
+        ticket_id: i64,
+        agent_id: i64,
+    ) -> StoreResult<i64> {
+        let body = if email.text.trim().is_empty() {
+            wording::empty_body(!email.attachments.is_empty()).to_owned()
+        } else {
+            email.text.replace('\0', "")
+        };
+        let body: String = body.chars().take(validate::MAX_BODY_BYTES / 4).collect();
+        let message = add_message_in(
+            tx,
+            now,
+            ticket_id,
+            Actor::Agent(agent_id),
+            Channel::Email,
+            Visibility::Public,
+            &body,
+        )
+        .await?;
+        let address = email
+            .from
+            .as_ref()
+            .map(|from| from.address.clone())
+            .unwrap_or_default();
+        self.keep_mail_parts(tx, now, email, &address, message.id)
+            .await?;
+        Ok(message.id)
+    }
+
+    /// A mail's headers, quoted history, HTML, what the reader mended and its attachments, on
+    /// the message it became.
+    async fn keep_mail_parts(
+        &self,
+        tx: &mut Tx,
+        now: &str,
+        email: &Email,
+        address: &str,
+        message_id: i64,
+    ) -> StoreResult<()> {
         let cc: Vec<&str> = email.cc.iter().map(|m| m.address.as_str()).collect();
         let to: Vec<&str> = email.to.iter().map(|m| m.address.as_str()).collect();
         sqlx::query(
@@ -582,12 +789,12 @@ impl Store {
              body_html = COALESCE($6, body_html), intake_note = $8 WHERE id = $7",
         )
         .bind(email.message_id.as_deref())
-        .bind(&address)
+        .bind(address)
         .bind(json!(to).to_string())
         .bind(json!(cc).to_string())
         .bind(Some(email.quoted.as_str()).filter(|q| !q.is_empty()))
         .bind(email.html.as_deref())
-        .bind(message.id)
+        .bind(message_id)
         .bind(mail_notes(email))
         .execute(&mut **tx)
         .await?;
@@ -596,7 +803,7 @@ impl Store {
                 tx,
                 &self.files,
                 now,
-                message.id,
+                message_id,
                 Attached {
                     filename: &attachment.filename,
                     content_type: &attachment.content_type,
@@ -606,7 +813,7 @@ impl Store {
             )
             .await?;
         }
-        Ok((outcome, message))
+        Ok(())
     }
 
     /// Inbound mail, newest first, optionally only of one outcome (admins look at `rejected`).

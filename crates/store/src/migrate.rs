@@ -43,6 +43,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0020_letter_deadlines",
     "0021_mail_reading",
     "0022_webhooks",
+    "0023_imports",
     "0024_inbox_at_scale",
 ];
 

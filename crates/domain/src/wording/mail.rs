@@ -97,6 +97,8 @@ pub enum IntakeNote {
     Bounce(Option<i64>),
     NoSender,
     AutoReply,
+    /// Imported from an archive: an agent's mail that answers no ticket in it.
+    AgentMailOnNoTicket,
     /// Larger than the configured limit: its size (when the sender said it) and the limit,
     /// in bytes. Only its header block was kept.
     TooLarge {
@@ -123,6 +125,9 @@ impl std::fmt::Display for IntakeNote {
             IntakeNote::AutoReply => {
                 f.write_str("an automatic reply: it opens nothing and gets no answer")
             }
+            IntakeNote::AgentMailOnNoTicket => f.write_str(
+                "a mail from one of our agents that answers no ticket: imported mail opens tickets only from customers",
+            ),
             IntakeNote::TooLarge {
                 bytes: Some(bytes),
                 limit,

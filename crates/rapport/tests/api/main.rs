@@ -31,6 +31,7 @@ mod logs;
 mod mail_reading;
 mod matrix;
 mod metrics;
+mod move_in;
 mod notifications;
 mod openapi;
 mod opening;
