@@ -11,6 +11,7 @@
 use crate::mail_intake::{Destination, Outcome};
 use crate::rows::{int, opt_int, opt_text, text};
 use crate::{Store, StoreError, StoreResult, events};
+use rapport_domain::wording::mail::{FilteredAs, taken_from_filtered};
 use rapport_domain::{Actor, Agent, validate};
 use serde::Serialize;
 use serde_json::json;
@@ -202,6 +203,20 @@ impl Store {
                 crate::mail_intake::Intake::Live,
             )
             .await?;
+        let filtered_as = match item.outcome {
+            Outcome::Bulk => FilteredAs::Bulk,
+            Outcome::AutoReply => FilteredAs::AutoReply,
+            Outcome::Bounce => FilteredAs::Bounce,
+            _ => FilteredAs::Refused,
+        };
+        let said = taken_from_filtered(&agent.name, filtered_as);
+        sqlx::query(
+            "UPDATE messages SET intake_note = CASE WHEN intake_note IS NULL THEN $1 ELSE intake_note || ' ' || $1 END WHERE id = $2",
+        )
+        .bind(&said)
+        .bind(message.id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("UPDATE inbound_emails SET ticket_id = $1, message_id = $2 WHERE id = $3")
             .bind(message.ticket_id)
             .bind(message.id)

@@ -200,6 +200,27 @@ impl std::fmt::Display for MailNote<'_> {
     }
 }
 
+/// What the intake had filtered a mail as, for the note on a message an agent took from the
+/// filtered mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilteredAs {
+    Bulk,
+    AutoReply,
+    Bounce,
+    Refused,
+}
+
+/// The note on a message an agent took from the filtered mail.
+pub fn taken_from_filtered(agent: &str, filtered_as: FilteredAs) -> String {
+    let what = match filtered_as {
+        FilteredAs::Bulk => "bulk or list mail",
+        FilteredAs::AutoReply => "an automatic reply",
+        FilteredAs::Bounce => "a delivery failure",
+        FilteredAs::Refused => "refused mail",
+    };
+    format!("{agent} took this mail from the filtered mail, where it had been kept as {what}.")
+}
+
 /// What we note on one of our messages when a delivery failure report names it.
 pub fn bounced_detail(report_subject: &str) -> String {
     format!("bounced: {report_subject}")

@@ -102,6 +102,10 @@ async fn agents_see_filtered_mail_and_turn_an_item_into_a_ticket_or_add_it_to_on
             .as_str()
             .is_some_and(|t| t.contains("Hello from bo@example.com"))
     );
+    assert_eq!(
+        ticket["messages"][0]["email"]["intake_note"],
+        "sam@rapport.test took this mail from the filtered mail, where it had been kept as bulk or list mail."
+    );
     // Once only, and it says where it went.
     let (status, again) = app.api_as(Some(&token)).post(&path, json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{again}");
