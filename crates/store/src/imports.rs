@@ -285,6 +285,17 @@ impl Store {
                     .bind(message.id)
                     .execute(&mut **tx)
                     .await?;
+                    // A ticket we opened with a public word waits on the customer, as one an
+                    // agent opens here does; a note leaves it to us.
+                    if matches!(author, Some(Actor::Agent(_))) && first.public {
+                        sqlx::query(
+                            "UPDATE tickets SET conversation = $1, insight = NULL WHERE id = $2",
+                        )
+                        .bind(Conversation::WaitingOnCustomer.as_str())
+                        .bind(opened.id)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
                 }
                 self.keep_message_parts(tx, &at, source, first, message.id, noted)
                     .await?;

@@ -148,8 +148,8 @@ enum Unit {
     Bytes,
 }
 
-/// Why an item already imported is skipped.
-pub const ALREADY_IMPORTED: &str = "already imported";
+/// Why an item already imported is skipped (mail and ledger items alike).
+pub use rapport_store::imports::ALREADY_IMPORTED;
 
 /// One batch of history in one transaction. If it fails for something in it (not because the
 /// database is away), each item is tried alone, so one the store refuses is counted as skipped
