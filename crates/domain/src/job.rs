@@ -53,6 +53,10 @@ pub enum Job {
     /// An escalation's time to be acknowledged is up: if nobody did, it goes one level up.
     #[serde(rename = "escalation.deadline")]
     EscalationDeadline { escalation_id: i64, level: i64 },
+    /// One event to post to one webhook subscription (the webhook sender runs these, not the
+    /// worker, since they wait on another server outside any transaction).
+    #[serde(rename = "webhook.deliver")]
+    DeliverWebhook { delivery_id: i64 },
     /// A public reply to put on the wire (the mail sender runs these, not the worker).
     #[serde(rename = "email.send")]
     SendEmail { message_id: i64 },
@@ -81,6 +85,27 @@ impl std::fmt::Display for UnknownJob {
 impl Job {
     /// The kinds the mail sender runs; the worker leaves them alone.
     pub const MAIL_KINDS: [&'static str; 2] = ["email.send", "email.notice"];
+
+    /// The kind the webhook sender runs; the worker leaves it alone too.
+    pub const WEBHOOK_KIND: &'static str = "webhook.deliver";
+
+    /// Every kind as stored (for the metrics, which report each even when none waits).
+    pub const KINDS: [&'static str; 14] = [
+        "ticket.waiting_check_in",
+        "ticket.resolution_check_in",
+        "promise.reminder",
+        "promise.due",
+        "moment.follow_up",
+        "surveys.send",
+        "notification.mail",
+        "health.recompute",
+        "sla.check",
+        "letter.deadline",
+        "escalation.deadline",
+        "webhook.deliver",
+        "email.send",
+        "email.notice",
+    ];
 
     /// The job as stored: its kind and its payload as JSON text.
     pub fn to_stored(&self) -> (String, String) {
@@ -134,6 +159,7 @@ mod tests {
                 text: "Lee assigned ticket #2 to you.".into(),
             },
             Job::SendEmail { message_id: 5 },
+            Job::DeliverWebhook { delivery_id: 6 },
             Job::SendNotice {
                 to: "ana@example.com".into(),
                 from: "support@example.com".into(),
@@ -162,6 +188,13 @@ mod tests {
         for kind in Job::MAIL_KINDS {
             assert!(every_kind().iter().any(|job| job.kind() == kind));
         }
+        for job in every_kind() {
+            assert!(Job::KINDS.contains(&job.kind().as_str()), "{}", job.kind());
+        }
+        let mut kinds = Job::KINDS.to_vec();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), Job::KINDS.len());
     }
 
     #[test]

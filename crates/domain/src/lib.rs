@@ -30,6 +30,7 @@ pub mod timeline;
 pub mod timings;
 pub mod two_factor;
 pub mod validate;
+pub mod webhook;
 pub mod wording;
 
 pub use agent::Role;

@@ -218,6 +218,9 @@ pub struct EmailInfo {
     pub delivery: Option<String>,
     /// Why a delivery is delayed or failed, for people.
     pub delivery_detail: Option<String>,
+    /// For mail that came in: what the intake mended or guessed to read it (a sender address
+    /// read leniently, headers in an undeclared charset), for people.
+    pub intake_note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

@@ -590,9 +590,12 @@ pub fn visible(entries: Vec<Entry>, reader: &Reader<'_>) -> Vec<Entry> {
         .collect()
 }
 
-/// How an email's delivery went, for the ticket page (`None` for mail that came in).
+/// How an email's delivery went, for the ticket page; for mail that came in, what the intake
+/// mended to read it (`None` when nothing).
 pub fn delivery_note(email: &EmailInfo) -> Option<String> {
-    let delivery = email.delivery.as_ref()?;
+    let Some(delivery) = email.delivery.as_ref() else {
+        return email.intake_note.clone();
+    };
     Some(match &email.delivery_detail {
         Some(detail) => format!("mail {delivery}: {detail}"),
         None => format!("mail {delivery}"),
@@ -1296,6 +1299,7 @@ mod tests {
             cc: vec![],
             delivery: None,
             delivery_detail: None,
+            intake_note: None,
         };
         assert_eq!(delivery_note(&email), None);
         email.delivery = Some("queued".to_owned());

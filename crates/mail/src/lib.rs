@@ -4,6 +4,7 @@
 //! ticket or get an answer. Pure functions, no I/O. MIME decoding (RFC 2047/2231, any charset)
 //! is done by the maintained `mail-parser` crate; HTML is sanitized by `ammonia`.
 
+use encoding_rs::Encoding;
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};
 
@@ -47,6 +48,8 @@ pub struct Email {
     pub to: Vec<Mailbox>,
     pub cc: Vec<Mailbox>,
     pub subject: String,
+    /// When the sender wrote it (the Date header), in seconds since 1970, if it could be read.
+    pub date: Option<i64>,
     /// The new part of the text: what the sender wrote this time.
     pub text: String,
     /// The quoted history below it, kept to be shown collapsed.
@@ -57,6 +60,31 @@ pub struct Email {
     pub kind: Kind,
     /// For a bounce: the Message-IDs found in the report, one of which is the mail that bounced.
     pub bounced_ids: Vec<String>,
+    /// What the reader had to mend or guess to read the mail, for the agent who reads it.
+    pub notes: Vec<ReadNote>,
+}
+
+/// Something odd a lenient reader mended or guessed, so that a customer's mail still reaches
+/// an agent; the agent sees it beside the message, in case the guess was wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadNote {
+    /// The sender's address was written in a form mail programs should not write: `written`
+    /// as it was (a trailing dot, spaces, quotes, `mailto:`, a doubled `@`), `read` as used.
+    SenderMended { written: String, read: String },
+    /// The sender's domain has no dot (`someone@host`): kept, but replies may not arrive.
+    SenderDomainWithoutDot(String),
+    /// The From header named addresses no one can write to before the one used.
+    SenderSkipped(Vec<String>),
+    /// The From header had no usable address; the sender was read from this header instead
+    /// (`Reply-To`, `Sender` or `Return-Path`).
+    SenderFromHeader(&'static str),
+    /// Headers were written as raw 8-bit text (or raw ISO-2022-JP escapes) without RFC 2047
+    /// encoding, and were read in this charset (its WHATWG name, such as `GBK`): the one the
+    /// message declares for its text, or, when it declares none that fits, a guess.
+    HeaderCharset {
+        charset: &'static str,
+        guessed: bool,
+    },
 }
 
 /// Why some bytes could not be read as an email.
@@ -102,7 +130,18 @@ pub fn read(raw: &[u8]) -> Result<Email, NotAMessage> {
             .find(|h| h.name().eq_ignore_ascii_case(name))
             .and_then(|h| h.value().as_text().map(str::to_owned))
     };
-    let from = first_mailbox(message.from());
+    let mut notes = Vec::new();
+    // Headers in raw 8-bit text are read again in the charset they were written in; the
+    // addresses, names and subject then come from that reading. The raw bytes stay as they are.
+    let decoded_head = decode_raw_headers(&message, raw).map(|(head, charset, guessed)| {
+        notes.push(ReadNote::HeaderCharset { charset, guessed });
+        head
+    });
+    let reread = decoded_head
+        .as_deref()
+        .and_then(|head| MessageParser::default().parse_headers(head));
+    let head = reread.as_ref().unwrap_or(&message);
+    let from = sender(head, &mut notes);
     let kind = classify(&message, from.as_ref(), &header_text);
     let text_body = message
         .body_text(0)
@@ -160,10 +199,11 @@ pub fn read(raw: &[u8]) -> Result<Email, NotAMessage> {
         message_id: message.message_id().map(str::to_owned),
         in_reply_to: ids(message.in_reply_to()),
         references: ids(message.references()),
-        reply_to: first_mailbox(message.reply_to()),
-        to: mailboxes(message.to()),
-        cc: mailboxes(message.cc()),
-        subject: message.subject().unwrap_or_default().trim().to_owned(),
+        reply_to: first_mailbox(head.reply_to()),
+        to: mailboxes(head.to()),
+        cc: mailboxes(head.cc()),
+        subject: head.subject().unwrap_or_default().trim().to_owned(),
+        date: head.date().map(|date| date.to_timestamp()),
         from,
         text,
         quoted,
@@ -171,7 +211,97 @@ pub fn read(raw: &[u8]) -> Result<Email, NotAMessage> {
         attachments,
         kind,
         bounced_ids,
+        notes,
     })
+}
+
+/// The message's own header block with every header written as raw 8-bit text (bytes that are
+/// not UTF-8, or ISO-2022-JP escapes) decoded to UTF-8, with the charset used and whether it
+/// was guessed; `None` when every header is ASCII or UTF-8 already.
+fn decode_raw_headers(
+    message: &mail_parser::Message<'_>,
+    raw: &[u8],
+) -> Option<(Vec<u8>, &'static str, bool)> {
+    // Only the headers Rapport reads from this reading; others (Received, X-...) keep their bytes.
+    const READ: [&str; 6] = ["subject", "from", "to", "cc", "reply-to", "sender"];
+    let headers: Vec<(bool, &[u8])> = message
+        .headers()
+        .iter()
+        .filter_map(|h| {
+            let bytes = raw.get(h.offset_field as usize..h.offset_end as usize)?;
+            let read = READ.iter().any(|name| h.name().eq_ignore_ascii_case(name));
+            let raw_8bit = bytes.contains(&0x1b) || std::str::from_utf8(bytes).is_err();
+            Some((read && raw_8bit, bytes))
+        })
+        .collect();
+    if !headers.iter().any(|(needs, _)| *needs) {
+        return None;
+    }
+    let declared = declared_charset(message);
+    let mut used: Option<(&'static Encoding, bool)> = None;
+    let mut head = Vec::with_capacity(raw.len().min(64 * 1024));
+    for (needs, bytes) in headers {
+        if !needs {
+            head.extend_from_slice(bytes);
+        } else {
+            let (text, encoding, guessed) = decode_header(bytes, declared);
+            // The note names the first charset used; headers rarely mix two.
+            used.get_or_insert((encoding, guessed));
+            head.extend_from_slice(text.as_bytes());
+        }
+        if !head.ends_with(b"\n") {
+            head.extend_from_slice(b"\r\n");
+        }
+    }
+    head.extend_from_slice(b"\r\n");
+    let (encoding, guessed) = used?;
+    Some((head, encoding.name(), guessed))
+}
+
+/// One header's raw bytes as text: in the declared charset when it reads them without error,
+/// as ISO-2022-JP when they carry its escapes, else in the charset the bytes look like.
+fn decode_header(
+    bytes: &[u8],
+    declared: Option<&'static Encoding>,
+) -> (String, &'static Encoding, bool) {
+    let iso_2022_jp = [b"\x1b$B".as_slice(), b"\x1b$@", b"\x1b(J", b"\x1b(B"]
+        .iter()
+        .any(|escape| bytes.windows(3).any(|w| w == *escape));
+    if let Some(encoding) = declared.filter(|e| !iso_2022_jp || *e == encoding_rs::ISO_2022_JP)
+        && let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(bytes)
+    {
+        return (text.into_owned(), encoding, false);
+    }
+    let encoding = if iso_2022_jp {
+        encoding_rs::ISO_2022_JP
+    } else {
+        let mut detector = chardetng::EncodingDetector::new();
+        detector.feed(bytes, true);
+        detector.guess(None, true)
+    };
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    (text.into_owned(), encoding, true)
+}
+
+/// The charset the message declares for its first text part, when it says one that can
+/// describe 8-bit text: US-ASCII and UTF-8 cannot (a header that is not UTF-8 was not written in
+/// them), and `encoding_rs` would read US-ASCII as Windows-1252, which decodes anything.
+fn declared_charset(message: &mail_parser::Message<'_>) -> Option<&'static Encoding> {
+    let label = message.parts.iter().find_map(|part| {
+        let ct = part.content_type()?;
+        if !ct.ctype().eq_ignore_ascii_case("text") {
+            return None;
+        }
+        ct.attribute("charset").map(str::trim)
+    })?;
+    let lower = label.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "us-ascii" | "ascii" | "us_ascii" | "ansi_x3.4-1968" | "7bit" | "8bit"
+    ) {
+        return None;
+    }
+    Encoding::for_label(label.as_bytes()).filter(|e| *e != encoding_rs::UTF_8)
 }
 
 fn ids(value: &HeaderValue<'_>) -> Vec<String> {
@@ -188,22 +318,153 @@ fn mailboxes(address: Option<&Address<'_>>) -> Vec<Mailbox> {
     };
     address
         .iter()
-        .filter_map(|addr| {
-            let email = addr.address()?.trim().to_lowercase();
-            email.contains('@').then(|| Mailbox {
-                address: email,
-                name: addr
-                    .name()
-                    .map(str::trim)
-                    .filter(|n| !n.is_empty())
-                    .map(str::to_owned),
-            })
-        })
+        .filter_map(|addr| recover(addr.address(), addr.name()).map(|(mailbox, _)| mailbox))
         .collect()
 }
 
 fn first_mailbox(address: Option<&Address<'_>>) -> Option<Mailbox> {
     mailboxes(address).into_iter().next()
+}
+
+/// Who wrote the mail: the first address of From a lenient reader can recover, else Reply-To,
+/// Sender or Return-Path. What had to be mended is noted.
+fn sender(message: &mail_parser::Message<'_>, notes: &mut Vec<ReadNote>) -> Option<Mailbox> {
+    let mut skipped = Vec::new();
+    let mut found = None;
+    if let Some(from) = message.from() {
+        for addr in from.iter() {
+            match recover(addr.address(), addr.name()) {
+                Some(recovered) => {
+                    found = Some(recovered);
+                    break;
+                }
+                None => {
+                    let written = addr.address().unwrap_or_default().trim();
+                    if !written.is_empty() {
+                        skipped.push(written.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    if found.is_none() {
+        let fallbacks = [
+            ("Reply-To", first_recovered(message.reply_to())),
+            ("Sender", first_recovered(message.sender())),
+            (
+                "Return-Path",
+                match message.return_path() {
+                    HeaderValue::Text(path) => recover(Some(path), None),
+                    HeaderValue::TextList(paths) => {
+                        paths.iter().find_map(|path| recover(Some(path), None))
+                    }
+                    HeaderValue::Address(address) => first_recovered(Some(address)),
+                    _ => None,
+                },
+            ),
+        ];
+        if let Some((header, recovered)) = fallbacks
+            .into_iter()
+            .find_map(|(header, recovered)| Some((header, recovered?)))
+        {
+            notes.push(ReadNote::SenderFromHeader(header));
+            found = Some(recovered);
+        }
+    }
+    let (mailbox, mended) = found?;
+    if !skipped.is_empty() {
+        notes.push(ReadNote::SenderSkipped(skipped));
+    }
+    if let Some(written) = mended {
+        notes.push(ReadNote::SenderMended {
+            written,
+            read: mailbox.address.clone(),
+        });
+    }
+    let domain = mailbox
+        .address
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .unwrap_or_default();
+    if !domain.contains('.') {
+        notes.push(ReadNote::SenderDomainWithoutDot(mailbox.address.clone()));
+    }
+    Some(mailbox)
+}
+
+fn first_recovered(address: Option<&Address<'_>>) -> Option<(Mailbox, Option<String>)> {
+    address?
+        .iter()
+        .find_map(|addr| recover(addr.address(), addr.name()))
+}
+
+/// The address a person meant, read leniently from what their mail program wrote: quotes,
+/// `mailto:`, angle brackets and trailing dots dropped, a display name run into the address
+/// (`test test@example.com`) split off, a doubled `@` or dot made single. `None` when no
+/// address can be found at all. With the mailbox, the address as written when it had to be
+/// mended.
+fn recover(address: Option<&str>, name: Option<&str>) -> Option<(Mailbox, Option<String>)> {
+    let name = name.map(str::trim).filter(|n| !n.is_empty());
+    // An address written where the name goes (`ana@example.com <>`).
+    let written = match address.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(address) => address,
+        None => name.filter(|n| n.contains('@') && !n.contains(' '))?,
+    };
+    if written.len() > 512 || written.chars().any(char::is_control) {
+        return None;
+    }
+    let trimmed = written.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | ',' | ';' | '(' | ')')
+    });
+    let trimmed = match trimmed.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => &trimmed[7..],
+        _ => trimmed,
+    };
+    // Words before the address are a name run into it; "ana @example.com" is one address.
+    let words: Vec<&str> = trimmed.split_whitespace().collect();
+    let at = words.iter().rposition(|w| w.contains('@'))?;
+    let mut joined = words[at].to_owned();
+    let mut first_word = at;
+    if joined.starts_with('@') && at > 0 {
+        joined = format!("{}{joined}", words[at - 1]);
+        first_word = at - 1;
+    }
+    if joined.ends_with('@')
+        && let Some(next) = words.get(at + 1)
+    {
+        joined.push_str(next);
+    }
+    let run_in_name = words[..first_word].join(" ");
+    let mut address = joined.to_lowercase();
+    while address.contains("@@") {
+        address = address.replace("@@", "@");
+    }
+    let (local, domain) = address.split_once('@')?;
+    let local = local.trim_matches('.');
+    let mut domain = domain
+        .trim_matches(|c: char| c == '.' || c == '>')
+        .to_owned();
+    while domain.contains("..") {
+        domain = domain.replace("..", ".");
+    }
+    let domain_ok = !domain.is_empty()
+        && domain.chars().all(|c| {
+            c.is_alphanumeric() || c == '-' || c == '.' || c == '[' || c == ']' || c == ':'
+        });
+    let local_ok = !local.is_empty() && !local.contains(['<', '>', '@', ' ']);
+    if !domain_ok || !local_ok {
+        return None;
+    }
+    let address = format!("{local}@{domain}");
+    if address.len() > 254 {
+        return None;
+    }
+    let mended = (address != written.to_lowercase()).then(|| written.to_owned());
+    let name = name
+        .map(str::to_owned)
+        .or_else(|| (!run_in_name.is_empty()).then_some(run_in_name))
+        .filter(|n| !n.eq_ignore_ascii_case(&address));
+    Some((Mailbox { address, name }, mended))
 }
 
 fn classify(

@@ -1,6 +1,6 @@
 //! Each message under `fixtures/` with what it must read as beside it (`NAME.json`).
 
-use rapport_mail::{Kind, read, ticket_token};
+use rapport_mail::{Kind, ReadNote, read, ticket_token};
 use serde_json::Value;
 use std::path::Path;
 
@@ -30,9 +30,33 @@ fn every_fixture_reads_as_expected() {
             continue;
         }
         let email = read(&raw).unwrap_or_else(|err| panic!("{name}: {err}"));
-        let from = email.from.as_ref().expect("a sender");
-        assert_eq!(from.address, expected["from"], "{name}");
-        assert_eq!(from.name.as_deref(), expected["name"].as_str(), "{name}");
+        match email.from.as_ref() {
+            Some(from) => {
+                assert_eq!(from.address, expected["from"], "{name}");
+                assert_eq!(from.name.as_deref(), expected["name"].as_str(), "{name}");
+            }
+            None => assert!(expected["from"].is_null(), "{name}: no sender read"),
+        }
+        if let Some(charset) = expected["charset"].as_str() {
+            let read = email.notes.iter().find_map(|note| match note {
+                ReadNote::HeaderCharset { charset, guessed } => Some((*charset, *guessed)),
+                _ => None,
+            });
+            assert_eq!(
+                read,
+                Some((charset, expected["charset_guessed"] == true)),
+                "{name}"
+            );
+        }
+        if let Some(notes) = expected["notes"].as_array() {
+            let got: Vec<&str> = email.notes.iter().map(note_kind).collect();
+            assert_eq!(
+                got,
+                notes.iter().filter_map(Value::as_str).collect::<Vec<_>>(),
+                "{name}: {:?}",
+                email.notes
+            );
+        }
         assert_eq!(email.subject, expected["subject"], "{name}");
         let kind = match email.kind {
             Kind::Personal => "personal",
@@ -97,5 +121,15 @@ fn every_fixture_reads_as_expected() {
             );
         }
     }
-    assert!(checked >= 9, "fixtures found: {checked}");
+    assert!(checked >= 25, "fixtures found: {checked}");
+}
+
+fn note_kind(note: &ReadNote) -> &'static str {
+    match note {
+        ReadNote::SenderMended { .. } => "sender_mended",
+        ReadNote::SenderDomainWithoutDot(_) => "sender_domain_without_dot",
+        ReadNote::SenderSkipped(_) => "sender_skipped",
+        ReadNote::SenderFromHeader(_) => "sender_from_header",
+        ReadNote::HeaderCharset { .. } => "header_charset",
+    }
 }

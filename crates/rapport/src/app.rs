@@ -19,6 +19,8 @@ pub struct App {
     pub sign_ins: std::sync::Arc<crate::session::SignInLimiter>,
     /// Live updates and presence for open pages.
     pub live: crate::live::Live,
+    /// Posts webhook deliveries (one HTTP client, with the rules of where they may go).
+    pub webhooks: crate::webhooks::Sender,
 }
 
 impl App {
@@ -89,7 +91,10 @@ impl App {
             store.set_public_url(&url);
         }
         let intake = crate::intake::MailIntake::start(store.clone());
+        let webhooks = crate::webhooks::Sender::new(config.webhooks_allow_private)
+            .context("could not set up the webhook sender")?;
         Ok(App {
+            webhooks,
             sign_ins: std::sync::Arc::new(crate::session::SignInLimiter::new(store.clone())),
             store,
             config,
@@ -193,6 +198,12 @@ pub async fn work(
             Ok(0) => {}
             Ok(sent) => tracing::debug!(sent, "sent mail"),
             Err(error) => tracing::warn!(%error, "could not send mail; it stays queued"),
+        }
+        // Webhooks: each delivery posted, retried on the domain's schedule.
+        match crate::webhooks::send::send_due(&app).await {
+            Ok(0) => {}
+            Ok(attempts) => tracing::debug!(attempts, "posted webhook deliveries"),
+            Err(error) => tracing::warn!(%error, "could not send webhooks; they stay queued"),
         }
         tokio::select! {
             () = &mut shutdown => break,

@@ -39,6 +39,37 @@ pub struct Config {
     /// Reverse proxies in front of Rapport: for a request from one of them, the client is the
     /// address it names in `X-Forwarded-For` (used to limit sign-in tries per client).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Let webhooks post to loopback, private and link-local addresses (a receiver on this
+    /// machine or the local network). Off by default, so an admin's webhook cannot reach
+    /// services that only trust the inside network (cloud metadata, databases, admin pages).
+    pub webhooks_allow_private: bool,
+    /// The bearer token `GET /metrics` asks for; `None` turns `/metrics` off (404).
+    pub metrics_token: Option<String>,
+    /// `text` (default) or `json`: one JSON object per log line.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// For people reading a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = anyhow::Error;
+
+    fn from_str(text: &str) -> anyhow::Result<LogFormat> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "text" | "" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => anyhow::bail!("the log format must be text or json, not `{other}`"),
+        }
+    }
 }
 
 /// One IMAP mailbox to take inbound mail from.
@@ -148,6 +179,9 @@ impl Default for Config {
             imap: Vec::new(),
             imap_poll_seconds: 30,
             trusted_proxies: Vec::new(),
+            webhooks_allow_private: false,
+            metrics_token: None,
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -172,6 +206,9 @@ pub struct FileConfig {
     pub imap_poll_seconds: Option<u64>,
     #[serde(default)]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub webhooks_allow_private: Option<bool>,
+    pub metrics_token: Option<String>,
+    pub log_format: Option<LogFormat>,
 }
 
 impl FileConfig {
@@ -228,7 +265,34 @@ impl Config {
         if !file.trusted_proxies.is_empty() {
             self.trusted_proxies = file.trusted_proxies;
         }
+        if let Some(allow) = file.webhooks_allow_private {
+            self.webhooks_allow_private = allow;
+        }
+        if file.metrics_token.is_some() {
+            self.metrics_token = file.metrics_token;
+        }
+        if let Some(format) = file.log_format {
+            self.log_format = format;
+        }
         self
+    }
+
+    /// Layers `RAPPORT_WEBHOOKS_ALLOW_PRIVATE` (`1`/`true`), `RAPPORT_METRICS_TOKEN` and
+    /// `RAPPORT_LOG_FORMAT` (as `lookup` gives them) over the file's settings.
+    pub fn with_environment(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Config> {
+        if let Some(allow) = lookup("RAPPORT_WEBHOOKS_ALLOW_PRIVATE") {
+            self.webhooks_allow_private = matches!(allow.trim(), "1" | "true" | "yes" | "on");
+        }
+        if let Some(token) = lookup("RAPPORT_METRICS_TOKEN") {
+            self.metrics_token = Some(token).filter(|token| !token.trim().is_empty());
+        }
+        if let Some(format) = lookup("RAPPORT_LOG_FORMAT") {
+            self.log_format = format.parse()?;
+        }
+        Ok(self)
     }
 
     /// Without a configured `public_url`, links in mail (sign-in, "did this fix it?",
@@ -370,6 +434,30 @@ mod tests {
                 .map(|s3| s3.bucket),
             Some("b".to_owned())
         );
+    }
+
+    #[test]
+    fn webhooks_metrics_and_log_format_come_from_the_file_and_the_environment() {
+        let file: FileConfig = toml::from_str(
+            "webhooks_allow_private = true\nmetrics_token = \"t\"\nlog_format = \"json\"",
+        )
+        .expect("valid");
+        let config = Config::default().with_file(file);
+        assert!(config.webhooks_allow_private);
+        assert_eq!(config.metrics_token.as_deref(), Some("t"));
+        assert_eq!(config.log_format, LogFormat::Json);
+        let env = |name: &str| match name {
+            "RAPPORT_LOG_FORMAT" => Some("text".to_owned()),
+            "RAPPORT_WEBHOOKS_ALLOW_PRIVATE" => Some("0".to_owned()),
+            "RAPPORT_METRICS_TOKEN" => Some("from-env".to_owned()),
+            _ => None,
+        };
+        let config = config.with_environment(env).expect("valid");
+        assert!(!config.webhooks_allow_private);
+        assert_eq!(config.metrics_token.as_deref(), Some("from-env"));
+        assert_eq!(config.log_format, LogFormat::Text);
+        let bad = |name: &str| (name == "RAPPORT_LOG_FORMAT").then(|| "yaml".to_owned());
+        assert!(Config::default().with_environment(bad).is_err());
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! the job is marked done in that same transaction, so its effects are committed exactly once.
 //! A step that fails is rolled back and retried later with backoff.
 //!
-//! Mail jobs (`SendEmail`, `SendNotice`) are the mail sender's (`crate::smtp`), since they
-//! talk to an SMTP server outside any transaction.
+//! Mail jobs (`SendEmail`, `SendNotice`) are the mail sender's (`crate::smtp`), and webhook
+//! deliveries the webhook sender's (`crate::webhooks::send`), since they talk to another
+//! server outside any transaction.
 
 use rapport_domain::Job;
 use rapport_store::jobs::{self, ClaimedJob};
@@ -47,6 +48,12 @@ async fn run_one(store: &Store) -> StoreResult<bool> {
 
 async fn failed(store: &Store, claimed: &ClaimedJob, error: &StoreError) -> StoreResult<()> {
     tracing::error!(job = claimed.id, %error, "job failed; it will be retried");
+    crate::metrics::job_failed(
+        &claimed
+            .job
+            .as_ref()
+            .map_or_else(|_| "unknown".to_owned(), Job::kind),
+    );
     store.job_failed(claimed, &error.to_string()).await
 }
 
@@ -88,5 +95,8 @@ async fn run(store: &Store, tx: &mut Tx, now: &str, job: &Job) -> StoreResult<()
             "the worker was handed a mail job ({}); the mail sender runs those",
             job.kind()
         ))),
+        Job::DeliverWebhook { .. } => Err(StoreError::Corrupt(
+            "the worker was handed a webhook delivery; the webhook sender runs those".to_owned(),
+        )),
     }
 }

@@ -5,10 +5,10 @@
 use crate::app::App;
 use crate::error::ApiError;
 use crate::{
-    admin, agents, audit, coach, complaints, contracts, customers, escalations, healthz, inbound,
-    insight, letters, notifications, openapi, organizations, pages, policies, portal, promises,
-    public, saved_replies, search, service_levels, session, settings, tasks, teams, tickets,
-    tokens, two_factor, workspace,
+    admin, agents, audit, coach, complaints, contracts, customers, escalations, filtered, healthz,
+    inbound, insight, letters, metrics, notifications, openapi, organizations, pages, policies,
+    portal, promises, public, saved_replies, search, service_levels, session, settings, tasks,
+    teams, tickets, tokens, two_factor, webhooks, workspace,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -30,7 +30,7 @@ pub fn page_routes() -> Vec<(&'static str, &'static str)> {
         admin::ROUTES,
         portal::ROUTES,
         public::PAGE_ROUTES,
-        &[("GET", ASSETS)],
+        &[("GET", ASSETS), ("GET", "/metrics")],
     ]
     .concat()
 }
@@ -59,12 +59,14 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(tasks::router())
         .merge(notifications::router())
         .merge(inbound::router())
+        .merge(filtered::router())
         .merge(settings::router())
         .merge(saved_replies::router())
         .merge(session::router())
         .merge(two_factor::router())
         .merge(tokens::router())
         .merge(audit::router())
+        .merge(webhooks::router())
         .merge(public::api_router())
         .split_for_parts();
     let mut openapi = openapi;
@@ -77,11 +79,13 @@ pub fn router(app: App) -> (Router, OpenApi) {
         .merge(portal::router())
         .merge(public::page_router())
         .route(ASSETS, axum::routing::get(pages::assets::serve))
+        .route("/metrics", axum::routing::get(metrics::serve))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .layer(axum::middleware::from_fn(pages::security_headers))
         .layer(axum::middleware::from_fn(no_store))
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
                 let route = request
@@ -89,9 +93,15 @@ pub fn router(app: App) -> (Router, OpenApi) {
                     .get::<MatchedPath>()
                     .map(MatchedPath::as_str)
                     .unwrap_or("unmatched");
-                tracing::info_span!("request", method = %request.method(), route)
+                let request_id = request
+                    .extensions()
+                    .get::<crate::request_id::RequestId>()
+                    .map(|id| id.0.as_str())
+                    .unwrap_or_default();
+                tracing::info_span!("request", method = %request.method(), route, request_id)
             }),
         )
+        .layer(axum::middleware::from_fn(crate::request_id::assign))
         .with_state(app);
     (router, openapi)
 }

@@ -41,10 +41,12 @@ pub async fn send_due_emails(app: &App) -> anyhow::Result<usize> {
         };
         match attempt {
             Ok(()) => {
+                crate::metrics::mail_sent(true);
                 app.store.outbound_sent(&mail).await?;
                 sent += 1;
             }
             Err(error) => {
+                crate::metrics::mail_sent(false);
                 tracing::warn!(message = ?mail.message_id, %error, "could not send mail; it stays queued");
                 app.store
                     .outbound_failed(&mail, &error, RETRY_SECONDS)

@@ -374,7 +374,8 @@ async fn erase_one(
     // Their mail as it arrived: the record stays (ingestion stays idempotent), its bytes go.
     let raw: Vec<String> = sqlx::query_scalar(
         "SELECT raw_sha256 FROM inbound_emails WHERE message_id IN (SELECT id FROM messages WHERE author_customer_id = $1) \
-         OR ticket_id IN (SELECT id FROM tickets WHERE customer_id = $1)",
+         OR ticket_id IN (SELECT id FROM tickets WHERE customer_id = $1) \
+         OR sender IN (SELECT email FROM customer_emails WHERE customer_id = $1)",
     )
     .bind(id)
     .fetch_all(&mut **tx)
@@ -382,8 +383,9 @@ async fn erase_one(
     if !raw.is_empty() {
         let placeholder = crate::blobs::store_blob(tx, files, now, ERASED_TEXT.as_bytes()).await?;
         erasure.raw_mails += sqlx::query(
-            "UPDATE inbound_emails SET raw_sha256 = $1, reason = NULL WHERE message_id IN \
-             (SELECT id FROM messages WHERE author_customer_id = $2) OR ticket_id IN (SELECT id FROM tickets WHERE customer_id = $2)",
+            "UPDATE inbound_emails SET raw_sha256 = $1, reason = NULL, sender = NULL, subject = NULL WHERE message_id IN \
+             (SELECT id FROM messages WHERE author_customer_id = $2) OR ticket_id IN (SELECT id FROM tickets WHERE customer_id = $2) \
+             OR sender IN (SELECT email FROM customer_emails WHERE customer_id = $2)",
         )
         .bind(&placeholder)
         .bind(id)

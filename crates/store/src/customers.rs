@@ -61,7 +61,15 @@ impl Store {
 
     /// The customer who owns an email address, if any.
     pub async fn customer_by_email(&self, email: &str) -> StoreResult<Option<Customer>> {
-        let email = validate::email(email)?;
+        // Mail may bring addresses a form would refuse (`someone@host`); they are still found.
+        let email = validate::email(email).or_else(|err| {
+            let lenient = email.trim().to_lowercase();
+            if lenient.contains('@') && !lenient.contains(char::is_whitespace) {
+                Ok(lenient)
+            } else {
+                Err(err)
+            }
+        })?;
         let mut conn = self.pool().acquire().await?;
         let id: Option<i64> =
             sqlx::query_scalar("SELECT customer_id FROM customer_emails WHERE email = $1")

@@ -91,6 +91,10 @@ pub const TABLES: &[Table] = &[
     table("recovery_actions"),
     table("policies"),
     table("policy_exceptions"),
+    table("webhook_subscriptions"),
+    table("webhook_deliveries"),
+    table("webhook_attempts"),
+    table("imported_items"),
 ];
 
 /// Tables that belong to the database rather than the workspace: the target of an import has

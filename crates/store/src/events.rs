@@ -1,4 +1,5 @@
-//! The audit trail. Every change writes its event inside the change's own transaction.
+//! The audit trail. Every change writes its event inside the change's own transaction, and
+//! with it the webhooks the event stands for (`webhooks::publish`).
 
 use crate::rows::{int, like_escaped, named, opt_int, text};
 use crate::{Store, StoreError, StoreResult, Tx};
@@ -28,7 +29,7 @@ pub async fn record(
     .bind(changes.to_string())
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    crate::webhooks::publish(tx, at, actor, entity, entity_id, action, &changes).await
 }
 
 /// `{"before": .., "after": ..}` for one field.

@@ -228,6 +228,17 @@ pub async fn recompute(
     .fetch_optional(&mut **tx)
     .await?;
     keep_point(tx, CUSTOMER, customer_id, day, &assessment).await?;
+    if let Some(before) = earlier_today.as_deref().or(before_today.as_deref()) {
+        crate::webhooks::publish_health_band(
+            tx,
+            now,
+            customer_id,
+            Band::parse(before),
+            assessment.band,
+            assessment.score,
+        )
+        .await?;
+    }
     if rapport_domain::health::dropped_into_at_risk(
         assessment.band,
         earlier_today.as_deref().map(Band::parse),

@@ -12,8 +12,30 @@ use crate::{Backend, Store, StoreResult, Tx, clock};
 use rapport_domain::Job;
 use rapport_domain::job::UnknownJob;
 
+tokio::task_local! {
+    /// Set while history is written (an import from another help desk).
+    static WRITING_HISTORY: ();
+}
+
+/// Runs `work` as the writing of history, such as an import from another help desk: what
+/// happened long ago schedules nothing. The jobs its steps would enqueue are left out (no
+/// mail, check-in, survey, reminder, service-level check or escalation deadline), except
+/// recomputing a customer's health, and no agent is notified. The steps themselves stay the
+/// ones live work takes, so imported history is threaded and stored exactly as it would be.
+pub async fn writing_history<F: std::future::Future>(work: F) -> F::Output {
+    WRITING_HISTORY.scope((), work).await
+}
+
+/// Whether the running task writes history (see [`writing_history`]).
+pub(crate) fn is_writing_history() -> bool {
+    WRITING_HISTORY.try_with(|()| ()).is_ok()
+}
+
 /// Schedules `job` at `run_at` (a stored time).
 pub async fn enqueue(tx: &mut Tx, now: &str, job: &Job, run_at: &str) -> StoreResult<()> {
+    if is_writing_history() && !matches!(job, Job::RecomputeHealth { .. }) {
+        return Ok(());
+    }
     let (kind, payload) = job.to_stored();
     sqlx::query("INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4)")
         .bind(kind)
@@ -59,17 +81,18 @@ pub struct ClaimedJob {
     pub job: Result<Job, UnknownJob>,
 }
 
-/// Claims the next due job the worker runs (mail jobs are the sender's), or `None`.
+/// Claims the next due job the worker runs (mail jobs are the mail sender's, webhook deliveries
+/// the webhook sender's), or `None`.
 pub async fn claim_due(store: &Store, tx: &mut Tx, now: &str) -> StoreResult<Option<ClaimedJob>> {
     let [send, notice] = Job::MAIL_KINDS;
     let claim = match store.backend() {
         Backend::Sqlite => {
-            "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind NOT IN ($2, $3) \
+            "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind NOT IN ($2, $3, $4) \
              ORDER BY run_at, id LIMIT 1"
         }
         // Several workers can run against one PostgreSQL: each takes a different job.
         Backend::Postgres => {
-            "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind NOT IN ($2, $3) \
+            "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= $1 AND kind NOT IN ($2, $3, $4) \
              ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
         }
     };
@@ -77,6 +100,7 @@ pub async fn claim_due(store: &Store, tx: &mut Tx, now: &str) -> StoreResult<Opt
         .bind(now)
         .bind(send)
         .bind(notice)
+        .bind(Job::WEBHOOK_KIND)
         .fetch_optional(&mut **tx)
         .await?
     else {

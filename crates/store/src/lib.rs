@@ -30,8 +30,10 @@ mod error;
 pub mod escalations;
 pub mod events;
 pub mod files;
+pub mod filtered_mail;
 pub mod handover;
 pub mod health;
+pub mod imports;
 pub mod inbox;
 pub mod jobs;
 pub mod letters;
@@ -39,6 +41,7 @@ pub mod lifecycle;
 pub mod mail_intake;
 pub mod mail_outbox;
 pub mod messages;
+pub mod metrics;
 mod migrate;
 pub mod moments;
 pub mod notifications;
@@ -63,6 +66,7 @@ pub mod ticket_page;
 pub mod tickets;
 pub mod timeline;
 pub mod two_factor;
+pub mod webhooks;
 
 pub use error::{StoreError, StoreResult};
 

@@ -33,7 +33,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Outcome::NewTicket => "new_ticket",
             Outcome::Reply => "reply",
@@ -44,7 +44,7 @@ impl Outcome {
         }
     }
 
-    fn parse(text: &str) -> Outcome {
+    pub(crate) fn parse(text: &str) -> Outcome {
         match text {
             "new_ticket" => Outcome::NewTicket,
             "reply" => Outcome::Reply,
@@ -145,6 +145,40 @@ impl ParsedMail {
     }
 }
 
+impl ParsedMail {
+    /// When the mail says it was written, in the stored format; never later than `now`.
+    fn written_at(&self, now: &str) -> String {
+        self.parsed
+            .as_ref()
+            .ok()
+            .and_then(|email| email.date)
+            .and_then(|seconds| time::OffsetDateTime::from_unix_timestamp(seconds).ok())
+            .map(crate::clock::format)
+            .filter(|date| date.as_str() < now)
+            .unwrap_or_else(|| now.to_owned())
+    }
+}
+
+/// Mail as live intake takes it, or history imported from an archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Intake {
+    Live,
+    /// Imported: stored at the time it was written, scheduling nothing (see
+    /// [`crate::jobs::writing_history`]); a customer's words in an old mail ask no manager and
+    /// write no letter today, and our own agents' mail is their reply on the ticket it answers.
+    History,
+}
+
+/// What became of one mail imported from an archive.
+#[derive(Debug, Clone)]
+pub struct MailImported {
+    pub ingested: Ingested,
+    /// The sender was not a customer before this mail.
+    pub customer_created: bool,
+    /// Files stored with the message.
+    pub attachments: usize,
+}
+
 /// A file to attach to a message.
 pub(crate) struct Attached<'a> {
     pub filename: &'a str,
@@ -193,6 +227,11 @@ struct Record<'a> {
     reason: Option<String>,
     ticket_id: Option<i64>,
     message_id: Option<i64>,
+    /// The sender and subject as read, for the filtered list.
+    sender: Option<&'a str>,
+    subject: Option<&'a str>,
+    /// The ticket a filtered mail seems to answer (by its threading headers).
+    related_ticket_id: Option<i64>,
 }
 
 async fn record_inbound(
@@ -203,8 +242,8 @@ async fn record_inbound(
 ) -> StoreResult<Ingested> {
     let raw_sha = store_blob(tx, files, now, record.raw).await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO inbound_emails (dedupe_key, mailbox, received_at, size, raw_sha256, outcome, reason, ticket_id, message_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO inbound_emails (dedupe_key, mailbox, received_at, size, raw_sha256, outcome, reason, ticket_id, message_id, \
+         sender, subject, related_ticket_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(record.key)
     .bind(record.mailbox)
@@ -215,6 +254,9 @@ async fn record_inbound(
     .bind(&record.reason)
     .bind(record.ticket_id)
     .bind(record.message_id)
+    .bind(record.sender)
+    .bind(record.subject.map(|s| rapport_domain::wording::one_line(s, validate::MAX_SUBJECT_CHARS)))
+    .bind(record.related_ticket_id)
     .fetch_one(&mut **tx)
     .await?;
     Ok(Ingested {
@@ -287,7 +329,7 @@ impl Store {
     pub async fn ingest_one(&self, mail: &ParsedMail) -> StoreResult<Ingested> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        match self.ingest_in(&mut tx, &now, mail).await {
+        match self.ingest_in(&mut tx, &now, mail, Intake::Live).await {
             Ok(ingested) => {
                 tx.commit().await?;
                 Ok(ingested)
@@ -313,7 +355,7 @@ impl Store {
             let mut tx = self.begin_write().await?;
             let mut results = Vec::with_capacity(mails.len());
             for mail in mails {
-                results.push(self.ingest_in(&mut tx, &now, mail).await?);
+                results.push(self.ingest_in(&mut tx, &now, mail, Intake::Live).await?);
             }
             tx.commit().await?;
             Ok::<_, StoreError>(results)
@@ -339,7 +381,91 @@ impl Store {
         }
     }
 
-    async fn ingest_in(&self, tx: &mut Tx, now: &str, mail: &ParsedMail) -> StoreResult<Ingested> {
+    /// Imports mail from an archive (mbox, Maildir) in one transaction: each mail threaded and
+    /// stored as live mail is, at the time it was written, as history: nothing is scheduled or
+    /// sent, nobody is notified. A mail already here (by its key) is a duplicate, so an import
+    /// run again adds nothing. If the batch fails as a whole, each mail is tried on its own.
+    pub async fn import_emails(&self, mails: &[ParsedMail]) -> Vec<StoreResult<MailImported>> {
+        let together = crate::jobs::writing_history(async {
+            let mut tx = self.begin_write().await?;
+            let mut results = Vec::with_capacity(mails.len());
+            for mail in mails {
+                results.push(self.import_in(&mut tx, mail).await?);
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(results)
+        })
+        .await;
+        match together {
+            Ok(results) => results.into_iter().map(Ok).collect(),
+            Err(error) if error.is_unavailable() => {
+                let reason = error.to_string();
+                mails
+                    .iter()
+                    .map(|_| Err(StoreError::Unavailable(reason.clone())))
+                    .collect()
+            }
+            Err(error) if mails.len() == 1 => vec![Err(error)],
+            Err(_) => {
+                let mut results = Vec::with_capacity(mails.len());
+                for mail in mails {
+                    let one = crate::jobs::writing_history(async {
+                        let mut tx = self.begin_write().await?;
+                        let imported = self.import_in(&mut tx, mail).await?;
+                        tx.commit().await?;
+                        Ok::<_, StoreError>(imported)
+                    })
+                    .await;
+                    results.push(one);
+                }
+                results
+            }
+        }
+    }
+
+    async fn import_in(&self, tx: &mut Tx, mail: &ParsedMail) -> StoreResult<MailImported> {
+        let now = mail.written_at(&self.now());
+        let sender = mail
+            .parsed
+            .as_ref()
+            .ok()
+            .and_then(|email| email.from.as_ref().or(email.reply_to.as_ref()))
+            .and_then(|from| validate::email(&from.address).ok());
+        let known = match &sender {
+            Some(address) => crate::customers::customer_id_by_email(tx, address)
+                .await?
+                .is_some(),
+            None => true,
+        };
+        let ingested = self.ingest_in(tx, &now, mail, Intake::History).await?;
+        let stored = !ingested.duplicate && ingested.message_id.is_some();
+        let customer_created = stored
+            && !known
+            && matches!(ingested.outcome, Outcome::NewTicket | Outcome::Reply)
+            && match &sender {
+                Some(address) => crate::customers::customer_id_by_email(tx, address)
+                    .await?
+                    .is_some(),
+                None => false,
+            };
+        let attachments = match (&mail.parsed, stored, ingested.outcome) {
+            (Ok(email), true, Outcome::NewTicket | Outcome::Reply) => email.attachments.len(),
+            _ => 0,
+        };
+        Ok(MailImported {
+            ingested,
+            customer_created,
+            attachments,
+        })
+    }
+
+    async fn ingest_in(
+        &self,
+        tx: &mut Tx,
+        now: &str,
+        mail: &ParsedMail,
+        intake: Intake,
+    ) -> StoreResult<Ingested> {
         if let Some(existing) = already_ingested(tx, &mail.key).await? {
             return Ok(existing);
         }
@@ -354,6 +480,9 @@ impl Store {
                     reason: Some(reason.clone()),
                     ticket_id: None,
                     message_id: None,
+                    sender: None,
+                    subject: None,
+                    related_ticket_id: None,
                 };
                 record_inbound(tx, &self.files, now, record).await
             }
@@ -365,12 +494,17 @@ impl Store {
                     mail.mailbox.as_deref(),
                     &mail.raw,
                     email,
+                    intake,
                 )
                 .await
             }
         }
     }
 
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one mail's parts as the two ways in share them"
+    )]
     async fn ingest_parsed(
         &self,
         tx: &mut Tx,
@@ -379,7 +513,13 @@ impl Store {
         mailbox: Option<&str>,
         raw: &[u8],
         email: &Email,
+        intake: Intake,
     ) -> StoreResult<Ingested> {
+        let related_ticket_id = match email.kind {
+            Kind::Personal => None,
+            _ => related_ticket(tx, email).await?,
+        };
+        let sender = email.from.as_ref().map(|from| from.address.as_str());
         let record = |outcome, reason: Option<String>, ticket_id, message_id| Record {
             key,
             mailbox,
@@ -389,73 +529,93 @@ impl Store {
             reason,
             ticket_id,
             message_id,
+            sender,
+            subject: Some(email.subject.as_str()),
+            related_ticket_id,
         };
-        match email.kind {
-            Kind::AutoReply => {
-                return record_inbound(
-                    tx,
-                    &self.files,
-                    now,
-                    record(
-                        Outcome::AutoReply,
-                        Some(IntakeNote::AutoReply.to_string()),
-                        None,
-                        None,
-                    ),
-                )
-                .await;
-            }
-            Kind::Bulk => {
-                return record_inbound(
-                    tx,
-                    &self.files,
-                    now,
-                    record(
-                        Outcome::Bulk,
-                        Some(IntakeNote::Bulk.to_string()),
-                        None,
-                        None,
-                    ),
-                )
-                .await;
-            }
+        let filtered = match email.kind {
+            Kind::AutoReply => Some((Outcome::AutoReply, IntakeNote::AutoReply, None)),
+            Kind::Bulk => Some((Outcome::Bulk, IntakeNote::Bulk, None)),
             Kind::Bounce => {
                 let bounced = mark_bounced(tx, email).await?;
-                let note = IntakeNote::Bounce(bounced).to_string();
+                Some((Outcome::Bounce, IntakeNote::Bounce(bounced), bounced))
+            }
+            Kind::Personal if email.from.is_none() => {
+                Some((Outcome::Rejected, IntakeNote::NoSender, None))
+            }
+            Kind::Personal => None,
+        };
+        if let Some((outcome, note, message_id)) = filtered {
+            return record_inbound(
+                tx,
+                &self.files,
+                now,
+                record(outcome, Some(note.to_string()), None, message_id),
+            )
+            .await;
+        }
+        // In an archive, our own agents' mail is their reply on the ticket it answers.
+        if let (Intake::History, Some(from)) = (intake, email.from.as_ref()) {
+            let agent: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM agents WHERE lower(email) = $1")
+                    .bind(from.address.to_lowercase())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            if let Some(agent_id) = agent {
+                let Some(ticket_id) = related_ticket_id.or(related_ticket(tx, email).await?) else {
+                    let note = IntakeNote::AgentMailOnNoTicket.to_string();
+                    return record_inbound(
+                        tx,
+                        &self.files,
+                        now,
+                        record(Outcome::Rejected, Some(note), None, None),
+                    )
+                    .await;
+                };
+                let message = self
+                    .import_agent_mail(tx, now, email, ticket_id, agent_id)
+                    .await?;
                 return record_inbound(
                     tx,
                     &self.files,
                     now,
-                    record(Outcome::Bounce, Some(note), None, bounced),
+                    record(Outcome::Reply, None, Some(ticket_id), Some(message)),
                 )
                 .await;
             }
-            Kind::Personal => {}
         }
-        let Some(from) = email.from.as_ref().or(email.reply_to.as_ref()) else {
-            return record_inbound(
-                tx,
-                &self.files,
-                now,
-                record(
-                    Outcome::Rejected,
-                    Some(IntakeNote::NoSender.to_string()),
-                    None,
-                    None,
-                ),
-            )
-            .await;
+        let (outcome, message) = self
+            .open_from_email(tx, now, email, Destination::Threaded, intake)
+            .await?;
+        record_inbound(
+            tx,
+            &self.files,
+            now,
+            record(outcome, None, Some(message.ticket_id), Some(message.id)),
+        )
+        .await
+    }
+
+    /// A customer's mail into the conversation: its customer (created if new), a new ticket or
+    /// a message on the ticket it answers, its text, HTML, copies and files, what the reader
+    /// mended, and what follows (a letter to management, a request for a manager). Refused
+    /// with [`StoreError::Invalid`] when no sender could be read.
+    pub(crate) async fn open_from_email(
+        &self,
+        tx: &mut Tx,
+        now: &str,
+        email: &Email,
+        destination: Destination,
+        intake: Intake,
+    ) -> StoreResult<(Outcome, rapport_domain::Message)> {
+        let Some(from) = email.from.as_ref() else {
+            return Err(StoreError::Invalid(rapport_domain::Invalid::new(
+                "customer_email",
+                "No sender address could be found in this mail; say whose mail it is.",
+            )));
         };
-        let Ok(address) = validate::email(&from.address) else {
-            let reason = IntakeNote::UnusableSender(from.address.clone()).to_string();
-            return record_inbound(
-                tx,
-                &self.files,
-                now,
-                record(Outcome::Rejected, Some(reason), None, None),
-            )
-            .await;
-        };
+        // The reader recovered the address leniently; what it mended is noted below.
+        let address = from.address.clone();
         let customer_id = match crate::customers::customer_id_by_email(tx, &address).await? {
             Some(id) => id,
             None => {
@@ -474,7 +634,12 @@ impl Store {
         };
         let body: String = body.chars().take(validate::MAX_BODY_BYTES / 4).collect();
 
-        let (outcome, message) = match thread(tx, email, customer_id).await? {
+        let target = match destination {
+            Destination::Threaded => thread(tx, email, customer_id).await?,
+            Destination::NewTicket => None,
+            Destination::Ticket(id) => Some(id),
+        };
+        let (outcome, message) = match target {
             Some(ticket_id) => {
                 let message = add_message_in(
                     tx,
@@ -532,7 +697,8 @@ impl Store {
                     .chain(&email.cc)
                     .any(|m| m.address.eq_ignore_ascii_case(address.trim()))
             });
-        if to_management {
+        // A customer's words in an old mail ask no manager and write no letter today.
+        if to_management && intake == Intake::Live {
             crate::escalations::write_letter_in(
                 tx,
                 now,
@@ -554,7 +720,7 @@ impl Store {
                 .intents
                 .contains(&rapport_coach::Intent::WantsManager)
         });
-        if wants_manager {
+        if wants_manager && intake == Intake::Live {
             crate::escalations::escalate_in(
                 tx,
                 now,
@@ -565,19 +731,71 @@ impl Store {
             )
             .await?;
         }
+        self.keep_mail_parts(tx, now, email, &address, message.id)
+            .await?;
+        Ok((outcome, message))
+    }
+
+    /// An agent's mail found in an imported archive: their public reply on the ticket it
+    /// answers (sent long ago, so nothing is queued). Returns the message's id.
+    async fn import_agent_mail(
+        &self,
+        tx: &mut Tx,
+        now: &str,
+        email: &Email,
+        ticket_id: i64,
+        agent_id: i64,
+    ) -> StoreResult<i64> {
+        let body = if email.text.trim().is_empty() {
+            wording::empty_body(!email.attachments.is_empty()).to_owned()
+        } else {
+            email.text.replace('\0', "")
+        };
+        let body: String = body.chars().take(validate::MAX_BODY_BYTES / 4).collect();
+        let message = add_message_in(
+            tx,
+            now,
+            ticket_id,
+            Actor::Agent(agent_id),
+            Channel::Email,
+            Visibility::Public,
+            &body,
+        )
+        .await?;
+        let address = email
+            .from
+            .as_ref()
+            .map(|from| from.address.clone())
+            .unwrap_or_default();
+        self.keep_mail_parts(tx, now, email, &address, message.id)
+            .await?;
+        Ok(message.id)
+    }
+
+    /// A mail's headers, quoted history, HTML, what the reader mended and its attachments, on
+    /// the message it became.
+    async fn keep_mail_parts(
+        &self,
+        tx: &mut Tx,
+        now: &str,
+        email: &Email,
+        address: &str,
+        message_id: i64,
+    ) -> StoreResult<()> {
         let cc: Vec<&str> = email.cc.iter().map(|m| m.address.as_str()).collect();
         let to: Vec<&str> = email.to.iter().map(|m| m.address.as_str()).collect();
         sqlx::query(
             "UPDATE messages SET email_message_id = $1, email_from = $2, email_to = $3, email_cc = $4, quoted_text = $5, \
-             body_html = COALESCE($6, body_html) WHERE id = $7",
+             body_html = COALESCE($6, body_html), intake_note = $8 WHERE id = $7",
         )
         .bind(email.message_id.as_deref())
-        .bind(&address)
+        .bind(address)
         .bind(json!(to).to_string())
         .bind(json!(cc).to_string())
         .bind(Some(email.quoted.as_str()).filter(|q| !q.is_empty()))
         .bind(email.html.as_deref())
-        .bind(message.id)
+        .bind(message_id)
+        .bind(mail_notes(email))
         .execute(&mut **tx)
         .await?;
         for attachment in &email.attachments {
@@ -585,7 +803,7 @@ impl Store {
                 tx,
                 &self.files,
                 now,
-                message.id,
+                message_id,
                 Attached {
                     filename: &attachment.filename,
                     content_type: &attachment.content_type,
@@ -595,13 +813,7 @@ impl Store {
             )
             .await?;
         }
-        record_inbound(
-            tx,
-            &self.files,
-            now,
-            record(outcome, None, Some(message.ticket_id), Some(message.id)),
-        )
-        .await
+        Ok(())
     }
 
     /// Inbound mail, newest first, optionally only of one outcome (admins look at `rejected`).
@@ -646,10 +858,46 @@ impl Store {
     }
 }
 
-/// The ticket a mail belongs to: a stored Message-ID in In-Reply-To or References first, then
-/// a ticket token in a recipient address or the subject (only for that ticket's customer, so a
-/// stranger cannot write into someone else's case), else none: a new ticket.
-async fn thread(tx: &mut Tx, email: &Email, customer_id: i64) -> StoreResult<Option<i64>> {
+/// Where a customer's mail goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Destination {
+    /// As intake threads it: the ticket it answers, else a new one.
+    Threaded,
+    NewTicket,
+    Ticket(i64),
+}
+
+/// What the reader mended or guessed, in sentences for the agent; `None` when nothing.
+fn mail_notes(email: &Email) -> Option<String> {
+    use rapport_domain::wording::mail::MailNote;
+    use rapport_mail::ReadNote;
+    let notes: Vec<String> = email
+        .notes
+        .iter()
+        .map(|note| {
+            match note {
+                ReadNote::SenderMended { written, read } => {
+                    MailNote::SenderMended { written, read }
+                }
+                ReadNote::SenderDomainWithoutDot(address) => {
+                    MailNote::SenderDomainWithoutDot(address)
+                }
+                ReadNote::SenderSkipped(written) => MailNote::SenderSkipped(written),
+                ReadNote::SenderFromHeader(header) => MailNote::SenderFromHeader(header),
+                ReadNote::HeaderCharset { charset, guessed } => MailNote::HeaderCharset {
+                    charset,
+                    guessed: *guessed,
+                },
+            }
+            .to_string()
+        })
+        .collect();
+    (!notes.is_empty()).then(|| notes.join(" "))
+}
+
+/// The ticket a mail answers by its threading headers: a stored Message-ID in In-Reply-To or
+/// References, whoever sent it.
+async fn related_ticket(tx: &mut Tx, email: &Email) -> StoreResult<Option<i64>> {
     for id in email
         .in_reply_to
         .iter()
@@ -664,6 +912,16 @@ async fn thread(tx: &mut Tx, email: &Email, customer_id: i64) -> StoreResult<Opt
         if ticket.is_some() {
             return Ok(ticket);
         }
+    }
+    Ok(None)
+}
+
+/// The ticket a mail belongs to: a stored Message-ID in In-Reply-To or References first, then
+/// a ticket token in a recipient address or the subject (only for that ticket's customer, so a
+/// stranger cannot write into someone else's case), else none: a new ticket.
+async fn thread(tx: &mut Tx, email: &Email, customer_id: i64) -> StoreResult<Option<i64>> {
+    if let Some(ticket) = related_ticket(tx, email).await? {
+        return Ok(Some(ticket));
     }
     let recipients: Vec<rapport_mail::Mailbox> =
         email.to.iter().chain(email.cc.iter()).cloned().collect();

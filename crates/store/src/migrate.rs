@@ -41,6 +41,9 @@ const MIGRATIONS: &[Migration] = migrations![
     "0018_policies",
     "0019_contracts",
     "0020_letter_deadlines",
+    "0021_mail_reading",
+    "0022_webhooks",
+    "0023_imports",
     "0024_inbox_at_scale",
 ];
 

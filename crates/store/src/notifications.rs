@@ -53,7 +53,7 @@ pub(crate) async fn notify(
     ticket_id: i64,
     text: &str,
 ) -> StoreResult<()> {
-    if !rules::tells(agent_id, actor) {
+    if !rules::tells(agent_id, actor) || jobs::is_writing_history() {
         return Ok(());
     }
     let active: Option<Option<String>> =

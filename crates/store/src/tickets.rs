@@ -66,7 +66,7 @@ pub(crate) const TICKET_COLUMNS: &str = "id, subject, customer_id, organization_
      conversation, problem, channel, insight, resolution_confirmed, closed_reason, created_at, updated_at";
 pub(crate) const MESSAGE_COLUMNS: &str = "id, ticket_id, author_kind, author_agent_id, author_customer_id, channel, visibility, \
      body_text, body_html, insight, review, email_message_id, email_from, email_to, email_cc, quoted_text, delivery, \
-     delivery_detail, created_at";
+     delivery_detail, intake_note, created_at";
 
 /// A JSON column (an insight or a review), `None` when empty.
 pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
@@ -117,6 +117,7 @@ fn email_info(row: &AnyRow) -> StoreResult<Option<rapport_domain::EmailInfo>> {
         cc: json_column::<Vec<String>>(row, "email_cc")?.unwrap_or_default(),
         delivery: crate::rows::opt_text(row, "delivery")?,
         delivery_detail: crate::rows::opt_text(row, "delivery_detail")?,
+        intake_note: crate::rows::opt_text(row, "intake_note")?,
     }))
 }
 

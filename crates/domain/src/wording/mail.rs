@@ -96,8 +96,9 @@ pub enum IntakeNote {
     /// A bounce of our message with this id.
     Bounce(Option<i64>),
     NoSender,
-    UnusableSender(String),
     AutoReply,
+    /// Imported from an archive: an agent's mail that answers no ticket in it.
+    AgentMailOnNoTicket,
     /// Larger than the configured limit: its size (when the sender said it) and the limit,
     /// in bytes. Only its header block was kept.
     TooLarge {
@@ -118,13 +119,15 @@ impl std::fmt::Display for IntakeNote {
             IntakeNote::Bounce(None) => {
                 f.write_str("a delivery failure report that matches none of our messages")
             }
-            IntakeNote::NoSender => f.write_str("the message has no sender address"),
-            IntakeNote::UnusableSender(address) => {
-                write!(f, "the sender address `{address}` is not usable")
-            }
+            IntakeNote::NoSender => f.write_str(
+                "no sender address could be found in the message (From, Reply-To, Sender or Return-Path)",
+            ),
             IntakeNote::AutoReply => {
                 f.write_str("an automatic reply: it opens nothing and gets no answer")
             }
+            IntakeNote::AgentMailOnNoTicket => f.write_str(
+                "a mail from one of our agents that answers no ticket: imported mail opens tickets only from customers",
+            ),
             IntakeNote::TooLarge {
                 bytes: Some(bytes),
                 limit,
@@ -137,6 +140,61 @@ impl std::fmt::Display for IntakeNote {
                 f,
                 "the message is more than the limit of {limit} bytes; \
                  it was not stored, only its headers were kept"
+            ),
+        }
+    }
+}
+
+/// What the intake mended or guessed to read a customer's mail, as the agent reads it beside
+/// the message, in case the guess was wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailNote<'a> {
+    /// The sender's address was written in a form mail programs should not write.
+    SenderMended { written: &'a str, read: &'a str },
+    /// The sender's domain has no dot (`someone@host`).
+    SenderDomainWithoutDot(&'a str),
+    /// From also named these, which no one can write to.
+    SenderSkipped(&'a [String]),
+    /// From had no usable address; the sender came from this header.
+    SenderFromHeader(&'a str),
+    /// Headers written as raw 8-bit text without the encoding mail needs, read in this charset:
+    /// the one the message declares for its text, or a guess from the bytes.
+    HeaderCharset { charset: &'a str, guessed: bool },
+}
+
+impl std::fmt::Display for MailNote<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MailNote::SenderMended { written, read } => write!(
+                f,
+                "The sender's address was written as \u{201c}{written}\u{201d} and read as {read}."
+            ),
+            MailNote::SenderDomainWithoutDot(address) => write!(
+                f,
+                "The sender's address {address} has no dot after the @; replies to it may not arrive."
+            ),
+            MailNote::SenderSkipped(written) => write!(
+                f,
+                "The From line also named \u{201c}{}\u{201d}, which is not an address anyone can write to.",
+                written.join("\u{201d}, \u{201c}")
+            ),
+            MailNote::SenderFromHeader(header) => write!(
+                f,
+                "The From line had no usable address; the sender was read from the {header} line."
+            ),
+            MailNote::HeaderCharset {
+                charset,
+                guessed: false,
+            } => write!(
+                f,
+                "The subject and names were written without the encoding mail needs; they were read as {charset}, the charset of the message's text."
+            ),
+            MailNote::HeaderCharset {
+                charset,
+                guessed: true,
+            } => write!(
+                f,
+                "The subject and names were written without the encoding mail needs; they were read as {charset}, a guess from their bytes."
             ),
         }
     }
@@ -214,8 +272,16 @@ mod tests {
             "a delivery failure report for our message 4"
         );
         assert_eq!(
-            IntakeNote::UnusableSender("x@".into()).to_string(),
-            "the sender address `x@` is not usable"
+            MailNote::SenderMended {
+                written: "name@example.com.",
+                read: "name@example.com"
+            }
+            .to_string(),
+            "The sender's address was written as \u{201c}name@example.com.\u{201d} and read as name@example.com."
+        );
+        assert_eq!(
+            MailNote::SenderSkipped(&["@example.com".to_owned(), "x@".to_owned()]).to_string(),
+            "The From line also named \u{201c}@example.com\u{201d}, \u{201c}x@\u{201d}, which is not an address anyone can write to."
         );
         assert_eq!(empty_body(true), "(Attachments only.)");
     }

@@ -1,12 +1,13 @@
 //! `/admin`: running the team from the browser (admin role). Agents (invite, change,
-//! deactivate with a hand-over), teams, the workspace settings, and the audit trail of what
-//! admins and everyone else changed. Each page calls the same store step as its API route.
+//! deactivate with a hand-over), teams, the workspace settings, webhooks, and the audit trail
+//! of what admins and everyone else changed. Each page calls the same store step as its API route.
 
 mod agents;
 mod audit;
 mod service_levels;
 mod settings;
 mod teams;
+mod webhooks;
 
 use crate::app::App;
 use crate::pages::{PageError, PageResult, SignedIn};
@@ -37,6 +38,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/settings"),
     ("POST", "/admin/settings"),
     ("GET", "/admin/audit"),
+    ("GET", "/admin/webhooks"),
+    ("POST", "/admin/webhooks"),
+    ("GET", "/admin/webhooks/{id}"),
+    ("POST", "/admin/webhooks/{id}"),
+    ("POST", "/admin/webhooks/{id}/active"),
+    ("POST", "/admin/webhooks/{id}/test"),
+    ("POST", "/admin/webhooks/{id}/delete"),
 ];
 
 pub fn router() -> Router<App> {
@@ -91,6 +99,20 @@ pub fn router() -> Router<App> {
             get(settings::show_settings).post(settings::update_settings),
         )
         .route("/admin/audit", get(audit::show_audit))
+        .route(
+            "/admin/webhooks",
+            get(webhooks::show_webhooks).post(webhooks::create_webhook),
+        )
+        .route(
+            "/admin/webhooks/{id}",
+            get(webhooks::show_webhook).post(webhooks::update_webhook),
+        )
+        .route("/admin/webhooks/{id}/active", post(webhooks::set_active))
+        .route("/admin/webhooks/{id}/test", post(webhooks::test_webhook))
+        .route(
+            "/admin/webhooks/{id}/delete",
+            post(webhooks::delete_webhook),
+        )
 }
 
 async fn home(signed_in: SignedIn) -> PageResult {

@@ -69,6 +69,11 @@ pub enum Command {
     /// Administration: agents, tokens, mail intake tokens, backups and exports.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Move in from another help desk: a mail archive (mbox or Maildir), a Zendesk export, or a
+    /// CSV of tickets and messages. History keeps its dates and sends nothing to anyone; run
+    /// again (or after it was stopped), an import adds only what is not here yet.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Take one raw email on standard input, for an MTA pipe. Exits 0 once it is stored,
     /// 75 (try again later) when it could not be stored, 65 when the input is not an email.
     Ingest {
@@ -195,6 +200,69 @@ pub enum AdminCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// An mbox file (as Thunderbird, Gmail's Takeout or mutt write them): each mail threaded
+    /// into tickets as live mail is, its sender made a customer.
+    Mbox {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Once all is in, mark the tickets the archive opened resolved (old mail whose
+        /// problems are long settled) instead of leaving them open in the inbox.
+        #[arg(long)]
+        resolved: bool,
+        #[command(flatten)]
+        run: ImportArgs,
+    },
+    /// A Maildir (its cur and new folders), or a folder of .eml files.
+    Maildir {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Once all is in, mark the tickets the archive opened resolved.
+        #[arg(long)]
+        resolved: bool,
+        #[command(flatten)]
+        run: ImportArgs,
+    },
+    /// A Zendesk export: a folder holding organizations.json, users.json and tickets.json
+    /// (JSON lines, or JSON arrays, as Zendesk's exports and API write them), with the
+    /// tickets' comments; attachment files, if exported, under attachments/<id>/<file name>.
+    Zendesk {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        #[command(flatten)]
+        run: ImportArgs,
+    },
+    /// A CSV file with one row per message; rows with the same ticket id make one ticket.
+    /// Which column holds what is given by --mapping FILE (TOML) and/or --column
+    /// FIELD=COLUMN; see "Move in from another help desk" in README.md.
+    Csv {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// A TOML file naming the column of each field, e.g. `ticket_id = "Case number"`.
+        #[arg(long, value_name = "FILE")]
+        mapping: Option<PathBuf>,
+        /// One field's column, e.g. --column body=Message (wins over --mapping).
+        #[arg(long = "column", value_name = "FIELD=COLUMN")]
+        columns: Vec<String>,
+        #[command(flatten)]
+        run: ImportArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// How many items each transaction stores.
+    #[arg(long, default_value_t = 100)]
+    batch: usize,
+    /// Print the summary as JSON on standard output.
+    #[arg(long)]
+    json: bool,
+    /// Stop after this many batches, as if the import had been killed there.
+    #[arg(long, hide = true)]
+    stop_after_batches: Option<u64>,
+}
+
 fn parse_role(text: &str) -> Result<Role, String> {
     text.parse()
         .map_err(|err: rapport_domain::Invalid| err.message)
@@ -216,8 +284,19 @@ impl GlobalArgs {
         if let Some(dir) = &self.files_dir {
             config.files_dir = Some(dir.clone());
         }
-        Ok(config.with_s3_environment(|name| std::env::var(name).ok()))
+        config
+            .with_s3_environment(|name| std::env::var(name).ok())
+            .with_environment(|name| std::env::var(name).ok())
     }
+}
+
+/// How logs are written, as the configuration (file or `RAPPORT_LOG_FORMAT`) says; text when
+/// it cannot be read (the command then says why).
+pub fn log_format(cli: &Cli) -> crate::config::LogFormat {
+    cli.global
+        .config()
+        .map(|config| config.log_format)
+        .unwrap_or_default()
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -246,6 +325,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Ingest { mailbox } => ingest(config, mailbox.as_deref()).await,
+        Command::Import(command) => {
+            let max_bytes = config.max_email_bytes;
+            let app = App::build(config).await?;
+            let result = import(&app.store, command, max_bytes).await;
+            app.store.close().await;
+            result
+        }
         Command::Bench {
             tickets,
             runs,
@@ -444,6 +530,59 @@ async fn run_admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
     }
 }
 
+/// `rapport import ...`: one importer, then its summary.
+async fn import(
+    store: &rapport_store::Store,
+    command: ImportCommand,
+    max_bytes: usize,
+) -> anyhow::Result<()> {
+    use crate::move_in;
+    let settings = |args: &ImportArgs, resolved: bool| move_in::Run {
+        batch: args.batch.max(1),
+        stop_after_batches: args.stop_after_batches,
+        resolved,
+    };
+    let (summary, json) = match command {
+        ImportCommand::Mbox {
+            file,
+            resolved,
+            run,
+        } => (
+            move_in::mail::import_mbox(store, &file, max_bytes, settings(&run, resolved)).await?,
+            run.json,
+        ),
+        ImportCommand::Maildir { dir, resolved, run } => (
+            move_in::mail::import_maildir(store, &dir, max_bytes, settings(&run, resolved)).await?,
+            run.json,
+        ),
+        ImportCommand::Zendesk { dir, run } => (
+            move_in::zendesk::import(store, &dir, settings(&run, false)).await?,
+            run.json,
+        ),
+        ImportCommand::Csv {
+            file,
+            mapping,
+            columns,
+            run,
+        } => {
+            let mapping = move_in::csv::Mapping::read(mapping.as_deref(), &columns)?;
+            (
+                move_in::csv::import(store, &file, &mapping, settings(&run, false)).await?,
+                run.json,
+            )
+        }
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).context("could not write the summary")?
+        );
+    } else {
+        print!("{summary}");
+    }
+    Ok(())
+}
+
 /// `rapport admin check-files`: every file the database names is in the file store; files no
 /// row names (left by writes that never committed) are counted, and harmless.
 async fn check_files(app: &App) -> anyhow::Result<()> {
@@ -544,7 +683,7 @@ async fn ingest(config: Config, mailbox: Option<&str>) -> anyhow::Result<()> {
                 )
             } else {
                 format!(
-                    "{}; it was kept as inbound mail {} for an admin to look at",
+                    "{}; it was kept as inbound mail {}, listed with the filtered mail",
                     ingested.reason.unwrap_or_default(),
                     ingested.inbound_id
                 )

@@ -119,7 +119,7 @@ pub async fn receive_email(
             StatusCode::UNPROCESSABLE_ENTITY,
             "not_an_email",
             format!(
-                "{}; it was kept as inbound mail {} for an admin to look at.",
+                "{}; it was kept as inbound mail {}, listed with the filtered mail.",
                 capitalize(&reason),
                 ingested.inbound_id
             ),

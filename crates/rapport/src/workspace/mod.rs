@@ -10,6 +10,7 @@ mod complaints;
 mod coverage;
 mod customer;
 mod escalations;
+mod filtered;
 mod first_run;
 mod handling;
 mod inbox;
@@ -115,6 +116,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/saved-replies/{id}/delete"),
     ("GET", "/tasks"),
     ("POST", "/tasks/{id}/complete"),
+    ("GET", "/filtered"),
+    ("POST", "/filtered/{id}/ticket"),
     ("GET", "/live"),
     ("POST", "/live/composing"),
 ];
@@ -261,6 +264,8 @@ pub fn router() -> Router<App> {
         .route("/saved-replies/{id}/delete", post(saved_replies::delete))
         .route("/tasks", get(tasks::show_tasks))
         .route("/tasks/{id}/complete", post(tasks::complete_task))
+        .route("/filtered", get(filtered::show_filtered))
+        .route("/filtered/{id}/ticket", post(filtered::take))
         .route("/live", get(live::stream))
         .route("/live/composing", post(live::composing))
 }

@@ -100,6 +100,8 @@ enum Names {
     /// A customer's file on A's, B's or the restricted ticket.
     Attachment,
     InboundMail,
+    /// A new filtered mail (bulk) from A or B; the restricted one answers C's ticket.
+    FilteredMail,
     /// New "did this fix it?" links, survey links and portal sign-in links.
     ResolutionLink,
     SurveyLink,
@@ -140,6 +142,8 @@ enum Names {
     SavedReply,
     /// The shared saved reply, filled for A's, B's or the restricted ticket (`{ticket}`).
     SharedReplyFor,
+    /// A new webhook with one test delivery queued (`{delivery_id}`); deleting one uses it up.
+    Webhook,
 }
 
 impl Names {
@@ -153,6 +157,7 @@ impl Names {
             | Names::NewAgent
             | Names::NewTeam
             | Names::NewSlaPolicy
+            | Names::Webhook
             | Names::Contract
             | Names::Letter
             | Names::CustomerAsset
@@ -312,6 +317,8 @@ fn table() -> Vec<Row> {
         // Meta.
         row("GET", "/healthz", Nothing, 200, PUBLIC),
         row("GET", "/readyz", Nothing, 200, PUBLIC),
+        // Off unless a metrics token is configured (the matrix's app has none).
+        row("GET", "/metrics", Nothing, 404, "404 404 404 404 404 404"),
         row("GET", "/api/v1/openapi.json", Nothing, 200, PUBLIC),
         // Tickets.
         row("GET", "/api/v1/tickets", Customer, 200, AGENTS)
@@ -426,6 +433,9 @@ fn table() -> Vec<Row> {
         ),
         row("GET", "/api/v1/inbound/emails", Nothing, 200, ADMINS),
         row("GET", "/api/v1/inbound/emails/{id}/raw", InboundMail, 200, ADMINS),
+        // Filtered mail: any agent; an item answering a restricted ticket is the team's.
+        row("GET", "/api/v1/filtered-mail", Nothing, 200, AGENTS),
+        row("POST", "/api/v1/filtered-mail/{id}/ticket", FilteredMail, 201, TICKET).json("{}"),
         // Settings, audit, tokens, sessions.
         // Saved replies: one's own and the shared ones; another's own is not found; shared
         // ones are changed by supervisors and admins.
@@ -484,6 +494,16 @@ fn table() -> Vec<Row> {
         row("GET", "/api/v1/policy-exceptions/{id}", PolicyException, 200, TICKET),
         row("POST", "/api/v1/policy-exceptions/{id}/decide", PolicyException, 200, ADMINS)
             .json(r#"{"outcome": "approved", "note": "Fine."}"#),
+        row("GET", "/api/v1/webhooks", Nothing, 200, ADMINS),
+        row("POST", "/api/v1/webhooks", Nothing, 201, ADMINS)
+            .json(r#"{"url": "https://hooks.example.invalid/{n}", "event_types": ["ticket.created"]}"#),
+        row("GET", "/api/v1/webhooks/{id}", Webhook, 200, ADMINS),
+        row("PATCH", "/api/v1/webhooks/{id}", Webhook, 200, ADMINS).json(r#"{"active": false}"#),
+        row("DELETE", "/api/v1/webhooks/{id}", Webhook, 204, ADMINS),
+        row("POST", "/api/v1/webhooks/{id}/test", Webhook, 200, ADMINS),
+        row("GET", "/api/v1/webhooks/{id}/deliveries", Webhook, 200, ADMINS)
+            .query(&["", "?limit=1"]),
+        row("GET", "/api/v1/webhooks/{id}/deliveries/{delivery_id}", Webhook, 200, ADMINS),
         row("GET", "/api/v1/sla-policies", Nothing, 200, AGENTS),
         row("POST", "/api/v1/sla-policies", Nothing, 201, ADMINS)
             .json(r#"{"name": "Matrix policy {n}", "priority": "low", "first_response_minutes": 60}"#),
@@ -607,6 +627,15 @@ fn table() -> Vec<Row> {
         row("POST", "/admin/settings", Nothing, 303, ADMIN_PAGE)
             .form("workspace_name=Rapport&waiting=2, 5&resolution=3, 7"),
         row("GET", "/admin/audit", Nothing, 200, ADMIN_PAGE).query(&["", "?action=agent."]),
+        row("GET", "/admin/webhooks", Nothing, 200, ADMIN_PAGE),
+        row("POST", "/admin/webhooks", Nothing, 303, ADMIN_PAGE)
+            .form("url=https://hooks.example.invalid/page{n}&event_types=ticket.created"),
+        row("GET", "/admin/webhooks/{id}", Webhook, 200, ADMIN_PAGE),
+        row("POST", "/admin/webhooks/{id}", Webhook, 303, ADMIN_PAGE)
+            .form("url=https://hooks.example.invalid/changed{n}&event_types=message.added"),
+        row("POST", "/admin/webhooks/{id}/active", Webhook, 303, ADMIN_PAGE).form("active=0"),
+        row("POST", "/admin/webhooks/{id}/test", Webhook, 303, ADMIN_PAGE).form(""),
+        row("POST", "/admin/webhooks/{id}/delete", Webhook, 303, ADMIN_PAGE).form(""),
         // The code step without a sign-in waiting: back to the password.
         row("GET", "/sign-in/code", Nothing, 303, SIGN_IN),
         row("POST", "/sign-in/code", Nothing, 401, PUBLIC).sign_in_form("code=000000"),
@@ -706,6 +735,8 @@ fn table() -> Vec<Row> {
         row("POST", "/account/notifications", Nothing, 303, PAGE)
             .form("assigned_page=on&escalation_mail=on"),
         row("GET", "/tasks", Nothing, 200, PAGE),
+        row("GET", "/filtered", Nothing, 200, PAGE),
+        row("POST", "/filtered/{id}/ticket", FilteredMail, 303, PAGE_TICKET).form("ticket="),
         row("POST", "/tasks/{id}/complete", Task, 303,
             "signin signin ok/403/ok ok/403/403 ok/ok/403 ok").form("outcome=Called back."),
         row("GET", "/live", Ticket, 200, PAGE_TICKET).query(&["?ticket={id}"]),
@@ -1500,6 +1531,26 @@ impl World {
             }
             Names::Attachment => side.attachment_id,
             Names::InboundMail => side.inbound_id,
+            Names::FilteredMail => {
+                let n = self.next();
+                let raw = format!(
+                    "From: {email}\r\nTo: support@rapport.test\r\nSubject: Our newsletter\r\nPrecedence: bulk\r\n\
+                     Message-ID: <filtered-{n}@matrix.example>\r\n\r\nNews.\r\n",
+                    email = side.email
+                );
+                let ingested = store
+                    .ingest_email(raw.as_bytes(), None, 1 << 20)
+                    .await
+                    .expect("filtered mail");
+                // The restricted one answers C's ticket, in the restricted team.
+                sqlx::query("UPDATE inbound_emails SET related_ticket_id = $1 WHERE id = $2")
+                    .bind(side.ticket_id)
+                    .bind(ingested.inbound_id)
+                    .execute(store.pool())
+                    .await
+                    .expect("related ticket");
+                ingested.inbound_id
+            }
             Names::ResolutionLink => {
                 let id = self.proposed_ticket(object).await;
                 let messages = store.ticket_messages(id).await.expect("messages");
@@ -1610,6 +1661,26 @@ impl World {
                     .expect("an exception")
                     .id
             }
+            Names::Webhook => {
+                let n = self.next();
+                let (webhook, _) = store
+                    .create_webhook(
+                        rapport_store::webhooks::SubscriptionFields {
+                            url: format!("https://hooks.example.invalid/{n}"),
+                            description: format!("Matrix {n}"),
+                            event_types: vec![rapport_domain::webhook::EventType::TicketCreated],
+                            active: true,
+                        },
+                        Actor::System,
+                    )
+                    .await
+                    .expect("webhook");
+                store
+                    .queue_test_webhook(webhook.id, Actor::System)
+                    .await
+                    .expect("a test delivery");
+                webhook.id
+            }
             Names::NewSlaPolicy => {
                 let n = self.next();
                 store
@@ -1670,6 +1741,19 @@ impl World {
             .replace("{me}", &self.me(caller).to_string())
             .replace("{policy}", &self.policy_id.to_string())
             .replace("{n}", &self.next().to_string());
+        if text.contains("{delivery_id}") {
+            let webhook = id.parse().expect("a webhook id");
+            let delivery = self
+                .app
+                .app
+                .store
+                .webhook_deliveries(webhook, None, 1)
+                .await
+                .expect("deliveries")
+                .first()
+                .map_or(0, |delivery| delivery.id);
+            text = text.replace("{delivery_id}", &delivery.to_string());
+        }
         if text.contains("{new_customer}") {
             let n = self.next();
             let customer = self

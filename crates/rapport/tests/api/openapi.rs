@@ -29,6 +29,8 @@ async fn the_document_describes_every_route_and_every_described_route_exists() {
         "/api/v1/agents/{id}/coaching",
         "/api/v1/attachments/{id}",
         "/api/v1/coach/reply",
+        "/api/v1/filtered-mail",
+        "/api/v1/filtered-mail/{id}/ticket",
         "/api/v1/inbound/email",
         "/api/v1/inbound/emails",
         "/api/v1/inbound/emails/{id}/raw",
@@ -112,6 +114,11 @@ async fn the_document_describes_every_route_and_every_described_route_exists() {
         "/api/v1/tickets/{id}",
         "/api/v1/tickets/{id}/events",
         "/api/v1/tickets/{id}/messages",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/{id}",
+        "/api/v1/webhooks/{id}/test",
+        "/api/v1/webhooks/{id}/deliveries",
+        "/api/v1/webhooks/{id}/deliveries/{delivery_id}",
     ];
     expected.sort_unstable();
     let mut documented: Vec<&str> = paths.keys().map(String::as_str).collect();
