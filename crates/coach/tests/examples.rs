@@ -777,6 +777,27 @@ fn politeness_strategies_and_where_they_stand() {
     ));
     assert!(!has_strategy("Thanks for nothing.", "gratitude", "thanks"));
     assert!(has_strategy(
+        "Did you even read my message?",
+        "negative",
+        "did you even"
+    ));
+    // A self-deprecating "silly question" is not a harsh word; asking anyone is indirect.
+    assert!(!has_strategy(
+        "Sorry if this is a silly question.",
+        "harsh",
+        "silly"
+    ));
+    assert!(has_strategy(
+        "Sorry if this is a silly question.",
+        "apologizing",
+        "sorry if this is"
+    ));
+    assert!(has_strategy(
+        "Would anyone know the answer?",
+        "indirect request",
+        "would anyone"
+    ));
+    assert!(has_strategy(
         "Thanks for nothing.",
         "negative",
         "thanks for nothing"

@@ -259,6 +259,19 @@ mod tests {
     }
 
     #[test]
+    fn the_agreement_report_names_every_figure() {
+        let rated =
+            rapport_coach::read_rated(include_str!("../../../coach/data/evaluation/tuning.tsv"))
+                .expect("the tuning set");
+        let (politeness, _) = rapport_coach::evaluate(&rated);
+        let report = agreement_report("politeness", politeness.as_ref());
+        for figure in ["texts scored", "accuracy", "AUC", "Pearson", "Spearman"] {
+            assert!(report.contains(figure), "{report}");
+        }
+        assert!(agreement_report("politeness", None).contains("too few texts"));
+    }
+
+    #[test]
     fn insight_jsonl() {
         let mut output = Vec::new();
         run_jsonl(
