@@ -421,7 +421,7 @@
         findings.textContent = "";
         if (result.score === null || result.score === undefined) {
           empty.hidden = false;
-          empty.textContent = result.note || "The coach reads English only.";
+          empty.textContent = result.note || "The coach reads English, German, Spanish and French only.";
           marks.textContent = "";
           return;
         }
