@@ -514,6 +514,16 @@ async fn admins_manage_webhooks_from_their_pages() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("must start with https://"), "{page}");
+    let (status, page) = post_form(
+        &app,
+        &cookie,
+        &path,
+        &[("csrf", &csrf), ("url", &receiver.url)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Choose at least one event"), "{page}");
+    assert!(!page.contains('`'), "no field names in backticks on pages");
 
     let (status, _) = post_form(&app, &cookie, &format!("{path}/delete"), &[("csrf", &csrf)]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
