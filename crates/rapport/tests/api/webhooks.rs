@@ -563,3 +563,70 @@ async fn the_openapi_document_describes_the_envelope_and_every_payload() {
         "{types:?}"
     );
 }
+
+#[tokio::test]
+async fn a_relationship_dropping_a_band_is_told() {
+    let app = spawn().await;
+    let receiver = Receiver::start(&[], None).await;
+    subscribe(&app, &receiver.url, &["customer.health_band_changed"]).await;
+    let ticket = app.ticket("Backups fail", "neglected@example.com").await;
+    let (id, customer) = (
+        ticket["id"].as_i64().expect("id"),
+        ticket["customer_id"].as_i64().expect("customer"),
+    );
+    let (_, baseline) = app
+        .api()
+        .get(&format!("/api/v1/customers/{customer}/health"))
+        .await;
+    assert_eq!(baseline["band"], "steady", "{baseline}");
+    for hours in [3, 5] {
+        let due = rapport_store::clock::format(crate::helpers::START + Duration::hours(hours));
+        app.api()
+            .post(
+                "/api/v1/promises",
+                json!({"ticket_id": id, "kind": "other", "what": "Send the fix", "due_at": due}),
+            )
+            .await;
+    }
+    app.app
+        .store
+        .add_message(
+            id,
+            rapport_domain::Actor::Customer(customer),
+            rapport_domain::Channel::Email,
+            rapport_domain::Visibility::Public,
+            "This is the third time I write. Still broken!! I want to speak to your manager.",
+        )
+        .await
+        .expect("the customer's message");
+    app.advance(Duration::hours(6)).await;
+    app.api()
+        .post(
+            &format!("/api/v1/tickets/{id}/state"),
+            json!({"action": "close_unresolved", "reason": "Could not reproduce."}),
+        )
+        .await;
+    app.run_jobs().await;
+    let (_, low) = app
+        .api()
+        .get(&format!("/api/v1/customers/{customer}/health"))
+        .await;
+    send(&app).await;
+    let told: Vec<Value> = receiver.got().iter().map(Received::json).collect();
+    let last = told.last().expect("a band change was told");
+    assert!(
+        told.iter()
+            .all(|body| body["type"] == "customer.health_band_changed")
+    );
+    assert_eq!(told[0]["data"]["before"], "steady", "{told:?}");
+    assert_eq!(last["data"]["customer_id"], customer);
+    assert_eq!(last["data"]["after"], low["band"], "{told:?} {low}");
+    assert_eq!(last["data"]["score"], low["score"]);
+    for pair in told.windows(2) {
+        assert_eq!(
+            pair[0]["data"]["after"], pair[1]["data"]["before"],
+            "{told:?}"
+        );
+        assert_ne!(pair[1]["data"]["before"], pair[1]["data"]["after"]);
+    }
+}
