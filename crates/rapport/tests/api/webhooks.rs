@@ -630,3 +630,70 @@ async fn a_relationship_dropping_a_band_is_told() {
         assert_ne!(pair[1]["data"]["before"], pair[1]["data"]["after"]);
     }
 }
+
+/// The tokens of the links in a ticket's last message.
+async fn last_links(app: &TestApp, ticket: i64) -> Vec<String> {
+    let (_, fetched) = app.api().get(&format!("/api/v1/tickets/{ticket}")).await;
+    let text = fetched["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["text"].as_str())
+        .expect("a message")
+        .to_owned();
+    text.split_whitespace()
+        .filter(|word| word.starts_with("http"))
+        .map(|link| link.rsplit('/').next().expect("token").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_survey_answer_and_the_resolution_moves_are_told() {
+    let app = spawn().await;
+    let receiver = Receiver::start(&[], None).await;
+    subscribe(
+        &app,
+        &receiver.url,
+        &["survey.answered", "ticket.state_changed"],
+    )
+    .await;
+    let ticket = app.ticket("Billed twice", "rae@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let (status, _) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{id}/state"),
+            json!({"action": "propose_resolution"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let yes = last_links(&app, id).await[0].clone();
+    app.api_as(None)
+        .post(&format!("/api/v1/public/resolution/{yes}"), json!({}))
+        .await;
+    app.run_jobs().await;
+    let csat = last_links(&app, id).await[0].clone();
+    let (status, body) = app
+        .api_as(None)
+        .post(
+            &format!("/api/v1/public/surveys/{csat}"),
+            json!({"score": 5}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    send(&app).await;
+    let told: Vec<Value> = receiver.got().iter().map(Received::json).collect();
+    let causes: Vec<&str> = told
+        .iter()
+        .filter(|body| body["type"] == "ticket.state_changed")
+        .filter_map(|body| body["data"]["cause"].as_str())
+        .collect();
+    assert!(causes.contains(&"resolution.proposed"), "{causes:?}");
+    assert!(causes.contains(&"resolution.confirmed"), "{causes:?}");
+    let survey = told
+        .iter()
+        .find(|body| body["type"] == "survey.answered")
+        .expect("survey.answered");
+    assert_eq!(survey["data"]["customer_id"], ticket["customer_id"]);
+    assert_eq!(survey["data"]["kind"], "csat");
+    assert_eq!(survey["data"]["score"], 5);
+}
