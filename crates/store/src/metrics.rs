@@ -6,6 +6,16 @@ use crate::rows::{int, text};
 use crate::{Store, StoreResult};
 use rapport_domain::Job;
 
+/// What an inbound mail can become (`mail_intake::Outcome`, and the `inbound_emails` check).
+const MAIL_OUTCOMES: [&str; 6] = [
+    "new_ticket",
+    "reply",
+    "auto_reply",
+    "bounce",
+    "bulk",
+    "rejected",
+];
+
 /// The job queue as it stands.
 #[derive(Debug, Clone, Default)]
 pub struct QueueDepth {
@@ -63,9 +73,18 @@ impl Store {
         )
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
+        let mut received = rows
+            .iter()
             .map(|row| Ok((text(row, "outcome")?, int(row, "n")?)))
-            .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+        // Every outcome is reported, 0 included, so a dashboard's series never vanish.
+        for outcome in MAIL_OUTCOMES {
+            if !received.iter().any(|(o, _)| o == outcome) {
+                received.push((outcome.to_owned(), 0));
+            }
+        }
+        received.sort();
+        Ok(received)
     }
 
     /// The pool's connections: open, idle, and the most it opens.

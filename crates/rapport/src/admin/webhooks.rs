@@ -184,9 +184,16 @@ fn fields_in(app: &App, fields: &Fields, active: bool) -> Result<SubscriptionFie
                 .map_err(|invalid| invalid.message)
         })
         .collect::<Result<Vec<_>, _>>()?;
+    if event_types.is_empty() {
+        return Err("Choose at least one event to send.".to_owned());
+    }
+    let description = fields.text("description");
+    if description.chars().count() > 200 {
+        return Err("What the webhook is for can be at most 200 characters long.".to_owned());
+    }
     Ok(SubscriptionFields {
         url,
-        description: fields.text("description"),
+        description,
         event_types,
         active,
     })

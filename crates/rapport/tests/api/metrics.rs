@@ -104,6 +104,11 @@ async fn a_scrape_needs_the_token_and_reads_routes_queue_mail_and_pool() {
         Some(1.0),
         "{text}"
     );
+    assert_eq!(
+        value(&text, r#"rapport_mail_received_total{outcome="bounce"}"#),
+        Some(0.0),
+        "every outcome is reported, 0 included"
+    );
     assert!(value(&text, r#"rapport_jobs_waiting{kind="webhook.deliver"}"#).is_some());
     assert!(value(&text, "rapport_jobs_due").is_some());
     assert_eq!(value(&text, "rapport_db_pool_max"), Some(5.0));

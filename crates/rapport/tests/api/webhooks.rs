@@ -514,6 +514,16 @@ async fn admins_manage_webhooks_from_their_pages() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("must start with https://"), "{page}");
+    let (status, page) = post_form(
+        &app,
+        &cookie,
+        &path,
+        &[("csrf", &csrf), ("url", &receiver.url)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Choose at least one event"), "{page}");
+    assert!(!page.contains('`'), "no field names in backticks on pages");
 
     let (status, _) = post_form(&app, &cookie, &format!("{path}/delete"), &[("csrf", &csrf)]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -552,4 +562,138 @@ async fn the_openapi_document_describes_the_envelope_and_every_payload() {
         types.contains(&json!("customer.health_band_changed")),
         "{types:?}"
     );
+}
+
+#[tokio::test]
+async fn a_relationship_dropping_a_band_is_told() {
+    let app = spawn().await;
+    let receiver = Receiver::start(&[], None).await;
+    subscribe(&app, &receiver.url, &["customer.health_band_changed"]).await;
+    let ticket = app.ticket("Backups fail", "neglected@example.com").await;
+    let (id, customer) = (
+        ticket["id"].as_i64().expect("id"),
+        ticket["customer_id"].as_i64().expect("customer"),
+    );
+    let (_, baseline) = app
+        .api()
+        .get(&format!("/api/v1/customers/{customer}/health"))
+        .await;
+    assert_eq!(baseline["band"], "steady", "{baseline}");
+    for hours in [3, 5] {
+        let due = rapport_store::clock::format(crate::helpers::START + Duration::hours(hours));
+        app.api()
+            .post(
+                "/api/v1/promises",
+                json!({"ticket_id": id, "kind": "other", "what": "Send the fix", "due_at": due}),
+            )
+            .await;
+    }
+    app.app
+        .store
+        .add_message(
+            id,
+            rapport_domain::Actor::Customer(customer),
+            rapport_domain::Channel::Email,
+            rapport_domain::Visibility::Public,
+            "This is the third time I write. Still broken!! I want to speak to your manager.",
+        )
+        .await
+        .expect("the customer's message");
+    app.advance(Duration::hours(6)).await;
+    app.api()
+        .post(
+            &format!("/api/v1/tickets/{id}/state"),
+            json!({"action": "close_unresolved", "reason": "Could not reproduce."}),
+        )
+        .await;
+    app.run_jobs().await;
+    let (_, low) = app
+        .api()
+        .get(&format!("/api/v1/customers/{customer}/health"))
+        .await;
+    send(&app).await;
+    let told: Vec<Value> = receiver.got().iter().map(Received::json).collect();
+    let last = told.last().expect("a band change was told");
+    assert!(
+        told.iter()
+            .all(|body| body["type"] == "customer.health_band_changed")
+    );
+    assert_eq!(told[0]["data"]["before"], "steady", "{told:?}");
+    assert_eq!(last["data"]["customer_id"], customer);
+    assert_eq!(last["data"]["after"], low["band"], "{told:?} {low}");
+    assert_eq!(last["data"]["score"], low["score"]);
+    for pair in told.windows(2) {
+        assert_eq!(
+            pair[0]["data"]["after"], pair[1]["data"]["before"],
+            "{told:?}"
+        );
+        assert_ne!(pair[1]["data"]["before"], pair[1]["data"]["after"]);
+    }
+}
+
+/// The tokens of the links in a ticket's last message.
+async fn last_links(app: &TestApp, ticket: i64) -> Vec<String> {
+    let (_, fetched) = app.api().get(&format!("/api/v1/tickets/{ticket}")).await;
+    let text = fetched["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["text"].as_str())
+        .expect("a message")
+        .to_owned();
+    text.split_whitespace()
+        .filter(|word| word.starts_with("http"))
+        .map(|link| link.rsplit('/').next().expect("token").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_survey_answer_and_the_resolution_moves_are_told() {
+    let app = spawn().await;
+    let receiver = Receiver::start(&[], None).await;
+    subscribe(
+        &app,
+        &receiver.url,
+        &["survey.answered", "ticket.state_changed"],
+    )
+    .await;
+    let ticket = app.ticket("Billed twice", "rae@example.com").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let (status, _) = app
+        .api()
+        .post(
+            &format!("/api/v1/tickets/{id}/state"),
+            json!({"action": "propose_resolution"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let yes = last_links(&app, id).await[0].clone();
+    app.api_as(None)
+        .post(&format!("/api/v1/public/resolution/{yes}"), json!({}))
+        .await;
+    app.run_jobs().await;
+    let csat = last_links(&app, id).await[0].clone();
+    let (status, body) = app
+        .api_as(None)
+        .post(
+            &format!("/api/v1/public/surveys/{csat}"),
+            json!({"score": 5}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    send(&app).await;
+    let told: Vec<Value> = receiver.got().iter().map(Received::json).collect();
+    let causes: Vec<&str> = told
+        .iter()
+        .filter(|body| body["type"] == "ticket.state_changed")
+        .filter_map(|body| body["data"]["cause"].as_str())
+        .collect();
+    assert!(causes.contains(&"resolution.proposed"), "{causes:?}");
+    assert!(causes.contains(&"resolution.confirmed"), "{causes:?}");
+    let survey = told
+        .iter()
+        .find(|body| body["type"] == "survey.answered")
+        .expect("survey.answered");
+    assert_eq!(survey["data"]["customer_id"], ticket["customer_id"]);
+    assert_eq!(survey["data"]["kind"], "csat");
+    assert_eq!(survey["data"]["score"], 5);
 }
