@@ -33,6 +33,16 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Every outcome, in the order the metrics list them.
+    pub(crate) const ALL: [Outcome; 6] = [
+        Outcome::NewTicket,
+        Outcome::Reply,
+        Outcome::AutoReply,
+        Outcome::Bounce,
+        Outcome::Bulk,
+        Outcome::Rejected,
+    ];
+
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Outcome::NewTicket => "new_ticket",

@@ -6,16 +6,6 @@ use crate::rows::{int, text};
 use crate::{Store, StoreResult};
 use rapport_domain::Job;
 
-/// What an inbound mail can become (`mail_intake::Outcome`, and the `inbound_emails` check).
-const MAIL_OUTCOMES: [&str; 6] = [
-    "new_ticket",
-    "reply",
-    "auto_reply",
-    "bounce",
-    "bulk",
-    "rejected",
-];
-
 /// The job queue as it stands.
 #[derive(Debug, Clone, Default)]
 pub struct QueueDepth {
@@ -78,7 +68,7 @@ impl Store {
             .map(|row| Ok((text(row, "outcome")?, int(row, "n")?)))
             .collect::<StoreResult<Vec<_>>>()?;
         // Every outcome is reported, 0 included, so a dashboard's series never vanish.
-        for outcome in MAIL_OUTCOMES {
+        for outcome in crate::mail_intake::Outcome::ALL.map(|outcome| outcome.as_str()) {
             if !received.iter().any(|(o, _)| o == outcome) {
                 received.push((outcome.to_owned(), 0));
             }
