@@ -69,7 +69,10 @@ const TICKET_LINE_FROM: &str = "FROM tickets t JOIN customers c ON c.id = t.cust
 
 /// The SQL conditions of a ticket view (the agent's id is `$1`), for the tickets whose
 /// problem is in one of `problems` (unfinished ones, unless the agent chose otherwise).
-fn ticket_condition(filter: &TicketFilter, problems: &[Problem]) -> String {
+/// `teams` are the teams the agent belongs to, written into the condition as numbers: told
+/// which team, the database reads that team's index in order; asked for "the teams of the
+/// agent" it would read all their tickets and sort them.
+fn ticket_condition(filter: &TicketFilter, problems: &[Problem], teams: &[i64]) -> String {
     let mut conditions = vec![format!("t.problem IN ({})", sql_names(problems))];
     match filter.assignee {
         Some(Assignee::Me) => conditions.push("t.assignee_id = $1".to_owned()),
@@ -77,8 +80,18 @@ fn ticket_condition(filter: &TicketFilter, problems: &[Problem]) -> String {
         None => {}
     }
     if filter.my_teams {
-        conditions
-            .push("t.team_id IN (SELECT team_id FROM team_members WHERE agent_id = $1)".to_owned());
+        conditions.push(match teams {
+            [] => "1 = 0".to_owned(),
+            [team] => format!("t.team_id = {team}"),
+            _ => format!(
+                "t.team_id IN ({})",
+                teams
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
     }
     if !filter.conversations.is_empty() {
         conditions.push(format!(
@@ -310,14 +323,15 @@ fn narrowing_conditions(narrowing: &Narrowing, binds: &mut Vec<Bound>) -> Vec<St
 
 /// The query of one view's lines: `$1` the agent, `$2` the end of their day (promises) or
 /// the day (moments).
-pub(crate) fn view_sql(agent: &Agent, view: View, today: &Today) -> Built {
-    narrowed_view_sql(agent, view, today, &Narrowing::default(), LIMIT)
+pub(crate) fn view_sql(agent: &Agent, teams: &[i64], view: View, today: &Today) -> Built {
+    narrowed_view_sql(agent, teams, view, today, &Narrowing::default(), LIMIT)
 }
 
 /// The query of a page of one view as the agent narrowed it: `limit` lines and one more (to
 /// know whether a next page exists). A ticket view is paged by its sort key and ticket id.
 pub(crate) fn narrowed_view_sql(
     agent: &Agent,
+    teams: &[i64],
     view: View,
     today: &Today,
     narrowing: &Narrowing,
@@ -327,7 +341,7 @@ pub(crate) fn narrowed_view_sql(
         Listing::Tickets(filter) => {
             let mut binds = vec![Bound::Int(agent.id)];
             let mut conditions = vec![
-                ticket_condition(&filter, narrowing.state.problems()),
+                ticket_condition(&filter, narrowing.state.problems(), teams),
                 visible(agent),
             ];
             conditions.extend(narrowing_conditions(narrowing, &mut binds));
@@ -379,10 +393,15 @@ pub(crate) fn narrowed_view_sql(
 }
 
 /// How many lines a narrowed ticket view has, counted up to [`COUNT_CAP`] and one more.
-fn narrowed_count_sql(agent: &Agent, filter: &TicketFilter, narrowing: &Narrowing) -> Built {
+fn narrowed_count_sql(
+    agent: &Agent,
+    teams: &[i64],
+    filter: &TicketFilter,
+    narrowing: &Narrowing,
+) -> Built {
     let mut binds = vec![Bound::Int(agent.id)];
     let mut conditions = vec![
-        ticket_condition(filter, narrowing.state.problems()),
+        ticket_condition(filter, narrowing.state.problems(), teams),
         visible(agent),
     ];
     conditions.extend(narrowing_conditions(narrowing, &mut binds));
@@ -397,12 +416,12 @@ fn narrowed_count_sql(agent: &Agent, filter: &TicketFilter, narrowing: &Narrowin
 }
 
 /// The query of one view's count, bound as [`view_sql`].
-pub(crate) fn count_sql(agent: &Agent, view: View, today: &Today) -> Built {
+pub(crate) fn count_sql(agent: &Agent, teams: &[i64], view: View, today: &Today) -> Built {
     match view.listing() {
         Listing::Tickets(filter) => Built {
             sql: format!(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE {} AND {} LIMIT {}) capped",
-                ticket_condition(&filter, &UNFINISHED),
+                ticket_condition(&filter, &UNFINISHED, teams),
                 visible(agent),
                 COUNT_CAP + 1
             ),
@@ -444,7 +463,8 @@ impl Store {
         narrowing: &Narrowing,
         limit: i64,
     ) -> StoreResult<InboxPage> {
-        let built = narrowed_view_sql(agent, view, today, narrowing, limit);
+        let teams = self.teams_of(agent).await?;
+        let built = narrowed_view_sql(agent, &teams, view, today, narrowing, limit);
         let fetched = built.query().fetch_all(self.pool()).await?;
         let more = fetched.len() as i64 > limit;
         let page = &fetched[..fetched.len().min(limit.max(0) as usize)];
@@ -460,7 +480,7 @@ impl Store {
                     .iter()
                     .map(ticket_row)
                     .collect::<StoreResult<Vec<_>>>()?;
-                let counted = narrowed_count_sql(agent, &filter, narrowing);
+                let counted = narrowed_count_sql(agent, &teams, &filter, narrowing);
                 let total: i64 =
                     sqlx::Row::try_get(&counted.query().fetch_one(self.pool()).await?, 0)?;
                 (rows, total)
@@ -492,13 +512,24 @@ impl Store {
         agent: &Agent,
         today: &Today,
     ) -> StoreResult<Vec<(View, i64)>> {
+        let teams = self.teams_of(agent).await?;
         let mut counts = Vec::with_capacity(View::ALL.len());
         for &view in View::ALL {
-            let built = count_sql(agent, view, today);
+            let built = count_sql(agent, &teams, view, today);
             let count: i64 = sqlx::Row::try_get(&built.query().fetch_one(self.pool()).await?, 0)?;
             counts.push((view, count));
         }
         Ok(counts)
+    }
+
+    /// The teams an agent belongs to.
+    pub(crate) async fn teams_of(&self, agent: &Agent) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT team_id FROM team_members WHERE agent_id = $1 ORDER BY team_id",
+        )
+        .bind(agent.id)
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// Whether an agent may see a ticket: admins always; others unless it belongs to a

@@ -29,7 +29,6 @@ const VIEW_INDEXES: &[&str] = &[
     "tickets_unfinished_by_update",
     "tickets_unfinished_by_assignee",
     "tickets_unfinished_by_team",
-    "tickets_unfinished_by_conversation",
     "tickets_owed",
 ];
 
@@ -90,15 +89,16 @@ impl Store {
         today: &crate::inbox::Today,
         query: &SearchQuery,
     ) -> StoreResult<Vec<Plan>> {
+        let teams = self.teams_of(agent).await?;
         let mut built: Vec<(String, Built)> = Vec::new();
         for &view in View::ALL {
             built.push((
                 format!("inbox {}", view.as_str()),
-                view_sql(agent, view, today),
+                view_sql(agent, &teams, view, today),
             ));
             built.push((
                 format!("count {}", view.as_str()),
-                count_sql(agent, view, today),
+                count_sql(agent, &teams, view, today),
             ));
         }
         built.push((

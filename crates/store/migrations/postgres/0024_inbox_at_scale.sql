@@ -62,6 +62,12 @@ $$;
 CREATE TRIGGER tickets_owed_promise AFTER INSERT OR DELETE OR UPDATE OF ticket_id, status, due_at ON promises
     FOR EACH ROW EXECUTE FUNCTION rapport_owed_on_promise();
 
+-- A problem or conversation state is shared by a large part of all tickets: indexes on them
+-- alone mislead the planner into reading all those tickets and sorting them, where the views'
+-- indexes below read a page in order.
+DROP INDEX tickets_by_conversation;
+DROP INDEX tickets_by_problem;
+
 -- The views' indexes. The WHERE of each must read exactly as the inbox's query writes its
 -- conditions (crates/store/src/inbox.rs), or the database will not use it.
 CREATE INDEX tickets_unfinished_by_update ON tickets (updated_at, id)
@@ -69,8 +75,6 @@ CREATE INDEX tickets_unfinished_by_update ON tickets (updated_at, id)
 CREATE INDEX tickets_unfinished_by_assignee ON tickets (assignee_id, updated_at, id)
     WHERE problem IN ('open', 'resolution_proposed');
 CREATE INDEX tickets_unfinished_by_team ON tickets (team_id, updated_at, id)
-    WHERE problem IN ('open', 'resolution_proposed');
-CREATE INDEX tickets_unfinished_by_conversation ON tickets (conversation, updated_at, id)
     WHERE problem IN ('open', 'resolution_proposed');
 CREATE INDEX tickets_owed ON tickets ((COALESCE(promised_by, customer_wrote_at, updated_at)), id)
     WHERE problem IN ('open', 'resolution_proposed') AND conversation IN ('new', 'waiting_on_us');
