@@ -75,6 +75,24 @@ pub struct CoachingReport {
     pub compliments: Vec<crate::letters::Letter>,
 }
 
+/// One reviewed reply, as an example of an agent's work.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReplyExample {
+    pub message_id: i64,
+    pub ticket_id: i64,
+    pub score: i64,
+    pub created_at: String,
+    /// The start of the reply's text.
+    pub excerpt: String,
+}
+
+/// An agent's best and worst scored replies of a period.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct CoachingExamples {
+    pub best: Vec<ReplyExample>,
+    pub worst: Vec<ReplyExample>,
+}
+
 impl Store {
     /// Coaching trends for some agents between two days (`from` inclusive, `to` exclusive).
     pub async fn coaching(
@@ -164,6 +182,45 @@ impl Store {
         Ok(report)
     }
 
+    /// An agent's best and worst scored replies between two days, `limit` of each (best:
+    /// highest score first; worst: lowest first), with their tickets so a page can link them.
+    /// Reads `reply_reviews` through its (agent, time) index.
+    pub async fn coaching_examples(
+        &self,
+        agent_id: i64,
+        from: Date,
+        to: Date,
+        limit: usize,
+    ) -> StoreResult<CoachingExamples> {
+        let (from, to) = (format!("{from}"), format!("{to}"));
+        let mut examples = CoachingExamples::default();
+        for (order, list) in [("DESC", &mut examples.best), ("ASC", &mut examples.worst)] {
+            let sql = format!(
+                "SELECT r.message_id AS message_id, r.score AS score, r.created_at AS created_at, \
+                 m.ticket_id AS ticket_id, m.body_text AS body_text \
+                 FROM reply_reviews r JOIN messages m ON m.id = r.message_id \
+                 WHERE r.agent_id = $1 AND r.created_at >= $2 AND r.created_at < $3 AND r.score IS NOT NULL \
+                 ORDER BY r.score {order}, r.message_id DESC LIMIT {limit}"
+            );
+            let rows = sqlx::query(&sql)
+                .bind(agent_id)
+                .bind(&from)
+                .bind(&to)
+                .fetch_all(self.pool())
+                .await?;
+            for row in rows {
+                list.push(ReplyExample {
+                    message_id: int(&row, "message_id")?,
+                    ticket_id: int(&row, "ticket_id")?,
+                    score: int(&row, "score")?,
+                    created_at: text(&row, "created_at")?,
+                    excerpt: excerpt(&text(&row, "body_text")?, 160),
+                });
+            }
+        }
+        Ok(examples)
+    }
+
     /// The ids of a team's members.
     pub async fn team_member_ids(&self, team_id: i64) -> StoreResult<Vec<i64>> {
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
@@ -177,6 +234,15 @@ impl Store {
                 .fetch_all(self.pool())
                 .await?;
         rows.iter().map(|row| int(row, "agent_id")).collect()
+    }
+}
+
+/// The first `chars` characters of `body` on one line, with an ellipsis when cut.
+fn excerpt(body: &str, chars: usize) -> String {
+    let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None => flat,
     }
 }
 
