@@ -86,6 +86,15 @@ pub struct ReplyExample {
     pub excerpt: String,
 }
 
+/// The coach's facets of some replies, averaged (each 0 to 100).
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
+pub struct FacetAverages {
+    pub politeness: f64,
+    pub empathy: f64,
+    pub ownership: f64,
+    pub clarity: f64,
+}
+
 /// An agent's best and worst scored replies of a period.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct CoachingExamples {
@@ -219,6 +228,70 @@ impl Store {
             }
         }
         Ok(examples)
+    }
+
+    /// The coach's four facets averaged per week for some agents between two days (`from`
+    /// inclusive, `to` exclusive), keyed by the week's Monday; weeks without an analysed reply
+    /// are left out. Reads `reply_reviews` through its (agent, time) index and each reply's
+    /// stored review.
+    pub async fn facet_trend(
+        &self,
+        agent_ids: &[i64],
+        from: Date,
+        to: Date,
+    ) -> StoreResult<BTreeMap<String, FacetAverages>> {
+        let mut sums: BTreeMap<String, ([i64; 4], i64)> = BTreeMap::new();
+        if agent_ids.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let sql = format!(
+            "SELECT r.created_at AS created_at, m.review AS review \
+             FROM reply_reviews r JOIN messages m ON m.id = r.message_id \
+             WHERE r.created_at >= $1 AND r.created_at < $2 AND r.score IS NOT NULL AND r.agent_id IN ({})",
+            placeholders(3, agent_ids.len())
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(format!("{from}"))
+            .bind(format!("{to}"));
+        for id in agent_ids {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(self.pool()).await? {
+            let Some(review) = crate::rows::opt_text(&row, "review")? else {
+                continue;
+            };
+            let review: Review = serde_json::from_str(&review)
+                .map_err(|error| StoreError::Corrupt(format!("a stored review: {error}")))?;
+            let Some(facets) = review.facets else {
+                continue;
+            };
+            let start = period_start(&text(&row, "created_at")?, Bucket::Week)?;
+            let entry = sums.entry(start).or_default();
+            for (sum, value) in entry.0.iter_mut().zip([
+                facets.politeness,
+                facets.empathy,
+                facets.ownership,
+                facets.clarity,
+            ]) {
+                *sum += i64::from(value);
+            }
+            entry.1 += 1;
+        }
+        Ok(sums
+            .into_iter()
+            .map(|(start, (sum, count))| {
+                let mean = |i: usize| average(sum[i], count).unwrap_or_default();
+                (
+                    start,
+                    FacetAverages {
+                        politeness: mean(0),
+                        empathy: mean(1),
+                        ownership: mean(2),
+                        clarity: mean(3),
+                    },
+                )
+            })
+            .collect())
     }
 
     /// The ids of a team's members.

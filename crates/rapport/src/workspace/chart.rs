@@ -65,6 +65,81 @@ impl Columns {
     }
 }
 
+/// One line of a [`Lines`] chart.
+pub struct Series {
+    pub name: &'static str,
+    pub colour: &'static str,
+    /// SVG `stroke-dasharray`, so the lines differ without colour too ("" for solid).
+    pub dashes: &'static str,
+    /// `x,y` pairs for a `polyline`.
+    pub points: String,
+    /// The same points, one by one, for a dot at each.
+    pub dots: Vec<(i64, i64)>,
+}
+
+/// A line chart over periods, on a scale from 0 to 100, with one line per series; the
+/// periods line up with a [`Columns`] chart's columns.
+pub struct Lines {
+    pub id: &'static str,
+    pub title: String,
+    pub desc: String,
+    pub width: i64,
+    pub labels: Vec<(i64, String)>,
+    pub series: Vec<Series>,
+}
+
+impl Lines {
+    /// `series`: name, colour, dashes and one value per period (`None`: no point).
+    pub fn new(
+        id: &'static str,
+        title: &str,
+        desc: &str,
+        labels: Vec<String>,
+        series: Vec<(&'static str, &'static str, &'static str, Vec<Option<f64>>)>,
+    ) -> Lines {
+        let centre = |i: usize| i as i64 * COLUMN_STEP + COLUMN_STEP / 2;
+        let series = series
+            .into_iter()
+            .map(|(name, colour, dashes, values)| {
+                let dots: Vec<(i64, i64)> = values
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, value)| {
+                        let v = (*value)?.clamp(0.0, 100.0);
+                        Some((
+                            centre(i),
+                            BASELINE - (v / 100.0 * COLUMN_SPACE as f64).round() as i64,
+                        ))
+                    })
+                    .collect();
+                Series {
+                    name,
+                    colour,
+                    dashes,
+                    points: dots
+                        .iter()
+                        .map(|(x, y)| format!("{x},{y}"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    dots,
+                }
+            })
+            .collect();
+        Lines {
+            id,
+            title: title.to_owned(),
+            desc: desc.to_owned(),
+            width: (labels.len() as i64 * COLUMN_STEP).max(200),
+            labels: labels
+                .into_iter()
+                .enumerate()
+                .map(|(i, label)| (centre(i), label))
+                .collect(),
+            series,
+        }
+    }
+}
+
 /// The points of a small line (a "sparkline") through `values`, scaled to `top`, for an SVG
 /// `polyline` 100 wide and 24 high; periods without a value are skipped.
 pub fn sparkline(values: &[Option<f64>], top: f64) -> String {
@@ -106,6 +181,19 @@ mod tests {
         assert_eq!(chart.columns[1].height, 0);
         assert_eq!(chart.columns[2].y, BASELINE - COLUMN_SPACE);
         assert_eq!(chart.columns[2].x, 80);
+    }
+
+    #[test]
+    fn lines_put_each_value_on_the_period_and_skip_gaps() {
+        let chart = Lines::new(
+            "f",
+            "F",
+            "D",
+            vec!["a".into(), "b".into(), "c".into()],
+            vec![("one", "#000", "", vec![Some(100.0), None, Some(0.0)])],
+        );
+        assert_eq!(chart.series[0].points, "20,20 100,140");
+        assert_eq!(chart.labels[1].0, 60);
     }
 
     #[test]

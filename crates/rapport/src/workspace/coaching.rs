@@ -5,14 +5,14 @@
 //! findings). An agent sees their own page only; a supervisor also their reports' and their
 //! teams' members' pages and their teams' pages; an admin every page.
 
-use super::chart::{Columns, sparkline};
+use super::chart::{Columns, Lines, sparkline};
 use crate::app::App;
 use crate::pages::{PageError, PageResult, SignedIn, render};
 use askama::Template;
 use axum::extract::{Path, State};
 use rapport_coach::FindingKind;
 use rapport_domain::{Agent, Role, Team};
-use rapport_store::coaching::{Bucket, CoachingReport, ReplyExample};
+use rapport_store::coaching::{Bucket, CoachingReport, FacetAverages, ReplyExample};
 use std::collections::BTreeMap;
 use time::{Date, Duration};
 
@@ -80,15 +80,23 @@ struct WeekRow {
     replies: i64,
     score: String,
     problems: i64,
+    /// Politeness, empathy, ownership and clarity, in words.
+    facets: [String; 4],
 }
 
 struct Trend {
     rows: Vec<WeekRow>,
     scores: Vec<Option<f64>>,
     charts: Vec<Columns>,
+    facets: Lines,
 }
 
-fn trend(report: &CoachingReport, weeks: &Weeks, whose: &str) -> Trend {
+fn trend(
+    report: &CoachingReport,
+    facets: &BTreeMap<String, FacetAverages>,
+    weeks: &Weeks,
+    whose: &str,
+) -> Trend {
     let by_start: BTreeMap<&str, _> = report
         .periods
         .iter()
@@ -108,12 +116,22 @@ fn trend(report: &CoachingReport, weeks: &Weeks, whose: &str) -> Trend {
         });
         let average = period.and_then(|p| p.average_score);
         scores.push(average);
+        let week_facets = facets.get(&key);
+        let facet_words = |pick: fn(&FacetAverages) -> f64| {
+            week_facets.map_or_else(|| "none".to_owned(), |f| format!("{}", pick(f)))
+        };
         rows.push(WeekRow {
             label: short_day(*monday),
             monday: key,
             replies: period.map_or(0, |p| p.replies),
             score: average.map_or_else(|| "no score".to_owned(), |s| format!("{s}")),
             problems,
+            facets: [
+                facet_words(|f| f.politeness),
+                facet_words(|f| f.empathy),
+                facet_words(|f| f.ownership),
+                facet_words(|f| f.clarity),
+            ],
         });
     }
     let charts = vec![
@@ -143,10 +161,32 @@ fn trend(report: &CoachingReport, weeks: &Weeks, whose: &str) -> Trend {
                 .collect(),
         ),
     ];
+    let facet_series = |pick: fn(&FacetAverages) -> f64| {
+        weeks
+            .mondays
+            .iter()
+            .map(|monday| facets.get(&format!("{monday}")).map(pick))
+            .collect::<Vec<_>>()
+    };
+    let facets = Lines::new(
+        "facet-trend",
+        "The four facets per week",
+        &format!(
+            "The average politeness, empathy, ownership and clarity of {whose} replies, week by week, out of 100; 50 is neutral."
+        ),
+        rows.iter().map(|row| row.label.clone()).collect(),
+        vec![
+            ("Politeness", "#3b6ea5", "", facet_series(|f| f.politeness)),
+            ("Empathy", "#b5562b", "6 3", facet_series(|f| f.empathy)),
+            ("Ownership", "#2e7d4f", "2 3", facet_series(|f| f.ownership)),
+            ("Clarity", "#7a4fa0", "8 3 2 3", facet_series(|f| f.clarity)),
+        ],
+    );
     Trend {
         rows,
         scores,
         charts,
+        facets,
     }
 }
 
@@ -215,27 +255,53 @@ struct ExampleView {
     excerpt: String,
 }
 
+/// Of `examples`, those on tickets `viewer` may open, and whether any were left out.
 async fn visible_examples(
     app: &App,
     viewer: &Agent,
     mut examples: Vec<ReplyExample>,
-) -> PageResult<(Vec<ExampleView>, bool)> {
+) -> PageResult<(Vec<ReplyExample>, bool)> {
     let before = examples.len();
     app.store
         .retain_visible(viewer, &mut examples, |example| Some(example.ticket_id))
         .await?;
     let hidden = examples.len() < before;
-    let views = examples
-        .into_iter()
-        .take(EXAMPLES)
-        .map(|example| ExampleView {
-            ticket_id: example.ticket_id,
-            score: example.score,
-            day: example.created_at.get(..10).unwrap_or_default().to_owned(),
-            excerpt: example.excerpt,
-        })
+    Ok((examples, hidden))
+}
+
+fn example_view(example: ReplyExample) -> ExampleView {
+    ExampleView {
+        ticket_id: example.ticket_id,
+        score: example.score,
+        day: example.created_at.get(..10).unwrap_or_default().to_owned(),
+        excerpt: example.excerpt,
+    }
+}
+
+/// The best and the worst replies, never the same one in both: with few replies, the better
+/// half are the best and the rest the worst.
+fn best_and_worst(
+    best: Vec<ReplyExample>,
+    worst: Vec<ReplyExample>,
+) -> (Vec<ExampleView>, Vec<ExampleView>) {
+    let mut ids: Vec<i64> = best
+        .iter()
+        .chain(&worst)
+        .map(|example| example.message_id)
         .collect();
-    Ok((views, hidden))
+    ids.sort_unstable();
+    ids.dedup();
+    let best: Vec<ReplyExample> = best
+        .into_iter()
+        .take(EXAMPLES.min(ids.len().div_ceil(2)))
+        .collect();
+    let worst = worst
+        .into_iter()
+        .filter(|example| !best.iter().any(|b| b.message_id == example.message_id))
+        .take(EXAMPLES)
+        .map(example_view)
+        .collect();
+    (best.into_iter().map(example_view).collect(), worst)
 }
 
 #[derive(Template)]
@@ -252,6 +318,7 @@ struct AgentCoachingPage {
     average: String,
     rows: Vec<WeekRow>,
     charts: Vec<Columns>,
+    facets: Lines,
     problems: Vec<Recurring>,
     strengths: Vec<Recurring>,
     best: Vec<ExampleView>,
@@ -284,7 +351,8 @@ pub async fn show_agent(
     } else {
         format!("{}'s", person.name)
     };
-    let trend = trend(&report, &weeks, &whose);
+    let facets = app.store.facet_trend(&[id], weeks.from, weeks.to).await?;
+    let trend = trend(&report, &facets, &weeks, &whose);
     let (problems, strengths) = recurring(&report);
     let examples = app
         .store
@@ -292,6 +360,7 @@ pub async fn show_agent(
         .await?;
     let (best, best_hidden) = visible_examples(&app, &viewer, examples.best).await?;
     let (worst, worst_hidden) = visible_examples(&app, &viewer, examples.worst).await?;
+    let (best, worst) = best_and_worst(best, worst);
     let teams = coachable_teams(&viewer, app.store.teams().await?)
         .into_iter()
         .filter(|team| team.member_ids.contains(&person.id))
@@ -308,6 +377,7 @@ pub async fn show_agent(
             .map_or_else(|| "no score yet".to_owned(), |s| format!("{s}")),
         rows: trend.rows,
         charts: trend.charts,
+        facets: trend.facets,
         problems,
         strengths,
         best,
@@ -342,6 +412,7 @@ struct TeamCoachingPage {
     average: String,
     rows: Vec<WeekRow>,
     charts: Vec<Columns>,
+    facets: Lines,
     problems: Vec<Recurring>,
     strengths: Vec<Recurring>,
     members: Vec<MemberLine>,
@@ -371,7 +442,11 @@ pub async fn show_team(
         .store
         .coaching(&team.member_ids, weeks.from, weeks.to, Bucket::Week)
         .await?;
-    let trend = trend(&report, &weeks, "the team's");
+    let facets = app
+        .store
+        .facet_trend(&team.member_ids, weeks.from, weeks.to)
+        .await?;
+    let trend = trend(&report, &facets, &weeks, "the team's");
     let (problems, strengths) = recurring(&report);
     let mut members = Vec::new();
     for member_id in &team.member_ids {
@@ -380,7 +455,7 @@ pub async fn show_team(
             .store
             .coaching(&[*member_id], weeks.from, weeks.to, Bucket::Week)
             .await?;
-        let line = self::trend(&one, &weeks, "their");
+        let line = self::trend(&one, &BTreeMap::new(), &weeks, "their");
         members.push(MemberLine {
             id: member.id,
             name: member.name,
@@ -410,6 +485,7 @@ pub async fn show_team(
             .map_or_else(|| "no score yet".to_owned(), |s| format!("{s}")),
         rows: trend.rows,
         charts: trend.charts,
+        facets: trend.facets,
         problems,
         strengths,
         members,
