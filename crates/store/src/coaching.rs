@@ -75,6 +75,33 @@ pub struct CoachingReport {
     pub compliments: Vec<crate::letters::Letter>,
 }
 
+/// One reviewed reply, as an example of an agent's work.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReplyExample {
+    pub message_id: i64,
+    pub ticket_id: i64,
+    pub score: i64,
+    pub created_at: String,
+    /// The start of the reply's text.
+    pub excerpt: String,
+}
+
+/// The coach's facets of some replies, averaged (each 0 to 100).
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
+pub struct FacetAverages {
+    pub politeness: f64,
+    pub empathy: f64,
+    pub ownership: f64,
+    pub clarity: f64,
+}
+
+/// An agent's best and worst scored replies of a period.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct CoachingExamples {
+    pub best: Vec<ReplyExample>,
+    pub worst: Vec<ReplyExample>,
+}
+
 impl Store {
     /// Coaching trends for some agents between two days (`from` inclusive, `to` exclusive).
     pub async fn coaching(
@@ -164,6 +191,109 @@ impl Store {
         Ok(report)
     }
 
+    /// An agent's best and worst scored replies between two days, `limit` of each (best:
+    /// highest score first; worst: lowest first), with their tickets so a page can link them.
+    /// Reads `reply_reviews` through its (agent, time) index.
+    pub async fn coaching_examples(
+        &self,
+        agent_id: i64,
+        from: Date,
+        to: Date,
+        limit: usize,
+    ) -> StoreResult<CoachingExamples> {
+        let (from, to) = (format!("{from}"), format!("{to}"));
+        let mut examples = CoachingExamples::default();
+        for (order, list) in [("DESC", &mut examples.best), ("ASC", &mut examples.worst)] {
+            let sql = format!(
+                "SELECT r.message_id AS message_id, r.score AS score, r.created_at AS created_at, \
+                 m.ticket_id AS ticket_id, m.body_text AS body_text \
+                 FROM reply_reviews r JOIN messages m ON m.id = r.message_id \
+                 WHERE r.agent_id = $1 AND r.created_at >= $2 AND r.created_at < $3 AND r.score IS NOT NULL \
+                 ORDER BY r.score {order}, r.message_id DESC LIMIT {limit}"
+            );
+            let rows = sqlx::query(&sql)
+                .bind(agent_id)
+                .bind(&from)
+                .bind(&to)
+                .fetch_all(self.pool())
+                .await?;
+            for row in rows {
+                list.push(ReplyExample {
+                    message_id: int(&row, "message_id")?,
+                    ticket_id: int(&row, "ticket_id")?,
+                    score: int(&row, "score")?,
+                    created_at: text(&row, "created_at")?,
+                    excerpt: excerpt(&text(&row, "body_text")?, 160),
+                });
+            }
+        }
+        Ok(examples)
+    }
+
+    /// The coach's four facets averaged per week for some agents between two days (`from`
+    /// inclusive, `to` exclusive), keyed by the week's Monday; weeks without an analysed reply
+    /// are left out. Reads `reply_reviews` through its (agent, time) index and each reply's
+    /// stored review.
+    pub async fn facet_trend(
+        &self,
+        agent_ids: &[i64],
+        from: Date,
+        to: Date,
+    ) -> StoreResult<BTreeMap<String, FacetAverages>> {
+        let mut sums: BTreeMap<String, ([i64; 4], i64)> = BTreeMap::new();
+        if agent_ids.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let sql = format!(
+            "SELECT r.created_at AS created_at, m.review AS review \
+             FROM reply_reviews r JOIN messages m ON m.id = r.message_id \
+             WHERE r.created_at >= $1 AND r.created_at < $2 AND r.score IS NOT NULL AND r.agent_id IN ({})",
+            placeholders(3, agent_ids.len())
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(format!("{from}"))
+            .bind(format!("{to}"));
+        for id in agent_ids {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(self.pool()).await? {
+            let Some(review) = crate::rows::opt_text(&row, "review")? else {
+                continue;
+            };
+            let review: Review = serde_json::from_str(&review)
+                .map_err(|error| StoreError::Corrupt(format!("a stored review: {error}")))?;
+            let Some(facets) = review.facets else {
+                continue;
+            };
+            let start = period_start(&text(&row, "created_at")?, Bucket::Week)?;
+            let entry = sums.entry(start).or_default();
+            for (sum, value) in entry.0.iter_mut().zip([
+                facets.politeness,
+                facets.empathy,
+                facets.ownership,
+                facets.clarity,
+            ]) {
+                *sum += i64::from(value);
+            }
+            entry.1 += 1;
+        }
+        Ok(sums
+            .into_iter()
+            .map(|(start, (sum, count))| {
+                let mean = |i: usize| average(sum[i], count).unwrap_or_default();
+                (
+                    start,
+                    FacetAverages {
+                        politeness: mean(0),
+                        empathy: mean(1),
+                        ownership: mean(2),
+                        clarity: mean(3),
+                    },
+                )
+            })
+            .collect())
+    }
+
     /// The ids of a team's members.
     pub async fn team_member_ids(&self, team_id: i64) -> StoreResult<Vec<i64>> {
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
@@ -177,6 +307,15 @@ impl Store {
                 .fetch_all(self.pool())
                 .await?;
         rows.iter().map(|row| int(row, "agent_id")).collect()
+    }
+}
+
+/// The first `chars` characters of `body` on one line, with an ellipsis when cut.
+fn excerpt(body: &str, chars: usize) -> String {
+    let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None => flat,
     }
 }
 

@@ -6,6 +6,8 @@
 
 mod account;
 mod bulk;
+mod chart;
+mod coaching;
 mod complaints;
 mod coverage;
 mod customer;
@@ -87,6 +89,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/complaints/{id}/actions"),
     ("POST", "/complaints/{id}/outcome"),
     ("GET", "/reports/recovery"),
+    ("GET", "/agents/{id}/coaching"),
+    ("GET", "/teams/{id}/coaching"),
     ("GET", "/policies"),
     ("POST", "/policies"),
     ("GET", "/policies/{id}"),
@@ -209,6 +213,8 @@ pub fn router() -> Router<App> {
             post(complaints::close_complaint),
         )
         .route("/reports/recovery", get(complaints::show_report))
+        .route("/agents/{id}/coaching", get(coaching::show_agent))
+        .route("/teams/{id}/coaching", get(coaching::show_team))
         .route(
             "/policies",
             get(policies::show_policies).post(policies::create_policy),

@@ -12,6 +12,7 @@ mod backup;
 mod calendar;
 mod cli;
 mod coach;
+mod coaching_pages;
 mod complaints;
 mod contracts;
 mod customer_details;

@@ -709,6 +709,11 @@ fn table() -> Vec<Row> {
             .form("kind=apology&agent_id=&note=Said sorry.&cost=&currency=EUR"),
         row("POST", "/complaints/{id}/outcome", Complaint, 303, PAGE_TICKET).form("outcome=lost"),
         row("GET", "/reports/recovery", Nothing, 200, SUPERVISOR_PAGE),
+        // Coaching pages: one's own; a supervisor's reports and team mates (the matrix's
+        // supervisor has neither); a team's for the supervisors in it and admins.
+        row("GET", "/agents/{id}/coaching", Agent, 200,
+            "signin signin ok/403/ok ok/403/403 ok/403/403 ok"),
+        row("GET", "/teams/{id}/coaching", Team, 200, ADMIN_PAGE),
         row("POST", "/customers/{id}/details", NewCustomer, 303, PAGE)
             .form("name=Erin Edited&phone=555 0100&notes=Likes tea.&organization="),
         row("POST", "/customers/{id}/emails", Customer, 303, PAGE).form("email=page{n}@example.com"),
