@@ -407,12 +407,22 @@ fn narrowed_count_sql(
     conditions.extend(narrowing_conditions(narrowing, &mut binds));
     Built {
         sql: format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE {} LIMIT {}) capped",
+            "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE {} {} LIMIT {}) capped",
             conditions.join(" AND "),
+            count_order(filter, narrowing.sort),
             COUNT_CAP + 1
         ),
         binds,
     }
+}
+
+/// A capped count reads its view's lines in the view's order: the database then walks the
+/// view's own index and stops at the cap, where unordered it may pick an index of every
+/// ticket of a team or state and read it until enough are unfinished.
+fn count_order(filter: &TicketFilter, sort: Option<TicketSort>) -> String {
+    let (key, descending) = sort_key(sort.unwrap_or_else(|| TicketSort::default_for(filter.order)));
+    let direction = if descending { "DESC" } else { "ASC" };
+    format!("ORDER BY {key} {direction}, t.id {direction}")
 }
 
 /// The query of one view's count, bound as [`view_sql`].
@@ -420,9 +430,10 @@ pub(crate) fn count_sql(agent: &Agent, teams: &[i64], view: View, today: &Today)
     match view.listing() {
         Listing::Tickets(filter) => Built {
             sql: format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE {} AND {} LIMIT {}) capped",
+                "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE {} AND {} {} LIMIT {}) capped",
                 ticket_condition(&filter, &UNFINISHED, teams),
                 visible(agent),
+                count_order(&filter, None),
                 COUNT_CAP + 1
             ),
             binds: vec![Bound::Int(agent.id)],
