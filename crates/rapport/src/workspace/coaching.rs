@@ -73,6 +73,16 @@ fn short_day(day: Date) -> String {
     format!("{} {}", &format!("{}", day.month())[..3], day.day())
 }
 
+/// A day as a page says it: "21 Sep 2026".
+fn long_day(day: Date) -> String {
+    format!(
+        "{} {} {}",
+        day.day(),
+        &format!("{}", day.month())[..3],
+        day.year()
+    )
+}
+
 /// A week of a report, one table row.
 struct WeekRow {
     monday: String,
@@ -369,8 +379,8 @@ pub async fn show_agent(
         csrf: signed_in.csrf,
         query: String::new(),
         own,
-        from: format!("{}", weeks.from),
-        to: format!("{}", weeks.to - Duration::days(1)),
+        from: long_day(weeks.from),
+        to: long_day(weeks.to - Duration::days(1)),
         replies: report.replies,
         average: report
             .average_score
@@ -477,8 +487,8 @@ pub async fn show_team(
         csrf: signed_in.csrf,
         query: String::new(),
         team,
-        from: format!("{}", weeks.from),
-        to: format!("{}", weeks.to - Duration::days(1)),
+        from: long_day(weeks.from),
+        to: long_day(weeks.to - Duration::days(1)),
         replies: report.replies,
         average: report
             .average_score
