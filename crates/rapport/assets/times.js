@@ -9,7 +9,12 @@ window.Rapport.localizeTimes = function (root) {
     weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
   });
   root.querySelectorAll("time[datetime]").forEach((el) => {
-    const at = new Date(el.getAttribute("datetime"));
+    const value = el.getAttribute("datetime");
+    // A day alone (2026-09-21) is the same day everywhere: it keeps its words.
+    if (!value.includes("T")) {
+      return;
+    }
+    const at = new Date(value);
     if (!isNaN(at)) {
       el.title = el.textContent;
       el.textContent = format.format(at);
