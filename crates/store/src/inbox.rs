@@ -345,15 +345,8 @@ pub(crate) fn narrowed_view_sql(
                 visible(agent),
             ];
             conditions.extend(narrowing_conditions(narrowing, &mut binds));
-            let sort = narrowing
-                .sort
-                .unwrap_or_else(|| TicketSort::default_for(filter.order));
-            let (key, descending) = sort_key(sort);
-            let (direction, beyond) = if descending {
-                ("DESC", "<")
-            } else {
-                ("ASC", ">")
-            };
+            let order = ViewOrder::of(&filter, narrowing.sort);
+            let (key, beyond) = (order.key, order.beyond);
             if let Some((last_key, last_id)) = &narrowing.after {
                 binds.push(Bound::Text(last_key.clone()));
                 let key_at = binds.len();
@@ -363,9 +356,9 @@ pub(crate) fn narrowed_view_sql(
             }
             Built {
                 sql: format!(
-                    "SELECT {TICKET_LINE}, {key} AS sort_key {TICKET_LINE_FROM} WHERE {} \
-                     ORDER BY {key} {direction}, t.id {direction} LIMIT {}",
+                    "SELECT {TICKET_LINE}, {key} AS sort_key {TICKET_LINE_FROM} WHERE {} {} LIMIT {}",
                     conditions.join(" AND "),
+                    order.order_by(),
                     limit + 1
                 ),
                 binds,
@@ -409,20 +402,48 @@ fn narrowed_count_sql(
         sql: format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE {} {} LIMIT {}) capped",
             conditions.join(" AND "),
-            count_order(filter, narrowing.sort),
+            ViewOrder::of(filter, narrowing.sort).order_by(),
             COUNT_CAP + 1
         ),
         binds,
     }
 }
 
-/// A capped count reads its view's lines in the view's order: the database then walks the
-/// view's own index and stops at the cap, where unordered it may pick an index of every
-/// ticket of a team or state and read it until enough are unfinished.
-fn count_order(filter: &TicketFilter, sort: Option<TicketSort>) -> String {
-    let (key, descending) = sort_key(sort.unwrap_or_else(|| TicketSort::default_for(filter.order)));
-    let direction = if descending { "DESC" } else { "ASC" };
-    format!("ORDER BY {key} {direction}, t.id {direction}")
+/// How a ticket view is ordered: its key, and how a page goes on past its last line.
+struct ViewOrder {
+    key: &'static str,
+    direction: &'static str,
+    /// The comparison that keeps the lines after a given one.
+    beyond: &'static str,
+}
+
+impl ViewOrder {
+    /// The order the agent chose, else the view's own.
+    fn of(filter: &TicketFilter, sort: Option<TicketSort>) -> ViewOrder {
+        let (key, descending) =
+            sort_key(sort.unwrap_or_else(|| TicketSort::default_for(filter.order)));
+        let (direction, beyond) = if descending {
+            ("DESC", "<")
+        } else {
+            ("ASC", ">")
+        };
+        ViewOrder {
+            key,
+            direction,
+            beyond,
+        }
+    }
+
+    /// A capped count orders its lines this way too: the database then walks the view's own
+    /// index and stops at the cap, where unordered it may pick an index of every ticket of a
+    /// team or state and read it until enough are unfinished.
+    fn order_by(&self) -> String {
+        format!(
+            "ORDER BY {key} {direction}, t.id {direction}",
+            key = self.key,
+            direction = self.direction
+        )
+    }
 }
 
 /// The query of one view's count, bound as [`view_sql`].
@@ -433,7 +454,7 @@ pub(crate) fn count_sql(agent: &Agent, teams: &[i64], view: View, today: &Today)
                 "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE {} AND {} {} LIMIT {}) capped",
                 ticket_condition(&filter, &UNFINISHED, teams),
                 visible(agent),
-                count_order(&filter, None),
+                ViewOrder::of(&filter, None).order_by(),
                 COUNT_CAP + 1
             ),
             binds: vec![Bound::Int(agent.id)],
