@@ -525,8 +525,10 @@ impl Store {
         email: &Email,
         intake: Intake,
     ) -> StoreResult<Ingested> {
+        // The ticket a filtered mail seems to answer (a refused one without a sender too), so
+        // that an answer to a restricted team's ticket stays with the team.
         let related_ticket_id = match email.kind {
-            Kind::Personal => None,
+            Kind::Personal if email.from.is_some() => None,
             _ => related_ticket(tx, email).await?,
         };
         let sender = email.from.as_ref().map(|from| from.address.as_str());

@@ -705,12 +705,15 @@ impl Store {
                     .await?
                 }
                 Some(delivery_id) => {
+                    // Due only: a delivery another sender has leased (its time moved on) is
+                    // that sender's to post, so a test event is not posted twice.
                     sqlx::query(&format!(
                         "SELECT id, payload FROM jobs WHERE kind = $1 AND done_at IS NULL AND payload = $2 \
-                         ORDER BY id LIMIT 1{lock}"
+                         AND run_at <= $3 ORDER BY id LIMIT 1{lock}"
                     ))
                     .bind(Job::WEBHOOK_KIND)
                     .bind(Job::DeliverWebhook { delivery_id }.to_stored().1)
+                    .bind(&now)
                     .fetch_optional(&mut *tx)
                     .await?
                 }

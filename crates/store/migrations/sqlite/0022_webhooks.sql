@@ -28,6 +28,8 @@ CREATE TABLE webhook_deliveries (
     finished_at     TEXT
 );
 CREATE INDEX webhook_deliveries_by_subscription ON webhook_deliveries (subscription_id, id);
+-- The metrics count the deliveries still pending at every scrape: a look-up, not a read of all.
+CREATE INDEX webhook_deliveries_by_status ON webhook_deliveries (status);
 
 CREATE TABLE webhook_attempts (
     id               INTEGER PRIMARY KEY,
